@@ -1,0 +1,111 @@
+/**
+ * The messages every part of PoAI agrees on: EIP-712 domains and types, slash reason codes,
+ * the seed commitment and the challenge-seed derivation. The contracts implement the same
+ * definitions in Solidity (contracts/interfaces); the oracle, the agent, the dApp and the tests
+ * import them from here and nowhere else.
+ */
+import { encodeAbiParameters, keccak256, type Address, type Hex } from "viem";
+
+/** Version string of every EIP-712 domain below; bumped with any change of a signed type. */
+export const PROTOCOL_VERSION = "1";
+
+/** Domain names: `verifyingContract` is the contract that checks the signature. */
+export const REGISTRY_DOMAIN_NAME = "PoAI NodeRegistry";
+export const SETTLEMENT_DOMAIN_NAME = "PoAI Settlement";
+export const ORACLE_API_DOMAIN_NAME = "PoAI Oracle API";
+
+export function domain(name: string, chainId: number | bigint, verifyingContract: Address) {
+  return { name, version: PROTOCOL_VERSION, chainId: BigInt(chainId), verifyingContract } as const;
+}
+
+/**
+ * A node key proves it agrees to be registered by `operator`. `nonce` is the registry's
+ * `nonces(nodeKey)`, so a used signature cannot be replayed; `deadline` is a unix time.
+ */
+export const REGISTRATION_TYPES = {
+  Registration: [
+    { name: "operator", type: "address" },
+    { name: "nodeKey", type: "address" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
+
+/**
+ * The committee's epoch report. Chain id and contract are bound by the domain; `epoch` and
+ * `configVersion` by the struct, so a signature is valid for exactly one report of one epoch
+ * under one committee configuration.
+ */
+export const EPOCH_REPORT_TYPES = {
+  EpochReport: [
+    { name: "epoch", type: "uint64" },
+    { name: "seed", type: "bytes32" },
+    { name: "rewardsRoot", type: "bytes32" },
+    { name: "rewardsTotal", type: "uint256" },
+    { name: "statsRoot", type: "bytes32" },
+    { name: "slashListHash", type: "bytes32" },
+    { name: "configVersion", type: "uint64" },
+  ],
+} as const;
+
+export interface EpochReport {
+  epoch: bigint;
+  seed: Hex;
+  rewardsRoot: Hex;
+  /** Rewards of this epoch alone (the increase of the cumulative tree's total). */
+  rewardsTotal: bigint;
+  statsRoot: Hex;
+  slashListHash: Hex;
+  configVersion: bigint;
+}
+
+/** Why a node is slashed; the same numbers as `SlashReason` in contracts/interfaces. */
+export enum SlashReason {
+  /** A committed result that does not match the recomputation (wrong row, item or probe). */
+  Fraud = 1,
+  /** Throughput far below the claim with statistical confidence. */
+  Overclaim = 2,
+  /** A lease violated: foreign processes or unavailability during a booked window. */
+  LeaseViolation = 3,
+}
+
+export interface SlashEntry {
+  /** The node id: the node key's address. */
+  node: Address;
+  /** Share of the node's stake to slash, in basis points (1..10_000). */
+  bps: number;
+  reason: SlashReason;
+  /** keccak256 of the evidence the oracle keeps (challenge, answer, recomputation). */
+  evidence: Hex;
+}
+
+const SLASH_TUPLE = {
+  type: "tuple[]",
+  components: [
+    { name: "node", type: "address" },
+    { name: "bps", type: "uint16" },
+    { name: "reason", type: "uint8" },
+    { name: "evidence", type: "bytes32" },
+  ],
+} as const;
+
+/** `keccak256(abi.encode(Slash[]))`, as Settlement recomputes it from the calldata list. */
+export function slashListHash(slashes: readonly SlashEntry[]): Hex {
+  return keccak256(encodeAbiParameters([SLASH_TUPLE], [slashes.map((s) => ({ ...s, reason: Number(s.reason) }))]));
+}
+
+/** The on-chain seed commitment of an epoch: `keccak256(abi.encode(epoch, seed))`. */
+export function seedCommitment(epoch: bigint, seed: Hex): Hex {
+  return keccak256(encodeAbiParameters([{ type: "uint64" }, { type: "bytes32" }], [epoch, seed]));
+}
+
+/**
+ * The seed of one challenge: `keccak256(abi.encode(epochSeed, node, round))`. Anyone can
+ * recompute it once the epoch seed is revealed in the report, so the oracle cannot have picked
+ * a challenge after seeing an answer.
+ */
+export function challengeSeed(epochSeed: Hex, node: Address, round: number): Hex {
+  return keccak256(
+    encodeAbiParameters([{ type: "bytes32" }, { type: "address" }, { type: "uint32" }], [epochSeed, node, round]),
+  );
+}

@@ -109,3 +109,30 @@ export function challengeSeed(epochSeed: Hex, node: Address, round: number): Hex
     encodeAbiParameters([{ type: "bytes32" }, { type: "address" }, { type: "uint32" }], [epochSeed, node, round]),
   );
 }
+
+/**
+ * Every request of a node agent to the oracle's API is signed by the node key over this struct
+ * (domain `PoAI Oracle API`, verifyingContract = the NodeRegistry). `bodyHash` is keccak256 of
+ * the exact request body bytes (keccak256 of empty bytes for a GET). The oracle accepts a
+ * timestamp within its clock skew window and each (node, nonce) at most once, so a captured
+ * request cannot be replayed, and a request for another oracle deployment or chain fails the
+ * domain check.
+ */
+export const ORACLE_REQUEST_TYPES = {
+  OracleRequest: [
+    { name: "node", type: "address" },
+    { name: "method", type: "string" },
+    { name: "path", type: "string" },
+    { name: "bodyHash", type: "bytes32" },
+    { name: "timestamp", type: "uint64" },
+    { name: "nonce", type: "bytes32" },
+  ],
+} as const;
+
+/** HTTP headers carrying the request signature. */
+export const AUTH_HEADERS = {
+  node: "x-poai-node",
+  timestamp: "x-poai-timestamp",
+  nonce: "x-poai-nonce",
+  signature: "x-poai-signature",
+} as const;

@@ -1,0 +1,169 @@
+/**
+ * Keccak Merkle tree with sorted-pair hashing, the scheme OpenZeppelin's `MerkleProof.verify`
+ * checks on chain: a parent is `keccak256(min(a, b) ++ max(a, b))` (bytes compared as unsigned
+ * big-endian numbers), so a proof is just the list of siblings from leaf to root, with no
+ * left/right flags.
+ *
+ * Leaves are 32-byte hashes. Callers build them with `leafHash(data)`, which hashes twice:
+ * `keccak256(keccak256(data))`. An inner node is `keccak256(64 bytes)`, a leaf a hash of a
+ * hash, so no 64-byte pair of inner nodes can be presented as a leaf (second-preimage defence,
+ * the same rule as OpenZeppelin's StandardMerkleTree).
+ *
+ * Shape: levels are built bottom-up; a node without a sibling at the end of an odd level is
+ * carried up unchanged (it adds no element to the proof). The root of one leaf is the leaf.
+ *
+ * Pure and synchronous. The byte-level functions (`*Bytes`) skip hex conversions for hot loops
+ * (one leaf per result row of a challenge).
+ */
+import { bytesToHex, hexToBytes, isHex, keccak256, type Hex } from "viem";
+
+/** Largest tree this module builds: 2^24 leaves (a 16M-row result is far beyond any challenge). */
+export const MERKLE_MAX_LEAVES = 1 << 24;
+/** Longest proof accepted: one sibling per level of the largest tree. */
+export const MERKLE_MAX_PROOF_LENGTH = 24;
+
+export class MerkleError extends Error {
+  constructor(
+    readonly code: "MerkleEmpty" | "MerkleTooLarge" | "MerkleBadLeaf" | "MerkleBadIndex" | "MerkleBadData",
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+    this.name = "MerkleError";
+  }
+}
+
+function keccakBytes(data: Uint8Array): Uint8Array {
+  return keccak256(data, "bytes");
+}
+
+/** Compares two 32-byte arrays as unsigned big-endian integers. */
+function lessOrEqual(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < 32; i++) {
+    if (a[i] !== b[i]) return a[i] < b[i];
+  }
+  return true;
+}
+
+const pairBuffer = new Uint8Array(64);
+
+/** `keccak256(sorted(a, b))`: OpenZeppelin's `Hashes.commutativeKeccak256`. */
+export function hashPairBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (lessOrEqual(a, b)) {
+    pairBuffer.set(a, 0);
+    pairBuffer.set(b, 32);
+  } else {
+    pairBuffer.set(b, 0);
+    pairBuffer.set(a, 32);
+  }
+  return keccakBytes(pairBuffer);
+}
+
+/** `keccak256(keccak256(data))` as bytes. */
+export function leafHashBytes(data: Uint8Array): Uint8Array {
+  return keccakBytes(keccakBytes(data));
+}
+
+/** `keccak256(keccak256(data))`: the leaf of a piece of data (a result row, an item, a block). */
+export function leafHash(data: Uint8Array | Hex): Hex {
+  let bytes: Uint8Array;
+  if (typeof data === "string") {
+    if (!isHex(data, { strict: true })) throw new MerkleError("MerkleBadData", "leaf data is not a hex string");
+    bytes = hexToBytes(data);
+  } else {
+    bytes = data;
+  }
+  return bytesToHex(leafHashBytes(bytes));
+}
+
+function checkLeafCount(n: number): void {
+  if (n === 0) throw new MerkleError("MerkleEmpty", "a tree needs at least one leaf");
+  if (n > MERKLE_MAX_LEAVES) throw new MerkleError("MerkleTooLarge", `${n} leaves > ${MERKLE_MAX_LEAVES}`);
+}
+
+function toBytes32(h: Hex, what: string): Uint8Array {
+  if (typeof h !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(h)) {
+    throw new MerkleError("MerkleBadLeaf", `${what} is not a 32-byte hex string: ${String(h).slice(0, 80)}`);
+  }
+  return hexToBytes(h);
+}
+
+/** Next level up: pairs hashed in order, an unpaired last node carried up. */
+function parentLevel(level: Uint8Array[]): Uint8Array[] {
+  const up: Uint8Array[] = new Array(Math.ceil(level.length / 2));
+  for (let i = 0; i + 1 < level.length; i += 2) up[i >> 1] = hashPairBytes(level[i], level[i + 1]);
+  if (level.length % 2 === 1) up[up.length - 1] = level[level.length - 1];
+  return up;
+}
+
+/** Root over 32-byte leaves given as bytes (each must be exactly 32 bytes). */
+export function merkleRootBytes(leaves: readonly Uint8Array[]): Uint8Array {
+  checkLeafCount(leaves.length);
+  for (const l of leaves) {
+    if (l.length !== 32) throw new MerkleError("MerkleBadLeaf", `leaf of ${l.length} bytes, expected 32`);
+  }
+  let level = leaves as Uint8Array[];
+  // Loop bound: at most log2(MERKLE_MAX_LEAVES) = 24 levels.
+  while (level.length > 1) level = parentLevel(level);
+  return level[0];
+}
+
+/** Sibling path of leaf `index` given as bytes. */
+export function merkleProofBytes(leaves: readonly Uint8Array[], index: number): Uint8Array[] {
+  checkLeafCount(leaves.length);
+  if (!Number.isInteger(index) || index < 0 || index >= leaves.length) {
+    throw new MerkleError("MerkleBadIndex", `index ${index} outside 0..${leaves.length - 1}`);
+  }
+  for (const l of leaves) {
+    if (l.length !== 32) throw new MerkleError("MerkleBadLeaf", `leaf of ${l.length} bytes, expected 32`);
+  }
+  const proof: Uint8Array[] = [];
+  let level = leaves as Uint8Array[];
+  let i = index;
+  while (level.length > 1) {
+    const sibling = i ^ 1;
+    if (sibling < level.length) proof.push(level[sibling]);
+    level = parentLevel(level);
+    i >>= 1;
+  }
+  return proof;
+}
+
+/** Root of the tree over `leaves` (each a 32-byte hex string, normally from `leafHash`). */
+export function merkleRoot(leaves: readonly Hex[]): Hex {
+  checkLeafCount(leaves.length);
+  return bytesToHex(merkleRootBytes(leaves.map((l, i) => toBytes32(l, `leaf ${i}`))));
+}
+
+/** Proof for `leaves[index]`: the siblings from the leaf up, as `MerkleProof.verify` expects. */
+export function merkleProof(leaves: readonly Hex[], index: number): Hex[] {
+  checkLeafCount(leaves.length);
+  return merkleProofBytes(
+    leaves.map((l, i) => toBytes32(l, `leaf ${i}`)),
+    index,
+  ).map((p) => bytesToHex(p));
+}
+
+/** Byte-level verification: folds the proof onto the leaf and compares with the root. */
+export function verifyMerkleProofBytes(root: Uint8Array, leaf: Uint8Array, proof: readonly Uint8Array[]): boolean {
+  if (root.length !== 32 || leaf.length !== 32 || proof.length > MERKLE_MAX_PROOF_LENGTH) return false;
+  let h = leaf;
+  for (const p of proof) {
+    if (p.length !== 32) return false;
+    h = hashPairBytes(h, p);
+  }
+  for (let i = 0; i < 32; i++) if (h[i] !== root[i]) return false;
+  return true;
+}
+
+/**
+ * True when `proof` links `leaf` to `root`; the same answer as Solidity's
+ * `MerkleProof.verify(proof, root, leaf)`. Malformed input (not 32-byte hex, proof longer than
+ * MERKLE_MAX_PROOF_LENGTH) is a plain `false`, never a throw: a verifier must be total.
+ */
+export function verifyMerkleProof(root: Hex, leaf: Hex, proof: readonly Hex[]): boolean {
+  const re = /^0x[0-9a-fA-F]{64}$/;
+  if (typeof root !== "string" || typeof leaf !== "string" || !Array.isArray(proof)) return false;
+  if (!re.test(root) || !re.test(leaf) || proof.length > MERKLE_MAX_PROOF_LENGTH) return false;
+  if (!proof.every((p) => typeof p === "string" && re.test(p))) return false;
+  return verifyMerkleProofBytes(hexToBytes(root), hexToBytes(leaf), proof.map((p) => hexToBytes(p)));
+}

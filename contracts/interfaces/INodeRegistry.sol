@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/// @title INodeRegistry
+/// @notice Staking and registry of PoAI GPU nodes. A node is identified by its node key's address; the
+/// operator who registered it holds the stake. Minimum stake grows with the claimed throughput. Unstaking
+/// waits an unbonding delay during which the stake stays slashable. Only the slasher (Settlement) slashes.
+interface INodeRegistry {
+    /// @notice Lifecycle of a node. `Jailed` is never stored: it is reported by `getNode` while
+    /// `block.timestamp < jailedUntil` for a node that is otherwise `Active`.
+    enum NodeStatus {
+        None,
+        Active,
+        Jailed,
+        Exiting
+    }
+
+    /// @notice What an operator claims a node can do.
+    /// @param gpuModel Model code of the GPU class (see the oracle's class table).
+    /// @param gpuCount Number of GPUs in the node (0 for a CPU class).
+    /// @param gflops Claimed dense throughput of the whole node in GFLOP/s in the class's rated precision.
+    /// @param vramMiB Claimed memory available to challenges, in MiB.
+    /// @param region Free-form region code, e.g. "eu-west\0".
+    struct HardwareClaim {
+        uint16 gpuModel;
+        uint16 gpuCount;
+        uint32 gflops;
+        uint32 vramMiB;
+        bytes8 region;
+    }
+
+    /// @notice A node as stored (with `status` never `Jailed` in storage) and as returned by `getNode`.
+    /// @param operator Address that registered the node, holds its stake and receives its rewards.
+    /// @param status Lifecycle status (see `NodeStatus`).
+    /// @param jailedUntil Unix time until which the node is jailed (0 if never jailed).
+    /// @param unbondReleaseTime Unix time from which `unbonding` can be withdrawn.
+    /// @param stake Active stake, counted towards the minimum stake.
+    /// @param unbonding Stake waiting for the unbonding delay; still slashable.
+    /// @param claim Current hardware claim.
+    struct Node {
+        address operator;
+        NodeStatus status;
+        uint64 jailedUntil;
+        uint64 unbondReleaseTime;
+        uint256 stake;
+        uint256 unbonding;
+        HardwareClaim claim;
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    /// @notice The node key is the zero address.
+    error NodeRegistryZeroNodeKey();
+    /// @notice The node key is already registered (and not a fully withdrawn exited node).
+    error NodeRegistryAlreadyRegistered(address node);
+    /// @notice The node is not registered.
+    error NodeRegistryUnknownNode(address node);
+    /// @notice The caller is not the node's operator.
+    error NodeRegistryNotOperator(address node, address caller);
+    /// @notice The node is exiting: no more stake, claim changes or unbonding requests.
+    error NodeRegistryNodeExiting(address node);
+    /// @notice The registration signature's deadline has passed.
+    error NodeRegistrySignatureExpired(uint256 deadline, uint256 nowTime);
+    /// @notice The registration signature was not made by the node key.
+    error NodeRegistryInvalidSignature(address node, address recovered);
+    /// @notice The hardware claim is not acceptable (zero throughput).
+    error NodeRegistryInvalidClaim();
+    /// @notice The stake would be below the minimum for the node's claim.
+    error NodeRegistryInsufficientStake(uint256 have, uint256 need);
+    /// @notice An amount of zero was given where a positive amount is required.
+    error NodeRegistryZeroAmount();
+    /// @notice The unbonding request exceeds the active stake.
+    error NodeRegistryUnbondExceedsStake(uint256 amount, uint256 stake);
+    /// @notice Nothing is unbonding for this node.
+    error NodeRegistryNothingToWithdraw(address node);
+    /// @notice The unbonding delay has not passed yet.
+    error NodeRegistryUnbondingNotReleased(uint256 releaseTime, uint256 nowTime);
+    /// @notice The token delivered less than the requested amount (e.g. a fee-on-transfer token).
+    error NodeRegistryTransferShortfall(uint256 expected, uint256 received);
+    /// @notice Enumeration index past the end.
+    error NodeRegistryIndexOutOfBounds(uint256 index, uint256 count);
+    /// @notice The unbonding delay is outside [MIN_UNBONDING_DELAY, MAX_UNBONDING_DELAY].
+    error NodeRegistryUnbondingDelayOutOfBounds(uint256 value);
+    /// @notice The jail duration exceeds MAX_JAIL_DURATION.
+    error NodeRegistryJailDurationOutOfBounds(uint256 value);
+    /// @notice A minimum-stake parameter exceeds MAX_STAKE_PARAMETER.
+    error NodeRegistryStakeParameterOutOfBounds(uint256 value);
+    /// @notice The slash share is outside 1..10_000 basis points.
+    error NodeRegistrySlashBpsOutOfBounds(uint256 bps);
+    /// @notice The slasher address is the zero address.
+    error NodeRegistryZeroAddress();
+
+    // ---------------------------------------------------------------- events
+
+    /// @notice A node was registered with its claim and initial stake.
+    event NodeRegistered(address indexed node, address indexed operator, HardwareClaim claim, uint256 stake);
+    /// @notice Stake was added to a node.
+    event StakeAdded(address indexed node, address indexed operator, uint256 amount, uint256 newStake);
+    /// @notice A node's hardware claim changed.
+    event ClaimUpdated(address indexed node, HardwareClaim oldClaim, HardwareClaim newClaim);
+    /// @notice Stake moved from active to unbonding; the whole unbonding amount releases at `releaseTime`.
+    event UnbondRequested(address indexed node, uint256 amount, uint256 totalUnbonding, uint64 releaseTime);
+    /// @notice Unbonded stake was paid out to the operator.
+    event StakeWithdrawn(address indexed node, address indexed operator, uint256 amount);
+    /// @notice A node left: all its active stake moved into unbonding.
+    event NodeDeregistered(address indexed node, uint256 totalUnbonding, uint64 releaseTime);
+    /// @notice A node was slashed (amounts taken from active stake, then unbonding) and jailed.
+    event NodeSlashed(
+        address indexed node, uint16 bps, uint256 fromStake, uint256 fromUnbonding, uint64 jailedUntil
+    );
+    /// @notice Governance changed the unbonding delay (seconds).
+    event UnbondingDelaySet(uint64 oldValue, uint64 newValue);
+    /// @notice Governance changed the jail duration (seconds).
+    event JailDurationSet(uint64 oldValue, uint64 newValue);
+    /// @notice Governance changed the base of the minimum stake (token units).
+    event MinStakeBaseSet(uint256 oldValue, uint256 newValue);
+    /// @notice Governance changed the minimum stake per claimed TFLOP/s (token units).
+    event MinStakePerTflopSet(uint256 oldValue, uint256 newValue);
+
+    // ---------------------------------------------------------------- operator actions
+
+    /// @notice Registers `nodeKey` for the caller with `claim` and pulls `amount` stake tokens.
+    /// @param nodeKey The node key's address (the node id).
+    /// @param claim The hardware claim; `amount` must cover `minimumStake(claim)`.
+    /// @param amount Stake to pull from the caller.
+    /// @param deadline Unix time after which `nodeSig` is no longer accepted.
+    /// @param nodeSig EIP-712 `Registration(operator,nodeKey,nonce,deadline)` signed by the node key.
+    function register(
+        address nodeKey,
+        HardwareClaim calldata claim,
+        uint256 amount,
+        uint256 deadline,
+        bytes calldata nodeSig
+    ) external;
+
+    /// @notice `register` preceded by an ERC-2612 permit of the stake token for `amount`. A failed permit
+    /// (e.g. front-run) is ignored; the transfer then needs an existing allowance.
+    function registerWithPermit(
+        address nodeKey,
+        HardwareClaim calldata claim,
+        uint256 amount,
+        uint256 deadline,
+        bytes calldata nodeSig,
+        uint256 permitDeadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external;
+
+    /// @notice Adds `amount` to the active stake of `node` (operator only).
+    function topUp(address node, uint256 amount) external;
+
+    /// @notice Replaces the claim of `node`; the active stake must cover the new minimum (operator only).
+    function updateClaim(address node, HardwareClaim calldata claim) external;
+
+    /// @notice Moves `amount` of active stake into unbonding; the remaining stake must cover the minimum.
+    /// The release time of the whole unbonding amount restarts at now + unbonding delay.
+    function requestUnbond(address node, uint256 amount) external;
+
+    /// @notice Pays the unbonded stake of `node` to its operator once released (operator only).
+    function withdraw(address node) external;
+
+    /// @notice Moves all active stake into unbonding and marks the node Exiting (operator only).
+    function deregister(address node) external;
+
+    // ---------------------------------------------------------------- slasher
+
+    /// @notice Slashes `bps` of the node's active + unbonding stake (rounded up, never more than it has),
+    /// taking active stake first, then unbonding; transfers the slashed tokens to the caller and jails the
+    /// node for the jail duration. Returns 0 and changes nothing for an unknown node; never reverts for a
+    /// registered node, even with zero stake.
+    /// @return amount The number of tokens taken.
+    function slash(address node, uint16 bps) external returns (uint256 amount);
+
+    // ---------------------------------------------------------------- governance
+
+    /// @notice Sets the unbonding delay in seconds.
+    function setUnbondingDelay(uint64 delay) external;
+    /// @notice Sets the jail duration in seconds.
+    function setJailDuration(uint64 duration) external;
+    /// @notice Sets the base of the minimum stake.
+    function setMinStakeBase(uint256 base) external;
+    /// @notice Sets the minimum stake per claimed TFLOP/s.
+    function setMinStakePerTflop(uint256 perTflop) external;
+    /// @notice Stops registrations and stake top-ups. Withdrawals, unbonding and slashing go on.
+    function pause() external;
+    /// @notice Lifts a pause.
+    function unpause() external;
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice Minimum active stake for `claim`: base + ceil(perTflop * gflops / 1000).
+    function minimumStake(HardwareClaim calldata claim) external view returns (uint256);
+    /// @notice The node record, with `status` Jailed while the jail lasts.
+    function getNode(address node) external view returns (Node memory);
+    /// @notice Number of node keys ever registered (exited nodes stay listed).
+    function nodeCount() external view returns (uint256);
+    /// @notice Node key at `index` in registration order.
+    function nodeAt(uint256 index) external view returns (address);
+    /// @notice Up to `MAX_PAGE_SIZE` node keys starting at `offset` (fewer at the end of the list).
+    function nodesPage(uint256 offset, uint256 limit) external view returns (address[] memory);
+    /// @notice Sum of the active stake of all nodes.
+    function totalActiveStake() external view returns (uint256);
+    /// @notice Sum of the unbonding stake of all nodes.
+    function totalUnbonding() external view returns (uint256);
+    /// @notice The stake token.
+    function stakeToken() external view returns (address);
+    /// @notice Current unbonding delay (seconds).
+    function unbondingDelay() external view returns (uint64);
+    /// @notice Current jail duration (seconds).
+    function jailDuration() external view returns (uint64);
+    /// @notice Current minimum-stake base.
+    function minStakeBase() external view returns (uint256);
+    /// @notice Current minimum stake per TFLOP/s.
+    function minStakePerTflop() external view returns (uint256);
+    /// @notice Next registration nonce of `nodeKey` (consumed by each successful registration).
+    function nonces(address nodeKey) external view returns (uint256);
+    /// @notice EIP-712 digest of a Registration, as the node key must sign it.
+    function registrationDigest(address operator, address nodeKey, uint256 nonce, uint256 deadline)
+        external
+        view
+        returns (bytes32);
+}

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/// @title ISettlement
+/// @notice Accepts the committee's quorum-signed epoch reports, holds each for a dispute window (governance
+/// veto, operator appeal with a bond), then finalizes: slashes execute through the NodeRegistry and the
+/// cumulative rewards root goes to the RewardsDistributor. Gas of a report depends on the slash list
+/// (bounded) and the signatures (bounded), never on the number of rewarded nodes.
+///
+/// Finalization order: any pending report finalizes once its window has closed, in any order; its slashes
+/// always execute. The claim root only moves forward: a report replaces the root only if its epoch is later
+/// than the current root's epoch (roots are cumulative, so a later root already includes earlier rewards).
+///
+/// Unresolved appeals at finalization: the slash proceeds (the quorum-signed evidence stands) and the bond
+/// is refunded in full, because governance did not decide. Finalization never waits on governance.
+interface ISettlement {
+    /// @notice Why a node is slashed (same numbers as `SlashReason` in engine/protocol.ts).
+    enum SlashReason {
+        None,
+        Fraud,
+        Overclaim,
+        LeaseViolation
+    }
+
+    /// @notice Lifecycle of an epoch report.
+    enum ReportStatus {
+        None,
+        Pending,
+        Vetoed,
+        Finalized
+    }
+
+    /// @notice Lifecycle of one slash of a report.
+    enum SlashState {
+        None,
+        Proposed,
+        Vetoed,
+        Appealed,
+        AppealUpheld,
+        AppealRejected,
+        Executed
+    }
+
+    /// @notice The committee's signed report of one epoch (EIP-712 type `EpochReport`).
+    /// @param epoch The epoch reported.
+    /// @param seed The epoch's revealed seed; `keccak256(abi.encode(epoch, seed))` must be the commitment.
+    /// @param rewardsRoot Cumulative rewards root (OpenZeppelin standard tree of `[address, uint256]`).
+    /// @param rewardsTotal Rewards of this epoch alone (the increase of the cumulative tree's total).
+    /// @param statsRoot Root of the per-node statistics the oracle publishes off chain.
+    /// @param slashListHash `keccak256(abi.encode(Slash[]))` of the slash list submitted with the report.
+    /// @param configVersion The EpochManager configuration version the committee signed under.
+    // solhint-disable-next-line gas-struct-packing
+    struct EpochReport {
+        uint64 epoch;
+        bytes32 seed;
+        bytes32 rewardsRoot;
+        uint256 rewardsTotal;
+        bytes32 statsRoot;
+        bytes32 slashListHash;
+        uint64 configVersion;
+    }
+
+    /// @notice One slash proposed by a report.
+    /// @param node The node id (node key address).
+    /// @param bps Share of the node's active + unbonding stake to slash, 1..10_000.
+    /// @param reason A `SlashReason` (1..3).
+    /// @param evidence keccak256 of the evidence the oracle keeps.
+    struct Slash {
+        address node;
+        uint16 bps;
+        uint8 reason;
+        bytes32 evidence;
+    }
+
+    /// @notice A stored report as returned by `reportOf`.
+    struct ReportInfo {
+        ReportStatus status;
+        uint64 disputeEndsAt;
+        uint64 configVersion;
+        uint16 slashCount;
+        address submitter;
+        bytes32 seed;
+        bytes32 rewardsRoot;
+        uint256 rewardsTotal;
+        bytes32 statsRoot;
+    }
+
+    /// @notice A stored slash as returned by `slashOf`.
+    /// @param slash The slash as signed.
+    /// @param state Its lifecycle state.
+    /// @param appellant Who posted the appeal bond (zero if none).
+    /// @param bond The appeal bond held or paid out (the bond in force when the appeal was made).
+    /// @param amount Tokens taken when executed.
+    struct SlashInfo {
+        Slash slash;
+        SlashState state;
+        address appellant;
+        uint256 bond;
+        uint256 amount;
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    /// @notice The epoch has not ended yet.
+    error SettlementEpochNotOver(uint64 epoch, uint256 endsAt);
+    /// @notice The epoch already has a pending or finalized report.
+    error SettlementReportExists(uint64 epoch, ReportStatus status);
+    /// @notice `keccak256(abi.encode(epoch, seed))` is not the epoch's seed commitment.
+    error SettlementSeedMismatch(uint64 epoch, bytes32 expectedCommitment);
+    /// @notice The report was signed under another committee configuration.
+    error SettlementConfigVersionMismatch(uint64 given, uint64 current);
+    /// @notice The slash list is longer than the governance bound.
+    error SettlementTooManySlashes(uint256 count, uint256 max);
+    /// @notice `keccak256(abi.encode(slashes))` differs from the signed `slashListHash`.
+    error SettlementSlashListHashMismatch(bytes32 signed, bytes32 computed);
+    /// @notice A slash has a zero node, a share outside 1..10_000 bps or an unknown reason.
+    error SettlementInvalidSlash(uint256 index);
+    /// @notice More signatures than the committee can have.
+    error SettlementTooManySignatures(uint256 count, uint256 max);
+    /// @notice Fewer valid distinct member signatures than the quorum.
+    error SettlementQuorumNotReached(uint256 signatures, uint256 quorum);
+    /// @notice A signature is malformed.
+    error SettlementInvalidSignature(uint256 index);
+    /// @notice Signers must be strictly ascending by address (which also rejects duplicates).
+    error SettlementSignersNotAscending(uint256 index, address signer);
+    /// @notice A signer is not a committee member.
+    error SettlementSignerNotMember(uint256 index, address signer);
+    /// @notice The report is not pending.
+    error SettlementReportNotPending(uint64 epoch, ReportStatus status);
+    /// @notice The dispute window of the report has closed.
+    error SettlementDisputeWindowClosed(uint64 epoch, uint256 endedAt);
+    /// @notice The dispute window of the report is still open.
+    error SettlementDisputeWindowOpen(uint64 epoch, uint256 endsAt);
+    /// @notice No slash at this index.
+    error SettlementSlashIndexOutOfBounds(uint64 epoch, uint256 index, uint256 count);
+    /// @notice The slash is not in a state that allows this action.
+    error SettlementSlashStateInvalid(uint64 epoch, uint256 index, SlashState state);
+    /// @notice Only the slashed node's operator may appeal.
+    error SettlementNotNodeOperator(address node, address caller);
+    /// @notice The token delivered less than the requested amount (e.g. a fee-on-transfer token).
+    error SettlementTransferShortfall(uint256 expected, uint256 received);
+    /// @notice The dispute window is outside [MIN_DISPUTE_WINDOW, MAX_DISPUTE_WINDOW].
+    error SettlementDisputeWindowOutOfBounds(uint256 value);
+    /// @notice The burn share exceeds 10_000 bps.
+    error SettlementSlashBurnBpsOutOfBounds(uint256 value);
+    /// @notice The appeal bond is zero.
+    error SettlementAppealBondOutOfBounds(uint256 value);
+    /// @notice The slash list bound is zero or above MAX_SLASHES_CAP.
+    error SettlementMaxSlashesOutOfBounds(uint256 value);
+    /// @notice An address parameter is zero.
+    error SettlementZeroAddress();
+
+    // ---------------------------------------------------------------- events
+
+    /// @notice A report was accepted and its dispute window opened.
+    event ReportSubmitted(
+        uint64 indexed epoch,
+        address indexed submitter,
+        bytes32 rewardsRoot,
+        uint256 rewardsTotal,
+        bytes32 statsRoot,
+        uint256 slashCount,
+        uint64 disputeEndsAt
+    );
+    /// @notice A report proposed a slash.
+    event SlashProposed(
+        uint64 indexed epoch, uint256 index, address indexed node, uint16 bps, uint8 reason, bytes32 evidence
+    );
+    /// @notice Governance vetoed one slash.
+    event SlashVetoed(uint64 indexed epoch, uint256 index, address indexed node);
+    /// @notice Governance vetoed a whole report; its reserved rewards budget was released.
+    event ReportVetoed(uint64 indexed epoch, uint256 releasedBudget);
+    /// @notice The node's operator appealed a slash and posted `bond`.
+    event SlashAppealed(uint64 indexed epoch, uint256 index, address indexed node, address appellant, uint256 bond);
+    /// @notice Governance resolved an appeal; the bond went to `bondRecipient` (appellant if upheld, else treasury).
+    event AppealResolved(uint64 indexed epoch, uint256 index, bool upheld, uint256 bond, address bondRecipient);
+    /// @notice An undecided appeal's bond was returned (whole-report veto or finalization).
+    event AppealBondRefunded(uint64 indexed epoch, uint256 index, address indexed appellant, uint256 bond);
+    /// @notice A slash executed and took `amount` tokens.
+    event SlashExecuted(uint64 indexed epoch, uint256 index, address indexed node, uint256 amount);
+    /// @notice A report finalized: slashed tokens split between burn and treasury, rewards made claimable.
+    event ReportFinalized(uint64 indexed epoch, uint256 slashedTotal, uint256 burned, uint256 toTreasury);
+    /// @notice Governance changed the dispute window (seconds).
+    event DisputeWindowSet(uint64 oldValue, uint64 newValue);
+    /// @notice Governance changed the burned share of slashed funds (bps).
+    event SlashBurnBpsSet(uint16 oldValue, uint16 newValue);
+    /// @notice Governance changed the appeal bond.
+    event AppealBondSet(uint256 oldValue, uint256 newValue);
+    /// @notice Governance changed the slash list bound.
+    event MaxSlashesSet(uint16 oldValue, uint16 newValue);
+    /// @notice Governance changed the treasury.
+    event TreasurySet(address oldValue, address newValue);
+
+    // ---------------------------------------------------------------- actions
+
+    /// @notice Accepts a report of an ended epoch with at least quorum committee signatures over its EIP-712
+    /// digest, signers strictly ascending. Reserves `rewardsTotal` of the rewards budget. A vetoed epoch may
+    /// be reported again.
+    function submitReport(EpochReport calldata report, Slash[] calldata slashes, bytes[] calldata signatures)
+        external;
+
+    /// @notice Executes a pending report after its dispute window (anyone).
+    function finalize(uint64 epoch) external;
+
+    /// @notice Cancels one slash of a pending report during its window (governance); refunds an appeal bond.
+    function vetoSlash(uint64 epoch, uint256 index) external;
+
+    /// @notice Cancels a whole pending report during its window (governance); releases its budget and
+    /// refunds appeal bonds. The epoch may be reported again.
+    function vetoReport(uint64 epoch) external;
+
+    /// @notice Appeals a proposed slash of the caller's node during the window, pulling the appeal bond.
+    function appeal(uint64 epoch, uint256 index) external;
+
+    /// @notice Decides an appeal before finalization (governance). Upheld: slash cancelled, bond back to the
+    /// appellant. Rejected: the slash stands, bond to the treasury.
+    function resolveAppeal(uint64 epoch, uint256 index, bool upheld) external;
+
+    // ---------------------------------------------------------------- governance
+
+    /// @notice Sets the dispute window for reports submitted from now on.
+    function setDisputeWindow(uint64 window) external;
+    /// @notice Sets the share of slashed funds burned (the rest goes to the treasury).
+    function setSlashBurnBps(uint16 bps) external;
+    /// @notice Sets the appeal bond for appeals made from now on.
+    function setAppealBond(uint256 bond) external;
+    /// @notice Sets the slash list bound (1..MAX_SLASHES_CAP).
+    function setMaxSlashes(uint16 maxSlashes) external;
+    /// @notice Sets the treasury.
+    function setTreasury(address treasury) external;
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice The stored report of `epoch`.
+    function reportOf(uint64 epoch) external view returns (ReportInfo memory);
+    /// @notice Slash `index` of the report of `epoch`.
+    function slashOf(uint64 epoch, uint256 index) external view returns (SlashInfo memory);
+    /// @notice Highest finalized epoch (0 when none; see `hasFinalized`).
+    function lastFinalizedEpoch() external view returns (uint64);
+    /// @notice Whether any report has finalized.
+    function hasFinalized() external view returns (bool);
+    /// @notice Appeal bonds currently held.
+    function pendingBonds() external view returns (uint256);
+    /// @notice EIP-712 digest the committee signs for `report`.
+    function reportDigest(EpochReport calldata report) external view returns (bytes32);
+    /// @notice Current dispute window (seconds).
+    function disputeWindow() external view returns (uint64);
+    /// @notice Current burned share of slashed funds (bps).
+    function slashBurnBps() external view returns (uint16);
+    /// @notice Current appeal bond.
+    function appealBond() external view returns (uint256);
+    /// @notice Current slash list bound.
+    function maxSlashes() external view returns (uint16);
+    /// @notice Current treasury.
+    function treasury() external view returns (address);
+}

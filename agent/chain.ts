@@ -1,0 +1,119 @@
+/**
+ * What the agent reads and writes on chain: its NodeRegistry record (registered? jailed? stake)
+ * and, for `register --operator-key`, the approve + register transactions. The ABI fragments are
+ * written out from contracts/interfaces/INodeRegistry.sol so the agent runs without artifacts.
+ */
+import {
+  createPublicClient,
+  createWalletClient,
+  http,
+  parseAbi,
+  type Address,
+  type Hex,
+  type PublicClient,
+  type Chain,
+} from "viem";
+import { AgentError } from "./errors";
+
+export const REGISTRY_ABI = parseAbi([
+  "struct HardwareClaim { uint16 gpuModel; uint16 gpuCount; uint32 gflops; uint32 vramMiB; bytes8 region; }",
+  "struct Node { address operator; uint8 status; uint64 jailedUntil; uint64 unbondReleaseTime; uint256 stake; uint256 unbonding; HardwareClaim claim; }",
+  "function getNode(address node) view returns (Node)",
+  "function nonces(address nodeKey) view returns (uint256)",
+  "function stakeToken() view returns (address)",
+  "function minimumStake(HardwareClaim claim) view returns (uint256)",
+  "function register(address nodeKey, HardwareClaim claim, uint256 amount, uint256 deadline, bytes nodeSig)",
+]);
+
+export const ERC20_ABI = parseAbi([
+  "function approve(address spender, uint256 amount) returns (bool)",
+  "function balanceOf(address account) view returns (uint256)",
+  "function allowance(address owner, address spender) view returns (uint256)",
+]);
+
+/** NodeStatus of contracts/interfaces/INodeRegistry.sol. */
+export const NODE_STATUS = ["None", "Active", "Jailed", "Exiting"] as const;
+export type NodeStatusName = (typeof NODE_STATUS)[number];
+
+export interface HardwareClaim {
+  gpuModel: number;
+  gpuCount: number;
+  gflops: number;
+  vramMiB: number;
+  region: Hex;
+}
+
+export interface NodeRecord {
+  operator: Address;
+  status: NodeStatusName;
+  jailedUntil: bigint;
+  stake: bigint;
+  unbonding: bigint;
+  claim: HardwareClaim;
+}
+
+/** `region` as bytes8: ASCII, right-padded with zeros, at most 8 characters. */
+export function regionBytes8(region: string): Hex {
+  if (!/^[\x20-\x7e]{0,8}$/.test(region)) throw new AgentError("AG011_BAD_ARGUMENT", `region must be at most 8 ASCII characters, got "${region}"`);
+  return `0x${Buffer.from(region.padEnd(8, "\0"), "latin1").toString("hex")}` as Hex;
+}
+
+export function devChain(chainId: number, rpcUrl: string): Chain {
+  return {
+    id: chainId,
+    name: `chain ${chainId}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [rpcUrl] } },
+  };
+}
+
+export async function connect(rpcUrl: string, expectedChainId?: number): Promise<{ client: PublicClient; chainId: number; chain: Chain }> {
+  const probe = createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: 10_000 }) });
+  let chainId: number;
+  try {
+    chainId = await probe.getChainId();
+  } catch (err) {
+    throw new AgentError("AG012_CHAIN", `cannot reach the RPC node at ${rpcUrl}`, { cause: err });
+  }
+  if (expectedChainId !== undefined && chainId !== expectedChainId) {
+    throw new AgentError("AG008_WRONG_CHAIN", `the RPC at ${rpcUrl} serves chain ${chainId}, expected chain ${expectedChainId}`);
+  }
+  const chain = devChain(chainId, rpcUrl);
+  return { client: createPublicClient({ chain, transport: http(rpcUrl) }) as PublicClient, chainId, chain };
+}
+
+export async function readNode(client: PublicClient, registry: Address, node: Address): Promise<NodeRecord> {
+  let n;
+  try {
+    n = await client.readContract({ address: registry, abi: REGISTRY_ABI, functionName: "getNode", args: [node] });
+  } catch (err) {
+    throw new AgentError("AG012_CHAIN", `cannot read node ${node} from the NodeRegistry at ${registry} (is it the right address and chain?)`, { cause: err });
+  }
+  return {
+    operator: n.operator,
+    status: NODE_STATUS[n.status] ?? "None",
+    jailedUntil: n.jailedUntil,
+    stake: n.stake,
+    unbonding: n.unbonding,
+    claim: { ...n.claim },
+  };
+}
+
+/**
+ * Throws the operator's error for a node that cannot be challenged: AG005 not registered,
+ * AG006 jailed (with the release time), AG013 exiting.
+ */
+export function assertChallengeable(node: Address, rec: NodeRecord, nowSec: number): void {
+  if (rec.status === "None") {
+    throw new AgentError("AG005_NOT_REGISTERED", `node ${node} is not registered: print a registration signature with \`npm run agent -- register\` and register it in the dApp`);
+  }
+  if (rec.status === "Jailed" || Number(rec.jailedUntil) > nowSec) {
+    const until = new Date(Number(rec.jailedUntil) * 1000).toISOString();
+    throw new AgentError("AG006_JAILED", `node ${node} is jailed until ${until} (${Math.max(0, Number(rec.jailedUntil) - nowSec)} s from now); it is not challenged or paid meanwhile`);
+  }
+  if (rec.status === "Exiting") {
+    throw new AgentError("AG013_EXITING", `node ${node} is exiting (deregistered); it is no longer challenged`);
+  }
+}
+
+export { createWalletClient, http };

@@ -1,0 +1,171 @@
+/**
+ * The oracle API as the agent sees it: every request signed by the node key (sign.ts), JSON in
+ * and out, errors turned into AgentErrors. Network failures are AG007 (the loop retries them),
+ * answers with `{error: {code, message}}` are AG009 (or AG005/AG006 when the oracle says the
+ * node is not registered or jailed).
+ */
+import type { Hex } from "viem";
+import type { PrivateKeyAccount } from "viem/accounts";
+import { AgentError } from "./errors";
+import { signRequest, type SignContext } from "./sign";
+
+/** Largest answer body the agent reads, bytes. */
+export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+/** Per-request timeout, ms. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+export interface OracleInfo {
+  chainId: number;
+  registry: `0x${string}`;
+  raw: Record<string, unknown>;
+}
+
+export interface Challenge {
+  challengeId: string;
+  kind: string;
+  epoch: string | number;
+  round: number;
+  seed: Hex;
+  spec: Record<string, unknown>;
+  deadline: number | string;
+}
+
+export interface Opening {
+  index: number;
+  data: Hex;
+  proof: Hex[];
+}
+
+export type NextResult = { challenge: Challenge } | { retryAfterMs: number };
+
+export interface Verdict {
+  verdict: string;
+  reason?: string;
+  [k: string]: unknown;
+}
+
+function pickAddress(o: Record<string, unknown>): `0x${string}` | undefined {
+  const candidates = [
+    o.registry,
+    o.nodeRegistry,
+    (o.contracts as Record<string, unknown> | undefined)?.NodeRegistry,
+    (o.contracts as Record<string, unknown> | undefined)?.nodeRegistry,
+    (o.addresses as Record<string, unknown> | undefined)?.NodeRegistry,
+  ];
+  for (const c of candidates) {
+    if (typeof c === "string" && /^0x[0-9a-fA-F]{40}$/.test(c)) return c as `0x${string}`;
+  }
+  return undefined;
+}
+
+export class OracleClient {
+  private ctx?: SignContext;
+
+  constructor(
+    readonly baseUrl: string,
+    private readonly account: PrivateKeyAccount,
+  ) {
+    this.baseUrl = baseUrl.replace(/\/+$/, "");
+  }
+
+  /** `GET /v1/info`; fixes the chain id and registry the requests are signed for. */
+  async info(): Promise<OracleInfo> {
+    const raw = (await this.request("GET", "/v1/info", undefined, false)) as Record<string, unknown>;
+    const chainId = Number(raw.chainId);
+    const registry = pickAddress(raw);
+    if (!Number.isInteger(chainId) || chainId <= 0 || !registry) {
+      throw new AgentError("AG009_ORACLE_REJECTED", `the oracle's /v1/info lacks a chain id or NodeRegistry address`, {
+        details: JSON.stringify(raw).slice(0, 300),
+      });
+    }
+    this.ctx = { account: this.account, chainId, registry };
+    return { chainId, registry, raw };
+  }
+
+  async next(): Promise<NextResult> {
+    const res = await this.request("POST", "/v1/challenges/next", {});
+    if (res === undefined || (typeof res === "object" && res !== null && "retryAfterMs" in res && !("challengeId" in res))) {
+      const ms = Number((res as { retryAfterMs?: unknown } | undefined)?.retryAfterMs ?? 1000);
+      return { retryAfterMs: Number.isFinite(ms) && ms >= 0 ? ms : 1000 };
+    }
+    return { challenge: res as Challenge };
+  }
+
+  async commit(challengeId: string, root: Hex): Promise<{ openings: number[]; [k: string]: unknown }> {
+    return (await this.request("POST", `/v1/challenges/${encodeURIComponent(challengeId)}/commit`, { root })) as { openings: number[] };
+  }
+
+  async open(challengeId: string, openings: Opening[], extra: Record<string, unknown> = {}): Promise<Verdict> {
+    return (await this.request("POST", `/v1/challenges/${encodeURIComponent(challengeId)}/open`, { openings, ...extra })) as Verdict;
+  }
+
+  async processes(list: { pid: number; name: string; usedMemoryMiB: number }[]): Promise<void> {
+    await this.request("POST", "/v1/processes", { processes: list });
+  }
+
+  async get(path: string): Promise<unknown> {
+    return this.request("GET", path, undefined, false);
+  }
+
+  /** One HTTP call; `signed` requests need `info()` first. Returns parsed JSON, or undefined for 204. */
+  async request(method: string, path: string, body?: unknown, signed = true): Promise<unknown> {
+    const bytes = body === undefined ? new Uint8Array() : new TextEncoder().encode(JSON.stringify(body));
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (signed) {
+      if (!this.ctx) await this.info();
+      Object.assign(headers, (await signRequest(this.ctx!, method, path, bytes)).headers);
+    }
+    let res: Response;
+    try {
+      res = await fetch(this.baseUrl + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : bytes,
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (err) {
+      throw new AgentError("AG007_ORACLE_UNREACHABLE", `oracle ${this.baseUrl} unreachable (${method} ${path})`, { cause: err });
+    }
+    if (res.status === 204) {
+      const ra = Number(res.headers.get("retry-after"));
+      await res.arrayBuffer().catch(() => undefined);
+      return { retryAfterMs: Number.isFinite(ra) && ra > 0 ? ra : 1000 };
+    }
+    const text = await res.text();
+    if (text.length > MAX_RESPONSE_BYTES) {
+      throw new AgentError("AG009_ORACLE_REJECTED", `oracle answer of ${text.length} bytes exceeds ${MAX_RESPONSE_BYTES}`);
+    }
+    let json: unknown;
+    try {
+      json = text === "" ? undefined : JSON.parse(text);
+    } catch {
+      if (res.status >= 500) throw new AgentError("AG007_ORACLE_UNREACHABLE", `oracle error ${res.status} on ${method} ${path}`);
+      throw new AgentError("AG009_ORACLE_REJECTED", `oracle answered ${res.status} with non-JSON on ${method} ${path}`);
+    }
+    if (res.status >= 500 || res.status === 502 || res.status === 503) {
+      throw new AgentError("AG007_ORACLE_UNREACHABLE", `oracle error ${res.status} on ${method} ${path}: ${text.slice(0, 200)}`);
+    }
+    if (res.status >= 400) {
+      const e = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+      const code = String(e?.code ?? res.status);
+      const msg = String(e?.message ?? text.slice(0, 200));
+      if (/not.?registered|unknown.?node/i.test(code + " " + msg)) {
+        throw new AgentError("AG005_NOT_REGISTERED", `the oracle does not know node ${this.account.address}: ${msg}`, { details: `oracle code ${code}` });
+      }
+      if (/jail/i.test(code)) throw new AgentError("AG006_JAILED", `the oracle says node ${this.account.address} is jailed: ${msg}`, { details: `oracle code ${code}` });
+      throw new OracleRejection(code, `oracle rejected ${method} ${path} (${res.status} ${code}): ${msg}`, res.status);
+    }
+    return json;
+  }
+}
+
+export class OracleRejection extends AgentError {
+  constructor(
+    readonly oracleCode: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super("AG009_ORACLE_REJECTED", message);
+  }
+}

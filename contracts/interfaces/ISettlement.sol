@@ -99,7 +99,24 @@ interface ISettlement {
         uint256 amount;
     }
 
+    /// @notice Governance parameters, as given to the constructor.
+    /// @param disputeWindow Seconds a report waits for veto and appeals before it can finalize.
+    /// @param slashBurnBps Share of slashed funds burned (sent to BURN_ADDRESS); the rest goes to the treasury.
+    /// @param appealBond Stake tokens an operator posts to appeal a slash.
+    /// @param maxSlashes Longest accepted slash list (1..MAX_SLASHES_CAP).
+    /// @param treasury Receives the treasury share of slashed funds and rejected appeal bonds.
+    struct SettlementParams {
+        uint64 disputeWindow;
+        uint16 slashBurnBps;
+        uint16 maxSlashes;
+        address treasury;
+        uint256 appealBond;
+    }
+
     // ---------------------------------------------------------------- errors
+
+    /// @notice The registry, distributor and settlement do not share one stake token.
+    error SettlementTokenMismatch(address registryToken, address distributorToken);
 
     /// @notice The epoch has not ended yet.
     error SettlementEpochNotOver(uint64 epoch, uint256 endsAt);

@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {ISettlement} from "./interfaces/ISettlement.sol";
+import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
+import {IEpochManager} from "./interfaces/IEpochManager.sol";
+import {IRewardsDistributor} from "./interfaces/IRewardsDistributor.sol";
+
+/// @title Settlement
+/// @notice Quorum-signed epoch reports, dispute window, veto and appeals, finalization and slashing.
+contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
+    using SafeERC20 for IERC20;
+
+    /// @notice Role that vetoes, resolves appeals and changes parameters.
+    bytes32 public constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
+    /// @notice EIP-712 type hash of the committee's epoch report.
+    bytes32 public constant EPOCH_REPORT_TYPEHASH = keccak256(
+        "EpochReport(uint64 epoch,bytes32 seed,bytes32 rewardsRoot,uint256 rewardsTotal,bytes32 statsRoot,"
+        "bytes32 slashListHash,uint64 configVersion)"
+    );
+    /// @notice Most signatures a report may carry (the EpochManager's committee cap).
+    uint256 public constant MAX_COMMITTEE_SIZE = 31;
+    /// @notice Hard cap of the governance slash list bound: bounds every loop over a report's slashes.
+    uint16 public constant MAX_SLASHES_CAP = 64;
+    /// @notice Basis-point denominator.
+    uint16 public constant BPS_DENOMINATOR = 10_000;
+    /// @notice Shortest dispute window governance may set.
+    uint64 public constant MIN_DISPUTE_WINDOW = 1;
+    /// @notice Longest dispute window governance may set.
+    uint64 public constant MAX_DISPUTE_WINDOW = 30 days;
+    /// @notice Where the burned share of slashed funds goes (works with any ERC-20, burnable or not).
+    address public constant BURN_ADDRESS = 0x000000000000000000000000000000000000dEaD;
+
+    IERC20 private immutable _token;
+    INodeRegistry private immutable _registry;
+    IEpochManager private immutable _epochs;
+    IRewardsDistributor private immutable _distributor;
+
+    uint64 private _disputeWindow;
+    uint16 private _slashBurnBps;
+    uint16 private _maxSlashes;
+    address private _treasury;
+    uint256 private _appealBond;
+
+    uint256 private _pendingBonds;
+    uint64 private _lastFinalizedEpoch;
+    bool private _hasFinalized;
+
+    mapping(uint64 epoch => ReportInfo) private _reports;
+    mapping(uint64 epoch => mapping(uint256 index => SlashInfo)) private _slashes;
+
+    /// @param registry The NodeRegistry (must grant this contract SLASHER_ROLE).
+    /// @param epochs The EpochManager.
+    /// @param distributor The RewardsDistributor (must grant this contract SETTLEMENT_ROLE).
+    /// @param admin Receives DEFAULT_ADMIN_ROLE and GOVERNANCE_ROLE.
+    /// @param params Initial governance parameters.
+    constructor(
+        INodeRegistry registry,
+        IEpochManager epochs,
+        IRewardsDistributor distributor,
+        address admin,
+        SettlementParams memory params
+    ) EIP712("PoAI Settlement", "1") {
+        if (
+            address(registry) == address(0) || address(epochs) == address(0) || address(distributor) == address(0)
+                || admin == address(0)
+        ) revert SettlementZeroAddress();
+        address registryToken = registry.stakeToken();
+        address distributorToken = distributor.rewardToken();
+        if (registryToken != distributorToken) revert SettlementTokenMismatch(registryToken, distributorToken);
+        _token = IERC20(registryToken);
+        _registry = registry;
+        _epochs = epochs;
+        _distributor = distributor;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(GOVERNANCE_ROLE, admin);
+        _setDisputeWindow(params.disputeWindow);
+        _setSlashBurnBps(params.slashBurnBps);
+        _setAppealBond(params.appealBond);
+        _setMaxSlashes(params.maxSlashes);
+        _setTreasury(params.treasury);
+    }
+
+    // ---------------------------------------------------------------- reports
+
+    /// @inheritdoc ISettlement
+    function submitReport(EpochReport calldata report, Slash[] calldata slashes, bytes[] calldata signatures)
+        external
+        nonReentrant
+    {
+        uint64 version = _validateReport(report, slashes);
+        _checkSignatures(report, signatures);
+        _storeSlashes(report.epoch, slashes);
+        _distributor.reserveBudget(report.rewardsTotal);
+        _storeReport(report, slashes.length, version);
+    }
+
+    /// @inheritdoc ISettlement
+    function finalize(uint64 epoch) external nonReentrant {
+        ReportInfo storage info = _reports[epoch];
+        if (info.status != ReportStatus.Pending) revert SettlementReportNotPending(epoch, info.status);
+        if (block.timestamp < info.disputeEndsAt) revert SettlementDisputeWindowOpen(epoch, info.disputeEndsAt);
+        info.status = ReportStatus.Finalized;
+
+        uint256 slashedTotal = 0;
+        uint256 count = info.slashCount;
+        // Bounded by MAX_SLASHES_CAP.
+        for (uint256 i = 0; i < count; ++i) {
+            slashedTotal += _executeSlash(epoch, i);
+        }
+        // Rounds down: the burn never exceeds its share; the treasury receives the remainder.
+        uint256 burned = (slashedTotal * _slashBurnBps) / BPS_DENOMINATOR;
+        // Cannot underflow: burned <= slashedTotal since _slashBurnBps <= BPS_DENOMINATOR.
+        uint256 toTreasury = slashedTotal - burned;
+
+        if (!_hasFinalized || epoch > _lastFinalizedEpoch) {
+            _lastFinalizedEpoch = epoch;
+            _hasFinalized = true;
+        }
+        _distributor.finalizeEpoch(epoch, info.rewardsRoot, info.rewardsTotal);
+        emit ReportFinalized(epoch, slashedTotal, burned, toTreasury);
+        if (burned > 0) _token.safeTransfer(BURN_ADDRESS, burned);
+        if (toTreasury > 0) _token.safeTransfer(_treasury, toTreasury);
+    }
+
+    /// @inheritdoc ISettlement
+    function vetoSlash(uint64 epoch, uint256 index) external onlyRole(GOVERNANCE_ROLE) nonReentrant {
+        _requireDisputable(epoch);
+        SlashInfo storage s = _slashAt(epoch, index);
+        SlashState state = s.state;
+        if (state != SlashState.Proposed && state != SlashState.Appealed) {
+            revert SettlementSlashStateInvalid(epoch, index, state);
+        }
+        s.state = SlashState.Vetoed;
+        emit SlashVetoed(epoch, index, s.slash.node);
+        if (state == SlashState.Appealed) _refundBond(epoch, index, s);
+    }
+
+    /// @inheritdoc ISettlement
+    function vetoReport(uint64 epoch) external onlyRole(GOVERNANCE_ROLE) nonReentrant {
+        ReportInfo storage info = _requireDisputable(epoch);
+        info.status = ReportStatus.Vetoed;
+        uint256 released = info.rewardsTotal;
+        _distributor.releaseBudget(released);
+        emit ReportVetoed(epoch, released);
+        uint256 count = info.slashCount;
+        // Bounded by MAX_SLASHES_CAP.
+        for (uint256 i = 0; i < count; ++i) {
+            SlashInfo storage s = _slashes[epoch][i];
+            if (s.state == SlashState.Appealed) {
+                s.state = SlashState.Vetoed;
+                _refundBond(epoch, i, s);
+            }
+        }
+    }
+
+    /// @inheritdoc ISettlement
+    function appeal(uint64 epoch, uint256 index) external nonReentrant {
+        _requireDisputable(epoch);
+        SlashInfo storage s = _slashAt(epoch, index);
+        if (s.state != SlashState.Proposed) revert SettlementSlashStateInvalid(epoch, index, s.state);
+        address node = s.slash.node;
+        if (_registry.getNode(node).operator != msg.sender) revert SettlementNotNodeOperator(node, msg.sender);
+        uint256 bond = _appealBond;
+        uint256 before = _token.balanceOf(address(this));
+        _token.safeTransferFrom(msg.sender, address(this), bond);
+        uint256 received = _token.balanceOf(address(this)) - before;
+        if (received != bond) revert SettlementTransferShortfall(bond, received);
+        s.state = SlashState.Appealed;
+        s.appellant = msg.sender;
+        s.bond = bond;
+        _pendingBonds += bond;
+        emit SlashAppealed(epoch, index, node, msg.sender, bond);
+    }
+
+    /// @inheritdoc ISettlement
+    function resolveAppeal(uint64 epoch, uint256 index, bool upheld) external onlyRole(GOVERNANCE_ROLE) nonReentrant {
+        ReportInfo storage info = _reports[epoch];
+        if (info.status != ReportStatus.Pending) revert SettlementReportNotPending(epoch, info.status);
+        SlashInfo storage s = _slashAt(epoch, index);
+        if (s.state != SlashState.Appealed) revert SettlementSlashStateInvalid(epoch, index, s.state);
+        uint256 bond = s.bond;
+        address recipient = upheld ? s.appellant : _treasury;
+        s.state = upheld ? SlashState.AppealUpheld : SlashState.AppealRejected;
+        _pendingBonds -= bond;
+        emit AppealResolved(epoch, index, upheld, bond, recipient);
+        _token.safeTransfer(recipient, bond);
+    }
+
+    // ---------------------------------------------------------------- governance
+
+    /// @inheritdoc ISettlement
+    function setDisputeWindow(uint64 window) external onlyRole(GOVERNANCE_ROLE) {
+        _setDisputeWindow(window);
+    }
+
+    /// @inheritdoc ISettlement
+    function setSlashBurnBps(uint16 bps) external onlyRole(GOVERNANCE_ROLE) {
+        _setSlashBurnBps(bps);
+    }
+
+    /// @inheritdoc ISettlement
+    function setAppealBond(uint256 bond) external onlyRole(GOVERNANCE_ROLE) {
+        _setAppealBond(bond);
+    }
+
+    /// @inheritdoc ISettlement
+    function setMaxSlashes(uint16 maxSlashes_) external onlyRole(GOVERNANCE_ROLE) {
+        _setMaxSlashes(maxSlashes_);
+    }
+
+    /// @inheritdoc ISettlement
+    function setTreasury(address treasury_) external onlyRole(GOVERNANCE_ROLE) {
+        _setTreasury(treasury_);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc ISettlement
+    function reportOf(uint64 epoch) external view returns (ReportInfo memory) {
+        return _reports[epoch];
+    }
+
+    /// @inheritdoc ISettlement
+    function slashOf(uint64 epoch, uint256 index) external view returns (SlashInfo memory) {
+        uint256 count = _reports[epoch].slashCount;
+        if (index >= count) revert SettlementSlashIndexOutOfBounds(epoch, index, count);
+        return _slashes[epoch][index];
+    }
+
+    /// @inheritdoc ISettlement
+    function lastFinalizedEpoch() external view returns (uint64) {
+        return _lastFinalizedEpoch;
+    }
+
+    /// @inheritdoc ISettlement
+    function hasFinalized() external view returns (bool) {
+        return _hasFinalized;
+    }
+
+    /// @inheritdoc ISettlement
+    function pendingBonds() external view returns (uint256) {
+        return _pendingBonds;
+    }
+
+    /// @inheritdoc ISettlement
+    function reportDigest(EpochReport calldata report) public view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(
+                abi.encode(
+                    EPOCH_REPORT_TYPEHASH,
+                    report.epoch,
+                    report.seed,
+                    report.rewardsRoot,
+                    report.rewardsTotal,
+                    report.statsRoot,
+                    report.slashListHash,
+                    report.configVersion
+                )
+            )
+        );
+    }
+
+    /// @inheritdoc ISettlement
+    function disputeWindow() external view returns (uint64) {
+        return _disputeWindow;
+    }
+
+    /// @inheritdoc ISettlement
+    function slashBurnBps() external view returns (uint16) {
+        return _slashBurnBps;
+    }
+
+    /// @inheritdoc ISettlement
+    function appealBond() external view returns (uint256) {
+        return _appealBond;
+    }
+
+    /// @inheritdoc ISettlement
+    function maxSlashes() external view returns (uint16) {
+        return _maxSlashes;
+    }
+
+    /// @inheritdoc ISettlement
+    function treasury() external view returns (address) {
+        return _treasury;
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    /// @dev Checks everything about a report except its signatures; returns the current config version.
+    function _validateReport(EpochReport calldata report, Slash[] calldata slashes) private view returns (uint64) {
+        uint64 epoch = report.epoch;
+        ReportStatus status = _reports[epoch].status;
+        if (status == ReportStatus.Pending || status == ReportStatus.Finalized) {
+            revert SettlementReportExists(epoch, status);
+        }
+        uint256 endsAt = _epochs.epochEnd(epoch);
+        if (block.timestamp < endsAt) revert SettlementEpochNotOver(epoch, endsAt);
+        bytes32 commitment = _epochs.seedCommitment(epoch);
+        if (commitment == bytes32(0) || keccak256(abi.encode(epoch, report.seed)) != commitment) {
+            revert SettlementSeedMismatch(epoch, commitment);
+        }
+        uint64 version = _epochs.configVersion();
+        if (report.configVersion != version) revert SettlementConfigVersionMismatch(report.configVersion, version);
+        if (slashes.length > _maxSlashes) revert SettlementTooManySlashes(slashes.length, _maxSlashes);
+        bytes32 computed = keccak256(abi.encode(slashes));
+        if (computed != report.slashListHash) revert SettlementSlashListHashMismatch(report.slashListHash, computed);
+        return version;
+    }
+
+    function _storeReport(EpochReport calldata report, uint256 slashCount, uint64 version) private {
+        uint64 epoch = report.epoch;
+        uint64 disputeEndsAt = uint64(block.timestamp) + _disputeWindow;
+        ReportInfo storage info = _reports[epoch];
+        info.status = ReportStatus.Pending;
+        info.disputeEndsAt = disputeEndsAt;
+        info.configVersion = version;
+        // Fits: slashCount <= MAX_SLASHES_CAP.
+        info.slashCount = uint16(slashCount);
+        info.submitter = msg.sender;
+        info.seed = report.seed;
+        info.rewardsRoot = report.rewardsRoot;
+        info.rewardsTotal = report.rewardsTotal;
+        info.statsRoot = report.statsRoot;
+        emit ReportSubmitted(
+            epoch, msg.sender, report.rewardsRoot, report.rewardsTotal, report.statsRoot, slashCount, disputeEndsAt
+        );
+    }
+
+    /// @dev Every signature must recover to a committee member, signers strictly ascending (no duplicates),
+    /// and there must be at least quorum of them.
+    function _checkSignatures(EpochReport calldata report, bytes[] calldata signatures) private view {
+        uint256 count = signatures.length;
+        if (count > MAX_COMMITTEE_SIZE) revert SettlementTooManySignatures(count, MAX_COMMITTEE_SIZE);
+        uint8 needed = _epochs.quorum();
+        if (count < needed) revert SettlementQuorumNotReached(count, needed);
+        bytes32 digest = reportDigest(report);
+        address previous = address(0);
+        // Bounded by MAX_COMMITTEE_SIZE (checked above).
+        for (uint256 i = 0; i < count; ++i) {
+            (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signatures[i]);
+            if (err != ECDSA.RecoverError.NoError) revert SettlementInvalidSignature(i);
+            if (signer <= previous) revert SettlementSignersNotAscending(i, signer);
+            if (!_epochs.isCommitteeMember(signer)) revert SettlementSignerNotMember(i, signer);
+            previous = signer;
+        }
+    }
+
+    function _storeSlashes(uint64 epoch, Slash[] calldata slashes) private {
+        uint256 count = slashes.length;
+        // Bounded by _maxSlashes <= MAX_SLASHES_CAP (checked by the caller).
+        for (uint256 i = 0; i < count; ++i) {
+            Slash calldata s = slashes[i];
+            if (
+                s.node == address(0) || s.bps == 0 || s.bps > BPS_DENOMINATOR || s.reason == 0
+                    || s.reason > uint8(SlashReason.LeaseViolation)
+            ) revert SettlementInvalidSlash(i);
+            // A whole struct write also clears the fields of a vetoed earlier report of this epoch.
+            _slashes[epoch][i] =
+                SlashInfo({slash: s, state: SlashState.Proposed, appellant: address(0), bond: 0, amount: 0});
+            emit SlashProposed(epoch, i, s.node, s.bps, s.reason, s.evidence);
+        }
+    }
+
+    /// @dev Executes slash `index` unless vetoed or upheld on appeal; an undecided appeal's bond is refunded
+    /// and the slash proceeds. The registry's slash never reverts for a valid bps and returns 0 for an
+    /// unknown node or a node without stake.
+    function _executeSlash(uint64 epoch, uint256 index) private returns (uint256 amount) {
+        SlashInfo storage s = _slashes[epoch][index];
+        SlashState state = s.state;
+        if (state != SlashState.Proposed && state != SlashState.Appealed && state != SlashState.AppealRejected) {
+            return 0;
+        }
+        s.state = SlashState.Executed;
+        if (state == SlashState.Appealed) _refundBond(epoch, index, s);
+        amount = _registry.slash(s.slash.node, s.slash.bps);
+        s.amount = amount;
+        emit SlashExecuted(epoch, index, s.slash.node, amount);
+    }
+
+    function _refundBond(uint64 epoch, uint256 index, SlashInfo storage s) private {
+        uint256 bond = s.bond;
+        _pendingBonds -= bond;
+        emit AppealBondRefunded(epoch, index, s.appellant, bond);
+        _token.safeTransfer(s.appellant, bond);
+    }
+
+    function _requireDisputable(uint64 epoch) private view returns (ReportInfo storage info) {
+        info = _reports[epoch];
+        if (info.status != ReportStatus.Pending) revert SettlementReportNotPending(epoch, info.status);
+        if (block.timestamp >= info.disputeEndsAt) revert SettlementDisputeWindowClosed(epoch, info.disputeEndsAt);
+    }
+
+    function _slashAt(uint64 epoch, uint256 index) private view returns (SlashInfo storage) {
+        uint256 count = _reports[epoch].slashCount;
+        if (index >= count) revert SettlementSlashIndexOutOfBounds(epoch, index, count);
+        return _slashes[epoch][index];
+    }
+
+    function _setDisputeWindow(uint64 window) private {
+        if (window < MIN_DISPUTE_WINDOW || window > MAX_DISPUTE_WINDOW) {
+            revert SettlementDisputeWindowOutOfBounds(window);
+        }
+        uint64 oldValue = _disputeWindow;
+        _disputeWindow = window;
+        emit DisputeWindowSet(oldValue, window);
+    }
+
+    function _setSlashBurnBps(uint16 bps) private {
+        if (bps > BPS_DENOMINATOR) revert SettlementSlashBurnBpsOutOfBounds(bps);
+        uint16 oldValue = _slashBurnBps;
+        _slashBurnBps = bps;
+        emit SlashBurnBpsSet(oldValue, bps);
+    }
+
+    function _setAppealBond(uint256 bond) private {
+        if (bond == 0) revert SettlementAppealBondOutOfBounds(bond);
+        uint256 oldValue = _appealBond;
+        _appealBond = bond;
+        emit AppealBondSet(oldValue, bond);
+    }
+
+    function _setMaxSlashes(uint16 maxSlashes_) private {
+        if (maxSlashes_ == 0 || maxSlashes_ > MAX_SLASHES_CAP) revert SettlementMaxSlashesOutOfBounds(maxSlashes_);
+        uint16 oldValue = _maxSlashes;
+        _maxSlashes = maxSlashes_;
+        emit MaxSlashesSet(oldValue, maxSlashes_);
+    }
+
+    function _setTreasury(address treasury_) private {
+        if (treasury_ == address(0)) revert SettlementZeroAddress();
+        address oldValue = _treasury;
+        _treasury = treasury_;
+        emit TreasurySet(oldValue, treasury_);
+    }
+}

@@ -150,10 +150,20 @@ export class OracleClient {
       const e = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
       const code = String(e?.code ?? res.status);
       const msg = String(e?.message ?? text.slice(0, 200));
-      if (/not.?registered|unknown.?node/i.test(code + " " + msg)) {
-        throw new AgentError("AG005_NOT_REGISTERED", `the oracle does not know node ${this.account.address}: ${msg}`, { details: `oracle code ${code}` });
+      // Oracle codes (docs/errors.md): OR108 node not registered, OR109 node not active.
+      if (code === "OR108" || /not.?registered|unknown.?node/i.test(code)) {
+        throw new AgentError("AG005_NOT_REGISTERED", `the oracle says node ${this.account.address} is not registered: ${msg}`, { details: `oracle code ${code}` });
       }
-      if (/jail/i.test(code)) throw new AgentError("AG006_JAILED", `the oracle says node ${this.account.address} is jailed: ${msg}`, { details: `oracle code ${code}` });
+      if (/jail/i.test(code) || (code === "OR109" && /jail/i.test(msg))) {
+        throw new AgentError("AG006_JAILED", `the oracle says node ${this.account.address} is jailed: ${msg}`, { details: `oracle code ${code}` });
+      }
+      if (code === "OR109") {
+        throw new AgentError("AG013_EXITING", `the oracle says node ${this.account.address} is not active: ${msg}`, { details: `oracle code ${code}` });
+      }
+      if (res.status === 429) {
+        const ms = Number((e as { details?: { retryAfterMs?: unknown } } | undefined)?.details?.retryAfterMs ?? 1000);
+        throw new AgentError("AG007_ORACLE_UNREACHABLE", `oracle rate limit hit (retry after ${ms} ms)`);
+      }
       throw new OracleRejection(code, `oracle rejected ${method} ${path} (${res.status} ${code}): ${msg}`, res.status);
     }
     return json;

@@ -1,0 +1,117 @@
+/**
+ * `agent run --oracle URL`: the challenge loop (loop.ts) with this node's key, the engine's
+ * kernels (solver.ts), GPU process reports and an optional chain check (`--rpc`) that turns
+ * "not registered" and "jailed" into precise messages with dates.
+ */
+import { parseArgs } from "node:util";
+import { privateKeyToAccount } from "viem/accounts";
+import type { Address, Hex } from "viem";
+import { AgentError } from "../errors";
+import { OracleClient } from "../client";
+import { makeBehaviour, parseBehaviour } from "../behaviours";
+import { makeLogger } from "../log";
+import { runLoop } from "../loop";
+import { makeSolver } from "../solver";
+import { queryComputeApps } from "../gpu";
+import { assertChallengeable, connect, readNode } from "../chain";
+import { backoffDelay, DEFAULT_BACKOFF } from "../backoff";
+import { DEFAULT_KEYSTORE, loadNodeKey, requireInt } from "./common";
+
+export const RUN_HELP = `agent run --oracle URL [--keystore FILE] [--rpc URL] [--chain-id N]
+    [--behaviour honest|overclaim|forge-rows|skip] [--forge-fraction F]
+    [--max-challenges N] [--log text|json]
+  Runs the challenge loop against the oracle until stopped (Ctrl-C).`;
+
+export async function runCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      oracle: { type: "string" },
+      keystore: { type: "string" },
+      rpc: { type: "string" },
+      "chain-id": { type: "string" },
+      behaviour: { type: "string" },
+      "forge-fraction": { type: "string" },
+      "max-challenges": { type: "string" },
+      log: { type: "string" },
+    },
+    strict: true,
+  });
+  if (!values.oracle) throw new AgentError("AG011_BAD_ARGUMENT", "--oracle URL is required (e.g. http://127.0.0.1:8700)");
+  const format = values.log ?? (process.stdout.isTTY ? "text" : "json");
+  if (format !== "text" && format !== "json") throw new AgentError("AG011_BAD_ARGUMENT", `--log must be text or json, got ${format}`);
+  const behaviourName = parseBehaviour(values.behaviour);
+  const forgeFraction = values["forge-fraction"] === undefined ? 0.5 : Number(values["forge-fraction"]);
+  const behaviour = makeBehaviour(behaviourName, forgeFraction);
+  const maxChallenges = values["max-challenges"] === undefined ? undefined : requireInt(values["max-challenges"], "--max-challenges", 1, 1_000_000);
+  const expectedChainId = values["chain-id"] === undefined ? undefined : requireInt(values["chain-id"], "--chain-id", 1, 2 ** 31);
+
+  const wallet = await loadNodeKey(values.keystore ?? DEFAULT_KEYSTORE);
+  const account = privateKeyToAccount(wallet.privateKey as Hex);
+  const log = makeLogger(format, account.address);
+  const client = new OracleClient(values.oracle, account);
+  const controller = new AbortController();
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    process.once(sig, () => {
+      log("info", "agent.stop", `${sig}: stopping after the current step`);
+      controller.abort();
+    });
+  }
+  log("info", "agent.start", `node ${account.address} starting (behaviour ${behaviour.name}) against ${values.oracle}`, { behaviour: behaviour.name });
+
+  // The oracle's chain and registry fix what the requests are signed for; wait for it.
+  let info;
+  for (let attempt = 0; !controller.signal.aborted; attempt++) {
+    try {
+      info = await client.info();
+      break;
+    } catch (err) {
+      if (!(err instanceof AgentError) || err.code !== "AG007_ORACLE_UNREACHABLE") throw err;
+      const delay = backoffDelay(attempt, DEFAULT_BACKOFF);
+      log("warn", "oracle.unreachable", `${err.shortMessage}; retry ${attempt + 1} in ${(delay / 1000).toFixed(1)} s`, { retryInMs: delay });
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+  if (!info) return;
+  if (expectedChainId !== undefined && info.chainId !== expectedChainId) {
+    throw new AgentError("AG008_WRONG_CHAIN", `the oracle at ${values.oracle} serves chain ${info.chainId}, this agent expects chain ${expectedChainId}`);
+  }
+  log("info", "oracle.info", `oracle on chain ${info.chainId}, NodeRegistry ${info.registry}`, { chainId: info.chainId, registry: info.registry });
+
+  let onStatusProblem: ((e: AgentError) => Promise<number | undefined>) | undefined;
+  if (values.rpc) {
+    const { client: pub } = await connect(values.rpc, info.chainId).catch((err) => {
+      if (err instanceof AgentError && err.code === "AG008_WRONG_CHAIN") {
+        throw new AgentError("AG008_WRONG_CHAIN", `the RPC at ${values.rpc} and the oracle disagree on the chain: ${err.shortMessage}`);
+      }
+      throw err;
+    });
+    const check = async (): Promise<number | undefined> => {
+      const rec = await readNode(pub, info.registry as Address, account.address);
+      const now = Number((await pub.getBlock()).timestamp);
+      try {
+        assertChallengeable(account.address, rec, now);
+      } catch (e) {
+        log("error", "node.chain", (e as Error).message, { code: (e as AgentError).code, jailedUntil: rec.jailedUntil });
+        if ((e as AgentError).code === "AG006_JAILED") return (Number(rec.jailedUntil) - now) * 1000;
+        return undefined;
+      }
+      log("info", "node.chain", `node ${account.address} is ${rec.status} with stake ${rec.stake} and a claim of ${rec.claim.gflops} GFLOP/s`);
+      return undefined;
+    };
+    await check();
+    onStatusProblem = async () => check();
+  }
+
+  const stats = await runLoop({
+    client,
+    solve: makeSolver(),
+    behaviour,
+    log,
+    maxChallenges,
+    signal: controller.signal,
+    gpuProcesses: queryComputeApps,
+    onStatusProblem,
+  });
+  log("info", "agent.done", `stopped after ${stats.challenges} challenges: ${JSON.stringify(stats.verdicts)}`, { ...stats });
+}

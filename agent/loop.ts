@@ -1,0 +1,133 @@
+/**
+ * The challenge loop of `agent run`: ask the oracle for the next challenge, run it, commit the
+ * Merkle root of the result, answer the openings, repeat. A reconciliation loop: every pass
+ * starts from "what does the oracle want from me now", so a crash, a restart of the oracle or a
+ * lost answer heals on the next pass. Unreachable oracle: exponential backoff with jitter and a
+ * countdown in the log. Not registered or jailed: a clear message, then a slow retry.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { AgentError, describeError } from "./errors";
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff";
+import type { Behaviour } from "./behaviours";
+import type { Challenge, OracleClient } from "./client";
+import { ResultCommitment } from "./commitment";
+import type { Logger } from "./log";
+import type { GpuProcess } from "./gpu";
+
+/** Computes the result rows (or items) of a challenge, in the order the oracle indexes them. */
+export type Solver = (challenge: Challenge) => Promise<{ rows: Uint8Array[]; extra?: Record<string, unknown> }>;
+
+export interface LoopOptions {
+  client: OracleClient;
+  solve: Solver;
+  behaviour: Behaviour;
+  log: Logger;
+  /** Stop after this many challenges (tests); default: run until aborted. */
+  maxChallenges?: number;
+  signal?: AbortSignal;
+  backoff?: BackoffOptions;
+  /** Wait after "not registered" / "jailed" before asking again, ms. */
+  statusRetryMs?: number;
+  /** Longest wait the oracle's retry-after is honoured for, ms. */
+  maxPollMs?: number;
+  /** GPU processes on this machine (nvidia-smi), undefined when not available. */
+  gpuProcesses?: () => Promise<GpuProcess[] | undefined>;
+  /** How often GPU processes are reported, ms. */
+  processReportMs?: number;
+  /** Called with a node-status problem (AG005/AG006/AG013) so the caller can check the chain. */
+  onStatusProblem?: (err: AgentError) => Promise<number | undefined>;
+}
+
+export interface LoopStats {
+  challenges: number;
+  verdicts: Record<string, number>;
+  unanswered: number;
+  errors: number;
+}
+
+/** Hard cap of consecutive failures logged in full; later ones are summarised. */
+const MAX_LOUD_FAILURES = 5;
+
+export async function runLoop(o: LoopOptions): Promise<LoopStats> {
+  const stats: LoopStats = { challenges: 0, verdicts: {}, unanswered: 0, errors: 0 };
+  const backoff = o.backoff ?? DEFAULT_BACKOFF;
+  const maxPoll = o.maxPollMs ?? 5_000;
+  let attempt = 0;
+  let lastProcessReport = 0;
+  let saidNoGpu = false;
+  const wait = (ms: number) => sleep(ms, undefined, { signal: o.signal }).catch(() => undefined);
+
+  // Loop bound: one challenge per pass, until aborted or maxChallenges is reached.
+  while (!o.signal?.aborted && (o.maxChallenges === undefined || stats.challenges < o.maxChallenges)) {
+    try {
+      if (o.gpuProcesses && Date.now() - lastProcessReport >= (o.processReportMs ?? 30_000)) {
+        lastProcessReport = Date.now();
+        const procs = await o.gpuProcesses();
+        if (procs === undefined && !saidNoGpu) {
+          saidNoGpu = true;
+          o.log("info", "gpu.none", "nvidia-smi not available: reporting no GPU processes");
+        }
+        await o.client.processes(procs ?? []).catch((err) => o.log("warn", "processes.failed", `could not report GPU processes: ${describeError(err)}`));
+      }
+
+      const next = await o.client.next();
+      if (attempt > 0) o.log("info", "oracle.back", `oracle ${o.client.baseUrl} reachable again`);
+      attempt = 0;
+      if ("retryAfterMs" in next) {
+        await wait(Math.min(Math.max(next.retryAfterMs, 50), maxPoll));
+        continue;
+      }
+      await handleChallenge(o, next.challenge, stats);
+    } catch (err) {
+      if (o.signal?.aborted) break;
+      if (err instanceof AgentError && err.code === "AG007_ORACLE_UNREACHABLE") {
+        const delay = backoffDelay(attempt, backoff);
+        attempt++;
+        o.log("warn", "oracle.unreachable", `${err.shortMessage}; retry ${attempt} in ${(delay / 1000).toFixed(1)} s`, { retryInMs: delay, attempt });
+        await wait(delay);
+        continue;
+      }
+      if (err instanceof AgentError && ["AG005_NOT_REGISTERED", "AG006_JAILED", "AG013_EXITING", "AG008_WRONG_CHAIN"].includes(err.code)) {
+        if (err.code === "AG008_WRONG_CHAIN") throw err;
+        const untilMs = o.onStatusProblem ? await o.onStatusProblem(err).catch(() => undefined) : undefined;
+        const delay = Math.min(Math.max(untilMs ?? o.statusRetryMs ?? 30_000, 1_000), 10 * 60_000);
+        o.log("error", "node.status", `${err.message}; asking again in ${(delay / 1000).toFixed(0)} s`, { code: err.code, retryInMs: delay });
+        await wait(delay);
+        continue;
+      }
+      stats.errors++;
+      const quiet = stats.errors > MAX_LOUD_FAILURES;
+      o.log(quiet ? "debug" : "error", "loop.error", describeError(err), { code: err instanceof AgentError ? err.code : undefined });
+      await wait(Math.min(1_000 * stats.errors, maxPoll));
+    }
+  }
+  return stats;
+}
+
+async function handleChallenge(o: LoopOptions, ch: Challenge, stats: LoopStats): Promise<void> {
+  stats.challenges++;
+  const t0 = performance.now();
+  o.log("info", "challenge.received", `challenge ${ch.challengeId}: ${ch.kind} epoch ${ch.epoch} round ${ch.round}`, {
+    challengeId: ch.challengeId,
+    kind: ch.kind,
+    epoch: ch.epoch,
+    round: ch.round,
+  });
+  if (!o.behaviour.answers) {
+    stats.unanswered++;
+    o.log("info", "challenge.skipped", `challenge ${ch.challengeId} left unanswered (behaviour ${o.behaviour.name})`, { challengeId: ch.challengeId });
+    return;
+  }
+  const solved = await o.solve(ch);
+  const rows = o.behaviour.transformRows(solved.rows);
+  const commitment = new ResultCommitment(rows);
+  const computeMs = performance.now() - t0;
+  const { openings } = await o.client.commit(ch.challengeId, commitment.root);
+  const answer = await o.client.open(ch.challengeId, commitment.open(openings), solved.extra);
+  const verdict = String(answer.verdict);
+  stats.verdicts[verdict] = (stats.verdicts[verdict] ?? 0) + 1;
+  o.log(verdict === "ok" || verdict === "pass" || verdict === "valid" ? "info" : "warn", "challenge.verdict",
+    `challenge ${ch.challengeId}: ${verdict}${answer.reason ? ` (${answer.reason})` : ""}, computed in ${computeMs.toFixed(0)} ms, ${rows.length} rows, opened ${openings.length}`,
+    { challengeId: ch.challengeId, kind: ch.kind, epoch: ch.epoch, verdict, reason: answer.reason, computeMs: Math.round(computeMs), rows: rows.length, openings: openings.length, root: commitment.root },
+  );
+}

@@ -1,0 +1,126 @@
+/**
+ * Authentication of signed API requests (engine/protocol.ts `ORACLE_REQUEST_TYPES`): the
+ * signature in `x-poai-signature` must recover to `x-poai-node` over the EIP-712 `OracleRequest`
+ * of this exact method, path, body hash, timestamp and nonce, in the domain `PoAI Oracle API` /
+ * chain id / NodeRegistry. A request for another chain or deployment therefore recovers to another
+ * address and fails. The timestamp must be within the clock-skew window and the (signer, nonce)
+ * pair unused; the signer must be an active registered node (or a committee member for committee
+ * routes) and within its rate limit.
+ *
+ * Nothing here writes: `authenticate` only reads the nonce table, and the handler records the
+ * nonce in the same database transaction as the request's effect (`recordNonce`), so a request
+ * rejected for any reason, at any step, leaves the database as it was.
+ */
+import { isAddress, isHex, keccak256, recoverTypedDataAddress, type Address, type Hex } from "viem";
+import type { IncomingHttpHeaders } from "node:http";
+import { AUTH_HEADERS, ORACLE_API_DOMAIN_NAME, ORACLE_REQUEST_TYPES, domain } from "../engine/protocol";
+import type { DB } from "./db";
+import { httpError, OracleError } from "./errors";
+import type { TokenBuckets } from "./ratelimit";
+
+export interface AuthContext {
+  chainId: number;
+  /** The NodeRegistry: verifyingContract of the API domain. */
+  registry: Address;
+  clockSkewMs: number;
+  db: DB;
+  limiter: TokenBuckets;
+  now: () => number;
+}
+
+export interface Authenticated {
+  signer: Address;
+  nonce: Hex;
+  timestampSec: number;
+}
+
+/** NodeStatus of the registry (INodeRegistry.NodeStatus). */
+export const NODE_STATUS = ["None", "Active", "Jailed", "Exiting"] as const;
+
+function header(h: IncomingHttpHeaders, name: string): string | undefined {
+  const v = h[name];
+  return Array.isArray(v) ? undefined : v; // a repeated auth header is malformed
+}
+
+/**
+ * Checks the signature, window, nonce and rate limit of a request; `isAllowed` decides whether
+ * the recovered signer may use this route (active node, committee member) and throws if not.
+ */
+export async function authenticate(
+  ctx: AuthContext,
+  req: { method: string; path: string; headers: IncomingHttpHeaders; body: Buffer },
+  isAllowed: (signer: Address) => Promise<void>,
+): Promise<Authenticated> {
+  const node = header(req.headers, AUTH_HEADERS.node);
+  const ts = header(req.headers, AUTH_HEADERS.timestamp);
+  const nonce = header(req.headers, AUTH_HEADERS.nonce);
+  const sig = header(req.headers, AUTH_HEADERS.signature);
+  if (!node || !ts || !nonce || !sig) {
+    const missing = Object.values(AUTH_HEADERS).filter((n) => !header(req.headers, n));
+    throw httpError.missingAuth(`missing or repeated header(s): ${missing.join(", ")}`);
+  }
+  if (!isAddress(node, { strict: false })) throw httpError.missingAuth(`${AUTH_HEADERS.node} is not an address`);
+  if (!/^[0-9]{1,15}$/.test(ts)) throw httpError.missingAuth(`${AUTH_HEADERS.timestamp} is not unix seconds`);
+  if (!/^0x[0-9a-fA-F]{64}$/.test(nonce)) throw httpError.missingAuth(`${AUTH_HEADERS.nonce} is not a 32-byte hex string`);
+  if (!isHex(sig, { strict: true }) || sig.length !== 132) {
+    throw httpError.missingAuth(`${AUTH_HEADERS.signature} is not a 65-byte hex signature`);
+  }
+
+  const timestampSec = Number(ts);
+  const skew = Math.abs(ctx.now() - timestampSec * 1000);
+  if (skew > ctx.clockSkewMs) {
+    throw httpError.stale(`timestamp ${timestampSec} is ${Math.round(skew / 1000)} s from the oracle's clock (window ${ctx.clockSkewMs / 1000} s)`);
+  }
+
+  let signer: Address;
+  try {
+    signer = await recoverTypedDataAddress({
+      domain: domain(ORACLE_API_DOMAIN_NAME, ctx.chainId, ctx.registry),
+      types: ORACLE_REQUEST_TYPES,
+      primaryType: "OracleRequest",
+      message: {
+        node: node as Address,
+        method: req.method.toUpperCase(),
+        path: req.path,
+        bodyHash: keccak256(new Uint8Array(req.body)),
+        timestamp: BigInt(timestampSec),
+        nonce: nonce as Hex,
+      },
+      signature: sig as Hex,
+    });
+  } catch (e) {
+    throw new OracleError("OR105", "signature cannot be recovered", { status: 401, cause: e });
+  }
+  if (signer.toLowerCase() !== node.toLowerCase()) throw httpError.badSignature();
+
+  const used = ctx.db.prepare("SELECT 1 FROM request_nonces WHERE node = ? AND nonce = ?").get(signer.toLowerCase(), nonce.toLowerCase());
+  if (used) throw httpError.replay();
+
+  await isAllowed(signer);
+
+  const wait = ctx.limiter.take(signer.toLowerCase(), ctx.now());
+  if (wait > 0) throw httpError.rateLimited(wait);
+
+  return { signer, nonce: nonce.toLowerCase() as Hex, timestampSec };
+}
+
+/**
+ * Records the nonce of an accepted request; call inside the transaction of the request's effect.
+ * A concurrent duplicate loses on the primary key and is reported as a replay.
+ */
+export function recordNonce(db: DB, a: Authenticated): void {
+  try {
+    db.prepare("INSERT INTO request_nonces (node, nonce, ts) VALUES (?, ?, ?)").run(a.signer.toLowerCase(), a.nonce, a.timestampSec * 1000);
+  } catch (e) {
+    if (String((e as { code?: string }).code).startsWith("SQLITE_CONSTRAINT")) throw httpError.replay();
+    throw e;
+  }
+}
+
+/**
+ * Forgets nonces older than twice the skew window: a request that old fails the timestamp check
+ * before its nonce is looked at, so the replay defence does not need them.
+ */
+export function pruneNonces(db: DB, nowMs: number, clockSkewMs: number): number {
+  return db.prepare("DELETE FROM request_nonces WHERE ts < ?").run(nowMs - 2 * clockSkewMs).changes;
+}

@@ -1,0 +1,242 @@
+/**
+ * The oracle's view of the chain: viem clients, the deployed addresses (deployments/<network>.json)
+ * and ABIs (from the record, or from artifacts/ after `npx hardhat compile`), typed reads of the
+ * contracts the oracle follows, and a short-lived cache of registry reads for the API. Every read
+ * retries with backoff; an unreachable RPC ends as OracleError OR005 with the cause attached.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import {
+  createPublicClient,
+  http,
+  type Abi,
+  type Address,
+  type Hex,
+  type PublicClient,
+} from "viem";
+import { OracleError } from "./errors";
+
+export const CONTRACT_NAMES = ["NodeRegistry", "EpochManager", "Settlement", "RewardsDistributor"] as const;
+export type ContractName = (typeof CONTRACT_NAMES)[number];
+
+export interface Deployment {
+  chainId?: number;
+  addresses: Record<ContractName, Address>;
+  abis: Record<ContractName, Abi>;
+}
+
+function artifactAbi(root: string, name: string): Abi | undefined {
+  const p = join(root, "artifacts", "contracts", `${name}.sol`, `${name}.json`);
+  if (!existsSync(p)) return undefined;
+  return JSON.parse(readFileSync(p, "utf8")).abi as Abi;
+}
+
+/** Reads a deployment record; accepts `contracts.X.{address,abi}`, `addresses.X` or `X.address`. */
+export function loadDeployment(file: string, root = process.cwd()): Deployment {
+  const path = resolve(root, file);
+  let rec: Record<string, unknown>;
+  try {
+    rec = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw new OracleError("OR003", `cannot read deployment record ${path}: run scripts/deploy.ts first`, { cause: e });
+  }
+  const addresses = {} as Record<ContractName, Address>;
+  const abis = {} as Record<ContractName, Abi>;
+  const contracts = (rec.contracts ?? {}) as Record<string, { address?: string; abi?: Abi } | string>;
+  const flat = (rec.addresses ?? {}) as Record<string, string>;
+  for (const name of CONTRACT_NAMES) {
+    const c = contracts[name];
+    const entry = rec[name] as { address?: string; abi?: Abi } | undefined;
+    const addr = (typeof c === "string" ? c : c?.address) ?? flat[name] ?? entry?.address;
+    if (!addr || !/^0x[0-9a-fA-F]{40}$/.test(addr)) throw new OracleError("OR003", `deployment record ${path} has no address for ${name}`);
+    addresses[name] = addr as Address;
+    const abi = (typeof c === "object" ? c?.abi : undefined) ?? entry?.abi ?? artifactAbi(root, name);
+    if (!abi) throw new OracleError("OR003", `no ABI for ${name}: not in ${path} and not in artifacts/ (run npx hardhat compile)`);
+    abis[name] = abi;
+  }
+  const chainId = rec.chainId === undefined ? undefined : Number(rec.chainId);
+  return { chainId, addresses, abis };
+}
+
+export interface HardwareClaim {
+  gpuModel: number;
+  gpuCount: number;
+  gflops: number;
+  vramMiB: number;
+  region: Hex;
+}
+
+export interface NodeRecord {
+  node: Address;
+  operator: Address;
+  status: number;
+  jailedUntil: bigint;
+  stake: bigint;
+  unbonding: bigint;
+  claim: HardwareClaim;
+}
+
+export interface ReportInfo {
+  status: number; // 0 None, 1 Pending, 2 Vetoed, 3 Finalized
+  disputeEndsAt: bigint;
+  configVersion: bigint;
+  slashCount: number;
+  submitter: Address;
+  seed: Hex;
+  rewardsRoot: Hex;
+  rewardsTotal: bigint;
+  statsRoot: Hex;
+}
+
+export const REPORT_STATUS = { None: 0, Pending: 1, Vetoed: 2, Finalized: 3 } as const;
+
+/** Most nodes the oracle reads from the registry (pages of NODE_PAGE). */
+export const MAX_NODES = 10_000;
+const NODE_PAGE = 200;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function isRevert(e: unknown): boolean {
+  const s = String((e as { name?: string })?.name) + " " + String((e as Error)?.message);
+  return /ContractFunctionRevertedError|reverted|ContractFunctionExecutionError.*revert/i.test(s) && !/fetch failed|ECONNREFUSED|HTTP request failed/i.test(s);
+}
+
+export class Chain {
+  readonly client: PublicClient;
+  private readonly nodeCache = new Map<string, { at: number; rec: NodeRecord }>();
+
+  constructor(
+    readonly rpcUrl: string,
+    readonly deployment: Deployment,
+    readonly chainId: number,
+    private readonly retries = 4,
+    private readonly cacheMs = 2_000,
+  ) {
+    this.client = createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: 10_000 }) }) as PublicClient;
+  }
+
+  /** Connects, checks the chain id against the deployment record and returns the Chain. */
+  static async connect(rpcUrl: string, deployment: Deployment, retries = 4, cacheMs = 2_000): Promise<Chain> {
+    const probe = new Chain(rpcUrl, deployment, 0, retries, cacheMs);
+    const chainId = await probe.withRetry("eth_chainId", () => probe.client.getChainId());
+    if (deployment.chainId !== undefined && deployment.chainId !== chainId) {
+      throw new OracleError("OR003", `deployment record is for chain ${deployment.chainId}, RPC ${rpcUrl} serves chain ${chainId}`);
+    }
+    return new Chain(rpcUrl, deployment, chainId, retries, cacheMs);
+  }
+
+  address(name: ContractName): Address {
+    return this.deployment.addresses[name];
+  }
+
+  /** Runs an RPC call with exponential backoff; a revert is not retried. */
+  async withRetry<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    let last: unknown;
+    for (let i = 0; i < this.retries; i++) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (isRevert(e)) throw e;
+        last = e;
+        if (i + 1 < this.retries) await sleep(100 * 2 ** i);
+      }
+    }
+    throw new OracleError("OR005", `RPC ${this.rpcUrl} failed on ${what} after ${this.retries} attempts`, { cause: last });
+  }
+
+  read<T>(name: ContractName, functionName: string, args: readonly unknown[] = []): Promise<T> {
+    return this.withRetry(`${name}.${functionName}`, () =>
+      this.client.readContract({
+        address: this.address(name),
+        abi: this.deployment.abis[name],
+        functionName,
+        args,
+      } as never) as Promise<T>,
+    );
+  }
+
+  async getNode(node: Address): Promise<NodeRecord> {
+    const n = await this.read<{
+      operator: Address;
+      status: number;
+      jailedUntil: bigint;
+      stake: bigint;
+      unbonding: bigint;
+      claim: { gpuModel: number; gpuCount: number; gflops: number; vramMiB: number; region: Hex };
+    }>("NodeRegistry", "getNode", [node]);
+    return {
+      node,
+      operator: n.operator,
+      status: Number(n.status),
+      jailedUntil: BigInt(n.jailedUntil),
+      stake: BigInt(n.stake),
+      unbonding: BigInt(n.unbonding),
+      claim: {
+        gpuModel: Number(n.claim.gpuModel),
+        gpuCount: Number(n.claim.gpuCount),
+        gflops: Number(n.claim.gflops),
+        vramMiB: Number(n.claim.vramMiB),
+        region: n.claim.region,
+      },
+    };
+  }
+
+  /** `getNode` through a cache of `cacheMs`: the API's per-request registry check. */
+  async getNodeCached(node: Address, nowMs = Date.now()): Promise<NodeRecord> {
+    const k = node.toLowerCase();
+    const hit = this.nodeCache.get(k);
+    if (hit && nowMs - hit.at < this.cacheMs) return hit.rec;
+    const rec = await this.getNode(node);
+    if (this.nodeCache.size >= MAX_NODES) this.nodeCache.clear();
+    this.nodeCache.set(k, { at: nowMs, rec });
+    return rec;
+  }
+
+  /** Every registered node, read page by page (bounded by MAX_NODES). */
+  async allNodes(): Promise<NodeRecord[]> {
+    const count = Number(await this.read<bigint>("NodeRegistry", "nodeCount"));
+    const n = Math.min(count, MAX_NODES);
+    const ids: Address[] = [];
+    for (let off = 0; off < n; off += NODE_PAGE) {
+      const page = await this.read<Address[]>("NodeRegistry", "nodesPage", [BigInt(off), BigInt(Math.min(NODE_PAGE, n - off))]);
+      ids.push(...page);
+    }
+    const out: NodeRecord[] = [];
+    for (const id of ids) out.push(await this.getNode(id));
+    return out;
+  }
+
+  async epochClock(): Promise<{ genesis: number; length: number }> {
+    const [g, l] = await Promise.all([
+      this.read<bigint>("EpochManager", "genesis"),
+      this.read<bigint>("EpochManager", "epochLength"),
+    ]);
+    return { genesis: Number(g), length: Number(l) };
+  }
+
+  seedCommitment(epoch: bigint): Promise<Hex> {
+    return this.read<Hex>("EpochManager", "seedCommitment", [epoch]);
+  }
+  async committee(): Promise<{ members: Address[]; quorum: number; configVersion: bigint }> {
+    const [members, quorum, configVersion] = await Promise.all([
+      this.read<Address[]>("EpochManager", "committee"),
+      this.read<number>("EpochManager", "quorum"),
+      this.read<bigint>("EpochManager", "configVersion"),
+    ]);
+    return { members: [...members], quorum: Number(quorum), configVersion: BigInt(configVersion) };
+  }
+  async reportOf(epoch: bigint): Promise<ReportInfo> {
+    const r = await this.read<ReportInfo>("Settlement", "reportOf", [epoch]);
+    return { ...r, status: Number(r.status), slashCount: Number(r.slashCount) };
+  }
+  async maxSlashes(): Promise<number> {
+    return Number(await this.read<number>("Settlement", "maxSlashes"));
+  }
+  availableBudget(): Promise<bigint> {
+    return this.read<bigint>("RewardsDistributor", "availableBudget");
+  }
+  async blockTime(): Promise<number> {
+    const b = await this.withRetry("eth_getBlockByNumber", () => this.client.getBlock({ blockTag: "latest" }));
+    return Number(b.timestamp);
+  }
+}

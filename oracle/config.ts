@@ -1,0 +1,203 @@
+/**
+ * The oracle's configuration: a zod schema with defaults that run the local devnet and bounds on
+ * every number. Sources, later ones winning: the defaults, a JSON file (`--config file`), then
+ * POAI_* environment variables. Read once at start; a wrong value stops the start with its name,
+ * e.g. `config error: POAI_EPOCH_CHALLENGES must be an integer 1..64, got "x"`.
+ */
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { OracleError } from "./errors";
+
+/** Hardhat's well-known dev account #0: the devnet deployer and single committee member. */
+export const DEVNET_ORACLE_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+/** Largest committee the contracts accept (EpochManager, max 31). */
+export const MAX_COMMITTEE = 31;
+
+const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 32-byte 0x-hex string");
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 20-byte 0x-hex address");
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const decimal = z.string().regex(/^[0-9]{1,78}$/, "must be a decimal integer string");
+
+export const configSchema = z
+  .object({
+    /** JSON-RPC endpoint of the chain. */
+    rpcUrl: z.string().url("must be a URL").default("http://127.0.0.1:8545"),
+    /** Deployment record written by scripts/deploy.ts (addresses; ABIs come from artifacts/). */
+    deploymentFile: z.string().min(1).default("deployments/localhost.json"),
+    /** The oracle's own key: a committee member, the sender of its transactions. */
+    oracleKey: hex32.default(DEVNET_ORACLE_KEY),
+    /** HTTP API bind address and port (0 picks a free port). */
+    host: z.string().min(1).default("127.0.0.1"),
+    port: int(0, 65535).default(8700),
+    /** Public URL other committee members use to reach this one (defaults from host and port). */
+    publicUrl: z.string().url("must be a URL").optional(),
+    /** SQLite database file (":memory:" for a throw-away run). */
+    dbPath: z.string().min(1).default(".data/oracle.sqlite"),
+    logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
+
+    /** Challenges per active node per epoch. */
+    epochChallenges: int(1, 64).default(3),
+    /** Kinds of challenge issued, drawn per round from the oracle's secret randomness. */
+    challengeKinds: z.array(z.enum(["gemm", "infer"])).min(1).max(2).default(["gemm"]),
+    /** Target time for an honest node to finish one challenge at its claimed rating, ms. */
+    challengeTargetMs: int(10, 600_000).default(500),
+    /** Rows (gemm) or items (infer) the oracle opens per challenge. */
+    openings: int(1, 64).default(4),
+    /** Slack on the deadline over the target time (network, scheduling), ms. */
+    deadlineSlackMs: int(0, 600_000).default(4_000),
+    /** Share of the epoch, from its start, in which challenges are issued (the rest lets them finish). */
+    issueWindowBps: int(100, 10_000).default(6_000),
+
+    /** Accepted distance between a request's timestamp and the oracle's clock, ms. */
+    clockSkewMs: int(1_000, 600_000).default(30_000),
+    /** Largest request body, bytes. */
+    maxBodyBytes: int(1_024, 64 * 1024 * 1024).default(4 * 1024 * 1024),
+    /** Per-node token bucket: sustained requests per second and burst. */
+    rateLimitPerSec: z.number().positive().max(10_000).default(20),
+    rateLimitBurst: int(1, 100_000).default(40),
+    /** How long a registry read about a node is reused, ms. */
+    registryCacheMs: int(0, 600_000).default(2_000),
+    /** Origin allowed by CORS on the public read API. */
+    corsOrigin: z.string().min(1).default("*"),
+
+    /** Rewards paid per epoch, token base units, decimal string. */
+    epochBudget: decimal.default("1000000000000000000000"),
+    /** Share of the budget paid for uptime (the rest for verified work), basis points. */
+    uptimeShareBps: int(0, 10_000).default(2_000),
+    /** Slash for a wrong committed result, basis points of stake. */
+    fraudSlashBps: int(1, 10_000).default(5_000),
+    /** Slash for an overstated claim, basis points of stake. */
+    overclaimSlashBps: int(1, 10_000).default(1_000),
+
+    /** Reconciliation loop period, ms. */
+    pollIntervalMs: int(50, 60_000).default(500),
+    /** Confirmations before a transaction counts as done. */
+    confirmations: int(1, 64).default(1),
+    /** A sent transaction without a receipt after this long is re-sent with a higher fee, ms. */
+    txStuckMs: int(500, 3_600_000).default(15_000),
+    /** Fee increase of a replacement transaction, percent (nodes need at least 10). */
+    gasBumpPercent: int(10, 500).default(25),
+    /** Attempts of one RPC call before the pass gives up (the next pass tries again). */
+    rpcRetries: int(1, 20).default(4),
+
+    /** Other committee members (this oracle's own entry is optional). */
+    committee: z
+      .array(z.object({ address, url: z.string().url("must be a URL") }))
+      .max(MAX_COMMITTEE)
+      .default([]),
+    /** How long the proposer waits for one member's signature, ms. */
+    committeeTimeoutMs: int(100, 120_000).default(5_000),
+  })
+  .strict();
+
+export type OracleConfig = z.infer<typeof configSchema>;
+export type OracleConfigInput = z.input<typeof configSchema>;
+
+/** Environment variable of each key (POAI_ + the key in upper snake case). */
+const ENV: Record<keyof OracleConfig, string> = Object.fromEntries(
+  Object.keys(configSchema.shape).map((k) => [k, "POAI_" + k.replace(/[A-Z]/g, (c) => "_" + c).toUpperCase()]),
+) as Record<keyof OracleConfig, string>;
+// Short, conventional names for a few.
+ENV.oracleKey = "POAI_ORACLE_KEY";
+ENV.dbPath = "POAI_DB";
+ENV.deploymentFile = "POAI_DEPLOYMENT";
+
+export function envName(key: keyof OracleConfig): string {
+  return ENV[key];
+}
+
+/** Turns an environment string into the type the schema expects for that key. */
+function fromEnv(key: keyof OracleConfig, raw: string): unknown {
+  const shape = configSchema.shape[key];
+  let t: z.ZodTypeAny = shape;
+  while (t instanceof z.ZodDefault || t instanceof z.ZodOptional) t = t._def.innerType;
+  if (t instanceof z.ZodNumber) return /^-?[0-9]+(\.[0-9]+)?$/.test(raw.trim()) ? Number(raw) : raw;
+  if (t instanceof z.ZodArray) {
+    if (key === "challengeKinds") return raw.split(",").map((s) => s.trim()).filter(Boolean);
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return raw;
+    }
+  }
+  return raw;
+}
+
+function describe(issue: z.ZodIssue): string {
+  switch (issue.code) {
+    case "too_small":
+    case "too_big":
+    case "invalid_type":
+      break;
+    default:
+      return issue.message;
+  }
+  return issue.message;
+}
+
+function boundsOf(key: keyof OracleConfig): string | undefined {
+  let t: z.ZodTypeAny = configSchema.shape[key];
+  while (t instanceof z.ZodDefault || t instanceof z.ZodOptional) t = t._def.innerType;
+  if (!(t instanceof z.ZodNumber)) return undefined;
+  const isInt = t._def.checks.some((c) => c.kind === "int");
+  const min = t._def.checks.find((c) => c.kind === "min") as { value: number } | undefined;
+  const max = t._def.checks.find((c) => c.kind === "max") as { value: number } | undefined;
+  return `must be ${isInt ? "an integer" : "a number"} ${min ? min.value : "-inf"}..${max ? max.value : "inf"}`;
+}
+
+/**
+ * Validates `file` values overlaid with `env`. Throws OracleError OR001 naming the first wrong
+ * key the way the operator set it (the env variable name when it came from the environment).
+ */
+export function parseConfig(file: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}): OracleConfig {
+  const merged: Record<string, unknown> = { ...file };
+  const fromEnvKeys = new Set<string>();
+  for (const key of Object.keys(configSchema.shape) as (keyof OracleConfig)[]) {
+    const raw = env[ENV[key]];
+    if (raw !== undefined && raw !== "") {
+      merged[key] = fromEnv(key, raw);
+      fromEnvKeys.add(key);
+    }
+  }
+  const r = configSchema.safeParse(merged);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const key = String(issue.path[0] ?? "");
+  const name = fromEnvKeys.has(key) ? ENV[key as keyof OracleConfig] : key ? `${key} (config file)` : "config file";
+  const got = fromEnvKeys.has(key) ? env[ENV[key as keyof OracleConfig]] : issue.path.length ? pick(merged, issue.path) : undefined;
+  const rule = (issue.code === "invalid_type" || issue.code === "too_small" || issue.code === "too_big") && key
+    ? boundsOf(key as keyof OracleConfig) ?? describe(issue)
+    : issue.code === "unrecognized_keys"
+      ? `unknown key(s) ${issue.keys.join(", ")}`
+      : describe(issue);
+  const msg = `config error: ${name} ${rule}${got !== undefined ? `, got ${JSON.stringify(got)}` : ""}`;
+  throw new OracleError("OR001", msg, { details: { key: key || undefined } });
+}
+
+function pick(o: Record<string, unknown>, path: (string | number)[]): unknown {
+  let cur: unknown = o;
+  for (const p of path) cur = cur && typeof cur === "object" ? (cur as Record<string | number, unknown>)[p] : undefined;
+  return cur;
+}
+
+/** Reads the JSON file (if any) and the environment, and validates both. */
+export function loadConfig(path?: string, env: NodeJS.ProcessEnv = process.env): OracleConfig {
+  let file: Record<string, unknown> = {};
+  if (path) {
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (e) {
+      throw new OracleError("OR002", `config error: cannot read ${path}`, { cause: e });
+    }
+    try {
+      file = JSON.parse(text);
+    } catch (e) {
+      throw new OracleError("OR002", `config error: ${path} is not valid JSON`, { cause: e });
+    }
+    if (!file || typeof file !== "object" || Array.isArray(file)) {
+      throw new OracleError("OR002", `config error: ${path} must hold a JSON object`);
+    }
+  }
+  return parseConfig(file, env);
+}

@@ -1,0 +1,169 @@
+/**
+ * The oracle's state in SQLite (better-sqlite3, WAL mode, synchronous=FULL so a committed
+ * transaction survives a crash). Everything the epoch loop needs to resume after a crash is here:
+ * epoch seeds (stored before their commitment is sent), challenges with their timings, request
+ * nonces, per-node verdicts, cumulative rewards, reports with signatures, and every transaction
+ * the relay signed (raw bytes kept, so a crash between signing and sending re-sends the same
+ * transaction instead of a second one).
+ *
+ * Migrations are numbered and applied in order inside one transaction each; `user_version`
+ * records the last one applied.
+ */
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { OracleError } from "./errors";
+
+const MIGRATIONS: string[] = [
+  // 1: initial schema
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE epochs (
+    epoch INTEGER PRIMARY KEY,
+    seed TEXT NOT NULL,               -- secret until the report reveals it
+    commitment TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    committed_at INTEGER,             -- on-chain commitment seen
+    scheduled_at INTEGER,             -- challenges of the epoch planned
+    judged_at INTEGER                 -- verdicts and rewards computed
+  );
+  CREATE TABLE challenges (
+    id TEXT PRIMARY KEY,
+    epoch INTEGER NOT NULL,
+    node TEXT NOT NULL,
+    round INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    seed TEXT NOT NULL,
+    spec TEXT NOT NULL,               -- JSON, as sent to the node
+    claim TEXT NOT NULL,              -- JSON, the node's on-chain claim when planned
+    issue_at INTEGER NOT NULL,        -- ms, secret time from which the challenge is due
+    issued_at INTEGER,                -- ms, handed to the node
+    deadline INTEGER,                 -- ms
+    root TEXT,
+    committed_at INTEGER,
+    openings TEXT,                    -- JSON number[]
+    answer TEXT,                      -- JSON openings as received (bounded by the body limit)
+    opened_at INTEGER,
+    verdict TEXT,                     -- pass | fail | late | missed | error
+    reason TEXT,
+    verify_ms REAL,
+    evidence TEXT,                    -- keccak256 of the evidence of a failure
+    UNIQUE (epoch, node, round)
+  );
+  CREATE INDEX challenges_node_epoch ON challenges (node, epoch);
+  CREATE TABLE request_nonces (
+    node TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    PRIMARY KEY (node, nonce)
+  );
+  CREATE INDEX request_nonces_ts ON request_nonces (ts);
+  CREATE TABLE node_epochs (
+    epoch INTEGER NOT NULL,
+    node TEXT NOT NULL,
+    operator TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    stats TEXT NOT NULL,              -- JSON
+    reward TEXT NOT NULL,             -- decimal, this epoch
+    slash_bps INTEGER NOT NULL DEFAULT 0,
+    slash_reason INTEGER NOT NULL DEFAULT 0,
+    evidence TEXT,
+    PRIMARY KEY (epoch, node)
+  );
+  CREATE TABLE rewards (
+    epoch INTEGER NOT NULL,
+    account TEXT NOT NULL,
+    cumulative TEXT NOT NULL,         -- decimal, every epoch up to and including this one
+    PRIMARY KEY (epoch, account)
+  );
+  CREATE TABLE reports (
+    epoch INTEGER PRIMARY KEY,
+    report TEXT NOT NULL,             -- JSON EpochReport (bigints as strings)
+    slashes TEXT NOT NULL,            -- JSON Slash[]
+    inputs TEXT NOT NULL,             -- JSON the shared inputs committee members recompute from
+    digest TEXT NOT NULL,
+    signatures TEXT NOT NULL DEFAULT '{}',  -- JSON {signer: signature}
+    status TEXT NOT NULL,             -- built | signed | submitted | onchain | finalized
+    tx_hash TEXT,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE transactions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    purpose TEXT NOT NULL,            -- commitSeed:<e> | submitReport:<e> | finalize:<e>
+    sender TEXT NOT NULL,
+    nonce INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    raw TEXT NOT NULL,
+    max_fee TEXT NOT NULL,
+    priority_fee TEXT NOT NULL,
+    status TEXT NOT NULL,             -- signed | sent | mined | confirmed | reverted | replaced | dropped
+    block INTEGER,
+    error TEXT,
+    created_at INTEGER NOT NULL,
+    sent_at INTEGER
+  );
+  CREATE INDEX transactions_purpose ON transactions (purpose);
+  CREATE TABLE datasets (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    epoch INTEGER NOT NULL,
+    node TEXT NOT NULL,
+    challenge_id TEXT NOT NULL,
+    item_index INTEGER NOT NULL,
+    record TEXT NOT NULL,             -- JSON: prompt tokens and verified output fingerprint
+    created_at INTEGER NOT NULL,
+    UNIQUE (challenge_id, item_index)
+  );
+  CREATE TABLE processes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    node TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    processes TEXT NOT NULL
+  );
+  `,
+];
+
+export type DB = Database.Database;
+
+export function openDb(path: string): DB {
+  try {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = FULL");
+    db.pragma("foreign_keys = ON");
+    db.pragma("busy_timeout = 5000");
+    migrate(db);
+    return db;
+  } catch (e) {
+    if (e instanceof OracleError) throw e;
+    throw new OracleError("OR004", `cannot open database ${path}`, { cause: e });
+  }
+}
+
+export function migrate(db: DB): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new OracleError("OR004", `database schema version ${current} is newer than this oracle (${MIGRATIONS.length})`);
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+/** Row counts of every table: the tests' "nothing changed" check. */
+export function tableCounts(db: DB): Record<string, number> {
+  const names = db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[];
+  const out: Record<string, number> = {};
+  for (const { name } of names) out[name] = (db.prepare(`SELECT COUNT(*) AS n FROM "${name}"`).get() as { n: number }).n;
+  return out;
+}
+
+export function getMeta(db: DB, key: string): string | undefined {
+  return (db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined)?.value;
+}
+export function setMeta(db: DB, key: string, value: string): void {
+  db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, value);
+}

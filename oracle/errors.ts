@@ -1,0 +1,95 @@
+/**
+ * Errors an oracle operator or a client of the oracle's API can see. Every one carries a code
+ * from the numbered catalogue in docs/errors.md (OR001...), a short message, an HTTP status
+ * where it answers a request, and the underlying cause where there is one.
+ */
+export const ERROR_CODES = {
+  // Start-up and environment (OR00x)
+  OR001: "config value invalid",
+  OR002: "config file unreadable",
+  OR003: "deployment record missing or incomplete",
+  OR004: "database open or migration failed",
+  OR005: "RPC endpoint unreachable",
+  OR006: "oracle key is not a committee member",
+  // API requests (OR1xx)
+  OR101: "request body is not valid JSON",
+  OR102: "request does not match the schema",
+  OR103: "request body too large",
+  OR104: "authentication headers missing or malformed",
+  OR105: "signature does not match the node (wrong key, chain, contract or body)",
+  OR106: "timestamp outside the clock-skew window",
+  OR107: "nonce already used",
+  OR108: "node not registered",
+  OR109: "node not active",
+  OR110: "rate limit exceeded",
+  OR111: "not found",
+  OR112: "method not allowed",
+  OR113: "challenge belongs to another node",
+  OR114: "challenge not in a state that accepts this request",
+  OR115: "challenge deadline passed",
+  OR116: "openings do not match the requested indices",
+  OR117: "signer is not a committee member",
+  OR118: "report differs from this member's own view",
+  OR119: "chain state unavailable, try again",
+  OR120: "internal error",
+  // Epoch loop, committee and relay (OR2xx)
+  OR201: "epoch started without a seed commitment: no challenges for it",
+  OR202: "transaction reverted",
+  OR203: "transaction stuck: replaced with a higher fee",
+  OR204: "committee quorum not reached",
+  OR205: "report already on chain",
+  OR206: "verification of an answer failed with an error",
+  OR207: "slash list truncated to the contract's bound",
+  OR208: "rewards pool underfunded for the epoch's rewards",
+  OR209: "seed in the database does not match the on-chain commitment",
+} as const;
+
+export type OracleErrorCode = keyof typeof ERROR_CODES;
+
+export class OracleError extends Error {
+  readonly code: OracleErrorCode;
+  readonly status: number;
+  readonly shortMessage: string;
+  readonly details?: Record<string, unknown>;
+
+  constructor(
+    code: OracleErrorCode,
+    shortMessage: string,
+    opts: { status?: number; cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
+    super(`${code} ${shortMessage}`, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = "OracleError";
+    this.code = code;
+    this.status = opts.status ?? 500;
+    this.shortMessage = shortMessage;
+    this.details = opts.details;
+  }
+
+  toJSON() {
+    return { error: { code: this.code, message: this.shortMessage, ...(this.details ? { details: this.details } : {}) } };
+  }
+}
+
+/** Shorthand for the request errors: each maps to its documented HTTP status. */
+export const httpError = {
+  badJson: (m = "body is not valid JSON") => new OracleError("OR101", m, { status: 400 }),
+  schema: (m: string) => new OracleError("OR102", m, { status: 400 }),
+  tooLarge: (limit: number) => new OracleError("OR103", `body exceeds ${limit} bytes`, { status: 413 }),
+  missingAuth: (m: string) => new OracleError("OR104", m, { status: 401 }),
+  badSignature: (m = "signature does not recover to x-poai-node") => new OracleError("OR105", m, { status: 401 }),
+  stale: (m: string) => new OracleError("OR106", m, { status: 401 }),
+  replay: () => new OracleError("OR107", "nonce already used by this node", { status: 409 }),
+  unknownNode: (node: string) => new OracleError("OR108", `node ${node} is not registered`, { status: 403 }),
+  inactive: (node: string, status: string) => new OracleError("OR109", `node ${node} is ${status}`, { status: 403 }),
+  rateLimited: (retryAfterMs: number) =>
+    new OracleError("OR110", "too many requests", { status: 429, details: { retryAfterMs } }),
+  notFound: (m = "no such resource") => new OracleError("OR111", m, { status: 404 }),
+  method: () => new OracleError("OR112", "method not allowed", { status: 405 }),
+  notYours: () => new OracleError("OR113", "challenge belongs to another node", { status: 403 }),
+  state: (m: string) => new OracleError("OR114", m, { status: 409 }),
+  deadline: () => new OracleError("OR115", "challenge deadline passed", { status: 409 }),
+  openings: (m: string) => new OracleError("OR116", m, { status: 400 }),
+  notMember: (a: string) => new OracleError("OR117", `${a} is not a committee member`, { status: 403 }),
+  mismatch: (m: string) => new OracleError("OR118", m, { status: 409 }),
+  unavailable: (m: string, cause?: unknown) => new OracleError("OR119", m, { status: 503, cause }),
+};

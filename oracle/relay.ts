@@ -1,0 +1,243 @@
+/**
+ * Sends the oracle's transactions (commitSeed, submitReport, finalize) idempotently, one
+ * "purpose" at a time (e.g. `submitReport:12`). Each call of `ensure` is one reconciliation step:
+ *
+ * 1. Ask the chain whether the purpose is already achieved (`isDone`): if so, nothing is sent,
+ *    whoever achieved it. This is what makes a report never go twice and never be skipped.
+ * 2. Otherwise look at this purpose's transactions in the database: a receipt settles them
+ *    (confirmed after `confirmations` blocks, or reverted); a transaction signed but maybe never
+ *    broadcast (crash between the two) is broadcast again byte for byte; one pending longer than
+ *    `txStuckMs` is replaced at the same nonce with fees raised by `gasBumpPercent`.
+ * 3. With nothing in flight: simulate the call (a revert is reported by its error name and
+ *    nothing is sent), sign locally, store the raw transaction and its hash, then broadcast.
+ *
+ * Because the raw transaction is stored before it is broadcast, a crash at any point leaves
+ * either nothing sent or a known transaction to follow up.
+ */
+import {
+  createWalletClient,
+  encodeFunctionData,
+  http,
+  keccak256,
+  type Address,
+  type Hex,
+} from "viem";
+import type { PrivateKeyAccount } from "viem/accounts";
+import type { Chain, ContractName } from "./chain";
+import type { DB } from "./db";
+import { OracleError } from "./errors";
+import type { Logger } from "./logger";
+import type { Metrics } from "./metrics";
+
+/** Reverted attempts of one purpose before the relay stops trying it (until restart). */
+export const MAX_REVERTS_PER_PURPOSE = 3;
+/** Replacement transactions of one nonce. */
+export const MAX_BUMPS = 10;
+
+export interface RelayOptions {
+  confirmations: number;
+  txStuckMs: number;
+  gasBumpPercent: number;
+}
+
+export interface Call {
+  contract: ContractName;
+  functionName: string;
+  args: readonly unknown[];
+}
+
+export type RelayState = "done" | "pending" | "failed";
+
+interface TxRow {
+  id: number;
+  purpose: string;
+  nonce: number;
+  hash: Hex;
+  raw: Hex;
+  max_fee: string;
+  priority_fee: string;
+  status: string;
+  created_at: number;
+  sent_at: number | null;
+}
+
+const LIVE = ["signed", "sent", "mined"];
+
+export class Relay {
+  constructor(
+    private readonly chain: Chain,
+    private readonly account: PrivateKeyAccount,
+    private readonly db: DB,
+    private readonly opts: RelayOptions,
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private rows(purpose: string): TxRow[] {
+    return this.db.prepare("SELECT * FROM transactions WHERE purpose = ? ORDER BY id").all(purpose) as TxRow[];
+  }
+  private setStatus(id: number, status: string, extra: { block?: number; error?: string; sent_at?: number } = {}) {
+    this.db
+      .prepare("UPDATE transactions SET status = ?, block = COALESCE(?, block), error = COALESCE(?, error), sent_at = COALESCE(?, sent_at) WHERE id = ?")
+      .run(status, extra.block ?? null, extra.error ?? null, extra.sent_at ?? null, id);
+  }
+
+  /** One step towards `purpose`; returns "done" once `isDone` holds on chain (after confirmations). */
+  async ensure(purpose: string, isDone: () => Promise<boolean>, call: Call): Promise<RelayState> {
+    const rows = this.rows(purpose);
+    const live = rows.filter((r) => LIVE.includes(r.status));
+
+    // A live transaction: follow it up first (its receipt decides, whatever the chain state).
+    if (live.length > 0) {
+      const head = await this.blockNumber();
+      for (const r of live) {
+        const receipt = await this.chain.withRetry("eth_getTransactionReceipt", () =>
+          this.chain.client.getTransactionReceipt({ hash: r.hash }).catch((e) => {
+            if (/could not be found|not found/i.test(String(e?.message))) return undefined;
+            throw e;
+          }),
+        );
+        if (!receipt) continue;
+        for (const other of live) if (other.id !== r.id) this.setStatus(other.id, "replaced");
+        if (receipt.status === "reverted") {
+          this.setStatus(r.id, "reverted", { block: Number(receipt.blockNumber) });
+          this.log.error("tx.reverted", { code: "OR202", purpose, hash: r.hash });
+          break;
+        }
+        const confs = head - Number(receipt.blockNumber) + 1;
+        if (confs >= this.opts.confirmations) {
+          this.setStatus(r.id, "confirmed", { block: Number(receipt.blockNumber) });
+          this.log.info("tx.confirmed", { purpose, hash: r.hash, block: Number(receipt.blockNumber) });
+          return (await isDone()) ? "done" : "failed";
+        }
+        this.setStatus(r.id, "mined", { block: Number(receipt.blockNumber) });
+        return "pending";
+      }
+      const stillLive = this.rows(purpose).filter((r) => LIVE.includes(r.status));
+      if (stillLive.length > 0) {
+        if (await isDone()) {
+          // Achieved by someone else's transaction (another committee member): ours will fail or drop.
+          return "done";
+        }
+        return this.followUp(purpose, stillLive, call);
+      }
+    }
+
+    if (await isDone()) return "done";
+    const reverts = this.rows(purpose).filter((r) => r.status === "reverted").length;
+    if (reverts >= MAX_REVERTS_PER_PURPOSE) return "failed";
+    await this.sendNew(purpose, call);
+    return "pending";
+  }
+
+  private async blockNumber(): Promise<number> {
+    return Number(await this.chain.withRetry("eth_blockNumber", () => this.chain.client.getBlockNumber()));
+  }
+
+  /** Live transactions without a receipt: re-broadcast the newest, or replace it when stuck. */
+  private async followUp(purpose: string, live: TxRow[], call: Call): Promise<RelayState> {
+    const newest = live[live.length - 1];
+    const chainNonce = await this.chain.withRetry("eth_getTransactionCount", () =>
+      this.chain.client.getTransactionCount({ address: this.account.address, blockTag: "latest" }),
+    );
+    if (chainNonce > newest.nonce) {
+      // The nonce was used by a transaction we have no receipt for: dropped or replaced elsewhere.
+      for (const r of live) this.setStatus(r.id, "dropped", { error: "nonce used by another transaction" });
+      this.log.warn("tx.dropped", { purpose, nonce: newest.nonce });
+      return "pending";
+    }
+    if (newest.status === "signed" || newest.sent_at === null) {
+      await this.broadcast(newest, purpose);
+      return "pending";
+    }
+    if (this.now() - newest.sent_at >= this.opts.txStuckMs) {
+      if (live.length > MAX_BUMPS) return "pending";
+      const pct = BigInt(100 + this.opts.gasBumpPercent);
+      // Rounds up: a replacement must pay at least the bump.
+      const maxFee = (BigInt(newest.max_fee) * pct + 99n) / 100n;
+      const prio = (BigInt(newest.priority_fee) * pct + 99n) / 100n;
+      this.log.warn("tx.stuck", { code: "OR203", purpose, hash: newest.hash, nonce: newest.nonce, maxFee, priorityFee: prio });
+      this.metrics.txRetries.inc({ purpose: purpose.split(":")[0] });
+      await this.signAndSend(purpose, call, newest.nonce, maxFee, prio);
+      return "pending";
+    }
+    // Re-broadcast: harmless if the node has it, a rescue if it lost it.
+    await this.broadcast(newest, purpose, true);
+    return "pending";
+  }
+
+  private async sendNew(purpose: string, call: Call): Promise<void> {
+    const address = this.chain.address(call.contract);
+    const abi = this.chain.deployment.abis[call.contract];
+    try {
+      await this.chain.client.simulateContract({ address, abi, functionName: call.functionName, args: call.args, account: this.account } as never);
+    } catch (e) {
+      const name = (e as { cause?: { data?: { errorName?: string } } })?.cause?.data?.errorName;
+      if (/fetch failed|ECONNREFUSED|HTTP request failed|timed out/i.test(String((e as Error)?.message))) {
+        throw new OracleError("OR005", `RPC unreachable while preparing ${purpose}`, { cause: e });
+      }
+      throw new OracleError("OR202", `${purpose} would revert${name ? ` with ${name}` : ""}`, { cause: e, details: { errorName: name } });
+    }
+    const pending = await this.chain.withRetry("eth_getTransactionCount", () =>
+      this.chain.client.getTransactionCount({ address: this.account.address, blockTag: "pending" }),
+    );
+    const localMax = (this.db.prepare(`SELECT MAX(nonce) AS n FROM transactions WHERE sender = ? AND status IN ('signed','sent')`).get(this.account.address) as { n: number | null }).n;
+    const nonce = Math.max(pending, localMax === null ? 0 : localMax + 1);
+    const fees = await this.chain.withRetry("eth_feeHistory", () => this.chain.client.estimateFeesPerGas());
+    await this.signAndSend(purpose, call, nonce, fees.maxFeePerGas ?? 0n, fees.maxPriorityFeePerGas ?? 0n);
+  }
+
+  private async signAndSend(purpose: string, call: Call, nonce: number, maxFeePerGas: bigint, maxPriorityFeePerGas: bigint): Promise<void> {
+    const to = this.chain.address(call.contract) as Address;
+    const data = encodeFunctionData({ abi: this.chain.deployment.abis[call.contract], functionName: call.functionName, args: call.args } as never);
+    const gasEstimate = await this.chain.withRetry("eth_estimateGas", () =>
+      this.chain.client.estimateGas({ account: this.account.address, to, data }),
+    );
+    // Rounds up: 20% headroom over the estimate.
+    const gas = (gasEstimate * 12n + 9n) / 10n;
+    const raw = await this.account.signTransaction({
+      chainId: this.chain.chainId,
+      type: "eip1559",
+      to,
+      data,
+      nonce,
+      gas,
+      maxFeePerGas,
+      maxPriorityFeePerGas: maxPriorityFeePerGas > maxFeePerGas ? maxFeePerGas : maxPriorityFeePerGas,
+    });
+    const hash = keccak256(raw);
+    const id = Number(
+      this.db
+        .prepare(
+          "INSERT INTO transactions (purpose, sender, nonce, hash, raw, max_fee, priority_fee, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'signed', ?)",
+        )
+        .run(purpose, this.account.address, nonce, hash, raw, maxFeePerGas.toString(), maxPriorityFeePerGas.toString(), this.now()).lastInsertRowid,
+    );
+    this.log.info("tx.signed", { purpose, hash, nonce });
+    await this.broadcast({ id, hash, raw, nonce } as TxRow, purpose);
+  }
+
+  private async broadcast(r: Pick<TxRow, "id" | "hash" | "raw" | "nonce">, purpose: string, quiet = false): Promise<void> {
+    try {
+      await this.chain.withRetry("eth_sendRawTransaction", () => this.chain.client.sendRawTransaction({ serializedTransaction: r.raw }));
+    } catch (e) {
+      const msg = String((e as Error)?.message) + String((e as { cause?: Error })?.cause?.message ?? "");
+      if (/already known|known transaction|already imported/i.test(msg)) {
+        // The node has it: fine.
+      } else if (/nonce too low|nonce.*too low|replacement transaction underpriced/i.test(msg)) {
+        this.log.warn("tx.rejected", { purpose, hash: r.hash, nonce: r.nonce, reason: msg.slice(0, 200) });
+        return;
+      } else {
+        throw e;
+      }
+    }
+    this.setStatus(r.id, "sent", { sent_at: this.now() });
+    if (!quiet) this.log.info("tx.sent", { purpose, hash: r.hash, nonce: r.nonce });
+  }
+}
+
+/** Wallet client for callers that need one (tests, tools); the relay signs locally instead. */
+export function walletFor(rpcUrl: string, account: PrivateKeyAccount) {
+  return createWalletClient({ account, transport: http(rpcUrl) });
+}

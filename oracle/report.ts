@@ -1,0 +1,151 @@
+/**
+ * Builds an epoch's report from its inputs: the rewards, the cumulative rewards tree, the stats
+ * root, the bounded slash list and the EIP-712 EpochReport the committee signs. Pure: the proposer
+ * and every committee member run this same function over the same inputs (`ReportInputs`, which
+ * the proposer sends along with its signature request), so a member recomputes every root and
+ * hash instead of trusting them.
+ */
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { hashTypedData, type Address, type Hex } from "viem";
+import { EPOCH_REPORT_TYPES, SETTLEMENT_DOMAIN_NAME, domain, slashListHash, type EpochReport, type SlashEntry } from "../engine/protocol";
+import { addCumulative, buildRewardsTree, computeEpochRewards, type RewardsTree, type Verdict } from "./rewards";
+
+export const VERDICT_CODES: Record<Verdict, number> = { honest: 0, unavailable: 1, "under-delivering": 2, fraudulent: 3 };
+/** Most nodes one report covers. */
+export const MAX_REPORT_NODES = 10_000;
+const UINT32_MAX = 0xffff_ffff;
+const ZERO32 = ("0x" + "00".repeat(32)) as Hex;
+
+export interface NodeEpochInput {
+  node: Address;
+  operator: Address;
+  verdict: Verdict;
+  challenges: number;
+  passed: number;
+  /** Answered in time (passed or failed verification); the rest were missed. */
+  answered: number;
+  meanLatencyMs: number;
+  /** measured / claimed throughput, ppm (1_000_000 = exactly the claim). */
+  scoreDeviationPpm: number;
+  /** MFLOP of passed challenges, decimal string. */
+  verifiedWork: string;
+  slash?: SlashEntry;
+}
+
+export interface ReportInputs {
+  epoch: string;
+  seed: Hex;
+  configVersion: string;
+  /** The budget used: min(config budget, on-chain available budget), decimal. */
+  budget: string;
+  uptimeShareBps: number;
+  maxSlashes: number;
+  nodes: NodeEpochInput[];
+  /** Cumulative amounts per account before this epoch, decimal. */
+  previousCumulative: Record<string, string>;
+}
+
+export interface BuiltReport {
+  report: EpochReport;
+  slashes: SlashEntry[];
+  /** Slashes judged but left out because of the contract's bound. */
+  truncated: number;
+  rewardsPerNode: Map<string, bigint>;
+  cumulative: Map<string, bigint>;
+  rewardsTree: RewardsTree;
+}
+
+const SLASH_ORDER = (a: SlashEntry, b: SlashEntry) =>
+  Number(a.reason) - Number(b.reason) || b.bps - a.bps || (a.node.toLowerCase() < b.node.toLowerCase() ? -1 : 1);
+
+/** Stats root: StandardMerkleTree over one leaf per node, zero when there is no node. */
+export function statsRoot(nodes: readonly NodeEpochInput[], rewards: ReadonlyMap<string, bigint>): Hex {
+  if (nodes.length === 0) return ZERO32;
+  const leaves = nodes.map((n) => [
+    n.node,
+    VERDICT_CODES[n.verdict],
+    Math.min(n.challenges, UINT32_MAX),
+    Math.min(n.passed, UINT32_MAX),
+    Math.min(Math.round(n.meanLatencyMs), UINT32_MAX),
+    Math.min(Math.round(n.scoreDeviationPpm), UINT32_MAX),
+    (rewards.get(n.node.toLowerCase()) ?? 0n).toString(),
+  ]);
+  return StandardMerkleTree.of(leaves, ["address", "uint8", "uint32", "uint32", "uint32", "uint32", "uint256"]).root as Hex;
+}
+
+export const STATS_LEAF_TYPES = ["address", "uint8", "uint32", "uint32", "uint32", "uint32", "uint256"] as const;
+
+export function buildReport(inp: ReportInputs): BuiltReport {
+  if (inp.nodes.length > MAX_REPORT_NODES) throw new Error(`more than ${MAX_REPORT_NODES} nodes in one report`);
+  const nodes = [...inp.nodes].sort((a, b) => (a.node.toLowerCase() < b.node.toLowerCase() ? -1 : 1));
+  const epochRewards = computeEpochRewards(
+    BigInt(inp.budget),
+    inp.uptimeShareBps,
+    nodes.map((n) => ({
+      node: n.node,
+      operator: n.operator,
+      verdict: n.verdict,
+      verifiedWork: BigInt(n.verifiedWork),
+      capacityPpm: BigInt(Math.max(0, Math.min(1_000_000, Math.floor(n.scoreDeviationPpm)))),
+      // Rounds down: uptime in whole ppm.
+      uptimePpm: n.challenges === 0 ? 0n : (BigInt(n.answered) * 1_000_000n) / BigInt(n.challenges),
+    })),
+  );
+  const prev = new Map(Object.entries(inp.previousCumulative).map(([a, v]) => [a.toLowerCase(), BigInt(v)]));
+  const cumulative = addCumulative(prev, epochRewards.perAccount);
+  const rewardsTree = buildRewardsTree(cumulative);
+  const all = nodes.flatMap((n) => (n.slash ? [n.slash] : [])).sort(SLASH_ORDER);
+  const slashes = all.slice(0, inp.maxSlashes);
+  const report: EpochReport = {
+    epoch: BigInt(inp.epoch),
+    seed: inp.seed,
+    rewardsRoot: rewardsTree.root,
+    rewardsTotal: epochRewards.total,
+    statsRoot: statsRoot(nodes, epochRewards.perNode),
+    slashListHash: slashListHash(slashes),
+    configVersion: BigInt(inp.configVersion),
+  };
+  return { report, slashes, truncated: all.length - slashes.length, rewardsPerNode: epochRewards.perNode, cumulative, rewardsTree };
+}
+
+/** The EIP-712 digest Settlement checks (domain PoAI Settlement / chain / settlement contract). */
+export function reportDigest(report: EpochReport, chainId: number, settlement: Address): Hex {
+  return hashTypedData({
+    domain: domain(SETTLEMENT_DOMAIN_NAME, chainId, settlement),
+    types: EPOCH_REPORT_TYPES,
+    primaryType: "EpochReport",
+    message: report,
+  });
+}
+
+export function reportToJson(r: EpochReport): Record<string, string> {
+  return {
+    epoch: r.epoch.toString(),
+    seed: r.seed,
+    rewardsRoot: r.rewardsRoot,
+    rewardsTotal: r.rewardsTotal.toString(),
+    statsRoot: r.statsRoot,
+    slashListHash: r.slashListHash,
+    configVersion: r.configVersion.toString(),
+  };
+}
+
+export function reportFromJson(j: Record<string, string>): EpochReport {
+  return {
+    epoch: BigInt(j.epoch),
+    seed: j.seed as Hex,
+    rewardsRoot: j.rewardsRoot as Hex,
+    rewardsTotal: BigInt(j.rewardsTotal),
+    statsRoot: j.statsRoot as Hex,
+    slashListHash: j.slashListHash as Hex,
+    configVersion: BigInt(j.configVersion),
+  };
+}
+
+/** Signatures ordered by signer address ascending, as Settlement requires (no duplicates). */
+export function orderedSignatures(sigs: Record<string, Hex>): Hex[] {
+  return Object.keys(sigs)
+    .map((a) => a.toLowerCase())
+    .sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))
+    .map((a) => sigs[Object.keys(sigs).find((k) => k.toLowerCase() === a)!]);
+}

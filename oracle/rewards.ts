@@ -1,0 +1,106 @@
+/**
+ * Rewards of one epoch and the cumulative rewards tree. Pure: the same inputs give the same
+ * amounts and root in every committee member.
+ *
+ * The epoch budget B splits into a work pool, B * (10_000 - uptimeShareBps) / 10_000, and an
+ * uptime pool, the rest of B. Only nodes judged honest or under-delivering share them:
+ * - work weight = verified work (MFLOP of passed challenges) scaled by min(1, measured/claimed)
+ *   in parts per million, so an under-delivering node is paid on measured, not claimed, capacity;
+ * - uptime weight = the share of its challenges the node answered in time, in ppm.
+ * Each share is pool * weight / totalWeight rounded down (against the claimant); what rounding
+ * leaves over stays in the budget (rewardsTotal is the sum actually paid, never more than B).
+ *
+ * The tree is OpenZeppelin's StandardMerkleTree over ["address","uint256"] leaves
+ * (operator, cumulative amount over every epoch), the format RewardsDistributor.claim checks.
+ */
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import type { Address, Hex } from "viem";
+
+export const PPM = 1_000_000n;
+/** Most reward accounts in one tree (bounded like every list). */
+export const MAX_REWARD_ACCOUNTS = 100_000;
+
+export type Verdict = "honest" | "unavailable" | "under-delivering" | "fraudulent";
+
+export interface NodeOutcome {
+  node: Address;
+  operator: Address;
+  verdict: Verdict;
+  /** MFLOP (or the infer equivalent) of challenges that passed. */
+  verifiedWork: bigint;
+  /** min(1, measured/claimed) in ppm (0..1_000_000). */
+  capacityPpm: bigint;
+  /** Share of rounds answered in time, ppm (0..1_000_000). */
+  uptimePpm: bigint;
+}
+
+export interface EpochRewards {
+  perNode: Map<string, bigint>;
+  perAccount: Map<string, bigint>;
+  total: bigint;
+}
+
+function eligible(v: Verdict): boolean {
+  return v === "honest" || v === "under-delivering";
+}
+
+function split(pool: bigint, weights: bigint[]): bigint[] {
+  const total = weights.reduce((a, b) => a + b, 0n);
+  if (total === 0n) return weights.map(() => 0n);
+  // Rounds down: the sum never exceeds the pool.
+  return weights.map((w) => (pool * w) / total);
+}
+
+export function computeEpochRewards(budget: bigint, uptimeShareBps: number, outcomes: readonly NodeOutcome[]): EpochRewards {
+  if (budget < 0n) throw new Error("budget must be >= 0");
+  // Rounds down: the uptime pool takes the rounding remainder of the work pool.
+  const workPool = (budget * BigInt(10_000 - uptimeShareBps)) / 10_000n;
+  const uptimePool = budget - workPool;
+  const sorted = [...outcomes].sort((a, b) => (a.node.toLowerCase() < b.node.toLowerCase() ? -1 : 1));
+  const ok = sorted.map((o) => eligible(o.verdict));
+  const clampPpm = (x: bigint) => (x < 0n ? 0n : x > PPM ? PPM : x);
+  const work = split(workPool, sorted.map((o, i) => (ok[i] ? o.verifiedWork * clampPpm(o.capacityPpm) : 0n)));
+  const up = split(uptimePool, sorted.map((o, i) => (ok[i] ? clampPpm(o.uptimePpm) : 0n)));
+  const perNode = new Map<string, bigint>();
+  const perAccount = new Map<string, bigint>();
+  let total = 0n;
+  sorted.forEach((o, i) => {
+    const r = work[i] + up[i];
+    perNode.set(o.node.toLowerCase(), r);
+    if (r > 0n) perAccount.set(o.operator.toLowerCase(), (perAccount.get(o.operator.toLowerCase()) ?? 0n) + r);
+    total += r;
+  });
+  return { perNode, perAccount, total };
+}
+
+/** Adds an epoch's rewards to the previous cumulative amounts. */
+export function addCumulative(prev: ReadonlyMap<string, bigint>, epoch: ReadonlyMap<string, bigint>): Map<string, bigint> {
+  const out = new Map(prev);
+  for (const [a, v] of epoch) out.set(a, (out.get(a) ?? 0n) + v);
+  if (out.size > MAX_REWARD_ACCOUNTS) throw new Error(`more than ${MAX_REWARD_ACCOUNTS} reward accounts`);
+  return out;
+}
+
+const ZERO32 = ("0x" + "00".repeat(32)) as Hex;
+
+export interface RewardsTree {
+  root: Hex;
+  tree?: StandardMerkleTree<[string, string]>;
+}
+
+/** The cumulative tree; zero root when nobody has ever been paid. Leaves sorted by account. */
+export function buildRewardsTree(cumulative: ReadonlyMap<string, bigint>): RewardsTree {
+  const entries = [...cumulative].filter(([, v]) => v > 0n).sort(([a], [b]) => (a < b ? -1 : 1));
+  if (entries.length === 0) return { root: ZERO32 };
+  const tree = StandardMerkleTree.of(entries.map(([a, v]) => [a, v.toString()] as [string, string]), ["address", "uint256"]);
+  return { root: tree.root as Hex, tree };
+}
+
+/** The claim proof of `account` in a tree, or undefined if it has no leaf. */
+export function rewardsProof(t: RewardsTree, account: string): { cumulativeAmount: bigint; proof: Hex[] } | undefined {
+  if (!t.tree) return undefined;
+  for (const [i, [a, v]] of t.tree.entries()) {
+    if (a.toLowerCase() === account.toLowerCase()) return { cumulativeAmount: BigInt(v), proof: t.tree.getProof(i) as Hex[] };
+  }
+  return undefined;
+}

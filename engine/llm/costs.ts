@@ -1,0 +1,63 @@
+/**
+ * What an infer challenge costs: an analytic FLOP count for transformer dimensions (used by the
+ * sizing of challenges), and a measurement of inference against verification on this machine.
+ */
+import { keccak256, stringToBytes, type Hex } from "viem";
+import { TINY_LM_DIMS, type TinyLmDims } from "./build-model";
+import { chooseInferOpenings, DEFAULT_INFER_OPENINGS, openInfer, runInfer, verifyInferOpenings } from "./infer";
+import { loadEmbeddedModel, type CausalLm } from "./model";
+import { generateInferChallenge } from "./prompts";
+
+/**
+ * FLOPs of one forward pass over `batch` rows of `seq` tokens (multiply-add = 2 FLOPs):
+ * per token and layer 2(4 D^2 + 2 D F) for the projections and MLP, 4 T D for attention scores
+ * and the weighted sum (the causal mask is applied to a full T x T product, as the graph runs);
+ * plus 2 D V for the output layer. Embedding lookups, LayerNorm and softmax are left out (<1%).
+ */
+export function inferFlops(batch: number, seq: number, dims: TinyLmDims = TINY_LM_DIMS): number {
+  const { dModel: D, dFF: F, nLayers: L, vocab: V } = dims;
+  const perToken = L * (2 * (4 * D * D + 2 * D * F) + 4 * seq * D) + 2 * D * V;
+  return batch * seq * perToken;
+}
+
+export interface InferCosts {
+  batch: number;
+  promptLen: number;
+  k: number;
+  /** Oracle: synthesizing the prompts (once per challenge, cacheable by seed). */
+  generateMs: number;
+  /** Node: forward pass over the batch, fingerprints and Merkle root. */
+  inferMs: number;
+  /** Oracle: opening choice, proofs and recomputation of k items. */
+  verifyMs: number;
+  /** verifyMs / inferMs. */
+  ratio: number;
+  flops: number;
+}
+
+/** Times generation, inference and verification of one challenge (median of `repeats` runs). */
+export async function measureInferCosts(opts: { batch: number; k?: number; promptLen?: number; repeats?: number; model?: CausalLm; seed?: Hex }): Promise<InferCosts> {
+  const model = opts.model ?? (await loadEmbeddedModel());
+  const k = opts.k ?? DEFAULT_INFER_OPENINGS;
+  const promptLen = opts.promptLen ?? 64;
+  const repeats = Math.max(1, Math.min(opts.repeats ?? 3, 20));
+  const seed = opts.seed ?? keccak256(stringToBytes("poai/llm/cost-probe"));
+  const g0 = performance.now();
+  const challenge = await generateInferChallenge(seed, { batch: opts.batch, promptLen, model });
+  const generateMs = performance.now() - g0;
+  const inferTimes: number[] = [];
+  const verifyTimes: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const answer = await runInfer(model, challenge);
+    inferTimes.push(answer.ms);
+    const v0 = performance.now();
+    const openings = openInfer(answer, chooseInferOpenings(challenge, answer.root, k));
+    const v = await verifyInferOpenings(model, challenge, answer.root, openings, k);
+    verifyTimes.push(performance.now() - v0);
+    if (!v.ok) throw new Error(`honest answer did not verify: ${v.reason}`);
+  }
+  const median = (a: number[]) => a.sort((x, y) => x - y)[a.length >> 1];
+  const inferMs = median(inferTimes);
+  const verifyMs = median(verifyTimes);
+  return { batch: opts.batch, promptLen, k, generateMs, inferMs, verifyMs, ratio: verifyMs / inferMs, flops: inferFlops(opts.batch, promptLen) };
+}

@@ -1,0 +1,96 @@
+import { useConnect, useConnection, useConnectors, useDisconnect, useSwitchChain } from "wagmi";
+import { NodesPanel } from "./components/NodesPanel";
+import { RegisterPanel } from "./components/RegisterPanel";
+import { RewardsPanel } from "./components/RewardsPanel";
+import { useEnv } from "./context";
+import { useChain, useChainQuery } from "./hooks/useChain";
+import { explainError } from "./lib/errors";
+import { formatToken, shortAddress } from "./lib/format";
+
+export function App() {
+  const { deployment, settings, tokenSymbol } = useEnv();
+  const { address, chainId, status } = useConnection();
+  const connectors = useConnectors();
+  const connect = useConnect();
+  const disconnect = useDisconnect();
+  const switchChain = useSwitchChain();
+  const chain = useChain();
+  const balance = useChainQuery(["balance", address], () => chain.read<bigint>("PoAIToken", "balanceOf", [address]), !!address);
+  const wrongChain = status === "connected" && chainId !== deployment.chainId;
+  const injectedConnector = connectors[0];
+
+  return (
+    <div className="page">
+      <header className="top">
+        <div className="brand">
+          <span className="logo" aria-hidden>◆</span>
+          <div>
+            <h1>PoAI operator</h1>
+            <p className="muted small">
+              {deployment.network} · chain {deployment.chainId}
+              {settings.oracleUrl ? "" : " · no oracle configured"}
+            </p>
+          </div>
+        </div>
+        <div className="account">
+          {address ? (
+            <>
+              <span className="pill" data-testid="account" title={address}>{shortAddress(address)}</span>
+              {balance.data !== undefined && (
+                <span className="pill" data-testid="balance">{formatToken(balance.data, 2)} {tokenSymbol}</span>
+              )}
+              <button className="link" onClick={() => disconnect.mutate()}>Disconnect</button>
+            </>
+          ) : (
+            <button
+              className="primary"
+              data-testid="connect"
+              disabled={!injectedConnector || connect.isPending}
+              onClick={() => injectedConnector && connect.mutate({ connector: injectedConnector })}
+            >
+              {connect.isPending ? "Connecting…" : "Connect wallet"}
+            </button>
+          )}
+        </div>
+      </header>
+
+      {connect.error && (
+        <p className="banner error" role="alert">{explainError(connect.error, deployment.errorsAbi, { tokenSymbol })}</p>
+      )}
+      {!address && (
+        <section className="card intro">
+          <h2>Run GPU nodes, earn for verified work</h2>
+          <p>
+            Connect the wallet that holds your {tokenSymbol}. You can then register a node with the signature your node agent
+            printed, watch its scores epoch by epoch, claim rewards and unbond.
+          </p>
+          {typeof window !== "undefined" && !("ethereum" in window) && (
+            <p className="muted">No browser wallet found: install one (any EIP-1193 wallet) and reload.</p>
+          )}
+        </section>
+      )}
+      {wrongChain && (
+        <div className="banner warn" role="alert">
+          Your wallet is on chain {chainId}; this deployment is on chain {deployment.chainId}.{" "}
+          <button onClick={() => switchChain.mutate({ chainId: deployment.chainId })}>Switch network</button>
+        </div>
+      )}
+      {address && !wrongChain && (
+        <main className="grid">
+          <div className="col-main">
+            <NodesPanel account={address} />
+          </div>
+          <div className="col-side">
+            <RewardsPanel account={address} />
+            <RegisterPanel account={address} />
+          </div>
+        </main>
+      )}
+      <footer className="muted small">
+        Registry <code>{shortAddress(deployment.contracts.NodeRegistry.address)}</code> · Settlement{" "}
+        <code>{shortAddress(deployment.contracts.Settlement.address)}</code> · Rewards{" "}
+        <code>{shortAddress(deployment.contracts.RewardsDistributor.address)}</code>
+      </footer>
+    </div>
+  );
+}

@@ -1,0 +1,281 @@
+import { useState } from "react";
+import { isAddress, isHex, recoverTypedDataAddress, type Address, type Hex } from "viem";
+import { domain, REGISTRATION_TYPES, REGISTRY_DOMAIN_NAME } from "../../../engine/protocol";
+import { useEnv } from "../context";
+import { useChain, useChainQuery } from "../hooks/useChain";
+import { useTx } from "../hooks/useTx";
+import { parseAgentOutput } from "../lib/agentOutput";
+import type { HardwareClaim } from "../lib/chain";
+import { formatTime, formatToken, parseTokenInput, regionToBytes8 } from "../lib/format";
+import { GPU_MODELS } from "../lib/gpuModels";
+import { TxStatus } from "./TxStatus";
+
+type PayMode = "permit" | "approve";
+
+interface Form {
+  nodeKey: string;
+  deadline: string;
+  signature: string;
+  gpuModel: number;
+  gpuCount: string;
+  tflops: string;
+  vramGiB: string;
+  region: string;
+  stake: string;
+}
+
+const INITIAL: Form = { nodeKey: "", deadline: "", signature: "", gpuModel: 0, gpuCount: "1", tflops: "", vramGiB: "", region: "", stake: "" };
+
+/** Bounds of `HardwareClaim` fields (uint16 / uint32 on chain). */
+const MAX_U16 = 65_535;
+const MAX_U32 = 4_294_967_295;
+
+class FormError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "FormError";
+  }
+}
+
+function intField(text: string, what: string, max: number): number {
+  if (!/^\d+$/.test(text.trim())) throw new FormError(`${what}: a whole number`);
+  const n = Number(text.trim());
+  if (n > max) throw new FormError(`${what}: at most ${max.toLocaleString("en-US")}`);
+  return n;
+}
+
+/** The claim typed in the form; throws a FormError naming the first bad field. */
+function claimFrom(form: Form): HardwareClaim {
+  const tflops = Number(form.tflops);
+  if (!(form.tflops.trim() !== "" && Number.isFinite(tflops) && tflops > 0)) throw new FormError("TFLOPS: a number above zero");
+  // Rounded to the nearest GFLOP/s: the claim is what the operator typed, to the contract's unit.
+  const gflops = Math.round(tflops * 1000);
+  if (gflops < 1 || gflops > MAX_U32) throw new FormError("TFLOPS: between 0.001 and 4,294,967");
+  const vram = Number(form.vramGiB);
+  if (!(form.vramGiB.trim() !== "" && Number.isFinite(vram) && vram >= 0)) throw new FormError("VRAM: a number of GiB");
+  // Rounded down to whole MiB: never claim more memory than typed.
+  const vramMiB = Math.floor(vram * 1024);
+  if (vramMiB > MAX_U32) throw new FormError("VRAM: too large");
+  return {
+    gpuModel: form.gpuModel,
+    gpuCount: intField(form.gpuCount, "GPU count", MAX_U16),
+    gflops,
+    vramMiB,
+    region: regionToBytes8(form.region || "unknown"),
+  };
+}
+
+/** Registers a node from the agent's signature and stakes for it (permit, or approve + register). */
+export function RegisterPanel({ account }: { account: Address }) {
+  const { deployment, tokenSymbol } = useEnv();
+  const chain = useChain();
+  const tx = useTx();
+  const [form, setForm] = useState<Form>(INITIAL);
+  const [stakeTouched, setStakeTouched] = useState(false);
+  const [mode, setMode] = useState<PayMode>("permit");
+  const [formError, setFormError] = useState<string | null>(null);
+  const registry = deployment.contracts.NodeRegistry.address;
+
+  let claim: HardwareClaim | null = null;
+  try {
+    claim = claimFrom(form);
+  } catch {
+    claim = null;
+  }
+  const claimKey = claim ? JSON.stringify(claim) : null;
+  const minStake = useChainQuery(["minimumStake", claimKey], () => chain.read<bigint>("NodeRegistry", "minimumStake", [claim]), !!claim);
+  const stakeText = stakeTouched ? form.stake : minStake.data !== undefined ? formatToken(minStake.data, 18).replace(/,/g, "") : form.stake;
+
+  const set = <K extends keyof Form>(key: K, value: Form[K]) => setForm((f) => ({ ...f, [key]: value }));
+
+  const pasteAgentOutput = (text: string) => {
+    const parsed = parseAgentOutput(text);
+    setForm((f) => ({
+      ...f,
+      nodeKey: parsed.nodeKey ?? f.nodeKey,
+      deadline: parsed.deadline !== undefined ? parsed.deadline.toString() : f.deadline,
+      signature: parsed.signature ?? f.signature,
+    }));
+    if (parsed.operator && parsed.operator.toLowerCase() !== account.toLowerCase()) {
+      setFormError(`The agent signed for operator ${parsed.operator}, not for this wallet (${account}): run it again with --operator ${account}.`);
+    } else {
+      setFormError(null);
+    }
+  };
+
+  const pickModel = (id: number) => {
+    const m = GPU_MODELS.find((g) => g.id === id);
+    setForm((f) => {
+      const count = Math.max(1, Number(f.gpuCount) || 1);
+      return {
+        ...f,
+        gpuModel: id,
+        tflops: f.tflops || (m ? String(+(m.tflopsPerGpu * count).toFixed(3)) : f.tflops),
+        vramGiB: f.vramGiB || (m ? String(m.vramGiBPerGpu * count) : f.vramGiB),
+      };
+    });
+  };
+
+  /** Checks the signature before the wallet is asked: same recovery as the registry does. */
+  async function validate(): Promise<{ nodeKey: Address; deadline: bigint; signature: Hex; claim: HardwareClaim; amount: bigint }> {
+    const nodeKey = form.nodeKey.trim();
+    if (!isAddress(nodeKey)) throw new FormError("Node key: paste the 0x… address the agent printed.");
+    if (!/^\d{1,20}$/.test(form.deadline.trim())) throw new FormError("Signature deadline: the unix time the agent printed.");
+    const deadline = BigInt(form.deadline.trim());
+    const signature = form.signature.trim();
+    if (!isHex(signature) || signature.length !== 132) throw new FormError("Signature: the 0x… signature of 65 bytes the agent printed.");
+    const c = claimFrom(form);
+    const amount = parseTokenInput(stakeText || "0");
+    if (amount === 0n) throw new FormError("Stake: more than zero.");
+    const now = await chain.blockTime();
+    if (deadline <= now) throw new FormError(`The agent's signature expired at ${formatTime(deadline)}: run the register command again.`);
+    const nonce = await chain.read<bigint>("NodeRegistry", "nonces", [nodeKey]);
+    const signer = await recoverTypedDataAddress({
+      domain: domain(REGISTRY_DOMAIN_NAME, deployment.chainId, registry),
+      types: REGISTRATION_TYPES,
+      primaryType: "Registration",
+      message: { operator: account, nodeKey, nonce, deadline },
+      signature,
+    }).catch(() => null);
+    if (signer?.toLowerCase() !== nodeKey.toLowerCase()) {
+      throw new FormError(
+        `This signature is not the node key's consent for this wallet (${account}) at registry nonce ${nonce}: run npm run agent -- register --operator ${account} again and paste the new output.`,
+      );
+    }
+    return { nodeKey, deadline, signature, claim: c, amount };
+  }
+
+  const submit = async (e: React.FormEvent) => {
+    e.preventDefault();
+    let input: Awaited<ReturnType<typeof validate>>;
+    try {
+      input = await validate();
+      setFormError(null);
+    } catch (err) {
+      setFormError(err instanceof FormError || (err as Error).name === "AmountError" ? (err as Error).message : `Could not check the input: ${(err as Error).message}`);
+      return;
+    }
+    const { nodeKey, deadline, signature, claim: c, amount } = input;
+    const ok = await tx.run(`Registered ${nodeKey} with ${formatToken(amount)} ${tokenSymbol}`, async (steps) => {
+      if (mode === "permit") {
+        const p = await chain.signPermit(steps, account, registry, amount);
+        await chain.send(steps, "Register and stake", account, "NodeRegistry", "registerWithPermit", [
+          nodeKey, c, amount, deadline, signature, p.deadline, p.v, p.r, p.s,
+        ]);
+      } else {
+        await chain.ensureAllowance(steps, account, registry, amount);
+        await chain.send(steps, "Register and stake", account, "NodeRegistry", "register", [nodeKey, c, amount, deadline, signature]);
+      }
+    });
+    if (ok) {
+      setForm(INITIAL);
+      setStakeTouched(false);
+    }
+  };
+
+  const below = minStake.data !== undefined && stakeText !== "" && (() => {
+    try {
+      return parseTokenInput(stakeText) < minStake.data!;
+    } catch {
+      return false;
+    }
+  })();
+
+  return (
+    <section className="card" aria-labelledby="register-title" data-testid="register-panel">
+      <h2 id="register-title">Register a node</h2>
+      <form onSubmit={submit} className="form">
+        <label>
+          Agent output
+          <textarea
+            rows={3}
+            placeholder={`Paste what "npm run agent -- register --operator ${account.slice(0, 8)}…" printed`}
+            onChange={(e) => pasteAgentOutput(e.target.value)}
+            data-testid="agent-output"
+          />
+        </label>
+        <div className="row2">
+          <label>
+            Node key
+            <input className="mono" value={form.nodeKey} onChange={(e) => set("nodeKey", e.target.value)} placeholder="0x…" data-testid="node-key" />
+          </label>
+          <label>
+            Signature deadline
+            <input value={form.deadline} onChange={(e) => set("deadline", e.target.value)} placeholder="unix time" data-testid="sig-deadline" />
+          </label>
+        </div>
+        <label>
+          Registration signature
+          <input className="mono" value={form.signature} onChange={(e) => set("signature", e.target.value)} placeholder="0x…" data-testid="signature" />
+        </label>
+
+        <fieldset>
+          <legend>Hardware claim</legend>
+          <div className="row2">
+            <label>
+              GPU model
+              <select value={form.gpuModel} onChange={(e) => pickModel(Number(e.target.value))} data-testid="gpu-model">
+                {GPU_MODELS.map((m) => (
+                  <option key={m.id} value={m.id}>{m.label}</option>
+                ))}
+              </select>
+            </label>
+            <label>
+              GPU count
+              <input inputMode="numeric" value={form.gpuCount} onChange={(e) => set("gpuCount", e.target.value)} data-testid="gpu-count" />
+            </label>
+            <label>
+              TFLOPS (whole node)
+              <input inputMode="decimal" value={form.tflops} onChange={(e) => set("tflops", e.target.value)} data-testid="tflops" />
+            </label>
+            <label>
+              VRAM (GiB)
+              <input inputMode="decimal" value={form.vramGiB} onChange={(e) => set("vramGiB", e.target.value)} data-testid="vram" />
+            </label>
+          </div>
+          <label>
+            Region
+            <input value={form.region} maxLength={8} onChange={(e) => set("region", e.target.value)} placeholder="eu-west" data-testid="region" />
+          </label>
+        </fieldset>
+
+        <p className="min-stake" data-testid="min-stake">
+          Minimum stake for this claim:{" "}
+          <strong>{claim ? (minStake.data !== undefined ? `${formatToken(minStake.data)} ${tokenSymbol}` : "…") : "fill in the claim"}</strong>
+        </p>
+        <label>
+          Stake ({tokenSymbol})
+          <input
+            inputMode="decimal"
+            value={stakeText}
+            onChange={(e) => {
+              setStakeTouched(true);
+              set("stake", e.target.value);
+            }}
+            data-testid="stake"
+            aria-invalid={below || undefined}
+          />
+        </label>
+        {below && <p className="field-warn">Below the minimum for this claim: the registry will refuse it.</p>}
+
+        <fieldset className="radios">
+          <legend>Pay the stake with</legend>
+          <label className="radio">
+            <input type="radio" name="pay" checked={mode === "permit"} onChange={() => setMode("permit")} data-testid="mode-permit" />
+            Permit: one signature and one transaction
+          </label>
+          <label className="radio">
+            <input type="radio" name="pay" checked={mode === "approve"} onChange={() => setMode("approve")} data-testid="mode-approve" />
+            Approve, then stake: two transactions
+          </label>
+        </fieldset>
+
+        {formError && <p className="field-error" role="alert" data-testid="form-error">{formError}</p>}
+        <button className="primary" type="submit" disabled={tx.busy} data-testid="register">
+          Register and stake
+        </button>
+      </form>
+      <TxStatus state={tx.state} />
+    </section>
+  );
+}

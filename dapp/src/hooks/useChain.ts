@@ -1,0 +1,23 @@
+import { useQuery } from "@tanstack/react-query";
+import { useMemo } from "react";
+import { useBlock, useConfig } from "wagmi";
+import { useEnv } from "../context";
+import { Chain } from "../lib/chain";
+
+export function useChain(): Chain {
+  const config = useConfig();
+  const { deployment } = useEnv();
+  return useMemo(() => new Chain(config, deployment), [config, deployment]);
+}
+
+/** The latest block: its number keys every chain read, its timestamp is "now" for unbonding and jail. */
+export function useLatestBlock() {
+  const block = useBlock({ watch: true });
+  return { number: block.data?.number, time: block.data?.timestamp };
+}
+
+/** A chain read refreshed on every new block. */
+export function useChainQuery<T>(key: readonly unknown[], fn: () => Promise<T>, enabled = true) {
+  const { number } = useLatestBlock();
+  return useQuery({ queryKey: [...key, number?.toString()], queryFn: fn, enabled: enabled && number !== undefined, placeholderData: (prev) => prev });
+}

@@ -1,0 +1,186 @@
+/**
+ * The page's calls to the chain: reads, and writes that are simulated first so a revert is
+ * decoded before the wallet is even asked. Every write goes through the connected wallet.
+ */
+import { parseSignature, type Abi, type Address, type Hash, type Hex } from "viem";
+import type { Config } from "wagmi";
+import { getBlock, getPublicClient, readContract, signTypedData, simulateContract, writeContract } from "wagmi/actions";
+import type { TxSteps } from "../hooks/useTx";
+import type { ContractName, Deployment } from "./deployment";
+
+/** Nodes, slashes and log entries read per operator; more are not shown. */
+export const MAX_NODES_PER_OPERATOR = 100;
+export const MAX_SLASHES_SHOWN = 50;
+/** Lifetime of a permit signature (seconds after the latest block). */
+export const PERMIT_LIFETIME_S = 3_600n;
+
+export const NODE_STATUS = ["None", "Active", "Jailed", "Exiting"] as const;
+export type NodeStatusName = (typeof NODE_STATUS)[number];
+
+export interface HardwareClaim {
+  gpuModel: number;
+  gpuCount: number;
+  gflops: number;
+  vramMiB: number;
+  region: Hex;
+}
+
+export interface NodeRecord {
+  node: Address;
+  operator: Address;
+  status: NodeStatusName;
+  jailedUntil: bigint;
+  unbondReleaseTime: bigint;
+  stake: bigint;
+  unbonding: bigint;
+  claim: HardwareClaim;
+}
+
+export const SLASH_STATES = ["None", "Proposed", "Vetoed", "Appealed", "AppealUpheld", "AppealRejected", "Executed"] as const;
+export const REPORT_STATUS = ["None", "Pending", "Vetoed", "Finalized"] as const;
+export const SLASH_REASONS: Record<number, string> = { 1: "fraud", 2: "overclaim", 3: "lease violation" };
+
+export interface SlashRecord {
+  epoch: bigint;
+  index: bigint;
+  node: Address;
+  bps: number;
+  reason: string;
+  evidence: Hex;
+  state: (typeof SLASH_STATES)[number];
+  reportStatus: (typeof REPORT_STATUS)[number];
+  disputeEndsAt: bigint;
+  amount: bigint;
+}
+
+export class Chain {
+  constructor(
+    readonly config: Config,
+    readonly deployment: Deployment,
+  ) {}
+
+  private c(name: ContractName): { address: Address; abi: Abi } {
+    return this.deployment.contracts[name];
+  }
+
+  read<T>(name: ContractName, functionName: string, args: readonly unknown[] = []): Promise<T> {
+    const { address, abi } = this.c(name);
+    return readContract(this.config, { address, abi, functionName, args }) as Promise<T>;
+  }
+
+  async blockTime(): Promise<bigint> {
+    return (await getBlock(this.config)).timestamp;
+  }
+
+  /** Simulates, asks the wallet to send, and waits for the receipt. */
+  async send(steps: TxSteps, label: string, account: Address, name: ContractName, functionName: string, args: readonly unknown[]): Promise<Hash> {
+    const { address, abi } = this.c(name);
+    const { request } = await simulateContract(this.config, { account, address, abi, functionName, args });
+    const hash = await steps.wallet(label, () => writeContract(this.config, request as Parameters<typeof writeContract>[1]));
+    await steps.confirm(label, hash);
+    return hash;
+  }
+
+  /** Approves `spender` for `amount` unless the allowance already covers it. */
+  async ensureAllowance(steps: TxSteps, account: Address, spender: Address, amount: bigint): Promise<void> {
+    const allowance = await this.read<bigint>("PoAIToken", "allowance", [account, spender]);
+    if (allowance >= amount) return;
+    await this.send(steps, "Approve the stake token", account, "PoAIToken", "approve", [spender, amount]);
+  }
+
+  /** One ERC-2612 permit signature for `value` to `spender`, valid for PERMIT_LIFETIME_S. */
+  async signPermit(steps: TxSteps, owner: Address, spender: Address, value: bigint) {
+    const token = this.c("PoAIToken");
+    const [, name, version, chainId, verifyingContract] = await this.read<readonly [Hex, string, string, bigint, Address]>(
+      "PoAIToken",
+      "eip712Domain",
+    );
+    const nonce = await this.read<bigint>("PoAIToken", "nonces", [owner]);
+    const deadline = (await this.blockTime()) + PERMIT_LIFETIME_S;
+    const signature = await steps.wallet("Sign the stake permit", () =>
+      signTypedData(this.config, {
+        account: owner,
+        domain: { name, version, chainId, verifyingContract: verifyingContract ?? token.address },
+        types: {
+          Permit: [
+            { name: "owner", type: "address" },
+            { name: "spender", type: "address" },
+            { name: "value", type: "uint256" },
+            { name: "nonce", type: "uint256" },
+            { name: "deadline", type: "uint256" },
+          ],
+        },
+        primaryType: "Permit",
+        message: { owner, spender, value, nonce, deadline },
+      }),
+    );
+    const { r, s, v, yParity } = parseSignature(signature);
+    return { deadline, v: Number(v ?? BigInt(yParity + 27)), r, s };
+  }
+
+  async getNode(node: Address): Promise<NodeRecord> {
+    const raw = await this.read<{
+      operator: Address;
+      status: number;
+      jailedUntil: bigint;
+      unbondReleaseTime: bigint;
+      stake: bigint;
+      unbonding: bigint;
+      claim: HardwareClaim;
+    }>("NodeRegistry", "getNode", [node]);
+    return { node, ...raw, status: NODE_STATUS[raw.status] ?? "None", claim: { ...raw.claim } };
+  }
+
+  /** The operator's nodes, found from `NodeRegistered` logs and checked against `getNode`. */
+  async operatorNodes(operator: Address): Promise<NodeRecord[]> {
+    const client = getPublicClient(this.config)!;
+    const { address, abi } = this.c("NodeRegistry");
+    const logs = await client.getContractEvents({
+      address,
+      abi,
+      eventName: "NodeRegistered",
+      args: { operator },
+      fromBlock: this.deployment.fromBlock,
+      toBlock: "latest",
+    });
+    const keys = [...new Set(logs.map((l) => (l.args as { node: Address }).node))].slice(-MAX_NODES_PER_OPERATOR);
+    const nodes = await Promise.all(keys.map((k) => this.getNode(k)));
+    return nodes.filter((n) => n.operator.toLowerCase() === operator.toLowerCase());
+  }
+
+  /** Slashes proposed against `node`, newest first, with their current state. */
+  async nodeSlashes(node: Address): Promise<SlashRecord[]> {
+    const client = getPublicClient(this.config)!;
+    const { address, abi } = this.c("Settlement");
+    const logs = await client.getContractEvents({
+      address,
+      abi,
+      eventName: "SlashProposed",
+      args: { node },
+      fromBlock: this.deployment.fromBlock,
+      toBlock: "latest",
+    });
+    const recent = logs.slice(-MAX_SLASHES_SHOWN).reverse();
+    return Promise.all(
+      recent.map(async (log) => {
+        const a = log.args as { epoch: bigint; index: bigint; node: Address; bps: number; reason: number; evidence: Hex };
+        const [info, report] = await Promise.all([
+          this.read<{ state: number; amount: bigint }>("Settlement", "slashOf", [a.epoch, a.index]),
+          this.read<{ status: number; disputeEndsAt: bigint }>("Settlement", "reportOf", [a.epoch]),
+        ]);
+        return {
+          epoch: a.epoch,
+          index: a.index,
+          node: a.node,
+          bps: Number(a.bps),
+          reason: SLASH_REASONS[Number(a.reason)] ?? `reason ${a.reason}`,
+          evidence: a.evidence,
+          state: SLASH_STATES[info.state] ?? "None",
+          reportStatus: REPORT_STATUS[report.status] ?? "None",
+          disputeEndsAt: BigInt(report.disputeEndsAt),
+          amount: info.amount,
+        };
+      }),
+    );
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * Deploys the PoAI contract set with any ethers v6 signer and wires the roles between them:
+ * Settlement may slash on NodeRegistry and reserve budget / publish roots on RewardsDistributor.
+ * Used by scripts/deploy.ts, the Hardhat test fixtures, the devnet demo and the oracle tests.
+ * Artifacts are read from the Hardhat artifacts directory, so this works inside Hardhat and from
+ * plain `npx tsx` alike (run `npx hardhat compile` first).
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { ContractFactory, type Contract, type Signer } from "ethers";
+
+export const CONTRACT_NAMES = ["PoAIToken", "NodeRegistry", "EpochManager", "RewardsDistributor", "Settlement"] as const;
+export type ContractName = (typeof CONTRACT_NAMES)[number];
+
+/** Deployment parameters. Times are in seconds, amounts in token base units (18 decimals). */
+export interface ProtocolParams {
+  /** An existing ERC-20 stake token; if absent, a fresh PoAIToken is deployed. */
+  token?: string;
+  /** Holder of every admin and governance role; defaults to the deployer. */
+  admin?: string;
+  /** Receives the treasury share of slashes and rejected appeal bonds; defaults to `admin`. */
+  treasury?: string;
+  /** Start of epoch 0 (unix seconds); defaults to the latest block time + one epoch length. */
+  genesis?: bigint;
+  epochLength: bigint;
+  /** Committee members; defaults to `[admin]`. */
+  committee?: string[];
+  /** Quorum; defaults to a strict majority of the committee. */
+  quorum?: number;
+  unbondingDelay: bigint;
+  jailDuration: bigint;
+  minStakeBase: bigint;
+  minStakePerTflop: bigint;
+  disputeWindow: bigint;
+  slashBurnBps: number;
+  appealBond: bigint;
+  maxSlashes: number;
+  /** Minted to the deployer when a fresh PoAIToken is deployed. */
+  initialMint?: bigint;
+}
+
+const E18 = 10n ** 18n;
+
+/** Devnet defaults: 20 s epochs, 30 s dispute window, unbonding long enough to stay slashable. */
+export const DEVNET_PARAMS: ProtocolParams = {
+  epochLength: 20n,
+  unbondingDelay: 120n,
+  jailDuration: 300n,
+  minStakeBase: 100n * E18,
+  minStakePerTflop: 10n * E18,
+  disputeWindow: 30n,
+  slashBurnBps: 5_000,
+  appealBond: 10n * E18,
+  maxSlashes: 64,
+  initialMint: 1_000_000n * E18,
+};
+
+export interface DeployedContract {
+  address: string;
+  args: unknown[];
+  contract: Contract;
+}
+
+export interface ProtocolDeployment {
+  chainId: bigint;
+  deployer: string;
+  deploymentBlock: number;
+  params: Required<Omit<ProtocolParams, "token" | "initialMint">> & { token: string; initialMint: bigint };
+  contracts: Record<ContractName, DeployedContract>;
+}
+
+export class DeployParamsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DeployParamsError";
+  }
+}
+
+interface Artifact {
+  abi: unknown[];
+  bytecode: string;
+}
+
+/** Reads `<artifactsDir>/contracts/<name>.sol/<name>.json`. */
+export function readArtifact(name: ContractName, artifactsDir = path.join(__dirname, "..", "artifacts")): Artifact {
+  const file = path.join(artifactsDir, "contracts", `${name}.sol`, `${name}.json`);
+  const json = JSON.parse(readFileSync(file, "utf8")) as Artifact;
+  return { abi: json.abi, bytecode: json.bytecode };
+}
+
+/**
+ * Rejects parameter sets the contracts would accept but that break the protocol: stake must stay
+ * slashable until a report about the epoch in which it was unbonded can finalize.
+ */
+export function checkParams(p: ProtocolParams): void {
+  if (p.epochLength <= 0n) throw new DeployParamsError("epochLength must be positive");
+  if (p.unbondingDelay <= p.epochLength + p.disputeWindow) {
+    throw new DeployParamsError(
+      `unbondingDelay (${p.unbondingDelay}) must exceed epochLength + disputeWindow (${p.epochLength + p.disputeWindow}) ` +
+        "so stake unbonded during an epoch is still slashable when that epoch's report finalizes",
+    );
+  }
+  if (p.slashBurnBps < 0 || p.slashBurnBps > 10_000) throw new DeployParamsError("slashBurnBps must be 0..10000");
+  if (p.maxSlashes < 1 || p.maxSlashes > 64) throw new DeployParamsError("maxSlashes must be 1..64");
+}
+
+/** Deploys and wires the whole set. Every transaction is awaited to one confirmation. */
+export async function deployProtocol(
+  signer: Signer,
+  params: ProtocolParams,
+  opts: { artifactsDir?: string; log?: (msg: string) => void } = {},
+): Promise<ProtocolDeployment> {
+  checkParams(params);
+  const log = opts.log ?? (() => {});
+  const provider = signer.provider;
+  if (!provider) throw new DeployParamsError("signer has no provider");
+  const deployer = await signer.getAddress();
+  const admin = params.admin ?? deployer;
+  const treasury = params.treasury ?? admin;
+  const committee = params.committee ?? [admin];
+  const quorum = params.quorum ?? Math.floor(committee.length / 2) + 1;
+  const latest = await provider.getBlock("latest");
+  if (!latest) throw new DeployParamsError("no latest block");
+  const genesis = params.genesis ?? BigInt(latest.timestamp) + params.epochLength;
+  const deploymentBlock = latest.number + 1;
+  const { chainId } = await provider.getNetwork();
+
+  const deploy = async (name: ContractName, args: unknown[]): Promise<DeployedContract> => {
+    const artifact = readArtifact(name, opts.artifactsDir);
+    const factory = new ContractFactory(artifact.abi as never, artifact.bytecode, signer);
+    const contract = (await factory.deploy(...args)) as unknown as Contract;
+    await contract.waitForDeployment();
+    const address = await contract.getAddress();
+    log(`${name} deployed at ${address}`);
+    return { address, args, contract };
+  };
+
+  const contracts = {} as Record<ContractName, DeployedContract>;
+  let tokenAddress = params.token;
+  const initialMint = params.initialMint ?? 0n;
+  if (!tokenAddress) {
+    contracts.PoAIToken = await deploy("PoAIToken", [deployer]);
+    tokenAddress = contracts.PoAIToken.address;
+    if (initialMint > 0n) await (await contracts.PoAIToken.contract.mint(deployer, initialMint)).wait();
+  }
+  contracts.NodeRegistry = await deploy("NodeRegistry", [
+    tokenAddress,
+    admin,
+    params.unbondingDelay,
+    params.jailDuration,
+    params.minStakeBase,
+    params.minStakePerTflop,
+  ]);
+  contracts.EpochManager = await deploy("EpochManager", [admin, genesis, params.epochLength, committee, quorum]);
+  contracts.RewardsDistributor = await deploy("RewardsDistributor", [tokenAddress, deployer]);
+  const settlementParams = {
+    disputeWindow: params.disputeWindow,
+    slashBurnBps: params.slashBurnBps,
+    maxSlashes: params.maxSlashes,
+    treasury,
+    appealBond: params.appealBond,
+  };
+  contracts.Settlement = await deploy("Settlement", [
+    contracts.NodeRegistry.address,
+    contracts.EpochManager.address,
+    contracts.RewardsDistributor.address,
+    admin,
+    settlementParams,
+  ]);
+
+  // Wiring: the deployer grants Settlement its roles. If the deployer is the admin it keeps the
+  // registry's roles; on the distributor it hands DEFAULT_ADMIN_ROLE to `admin` and leaves.
+  const registry = contracts.NodeRegistry.contract;
+  const distributor = contracts.RewardsDistributor.contract;
+  const settlement = contracts.Settlement.address;
+  if (admin === deployer) {
+    await (await registry.grantRole(await registry.SLASHER_ROLE(), settlement)).wait();
+  } else {
+    log(`admin ${admin} must grant SLASHER_ROLE on NodeRegistry to Settlement ${settlement}`);
+  }
+  await (await distributor.grantRole(await distributor.SETTLEMENT_ROLE(), settlement)).wait();
+  if (admin !== deployer) {
+    const adminRole = await distributor.DEFAULT_ADMIN_ROLE();
+    await (await distributor.grantRole(adminRole, admin)).wait();
+    await (await distributor.renounceRole(adminRole, deployer)).wait();
+  }
+  log("roles wired: Settlement may slash and publish rewards roots");
+
+  return {
+    chainId,
+    deployer,
+    deploymentBlock,
+    params: { ...params, token: tokenAddress, admin, treasury, genesis, committee, quorum, initialMint },
+    contracts,
+  };
+}
+
+/** A JSON-safe record of a deployment (bigints as decimal strings), as written to deployments/<network>.json. */
+export function deploymentRecord(
+  network: string,
+  d: ProtocolDeployment,
+  commit: string,
+  artifactsDir?: string,
+): Record<string, unknown> {
+  const contracts: Record<string, unknown> = {};
+  for (const name of CONTRACT_NAMES) {
+    const c = d.contracts[name];
+    if (!c) continue;
+    contracts[name] = { address: c.address, constructorArgs: c.args, abi: readArtifact(name, artifactsDir).abi };
+  }
+  const record = {
+    network,
+    chainId: d.chainId,
+    deployer: d.deployer,
+    deploymentBlock: d.deploymentBlock,
+    commit,
+    deployedAt: new Date().toISOString(),
+    params: d.params,
+    contracts,
+  };
+  return JSON.parse(JSON.stringify(record, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+}

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
+interface IHookToken {
+    function setHooked(bool on) external;
+}
+
+/// @title Reenterer
+/// @notice An operator (or rewards account) that is a contract: it forwards calls from its owner
+///         (`exec`), and when the token's transfer hook hands it control it re-enters the protocol
+///         with a pre-armed call, up to `maxReentries` times. It records whether each re-entry
+///         succeeded and the revert data of the last failure, so a test can assert both that the
+///         protocol refused it and why.
+contract Reenterer {
+    address public immutable owner;
+
+    address public target;
+    bytes public payload;
+    uint256 public maxReentries;
+    /// @notice 0 = re-enter from `tokensReceived` (after the tokens arrive); 1 = from `tokensToSend`.
+    uint8 public hookKind;
+
+    uint256 public reentries;
+    uint256 public reentrySuccesses;
+    bytes public lastRevertData;
+
+    error ReentererNotOwner();
+    error ReentererCallFailed(bytes data);
+
+    constructor() {
+        owner = msg.sender;
+    }
+
+    function exec(address to, bytes calldata data) external returns (bytes memory) {
+        if (msg.sender != owner) revert ReentererNotOwner();
+        (bool ok, bytes memory ret) = to.call(data);
+        if (!ok) revert ReentererCallFailed(ret);
+        return ret;
+    }
+
+    function optIn(address token) external {
+        IHookToken(token).setHooked(true);
+    }
+
+    function approve(address token, address spender, uint256 amount) external {
+        if (msg.sender != owner) revert ReentererNotOwner();
+        IERC20(token).approve(spender, amount);
+    }
+
+    function arm(address target_, bytes calldata payload_, uint256 maxReentries_, uint8 hookKind_) external {
+        if (msg.sender != owner) revert ReentererNotOwner();
+        target = target_;
+        payload = payload_;
+        maxReentries = maxReentries_;
+        hookKind = hookKind_;
+        reentries = 0;
+        reentrySuccesses = 0;
+        delete lastRevertData;
+    }
+
+    function tokensToSend(address, address, uint256) external {
+        if (hookKind == 1) _reenter();
+    }
+
+    function tokensReceived(address, address, uint256) external {
+        if (hookKind == 0) _reenter();
+    }
+
+    function _reenter() private {
+        if (reentries >= maxReentries || target == address(0)) return;
+        reentries += 1;
+        (bool ok, bytes memory ret) = target.call(payload);
+        if (ok) reentrySuccesses += 1;
+        else lastRevertData = ret;
+    }
+}

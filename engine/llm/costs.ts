@@ -6,7 +6,7 @@ import { keccak256, stringToBytes, type Hex } from "viem";
 import { TINY_LM_DIMS, type TinyLmDims } from "./build-model";
 import { chooseInferOpenings, DEFAULT_INFER_OPENINGS, openInfer, runInfer, verifyInferOpenings } from "./infer";
 import { loadEmbeddedModel, type CausalLm } from "./model";
-import { generateInferChallenge } from "./prompts";
+import { generateInferChallenge, generatePromptPool, type PromptPool } from "./prompts";
 
 /**
  * FLOPs of one forward pass over `batch` rows of `seq` tokens (multiply-add = 2 FLOPs):
@@ -26,6 +26,8 @@ export interface InferCosts {
   k: number;
   /** Oracle: synthesizing the prompts (once per challenge, cacheable by seed). */
   generateMs: number;
+  /** Oracle, pooled mode: sampling the epoch's pool (shared by all challenges), else 0. */
+  poolMs: number;
   /** Node: forward pass over the batch, fingerprints and Merkle root. */
   inferMs: number;
   /** Oracle: opening choice, proofs and recomputation of k items. */
@@ -36,14 +38,30 @@ export interface InferCosts {
 }
 
 /** Times generation, inference and verification of one challenge (median of `repeats` runs). */
-export async function measureInferCosts(opts: { batch: number; k?: number; promptLen?: number; repeats?: number; model?: CausalLm; seed?: Hex }): Promise<InferCosts> {
+export async function measureInferCosts(opts: {
+  batch: number;
+  k?: number;
+  promptLen?: number;
+  repeats?: number;
+  model?: CausalLm;
+  seed?: Hex;
+  /** Splice prompts from a pool of this many texts (sampled first, timed as poolMs). */
+  poolSize?: number;
+}): Promise<InferCosts> {
   const model = opts.model ?? (await loadEmbeddedModel());
   const k = opts.k ?? DEFAULT_INFER_OPENINGS;
   const promptLen = opts.promptLen ?? 64;
   const repeats = Math.max(1, Math.min(opts.repeats ?? 3, 20));
   const seed = opts.seed ?? keccak256(stringToBytes("poai/llm/cost-probe"));
+  let pool: PromptPool | undefined;
+  let poolMs = 0;
+  if (opts.poolSize) {
+    const p0 = performance.now();
+    pool = await generatePromptPool(keccak256(seed), { size: opts.poolSize, length: Math.min(2 * promptLen, model.maxContext - 1), model });
+    poolMs = performance.now() - p0;
+  }
   const g0 = performance.now();
-  const challenge = await generateInferChallenge(seed, { batch: opts.batch, promptLen, model });
+  const challenge = await generateInferChallenge(seed, { batch: opts.batch, promptLen, model, pool });
   const generateMs = performance.now() - g0;
   const inferTimes: number[] = [];
   const verifyTimes: number[] = [];
@@ -59,5 +77,5 @@ export async function measureInferCosts(opts: { batch: number; k?: number; promp
   const median = (a: number[]) => a.sort((x, y) => x - y)[a.length >> 1];
   const inferMs = median(inferTimes);
   const verifyMs = median(verifyTimes);
-  return { batch: opts.batch, promptLen, k, generateMs, inferMs, verifyMs, ratio: verifyMs / inferMs, flops: inferFlops(opts.batch, promptLen) };
+  return { batch: opts.batch, promptLen, k, generateMs, poolMs, inferMs, verifyMs, ratio: verifyMs / inferMs, flops: inferFlops(opts.batch, promptLen) };
 }

@@ -10,7 +10,17 @@ export { roundWeights, type WeightPrecision } from "./precision";
 export { ByteTokenizer, VocabListTokenizer, parseTokenizerFile, BYTE_TOKENIZER_NAME, BOS_ID, EOS_ID, PAD_ID, type Tokenizer, type TokenizerFile } from "./tokenizer";
 export { loadEmbeddedModel, loadModel, loadModelFromBytes, writeEmbeddedModel, type CausalLm, type LoadOptions, type ExecutionProvider } from "./model";
 export { generateText, generateBatch, type SamplingOptions, type GenerateTextOptions } from "./generate";
-export { generateInferChallenge, choosePositions, checkInferChallenge, INFER_VERSION, type InferChallenge, type InferChallengeOptions } from "./prompts";
+export {
+  generateInferChallenge,
+  generatePromptPool,
+  choosePositions,
+  checkInferChallenge,
+  INFER_VERSION,
+  POOL_VERSION,
+  type InferChallenge,
+  type InferChallengeOptions,
+  type PromptPool,
+} from "./prompts";
 export { QUANT_SCALE, TOL_ABS, TOL_REL, compareFingerprint, type Fingerprint } from "./fingerprint";
 export {
   runInfer,

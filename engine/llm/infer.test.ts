@@ -9,7 +9,7 @@ import type { Fingerprint } from "./fingerprint";
 import { chooseInferOpenings, itemLeaf, openInfer, runInfer, verifyInferOpenings, type InferAnswer } from "./infer";
 import { loadEmbeddedModel, loadModelFromBytes, type CausalLm } from "./model";
 import type { WeightPrecision } from "./precision";
-import { generateInferChallenge, type InferChallenge } from "./prompts";
+import { generateInferChallenge, generatePromptPool, type InferChallenge } from "./prompts";
 import { CounterRng } from "./rng";
 import { ByteTokenizer } from "./tokenizer";
 
@@ -221,4 +221,32 @@ test("a challenge for another model or with a bad shape is refused with LlmBadCh
   assert.equal(await code({ ...challenge, positions: [3, 2, 47] }), "LlmBadChallenge");
   assert.equal(await code({ ...challenge, positions: [3, 10] }), "LlmBadChallenge");
   assert.equal(await code({ ...challenge, topK: 0 }), "LlmBadChallenge");
+});
+
+test("pooled prompts: spliced from the epoch's pool without a model run, deterministic, verifiable", async () => {
+  const pool = await generatePromptPool(SEED_B, { size: 8, length: 40, model });
+  assert.equal(pool.texts.length, 8);
+  assert.ok(pool.texts.every((t) => t.length === 40 && t.every((x) => x < 256)));
+  // A model whose forward pass fails: pooled challenge generation must not run it.
+  const noRun: CausalLm = Object.assign(Object.create(model), {
+    forward: () => Promise.reject(new Error("pooled generation ran the model")),
+  });
+  const c1 = await generateInferChallenge(SEED_A, { batch: BATCH, promptLen: 48, model: noRun, pool });
+  const c2 = await generateInferChallenge(SEED_A, { batch: BATCH, promptLen: 48, model: noRun, pool });
+  const c3 = await generateInferChallenge(SEED_B, { batch: BATCH, promptLen: 48, model: noRun, pool });
+  assert.deepEqual(c1, c2);
+  assert.notDeepEqual(c1.prompts, c3.prompts);
+  assert.equal(c1.poolSeed, SEED_B);
+  assert.ok(c1.prompts.every((p) => p.length === 48 && p[0] === 256));
+  // Each prompt is made of 4 segments of 12 (the last 11) tokens found in pool texts.
+  const texts = pool.texts.map((t) => t.join(","));
+  for (const p of c1.prompts) {
+    for (const seg of [p.slice(1, 13), p.slice(13, 25), p.slice(25, 37), p.slice(37)]) {
+      assert.ok(texts.some((t) => `,${t},`.includes(`,${seg.join(",")},`)));
+    }
+  }
+  const a = await runInfer(model, c1);
+  assert.equal((await verifyAnswer(model, a, K, c1)).ok, true);
+  const cheat = await runInfer(await impostor({ precision: "fp16" }), c1);
+  assert.equal((await verifyAnswer(model, cheat, K, c1)).ok, false);
 });

@@ -3,10 +3,18 @@
  * running the model with seeded sampling (synthetic data through LLM inference), and choose the
  * positions whose logits the node must fingerprint.
  *
- * Cost: generating B prompts of n tokens runs n forward passes of a batch of B growing rows
- * (about n/2 times one inference of the batch). The challenge is a pure function of
- * (model, seed, options), so the oracle generates it once, caches it by seed, and sends it to the
- * node; verification never regenerates it.
+ * Two ways to make the prompts:
+ * - sampled: every prompt is sampled from the model under the challenge seed. Generating B
+ *   prompts of n tokens runs n forward passes of a batch of B growing rows, about n/2 times the
+ *   node's own inference (no KV cache): ~28x on the embedded model at n = 64.
+ * - pooled (cheap): once per epoch the oracle samples a pool of model-generated texts
+ *   (`generatePromptPool`, cacheable by its seed and shared by all challenges of the epoch);
+ *   each challenge then splices seeded segments of pool texts at seeded offsets into its
+ *   prompts, with no model run at all. Every logit of a spliced prompt depends on its whole
+ *   prefix and absolute positions, so logits computed for the pool or another challenge are of
+ *   no use to a node.
+ * A challenge is a pure function of (model, seed, options[, pool]), so the oracle generates it
+ * once, caches it by seed and sends it to the node; verification never regenerates it.
  */
 import type { Hex } from "viem";
 import { LlmError } from "./errors";
@@ -19,6 +27,18 @@ export const INFER_VERSION = "poai-infer-v1";
 export const MAX_INFER_BATCH = 4096;
 export const MAX_INFER_POSITIONS = 64;
 export const MAX_INFER_TOP_K = 32;
+export const POOL_VERSION = "poai-pool-v1";
+export const MAX_POOL_SIZE = 4096;
+/** Most segments a pooled prompt is spliced from. */
+export const MAX_PIECES = 16;
+
+/** Model-sampled texts shared by the challenges of an epoch (token ids, no BOS). */
+export interface PromptPool {
+  version: typeof POOL_VERSION;
+  seed: Hex;
+  modelId: string;
+  texts: number[][];
+}
 
 export interface InferChallenge {
   version: typeof INFER_VERSION;
@@ -30,6 +50,8 @@ export interface InferChallenge {
   positions: number[];
   /** Ids and values kept per position. */
   topK: number;
+  /** Seed of the pool the prompts were spliced from (absent for sampled prompts). */
+  poolSeed?: Hex;
 }
 
 export interface InferChallengeOptions {
@@ -45,6 +67,10 @@ export interface InferChallengeOptions {
   sampleTopK?: number;
   /** Model (default: the embedded poai-tiny-lm-v1). */
   model?: CausalLm;
+  /** Splice the prompts from this pool instead of sampling them (no model run). */
+  pool?: PromptPool;
+  /** Segments per pooled prompt (default 4). */
+  pieces?: number;
 }
 
 /** Sorted distinct positions in [1, len-1] from the seed; the last position is always one. */
@@ -71,6 +97,68 @@ function defaultModel(): Promise<CausalLm> {
   return embedded;
 }
 
+function specialIds(model: CausalLm): number[] {
+  const tk = model.tokenizer;
+  return [tk.bos, tk.eos, tk.pad].filter((x): x is number => x !== null);
+}
+
+/** First token of every item: BOS, or (without BOS) a seeded non-special token. */
+function startRows(model: CausalLm, seed: Hex, batch: number): number[][] {
+  const tk = model.tokenizer;
+  if (tk.bos !== null) return Array.from({ length: batch }, () => [tk.bos!]);
+  const banned = specialIds(model);
+  const rng = new CounterRng(deriveSeed(seed, "poai/infer/first-token"));
+  return Array.from({ length: batch }, (_, i) => {
+    let t = rng.below(0, i, tk.vocabSize);
+    for (let n = 1; banned.includes(t) && n < 64; n++) t = rng.below(n, i, tk.vocabSize);
+    return [t];
+  });
+}
+
+/**
+ * Samples `size` texts of `length` tokens from the model: the expensive part of prompt
+ * synthesis, done once per epoch (deterministic in its seed, so it can be cached by seed).
+ */
+export async function generatePromptPool(
+  seed: Hex,
+  opts: { size: number; length: number; model?: CausalLm; temperature?: number; sampleTopK?: number },
+): Promise<PromptPool> {
+  seedBytes(seed);
+  const model = opts.model ?? (await defaultModel());
+  if (!Number.isInteger(opts.size) || opts.size < 1 || opts.size > MAX_POOL_SIZE) throw new LlmError("LlmBadOption", `pool size must be in 1..${MAX_POOL_SIZE}`);
+  if (!Number.isInteger(opts.length) || opts.length < 2 || opts.length >= model.maxContext) {
+    throw new LlmError("LlmBadOption", `pool text length must be in 2..${model.maxContext - 1}`);
+  }
+  const rows = await generateBatch(model, deriveSeed(seed, "poai/infer/pool"), startRows(model, seed, opts.size), opts.length, {
+    temperature: opts.temperature ?? 1,
+    topK: opts.sampleTopK ?? 40,
+    banned: specialIds(model),
+    stopAtEos: false,
+  });
+  return { version: POOL_VERSION, seed, modelId: model.id, texts: rows.map((r) => r.slice(1)) };
+}
+
+/** Prompts spliced from pool segments at seeded entries and offsets. */
+function splicePrompts(model: CausalLm, seed: Hex, pool: PromptPool, batch: number, promptLen: number, pieces: number): number[][] {
+  if (pool.version !== POOL_VERSION || pool.modelId !== model.id) throw new LlmError("LlmBadOption", `pool is for model ${pool.modelId}, not ${model.id}`);
+  if (!Array.isArray(pool.texts) || pool.texts.length < 1 || pool.texts.length > MAX_POOL_SIZE) throw new LlmError("LlmBadOption", "pool has no texts");
+  if (!Number.isInteger(pieces) || pieces < 1 || pieces > MAX_PIECES) throw new LlmError("LlmBadOption", `pieces must be in 1..${MAX_PIECES}`);
+  const need = promptLen - 1;
+  const segLen = Math.ceil(need / pieces);
+  const poolLen = Math.min(...pool.texts.map((t) => t.length));
+  if (poolLen < segLen) throw new LlmError("LlmBadOption", `pool texts of ${poolLen} tokens are shorter than a segment of ${segLen}`);
+  const rng = new CounterRng(deriveSeed(seed, "poai/infer/splice"));
+  return startRows(model, seed, batch).map((row, i) => {
+    for (let j = 0; j < pieces && row.length < promptLen; j++) {
+      const c = i * MAX_PIECES + j;
+      const text = pool.texts[rng.below(0, c, pool.texts.length)];
+      const offset = rng.below(1, c, text.length - segLen + 1);
+      row.push(...text.slice(offset, offset + Math.min(segLen, promptLen - row.length)));
+    }
+    return row;
+  });
+}
+
 /** Synthesizes the prompts of one infer challenge from its seed. */
 export async function generateInferChallenge(seed: Hex, opts: InferChallengeOptions): Promise<InferChallenge> {
   seedBytes(seed);
@@ -84,26 +172,14 @@ export async function generateInferChallenge(seed: Hex, opts: InferChallengeOpti
   if (!Number.isInteger(topK) || topK < 1 || topK > Math.min(MAX_INFER_TOP_K, model.vocabSize)) {
     throw new LlmError("LlmBadOption", `topK must be in 1..${Math.min(MAX_INFER_TOP_K, model.vocabSize)}, got ${topK}`);
   }
-  const tk = model.tokenizer;
-  const banned = [tk.bos, tk.eos, tk.pad].filter((x): x is number => x !== null);
-  let start: number[][];
-  if (tk.bos !== null) {
-    start = Array.from({ length: batch }, () => [tk.bos!]);
-  } else {
-    // No BOS: the first token of each item is drawn uniformly from the non-special tokens.
-    const rng = new CounterRng(deriveSeed(seed, "poai/infer/first-token"));
-    start = Array.from({ length: batch }, (_, i) => {
-      let t = rng.below(0, i, tk.vocabSize);
-      for (let n = 1; banned.includes(t) && n < 64; n++) t = rng.below(n, i, tk.vocabSize);
-      return [t];
-    });
-  }
-  const prompts = await generateBatch(model, deriveSeed(seed, "poai/infer/prompts"), start, promptLen - 1, {
-    temperature: opts.temperature ?? 1,
-    topK: opts.sampleTopK ?? 40,
-    banned,
-    stopAtEos: false,
-  });
+  const prompts = opts.pool
+    ? splicePrompts(model, seed, opts.pool, batch, promptLen, opts.pieces ?? 4)
+    : await generateBatch(model, deriveSeed(seed, "poai/infer/prompts"), startRows(model, seed, batch), promptLen - 1, {
+        temperature: opts.temperature ?? 1,
+        topK: opts.sampleTopK ?? 40,
+        banned: specialIds(model),
+        stopAtEos: false,
+      });
   return {
     version: INFER_VERSION,
     seed,
@@ -111,6 +187,7 @@ export async function generateInferChallenge(seed: Hex, opts: InferChallengeOpti
     prompts,
     positions: choosePositions(seed, promptLen, opts.positions ?? 8),
     topK,
+    ...(opts.pool ? { poolSeed: opts.pool.seed } : {}),
   };
 }
 
@@ -119,6 +196,7 @@ export function checkInferChallenge(c: InferChallenge, model: CausalLm): void {
   const bad = (m: string) => new LlmError("LlmBadChallenge", m);
   if (c === null || typeof c !== "object" || c.version !== INFER_VERSION) throw bad(`version must be ${INFER_VERSION}`);
   seedBytes(c.seed);
+  if (c.poolSeed !== undefined) seedBytes(c.poolSeed);
   if (c.modelId !== model.id) throw bad(`challenge is for model ${c.modelId}, loaded model is ${model.id}`);
   if (!Array.isArray(c.prompts) || c.prompts.length < 1 || c.prompts.length > MAX_INFER_BATCH) throw bad("prompts must be 1..4096 items");
   const T = c.prompts[0]?.length;

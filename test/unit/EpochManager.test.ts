@@ -1,0 +1,132 @@
+import { expect } from "chai";
+import hre from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { PRECOMMITTED_EPOCHS, TEST_PARAMS, deployFixture, seedOf } from "../helpers/fixtures";
+import { seedCommitment } from "../../engine/protocol";
+
+const { ethers } = hre;
+
+describe("EpochManager", () => {
+  describe("clock", () => {
+    it("reports epoch 0 before genesis and counts epochs of epochLength after it", async () => {
+      const fx = await loadFixture(deployFixture);
+      const genesis = await fx.epochs.genesis();
+      const len = await fx.epochs.epochLength();
+      expect(len).to.equal(TEST_PARAMS.epochLength);
+      expect(BigInt(await time.latest())).to.be.lessThan(genesis);
+      expect(await fx.epochs.currentEpoch()).to.equal(0n);
+      expect(await fx.epochs.epochStart(0n)).to.equal(genesis);
+      expect(await fx.epochs.epochStart(5n)).to.equal(genesis + 5n * len);
+      expect(await fx.epochs.epochEnd(5n)).to.equal(genesis + 6n * len);
+      await time.increaseTo(genesis + 3n * len - 1n);
+      expect(await fx.epochs.currentEpoch()).to.equal(2n);
+      await time.increaseTo(genesis + 3n * len);
+      expect(await fx.epochs.currentEpoch()).to.equal(3n);
+      // The largest epoch does not overflow.
+      const max = 2n ** 64n - 1n;
+      expect(await fx.epochs.epochStart(max)).to.equal(genesis + max * len);
+    });
+
+    it("rejects a zero epoch length", async () => {
+      const fx = await loadFixture(deployFixture);
+      const F = await ethers.getContractFactory("EpochManager");
+      await expect(F.deploy(fx.governance.address, 0, 0, [fx.governance.address], 1)).to.be.revertedWithCustomError(
+        fx.epochs,
+        "EpochManagerZeroEpochLength",
+      );
+    });
+  });
+
+  describe("committee", () => {
+    it("starts at config version 1 with the deployed committee", async () => {
+      const fx = await loadFixture(deployFixture);
+      expect(await fx.epochs.configVersion()).to.equal(1n);
+      expect(await fx.epochs.quorum()).to.equal(2n);
+      expect(await fx.epochs.committee()).to.deep.equal(fx.committee.map((m) => m.address));
+      expect(await fx.epochs.isCommitteeMember(fx.committee[1].address)).to.equal(true);
+      expect(await fx.epochs.isCommitteeMember(fx.outsider.address)).to.equal(false);
+      expect(await fx.epochs.MAX_COMMITTEE_SIZE()).to.equal(31n);
+    });
+
+    it("setCommittee replaces members, bumps the version and emits CommitteeSet", async () => {
+      const fx = await loadFixture(deployFixture);
+      const members = [fx.committee[2].address, fx.outsider.address];
+      await expect(fx.epochs.setCommittee(members, 2))
+        .to.emit(fx.epochs, "CommitteeSet")
+        .withArgs(members, 2, 2n);
+      expect(await fx.epochs.configVersion()).to.equal(2n);
+      expect(await fx.epochs.isCommitteeMember(fx.committee[0].address)).to.equal(false);
+      expect(await fx.epochs.isCommitteeMember(fx.outsider.address)).to.equal(true);
+      expect(await fx.epochs.committee()).to.deep.equal(members);
+    });
+
+    it("rejects empty or oversized committees, bad quorums, zero and duplicate members", async () => {
+      const fx = await loadFixture(deployFixture);
+      const e = fx.epochs;
+      const addrs = (await ethers.getSigners()).map((s) => s.address);
+      await expect(e.setCommittee([], 1)).to.be.revertedWithCustomError(e, "EpochManagerCommitteeSizeOutOfBounds");
+      await expect(e.setCommittee(addrs.slice(0, 32), 17))
+        .to.be.revertedWithCustomError(e, "EpochManagerCommitteeSizeOutOfBounds")
+        .withArgs(32);
+      await expect(e.setCommittee(addrs.slice(0, 31), 16)).to.emit(e, "CommitteeSet");
+      await expect(e.setCommittee(addrs.slice(0, 3), 0)).to.be.revertedWithCustomError(e, "EpochManagerQuorumOutOfBounds");
+      await expect(e.setCommittee(addrs.slice(0, 3), 4)).to.be.revertedWithCustomError(e, "EpochManagerQuorumOutOfBounds");
+      // Not a strict majority.
+      await expect(e.setCommittee(addrs.slice(0, 4), 2))
+        .to.be.revertedWithCustomError(e, "EpochManagerQuorumOutOfBounds")
+        .withArgs(2, 4);
+      await expect(e.setCommittee([addrs[0], ethers.ZeroAddress], 2))
+        .to.be.revertedWithCustomError(e, "EpochManagerInvalidMember")
+        .withArgs(ethers.ZeroAddress);
+      await expect(e.setCommittee([addrs[0], addrs[1], addrs[0]], 2))
+        .to.be.revertedWithCustomError(e, "EpochManagerInvalidMember")
+        .withArgs(addrs[0]);
+    });
+
+    it("only governance sets the committee", async () => {
+      const fx = await loadFixture(deployFixture);
+      await expect(
+        fx.epochs.connect(fx.committee[0]).setCommittee([fx.outsider.address], 1),
+      ).to.be.revertedWithCustomError(fx.epochs, "AccessControlUnauthorizedAccount");
+    });
+  });
+
+  describe("seed commitments", () => {
+    it("a member commits once per epoch before it starts, emitting SeedCommitted", async () => {
+      const fx = await loadFixture(deployFixture);
+      const epoch = PRECOMMITTED_EPOCHS + 1n;
+      const c = seedCommitment(epoch, seedOf(epoch));
+      await expect(fx.epochs.connect(fx.committee[1]).commitSeed(epoch, c))
+        .to.emit(fx.epochs, "SeedCommitted")
+        .withArgs(epoch, c, fx.committee[1].address);
+      expect(await fx.epochs.seedCommitment(epoch)).to.equal(c);
+      expect(await fx.epochs.seedCommitment(0n)).to.equal(seedCommitment(0n, seedOf(0n)));
+      // The on-chain commitment equals keccak256(abi.encode(uint64 epoch, bytes32 seed)).
+      const onchainFormula = ethers.keccak256(
+        ethers.AbiCoder.defaultAbiCoder().encode(["uint64", "bytes32"], [epoch, seedOf(epoch)]),
+      );
+      expect(onchainFormula).to.equal(c);
+      await expect(fx.epochs.connect(fx.committee[0]).commitSeed(epoch, c))
+        .to.be.revertedWithCustomError(fx.epochs, "EpochManagerSeedAlreadyCommitted")
+        .withArgs(epoch);
+    });
+
+    it("rejects non-members, zero commitments and epochs that have started", async () => {
+      const fx = await loadFixture(deployFixture);
+      const epoch = PRECOMMITTED_EPOCHS + 2n;
+      const c = seedCommitment(epoch, seedOf(epoch));
+      await expect(fx.epochs.connect(fx.outsider).commitSeed(epoch, c))
+        .to.be.revertedWithCustomError(fx.epochs, "EpochManagerNotCommitteeMember")
+        .withArgs(fx.outsider.address);
+      await expect(fx.epochs.connect(fx.committee[0]).commitSeed(epoch, ethers.ZeroHash)).to.be.revertedWithCustomError(
+        fx.epochs,
+        "EpochManagerZeroCommitment",
+      );
+      const start = await fx.epochs.epochStart(epoch);
+      await time.increaseTo(start);
+      await expect(fx.epochs.connect(fx.committee[0]).commitSeed(epoch, c))
+        .to.be.revertedWithCustomError(fx.epochs, "EpochManagerEpochStarted")
+        .withArgs(epoch, start);
+    });
+  });
+});

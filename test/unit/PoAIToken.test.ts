@@ -1,0 +1,52 @@
+import { expect } from "chai";
+import hre from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { E18, MINTED, deployFixture } from "../helpers/fixtures";
+
+const { ethers } = hre;
+
+describe("PoAIToken", () => {
+  it("is an 18-decimal ERC-20 named PoAI Stake", async () => {
+    const fx = await loadFixture(deployFixture);
+    expect(await fx.token.name()).to.equal("PoAI Stake");
+    expect(await fx.token.symbol()).to.equal("POAI");
+    expect(await fx.token.decimals()).to.equal(18n);
+    expect(await fx.token.balanceOf(fx.funder.address)).to.equal(MINTED);
+  });
+
+  it("only the owner mints", async () => {
+    const fx = await loadFixture(deployFixture);
+    await expect(fx.token.mint(fx.outsider.address, 5n))
+      .to.emit(fx.token, "Transfer")
+      .withArgs(ethers.ZeroAddress, fx.outsider.address, 5n);
+    await expect(fx.token.connect(fx.outsider).mint(fx.outsider.address, 5n))
+      .to.be.revertedWithCustomError(fx.token, "OwnableUnauthorizedAccount")
+      .withArgs(fx.outsider.address);
+  });
+
+  it("accepts an ERC-2612 permit bound to chain and token", async () => {
+    const fx = await loadFixture(deployFixture);
+    const owner = fx.funder;
+    const spender = fx.outsider.address;
+    const deadline = BigInt(await time.latest()) + 600n;
+    const domain = { name: "PoAI Stake", version: "1", chainId: fx.chainId, verifyingContract: await fx.token.getAddress() };
+    const types = {
+      Permit: [
+        { name: "owner", type: "address" },
+        { name: "spender", type: "address" },
+        { name: "value", type: "uint256" },
+        { name: "nonce", type: "uint256" },
+        { name: "deadline", type: "uint256" },
+      ],
+    };
+    const value = { owner: owner.address, spender, value: 7n * E18, nonce: 0n, deadline };
+    const sig = ethers.Signature.from(await owner.signTypedData(domain, types, value));
+    await fx.token.permit(owner.address, spender, 7n * E18, deadline, sig.v, sig.r, sig.s);
+    expect(await fx.token.allowance(owner.address, spender)).to.equal(7n * E18);
+    // Replaying the same permit fails: the nonce moved on.
+    await expect(fx.token.permit(owner.address, spender, 7n * E18, deadline, sig.v, sig.r, sig.s)).to.be.revertedWithCustomError(
+      fx.token,
+      "ERC2612InvalidSigner",
+    );
+  });
+});

@@ -1,0 +1,260 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { bytesToHex, keccak256, stringToBytes, type Hex } from "viem";
+import {
+  GemmError,
+  chooseOpenings,
+  computeRow,
+  decodeGemmOpening,
+  encodeGemmOpening,
+  fingerprintLeaves,
+  fingerprintRow,
+  gemmSecretSeed,
+  gemmSharedSeed,
+  gemmSpecHash,
+  generateGemmChallenge,
+  openGemm,
+  prepareGemmVerifier,
+  rMatrix,
+  runGemm,
+  verifyGemmOpenings,
+  type GemmRun,
+  type GemmSpec,
+} from "./gemm";
+import { merkleRootBytes } from "./merkle";
+import { fillMatrix, streamKey } from "./prng";
+
+const epoch = keccak256(stringToBytes("gemm test epoch"));
+const n = 128;
+const shared = gemmSharedSeed(epoch, n);
+const key = prepareGemmVerifier(shared, gemmSecretSeed(epoch, n), n);
+const cpu = { executionProviders: ["cpu"] };
+
+function spec(tag: string, batch = 4): GemmSpec {
+  return generateGemmChallenge(keccak256(stringToBytes(tag)), { n, batch, precision: "fp32" }, shared);
+}
+
+/**
+ * A cheating node: for the rows in `fake` it never computes C; it makes up a row (seeded noise)
+ * and commits that row's fingerprint, so its answer is self-consistent but wrong. At opening
+ * time it sends the made-up row.
+ */
+function forge(run: GemmRun, fake: (i: number) => boolean): GemmRun & { fakeRow: (i: number) => Float32Array } {
+  const { spec: s } = run;
+  const R = rMatrix(s.sharedSeed, s.n);
+  const fakeKey = streamKey(keccak256(stringToBytes("made up")), "rows");
+  const fakeRow = (i: number) => {
+    const r = fillMatrix(fakeKey, 1, s.n, i);
+    for (let j = 0; j < r.length; j++) r[j] *= 8; // about the magnitude of real rows
+    return r;
+  };
+  const fingerprints = run.fingerprints.slice();
+  for (let i = 0; i < s.batch * s.n; i++) if (fake(i)) fingerprints.set(fingerprintRow(fakeRow(i), R), i * s.projCols);
+  const leaves = fingerprintLeaves(s, fingerprints);
+  return { ...run, fingerprints, leaves, root: bytesToHex(merkleRootBytes(leaves)), fakeRow };
+}
+
+function openForged(run: ReturnType<typeof forge>, fake: (i: number) => boolean, indices: number[]) {
+  return openGemm(run, indices).map((o) => (fake(o.index) ? { ...o, row: run.fakeRow(o.index) } : o));
+}
+
+test("same seed gives the same spec and the same root across runs and thread counts", async () => {
+  const s = spec("determinism");
+  assert.deepEqual(spec("determinism"), s);
+  assert.equal(gemmSpecHash(spec("determinism")), gemmSpecHash(s));
+  const r1 = await runGemm(s, { ...cpu, intraOpNumThreads: 1 });
+  const r2 = await runGemm(s, { ...cpu, intraOpNumThreads: 2 });
+  assert.equal(r1.provider, "cpu");
+  assert.equal(r1.root, r2.root);
+  assert.deepEqual(r1.fingerprints, r2.fingerprints);
+  assert.notEqual((await runGemm(spec("another"), cpu)).root, r1.root);
+});
+
+test("same seed gives the same root in another process", async () => {
+  const s = spec("cross-process");
+  const here = await runGemm(s, cpu);
+  const code = `
+    const g = require(${JSON.stringify(path.join(__dirname, "gemm.ts"))});
+    g.runGemm(${JSON.stringify(s)}, { executionProviders: ["cpu"], intraOpNumThreads: 1 })
+      .then((r) => process.stdout.write(r.root));`;
+  const there = execFileSync(process.execPath, ["--import", "tsx", "-e", code], { encoding: "utf8", timeout: 120_000 });
+  assert.equal(there.trim(), here.root);
+});
+
+test("honest work is accepted, and its rows are the exact products", async () => {
+  const s = spec("honest", 6);
+  const run = await runGemm(s, cpu);
+  const idx = chooseOpenings(s, run.root, 16);
+  const v = verifyGemmOpenings(s, run.root, openGemm(run, idx), key, { k: 16 });
+  assert.equal(v.ok, true, v.detail);
+  assert.equal(v.evidence, null);
+  // Freivalds is exact for honest rows: the sums never rounded.
+  for (const c of v.checks) assert.equal(c.freivaldsRatio, 0);
+  // A row equals A_i·B computed in float64 (exact inputs, exact sums).
+  const B = fillMatrix(streamKey(shared, "poai.gemm.B"), n, n);
+  const A0 = fillMatrix(streamKey(s.seed, "poai.gemm.A", 1), n, n);
+  const row = computeRow(s, n + 3, B);
+  for (let j = 0; j < n; j += 17) {
+    let acc = 0;
+    for (let l = 0; l < n; l++) acc += A0[3 * n + l] * B[l * n + j];
+    assert.equal(row[j], acc);
+  }
+});
+
+test("openings are drawn after the commitment: another root gives other rows", () => {
+  const s = spec("openings", 8);
+  const a = chooseOpenings(s, keccak256(stringToBytes("root a")), 8);
+  const b = chooseOpenings(s, keccak256(stringToBytes("root b")), 8);
+  assert.notDeepEqual(a, b);
+  assert.deepEqual(chooseOpenings(s, keccak256(stringToBytes("root a")), 8), a);
+});
+
+test("rejects a wrong row (made-up row with a consistent fingerprint) with evidence", async () => {
+  const s = spec("wrong row");
+  const run = await runGemm(s, cpu);
+  const idx = chooseOpenings(s, run.root);
+  // Fake exactly one row; the root changes with it, so try targets until the faked row is among
+  // the 64 openings of the forged root (each attempt 1/8; bounded: 64 attempts).
+  let verdict;
+  for (let attempt = 0; attempt < 64 && !verdict; attempt++) {
+    const target = (idx[0] + attempt * 37) % (s.batch * n);
+    const fake = (i: number) => i === target;
+    const forged = forge(run, fake);
+    const open = chooseOpenings(s, forged.root, 64);
+    if (!open.includes(target)) continue;
+    verdict = verifyGemmOpenings(s, forged.root, openForged(forged, fake, open), key, { k: 64 });
+  }
+  assert.ok(verdict, "no forged root opened the faked row");
+  assert.equal(verdict.ok, false);
+  assert.equal(verdict.reason, "GemmRowMismatch");
+  assert.match(verdict.evidence ?? "", /^0x[0-9a-f]{64}$/);
+});
+
+test("rejects an answer replayed from another seed", async () => {
+  const old = await runGemm(spec("yesterday"), cpu);
+  const s = spec("today");
+  const idx = chooseOpenings(s, old.root);
+  const v = verifyGemmOpenings(s, old.root, openGemm(old, idx), key);
+  assert.equal(v.ok, false);
+  assert.equal(v.reason, "GemmRowMismatch");
+});
+
+test("rejects openings that do not match the committed root", async () => {
+  const s = spec("root mismatch");
+  const run = await runGemm(s, cpu);
+  const other = keccak256(stringToBytes("some other root"));
+  // Openings of the real tree against another root.
+  const v1 = verifyGemmOpenings(s, other, openGemm(run, chooseOpenings(s, other)), key);
+  assert.equal(v1.reason, "GemmProofInvalid");
+  // A fingerprint changed after the commitment.
+  const open = openGemm(run, chooseOpenings(s, run.root));
+  open[3] = { ...open[3], group: open[3].group.map((x, i) => (i === 0 ? x + 1 : x)) };
+  assert.equal(verifyGemmOpenings(s, run.root, open, key).reason, "GemmProofInvalid");
+});
+
+test("rejects a node that commits fingerprints without computing C, then computes opened rows", async () => {
+  const s = spec("lazy");
+  const run = await runGemm(s, cpu);
+  // Linear shortcut: commit C·R = A·(B·R) (no relu), which costs O(n²) instead of O(n³).
+  const R = rMatrix(shared, n);
+  const fps = new Float32Array(run.fingerprints.length);
+  for (let i = 0; i < s.batch * n; i++) {
+    const row = computeRow(s, i, run.B); // stands in for A_i·(B·R); same values, no relu
+    const acc = new Float64Array(4);
+    for (let j = 0; j < n; j++) for (let c = 0; c < 4; c++) acc[c] += row[j] * R[j * 4 + c];
+    fps.set(acc, i * 4);
+  }
+  const leaves = fingerprintLeaves(s, fps);
+  const lazy = { ...run, fingerprints: fps, leaves, root: bytesToHex(merkleRootBytes(leaves)) };
+  const v = verifyGemmOpenings(s, lazy.root, openGemm(lazy, chooseOpenings(s, lazy.root)), key);
+  assert.equal(v.ok, false);
+  assert.equal(v.reason, "GemmFingerprintMismatch");
+});
+
+test("rejects a node computing in a cheaper number format (B rounded to 4 significant bits)", async () => {
+  const s = spec("fp8");
+  const run = await runGemm(s, cpu);
+  const round4 = (x: number) => {
+    if (x === 0) return 0;
+    const q = 2 ** (Math.floor(Math.log2(Math.abs(x))) - 3);
+    return Math.round(x / q) * q;
+  };
+  const B8 = run.B.map(round4);
+  const R = rMatrix(shared, n);
+  const fps = new Float32Array(run.fingerprints.length);
+  for (let i = 0; i < s.batch * n; i++) fps.set(fingerprintRow(computeRow(s, i, B8), R), i * 4);
+  const leaves = fingerprintLeaves(s, fps);
+  const cheap = { ...run, B: B8, fingerprints: fps, leaves, root: bytesToHex(merkleRootBytes(leaves)) };
+  const v = verifyGemmOpenings(s, cheap.root, openGemm(cheap, chooseOpenings(s, cheap.root)), key);
+  assert.equal(v.ok, false);
+  assert.equal(v.reason, "GemmRowMismatch");
+});
+
+test("a forged fraction of rows is caught at the rate 1-(1-f)^k", async () => {
+  const s = spec("forged fraction", 8);
+  const run = await runGemm(s, cpu);
+  const rows = s.batch * n;
+  // Half the rows faked, k = 8: missed with probability 2^-8 per challenge. Over 24 forged
+  // commitments (different fake sets), expect ~24 catches; allow at most 2 misses
+  // (P(>2 misses) < 1e-4).
+  let caught = 0;
+  const trials = 24;
+  for (let t = 0; t < trials; t++) {
+    const fake = (i: number) => ((i * 2654435761 + t * 97) >>> 0) % 2 === 0;
+    const forged = forge(run, fake);
+    const v = verifyGemmOpenings(s, forged.root, openForged(forged, fake, chooseOpenings(s, forged.root)), key);
+    if (!v.ok) {
+      caught++;
+      assert.equal(v.reason, "GemmRowMismatch");
+    }
+  }
+  assert.ok(caught >= trials - 2, `caught ${caught} of ${trials}`);
+  // Every opened faked row is caught, never an honest one.
+  const fake = (i: number) => i % 10 === 0;
+  const forged = forge(run, fake);
+  const idx = chooseOpenings(s, forged.root, 64);
+  const v = verifyGemmOpenings(s, forged.root, openForged(forged, fake, idx), key, { k: 64 });
+  const firstFake = idx.findIndex(fake);
+  if (firstFake === -1) assert.equal(v.ok, true);
+  else {
+    assert.equal(v.ok, false);
+    assert.equal(v.checks.length, firstFake + 1);
+    assert.ok(v.checks.slice(0, firstFake).every((c) => c.ok));
+  }
+  assert.ok(rows > 0);
+});
+
+test("malformed openings are rejections with a reason, not throws", async () => {
+  const s = spec("malformed");
+  const run = await runGemm(s, cpu);
+  const idx = chooseOpenings(s, run.root);
+  const good = openGemm(run, idx);
+  assert.equal(verifyGemmOpenings(s, run.root, good.slice(1), key).reason, "GemmWrongOpeningSet");
+  assert.equal(verifyGemmOpenings(s, run.root, [good[1], good[0], ...good.slice(2)], key).reason, "GemmWrongOpeningSet");
+  const nan = good.map((o, i) => (i === 2 ? { ...o, row: o.row.map((x, j) => (j === 0 ? NaN : x)) } : o));
+  assert.equal(verifyGemmOpenings(s, run.root, nan, key).reason, "GemmMalformedOpening");
+  const short = good.map((o, i) => (i === 0 ? { ...o, row: o.row.subarray(1) } : o));
+  assert.equal(verifyGemmOpenings(s, run.root, short, key).reason, "GemmMalformedOpening");
+  assert.equal(verifyGemmOpenings(s, "0x1234" as Hex, good, key).reason, "GemmMalformedOpening");
+  assert.throws(() => verifyGemmOpenings(s, run.root, good, prepareGemmVerifier(gemmSharedSeed(keccak256(epoch), n), epoch, n)), GemmError);
+});
+
+test("bad specs are named errors", () => {
+  const seed = keccak256(stringToBytes("x"));
+  assert.throws(() => generateGemmChallenge(seed, { n: 100, batch: 1, precision: "fp32" }), (e: unknown) => e instanceof GemmError && e.code === "GemmBadSpec");
+  assert.throws(() => generateGemmChallenge(seed, { n: 128, batch: 0, precision: "fp32" }), GemmError);
+  assert.throws(() => generateGemmChallenge(seed, { n: 128, batch: 1, precision: "fp8" as never }), GemmError);
+  assert.throws(() => chooseOpenings(spec("k"), seed, 0), GemmError);
+});
+
+test("openings survive the wire encoding", async () => {
+  const s = spec("wire");
+  const run = await runGemm(s, cpu);
+  const open = openGemm(run, chooseOpenings(s, run.root));
+  const back = open.map((o) => decodeGemmOpening(JSON.parse(JSON.stringify(encodeGemmOpening(o))), s));
+  assert.deepEqual(back, open);
+  assert.equal(verifyGemmOpenings(s, run.root, back, key).ok, true);
+  assert.throws(() => decodeGemmOpening({ ...encodeGemmOpening(open[0]), row: "AAAA" }, s), GemmError);
+});

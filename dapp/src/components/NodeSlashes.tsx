@@ -64,7 +64,7 @@ export function NodeSlashes({ node, account }: { node: Address; account: Address
           );
         })}
       </ul>
-      <TxStatus state={tx.state} />
+      <TxStatus state={tx.state} testId="slash-tx-status" />
     </div>
   );
 }

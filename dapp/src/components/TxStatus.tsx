@@ -2,6 +2,7 @@ import type { TxState } from "../hooks/useTx";
 import { shortAddress } from "../lib/format";
 
 const TITLES = {
+  checking: "Checking",
   wallet: "Confirm in your wallet",
   pending: "Pending",
   confirmed: "Confirmed",
@@ -9,10 +10,10 @@ const TITLES = {
 } as const;
 
 /** The status line under an action: pending, confirmed or failed with the reason in words. */
-export function TxStatus({ state }: { state: TxState }) {
+export function TxStatus({ state, testId = "tx-status" }: { state: TxState; testId?: string }) {
   if (state.phase === "idle") return null;
   return (
-    <div className={`tx tx-${state.phase}`} role={state.phase === "failed" ? "alert" : "status"} data-testid="tx-status" data-phase={state.phase}>
+    <div className={`tx tx-${state.phase}`} role={state.phase === "failed" ? "alert" : "status"} data-testid={testId} data-phase={state.phase} data-seq={state.seq}>
       <strong>{TITLES[state.phase]}</strong>
       <span className="tx-label">{state.label}</span>
       {state.hash && <code className="tx-hash" title={state.hash}>{shortAddress(state.hash)}</code>}

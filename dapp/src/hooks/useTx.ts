@@ -11,10 +11,12 @@ import { waitForTransactionReceipt } from "wagmi/actions";
 import { useEnv } from "../context";
 import { explainError } from "../lib/errors";
 
-export type TxPhase = "idle" | "wallet" | "pending" | "confirmed" | "failed";
+export type TxPhase = "idle" | "checking" | "wallet" | "pending" | "confirmed" | "failed";
 
 export interface TxState {
   phase: TxPhase;
+  /** Number of actions started by this hook, so a watcher can tell one action's outcome from the last. */
+  seq: number;
   /** What the page is doing right now, or what was done. */
   label: string;
   hash?: Hash;
@@ -39,31 +41,32 @@ export function useTx() {
   const config = useConfig();
   const queryClient = useQueryClient();
   const { deployment, tokenSymbol } = useEnv();
-  const [state, setState] = useState<TxState>({ phase: "idle", label: "" });
+  const [state, setState] = useState<TxState>({ phase: "idle", seq: 0, label: "" });
 
   const run = useCallback(
     async (doneLabel: string, action: (steps: TxSteps) => Promise<void>): Promise<boolean> => {
       const steps: TxSteps = {
         async wallet(label, request) {
-          setState({ phase: "wallet", label });
+          setState((s) => ({ phase: "wallet", seq: s.seq, label }));
           return request();
         },
         async confirm(label, hash) {
-          setState({ phase: "pending", label, hash });
+          setState((s) => ({ phase: "pending", seq: s.seq, label, hash }));
           const receipt = await waitForTransactionReceipt(config, { hash, pollingInterval: 500 });
           if (receipt.status !== "success") throw new TxRevertedError(hash);
         },
       };
+      setState((s) => ({ phase: "checking", seq: s.seq + 1, label: "Reading the chain" }));
       try {
         await action(steps);
-        setState((s) => ({ phase: "confirmed", label: doneLabel, hash: s.hash }));
+        setState((s) => ({ phase: "confirmed", seq: s.seq, label: doneLabel, hash: s.hash }));
         return true;
       } catch (e) {
         const error =
           e instanceof TxRevertedError
             ? "The transaction was mined but reverted; reload the page and check the node's state."
             : explainError(e, deployment.errorsAbi, { tokenSymbol });
-        setState((s) => ({ phase: "failed", label: s.label, hash: s.hash, error }));
+        setState((s) => ({ phase: "failed", seq: s.seq, label: s.label, hash: s.hash, error }));
         return false;
       } finally {
         await queryClient.invalidateQueries();
@@ -72,6 +75,6 @@ export function useTx() {
     [config, queryClient, deployment, tokenSymbol],
   );
 
-  const reset = useCallback(() => setState({ phase: "idle", label: "" }), []);
-  return { state, run, reset, busy: state.phase === "wallet" || state.phase === "pending" };
+  const reset = useCallback(() => setState((s) => ({ phase: "idle", seq: s.seq, label: "" })), []);
+  return { state, run, reset, busy: state.phase === "checking" || state.phase === "wallet" || state.phase === "pending" };
 }

@@ -1,53 +1,68 @@
 /**
- * The money side of one simulated operator: stake, rewards, slashes, running cost and side
- * income, in stake-token units (whole tokens, floats: the simulator estimates, the contracts
- * count in wei and round as they document).
+ * The money side of one simulated operator, in stake-token units.
  *
- * Stake: NodeRegistry.minimumStake = base + perTflop * claimed TFLOP/s (rounded up there; not
- * here). Rewards: each epoch a fixed budget is shared by the nodes in proportion to the capacity
- * the judge pays them for (verified work). Cost: owning or renting the hardware actually held,
- * plus the yield the stake would earn elsewhere. Side income: GPU time a cheater frees by not
- * doing the work and rents out at the market rate.
+ * Parameters come from the project where it has them:
+ * - stake: NodeRegistry.minimumStake = base + perTflop * claimed TFLOP/s, with the base and rate
+ *   of scripts/deploy-lib.ts (DEVNET_PARAMS; production deployments set the same env variables);
+ * - slash shares and the uptime share of the budget: the oracle's config defaults
+ *   (oracle/config.ts: fraudSlashBps, overclaimSlashBps, uptimeShareBps);
+ * - rewards: the oracle's own computeEpochRewards (oracle/rewards.ts), called by the runner.
+ * The simulator adds what the project does not fix: the budget's size relative to the fleet,
+ * the cost of holding hardware, the market rent of GPU time, and the yield forgone on stake.
  */
+import { configSchema } from "../oracle/config";
+import { DEVNET_PARAMS } from "../scripts/deploy-lib";
+
+const E18 = 10n ** 18n;
 
 export interface EconomicParams {
   /** NodeRegistry minimum-stake base, tokens. */
   minStakeBase: number;
   /** NodeRegistry minimum stake per claimed TFLOP/s, tokens. */
   minStakePerTflop: number;
+  fraudSlashBps: number;
+  overclaimSlashBps: number;
+  /** Share of the epoch budget paid by uptime (the rest by verified work), basis points. */
+  uptimeShareBps: number;
   /** Reward budget of one epoch, tokens per claimed TFLOP/s of the whole fleet at start. */
   budgetPerFleetTflop: number;
-  /** Cost of holding (owning or renting) one TFLOP/s of hardware for one epoch, tokens. */
+  /** Cost of holding (owning or renting) one TFLOP/s of peak hardware for one epoch, tokens. */
   costPerTflopEpoch: number;
   /** What one TFLOP/s of freed GPU time earns elsewhere for one epoch, tokens. */
   rentPerTflopEpoch: number;
   /** Yield forgone on staked tokens per epoch (share of the stake). */
   stakeYieldPerEpoch: number;
-  /** Where the stake figures come from (deploy script defaults or the simulator's own). */
+  /** Where the figures come from. */
   source: string;
 }
 
+const oracleDefaults = configSchema.parse({});
+
 /**
- * Defaults. Stake: 100 tokens base + 10 tokens per claimed TFLOP/s (an H100 at 989 TFLOP/s
- * stakes about 10,000 tokens). Budget: 0.0025 tokens per fleet TFLOP/s per epoch, against a
- * hardware cost of 0.002 (a 989-TFLOP/s GPU at about 2 tokens an hour): honest operators earn
- * about 25 % over cost. Stake yield 5 % a year, per one-hour epoch.
+ * Defaults. Stake, slashes and the uptime share are the project's. The budget pays 0.0025
+ * tokens per claimed TFLOP/s per one-hour epoch, against a hardware cost of 0.002 per peak
+ * TFLOP/s (a 989-TFLOP/s GPU at about 2 tokens an hour): honest operators earn about a
+ * quarter over cost. Stake yield: 5 % a year.
  */
 export const DEFAULT_ECONOMICS: EconomicParams = {
-  minStakeBase: 100,
-  minStakePerTflop: 10,
+  minStakeBase: Number(DEVNET_PARAMS.minStakeBase / E18),
+  minStakePerTflop: Number(DEVNET_PARAMS.minStakePerTflop / E18),
+  fraudSlashBps: oracleDefaults.fraudSlashBps,
+  overclaimSlashBps: oracleDefaults.overclaimSlashBps,
+  uptimeShareBps: oracleDefaults.uptimeShareBps,
   budgetPerFleetTflop: 0.0025,
   costPerTflopEpoch: 0.002,
   rentPerTflopEpoch: 0.002,
   stakeYieldPerEpoch: 0.05 / (365 * 24),
-  source: "simulator defaults (sim/economics.ts)",
+  source: "stake: scripts/deploy-lib.ts DEVNET_PARAMS; slashes and uptime share: oracle/config.ts defaults; budget and costs: sim/economics.ts",
 };
 
+/** NodeRegistry.minimumStake (the contract rounds up; a float here). */
 export function minimumStake(p: EconomicParams, claimedGflops: number): number {
   return p.minStakeBase + (p.minStakePerTflop * claimedGflops) / 1000;
 }
 
-/** Tokens a slash of `bps` basis points takes from `stake`. */
+/** Tokens a slash of `bps` basis points takes from `stake` (the contract rounds up). */
 export function slashAmount(stake: number, bps: number): number {
   return (stake * bps) / 10_000;
 }

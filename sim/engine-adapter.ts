@@ -1,17 +1,22 @@
 /**
  * The simulator's one door into engine/: hardware classes, challenge sizing, openings and the
- * judge. PROVISIONAL: until engine/hardware.ts, engine/sizing.ts, engine/gemm.ts and
- * engine/judge.ts land, this file carries placeholders so the runner can be built; it is
- * switched to the real engine as soon as they exist.
+ * judge. Hardware classes (engine/hardware.ts) and gemm sizing (engine/sizing.ts) are the real
+ * engine's. PROVISIONAL until engine/gemm.ts and engine/judge.ts land: the number of gemm
+ * openings and the judge below are placeholders, switched to the real engine as soon as it exists.
  */
+import { HARDWARE_CLASSES, type NodeClaim } from "../engine/hardware";
+import { sizeGemm } from "../engine/sizing";
+import { MAX_INFER_BATCH } from "../engine/llm/prompts";
+import { inferFlops } from "../engine/llm/costs";
 
 export type ChallengeKind = "gemm" | "infer";
 export type Verdict = "honest" | "unavailable" | "under-delivering" | "fraudulent";
+export type { NodeClaim };
 
 export interface HardwareClassInfo {
   id: number;
   name: string;
-  /** Published dense peak of the whole node, GFLOP/s, in the class's rated precision. */
+  /** Published dense peak of one device, GFLOP/s, in the class's rated precision. */
   peakGflops: number;
   vramMiB: number;
   /** Share of this class in the simulated fleet. */
@@ -20,66 +25,81 @@ export interface HardwareClassInfo {
 
 export interface ChallengePlan {
   kind: ChallengeKind;
-  /** Rows (gemm) or items (infer) the answer commits to. */
+  /** Merkle leaves the answer commits to (gemm: groups of rows; infer: items). */
   units: number;
-  /** Rows or items the oracle opens. */
+  /** Leaves the oracle opens. */
   openings: number;
   flops: number;
-  targetMs: number;
+  /** Time at the claimed throughput, ms. */
+  expectedMs: number;
+  /** Time from issue to commitment after which the challenge counts as missed, ms. */
   deadlineMs: number;
 }
 
-export interface SimChallengeResult {
+/**
+ * The simulated fleet's mix of GPU classes (the simulator's assumption, not the engine's). The
+ * CPU class has no datasheet peak and is left out.
+ */
+const FLEET_SHARES: Record<number, number> = { 1: 0.12, 2: 0.08, 3: 0.12, 4: 0.08, 5: 0.1, 6: 0.22, 7: 0.12, 8: 0.08, 9: 0.08 };
+
+export function hardwareClasses(): HardwareClassInfo[] {
+  return HARDWARE_CLASSES.filter((c) => c.kind === "gpu").map((c) => ({
+    id: c.id,
+    name: c.name,
+    peakGflops: c.peakTflops[c.ratedPrecision]! * 1000,
+    vramMiB: c.vramMiB,
+    fleetShare: FLEET_SHARES[c.id] ?? 0,
+  }));
+}
+
+/** Prompt length of a simulated infer challenge; its batch fills the target time, up to MAX_INFER_BATCH. */
+export const INFER_PROMPT_LEN = 64;
+
+/** The challenge of `kind` the oracle plans for `claim` (engine sizing). */
+export function planChallenge(kind: ChallengeKind, claim: NodeClaim, targetMs: number, openings: number, deadlineFactor: number, slackMs: number): ChallengePlan {
+  if (kind === "gemm") {
+    const s = sizeGemm(claim, { targetSeconds: targetMs / 1000 });
+    const units = s.batch * s.n; // openings are rows (engine/gemm.ts chooseOpenings)
+    const expectedMs = s.expectedSeconds * 1000;
+    return { kind, units, openings: Math.min(units, openings), flops: s.flops, expectedMs, deadlineMs: expectedMs * deadlineFactor + slackMs };
+  }
+  const perItem = inferFlops(1, INFER_PROMPT_LEN);
+  const batch = Math.max(1, Math.min(MAX_INFER_BATCH, Math.ceil((claim.gflops * 1e9 * targetMs) / 1000 / perItem)));
+  const flops = inferFlops(batch, INFER_PROMPT_LEN);
+  const expectedMs = (flops / (claim.gflops * 1e9)) * 1000;
+  return { kind, units: batch, openings: Math.min(batch, openings), flops, expectedMs, deadlineMs: expectedMs * deadlineFactor + slackMs };
+}
+
+/** Per opened item, probability that the infer verifier flags a substituted model. */
+export const INFER_ITEM_DETECTION = { prob: 1, source: "assumed: every opened item of a substituted model is flagged" };
+
+export interface JudgeSample {
   plan: ChallengePlan;
+  /** Answered and opened before the deadline. */
   answered: boolean;
-  /** Oracle-measured time from hand-out to the committed root, ms. */
-  elapsedMs: number;
-  /** Opened rows or items that did not match the recomputation. */
+  /** Pick-up to commitment, ms (the oracle's throughput measure). */
+  latencyMs: number;
+  /** Opened rows or items that failed verification. */
   wrongOpened: number;
 }
 
 export interface Judgment {
   verdict: Verdict;
-  slashBps: number;
-  /** SlashReason, 0 when not slashed. */
-  reason: number;
-  /** Capacity the node is paid for this epoch, GFLOP/s (before the uptime share). */
-  paidGflops: number;
-  /** Share of the epoch's challenges answered and verified. */
-  uptime: number;
+  /** measured / claimed throughput the node is paid on (0..). */
+  ratio: number;
+  slash: "fraud" | "overclaim" | null;
 }
 
-export const ROUNDS_PER_EPOCH = 6;
-
-export function hardwareClasses(): HardwareClassInfo[] {
-  return [
-    { id: 1, name: "H100-SXM", peakGflops: 989_000, vramMiB: 81_920, fleetShare: 0.2 },
-    { id: 2, name: "A100-SXM", peakGflops: 312_000, vramMiB: 81_920, fleetShare: 0.25 },
-    { id: 3, name: "RTX-4090", peakGflops: 165_000, vramMiB: 24_576, fleetShare: 0.35 },
-    { id: 4, name: "RTX-3090", peakGflops: 71_000, vramMiB: 24_576, fleetShare: 0.2 },
-  ];
-}
-
-export function roundKind(round: number): ChallengeKind {
-  return round % 3 === 2 ? "infer" : "gemm";
-}
-
-export function planChallenge(kind: ChallengeKind, claimedGflops: number): ChallengePlan {
-  const targetMs = 30_000;
-  const flops = claimedGflops * 1e9 * (targetMs / 1000);
-  return { kind, units: kind === "gemm" ? 4096 : 256, openings: kind === "gemm" ? 16 : 8, flops, targetMs, deadlineMs: targetMs * 3 };
-}
-
-/** Per opened item, probability that the infer verifier flags a substituted model. */
-export const INFER_ITEM_DETECTION = { prob: 1, source: "provisional: every opened item" };
-
-export function judgeNode(claimedGflops: number, results: readonly SimChallengeResult[]): Judgment {
-  const answered = results.filter((r) => r.answered && r.elapsedMs <= r.plan.deadlineMs);
-  const uptime = answered.length / Math.max(1, results.length);
-  if (answered.some((r) => r.wrongOpened > 0)) return { verdict: "fraudulent", slashBps: 10_000, reason: 1, paidGflops: 0, uptime };
-  if (uptime < 0.5) return { verdict: "unavailable", slashBps: 0, reason: 0, paidGflops: 0, uptime };
-  const ratios = answered.map((r) => r.plan.targetMs / r.elapsedMs).sort((a, b) => a - b);
+/** PROVISIONAL placeholder judge (until engine/judge.ts). */
+export function judgeNode(claim: NodeClaim, samples: readonly JudgeSample[]): Judgment {
+  void claim;
+  if (samples.some((r) => r.answered && r.wrongOpened > 0)) return { verdict: "fraudulent", ratio: 0, slash: "fraud" };
+  const passed = samples.filter((r) => r.answered);
+  if (passed.length === 0) return { verdict: "unavailable", ratio: 0, slash: null };
+  const ratios = passed.map((r) => r.plan.expectedMs / r.latencyMs).sort((a, b) => a - b);
   const median = ratios[Math.floor(ratios.length / 2)];
-  if (median < 0.5) return { verdict: "under-delivering", slashBps: 1000, reason: 2, paidGflops: claimedGflops * median, uptime };
-  return { verdict: "honest", slashBps: 0, reason: 0, paidGflops: claimedGflops * Math.min(1, median), uptime };
+  if (median >= 0.8) return { verdict: "honest", ratio: median, slash: null };
+  return { verdict: "under-delivering", ratio: median, slash: ratios.length >= 3 && ratios.every((r) => r < 0.5) ? "overclaim" : null };
 }
+
+export { checkClaim } from "../engine/hardware";

@@ -4,7 +4,7 @@
  */
 import { BEHAVIOURS, SPECS, OUTSOURCE_HOP_MAX_MS, OUTSOURCE_HOP_MIN_MS, type BehaviourName, type BehaviourSpec } from "./behaviours";
 import { minimumStake, type EconomicParams } from "./economics";
-import type { HardwareClassInfo } from "./engine-adapter";
+import { checkClaim, type HardwareClassInfo, type NodeClaim } from "./engine-adapter";
 import { Rng, Stream } from "./rng";
 import { drawNodeTiming, type NodeTiming } from "./timing";
 
@@ -22,10 +22,13 @@ export interface SimNode {
   index: number;
   behaviour: BehaviourName;
   spec: BehaviourSpec;
+  /** The GPU that does the work: held (shared by a sybil group), or rented elsewhere (outsourcer). */
   hw: HardwareClassInfo;
-  /** Throughput in the on-chain claim, GFLOP/s. */
-  claimedGflops: number;
-  /** Peak of the hardware this identity actually holds (a sybil's GPU split over its identities). */
+  /** The on-chain claim, checked by the engine's `checkClaim`. */
+  claim: NodeClaim;
+  /** Sustained throughput of the GPU doing the work, GFLOP/s (peak x efficiency). */
+  actualGflops: number;
+  /** Peak of the hardware this identity holds (a sybil's GPU split over its identities). */
   heldGflops: number;
   /** Peak of hardware rented elsewhere (outsourcer), GFLOP/s. */
   rentedGflops: number;
@@ -38,7 +41,10 @@ export interface SimNode {
   stake: number;
 }
 
-/** Node counts per behaviour: largest remainder, sybil counts rounded to whole groups. */
+/** Log-space spread of `agent bench` around the sustained throughput it measures. */
+export const BENCH_NOISE_SIGMA = 0.02;
+
+/** Behaviour counts: largest remainder, sybil counts rounded to whole groups. */
 export function behaviourCounts(n: number, mix: Record<BehaviourName, number>): Record<BehaviourName, number> {
   const total = BEHAVIOURS.reduce((s, b) => s + (mix[b] ?? 0), 0);
   if (!(total > 0)) throw new FleetError("the behaviour mix sums to zero");
@@ -78,6 +84,20 @@ function pickClass(classes: readonly HardwareClassInfo[], u: number): HardwareCl
   return classes[classes.length - 1];
 }
 
+/**
+ * The claim for `gflops` of throughput: the held class if one device of it may claim that much,
+ * else the smallest class whose peak covers it (a spoofer names a better GPU), else several
+ * devices of the largest class. A claim never exceeds count x peak (engine's checkClaim).
+ */
+export function claimFor(gflops: number, held: HardwareClassInfo, classes: readonly HardwareClassInfo[]): NodeClaim {
+  if (gflops <= held.peakGflops) return { gpuModel: held.id, gpuCount: 1, gflops, vramMiB: held.vramMiB };
+  const better = classes.filter((c) => c.peakGflops >= gflops).sort((a, b) => a.peakGflops - b.peakGflops)[0];
+  if (better) return { gpuModel: better.id, gpuCount: 1, gflops, vramMiB: better.vramMiB };
+  const top = [...classes].sort((a, b) => b.peakGflops - a.peakGflops)[0];
+  const count = Math.ceil(gflops / top.peakGflops);
+  return { gpuModel: top.id, gpuCount: count, gflops, vramMiB: top.vramMiB * count };
+}
+
 export function buildFleet(
   seed: number,
   n: number,
@@ -95,27 +115,31 @@ export function buildFleet(
       const first = nodes.length;
       const rng = new Rng(seed, Stream.fleet, first);
       const hw = pickClass(classes, rng.uniform());
+      // One GPU per group: its efficiency and the bench an identity shows are shared.
+      const shared = drawNodeTiming(new Rng(seed, Stream.node, first), spec.network);
+      const actualGflops = hw.peakGflops * shared.efficiency;
+      // `agent bench` measures the GPU doing the work; a forger fakes the bench of the full GPU.
+      const bench = Math.min(hw.peakGflops, actualGflops * Math.exp(BENCH_NOISE_SIGMA * rng.normal()));
+      const claim = claimFor(bench * spec.claimFactor, hw, classes);
+      checkClaim(claim);
       for (let s = 0; s < spec.identities; s++) {
         const index = nodes.length;
-        const nodeRng = new Rng(seed, Stream.node, index);
-        const timing = drawNodeTiming(nodeRng, spec.network);
-        const claimedGflops = spec.outsources ? hw.peakGflops : hw.peakGflops * spec.claimFactor;
-        // A spoofer holds hw and claims more; a forger holds only the share it computes.
-        let heldGflops = spec.outsources ? 0 : hw.peakGflops * (1 - spec.forgedFraction);
-        heldGflops /= spec.identities;
+        const nodeRng = new Rng(seed, Stream.node, index, 1);
+        const timing = s === 0 ? shared : { ...drawNodeTiming(nodeRng, spec.network), efficiency: shared.efficiency };
         nodes.push({
           index,
           behaviour: b,
           spec,
           hw,
-          claimedGflops,
-          heldGflops,
+          claim,
+          actualGflops,
+          heldGflops: spec.outsources ? 0 : (hw.peakGflops * (1 - spec.forgedFraction)) / spec.identities,
           rentedGflops: spec.outsources ? hw.peakGflops : 0,
           timing,
           group: first,
           groupSize: spec.identities,
           hopMs: spec.outsources ? nodeRng.range(OUTSOURCE_HOP_MIN_MS, OUTSOURCE_HOP_MAX_MS) : 0,
-          stake: minimumStake(econ, claimedGflops),
+          stake: minimumStake(econ, claim.gflops),
         });
       }
     }

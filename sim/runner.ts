@@ -1,23 +1,25 @@
 /**
- * Runs a fleet through epochs of challenges: the schedule, each node's answers under its
- * behaviour and the timing noise model, the oracle's openings (a hypergeometric draw per
+ * Runs a fleet through epochs of challenges: the oracle's schedule, each node's answers under
+ * its behaviour and the timing noise model, the oracle's openings (a hypergeometric draw per
  * challenge, or the real engine verifier on a small instance for a sample), the engine's judge,
- * and rewards and slashes. Pure: no I/O, deterministic for a seed.
+ * the oracle's reward split, slashes and jail. Pure: no I/O, deterministic for a seed.
  */
+import type { Address } from "viem";
+import { computeEpochRewards, type NodeOutcome as RewardInput } from "../oracle/rewards";
 import { BEHAVIOURS, INTERMITTENT_AWAY_SHARE, SUBSTITUTE_SPEEDUP, type BehaviourName } from "./behaviours";
 import { DEFAULT_ECONOMICS, epochCost, slashAmount, type EconomicParams } from "./economics";
 import {
   hardwareClasses,
   judgeNode,
   planChallenge,
-  roundKind,
-  ROUNDS_PER_EPOCH,
   INFER_ITEM_DETECTION,
+  type ChallengeKind,
   type ChallengePlan,
-  type SimChallengeResult,
+  type JudgeSample,
   type Verdict,
 } from "./engine-adapter";
 import { buildFleet, type SimNode } from "./fleet";
+import { DEADLINE_EXPECTED_FACTOR, MAX_ROUNDS, PROJECT_DEFAULTS, type ProtocolParams } from "./params";
 import { processorSharing } from "./processor-sharing";
 import { Rng, Stream } from "./rng";
 import { drawWrongOpened, forgedRows } from "./sampling";
@@ -28,18 +30,17 @@ export const MAX_EPOCHS = 1000;
 export const RETRY_TIMEOUT_MS = 2000;
 export const MAX_RETRIES = 2;
 /** Spread of the oracle's hand-out of one synchronous round across the fleet, ms. */
-export const DISPATCH_SPREAD_MS = 5000;
+export const DISPATCH_SPREAD_MS = 1000;
 /** Time an agent needs to hash and commit an answer it made up or replayed, ms. */
 export const FAKE_ANSWER_MS = 50;
-/** Efficiency a faking node pretends to have when it delays its answer to look honest. */
-export const MIMIC_EFFICIENCY = 0.85;
-/** Efficiency of the rented GPU an outsourcer forwards to. */
-export const RENTED_EFFICIENCY = 0.85;
+/** A faking node delays its answer to this multiple of the time its claim predicts, to look honest. */
+export const MIMIC_SLOWDOWN = 1.03;
+/** Agents poll the oracle for due challenges at this interval, ms; the deadline runs from issue. */
+export const POLL_INTERVAL_MS = 1000;
 /** Score-deviation histogram: bins of DEV_BIN_WIDTH from 0 to DEV_BINS * DEV_BIN_WIDTH. */
 export const DEV_BINS = 60;
 export const DEV_BIN_WIDTH = 0.025;
-
-export type Schedule = "synchronous" | "independent";
+export const DEFAULT_EPOCH_MS = 3_600_000;
 
 export class RunError extends Error {
   constructor(message: string) {
@@ -48,8 +49,11 @@ export class RunError extends Error {
   }
 }
 
-/** A check of one challenge by the real engine on a small instance: wrong rows opened. */
-export type RealCheck = (seed: number, index: number, epoch: number, round: number, forgedFraction: number) => number;
+/**
+ * A check of one gemm challenge by the real engine on a small instance with the same forged
+ * share: returns the number of opened rows the engine's verifier rejected.
+ */
+export type RealCheck = (label: number, forgedFraction: number, openings: number) => number;
 
 export interface RunConfig {
   seed: number;
@@ -57,15 +61,13 @@ export interface RunConfig {
   epochs: number;
   mix: Record<BehaviourName, number>;
   epochMs: number;
-  schedule: Schedule;
+  protocol: ProtocolParams;
   economics: EconomicParams;
   /** Share of gemm challenges also verified for real by `realCheck`. */
   realCheckRate: number;
   realCheck?: RealCheck;
-  onEpoch?: (epoch: number, epochs: number) => void;
+  onProgress?: (done: number, total: number) => void;
 }
-
-export const DEFAULT_EPOCH_MS = 3_600_000;
 
 export interface NodeOutcome {
   index: number;
@@ -73,44 +75,45 @@ export interface NodeOutcome {
   hwName: string;
   claimedGflops: number;
   heldGflops: number;
+  rentedGflops: number;
   stake: number;
   verdicts: Verdict[];
   /** First epoch judged under-delivering or fraudulent, -1 if never. */
   firstCaught: number;
   /** Epoch of the slash, -1 if never slashed. */
   slashedEpoch: number;
-  slashReason: number;
+  slashReason: "fraud" | "overclaim" | null;
   reward: number;
   slashed: number;
   cost: number;
   side: number;
-  activeEpochs: number;
 }
 
 export interface RunResult {
-  config: Omit<RunConfig, "realCheck" | "onEpoch">;
+  config: Omit<RunConfig, "realCheck" | "onProgress">;
   nodes: NodeOutcome[];
-  /** Per behaviour: histogram of measured/claimed throughput of answered challenges. */
+  /** Per behaviour: histogram of measured/claimed throughput of answered gemm challenges. */
   deviation: Record<BehaviourName, number[]>;
   /** Per behaviour, per epoch: identities caught so far (cumulative). */
   caughtByEpoch: Record<BehaviourName, number[]>;
   counts: Record<BehaviourName, number>;
   challenges: number;
+  challengesByKind: Record<ChallengeKind, number>;
   judgeCalls: number;
-  realChecks: { count: number; caught: number; drawnWouldCatch: number };
+  /** Real-engine cross-checks: how many, how many the engine rejected, how many the draw would have. */
+  realChecks: { count: number; engineRejected: number; drawRejected: number };
 }
 
 interface Attempt {
   plan: ChallengePlan;
-  at: number; // ms from epoch start when handed out
-  handoutMs: number | null; // delay to deliver the challenge, null if lost for good
-  workMs: number; // compute on the GPU the identity uses
-  mimicMs: number; // if > 0, the answer is faked and delayed to this compute time
-  commitMs: number | null; // commit exchange, null if lost
-  openMs: number | null; // opening exchange, null if lost
+  at: number; // ms from epoch start when issued
+  pickupMs: number | null; // issue to pick-up (poll wait + hand-out exchange), null if lost for good
+  workMs: number; // GPU time the answer needs (before sharing)
+  mimicMs: number; // if > 0, the answer is faked and held back until this time
+  commitMs: number | null;
+  openMs: number | null;
   wrongRows: number; // rows made up or replayed
   substituted: boolean;
-  forgedFraction: number;
 }
 
 function exchange(t: NodeTiming, rng: Rng): number | null {
@@ -123,19 +126,37 @@ function exchange(t: NodeTiming, rng: Rng): number | null {
   return null;
 }
 
-function roundTimes(seed: number, epoch: number, node: number, schedule: Schedule): number[] {
-  const rng = schedule === "synchronous" ? new Rng(seed, Stream.schedule, epoch) : new Rng(seed, Stream.schedule, epoch, node + 1);
-  const ts: number[] = [];
-  for (let r = 0; r < ROUNDS_PER_EPOCH; r++) ts.push(rng.uniform());
-  return ts.sort((a, b) => a - b);
+function pickup(t: NodeTiming, rng: Rng): number | null {
+  const wait = rng.range(0, POLL_INTERVAL_MS);
+  const ms = exchange(t, rng);
+  return ms === null ? null : wait + ms;
+}
+
+/** Issue times (shares of the epoch) and kinds of one node's rounds. */
+function rounds(seed: number, epoch: number, node: number, p: ProtocolParams): { t: number; kind: ChallengeKind }[] {
+  const timeRng = p.schedule === "synchronous" ? new Rng(seed, Stream.schedule, epoch) : new Rng(seed, Stream.schedule, epoch, node + 1);
+  const kindRng = new Rng(seed, Stream.schedule, epoch, node + 1, 7);
+  const window = p.issueWindowBps / 10_000;
+  const out: { t: number; kind: ChallengeKind }[] = [];
+  for (let r = 0; r < p.roundsPerEpoch; r++) out.push({ t: timeRng.uniform() * window, kind: p.kinds[kindRng.below(p.kinds.length)] });
+  return out.sort((a, b) => a.t - b.t);
+}
+
+function nodeAddress(index: number): Address {
+  return `0x${(index + 1).toString(16).padStart(40, "0")}` as Address;
 }
 
 export function runFleet(cfg: RunConfig): RunResult {
   if (!Number.isInteger(cfg.epochs) || cfg.epochs < 1 || cfg.epochs > MAX_EPOCHS) {
     throw new RunError(`epochs must be in [1, ${MAX_EPOCHS}], got ${cfg.epochs}`);
   }
+  const p = cfg.protocol;
+  if (!Number.isInteger(p.roundsPerEpoch) || p.roundsPerEpoch < 1 || p.roundsPerEpoch > MAX_ROUNDS) {
+    throw new RunError(`roundsPerEpoch must be in [1, ${MAX_ROUNDS}], got ${p.roundsPerEpoch}`);
+  }
+  if (p.kinds.length === 0) throw new RunError("no challenge kinds");
   if (!(cfg.epochMs > 0)) throw new RunError(`epochMs must be positive, got ${cfg.epochMs}`);
-  if (!(cfg.realCheckRate >= 0 && cfg.realCheckRate <= 1)) throw new RunError(`realCheckRate must be in [0, 1]`);
+  if (!(cfg.realCheckRate >= 0 && cfg.realCheckRate <= 1)) throw new RunError("realCheckRate must be in [0, 1]");
   const econ = cfg.economics;
   const fleet = buildFleet(cfg.seed, cfg.nodes, cfg.mix, hardwareClasses(), econ);
   const n = fleet.length;
@@ -143,42 +164,51 @@ export function runFleet(cfg: RunConfig): RunResult {
     index: nd.index,
     behaviour: nd.behaviour,
     hwName: nd.hw.name,
-    claimedGflops: nd.claimedGflops,
+    claimedGflops: nd.claim.gflops,
     heldGflops: nd.heldGflops,
+    rentedGflops: nd.rentedGflops,
     stake: nd.stake,
     verdicts: [],
     firstCaught: -1,
     slashedEpoch: -1,
-    slashReason: 0,
+    slashReason: null,
     reward: 0,
     slashed: 0,
     cost: 0,
     side: 0,
-    activeEpochs: 0,
   }));
+  const plans = fleet.map((nd) => {
+    const mk = (k: ChallengeKind) => planChallenge(k, nd.claim, p.targetMs, p.openings, DEADLINE_EXPECTED_FACTOR, p.deadlineSlackMs);
+    return { gemm: mk("gemm"), infer: mk("infer") } as Record<ChallengeKind, ChallengePlan>;
+  });
   const jailed = new Uint8Array(n);
   const stake = Float64Array.from(fleet, (nd) => nd.stake);
-  const replayCache = new Uint8Array(n); // bit 1: has a gemm answer, bit 2: has an infer answer
+  const replayCache = new Uint8Array(n); // bit 1: has a gemm answer, bit 2: an infer answer
   const deviation = {} as Record<BehaviourName, number[]>;
   const caughtByEpoch = {} as Record<BehaviourName, number[]>;
   const counts = {} as Record<BehaviourName, number>;
+  const caughtSoFar = {} as Record<BehaviourName, number>;
   for (const b of BEHAVIOURS) {
     deviation[b] = new Array(DEV_BINS).fill(0);
     caughtByEpoch[b] = [];
     counts[b] = 0;
+    caughtSoFar[b] = 0;
   }
   for (const nd of fleet) counts[nd.behaviour]++;
-  const budget = (econ.budgetPerFleetTflop * fleet.reduce((s, nd) => s + nd.claimedGflops, 0)) / 1000;
+  const budgetTokens = (econ.budgetPerFleetTflop * fleet.reduce((s, nd) => s + nd.claim.gflops, 0)) / 1000;
+  // Token base units with 18 decimals, as the oracle computes them; micro-token precision suffices.
+  const budgetWei = BigInt(Math.floor(budgetTokens * 1e6)) * 10n ** 12n;
+  const addresses = fleet.map((nd) => nodeAddress(nd.index));
   let challenges = 0;
+  const challengesByKind: Record<ChallengeKind, number> = { gemm: 0, infer: 0 };
   let judgeCalls = 0;
-  const realChecks = { count: 0, caught: 0, drawnWouldCatch: 0 };
-  const caughtSoFar = {} as Record<BehaviourName, number>;
-  for (const b of BEHAVIOURS) caughtSoFar[b] = 0;
+  const realChecks = { count: 0, engineRejected: 0, drawRejected: 0 };
+  const totalSteps = cfg.epochs * n;
+  let steps = 0;
 
   for (let epoch = 0; epoch < cfg.epochs; epoch++) {
-    const syncTimes = roundTimes(cfg.seed, epoch, 0, "synchronous");
-    const weights = new Float64Array(n);
-    const slashBps = new Uint16Array(n);
+    const rewardInputs: RewardInput[] = [];
+    const slashes = new Map<number, "fraud" | "overclaim">();
     const freed = new Float64Array(n);
     for (let g = 0; g < n; ) {
       const head = fleet[g];
@@ -186,19 +216,20 @@ export function runFleet(cfg: RunConfig): RunResult {
       const members: SimNode[] = [];
       for (let s = 0; s < size; s++) if (!jailed[g + s]) members.push(fleet[g + s]);
       g += size;
+      steps += size;
+      if (cfg.onProgress && (steps % 2000 < size || steps === totalSteps)) cfg.onProgress(steps, totalSteps);
       if (members.length === 0) continue;
       // One GPU per group: one throttling episode for all its identities.
-      const groupRng = new Rng(cfg.seed, Stream.throttle, head.index, epoch);
-      const episode: ThrottleEpisode | null = drawThrottle(groupRng);
-      const attempts: Attempt[][] = members.map((nd) => simulateAnswers(cfg, nd, epoch, syncTimes, episode, replayCache, freed));
-      // Concurrent jobs of one GPU share it (only sybil groups have more than one member).
+      const episode = drawThrottle(new Rng(cfg.seed, Stream.throttle, head.index, epoch));
+      const attempts = members.map((nd) => simulateAnswers(cfg, nd, plans[nd.index], epoch, episode, replayCache, freed));
+      // Concurrent jobs of one GPU share it (only a sybil group has more than one member).
       if (members.length > 1) {
         const arrivals: number[] = [];
         const works: number[] = [];
         for (const list of attempts) {
           for (const a of list) {
-            arrivals.push(a.at + (a.handoutMs ?? 0));
-            works.push(a.handoutMs === null ? 0 : a.mimicMs > 0 ? 0 : a.workMs);
+            arrivals.push(a.at + (a.pickupMs ?? 0));
+            works.push(a.pickupMs === null ? 0 : a.workMs);
           }
         }
         const done = processorSharing(arrivals, works);
@@ -207,11 +238,13 @@ export function runFleet(cfg: RunConfig): RunResult {
       }
       members.forEach((nd, m) => {
         const rng = new Rng(cfg.seed, Stream.openings, nd.index, epoch);
-        const results: SimChallengeResult[] = [];
+        const samples: JudgeSample[] = [];
+        let verifiedMflop = 0;
         for (const [r, a] of attempts[m].entries()) {
           challenges++;
-          const answered = a.handoutMs !== null && a.commitMs !== null && a.openMs !== null;
-          const elapsedMs = answered ? a.handoutMs! + Math.max(a.workMs, a.mimicMs) + a.commitMs! : Infinity;
+          challengesByKind[a.plan.kind]++;
+          const latencyMs = a.pickupMs !== null && a.commitMs !== null ? Math.max(a.workMs, a.mimicMs) + a.commitMs : Infinity;
+          const answered = a.openMs !== null && a.pickupMs !== null && a.pickupMs + latencyMs <= a.plan.deadlineMs;
           let wrongOpened = 0;
           if (answered) {
             if (a.substituted) {
@@ -220,85 +253,96 @@ export function runFleet(cfg: RunConfig): RunResult {
               wrongOpened = drawWrongOpened(a.plan.units, a.wrongRows, a.plan.openings, rng);
             }
             if (cfg.realCheck && a.plan.kind === "gemm" && rng.chance(cfg.realCheckRate)) {
-              const real = cfg.realCheck(cfg.seed, nd.index, epoch, r, a.wrongRows === a.plan.units ? 1 : a.forgedFraction);
+              // The real verifier on a small instance with the same forged share replaces the draw.
+              const label = ((cfg.seed * 1_000_003 + nd.index) * 1_009 + epoch) * 67 + r;
+              const real = cfg.realCheck(label, a.wrongRows / a.plan.units, a.plan.openings);
               realChecks.count++;
-              if (real > 0) realChecks.caught++;
-              if (wrongOpened > 0) realChecks.drawnWouldCatch++;
+              if (real > 0) realChecks.engineRejected++;
+              if (wrongOpened > 0) realChecks.drawRejected++;
               wrongOpened = real;
             }
-            const dev = (a.plan.flops / (elapsedMs / 1000) / 1e9) / nd.claimedGflops;
-            deviation[nd.behaviour][Math.min(DEV_BINS - 1, Math.floor(dev / DEV_BIN_WIDTH))]++;
+            if (a.plan.kind === "gemm") {
+              // Score deviation: measured / claimed throughput.
+              const dev = a.plan.flops / (latencyMs / 1000) / 1e9 / nd.claim.gflops;
+              deviation[nd.behaviour][Math.min(DEV_BINS - 1, Math.floor(dev / DEV_BIN_WIDTH))]++;
+            }
+            if (wrongOpened === 0) verifiedMflop += a.plan.flops / 1e6;
           }
-          results.push({ plan: a.plan, answered, elapsedMs, wrongOpened });
+          samples.push({ plan: a.plan, answered, latencyMs, wrongOpened });
         }
         judgeCalls++;
-        const j = judgeNode(nd.claimedGflops, results);
+        const j = judgeNode(nd.claim, samples);
         const out = outcomes[nd.index];
         out.verdicts.push(j.verdict);
-        if ((j.verdict === "fraudulent" || j.verdict === "under-delivering" || j.slashBps > 0) && out.firstCaught < 0) {
+        if ((j.verdict === "fraudulent" || j.verdict === "under-delivering" || j.slash) && out.firstCaught < 0) {
           out.firstCaught = epoch;
           caughtSoFar[nd.behaviour]++;
         }
-        weights[nd.index] = j.paidGflops * j.uptime;
-        if (j.slashBps > 0) {
-          slashBps[nd.index] = j.slashBps;
-          out.slashReason = j.reason;
-        }
+        if (j.slash) slashes.set(nd.index, j.slash);
+        const answeredCount = samples.filter((s) => s.answered).length;
+        rewardInputs.push({
+          node: addresses[nd.index],
+          operator: addresses[nd.group],
+          verdict: j.verdict,
+          verifiedWork: BigInt(Math.floor(verifiedMflop)),
+          capacityPpm: BigInt(Math.floor(Math.min(1, Math.max(0, j.ratio)) * 1e6)),
+          uptimePpm: BigInt(Math.floor((answeredCount / samples.length) * 1e6)),
+        });
       });
     }
-    let totalWeight = 0;
-    for (let i = 0; i < n; i++) if (!jailed[i]) totalWeight += weights[i];
+    // The oracle's own reward split (oracle/rewards.ts), in token base units.
+    const rewards = computeEpochRewards(budgetWei, econ.uptimeShareBps, rewardInputs);
     for (let i = 0; i < n; i++) {
       if (jailed[i]) continue;
       const nd = fleet[i];
       const out = outcomes[i];
-      out.activeEpochs++;
-      // Rounded down in the distributor, against the claimant; a float share here.
-      out.reward += totalWeight > 0 ? (budget * weights[i]) / totalWeight : 0;
+      const wei = rewards.perNode.get(addresses[i].toLowerCase()) ?? 0n;
+      out.reward += Number(wei / 10n ** 12n) / 1e6;
       out.cost += epochCost(econ, nd.heldGflops, stake[i]) + (econ.rentPerTflopEpoch * nd.rentedGflops) / 1000;
       out.side += (econ.rentPerTflopEpoch * nd.heldGflops * freed[i]) / 1000;
-      if (slashBps[i] > 0) {
-        const amount = slashAmount(stake[i], slashBps[i]);
+      const reason = slashes.get(i);
+      if (reason) {
+        const amount = slashAmount(stake[i], reason === "fraud" ? econ.fraudSlashBps : econ.overclaimSlashBps);
         out.slashed += amount;
         stake[i] -= amount;
         out.slashedEpoch = epoch;
-        jailed[i] = 1; // NodeRegistry.slash jails; the jail outlasts any simulated run
+        out.slashReason = reason;
+        jailed[i] = 1; // NodeRegistry.slash jails; the simulator keeps a slashed node out for the rest of the run
       }
     }
     for (const b of BEHAVIOURS) caughtByEpoch[b].push(caughtSoFar[b]);
-    cfg.onEpoch?.(epoch + 1, cfg.epochs);
   }
-  const { realCheck: _r, onEpoch: _o, ...config } = cfg;
-  return { config, nodes: outcomes, deviation, caughtByEpoch, counts, challenges, judgeCalls, realChecks };
+  const { realCheck: _r, onProgress: _o, ...config } = cfg;
+  return { config, nodes: outcomes, deviation, caughtByEpoch, counts, challenges, challengesByKind, judgeCalls, realChecks };
 }
 
 /** The answers of one identity in one epoch, before GPU sharing and the oracle's openings. */
 function simulateAnswers(
   cfg: RunConfig,
   nd: SimNode,
+  plans: Record<ChallengeKind, ChallengePlan>,
   epoch: number,
-  syncTimes: readonly number[],
   episode: ThrottleEpisode | null,
   replayCache: Uint8Array,
   freed: Float64Array,
 ): Attempt[] {
   const rng = new Rng(cfg.seed, Stream.challenge, nd.index, epoch);
   const spec = nd.spec;
-  const times = cfg.schedule === "synchronous" ? syncTimes : roundTimes(cfg.seed, epoch, nd.index, "independent");
-  const offset = cfg.schedule === "synchronous" ? rng.range(0, DISPATCH_SPREAD_MS) : 0;
-  const meanGap = cfg.epochMs / ROUNDS_PER_EPOCH;
+  const p = cfg.protocol;
+  const list = rounds(cfg.seed, epoch, nd.index, p);
+  const offset = p.schedule === "synchronous" ? rng.range(0, DISPATCH_SPREAD_MS) : 0;
+  // An intermittent operator expects challenges spread evenly over the issue window.
+  const meanGap = (cfg.epochMs * p.issueWindowBps) / 10_000 / p.roundsPerEpoch;
   let awayUntil = -Infinity;
   let awayMs = 0;
   const out: Attempt[] = [];
-  for (let r = 0; r < times.length; r++) {
-    const at = times[r] * cfg.epochMs + offset;
-    const kind = roundKind(r);
-    const plan = planChallenge(kind, nd.claimedGflops);
-    const throttle = throttleAt(episode, times[r]);
-    const honestWork = spec.outsources
-      ? computeMs(plan.flops, nd.rentedGflops, RENTED_EFFICIENCY, 1, rng) + nd.hopMs
-      : computeMs(plan.flops, nd.hw.peakGflops, nd.timing.efficiency, throttle, rng);
-    const mimic = computeMs(plan.flops, nd.claimedGflops, MIMIC_EFFICIENCY, 1, rng);
+  for (const { t, kind } of list) {
+    const at = t * cfg.epochMs + offset;
+    const plan = plans[kind];
+    // An outsourcer's rented GPU is not the one whose throttling episode was drawn.
+    const throttle = spec.outsources ? 1 : throttleAt(episode, t);
+    const honestWork = computeMs(plan.flops, nd.actualGflops, 1, throttle, rng) + nd.hopMs;
+    const mimic = computeMs(plan.flops, nd.claim.gflops, 1 / MIMIC_SLOWDOWN, 1, rng);
     let workMs = honestWork;
     let mimicMs = 0;
     let wrongRows = forgedRows(plan.units, spec.forgedFraction);
@@ -319,8 +363,8 @@ function simulateAnswers(
     }
     if (spec.substitutesModel && kind === "infer") {
       substituted = true;
-      mimicMs = mimic; // the cheaper model finishes early; the answer waits to look honest
       workMs = honestWork / SUBSTITUTE_SPEEDUP;
+      mimicMs = mimic; // the cheaper model finishes early; the answer waits to look honest
     }
     if (spec.intermittent) {
       if (at < awayUntil) {
@@ -335,17 +379,17 @@ function simulateAnswers(
     out.push({
       plan,
       at,
-      handoutMs: exchange(nd.timing, rng),
+      pickupMs: pickup(nd.timing, rng),
       workMs,
       mimicMs,
       commitMs: exchange(nd.timing, rng),
       openMs: exchange(nd.timing, rng),
       wrongRows,
       substituted,
-      forgedFraction: spec.forgedFraction,
     });
   }
-  if (spec.intermittent) freed[nd.index] = Math.min(1, awayMs / cfg.epochMs);
+  // The issue window is public configuration: after it, no challenge comes, and it rents out.
+  if (spec.intermittent) freed[nd.index] = Math.min(1, awayMs / cfg.epochMs + 1 - p.issueWindowBps / 10_000);
   if (spec.replays && epoch > 0) freed[nd.index] = 1;
   return out;
 }
@@ -357,7 +401,7 @@ export function defaultConfig(overrides: Partial<RunConfig> = {}): RunConfig {
     epochs: 4,
     mix: Object.fromEntries(BEHAVIOURS.map((b) => [b, 1])) as Record<BehaviourName, number>,
     epochMs: DEFAULT_EPOCH_MS,
-    schedule: "synchronous",
+    protocol: PROJECT_DEFAULTS,
     economics: DEFAULT_ECONOMICS,
     realCheckRate: 0,
     ...overrides,

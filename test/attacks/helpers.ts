@@ -4,7 +4,8 @@
  * reports exactly as the node agent and the oracle committee do (engine/protocol.ts), and build
  * rewards trees in the OpenZeppelin standard format.
  */
-import { ethers, network } from "hardhat";
+import { config, ethers, network } from "hardhat";
+import { deployProtocol as deployWithLib } from "../../scripts/deploy-lib";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HDNodeWallet, Signer, Wallet } from "ethers";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
@@ -79,47 +80,35 @@ export async function deployProtocol(opts: DeployOptions = {}) {
   }
   const operators = signers.slice(2 + committeeSize);
 
-  let tokenAddr = opts.token;
-  if (!tokenAddr) {
-    const t = await ethers.deployContract("PoAIToken", [admin.address]);
-    tokenAddr = await t.getAddress();
-  }
-  const token = await ethers.getContractAt("PoAIToken", tokenAddr);
-
-  const epochLength = opts.epochLength ?? PARAMS.epochLength;
-  const now = BigInt(await time.latest());
-  const genesis = now + 10n;
-  const epochs = await ethers.deployContract("EpochManager", [
-    admin.address,
-    genesis,
-    epochLength,
-    committeeSigners.map((s) => s.address),
-    quorum,
-  ]);
-  const registry = await ethers.deployContract("NodeRegistry", [
-    tokenAddr,
-    admin.address,
-    opts.unbondingDelay ?? PARAMS.unbondingDelay,
-    PARAMS.jailDuration,
-    PARAMS.minStakeBase,
-    PARAMS.minStakePerTflop,
-  ]);
-  const distributor = await ethers.deployContract("RewardsDistributor", [tokenAddr, admin.address]);
-  const settlement = await ethers.deployContract("Settlement", [
-    await registry.getAddress(),
-    await epochs.getAddress(),
-    await distributor.getAddress(),
-    admin.address,
+  // The same deployment code as scripts/deploy.ts and the fixtures (scripts/deploy-lib.ts).
+  const deployment = await deployWithLib(
+    admin,
     {
+      token: opts.token,
+      treasury: treasury.address,
+      genesis: BigInt(await time.latest()) + 10n,
+      epochLength: opts.epochLength ?? PARAMS.epochLength,
+      committee: committeeSigners.map((s) => s.address),
+      quorum,
+      unbondingDelay: opts.unbondingDelay ?? PARAMS.unbondingDelay,
+      jailDuration: PARAMS.jailDuration,
+      minStakeBase: PARAMS.minStakeBase,
+      minStakePerTflop: PARAMS.minStakePerTflop,
       disputeWindow: opts.disputeWindow ?? PARAMS.disputeWindow,
       slashBurnBps: PARAMS.slashBurnBps,
-      maxSlashes: opts.maxSlashes ?? PARAMS.maxSlashes,
-      treasury: treasury.address,
       appealBond: PARAMS.appealBond,
+      maxSlashes: opts.maxSlashes ?? PARAMS.maxSlashes,
     },
-  ]);
-  await registry.grantRole(await registry.SLASHER_ROLE(), await settlement.getAddress());
-  await distributor.grantRole(await distributor.SETTLEMENT_ROLE(), await settlement.getAddress());
+    { artifactsDir: config.paths.artifacts },
+  );
+  const c = deployment.contracts;
+  const token = await ethers.getContractAt("PoAIToken", deployment.params.token);
+  const epochs = await ethers.getContractAt("EpochManager", c.EpochManager.address);
+  const registry = await ethers.getContractAt("NodeRegistry", c.NodeRegistry.address);
+  const distributor = await ethers.getContractAt("RewardsDistributor", c.RewardsDistributor.address);
+  const settlement = await ethers.getContractAt("Settlement", c.Settlement.address);
+  const genesis = deployment.params.genesis;
+  const epochLength = deployment.params.epochLength;
   const { chainId } = await ethers.provider.getNetwork();
   return {
     admin,

@@ -22,12 +22,17 @@ contract Reenterer {
     /// @notice 0 = re-enter from `tokensReceived` (after the tokens arrive); 1 = from `tokensToSend`.
     uint8 public hookKind;
 
+    /// @notice When set, `tokensReceived` reverts: the account refuses incoming tokens (as a blocklisted
+    ///         address or a hook that reverts would).
+    bool public rejectIncoming;
+
     uint256 public reentries;
     uint256 public reentrySuccesses;
     bytes public lastRevertData;
 
     error ReentererNotOwner();
     error ReentererCallFailed(bytes data);
+    error ReentererRejectsTokens();
 
     constructor() {
         owner = msg.sender;
@@ -60,11 +65,17 @@ contract Reenterer {
         delete lastRevertData;
     }
 
+    function setRejectIncoming(bool on) external {
+        if (msg.sender != owner) revert ReentererNotOwner();
+        rejectIncoming = on;
+    }
+
     function tokensToSend(address, address, uint256) external {
         if (hookKind == 1) _reenter();
     }
 
     function tokensReceived(address, address, uint256) external {
+        if (rejectIncoming) revert ReentererRejectsTokens();
         if (hookKind == 0) _reenter();
     }
 

@@ -13,6 +13,7 @@ import { TxStatus } from "./TxStatus";
 type PayMode = "permit" | "approve";
 
 interface Form {
+  agentOutput: string;
   nodeKey: string;
   deadline: string;
   signature: string;
@@ -24,7 +25,7 @@ interface Form {
   stake: string;
 }
 
-const INITIAL: Form = { nodeKey: "", deadline: "", signature: "", gpuModel: 0, gpuCount: "1", tflops: "", vramGiB: "", region: "", stake: "" };
+const INITIAL: Form = { agentOutput: "", nodeKey: "", deadline: "", signature: "", gpuModel: 0, gpuCount: "1", tflops: "", vramGiB: "", region: "", stake: "" };
 
 /** Bounds of `HardwareClaim` fields (uint16 / uint32 on chain). */
 const MAX_U16 = 65_535;
@@ -84,7 +85,9 @@ export function RegisterPanel({ account }: { account: Address }) {
   }
   const claimKey = claim ? JSON.stringify(claim) : null;
   const minStake = useChainQuery(["minimumStake", claimKey], () => chain.read<bigint>("NodeRegistry", "minimumStake", [claim]), !!claim);
-  const stakeText = stakeTouched ? form.stake : minStake.data !== undefined ? formatToken(minStake.data, 18).replace(/,/g, "") : form.stake;
+  // The query keeps its last answer while the claim is incomplete: show it only for a full claim.
+  const minimum = claim ? minStake.data : undefined;
+  const stakeText = stakeTouched ? form.stake : minimum !== undefined ? formatToken(minimum, 18).replace(/,/g, "") : form.stake;
 
   const set = <K extends keyof Form>(key: K, value: Form[K]) => setForm((f) => ({ ...f, [key]: value }));
 
@@ -92,6 +95,7 @@ export function RegisterPanel({ account }: { account: Address }) {
     const parsed = parseAgentOutput(text);
     setForm((f) => ({
       ...f,
+      agentOutput: text,
       nodeKey: parsed.nodeKey ?? f.nodeKey,
       deadline: parsed.deadline !== undefined ? parsed.deadline.toString() : f.deadline,
       signature: parsed.signature ?? f.signature,
@@ -173,9 +177,9 @@ export function RegisterPanel({ account }: { account: Address }) {
     }
   };
 
-  const below = minStake.data !== undefined && stakeText !== "" && (() => {
+  const below = minimum !== undefined && stakeText !== "" && (() => {
     try {
-      return parseTokenInput(stakeText) < minStake.data!;
+      return parseTokenInput(stakeText) < minimum;
     } catch {
       return false;
     }
@@ -189,6 +193,7 @@ export function RegisterPanel({ account }: { account: Address }) {
           Agent output
           <textarea
             rows={3}
+            value={form.agentOutput}
             placeholder={`Paste what "npm run agent -- register --operator ${account.slice(0, 8)}…" printed`}
             onChange={(e) => pasteAgentOutput(e.target.value)}
             data-testid="agent-output"
@@ -202,6 +207,7 @@ export function RegisterPanel({ account }: { account: Address }) {
           <label>
             Signature deadline
             <input value={form.deadline} onChange={(e) => set("deadline", e.target.value)} placeholder="unix time" data-testid="sig-deadline" />
+            {/^\d{1,12}$/.test(form.deadline) && <span className="hint">expires {formatTime(BigInt(form.deadline))}</span>}
           </label>
         </div>
         <label>
@@ -241,7 +247,7 @@ export function RegisterPanel({ account }: { account: Address }) {
 
         <p className="min-stake" data-testid="min-stake">
           Minimum stake for this claim:{" "}
-          <strong>{claim ? (minStake.data !== undefined ? `${formatToken(minStake.data)} ${tokenSymbol}` : "…") : "fill in the claim"}</strong>
+          <strong>{claim ? (minimum !== undefined ? `${formatToken(minimum)} ${tokenSymbol}` : "…") : "fill in the claim"}</strong>
         </p>
         <label>
           Stake ({tokenSymbol})

@@ -24,6 +24,8 @@ export interface TxState {
 }
 
 export interface TxSteps {
+  /** Reading or simulating before the wallet is asked; shows "checking". */
+  check(label: string): void;
   /** Ask the wallet for something (signature or transaction); shows "confirm in your wallet". */
   wallet<T>(label: string, request: () => Promise<T>): Promise<T>;
   /** Wait for a sent transaction; throws when it reverted. */
@@ -46,6 +48,9 @@ export function useTx() {
   const run = useCallback(
     async (doneLabel: string, action: (steps: TxSteps) => Promise<void>): Promise<boolean> => {
       const steps: TxSteps = {
+        check(label) {
+          setState((s) => ({ phase: "checking", seq: s.seq, label }));
+        },
         async wallet(label, request) {
           setState((s) => ({ phase: "wallet", seq: s.seq, label }));
           return request();

@@ -75,6 +75,7 @@ export class Chain {
   /** Simulates, asks the wallet to send, and waits for the receipt. */
   async send(steps: TxSteps, label: string, account: Address, name: ContractName, functionName: string, args: readonly unknown[]): Promise<Hash> {
     const { address, abi } = this.c(name);
+    steps.check(label);
     const { request } = await simulateContract(this.config, { account, address, abi, functionName, args });
     const hash = await steps.wallet(label, () => writeContract(this.config, request as Parameters<typeof writeContract>[1]));
     await steps.confirm(label, hash);

@@ -8,9 +8,10 @@
  * - `overclaim`: identical to honest at run time. The cheat is the registration: the node was
  *   registered with far more GFLOP/s than the machine has, so its honest answers arrive far
  *   slower than its claim, which the oracle measures.
- * - `forge-rows`: computes the result, then replaces a fraction of the rows with random bytes
- *   before committing (a node that skips work and makes numbers up); the root it commits is over
- *   the forged rows, so the openings are consistent with the root but wrong.
+ * - `forge-rows`: commits to a result in which a share of the rows is made up (random values
+ *   where the computed fingerprints or items should be), as a node that skips work would. The
+ *   root is over the forged result, so the openings match the root, but an opened forged row
+ *   does not match the oracle's recomputation.
  * - `skip`: fetches challenges and never answers them.
  */
 import { randomBytes } from "node:crypto";
@@ -23,8 +24,10 @@ export interface Behaviour {
   name: BehaviourName;
   /** False: the challenge is fetched and then left unanswered. */
   answers: boolean;
-  /** The rows actually committed, given the honest ones. */
-  transformRows(rows: Uint8Array[]): Uint8Array[];
+  /** True for result rows (or items) this behaviour replaces with made-up values. */
+  forges(row: number): boolean;
+  /** `count` made-up float32 values on the challenge grid (k/256, like honest data). */
+  madeUpValues(count: number): Float32Array;
 }
 
 export function parseBehaviour(name: string | undefined): BehaviourName {
@@ -35,26 +38,30 @@ export function parseBehaviour(name: string | undefined): BehaviourName {
   return n as BehaviourName;
 }
 
-/** Rows replaced by `forge-rows`, in [1/rows, 1]: the forged share of the result. */
-export function makeBehaviour(name: BehaviourName, forgeFraction = 0.5, random: (n: number) => Uint8Array = (n) => randomBytes(n)): Behaviour {
+function madeUp(count: number): Float32Array {
+  const bytes = randomBytes(count * 2);
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) out[i] = (((bytes[2 * i] << 8) | bytes[2 * i + 1]) % 512 - 256) / 4;
+  return out;
+}
+
+/**
+ * `forgeFraction` F in (0, 1]: `forge-rows` replaces every k-th row, k = floor(1/F) (rounded
+ * down, so at least the asked share), starting with row 0.
+ */
+export function makeBehaviour(name: BehaviourName, forgeFraction = 0.5): Behaviour {
   if (!(forgeFraction > 0 && forgeFraction <= 1)) {
     throw new AgentError("AG011_BAD_ARGUMENT", `--forge-fraction must be in (0, 1], got ${forgeFraction}`);
   }
   switch (name) {
     case "honest":
     case "overclaim":
-      return { name, answers: true, transformRows: (rows) => rows };
+      return { name, answers: true, forges: () => false, madeUpValues: madeUp };
     case "skip":
-      return { name, answers: false, transformRows: (rows) => rows };
-    case "forge-rows":
-      return {
-        name,
-        answers: true,
-        transformRows(rows) {
-          // Forge every k-th row: ceil spreads forged rows over the whole result, at least one.
-          const every = Math.max(1, Math.floor(1 / forgeFraction));
-          return rows.map((r, i) => (i % every === 0 ? random(r.length) : r));
-        },
-      };
+      return { name, answers: false, forges: () => false, madeUpValues: madeUp };
+    case "forge-rows": {
+      const every = Math.max(1, Math.floor(1 / forgeFraction));
+      return { name, answers: true, forges: (row) => row % every === 0, madeUpValues: madeUp };
+    }
   }
 }

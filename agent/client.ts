@@ -28,6 +28,9 @@ export interface Challenge {
   seed: Hex;
   spec: Record<string, unknown>;
   deadline: number | string;
+  /** Present when this challenge was already committed (the agent restarted in between). */
+  root?: Hex;
+  openings?: number[];
 }
 
 export interface Opening {

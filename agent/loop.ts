@@ -10,12 +10,9 @@ import { AgentError, describeError } from "./errors";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff";
 import type { Behaviour } from "./behaviours";
 import type { Challenge, OracleClient } from "./client";
-import { ResultCommitment } from "./commitment";
+import type { Solver } from "./solver";
 import type { Logger } from "./log";
 import type { GpuProcess } from "./gpu";
-
-/** Computes the result rows (or items) of a challenge, in the order the oracle indexes them. */
-export type Solver = (challenge: Challenge) => Promise<{ rows: Uint8Array[]; extra?: Record<string, unknown> }>;
 
 export interface LoopOptions {
   client: OracleClient;
@@ -118,16 +115,26 @@ async function handleChallenge(o: LoopOptions, ch: Challenge, stats: LoopStats):
     o.log("info", "challenge.skipped", `challenge ${ch.challengeId} left unanswered (behaviour ${o.behaviour.name})`, { challengeId: ch.challengeId });
     return;
   }
-  const solved = await o.solve(ch);
-  const rows = o.behaviour.transformRows(solved.rows);
-  const commitment = new ResultCommitment(rows);
+  const solved = await o.solve(ch, o.behaviour);
   const computeMs = performance.now() - t0;
-  const { openings } = await o.client.commit(ch.challengeId, commitment.root);
-  const answer = await o.client.open(ch.challengeId, commitment.open(openings), solved.extra);
+  let openings: number[];
+  if (ch.root !== undefined) {
+    // Committed before a restart of this agent: the same honest work gives the same root.
+    if (ch.root.toLowerCase() !== solved.root.toLowerCase()) {
+      o.log("warn", "challenge.lost", `challenge ${ch.challengeId} was committed with another root before a restart; it cannot be opened`, { challengeId: ch.challengeId });
+      return;
+    }
+    openings = ch.openings ?? [];
+  } else {
+    openings = (await o.client.commit(ch.challengeId, solved.root)).openings;
+  }
+  const answer = await o.client.open(ch.challengeId, solved.open(openings), solved.extra);
   const verdict = String(answer.verdict);
   stats.verdicts[verdict] = (stats.verdicts[verdict] ?? 0) + 1;
-  o.log(verdict === "ok" || verdict === "pass" || verdict === "valid" ? "info" : "warn", "challenge.verdict",
-    `challenge ${ch.challengeId}: ${verdict}${answer.reason ? ` (${answer.reason})` : ""}, computed in ${computeMs.toFixed(0)} ms, ${rows.length} rows, opened ${openings.length}`,
-    { challengeId: ch.challengeId, kind: ch.kind, epoch: ch.epoch, verdict, reason: answer.reason, computeMs: Math.round(computeMs), rows: rows.length, openings: openings.length, root: commitment.root },
+  o.log(
+    verdict === "pass" ? "info" : "warn",
+    "challenge.verdict",
+    `challenge ${ch.challengeId} (${ch.kind}, epoch ${ch.epoch}): ${verdict}${answer.reason ? ` (${answer.reason})` : ""}; computed in ${computeMs.toFixed(0)} ms on ${solved.provider}, opened ${openings.length}`,
+    { challengeId: ch.challengeId, kind: ch.kind, epoch: ch.epoch, round: ch.round, verdict, reason: answer.reason, computeMs: Math.round(computeMs), openings: openings.length, root: solved.root },
   );
 }

@@ -12,14 +12,14 @@ import { makeBehaviour, parseBehaviour } from "../behaviours";
 import { makeLogger } from "../log";
 import { runLoop } from "../loop";
 import { makeSolver } from "../solver";
-import { queryComputeApps } from "../gpu";
+import { queryComputeApps, queryGpus } from "../gpu";
 import { assertChallengeable, connect, readNode } from "../chain";
 import { backoffDelay, DEFAULT_BACKOFF } from "../backoff";
 import { DEFAULT_KEYSTORE, loadNodeKey, requireInt } from "./common";
 
 export const RUN_HELP = `agent run --oracle URL [--keystore FILE] [--rpc URL] [--chain-id N]
     [--behaviour honest|overclaim|forge-rows|skip] [--forge-fraction F]
-    [--max-challenges N] [--log text|json]
+    [--max-challenges N] [--log text|json] [--threads T]
   Runs the challenge loop against the oracle until stopped (Ctrl-C).`;
 
 export async function runCommand(argv: string[]): Promise<void> {
@@ -34,6 +34,7 @@ export async function runCommand(argv: string[]): Promise<void> {
       "forge-fraction": { type: "string" },
       "max-challenges": { type: "string" },
       log: { type: "string" },
+      threads: { type: "string" },
     },
     strict: true,
   });
@@ -103,9 +104,13 @@ export async function runCommand(argv: string[]): Promise<void> {
     onStatusProblem = async () => check();
   }
 
+  const threads = requireInt(values.threads, "--threads", 0, 1024, 0);
+  const gpus = await queryGpus();
+  const executionProviders = gpus && gpus.length > 0 ? ["cuda", "cpu"] : ["cpu"];
+  log("info", "agent.compute", `compute on ${executionProviders.join(" then ")}${threads ? ` with ${threads} thread(s)` : ""}`);
   const stats = await runLoop({
     client,
-    solve: makeSolver(),
+    solve: makeSolver({ executionProviders, threads }),
     behaviour,
     log,
     maxChallenges,

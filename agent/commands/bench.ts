@@ -1,0 +1,27 @@
+/** `agent bench`: measures the machine and prints what it can honestly claim. */
+import { parseArgs } from "node:util";
+import { AgentError } from "../errors";
+import { DEFAULT_CLAIM_MARGIN, measureMachine } from "../benchmark";
+import { requireInt } from "./common";
+
+export const BENCH_HELP = `agent bench [--seconds S] [--margin M] [--threads T]
+  Times the engine's gemm kernel for about S seconds (default 3) and prints the claim to
+  register: class id, GFLOP/s = measured x M (default ${DEFAULT_CLAIM_MARGIN}), vramMiB.`;
+
+export async function benchCommand(argv: string[], out: (s: string) => void = console.log): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { seconds: { type: "string" }, margin: { type: "string" }, threads: { type: "string" } }, strict: true });
+  const seconds = requireInt(values.seconds, "--seconds", 1, 600, 3);
+  const threads = requireInt(values.threads, "--threads", 0, 1024, 0);
+  const margin = values.margin === undefined ? DEFAULT_CLAIM_MARGIN : Number(values.margin);
+  if (!(margin > 0 && margin <= 1)) throw new AgentError("AG011_BAD_ARGUMENT", `--margin must be in (0, 1], got ${values.margin}`);
+  out(`measuring for about ${seconds} s with the engine's gemm kernel...`);
+  const m = await measureMachine({ seconds, threads });
+  for (const p of m.perSize) out(`  n=${p.n} batch=${p.batch}: ${p.gflops.toFixed(1)} GFLOP/s end to end (${p.ms.toFixed(0)} ms)`);
+  if (m.gpus.length === 0) out("nvidia-smi not found: no GPU; memory figure is free RAM");
+  else for (const g of m.gpus) out(`  GPU ${g.name}: ${g.memoryMiB} MiB`);
+  // Rounded down: a claim never exceeds margin x measured.
+  const claimGflops = Math.max(1, Math.floor(m.measuredGflops * margin));
+  out(`class ${m.classId} (${m.className}) on ${m.provider}: measured ${m.measuredGflops.toFixed(1)} GFLOP/s`);
+  out(`claim: --gpu-model ${m.classId} --gpu-count ${Math.max(1, m.gpus.length)} --gflops ${claimGflops} --vram-mib ${m.vramMiB}`);
+  out(JSON.stringify({ bench: "agent", classId: m.classId, className: m.className, provider: m.provider, measuredGflops: +m.measuredGflops.toFixed(2), margin, claimGflops, gpuCount: Math.max(1, m.gpus.length), vramMiB: m.vramMiB, perSize: m.perSize }));
+}

@@ -1,0 +1,26 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { judgeDemo, resultJson, summaryTable, type NodeOutcome } from "./summary";
+
+const base: NodeOutcome = {
+  name: "a", node: "0x1111111111111111111111111111111111111111", operator: "0x2222222222222222222222222222222222222222",
+  behaviour: "honest", honest: true, claimGflops: 10, verdicts: { ok: 3 },
+  stakeBefore: 100n, stakeAfter: 100n, slashed: 0n, rewardsClaimed: 5n,
+};
+
+test("the demo passes only with paid, unslashed honest nodes and slashed cheaters", () => {
+  const cheater = { ...base, name: "c", behaviour: "forge-rows", honest: false, stakeAfter: 50n, slashed: 50n, rewardsClaimed: 0n };
+  assert.deepEqual(judgeDemo({ epochs: [1, 2, 3], nodes: [base, cheater] }), { ok: true, problems: [] });
+  assert.equal(judgeDemo({ epochs: [1], nodes: [{ ...base, rewardsClaimed: 0n }] }).ok, false);
+  assert.equal(judgeDemo({ epochs: [1], nodes: [{ ...base, slashed: 1n, stakeAfter: 99n }] }).ok, false);
+  assert.equal(judgeDemo({ epochs: [1], nodes: [{ ...cheater, slashed: 0n, stakeAfter: 100n }] }).ok, false);
+  assert.equal(judgeDemo({ epochs: [], nodes: [base] }).ok, false);
+});
+
+test("the last line is one JSON object with every node's figures as decimal strings", () => {
+  const j = JSON.parse(resultJson({ epochs: [4, 5, 6], nodes: [base] }, true));
+  assert.equal(j.epochsRun, 3);
+  assert.equal(j.nodes[0].stakeBefore, "100");
+  assert.deepEqual(j.nodes[0].verdicts, { ok: 3 });
+  assert.match(summaryTable({ epochs: [1], nodes: [base] }), /honest/);
+});

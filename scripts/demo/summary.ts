@@ -1,0 +1,79 @@
+/**
+ * The demo's verdict on itself, pure: the per-node summary table, the final JSON line and the
+ * exit rule (every honest node paid and never slashed, every cheater slashed).
+ */
+import { formatUnits } from "viem";
+
+export interface NodeOutcome {
+  name: string;
+  node: string;
+  operator: string;
+  behaviour: string;
+  honest: boolean;
+  claimGflops: number;
+  /** Verdict counts of the node's challenges, as the agent saw them. */
+  verdicts: Record<string, number>;
+  stakeBefore: bigint;
+  stakeAfter: bigint;
+  slashed: bigint;
+  rewardsClaimed: bigint;
+}
+
+export interface DemoResult {
+  epochs: number[];
+  nodes: NodeOutcome[];
+}
+
+export function judgeDemo(r: DemoResult): { ok: boolean; problems: string[] } {
+  const problems: string[] = [];
+  for (const n of r.nodes) {
+    if (n.honest) {
+      if (n.rewardsClaimed <= 0n) problems.push(`honest node ${n.name} was not paid`);
+      if (n.slashed > 0n || n.stakeAfter < n.stakeBefore) problems.push(`honest node ${n.name} was slashed`);
+    } else if (n.slashed <= 0n || n.stakeAfter >= n.stakeBefore) {
+      problems.push(`cheater ${n.name} (${n.behaviour}) was not slashed`);
+    }
+  }
+  if (r.epochs.length === 0) problems.push("no epoch was run");
+  return { ok: problems.length === 0, problems };
+}
+
+const fmt = (v: bigint) => Number(formatUnits(v, 18)).toFixed(2);
+
+export function summaryTable(r: DemoResult): string {
+  const header = ["node", "behaviour", "claim GF/s", "verdicts", "stake before", "stake after", "slashed", "rewards"];
+  const rows = r.nodes.map((n) => [
+    `${n.name} ${n.node.slice(0, 8)}`,
+    n.behaviour,
+    String(n.claimGflops),
+    Object.entries(n.verdicts).map(([k, v]) => `${k}:${v}`).join(" ") || "-",
+    fmt(n.stakeBefore),
+    fmt(n.stakeAfter),
+    fmt(n.slashed),
+    fmt(n.rewardsClaimed),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ");
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+export function resultJson(r: DemoResult, ok: boolean): string {
+  return JSON.stringify({
+    demo: "poai-devnet",
+    ok,
+    epochsRun: r.epochs.length,
+    epochs: r.epochs,
+    nodes: r.nodes.map((n) => ({
+      name: n.name,
+      node: n.node,
+      operator: n.operator,
+      behaviour: n.behaviour,
+      claimGflops: n.claimGflops,
+      verdicts: n.verdicts,
+      stakeBefore: n.stakeBefore.toString(),
+      stakeAfter: n.stakeAfter.toString(),
+      slashed: n.slashed.toString(),
+      rewardsClaimed: n.rewardsClaimed.toString(),
+    })),
+  });
+}

@@ -59,6 +59,9 @@ test("bad inputs are named errors", async () => {
     await m.release();
   }
   await rejectsWith(loadEmbeddedModel({ intraOpNumThreads: 0 }), "LlmBadOption");
+  await rejectsWith(loadEmbeddedModel({ executionProviders: [] }), "LlmBadOption");
+  // CUDA alone on a host without the CUDA provider: a named load error, not a silent CPU run.
+  await rejectsWith(loadEmbeddedModel({ executionProviders: ["cuda"] }), "LlmModelLoad");
   await rejectsWith(loadModelFromBytes(new Uint8Array([1, 2, 3]), new ByteTokenizer(), { executionProviders: ["cpu"] }), "LlmModelLoad");
 });
 

@@ -63,8 +63,9 @@ function cudaAvailable(): boolean {
   // The CUDA provider is a separate shared library next to the binding; npm installs without
   // GPU binaries do not have it, and asking for it would only log a load failure.
   try {
-    const dir = path.dirname(require.resolve("onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node"));
-    return existsSync(path.join(dir, "libonnxruntime_providers_cuda.so"));
+    const dir = path.dirname(require.resolve(`onnxruntime-node/bin/napi-v6/${process.platform}/${process.arch}/onnxruntime_binding.node`));
+    const lib = process.platform === "win32" ? "onnxruntime_providers_cuda.dll" : "libonnxruntime_providers_cuda.so";
+    return existsSync(path.join(dir, lib));
   } catch {
     return false;
   }

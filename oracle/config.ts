@@ -41,6 +41,8 @@ export const configSchema = z
     challengeKinds: z.array(z.enum(["gemm", "infer"])).min(1).max(2).default(["gemm"]),
     /** Target time for an honest node to finish one challenge at its claimed rating, ms. */
     challengeTargetMs: int(10, 600_000).default(500),
+    /** Largest gemm matrix dimension (a power of two, 64..4096); small on CPU devnets. */
+    gemmMaxN: z.union([z.literal(64), z.literal(128), z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]).default(256),
     /** Rows (gemm) or items (infer) the oracle opens per challenge. */
     openings: int(1, 64).default(4),
     /** Slack on the deadline over the target time (network, scheduling), ms. */
@@ -85,6 +87,8 @@ export const configSchema = z
       .array(z.object({ address, url: z.string().url("must be a URL") }))
       .max(MAX_COMMITTEE)
       .default([]),
+    /** Rotate the proposer (committee[epoch mod size]) instead of always the first member. */
+    proposerRotation: z.boolean().default(false),
     /** How long the proposer waits for one member's signature, ms. */
     committeeTimeoutMs: int(100, 120_000).default(5_000),
   })
@@ -111,6 +115,7 @@ function fromEnv(key: keyof OracleConfig, raw: string): unknown {
   const shape = configSchema.shape[key];
   let t: z.ZodTypeAny = shape;
   while (t instanceof z.ZodDefault || t instanceof z.ZodOptional) t = t._def.innerType;
+  if (t instanceof z.ZodBoolean) return raw === "true" ? true : raw === "false" ? false : raw;
   if (t instanceof z.ZodNumber) return /^-?[0-9]+(\.[0-9]+)?$/.test(raw.trim()) ? Number(raw) : raw;
   if (t instanceof z.ZodArray) {
     if (key === "challengeKinds") return raw.split(",").map((s) => s.trim()).filter(Boolean);

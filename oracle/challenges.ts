@@ -1,0 +1,172 @@
+/**
+ * The challenge life cycle as the API drives it: hand out the next due challenge, take the
+ * commitment and answer with the openings, verify the openings and record the verdict.
+ *
+ * A challenge is planned by the scheduler with a secret `issue_at` time; it is due from then.
+ * Its deadline runs from `issue_at`, not from when the node picked it up, so a node gains nothing
+ * by polling late. Latency (the throughput measure) runs from pick-up to commitment: computing
+ * happens before the root is known, opening is cheap.
+ *
+ * Each mutating call validates and verifies first (reads only), then writes its effect and the
+ * request nonce in one database transaction that re-checks the state, so a rejected request
+ * changes nothing and two racing requests cannot both succeed.
+ */
+import { keccak256, encodeAbiParameters, type Address, type Hex } from "viem";
+import { recordNonce, type Authenticated } from "./auth";
+import type { DB } from "./db";
+import { httpError } from "./errors";
+import type { Logger } from "./logger";
+import type { Metrics } from "./metrics";
+import type { ChallengeKind, Work } from "./work";
+
+export interface ChallengeRow {
+  id: string;
+  epoch: number;
+  node: string;
+  round: number;
+  kind: ChallengeKind;
+  seed: Hex;
+  spec: string;
+  claim: string;
+  issue_at: number;
+  issued_at: number | null;
+  deadline: number | null;
+  root: Hex | null;
+  committed_at: number | null;
+  openings: string | null;
+  answer: string | null;
+  opened_at: number | null;
+  verdict: string | null;
+  reason: string | null;
+  verify_ms: number | null;
+  evidence: Hex | null;
+}
+
+/** Challenge id: hash of (epoch, node, round), so it reveals nothing about the seed. */
+export function challengeId(epoch: number, node: Address, round: number, salt: Hex): string {
+  return keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "uint64" }, { type: "address" }, { type: "uint32" }], [salt, BigInt(epoch), node, round])).slice(0, 34);
+}
+
+export class ChallengeService {
+  constructor(
+    private readonly db: DB,
+    private readonly work: Work,
+    private readonly opts: { openings: number },
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+  ) {}
+
+  get(id: string): ChallengeRow | undefined {
+    return this.db.prepare("SELECT * FROM challenges WHERE id = ?").get(id) as ChallengeRow | undefined;
+  }
+
+  private owned(id: string, node: Address): ChallengeRow {
+    const row = this.get(id);
+    if (!row) throw httpError.notFound(`no challenge ${id}`);
+    if (row.node !== node.toLowerCase()) throw httpError.notYours();
+    return row;
+  }
+
+  /** The earliest due challenge of `node`: one already handed out and still open, else a new one. */
+  next(auth: Authenticated, nowMs: number): Record<string, unknown> | undefined {
+    const node = auth.signer.toLowerCase();
+    return this.db.transaction(() => {
+      recordNonce(this.db, auth);
+      const open = this.db
+        .prepare("SELECT * FROM challenges WHERE node = ? AND issued_at IS NOT NULL AND verdict IS NULL AND deadline > ? AND opened_at IS NULL ORDER BY issue_at LIMIT 1")
+        .get(node, nowMs) as ChallengeRow | undefined;
+      let row = open;
+      if (!row) {
+        row = this.db
+          .prepare("SELECT * FROM challenges WHERE node = ? AND issued_at IS NULL AND verdict IS NULL AND issue_at <= ? AND deadline > ? ORDER BY issue_at LIMIT 1")
+          .get(node, nowMs, nowMs) as ChallengeRow | undefined;
+        if (!row) return undefined;
+        this.db.prepare("UPDATE challenges SET issued_at = ? WHERE id = ?").run(nowMs, row.id);
+        this.metrics.challengesIssued.inc({ kind: row.kind });
+        this.log.info("challenge.issued", { id: row.id, epoch: row.epoch, node, round: row.round, kind: row.kind });
+      }
+      return {
+        challengeId: row.id,
+        kind: row.kind,
+        epoch: String(row.epoch),
+        round: row.round,
+        seed: row.seed,
+        spec: JSON.parse(row.spec),
+        deadline: row.deadline,
+        ...(row.root ? { root: row.root, openings: JSON.parse(row.openings ?? "[]") } : {}),
+      };
+    })();
+  }
+
+  commit(auth: Authenticated, id: string, root: Hex, nowMs: number): { openings: number[] } {
+    const row = this.owned(id, auth.signer);
+    if (row.issued_at === null) throw httpError.state("challenge not handed out yet");
+    if (row.root !== null) throw httpError.state("challenge already committed");
+    if (row.verdict !== null) throw httpError.state(`challenge already ${row.verdict}`);
+    if (row.deadline !== null && nowMs > row.deadline) throw httpError.deadline();
+    const spec = JSON.parse(row.spec);
+    const w = this.work[row.kind];
+    if (!w) throw httpError.state(`challenge kind ${row.kind} not served by this oracle`);
+    const openings = w.chooseOpenings(spec, root, this.opts.openings);
+    this.db.transaction(() => {
+      recordNonce(this.db, auth);
+      const ch = this.db.prepare("UPDATE challenges SET root = ?, committed_at = ?, openings = ? WHERE id = ? AND root IS NULL").run(root, nowMs, JSON.stringify(openings), id);
+      if (ch.changes !== 1) throw httpError.state("challenge already committed");
+    })();
+    this.log.info("challenge.committed", { id, node: row.node, ms: nowMs - (row.issued_at ?? nowMs) });
+    return { openings };
+  }
+
+  async open(auth: Authenticated, id: string, openings: readonly ({ index: number } & Record<string, unknown>)[], extra: Record<string, unknown>, nowMs: number) {
+    const row = this.owned(id, auth.signer);
+    if (row.root === null) throw httpError.state("challenge not committed yet");
+    if (row.opened_at !== null || row.verdict !== null) throw httpError.state(`challenge already ${row.verdict ?? "opened"}`);
+    const asked: number[] = JSON.parse(row.openings ?? "[]");
+    const given = openings.map((o) => o.index);
+    if (given.length !== asked.length || given.some((g, i) => g !== asked[i])) {
+      throw httpError.openings(`expected openings for indices [${asked.join(", ")}] in that order`);
+    }
+    const late = row.deadline !== null && nowMs > row.deadline;
+    const w = this.work[row.kind]!;
+    const t0 = performance.now();
+    let verdict: string;
+    let reason: string;
+    let evidence: Hex | null = null;
+    let records: { index: number; record: unknown }[] = [];
+    try {
+      const ep = this.db.prepare("SELECT seed FROM epochs WHERE epoch = ?").get(row.epoch) as { seed: Hex } | undefined;
+      if (!ep) throw new Error(`no seed for epoch ${row.epoch}`);
+      const r = await w.verify(ep.seed, JSON.parse(row.spec), row.root, openings, this.opts.openings);
+      records = r.ok ? (r.records ?? []) : [];
+      if (!r.ok) evidence = r.evidence ?? null;
+      verdict = late ? "late" : r.ok ? "pass" : r.fraud ? "fraud" : "fail";
+      reason = late ? "opened after the deadline" : r.reason;
+    } catch (e) {
+      verdict = "error";
+      reason = `verification error: ${(e as Error).message}`.slice(0, 300);
+      this.log.error("challenge.verify_error", { code: "OR206", id, err: e });
+    }
+    const verifyMs = performance.now() - t0;
+    if ((verdict === "fraud" || verdict === "fail") && evidence === null) {
+      evidence = keccak256(
+        new TextEncoder().encode(JSON.stringify({ id, epoch: row.epoch, node: row.node, round: row.round, kind: row.kind, seed: row.seed, spec: row.spec, root: row.root, openings })),
+      );
+    }
+    const after = this.get(id);
+    if (after && (after.opened_at !== null || after.verdict !== null)) throw httpError.state("challenge already answered");
+    this.db.transaction(() => {
+      recordNonce(this.db, auth);
+      const u = this.db
+        .prepare("UPDATE challenges SET answer = ?, opened_at = ?, verdict = ?, reason = ?, verify_ms = ?, evidence = ? WHERE id = ? AND opened_at IS NULL AND verdict IS NULL")
+        .run(JSON.stringify({ openings, extra }), nowMs, verdict, reason, verifyMs, evidence, id);
+      if (u.changes !== 1) throw httpError.state("challenge already answered");
+      const ins = this.db.prepare("INSERT OR IGNORE INTO datasets (epoch, node, challenge_id, item_index, record, created_at) VALUES (?, ?, ?, ?, ?, ?)");
+      for (const rec of records) ins.run(row.epoch, row.node, id, rec.index, JSON.stringify(rec.record), nowMs);
+    })();
+    this.metrics.verificationSeconds.observe(verifyMs / 1000, { kind: row.kind });
+    if (verdict === "pass") this.metrics.challengesVerified.inc({ kind: row.kind });
+    else this.metrics.challengesFailed.inc({ kind: row.kind, reason: verdict });
+    this.log.info("challenge.verdict", { id, node: row.node, epoch: row.epoch, verdict, reason, verifyMs: +verifyMs.toFixed(2) });
+    return { verdict, reason };
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * The committee: several oracle processes, each with its own key. The proposer of epoch e is
+ * `committee[e mod size]` (on-chain order); it commits e's seed, runs e's challenges, builds the
+ * report and asks the other members to sign it over `POST /v1/committee/sign`, a request signed
+ * by the proposer's committee key like any node request.
+ *
+ * What a member checks on its own before it signs (`checkAndSign`):
+ * - the requester is a current member and the proposer of that epoch; the epoch has ended;
+ * - `configVersion` is the chain's current one; `keccak256(abi.encode(epoch, seed))` is the seed
+ *   commitment on chain (so the revealed seed is the one fixed before the epoch);
+ * - the budget is at most its own configured budget and the chain's available budget, the
+ *   uptime share is its own, the slash bound is the chain's;
+ * - every node in the inputs is registered on chain with that operator;
+ * - the previous cumulative amounts hash to the rewards root of the latest earlier report on
+ *   chain (so nobody's past rewards are rewritten);
+ * - the report, slash list and roots recompute exactly from the inputs (report.ts).
+ * It does NOT re-run the challenges: verdicts, timings and verified work are the proposer's
+ * measurements. Members that also serve nodes (sharded verification) are future work.
+ */
+import type { Address, Hex } from "viem";
+import { recoverAddress } from "viem";
+import type { PrivateKeyAccount } from "viem/accounts";
+import { seedCommitment } from "../engine/protocol";
+import { signRequest } from "../agent/sign";
+import { recordNonce, type Authenticated } from "./auth";
+import { REPORT_STATUS, type Chain } from "./chain";
+import type { OracleConfig } from "./config";
+import type { DB } from "./db";
+import { httpError, OracleError } from "./errors";
+import type { Logger } from "./logger";
+import { buildReport, reportDigest, reportFromJson, reportToJson, type ReportInputs } from "./report";
+import { buildRewardsTree } from "./rewards";
+
+/** How far back a member looks for the latest earlier report on chain. */
+export const MAX_LOOKBACK_EPOCHS = 64;
+const ZERO32 = ("0x" + "00".repeat(32)) as Hex;
+
+/** The proposer of epoch e: the first member, or `committee[e mod size]` with rotation. */
+export function proposerOf(e: number, members: readonly Address[], rotate: boolean): Address {
+  return members[rotate ? e % members.length : 0];
+}
+
+export interface SignRequestBody {
+  epoch: string;
+  inputs: Record<string, unknown>;
+  report: Record<string, string>;
+  slashes: Record<string, unknown>[];
+}
+
+export class Committee {
+  constructor(
+    private readonly cfg: OracleConfig,
+    private readonly account: PrivateKeyAccount,
+    private readonly chain: Chain,
+    private readonly db: DB,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Proposer side: asks every other member with a known URL for its signature. */
+  async collect(
+    row: { epoch: number; report: string; slashes: string; inputs: string; digest: Hex },
+    members: readonly Address[],
+    have: Record<string, Hex>,
+  ): Promise<Record<string, Hex>> {
+    const me = this.account.address.toLowerCase();
+    const peers = this.cfg.committee.filter(
+      (p) => p.address.toLowerCase() !== me && !have[p.address.toLowerCase()] && members.some((m) => m.toLowerCase() === p.address.toLowerCase()),
+    );
+    const body: SignRequestBody = {
+      epoch: String(row.epoch),
+      inputs: JSON.parse(row.inputs),
+      report: JSON.parse(row.report),
+      slashes: JSON.parse(row.slashes),
+    };
+    const bytes = new TextEncoder().encode(JSON.stringify(body));
+    const out: Record<string, Hex> = {};
+    await Promise.all(
+      peers.map(async (p) => {
+        try {
+          const path = "/v1/committee/sign";
+          const signed = await signRequest({ account: this.account, chainId: this.chain.chainId, registry: this.chain.address("NodeRegistry") }, "POST", path, bytes);
+          const res = await fetch(p.url.replace(/\/+$/, "") + path, {
+            method: "POST",
+            headers: { "content-type": "application/json", ...signed.headers },
+            body: bytes,
+            signal: AbortSignal.timeout(this.cfg.committeeTimeoutMs),
+          });
+          const json = (await res.json()) as { signature?: Hex; error?: { code: string; message: string } };
+          if (!res.ok || !json.signature) {
+            this.log.warn("committee.refused", { epoch: row.epoch, member: p.address, status: res.status, error: json.error });
+            return;
+          }
+          const signer = await recoverAddress({ hash: row.digest, signature: json.signature });
+          if (signer.toLowerCase() !== p.address.toLowerCase()) {
+            this.log.warn("committee.bad_signature", { epoch: row.epoch, member: p.address, recovered: signer });
+            return;
+          }
+          out[p.address.toLowerCase()] = json.signature;
+          this.log.info("committee.signed", { epoch: row.epoch, member: p.address });
+        } catch (e) {
+          this.log.warn("committee.unreachable", { epoch: row.epoch, member: p.address, url: p.url, err: e });
+        }
+      }),
+    );
+    return out;
+  }
+
+  /** Member side: checks the proposal against the chain and recomputes it; signs if all agree. */
+  async checkAndSign(auth: Authenticated, body: SignRequestBody): Promise<{ signature: Hex; signer: Address; digest: Hex }> {
+    const { members, configVersion } = await this.chain.committee();
+    const e = Number(body.epoch);
+    if (!Number.isSafeInteger(e)) throw httpError.schema("epoch out of range");
+    if (proposerOf(e, members, this.cfg.proposerRotation).toLowerCase() !== auth.signer.toLowerCase()) {
+      throw httpError.mismatch(`${auth.signer} is not the proposer of epoch ${e}`);
+    }
+    const inputs = body.inputs as unknown as ReportInputs;
+    if (inputs.epoch !== body.epoch || body.report.epoch !== body.epoch) throw httpError.mismatch("epoch differs between report and inputs");
+    const { genesis, length } = await this.chain.epochClock();
+    if (this.now() / 1000 < genesis + (e + 1) * length) throw httpError.mismatch(`epoch ${e} has not ended`);
+    if (BigInt(inputs.configVersion) !== configVersion) throw httpError.mismatch(`configVersion ${inputs.configVersion} is not the chain's ${configVersion}`);
+    const onchainCommitment = await this.chain.seedCommitment(BigInt(e));
+    if (onchainCommitment === ZERO32 || seedCommitment(BigInt(e), inputs.seed) !== onchainCommitment) {
+      throw httpError.mismatch(`seed does not open the on-chain commitment of epoch ${e}`);
+    }
+    const available = await this.chain.availableBudget();
+    if (BigInt(inputs.budget) > BigInt(this.cfg.epochBudget) || BigInt(inputs.budget) > available) {
+      throw httpError.mismatch(`budget ${inputs.budget} above this member's budget or the available budget`);
+    }
+    if (inputs.uptimeShareBps !== this.cfg.uptimeShareBps) throw httpError.mismatch("uptime share differs from this member's configuration");
+    if (inputs.maxSlashes !== (await this.chain.maxSlashes())) throw httpError.mismatch("slash bound differs from the chain's");
+    for (const n of inputs.nodes) {
+      const rec = await this.chain.getNode(n.node);
+      if (rec.status === 0 || rec.operator.toLowerCase() !== n.operator.toLowerCase()) {
+        throw httpError.mismatch(`node ${n.node} is not registered to operator ${n.operator}`);
+      }
+    }
+    const prevRoot = await this.previousRoot(e);
+    const prevTree = buildRewardsTree(new Map(Object.entries(inputs.previousCumulative).map(([a, v]) => [a.toLowerCase(), BigInt(v)])));
+    if (prevTree.root !== prevRoot) throw httpError.mismatch(`previous cumulative rewards do not hash to the latest on-chain root ${prevRoot}`);
+
+    let built;
+    try {
+      built = buildReport(inputs);
+    } catch (err) {
+      throw new OracleError("OR118", "inputs do not build a report", { status: 409, cause: err });
+    }
+    const mine = reportToJson(built.report);
+    for (const k of Object.keys(mine) as (keyof typeof mine)[]) {
+      if (mine[k] !== body.report[k]) throw httpError.mismatch(`report field ${k} differs from the recomputation`);
+    }
+    const slashes = built.slashes.map((s) => ({ ...s, reason: Number(s.reason) }));
+    if (JSON.stringify(slashes) !== JSON.stringify(body.slashes)) throw httpError.mismatch("slash list differs from the recomputation");
+    const report = reportFromJson(body.report);
+    const digest = reportDigest(report, this.chain.chainId, this.chain.address("Settlement"));
+    const signature = await this.account.sign({ hash: digest });
+    this.db.transaction(() => {
+      recordNonce(this.db, auth);
+      this.db
+        .prepare("INSERT OR REPLACE INTO reports (epoch, report, slashes, inputs, digest, signatures, status, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'cosigned', ?)")
+        .run(e, JSON.stringify(body.report), JSON.stringify(body.slashes), JSON.stringify(inputs), digest, JSON.stringify({ [this.account.address.toLowerCase()]: signature }), this.now());
+      // The cumulative amounts this member signed: the base of its own next report if it proposes one.
+      this.db.prepare("DELETE FROM rewards WHERE epoch = ?").run(e);
+      const rw = this.db.prepare("INSERT INTO rewards (epoch, account, cumulative) VALUES (?, ?, ?)");
+      for (const [a, v] of built.cumulative) rw.run(e, a, v.toString());
+    })();
+    this.log.info("committee.cosigned", { epoch: e, proposer: auth.signer, digest });
+    return { signature, signer: this.account.address, digest };
+  }
+
+  /** Rewards root of the latest report before `e` that is pending or finalized on chain. */
+  private async previousRoot(e: number): Promise<Hex> {
+    for (let p = e - 1; p >= 0 && p >= e - MAX_LOOKBACK_EPOCHS; p--) {
+      const r = await this.chain.reportOf(BigInt(p));
+      if (r.status === REPORT_STATUS.Pending || r.status === REPORT_STATUS.Finalized) return r.rewardsRoot;
+    }
+    return ZERO32;
+  }
+}

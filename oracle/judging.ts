@@ -1,0 +1,78 @@
+/**
+ * From an epoch's challenge records to the per-node inputs of the report: counts, latency,
+ * measured throughput against the claim, verified work, and the verdict with its slash.
+ * Pure: no I/O, the registry view is passed in.
+ *
+ * Measured throughput of one challenge = its work / (commit time - pick-up time): the node computes
+ * before it can commit, so this is compute time plus one network round trip (which favours the
+ * node by making it look slightly slower, never faster).
+ */
+import { keccak256, stringToBytes, type Address, type Hex } from "viem";
+import { SlashReason, type SlashEntry } from "../engine/protocol";
+import type { ChallengeRow } from "./challenges";
+import type { NodeRecord } from "./chain";
+import { judgeNode, type JudgeSample } from "./judge-rule";
+import type { NodeEpochInput } from "./report";
+
+export interface JudgeOptions {
+  fraudSlashBps: number;
+  overclaimSlashBps: number;
+  nowMs: number;
+}
+
+/** Most challenges judged per node per epoch (the config allows at most 64). */
+const MAX_PER_NODE = 64;
+
+export function judgeEpoch(rows: readonly ChallengeRow[], registry: ReadonlyMap<string, NodeRecord>, o: JudgeOptions): NodeEpochInput[] {
+  const byNode = new Map<string, ChallengeRow[]>();
+  for (const r of rows) {
+    const list = byNode.get(r.node) ?? [];
+    if (list.length < MAX_PER_NODE) list.push(r);
+    byNode.set(r.node, list);
+  }
+  const out: NodeEpochInput[] = [];
+  for (const [node, list] of [...byNode].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const meta0 = JSON.parse(list[0].claim) as { claim: { gflops: number }; operator: Address };
+    const operator = (registry.get(node)?.operator ?? meta0.operator) as Address;
+    const samples: JudgeSample[] = list.map((r) => {
+      const meta = JSON.parse(r.claim) as { claim: { gflops: number }; mflop: number; expectedMs: number };
+      const answered = r.verdict === "pass" || r.verdict === "fail" || r.verdict === "fraud";
+      const elapsedMs = r.committed_at !== null && r.issued_at !== null ? Math.max(1, r.committed_at - r.issued_at) : undefined;
+      return {
+        verdict: (r.verdict ?? "missed") as JudgeSample["verdict"],
+        answered,
+        elapsedMs,
+        expectedMs: meta.expectedMs,
+        mflop: meta.mflop,
+        claimedGflops: meta.claim.gflops,
+        evidence: r.evidence as Hex | null,
+      };
+    });
+    const j = judgeNode(samples);
+    const latencies = samples.filter((s) => s.answered && s.elapsedMs !== undefined).map((s) => s.elapsedMs!);
+    const meanLatencyMs = latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : 0;
+    let verifiedWork = 0n;
+    for (const s of samples) if (s.verdict === "pass") verifiedWork += BigInt(Math.floor(s.mflop)); // rounds down
+    let slash: SlashEntry | undefined;
+    if (j.verdict === "fraudulent") {
+      slash = { node: node as Address, bps: o.fraudSlashBps, reason: SlashReason.Fraud, evidence: j.evidence ?? keccak256(stringToBytes(`fraud:${node}`)) };
+    } else if (j.slashOverclaim) {
+      // Evidence of an overclaim: the timings the judgment rests on.
+      const timings = list.map((r) => ({ id: r.id, issuedAt: r.issued_at, committedAt: r.committed_at, verdict: r.verdict, claim: r.claim }));
+      slash = { node: node as Address, bps: o.overclaimSlashBps, reason: SlashReason.Overclaim, evidence: keccak256(stringToBytes(JSON.stringify(timings))) };
+    }
+    out.push({
+      node: node as Address,
+      operator,
+      verdict: j.verdict,
+      challenges: list.length,
+      passed: samples.filter((s) => s.verdict === "pass").length,
+      answered: samples.filter((s) => s.answered).length,
+      meanLatencyMs,
+      scoreDeviationPpm: Math.round(j.ratio * 1_000_000),
+      verifiedWork: verifiedWork.toString(),
+      ...(slash ? { slash } : {}),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,42 @@
+/**
+ * The oracle's one door into the engine's challenge kinds: plan a challenge for a node's claim,
+ * choose the openings from the committed root, verify the openings. Implementations live in
+ * work-gemm.ts and work-infer.ts; the oracle only sees this interface.
+ */
+import type { Hex } from "viem";
+import type { HardwareClaim } from "./chain";
+
+export type ChallengeKind = "gemm" | "infer";
+
+export interface PlannedChallenge {
+  kind: ChallengeKind;
+  /** Sent to the node as `spec` (JSON-safe). */
+  spec: Record<string, unknown>;
+  /** Rows (gemm) or items (infer) the answer commits to. */
+  units: number;
+  /** Work of the challenge, MFLOP (the rewards' unit of verified work). */
+  mflop: number;
+  /** Time an honest node of the claimed rating needs, ms. */
+  expectedMs: number;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  /** Short reason, e.g. "row 17 differs from the recomputation". */
+  reason: string;
+  /** The answer was provably wrong (a committed, correctly proven, wrong row or item). */
+  fraud: boolean;
+  /** Verified outputs worth keeping as synthetic data (infer). */
+  records?: { index: number; record: unknown }[];
+  /** keccak256 of the evidence of a rejection (engine-defined). */
+  evidence?: Hex;
+}
+
+export interface WorkKind {
+  /** `epochSeed` is secret until the report; `seed` is the challenge seed (challengeSeed()). */
+  plan(epochSeed: Hex, seed: Hex, claim: HardwareClaim, targetMs: number): PlannedChallenge;
+  chooseOpenings(spec: Record<string, unknown>, root: Hex, k: number): number[];
+  verify(epochSeed: Hex, spec: Record<string, unknown>, root: Hex, openings: readonly Record<string, unknown>[], k: number): Promise<VerifyResult>;
+}
+
+export type Work = Record<ChallengeKind, WorkKind | undefined>;

@@ -11,11 +11,17 @@ import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20P
 ///         owing more than it holds.
 contract FeeOnTransferToken is ERC20, ERC20Permit {
     uint16 public constant BPS = 10_000;
-    uint16 public immutable feeBps;
+    /// @notice Current fee; anyone may change it (a test token: models a token whose fee switch flips).
+    uint16 public feeBps;
 
     error FeeOnTransferFeeTooHigh(uint16 feeBps);
 
     constructor(uint16 feeBps_) ERC20("Fee On Transfer", "FOT") ERC20Permit("Fee On Transfer") {
+        if (feeBps_ >= BPS) revert FeeOnTransferFeeTooHigh(feeBps_);
+        feeBps = feeBps_;
+    }
+
+    function setFeeBps(uint16 feeBps_) external {
         if (feeBps_ >= BPS) revert FeeOnTransferFeeTooHigh(feeBps_);
         feeBps = feeBps_;
     }

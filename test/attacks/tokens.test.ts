@@ -1,0 +1,279 @@
+/**
+ * Attacks through the stake token: a fee-on-transfer token (as stake, as rewards funding, as appeal
+ * bond) and an ERC-777-like token whose transfer hooks hand control to an attacker contract in the
+ * middle of withdraw, claim and top-up, or let an appellant refuse its bond refund.
+ */
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import {
+  CLAIM,
+  deployProtocol,
+  newNodeKey,
+  passDisputeWindow,
+  PARAMS,
+  proofFor,
+  protocolBalance,
+  protocolLiabilities,
+  registerNode,
+  rewardsTree,
+  signRegistration,
+  submitEpochReport,
+  SlashReason,
+  type Protocol,
+} from "./helpers";
+import type { Hex } from "viem";
+
+const E18 = 10n ** 18n;
+const STAKE = 2_000n * E18;
+
+// ---------------------------------------------------------------- fee on transfer
+
+async function feeTokenProtocol() {
+  const fot = await ethers.deployContract("FeeOnTransferToken", [0]);
+  const p = await deployProtocol({ token: await fot.getAddress() });
+  return { p, fot };
+}
+
+describe("attacks: fee-on-transfer stake token", function () {
+  it("staking with a fee-on-transfer token is refused instead of over-crediting the stake", async function () {
+    // Defence: NodeRegistry._pull compares the balance before and after safeTransferFrom and reverts with
+    // NodeRegistryTransferShortfall. Without it the node would be credited 2,000 while the registry holds
+    // 1,980: the last operators to withdraw could not be paid.
+    const { p, fot } = await loadFixture(feeTokenProtocol);
+    await fot.setFeeBps(100); // 1%
+    const op = p.operators[0];
+    const key = newNodeKey();
+    await fot.mint(op.address, STAKE);
+    await fot.connect(op).approve(await p.registry.getAddress(), STAKE);
+    const dl = BigInt(await time.latest()) + 3600n;
+    const sig = await signRegistration(p, key, op.address, dl);
+    await expect(p.registry.connect(op).register(key.address, CLAIM, STAKE, dl, sig))
+      .to.be.revertedWithCustomError(p.registry, "NodeRegistryTransferShortfall")
+      .withArgs(STAKE, STAKE - STAKE / 100n);
+    expect(await p.registry.totalActiveStake()).to.equal(0n);
+  });
+
+  it("a top-up after the token's fee switch flips is refused; withdrawals keep the books exact", async function () {
+    // Defence: the same exact-amount check on topUp; withdrawals send `amount` and reduce the books by
+    // `amount`, so the registry's balance keeps matching active + unbonding stake.
+    const { p, fot } = await loadFixture(feeTokenProtocol);
+    const op = p.operators[0];
+    const key = newNodeKey();
+    await registerNode(p, op, key, STAKE);
+    await fot.setFeeBps(250);
+    await fot.mint(op.address, 100n * E18);
+    await fot.connect(op).approve(await p.registry.getAddress(), 100n * E18);
+    await expect(p.registry.connect(op).topUp(key.address, 100n * E18)).to.be.revertedWithCustomError(
+      p.registry,
+      "NodeRegistryTransferShortfall",
+    );
+    await p.registry.connect(op).requestUnbond(key.address, 500n * E18);
+    await time.increase(await p.registry.unbondingDelay());
+    await p.registry.connect(op).withdraw(key.address);
+    expect(await protocolBalance(p)).to.equal(await protocolLiabilities(p));
+    expect(await p.token.balanceOf(await p.registry.getAddress())).to.equal(STAKE - 500n * E18);
+  });
+
+  it("funding rewards with a fee-on-transfer token is refused instead of over-counting the budget", async function () {
+    // Defence: RewardsDistributor.fund's balance check → RewardsDistributorTransferShortfall. Without it
+    // `totalFunded` would exceed the distributor's balance and the last claims would fail.
+    const { p, fot } = await loadFixture(feeTokenProtocol);
+    await fot.setFeeBps(100);
+    await fot.mint(p.admin.address, 1_000n * E18);
+    await fot.connect(p.admin).approve(await p.distributor.getAddress(), 1_000n * E18);
+    await expect(p.distributor.connect(p.admin).fund(1_000n * E18))
+      .to.be.revertedWithCustomError(p.distributor, "RewardsDistributorTransferShortfall")
+      .withArgs(1_000n * E18, 990n * E18);
+    expect(await p.distributor.totalFunded()).to.equal(0n);
+  });
+
+  it("an appeal bond paid in a fee-on-transfer token is refused", async function () {
+    // Defence: Settlement.appeal's balance check → SettlementTransferShortfall; otherwise `pendingBonds`
+    // would exceed the bonds held and a refund would spend slashed funds.
+    const { p, fot } = await loadFixture(feeTokenProtocol);
+    const op = p.operators[0];
+    const key = newNodeKey();
+    await registerNode(p, op, key, STAKE);
+    const { epoch } = await submitEpochReport(p, {
+      slashes: [{ node: key.address as Hex, bps: 1000, reason: SlashReason.Overclaim, evidence: ethers.ZeroHash as Hex }],
+    });
+    await fot.setFeeBps(100);
+    await fot.mint(op.address, PARAMS.appealBond);
+    await fot.connect(op).approve(await p.settlement.getAddress(), PARAMS.appealBond);
+    await expect(p.settlement.connect(op).appeal(epoch, 0))
+      .to.be.revertedWithCustomError(p.settlement, "SettlementTransferShortfall")
+      .withArgs(PARAMS.appealBond, PARAMS.appealBond - PARAMS.appealBond / 100n);
+    expect(await p.settlement.pendingBonds()).to.equal(0n);
+  });
+});
+
+// ---------------------------------------------------------------- transfer hooks
+
+async function hookTokenProtocol() {
+  const hook = await ethers.deployContract("HookToken");
+  const p = await deployProtocol({ token: await hook.getAddress() });
+  const owner = p.operators[0];
+  const attacker = await ethers.deployContract("Reenterer", [], owner);
+  const attackerAddr = await attacker.getAddress();
+  await hook.mint(attackerAddr, 10n * STAKE);
+  for (const spender of [p.registry, p.settlement, p.distributor]) {
+    await attacker.connect(owner).approve(await hook.getAddress(), await spender.getAddress(), ethers.MaxUint256);
+  }
+  // The attacker contract registers a node as its operator (the node key consents to it).
+  const key = newNodeKey();
+  const dl = BigInt(await time.latest()) + 3600n;
+  const sig = await signRegistration(p, key, attackerAddr, dl);
+  await attacker
+    .connect(owner)
+    .exec(await p.registry.getAddress(), p.registry.interface.encodeFunctionData("register", [key.address, CLAIM, STAKE, dl, sig]));
+  await attacker.optIn(await hook.getAddress());
+  return { p, hook, attacker, attackerAddr, owner, node: key.address };
+}
+
+function decodeError(p: Protocol, data: string): string {
+  for (const c of [p.registry, p.distributor, p.settlement]) {
+    const parsed = c.interface.parseError(data);
+    if (parsed) return parsed.name;
+  }
+  return data;
+}
+
+describe("attacks: re-entrancy through token hooks", function () {
+  it("re-entering withdraw from the recipient hook pays nothing twice", async function () {
+    // Defence: checks-effects-interactions in NodeRegistry.withdraw: `n.unbonding = 0` and
+    // `_totalUnbonding -= amount` happen before safeTransfer. Without it the re-entered withdraw would
+    // pay the unbonding amount a second time out of other operators' stake.
+    const { p, attacker, attackerAddr, owner, node } = await loadFixture(hookTokenProtocol);
+    const victim = newNodeKey();
+    await registerNode(p, p.operators[1], victim, 10n * STAKE); // other operators' stake sits in the registry
+    await attacker.connect(owner).exec(
+      await p.registry.getAddress(),
+      p.registry.interface.encodeFunctionData("requestUnbond", [node, 500n * E18]),
+    );
+    await time.increase(await p.registry.unbondingDelay());
+    const withdrawCall = p.registry.interface.encodeFunctionData("withdraw", [node]);
+    await attacker.connect(owner).arm(await p.registry.getAddress(), withdrawCall, 3, 0);
+    const before = await p.token.balanceOf(attackerAddr);
+    await attacker.connect(owner).exec(await p.registry.getAddress(), withdrawCall);
+    expect(await attacker.reentries()).to.equal(1n);
+    expect(await attacker.reentrySuccesses()).to.equal(0n);
+    expect(decodeError(p, await attacker.lastRevertData())).to.equal("NodeRegistryNothingToWithdraw");
+    expect((await p.token.balanceOf(attackerAddr)) - before).to.equal(500n * E18);
+    expect(await protocolBalance(p)).to.equal(await protocolLiabilities(p));
+  });
+
+  it("re-entering claim from the recipient hook pays nothing twice", async function () {
+    // Defences: nonReentrant on RewardsDistributor.claim, and `_claimed[account] = cumulativeAmount`
+    // before safeTransfer (either alone stops the double payout).
+    const { p, hook, attacker, attackerAddr, owner } = await loadFixture(hookTokenProtocol);
+    await hook.mint(p.admin.address, 1_000n * E18);
+    await hook.connect(p.admin).approve(await p.distributor.getAddress(), 1_000n * E18);
+    await p.distributor.connect(p.admin).fund(1_000n * E18);
+    const tree = rewardsTree([
+      [attackerAddr, 100n * E18],
+      [p.operators[2].address, 400n * E18],
+    ]);
+    const { epoch } = await submitEpochReport(p, { rewardsRoot: tree.root as Hex, rewardsTotal: 500n * E18 });
+    await passDisputeWindow(p, epoch);
+    await p.settlement.finalize(epoch);
+    const { amount, proof } = proofFor(tree, attackerAddr);
+    const claimCall = p.distributor.interface.encodeFunctionData("claim", [attackerAddr, amount, proof]);
+    await attacker.connect(owner).arm(await p.distributor.getAddress(), claimCall, 3, 0);
+    const before = await p.token.balanceOf(attackerAddr);
+    await p.distributor.connect(p.operators[3]).claim(attackerAddr, amount, proof);
+    expect(await attacker.reentries()).to.equal(1n);
+    expect(await attacker.reentrySuccesses()).to.equal(0n);
+    expect(decodeError(p, await attacker.lastRevertData())).to.equal("ReentrancyGuardReentrantCall");
+    expect((await p.token.balanceOf(attackerAddr)) - before).to.equal(100n * E18);
+    expect(await p.distributor.totalClaimed()).to.equal(100n * E18);
+    expect(await protocolBalance(p)).to.equal(await protocolLiabilities(p));
+  });
+
+  it("re-entering topUp from the sender hook cannot credit stake that was not received", async function () {
+    // Defence: NodeRegistry._pull requires `received == amount`. The sender hook runs before the outer
+    // transfer moves any balance, so the outer call sees the inner deposit too (received = 2 × amount) and
+    // reverts: the whole nested deposit is undone. A registry that credited the measured balance delta
+    // would credit 3 × amount for 2 × amount received.
+    const { p, attacker, owner, node } = await loadFixture(hookTokenProtocol);
+    const topUp = p.registry.interface.encodeFunctionData("topUp", [node, 100n * E18]);
+    await attacker.connect(owner).arm(await p.registry.getAddress(), topUp, 1, 1);
+    const stakeBefore = (await p.registry.getNode(node)).stake;
+    await expect(attacker.connect(owner).exec(await p.registry.getAddress(), topUp)).to.be.revertedWithCustomError(
+      attacker,
+      "ReentererCallFailed",
+    );
+    expect((await p.registry.getNode(node)).stake).to.equal(stakeBefore);
+    expect(await protocolBalance(p)).to.equal(await protocolLiabilities(p));
+  });
+
+  it("re-entering Settlement from an appeal-bond refund is refused", async function () {
+    // Defence: nonReentrant on every Settlement action. The refund of an upheld appeal hands control to
+    // the appellant; re-entering finalize/appeal there reverts with ReentrancyGuardReentrantCall.
+    const { p, attacker, owner, node } = await loadFixture(hookTokenProtocol);
+    const { epoch } = await submitEpochReport(p, {
+      slashes: [{ node: node as Hex, bps: 2_000, reason: SlashReason.Fraud, evidence: ethers.ZeroHash as Hex }],
+    });
+    await attacker.connect(owner).exec(
+      await p.settlement.getAddress(),
+      p.settlement.interface.encodeFunctionData("appeal", [epoch, 0]),
+    );
+    const reenter = p.settlement.interface.encodeFunctionData("appeal", [epoch, 0]);
+    await attacker.connect(owner).arm(await p.settlement.getAddress(), reenter, 1, 0);
+    await p.settlement.connect(p.admin).resolveAppeal(epoch, 0, true);
+    expect(await attacker.reentries()).to.equal(1n);
+    expect(await attacker.reentrySuccesses()).to.equal(0n);
+    expect(decodeError(p, await attacker.lastRevertData())).to.equal("ReentrancyGuardReentrantCall");
+    expect(await p.settlement.pendingBonds()).to.equal(0n);
+  });
+
+  it("an appellant that refuses its bond refund cannot block finalization of its slash", async function () {
+    // Property (ISettlement: "Finalization never waits on governance"; STYLE: "slashing must never depend
+    // on a call that can revert"): once the window closes, finalize executes the slash whatever the
+    // appellant's account does when the bond comes back.
+    //
+    // FAILS on the current Settlement: _executeSlash calls _refundBond, which pushes the bond with
+    // safeTransfer to the appellant BEFORE registry.slash; an appellant whose token hook reverts (an
+    // ERC-777 token, or a blocklisted address on a token with a blocklist) makes finalize revert. The
+    // slash never executes, the epoch's rewards root never publishes, and after the unbonding delay the
+    // operator withdraws its stake unslashed. vetoSlash/vetoReport/resolveAppeal(upheld) revert the same
+    // way; only resolveAppeal(rejected) unblocks it. See the report for the fix (credit the bond instead of
+    // pushing it when the transfer fails).
+    const { p, attacker, owner, node } = await loadFixture(hookTokenProtocol);
+    const { epoch } = await submitEpochReport(p, {
+      slashes: [{ node: node as Hex, bps: 10_000, reason: SlashReason.Fraud, evidence: ethers.ZeroHash as Hex }],
+    });
+    await attacker.connect(owner).exec(
+      await p.settlement.getAddress(),
+      p.settlement.interface.encodeFunctionData("appeal", [epoch, 0]),
+    );
+    await attacker.connect(owner).setRejectIncoming(true);
+    await passDisputeWindow(p, epoch);
+    await p.settlement.finalize(epoch);
+    const n = await p.registry.getNode(node);
+    expect(n.stake + n.unbonding).to.equal(0n);
+    expect((await p.settlement.reportOf(epoch)).status).to.equal(3n);
+    expect(await protocolBalance(p)).to.equal(await protocolLiabilities(p));
+  });
+
+  it("today's recourse against a refused bond refund: governance rejects the appeal, then finalize runs", async function () {
+    // resolveAppeal(rejected) sends the bond to the treasury (no call to the appellant), after which
+    // _executeSlash has no bond to refund. This needs a governance transaction, so it is a mitigation,
+    // not the defence the previous test asks for.
+    const { p, attacker, owner, node } = await loadFixture(hookTokenProtocol);
+    const { epoch } = await submitEpochReport(p, {
+      slashes: [{ node: node as Hex, bps: 10_000, reason: SlashReason.Fraud, evidence: ethers.ZeroHash as Hex }],
+    });
+    await attacker.connect(owner).exec(
+      await p.settlement.getAddress(),
+      p.settlement.interface.encodeFunctionData("appeal", [epoch, 0]),
+    );
+    await attacker.connect(owner).setRejectIncoming(true);
+    await passDisputeWindow(p, epoch);
+    await p.settlement.connect(p.admin).resolveAppeal(epoch, 0, false);
+    await p.settlement.finalize(epoch);
+    const n = await p.registry.getNode(node);
+    expect(n.stake + n.unbonding).to.equal(0n);
+    expect(await protocolBalance(p)).to.equal(await protocolLiabilities(p));
+  });
+});

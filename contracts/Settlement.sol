@@ -49,6 +49,7 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
     uint256 private _appealBond;
 
     uint256 private _pendingBonds;
+    mapping(address appellant => uint256 amount) private _refunds;
     uint64 private _lastFinalizedEpoch;
     bool private _hasFinalized;
 
@@ -186,11 +187,26 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
         SlashInfo storage s = _slashAt(epoch, index);
         if (s.state != SlashState.Appealed) revert SettlementSlashStateInvalid(epoch, index, s.state);
         uint256 bond = s.bond;
-        address recipient = upheld ? s.appellant : _treasury;
-        s.state = upheld ? SlashState.AppealUpheld : SlashState.AppealRejected;
-        _pendingBonds -= bond;
-        emit AppealResolved(epoch, index, upheld, bond, recipient);
-        _token.safeTransfer(recipient, bond);
+        if (upheld) {
+            s.state = SlashState.AppealUpheld;
+            emit AppealResolved(epoch, index, true, bond, s.appellant);
+            _refundBond(epoch, index, s);
+        } else {
+            s.state = SlashState.AppealRejected;
+            _pendingBonds -= bond;
+            emit AppealResolved(epoch, index, false, bond, _treasury);
+            _token.safeTransfer(_treasury, bond);
+        }
+    }
+
+    /// @inheritdoc ISettlement
+    function withdrawRefund() external nonReentrant {
+        uint256 amount = _refunds[msg.sender];
+        if (amount == 0) revert SettlementNothingToWithdraw(msg.sender);
+        _refunds[msg.sender] = 0;
+        _pendingBonds -= amount;
+        emit BondRefundWithdrawn(msg.sender, amount);
+        _token.safeTransfer(msg.sender, amount);
     }
 
     // ---------------------------------------------------------------- governance
@@ -247,6 +263,11 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
     /// @inheritdoc ISettlement
     function pendingBonds() external view returns (uint256) {
         return _pendingBonds;
+    }
+
+    /// @inheritdoc ISettlement
+    function refundOf(address appellant) external view returns (uint256) {
+        return _refunds[appellant];
     }
 
     /// @inheritdoc ISettlement
@@ -385,11 +406,14 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
         emit SlashExecuted(epoch, index, s.slash.node, amount);
     }
 
+    /// @dev Credits the bond to the appellant (pull payment): no call to the appellant's account here, so it
+    /// cannot block a veto, a decision or a finalization. The tokens stay counted in `_pendingBonds` until
+    /// withdrawn.
     function _refundBond(uint64 epoch, uint256 index, SlashInfo storage s) private {
+        address appellant = s.appellant;
         uint256 bond = s.bond;
-        _pendingBonds -= bond;
-        emit AppealBondRefunded(epoch, index, s.appellant, bond);
-        _token.safeTransfer(s.appellant, bond);
+        _refunds[appellant] += bond;
+        emit AppealBondRefunded(epoch, index, appellant, bond);
     }
 
     function _requireDisputable(uint64 epoch) private view returns (ReportInfo storage info) {

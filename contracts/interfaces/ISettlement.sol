@@ -13,6 +13,10 @@ pragma solidity 0.8.30;
 ///
 /// Unresolved appeals at finalization: the slash proceeds (the quorum-signed evidence stands) and the bond
 /// is refunded in full, because governance did not decide. Finalization never waits on governance.
+///
+/// Bond refunds are credited, never pushed: the appellant withdraws them with `withdrawRefund`, so no
+/// appellant account (a contract, a blocklisted address, a token with hooks) can block a veto, an appeal
+/// decision or a finalization.
 interface ISettlement {
     /// @notice Why a node is slashed (same numbers as `SlashReason` in engine/protocol.ts).
     enum SlashReason {
@@ -154,6 +158,8 @@ interface ISettlement {
     error SettlementSlashStateInvalid(uint64 epoch, uint256 index, SlashState state);
     /// @notice Only the slashed node's operator may appeal.
     error SettlementNotNodeOperator(address node, address caller);
+    /// @notice The caller has no credited bond refund.
+    error SettlementNothingToWithdraw(address account);
     /// @notice The token delivered less than the requested amount (e.g. a fee-on-transfer token).
     error SettlementTransferShortfall(uint256 expected, uint256 received);
     /// @notice The dispute window is outside [MIN_DISPUTE_WINDOW, MAX_DISPUTE_WINDOW].
@@ -189,10 +195,14 @@ interface ISettlement {
     event ReportVetoed(uint64 indexed epoch, uint256 releasedBudget);
     /// @notice The node's operator appealed a slash and posted `bond`.
     event SlashAppealed(uint64 indexed epoch, uint256 index, address indexed node, address appellant, uint256 bond);
-    /// @notice Governance resolved an appeal; the bond went to `bondRecipient` (appellant if upheld, else treasury).
+    /// @notice Governance resolved an appeal; the bond goes to `bondRecipient` (credited to the appellant if
+    /// upheld, transferred to the treasury if rejected).
     event AppealResolved(uint64 indexed epoch, uint256 index, bool upheld, uint256 bond, address bondRecipient);
-    /// @notice An undecided appeal's bond was returned (whole-report veto or finalization).
+    /// @notice An appeal bond was credited back to the appellant (upheld appeal, veto, or undecided at
+    /// finalization); it is paid out by `withdrawRefund`.
     event AppealBondRefunded(uint64 indexed epoch, uint256 index, address indexed appellant, uint256 bond);
+    /// @notice An appellant withdrew its credited bond refunds.
+    event BondRefundWithdrawn(address indexed appellant, uint256 amount);
     /// @notice A slash executed and took `amount` tokens.
     event SlashExecuted(uint64 indexed epoch, uint256 index, address indexed node, uint256 amount);
     /// @notice A report finalized: slashed tokens split between burn and treasury, rewards made claimable.
@@ -229,9 +239,12 @@ interface ISettlement {
     /// @notice Appeals a proposed slash of the caller's node during the window, pulling the appeal bond.
     function appeal(uint64 epoch, uint256 index) external;
 
-    /// @notice Decides an appeal before finalization (governance). Upheld: slash cancelled, bond back to the
-    /// appellant. Rejected: the slash stands, bond to the treasury.
+    /// @notice Decides an appeal before finalization (governance). Upheld: slash cancelled, bond credited back
+    /// to the appellant. Rejected: the slash stands, bond to the treasury.
     function resolveAppeal(uint64 epoch, uint256 index, bool upheld) external;
+
+    /// @notice Pays the caller all its credited bond refunds.
+    function withdrawRefund() external;
 
     // ---------------------------------------------------------------- governance
 
@@ -256,8 +269,10 @@ interface ISettlement {
     function lastFinalizedEpoch() external view returns (uint64);
     /// @notice Whether any report has finalized.
     function hasFinalized() external view returns (bool);
-    /// @notice Appeal bonds currently held.
+    /// @notice Appeal-bond tokens held: bonds of undecided appeals plus refunds credited but not withdrawn.
     function pendingBonds() external view returns (uint256);
+    /// @notice Bond refunds credited to `appellant` and not yet withdrawn.
+    function refundOf(address appellant) external view returns (uint256);
     /// @notice EIP-712 digest the committee signs for `report`.
     function reportDigest(EpochReport calldata report) external view returns (bytes32);
     /// @notice Current dispute window (seconds).

@@ -28,6 +28,9 @@ describe("flow: an operator appeals a slash and wins", () => {
       .to.emit(fx.settlement, "AppealResolved")
       .withArgs(1n, 0n, true, TEST_PARAMS.appealBond, n.operator.address);
     await expect(finalizeEpoch(fx, 1n)).not.to.emit(fx.settlement, "SlashExecuted");
+    // The bond was credited back; the operator withdraws it.
+    expect(await fx.settlement.refundOf(n.operator.address)).to.equal(TEST_PARAMS.appealBond);
+    await fx.settlement.connect(n.operator).withdrawRefund();
 
     const node = await fx.registry.getNode(n.node);
     expect(node.stake).to.equal(n.amount);

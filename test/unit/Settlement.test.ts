@@ -343,8 +343,18 @@ describe("Settlement", () => {
       await fx.settlement.connect(op).appeal(0n, 0n);
       const tx = await fx.settlement.vetoSlash(0n, 0n);
       await expect(tx).to.emit(fx.settlement, "AppealBondRefunded").withArgs(0n, 0n, op.address, TEST_PARAMS.appealBond);
-      await expect(tx).to.changeTokenBalances(fx.token, [op, fx.settlement], [TEST_PARAMS.appealBond, -TEST_PARAMS.appealBond]);
+      // Credited, not pushed: the appellant withdraws it.
+      await expect(tx).to.changeTokenBalances(fx.token, [op, fx.settlement], [0n, 0n]);
+      expect(await fx.settlement.refundOf(op.address)).to.equal(TEST_PARAMS.appealBond);
+      expect(await fx.settlement.pendingBonds()).to.equal(TEST_PARAMS.appealBond);
+      const w = await fx.settlement.connect(op).withdrawRefund();
+      await expect(w).to.emit(fx.settlement, "BondRefundWithdrawn").withArgs(op.address, TEST_PARAMS.appealBond);
+      await expect(w).to.changeTokenBalances(fx.token, [op, fx.settlement], [TEST_PARAMS.appealBond, -TEST_PARAMS.appealBond]);
       expect(await fx.settlement.pendingBonds()).to.equal(0n);
+      expect(await fx.settlement.refundOf(op.address)).to.equal(0n);
+      await expect(fx.settlement.connect(op).withdrawRefund())
+        .to.be.revertedWithCustomError(fx.settlement, "SettlementNothingToWithdraw")
+        .withArgs(op.address);
     });
 
     it("governance vetoes a whole report: budget released, bonds refunded, the epoch may be reported again", async () => {
@@ -455,7 +465,12 @@ describe("Settlement", () => {
       const bond = TEST_PARAMS.appealBond;
       const up = await fx.settlement.resolveAppeal(0n, 0n, true);
       await expect(up).to.emit(fx.settlement, "AppealResolved").withArgs(0n, 0n, true, bond, opA.address);
-      await expect(up).to.changeTokenBalances(fx.token, [opA, fx.settlement], [bond, -bond]);
+      await expect(up).to.emit(fx.settlement, "AppealBondRefunded").withArgs(0n, 0n, opA.address, bond);
+      await expect(fx.settlement.connect(opA).withdrawRefund()).to.changeTokenBalances(
+        fx.token,
+        [opA, fx.settlement],
+        [bond, -bond],
+      );
       const down = await fx.settlement.resolveAppeal(0n, 1n, false);
       await expect(down).to.emit(fx.settlement, "AppealResolved").withArgs(0n, 1n, false, bond, fx.treasury.address);
       await expect(down).to.changeTokenBalances(fx.token, [fx.treasury, fx.settlement], [bond, -bond]);
@@ -508,8 +523,13 @@ describe("Settlement", () => {
       const tx = await finalizeEpoch(fx, 0n);
       await expect(tx).to.emit(fx.settlement, "AppealBondRefunded").withArgs(0n, 0n, op.address, TEST_PARAMS.appealBond);
       await expect(tx).to.emit(fx.settlement, "SlashExecuted").withArgs(0n, 0n, fx.a.node, (v: bigint) => v > 0n);
+      let sheet = await balanceSheet(fx);
+      expect(sheet.held).to.equal(sheet.owed);
+      await fx.settlement.connect(op).withdrawRefund();
       expect((await fx.token.balanceOf(op.address)) - before).to.equal(TEST_PARAMS.appealBond);
       expect(await fx.settlement.pendingBonds()).to.equal(0n);
+      sheet = await balanceSheet(fx);
+      expect(sheet.held).to.equal(sheet.owed);
     });
 
     it("refuses a bond paid in a token that delivers less than asked", async () => {

@@ -4,8 +4,9 @@
  * Parameters come from the project where it has them:
  * - stake: NodeRegistry.minimumStake = base + perTflop * claimed TFLOP/s, with the base and rate
  *   of scripts/deploy-lib.ts (DEVNET_PARAMS; production deployments set the same env variables);
- * - slash shares and the uptime share of the budget: the oracle's config defaults
- *   (oracle/config.ts: fraudSlashBps, overclaimSlashBps, uptimeShareBps);
+ * - slash shares: the engine judge's suggestion (engine/judge.ts: 50 % for fraud, up to 20 %
+ *   for an overclaim, growing with the overstatement), applied by the runner;
+ * - the uptime share of the budget: the oracle's config default (oracle/config.ts);
  * - rewards: the oracle's own computeEpochRewards (oracle/rewards.ts), called by the runner.
  * The simulator adds what the project does not fix: the budget's size relative to the fleet,
  * the cost of holding hardware, the market rent of GPU time, and the yield forgone on stake.
@@ -20,8 +21,6 @@ export interface EconomicParams {
   minStakeBase: number;
   /** NodeRegistry minimum stake per claimed TFLOP/s, tokens. */
   minStakePerTflop: number;
-  fraudSlashBps: number;
-  overclaimSlashBps: number;
   /** Share of the epoch budget paid by uptime (the rest by verified work), basis points. */
   uptimeShareBps: number;
   /** Reward budget of one epoch, tokens per claimed TFLOP/s of the whole fleet at start. */
@@ -39,7 +38,7 @@ export interface EconomicParams {
 const oracleDefaults = configSchema.parse({});
 
 /**
- * Defaults. Stake, slashes and the uptime share are the project's. The budget pays 0.0025
+ * Defaults. Stake and the uptime share are the project's. The budget pays 0.0025
  * tokens per claimed TFLOP/s per one-hour epoch, against a hardware cost of 0.002 per peak
  * TFLOP/s (a 989-TFLOP/s GPU at about 2 tokens an hour): honest operators earn about a
  * quarter over cost. Stake yield: 5 % a year.
@@ -47,14 +46,12 @@ const oracleDefaults = configSchema.parse({});
 export const DEFAULT_ECONOMICS: EconomicParams = {
   minStakeBase: Number(DEVNET_PARAMS.minStakeBase / E18),
   minStakePerTflop: Number(DEVNET_PARAMS.minStakePerTflop / E18),
-  fraudSlashBps: oracleDefaults.fraudSlashBps,
-  overclaimSlashBps: oracleDefaults.overclaimSlashBps,
   uptimeShareBps: oracleDefaults.uptimeShareBps,
   budgetPerFleetTflop: 0.0025,
   costPerTflopEpoch: 0.002,
   rentPerTflopEpoch: 0.002,
   stakeYieldPerEpoch: 0.05 / (365 * 24),
-  source: "stake: scripts/deploy-lib.ts DEVNET_PARAMS; slashes and uptime share: oracle/config.ts defaults; budget and costs: sim/economics.ts",
+  source: "stake: scripts/deploy-lib.ts DEVNET_PARAMS; slashes: engine/judge.ts; uptime share: oracle/config.ts; budget and costs: sim/economics.ts",
 };
 
 /** NodeRegistry.minimumStake (the contract rounds up; a float here). */

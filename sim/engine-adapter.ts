@@ -1,12 +1,17 @@
 /**
  * The simulator's one door into engine/: hardware classes, challenge sizing, openings and the
- * judge. Hardware classes (engine/hardware.ts) and gemm sizing (engine/sizing.ts) are the real
- * engine's. PROVISIONAL until engine/gemm.ts and engine/judge.ts land: the number of gemm
- * openings and the judge below are placeholders, switched to the real engine as soon as it exists.
+ * judge, all the real engine's: hardware classes (engine/hardware.ts), gemm sizing
+ * (engine/sizing.ts), openings over rows (engine/gemm.ts), the challenge record and the judge
+ * (engine/verdict.ts, engine/judge.ts). The simulator only supplies what a real fleet would:
+ * timings, and which opened rows were wrong.
  */
 import { HARDWARE_CLASSES, type NodeClaim } from "../engine/hardware";
-import { sizeGemm } from "../engine/sizing";
+import { GPU_MIN_TARGET_SECONDS, sizeGemm } from "../engine/sizing";
+import { keccak256, stringToBytes } from "viem";
+import { DEADLINE_MISSED, judgeNode as engineJudge, UNREACHABLE, type JudgeParams } from "../engine/judge";
 import { MAX_INFER_BATCH } from "../engine/llm/prompts";
+import { SlashReason } from "../engine/protocol";
+import { unansweredResult, workResult, type ChallengeResult } from "../engine/verdict";
 import { inferFlops } from "../engine/llm/costs";
 
 export type ChallengeKind = "gemm" | "infer";
@@ -63,43 +68,57 @@ export function planChallenge(kind: ChallengeKind, claim: NodeClaim, targetMs: n
     const expectedMs = s.expectedSeconds * 1000;
     return { kind, units, openings: Math.min(units, openings), flops: s.flops, expectedMs, deadlineMs: expectedMs * deadlineFactor + slackMs };
   }
+  // The engine sizes no infer batch for GPUs: with the embedded tiny model even the largest batch
+  // takes ~2 ms on a GPU. Modelled as a production model whose batch fills the target time.
   const perItem = inferFlops(1, INFER_PROMPT_LEN);
-  const batch = Math.max(1, Math.min(MAX_INFER_BATCH, Math.ceil((claim.gflops * 1e9 * targetMs) / 1000 / perItem)));
-  const flops = inferFlops(batch, INFER_PROMPT_LEN);
-  const expectedMs = (flops / (claim.gflops * 1e9)) * 1000;
+  const expectedMs = Math.max(targetMs, GPU_MIN_TARGET_SECONDS * 1000);
+  const flops = (claim.gflops * 1e9 * expectedMs) / 1000;
+  const batch = Math.max(1, Math.min(MAX_INFER_BATCH, Math.ceil(flops / perItem)));
   return { kind, units: batch, openings: Math.min(batch, openings), flops, expectedMs, deadlineMs: expectedMs * deadlineFactor + slackMs };
 }
 
-/** Per opened item, probability that the infer verifier flags a substituted model. */
-export const INFER_ITEM_DETECTION = { prob: 1, source: "assumed: every opened item of a substituted model is flagged" };
-
 export interface JudgeSample {
   plan: ChallengePlan;
-  /** Answered and opened before the deadline. */
+  /** Picked up by the node (the challenge reached it). */
+  reached: boolean;
+  /** Committed and opened before the deadline. */
   answered: boolean;
-  /** Pick-up to commitment, ms (the oracle's throughput measure). */
+  /** Oracle clock from sending the challenge to receiving the commitment, ms. */
   latencyMs: number;
+  /** The oracle's running estimate of the node's round trip, ms (engine/timing.ts subtracts it). */
+  rttEstimateMs: number;
   /** Opened rows or items that failed verification. */
   wrongOpened: number;
 }
 
 export interface Judgment {
   verdict: Verdict;
-  /** measured / claimed throughput the node is paid on (0..). */
+  /** Paid throughput / claimed throughput (engine: paidGflops / claim). */
   ratio: number;
+  slashBps: number;
   slash: "fraud" | "overclaim" | null;
 }
 
-/** PROVISIONAL placeholder judge (until engine/judge.ts). */
-export function judgeNode(claim: NodeClaim, samples: readonly JudgeSample[]): Judgment {
-  void claim;
-  if (samples.some((r) => r.answered && r.wrongOpened > 0)) return { verdict: "fraudulent", ratio: 0, slash: "fraud" };
-  const passed = samples.filter((r) => r.answered);
-  if (passed.length === 0) return { verdict: "unavailable", ratio: 0, slash: null };
-  const ratios = passed.map((r) => r.plan.expectedMs / r.latencyMs).sort((a, b) => a - b);
-  const median = ratios[Math.floor(ratios.length / 2)];
-  if (median >= 0.8) return { verdict: "honest", ratio: median, slash: null };
-  return { verdict: "under-delivering", ratio: median, slash: ratios.length >= 3 && ratios.every((r) => r < 0.5) ? "overclaim" : null };
+const CHALLENGE_HASH = keccak256(stringToBytes("poai.sim.challenge"));
+const EVIDENCE = keccak256(stringToBytes("poai.sim.evidence"));
+
+/** The engine's judge (engine/judge.ts) over one node's epoch, from the simulator's samples. */
+export function judgeNode(claim: NodeClaim, samples: readonly JudgeSample[], params: Partial<JudgeParams> = {}): Judgment {
+  const results: ChallengeResult[] = samples.map((s) => {
+    if (!s.answered) return unansweredResult(s.plan.kind, CHALLENGE_HASH, s.reached ? DEADLINE_MISSED : UNREACHABLE);
+    const ok = s.wrongOpened === 0;
+    return workResult(
+      s.plan.kind,
+      CHALLENGE_HASH,
+      s.plan.expectedMs / 1000,
+      { ok, reason: ok ? null : "GemmRowMismatch", evidence: ok ? null : EVIDENCE },
+      { issuedAtMs: 0, committedAtMs: s.latencyMs, rttMs: Math.min(s.rttEstimateMs, s.latencyMs) },
+    );
+  });
+  const j = engineJudge(results, claim.gflops, params);
+  const slash = j.slashReason === SlashReason.Fraud ? "fraud" : j.slashReason === SlashReason.Overclaim ? "overclaim" : null;
+  return { verdict: j.verdict, ratio: j.paidGflops / claim.gflops, slashBps: j.slashBps, slash };
 }
 
+export { DEFAULT_JUDGE_PARAMS, type JudgeParams } from "../engine/judge";
 export { checkClaim } from "../engine/hardware";

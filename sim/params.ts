@@ -13,6 +13,8 @@ export interface ProtocolParams {
   roundsPerEpoch: number;
   /** Rows (gemm) or items (infer) opened per challenge (oracle `openings`). */
   openings: number;
+  /** Items opened per infer challenge, when it differs from `openings` (the oracle has one setting). */
+  inferOpenings?: number;
   /** Kinds drawn per round from the oracle's secret randomness (oracle `challengeKinds`). */
   kinds: ChallengeKind[];
   /** Target time at the claimed rating, ms (oracle `challengeTargetMs`; the engine raises GPU targets to its minimum). */

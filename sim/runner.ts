@@ -1,7 +1,7 @@
 /**
  * Runs a fleet through epochs of challenges: the oracle's schedule, each node's answers under
  * its behaviour and the timing noise model, the oracle's openings (a hypergeometric draw per
- * challenge, or the real engine verifier on a small instance for a sample), the engine's judge,
+ * challenge; real-check.ts runs the real engine on small instances to validate that draw), the engine's judge,
  * the oracle's reward split, slashes and jail. Pure: no I/O, deterministic for a seed.
  */
 import type { Address } from "viem";
@@ -12,9 +12,9 @@ import {
   hardwareClasses,
   judgeNode,
   planChallenge,
-  INFER_ITEM_DETECTION,
   type ChallengeKind,
   type ChallengePlan,
+  type JudgeParams,
   type JudgeSample,
   type Verdict,
 } from "./engine-adapter";
@@ -49,12 +49,6 @@ export class RunError extends Error {
   }
 }
 
-/**
- * A check of one gemm challenge by the real engine on a small instance with the same forged
- * share: returns the number of opened rows the engine's verifier rejected.
- */
-export type RealCheck = (label: number, forgedFraction: number, openings: number) => number;
-
 export interface RunConfig {
   seed: number;
   nodes: number;
@@ -63,9 +57,10 @@ export interface RunConfig {
   epochMs: number;
   protocol: ProtocolParams;
   economics: EconomicParams;
-  /** Share of gemm challenges also verified for real by `realCheck`. */
-  realCheckRate: number;
-  realCheck?: RealCheck;
+  /** Probability that the infer verifier flags one opened item of a substituted model. */
+  inferItemDetection: number;
+  /** Overrides of the engine judge's parameters (none by default). */
+  judge: Partial<JudgeParams>;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -90,7 +85,7 @@ export interface NodeOutcome {
 }
 
 export interface RunResult {
-  config: Omit<RunConfig, "realCheck" | "onProgress">;
+  config: Omit<RunConfig, "onProgress">;
   nodes: NodeOutcome[];
   /** Per behaviour: histogram of measured/claimed throughput of answered gemm challenges. */
   deviation: Record<BehaviourName, number[]>;
@@ -100,8 +95,6 @@ export interface RunResult {
   challenges: number;
   challengesByKind: Record<ChallengeKind, number>;
   judgeCalls: number;
-  /** Real-engine cross-checks: how many, how many the engine rejected, how many the draw would have. */
-  realChecks: { count: number; engineRejected: number; drawRejected: number };
 }
 
 interface Attempt {
@@ -156,7 +149,6 @@ export function runFleet(cfg: RunConfig): RunResult {
   }
   if (p.kinds.length === 0) throw new RunError("no challenge kinds");
   if (!(cfg.epochMs > 0)) throw new RunError(`epochMs must be positive, got ${cfg.epochMs}`);
-  if (!(cfg.realCheckRate >= 0 && cfg.realCheckRate <= 1)) throw new RunError("realCheckRate must be in [0, 1]");
   const econ = cfg.economics;
   const fleet = buildFleet(cfg.seed, cfg.nodes, cfg.mix, hardwareClasses(), econ);
   const n = fleet.length;
@@ -178,7 +170,8 @@ export function runFleet(cfg: RunConfig): RunResult {
     side: 0,
   }));
   const plans = fleet.map((nd) => {
-    const mk = (k: ChallengeKind) => planChallenge(k, nd.claim, p.targetMs, p.openings, DEADLINE_EXPECTED_FACTOR, p.deadlineSlackMs);
+    const mk = (k: ChallengeKind) =>
+      planChallenge(k, nd.claim, p.targetMs, k === "infer" ? p.inferOpenings ?? p.openings : p.openings, DEADLINE_EXPECTED_FACTOR, p.deadlineSlackMs);
     return { gemm: mk("gemm"), infer: mk("infer") } as Record<ChallengeKind, ChallengePlan>;
   });
   const jailed = new Uint8Array(n);
@@ -202,13 +195,12 @@ export function runFleet(cfg: RunConfig): RunResult {
   let challenges = 0;
   const challengesByKind: Record<ChallengeKind, number> = { gemm: 0, infer: 0 };
   let judgeCalls = 0;
-  const realChecks = { count: 0, engineRejected: 0, drawRejected: 0 };
   const totalSteps = cfg.epochs * n;
   let steps = 0;
 
   for (let epoch = 0; epoch < cfg.epochs; epoch++) {
     const rewardInputs: RewardInput[] = [];
-    const slashes = new Map<number, "fraud" | "overclaim">();
+    const slashes = new Map<number, { reason: "fraud" | "overclaim"; bps: number }>();
     const freed = new Float64Array(n);
     for (let g = 0; g < n; ) {
       const head = fleet[g];
@@ -240,7 +232,7 @@ export function runFleet(cfg: RunConfig): RunResult {
         const rng = new Rng(cfg.seed, Stream.openings, nd.index, epoch);
         const samples: JudgeSample[] = [];
         let verifiedMflop = 0;
-        for (const [r, a] of attempts[m].entries()) {
+        for (const a of attempts[m]) {
           challenges++;
           challengesByKind[a.plan.kind]++;
           const latencyMs = a.pickupMs !== null && a.commitMs !== null ? Math.max(a.workMs, a.mimicMs) + a.commitMs : Infinity;
@@ -248,18 +240,9 @@ export function runFleet(cfg: RunConfig): RunResult {
           let wrongOpened = 0;
           if (answered) {
             if (a.substituted) {
-              for (let i = 0; i < a.plan.openings; i++) if (rng.chance(INFER_ITEM_DETECTION.prob)) wrongOpened++;
+              for (let i = 0; i < a.plan.openings; i++) if (rng.chance(cfg.inferItemDetection)) wrongOpened++;
             } else {
               wrongOpened = drawWrongOpened(a.plan.units, a.wrongRows, a.plan.openings, rng);
-            }
-            if (cfg.realCheck && a.plan.kind === "gemm" && rng.chance(cfg.realCheckRate)) {
-              // The real verifier on a small instance with the same forged share replaces the draw.
-              const label = ((cfg.seed * 1_000_003 + nd.index) * 1_009 + epoch) * 67 + r;
-              const real = cfg.realCheck(label, a.wrongRows / a.plan.units, a.plan.openings);
-              realChecks.count++;
-              if (real > 0) realChecks.engineRejected++;
-              if (wrongOpened > 0) realChecks.drawRejected++;
-              wrongOpened = real;
             }
             if (a.plan.kind === "gemm") {
               // Score deviation: measured / claimed throughput.
@@ -268,17 +251,17 @@ export function runFleet(cfg: RunConfig): RunResult {
             }
             if (wrongOpened === 0) verifiedMflop += a.plan.flops / 1e6;
           }
-          samples.push({ plan: a.plan, answered, latencyMs, wrongOpened });
+          samples.push({ plan: a.plan, reached: a.pickupMs !== null, answered, latencyMs, rttEstimateMs: nd.timing.rttMs, wrongOpened });
         }
         judgeCalls++;
-        const j = judgeNode(nd.claim, samples);
+        const j = judgeNode(nd.claim, samples, cfg.judge);
         const out = outcomes[nd.index];
         out.verdicts.push(j.verdict);
         if ((j.verdict === "fraudulent" || j.verdict === "under-delivering" || j.slash) && out.firstCaught < 0) {
           out.firstCaught = epoch;
           caughtSoFar[nd.behaviour]++;
         }
-        if (j.slash) slashes.set(nd.index, j.slash);
+        if (j.slash) slashes.set(nd.index, { reason: j.slash, bps: j.slashBps });
         const answeredCount = samples.filter((s) => s.answered).length;
         rewardInputs.push({
           node: addresses[nd.index],
@@ -300,20 +283,21 @@ export function runFleet(cfg: RunConfig): RunResult {
       out.reward += Number(wei / 10n ** 12n) / 1e6;
       out.cost += epochCost(econ, nd.heldGflops, stake[i]) + (econ.rentPerTflopEpoch * nd.rentedGflops) / 1000;
       out.side += (econ.rentPerTflopEpoch * nd.heldGflops * freed[i]) / 1000;
-      const reason = slashes.get(i);
-      if (reason) {
-        const amount = slashAmount(stake[i], reason === "fraud" ? econ.fraudSlashBps : econ.overclaimSlashBps);
+      const slash = slashes.get(i);
+      if (slash) {
+        // The judge's suggested share (engine/judge.ts), taken from the stake left.
+        const amount = slashAmount(stake[i], slash.bps);
         out.slashed += amount;
         stake[i] -= amount;
         out.slashedEpoch = epoch;
-        out.slashReason = reason;
+        out.slashReason = slash.reason;
         jailed[i] = 1; // NodeRegistry.slash jails; the simulator keeps a slashed node out for the rest of the run
       }
     }
     for (const b of BEHAVIOURS) caughtByEpoch[b].push(caughtSoFar[b]);
   }
-  const { realCheck: _r, onProgress: _o, ...config } = cfg;
-  return { config, nodes: outcomes, deviation, caughtByEpoch, counts, challenges, challengesByKind, judgeCalls, realChecks };
+  const { onProgress: _o, ...config } = cfg;
+  return { config, nodes: outcomes, deviation, caughtByEpoch, counts, challenges, challengesByKind, judgeCalls };
 }
 
 /** The answers of one identity in one epoch, before GPU sharing and the oracle's openings. */
@@ -403,7 +387,8 @@ export function defaultConfig(overrides: Partial<RunConfig> = {}): RunConfig {
     epochMs: DEFAULT_EPOCH_MS,
     protocol: PROJECT_DEFAULTS,
     economics: DEFAULT_ECONOMICS,
-    realCheckRate: 0,
+    inferItemDetection: 1,
+    judge: {},
     ...overrides,
   };
 }

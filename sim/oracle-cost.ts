@@ -1,0 +1,117 @@
+/**
+ * What the oracle spends per node per epoch, measured on this CPU with the real engine:
+ * - gemm: a typical challenge (n = 4096, the size the engine gives every GPU class) is run
+ *   honestly once (onnxruntime, one product), then the oracle's real work per challenge is timed:
+ *   choosing the openings at commit time, and verifyGemmOpenings (which chooses them again,
+ *   checks each proof, fingerprint and Freivalds product). A real challenge has a deeper Merkle
+ *   tree than the one-product instance: the extra keccak256 per opening are timed and added.
+ *   The verifier key (B·s etc.) is built once per size per epoch and reported apart.
+ * - infer (when the protocol issues it): the engine's own measureInferCosts (prompt synthesis
+ *   and verification of the opened items), on a small batch.
+ * Impure (timing, onnxruntime): used by the benchmark, not by the runner.
+ */
+import { keccak256 } from "viem";
+import {
+  chooseOpenings,
+  gemmLeaves,
+  gemmSecretSeed,
+  gemmSharedSeed,
+  generateGemmChallenge,
+  openGemm,
+  prepareGemmVerifier,
+  runGemm,
+  verifyGemmOpenings,
+} from "../engine/gemm";
+import { checkClaim, peakGflops, type NodeClaim } from "../engine/hardware";
+import { measureInferCosts } from "../engine/llm/costs";
+import { sizeGemm } from "../engine/sizing";
+import type { ProtocolParams } from "./params";
+
+export interface OracleCost {
+  gemm: {
+    n: number;
+    /** Leaves of the typical challenge's tree (its batch from the engine's sizing). */
+    leaves: number;
+    openings: number;
+    /** Per challenge: openings chosen at commit, then verifyGemmOpenings. */
+    chooseMs: number;
+    verifyMs: number;
+    /** Extra proof hashing of the real tree depth, per challenge. */
+    depthMs: number;
+    perChallengeMs: number;
+    /** Once per size per epoch (shared by every node). */
+    keyBuildMs: number;
+  };
+  infer: { batch: number; openings: number; generateMs: number; verifyMs: number; perChallengeMs: number } | null;
+  /** Expected oracle time per node per epoch at the protocol's rounds and kind mix. */
+  perNodeEpochMs: number;
+  /** Nodes one oracle core verifies within one epoch of `epochMs`. */
+  nodesPerCore: number;
+  epochMs: number;
+  typicalClaim: NodeClaim;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+export async function measureOracleCost(p: ProtocolParams, epochMs: number, opts: { repeats?: number; inferBatch?: number } = {}): Promise<OracleCost> {
+  const repeats = Math.max(3, Math.min(opts.repeats ?? 15, 200));
+  // Typical claim: an RTX 4090 at 85 % of its peak (the fleet's most common class).
+  const typicalClaim: NodeClaim = { gpuModel: 6, gpuCount: 1, gflops: Math.round(peakGflops(6) * 0.85), vramMiB: 24 * 1024 };
+  checkClaim(typicalClaim);
+  const sizing = sizeGemm(typicalClaim, { targetSeconds: p.targetMs / 1000 });
+  const epochSeed = keccak256(new TextEncoder().encode("poai.sim.oracle-cost"));
+  const shared = gemmSharedSeed(epochSeed, sizing.n);
+  const k0 = performance.now();
+  const key = prepareGemmVerifier(shared, gemmSecretSeed(epochSeed, sizing.n), sizing.n);
+  const keyBuildMs = performance.now() - k0;
+  // One product of the real size, computed honestly, so every check runs its full path.
+  const spec = generateGemmChallenge(keccak256(new TextEncoder().encode("poai.sim.oracle-cost.challenge")), { n: sizing.n, batch: 1, precision: sizing.precision }, shared);
+  const run = await runGemm(spec, { executionProviders: ["cpu"] });
+  const k = Math.min(p.openings, sizing.n);
+  const indices = chooseOpenings(spec, run.root, k);
+  const openings = openGemm(run, indices);
+  const choose: number[] = [];
+  const verify: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const c0 = performance.now();
+    chooseOpenings(spec, run.root, k);
+    choose.push(performance.now() - c0);
+    const v = verifyGemmOpenings(spec, run.root, openings, key, { k });
+    if (!v.ok) throw new Error(`SimOracleCost: an honest answer did not verify: ${v.reason} ${v.detail}`);
+    verify.push(v.verifyMs);
+  }
+  // Depth difference: proof length of the real tree minus that of the one-product tree.
+  const realLeaves = gemmLeaves({ ...spec, batch: sizing.batch });
+  const extraLevels = Math.max(0, Math.ceil(Math.log2(realLeaves)) - Math.ceil(Math.log2(gemmLeaves(spec))));
+  const buf = new Uint8Array(64);
+  const h0 = performance.now();
+  const H = 2000;
+  for (let i = 0; i < H; i++) {
+    buf[0] = i & 255;
+    keccak256(buf, "bytes");
+  }
+  const hashMs = (performance.now() - h0) / H;
+  const depthMs = extraLevels * k * hashMs;
+  const gemmPer = median(choose) + median(verify) + depthMs;
+
+  let infer: OracleCost["infer"] = null;
+  const inferShare = p.kinds.includes("infer") ? p.kinds.filter((x) => x === "infer").length / p.kinds.length : 0;
+  if (inferShare > 0) {
+    const batch = opts.inferBatch ?? 64;
+    const c = await measureInferCosts({ batch, k: p.openings, repeats: 3 });
+    infer = { batch, openings: p.openings, generateMs: c.generateMs, verifyMs: c.verifyMs, perChallengeMs: c.generateMs + c.verifyMs };
+  }
+  const perChallenge = (1 - inferShare) * gemmPer + inferShare * (infer?.perChallengeMs ?? 0);
+  const perNodeEpochMs = p.roundsPerEpoch * perChallenge;
+  return {
+    gemm: { n: sizing.n, leaves: realLeaves, openings: k, chooseMs: median(choose), verifyMs: median(verify), depthMs, perChallengeMs: gemmPer, keyBuildMs },
+    infer,
+    perNodeEpochMs,
+    nodesPerCore: Math.floor(epochMs / perNodeEpochMs),
+    epochMs,
+    typicalClaim,
+  };
+}

@@ -246,6 +246,13 @@ contract NodeRegistry is INodeRegistry, AccessControl, Pausable, EIP712, Nonces 
     }
 
     /// @inheritdoc INodeRegistry
+    function isEligible(address node) external view returns (bool) {
+        Node storage n = _nodes[node];
+        if (n.status != NodeStatus.Active || block.timestamp < n.jailedUntil) return false;
+        return n.stake >= _minimumStake(n.claim);
+    }
+
+    /// @inheritdoc INodeRegistry
     function nodeCount() external view returns (uint256) {
         return _nodeList.length;
     }

@@ -193,6 +193,9 @@ interface INodeRegistry {
     function minimumStake(HardwareClaim calldata claim) external view returns (uint256);
     /// @notice The node record, with `status` Jailed while the jail lasts.
     function getNode(address node) external view returns (Node memory);
+    /// @notice Whether `node` should be challenged and paid: Active (not jailed, not exiting) with an active
+    /// stake at or above the minimum for its claim (a slash can leave a node below it).
+    function isEligible(address node) external view returns (bool);
     /// @notice Number of node keys ever registered (exited nodes stay listed).
     function nodeCount() external view returns (uint256);
     /// @notice Node key at `index` in registration order.

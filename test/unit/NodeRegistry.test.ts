@@ -485,6 +485,23 @@ describe("NodeRegistry", () => {
       );
     });
 
+    it("isEligible: active, not jailed, stake at or above the minimum", async () => {
+      const fx = await loadFixture(withSlasher);
+      const n = await registerNode(fx, fx.operators[0]);
+      expect(await fx.registry.isEligible(n.node)).to.equal(true);
+      expect(await fx.registry.isEligible(fx.outsider.address)).to.equal(false);
+      await fx.registry.connect(fx.slasher).slash(n.node, 1);
+      // Jailed, and below the minimum after the slash.
+      expect(await fx.registry.isEligible(n.node)).to.equal(false);
+      await time.increase(TEST_PARAMS.jailDuration);
+      expect(await fx.registry.isEligible(n.node)).to.equal(false);
+      await fx.token.connect(n.operator).approve(await fx.registry.getAddress(), E18);
+      await fx.registry.connect(n.operator).topUp(n.node, E18);
+      expect(await fx.registry.isEligible(n.node)).to.equal(true);
+      await fx.registry.connect(n.operator).deregister(n.node);
+      expect(await fx.registry.isEligible(n.node)).to.equal(false);
+    });
+
     it("never shortens an existing jail", async () => {
       const fx = await loadFixture(withSlasher);
       const n = await registerNode(fx, fx.operators[0]);

@@ -625,6 +625,18 @@ describe("Settlement", () => {
       expect(sheet.held).to.equal(sheet.owed);
     });
 
+    it("sends everything to the treasury at 0 bps burn and everything to the burn address at 10000", async () => {
+      const fx = await loadFixture(withNodes);
+      await fx.settlement.setSlashBurnBps(0);
+      await submitEpoch(fx, { epoch: 0n, slashes: [slashEntry(fx.a.node, 10_000)] });
+      let tx = await finalizeEpoch(fx, 0n);
+      await expect(tx).to.changeTokenBalances(fx.token, [fx.treasury, BURN], [fx.a.amount, 0n]);
+      await fx.settlement.setSlashBurnBps(10_000);
+      await submitEpoch(fx, { epoch: 1n, slashes: [slashEntry(fx.b.node, 10_000)] });
+      tx = await finalizeEpoch(fx, 1n);
+      await expect(tx).to.changeTokenBalances(fx.token, [fx.treasury, BURN], [0n, fx.b.amount]);
+    });
+
     it("finalizes a report whose slashed nodes have no stake or were never registered", async () => {
       const fx = await loadFixture(withNodes);
       await fx.registry.connect(fx.operators[0]).deregister(fx.a.node);

@@ -6,13 +6,14 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { encodeErrorResult, type Abi, type AbiError } from "viem";
+import { encodeErrorResult, type Abi } from "viem";
 import { collectErrors, CONTRACT_NAMES } from "../src/lib/deployment";
 import { ERROR_MESSAGES, explainError, findRevertData, humanizeErrorName } from "../src/lib/errors";
 
 const ARTIFACTS = path.join(__dirname, "..", "..", "artifacts", "contracts");
 const abis: Abi[] = CONTRACT_NAMES.map((n) => JSON.parse(readFileSync(path.join(ARTIFACTS, `${n}.sol`, `${n}.json`), "utf8")).abi);
 const errorsAbi = collectErrors(abis);
+type AbiError = Extract<Abi[number], { type: "error" }>;
 const ctx = { tokenSymbol: "POAI" };
 const E18 = 10n ** 18n;
 

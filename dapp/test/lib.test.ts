@@ -5,7 +5,7 @@ import { parseAgentOutput, MAX_AGENT_OUTPUT_CHARS } from "../src/lib/agentOutput
 import { chartGeometry, niceTicks, MAX_TICKS } from "../src/lib/chart";
 import { DeploymentError, parseDeployment } from "../src/lib/deployment";
 import { bytes8ToRegion, formatDuration, formatToken, parseTokenInput, regionToBytes8 } from "../src/lib/format";
-import { normalizeRewards, normalizeStats, OracleError } from "../src/lib/oracleApi";
+import { normalizeNodeStats, normalizeRewards, normalizeStats, OracleError } from "../src/lib/oracleApi";
 import { parseSettings, SettingsError } from "../src/lib/settings";
 
 const E18 = 10n ** 18n;
@@ -109,6 +109,8 @@ describe("oracle answers", () => {
     assert.equal(s[0].slash?.reason, "overclaim");
     assert.equal(s[1].scoreDeviation, 0.98);
     assert.throws(() => normalizeStats({ nope: 1 }), OracleError);
+    const live = normalizeNodeStats({ epochs: [], inProgress: { epoch: 9, issued: 2, passed: 1, failed: 0 } });
+    assert.deepEqual(live.inProgress, { epoch: 9, issued: 2, passed: 1, failed: 0 });
   });
   it("accepts a rewards proof and refuses a malformed one", () => {
     const good = { epoch: 4, root: `0x${"11".repeat(32)}`, cumulativeAmount: "12000000000000000000", proof: [`0x${"22".repeat(32)}`] };

@@ -1,11 +1,14 @@
 /**
- * The operator's flows in a real Chromium against a real Hardhat node with the protocol deployed:
- * connect, a refused registration shown in words, register and stake with permit (one signature,
- * one transaction), top up, request unbond, wait out the delay, withdraw. Screenshots of each
- * step (desktop, and phone-sized at 375 px) go to dapp/test/screenshots/.
+ * The operator's flows in a real Chromium against a real Hardhat node with the protocol deployed,
+ * the real oracle service and a real node agent: connect, a refused registration shown in words,
+ * register and stake with permit (one signature, one transaction), see the node's scores after an
+ * epoch, claim rewards with the oracle's proof, top up, request unbond, wait out the delay,
+ * withdraw. Screenshots of each step (desktop, and phone-sized at 375 px) go to
+ * dapp/test/screenshots/.
  */
 import assert from "node:assert/strict";
-import { mkdir } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Contract, getAddress, Wallet } from "ethers";
@@ -15,13 +18,21 @@ import { signRegistration } from "../../agent/registration";
 import { launchBrowser } from "./harness/browser";
 import { deployForTest, startDevnet, type Devnet } from "./harness/devnet";
 import { buildPage, servePage } from "./harness/pageServer";
+import { startTestAgent, startTestOracle } from "./harness/oracleAndAgent";
 import { installWallet, type WalletLog } from "./harness/wallet";
 
 const SHOTS = path.join(__dirname, "screenshots");
 const E18 = 10n ** 18n;
 const UNBONDING_DELAY = 120n;
+/** Short epochs and dispute window so a judged, finalized epoch fits in the test. */
+const EPOCH_LENGTH = 10n;
+const DISPUTE_WINDOW = 5n;
+const REWARDS_POOL = 100_000n * E18;
+const EPOCH_BUDGET = 1_000n * E18;
 /** Longest wait for one UI step (a transaction, a refresh). */
 const STEP_MS = 20_000;
+/** Longest wait for the oracle to judge an epoch and for its report to finalize. */
+const EPOCH_WAIT_MS = 75_000;
 
 describe("operator flows in the browser", { timeout: 180_000 }, () => {
   let devnet: Devnet;
@@ -30,9 +41,23 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
   let operator: Address;
   let registry: Contract;
   let token: Contract;
+  let distributor: Contract;
   let chainId: number;
+  let oracle: Awaited<ReturnType<typeof startTestOracle>> | undefined;
+  let oracleError = "";
+  let agent: ReturnType<typeof startTestAgent> | undefined;
   const cleanups: (() => Promise<void>)[] = [];
   const nodeKey = Wallet.createRandom();
+  const needOracle = () => {
+    if (!oracle) assert.fail(`the oracle did not start: ${oracleError}`);
+    return oracle;
+  };
+  const stopServices = async () => {
+    await agent?.stop();
+    agent = undefined;
+    await oracle?.stop();
+    oracle = undefined;
+  };
 
   const shot = async (name: string) => {
     await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
@@ -74,13 +99,34 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     await mkdir(SHOTS, { recursive: true });
     devnet = await startDevnet();
     cleanups.push(() => devnet.stop());
-    const { record, deployment, signer, provider } = await deployForTest(devnet.url, { unbondingDelay: UNBONDING_DELAY });
+    const { record, deployment, signer, provider } = await deployForTest(devnet.url, {
+      unbondingDelay: UNBONDING_DELAY,
+      epochLength: EPOCH_LENGTH,
+      disputeWindow: DISPUTE_WINDOW,
+    });
+    // A block every second keeps the chain's clock (the epoch clock) moving between transactions.
+    await devnet.rpc("evm_setIntervalMining", [1_000]);
     chainId = Number(deployment.chainId);
     const accounts = (await devnet.rpc("eth_accounts")) as Address[];
     operator = accounts[1];
     registry = deployment.contracts.NodeRegistry.contract.connect(provider) as Contract;
     token = deployment.contracts.PoAIToken.contract.connect(signer) as Contract;
     await (await token.transfer(operator, 5_000n * E18)).wait();
+    distributor = deployment.contracts.RewardsDistributor.contract.connect(signer) as Contract;
+    await (await token.approve(await distributor.getAddress(), REWARDS_POOL)).wait();
+    await (await distributor.fund(REWARDS_POOL)).wait();
+
+    // The oracle reads the deployment record from a file, like `npm run oracle` does.
+    const work = await mkdtemp(path.join(tmpdir(), "poai-dapp-test-"));
+    cleanups.push(() => rm(work, { recursive: true, force: true }));
+    const deploymentFile = path.join(work, "deployment.json");
+    await writeFile(deploymentFile, JSON.stringify(record));
+    try {
+      oracle = await startTestOracle({ rpcUrl: devnet.url, deploymentFile, epochBudget: EPOCH_BUDGET });
+      cleanups.push(stopServices);
+    } catch (e) {
+      oracleError = (e as Error).message;
+    }
 
     const built = await buildPage();
     cleanups.push(built.cleanup);
@@ -92,7 +138,8 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
     const pageErrors: string[] = [];
     page.on("pageerror", (e) => pageErrors.push(e.message));
-    await page.goto(`${server.url}/?network=test&rpc=${encodeURIComponent(devnet.url)}`);
+    const oracleParam = oracle ? `&oracle=${encodeURIComponent(oracle.url)}` : "";
+    await page.goto(`${server.url}/?network=test&rpc=${encodeURIComponent(devnet.url)}${oracleParam}`);
     await page.getByTestId("connect").waitFor({ timeout: STEP_MS });
     assert.deepEqual(pageErrors, []);
   });
@@ -112,7 +159,18 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     await phoneShot("02-connected");
   });
 
-  const fillRegistration = async (stake: string) => {
+  interface ClaimInput {
+    model: string;
+    tflops: string;
+    vramGiB: string;
+    minimum: string;
+  }
+  /** An RTX 4090 claim of 115 TFLOPS: minimum stake = base 100 + 10 per TFLOP/s x 115 = 1,250 POAI. */
+  const GPU_CLAIM: ClaimInput = { model: "NVIDIA GeForce RTX 4090", tflops: "115", vramGiB: "24", minimum: "1,250 POAI" };
+  /** What this CPU can honestly deliver to the oracle's challenges: 5 GFLOP/s; minimum 100.05 POAI. */
+  const CPU_CLAIM: ClaimInput = { model: "CPU (no GPU)", tflops: "0.005", vramGiB: "1", minimum: "100.05 POAI" };
+
+  const fillRegistration = async (claim: ClaimInput, stake: string) => {
     const nonce = (await registry.nonces(nodeKey.address)) as bigint;
     const latest = (await devnet.rpc("eth_getBlockByNumber", ["latest", false])) as { timestamp: Hex };
     // What `npm run agent -- register --operator <wallet>` prints.
@@ -130,19 +188,19 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     );
     await page.getByTestId("agent-output").fill(printed);
     assert.equal(await page.getByTestId("node-key").inputValue(), nodeKey.address);
-    await page.getByTestId("gpu-model").selectOption({ index: 4 });
+    await page.getByTestId("gpu-model").selectOption({ label: claim.model });
     await page.getByTestId("gpu-count").fill("1");
-    await page.getByTestId("tflops").fill("115");
-    await page.getByTestId("vram").fill("24");
+    await page.getByTestId("tflops").fill(claim.tflops);
+    await page.getByTestId("vram").fill(claim.vramGiB);
     await page.getByTestId("region").fill("eu-west");
-    // minimumStake = base 100 + 10 per TFLOP/s x 115 = 1,250 POAI, read from the registry.
-    await page.getByTestId("min-stake").filter({ hasText: "1,250 POAI" }).waitFor({ timeout: STEP_MS });
+    // The minimum is read from the registry's minimumStake(claim).
+    await page.getByTestId("min-stake").filter({ hasText: claim.minimum }).waitFor({ timeout: STEP_MS });
     await page.getByTestId("stake").fill(stake);
   };
 
   it("refuses a stake below the minimum and says so in words", async () => {
     const balanceBefore = (await token.balanceOf(operator)) as bigint;
-    await fillRegistration("1000");
+    await fillRegistration(GPU_CLAIM, "1000");
     await page.getByTestId("mode-permit").check();
     const panel = page.getByTestId("register-panel");
     const outcome = await act(panel, () => page.getByTestId("register").click());
@@ -159,7 +217,7 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
   it("registers and stakes with permit: one signature, one transaction, no approve", async () => {
     const sigsBefore = count("eth_signTypedData_v4");
     const txsBefore = count("eth_sendTransaction");
-    await fillRegistration("1500");
+    await fillRegistration(CPU_CLAIM, "1500");
     await confirmed(page.getByTestId("register-panel"), () => page.getByTestId("register").click());
     assert.equal(count("eth_signTypedData_v4") - sigsBefore, 1, "one permit signature");
     assert.equal(count("eth_sendTransaction") - txsBefore, 1, "one transaction: registerWithPermit");
@@ -176,6 +234,57 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     await phoneShot("04-registered");
   });
 
+  it("shows the node's scores after the oracle judged an epoch", async () => {
+    const o = needOracle();
+    agent = startTestAgent({ oracleUrl: o.url, nodePrivateKey: nodeKey.privateKey as Hex });
+    const card = page.getByTestId("node-card").filter({ hasText: nodeKey.address });
+    const stats = card.getByTestId("node-stats");
+    try {
+      await stats.locator(":scope[data-epochs]:not([data-epochs='0'])").waitFor({ timeout: EPOCH_WAIT_MS });
+    } catch (e) {
+      const tail = [...o.lines.slice(-15), ...(agent?.lines.slice(-10) ?? [])].join("\n");
+      throw new Error(`no judged epoch shown: ${(e as Error).message}\n${tail}`);
+    }
+    // What the page draws is what the oracle's read API says.
+    const api = (await (await fetch(`${o.url}/v1/nodes/${nodeKey.address}/stats`)).json()) as {
+      epochs: { epoch: number; verdict: string; correctness: number }[];
+    };
+    assert.ok(api.epochs.length >= 1);
+    const latest = api.epochs[0];
+    const row = card.getByTestId("verdicts").locator("tbody tr").first();
+    assert.equal(await row.locator("td").first().textContent(), String(latest.epoch));
+    assert.equal(await row.locator(".verdict").textContent(), latest.verdict);
+    for (const chart of ["chart-deviation", "chart-latency", "chart-correctness"]) {
+      const points = await card.getByTestId(chart).locator("circle.dot").count();
+      assert.ok(points >= 1, `${chart} draws the judged epochs`);
+    }
+    await shot("05-scores");
+    await phoneShot("05-scores");
+  });
+
+  it("claims the rewards with the oracle's proof in one click", async () => {
+    const o = needOracle();
+    const panel = page.getByTestId("rewards-panel");
+    try {
+      await panel.getByTestId("claim").and(page.locator(":enabled")).waitFor({ timeout: EPOCH_WAIT_MS });
+    } catch (e) {
+      throw new Error(`nothing became claimable: ${(e as Error).message}\n${o.lines.slice(-15).join("\n")}`);
+    }
+    const proof = (await (await fetch(`${o.url}/v1/rewards/${operator}`)).json()) as { cumulativeAmount: string };
+    const cumulative = BigInt(proof.cumulativeAmount);
+    assert.ok(cumulative > 0n);
+    const claimedBefore = (await distributor.claimed(operator)) as bigint;
+    const balanceBefore = (await token.balanceOf(operator)) as bigint;
+    await shot("06-rewards-claimable");
+    await confirmed(panel, () => panel.getByTestId("claim").click());
+    const claimedAfter = (await distributor.claimed(operator)) as bigint;
+    assert.ok(claimedAfter >= cumulative, "claimed up to the proof's cumulative amount");
+    assert.equal((await token.balanceOf(operator)) - balanceBefore, claimedAfter - claimedBefore);
+    await panel.getByTestId("claimed").filter({ hasText: "POAI" }).waitFor({ timeout: STEP_MS });
+    await shot("07-rewards-claimed");
+    await phoneShot("07-rewards-claimed");
+  });
+
   it("tops up the stake (approve, then top up)", async () => {
     const card = page.getByTestId("node-card").filter({ hasText: nodeKey.address });
     await card.getByTestId("node-amount").fill("100");
@@ -185,13 +294,15 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
   });
 
   it("requests an unbond, waits out the delay and withdraws", async () => {
+    // Time travel below would move the chain's epoch clock away from the oracle's: stop it first.
+    await stopServices();
     const card = page.getByTestId("node-card").filter({ hasText: nodeKey.address });
     await card.getByTestId("node-amount").fill("300");
     await confirmed(card, () => card.getByTestId("unbond").click());
     await card.getByTestId("node-unbonding").filter({ hasText: "300 POAI" }).waitFor({ timeout: STEP_MS });
     await card.getByTestId("node-release").filter({ hasText: /releases .* UTC \(in [12]m/ }).waitFor({ timeout: STEP_MS });
     assert.equal(await card.getByTestId("withdraw").isDisabled(), true, "withdraw waits for the delay");
-    await shot("05-unbonding");
+    await shot("08-unbonding");
 
     // A withdraw before the release is refused by the registry; the page says when it is possible.
     const balanceBefore = (await token.balanceOf(operator)) as bigint;
@@ -202,8 +313,8 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     await card.getByTestId("node-unbonding").filter({ hasText: "none" }).waitFor({ timeout: STEP_MS });
     assert.equal((await token.balanceOf(operator)) - balanceBefore, 300n * E18);
     assert.equal((await registry.getNode(nodeKey.address)).unbonding, 0n);
-    await shot("06-withdrawn");
-    await phoneShot("06-withdrawn");
+    await shot("09-withdrawn");
+    await phoneShot("09-withdrawn");
   });
 });
 

@@ -33,10 +33,20 @@ export function NodeStats({ node }: { node: Address }) {
     return <p className="muted small">Scores come from the oracle: open the page with <code>?oracle=URL</code>.</p>;
   }
   if (stats.error) return <p className="banner error">Scores unavailable: {(stats.error as Error).message}</p>;
-  const data = stats.data ?? [];
+  const data = stats.data?.epochs ?? [];
+  const live = stats.data?.inProgress;
   const recent = data.slice(-VERDICT_ROWS).reverse();
   return (
     <div className="stats" data-testid="node-stats" data-epochs={data.length}>
+      {live && (
+        <p className="muted small" data-testid="in-progress">
+          Epoch {live.epoch} in progress: {live.issued} challenge{live.issued === 1 ? "" : "s"} so far, {live.passed} passed
+          {live.failed > 0 ? `, ${live.failed} failed` : ""}.
+        </p>
+      )}
+      {data.length === 0 && !stats.isLoading && (
+        <p className="muted small">No judged epoch yet: scores appear after the node's first full epoch.</p>
+      )}
       <div className="charts">
         <LineChart title="Score deviation" unit="measured / claimed" points={series(data, (s) => s.scoreDeviation)} yFloor={0} reference={1} format={ratio} testId="chart-deviation" />
         <LineChart title="Latency" unit="ms" points={series(data, (s) => s.latencyMs)} yFloor={0} format={ms} testId="chart-latency" />

@@ -7,7 +7,7 @@ import { useTx } from "../hooks/useTx";
 import { parseAgentOutput } from "../lib/agentOutput";
 import type { HardwareClaim } from "../lib/chain";
 import { formatTime, formatToken, parseTokenInput, regionToBytes8 } from "../lib/format";
-import { GPU_MODELS } from "../lib/gpuModels";
+import { claimProblem, GPU_MODELS } from "../lib/gpuModels";
 import { TxStatus } from "./TxStatus";
 
 type PayMode = "permit" | "approve";
@@ -107,18 +107,17 @@ export function RegisterPanel({ account }: { account: Address }) {
     }
   };
 
+  const model = GPU_MODELS.find((g) => g.id === form.gpuModel);
+  /** A new class prefills the memory of its devices; the throughput stays what the operator measured. */
   const pickModel = (id: number) => {
     const m = GPU_MODELS.find((g) => g.id === id);
-    setForm((f) => {
-      const count = Math.max(1, Number(f.gpuCount) || 1);
-      return {
-        ...f,
-        gpuModel: id,
-        tflops: f.tflops || (m ? String(+(m.tflopsPerGpu * count).toFixed(3)) : f.tflops),
-        vramGiB: f.vramGiB || (m ? String(m.vramGiBPerGpu * count) : f.vramGiB),
-      };
-    });
+    setForm((f) => ({
+      ...f,
+      gpuModel: id,
+      vramGiB: m && m.kind === "gpu" ? String(m.vramGiB * Math.max(1, Number(f.gpuCount) || 1)) : f.vramGiB,
+    }));
   };
+  const problem = claim ? claimProblem(claim) : null;
 
   /** Checks the signature before the wallet is asked: same recovery as the registry does. */
   async function validate(): Promise<{ nodeKey: Address; deadline: bigint; signature: Hex; claim: HardwareClaim; amount: bigint }> {
@@ -129,6 +128,8 @@ export function RegisterPanel({ account }: { account: Address }) {
     const signature = form.signature.trim();
     if (!isHex(signature) || signature.length !== 132) throw new FormError("Signature: the 0x… signature of 65 bytes the agent printed.");
     const c = claimFrom(form);
+    const bad = claimProblem(c);
+    if (bad) throw new FormError(`Hardware claim: ${bad}.`);
     const amount = parseTokenInput(stakeText || "0");
     if (amount === 0n) throw new FormError("Stake: more than zero.");
     const now = await chain.blockTime();
@@ -239,6 +240,13 @@ export function RegisterPanel({ account }: { account: Address }) {
               <input inputMode="decimal" value={form.vramGiB} onChange={(e) => set("vramGiB", e.target.value)} data-testid="vram" />
             </label>
           </div>
+          {model && (
+            <p className="hint" data-testid="claim-hint">
+              Peak of one {model.label}: {model.peakTflops.toLocaleString("en-US")} TFLOPS {model.precision}. Claim what{" "}
+              <code>npm run agent -- bench</code> measured: the oracle challenges the node at the claimed rate.
+            </p>
+          )}
+          {problem && <p className="field-warn" data-testid="claim-problem">{problem}</p>}
           <label>
             Region
             <input value={form.region} maxLength={8} onChange={(e) => set("region", e.target.value)} placeholder="eu-west" data-testid="region" />

@@ -1,23 +1,39 @@
 /**
- * GPU classes an operator can claim. The `id` is `HardwareClaim.gpuModel` on chain.
- * TODO(engine/hardware.ts): replace with the engine's class table once it exists.
+ * GPU classes an operator can claim: the engine's hardware table (engine/hardware.ts), whose
+ * `id` is `HardwareClaim.gpuModel` on chain. Nothing here is a second copy of the table.
  */
+import { checkClaim, HARDWARE_CLASSES, HardwareError, type NodeClaim } from "../../../engine/hardware";
+
 export interface GpuModelOption {
   id: number;
   label: string;
-  /** Rated dense TFLOP/s of one GPU of the class, to prefill the claim. */
-  tflopsPerGpu: number;
-  vramGiBPerGpu: number;
+  kind: "gpu" | "cpu";
+  /** Dense peak of one device in the class's rated precision, TFLOP/s. */
+  peakTflops: number;
+  precision: string;
+  vramGiB: number;
 }
 
-export const GPU_MODELS: readonly GpuModelOption[] = [
-  { id: 0, label: "CPU (no GPU)", tflopsPerGpu: 0.1, vramGiBPerGpu: 4 },
-  { id: 1, label: "NVIDIA H100 SXM", tflopsPerGpu: 989, vramGiBPerGpu: 80 },
-  { id: 2, label: "NVIDIA A100 80GB", tflopsPerGpu: 312, vramGiBPerGpu: 80 },
-  { id: 3, label: "NVIDIA L40S", tflopsPerGpu: 362, vramGiBPerGpu: 48 },
-  { id: 4, label: "NVIDIA RTX 4090", tflopsPerGpu: 165, vramGiBPerGpu: 24 },
-];
+export const GPU_MODELS: readonly GpuModelOption[] = HARDWARE_CLASSES.map((c) => ({
+  id: c.id,
+  label: c.name,
+  kind: c.kind,
+  peakTflops: c.peakTflops[c.ratedPrecision] ?? 0,
+  precision: c.ratedPrecision,
+  vramGiB: c.vramMiB / 1024,
+}));
 
 export function gpuModelLabel(id: number): string {
   return GPU_MODELS.find((m) => m.id === id)?.label ?? `model #${id}`;
+}
+
+/** The engine's check of a claim against its class, as a sentence; null when the claim is plausible. */
+export function claimProblem(claim: NodeClaim): string | null {
+  try {
+    checkClaim(claim);
+    return null;
+  } catch (e) {
+    if (e instanceof HardwareError) return e.message.replace(/^Hardware\w+: /, "");
+    throw e;
+  }
 }

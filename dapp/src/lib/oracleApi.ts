@@ -24,6 +24,19 @@ export interface EpochStat {
   slash: { bps: number; reason: string; evidence: Hex | null } | null;
 }
 
+/** The epoch being challenged right now: counts only (the oracle keeps planned times secret). */
+export interface EpochInProgress {
+  epoch: number;
+  issued: number;
+  passed: number;
+  failed: number;
+}
+
+export interface NodeStats {
+  epochs: EpochStat[];
+  inProgress: EpochInProgress | null;
+}
+
 export interface RewardsProof {
   epoch: number;
   root: Hex;
@@ -120,11 +133,21 @@ function apiError(status: number, body: unknown): OracleError {
   return new OracleError(`the oracle answered: ${message}`, status);
 }
 
-export async function fetchNodeStats(base: string, node: Address): Promise<EpochStat[]> {
+/** `{epochs, inProgress}` from the stats answer; inProgress is null when absent or malformed. */
+export function normalizeNodeStats(body: unknown): NodeStats {
+  const p = isObj(body) && isObj(body.inProgress) ? body.inProgress : null;
+  const epoch = p ? num(p.epoch) : null;
+  return {
+    epochs: normalizeStats(body),
+    inProgress: p && epoch !== null ? { epoch, issued: num(p.issued) ?? 0, passed: num(p.passed) ?? 0, failed: num(p.failed) ?? 0 } : null,
+  };
+}
+
+export async function fetchNodeStats(base: string, node: Address): Promise<NodeStats> {
   const { status, body } = await getJson(base, `/v1/nodes/${node}/stats`);
-  if (status === 404) return [];
+  if (status === 404) return { epochs: [], inProgress: null };
   if (status !== 200) throw apiError(status, body);
-  return normalizeStats(body);
+  return normalizeNodeStats(body);
 }
 
 /** The latest finalized proof for `account`, or null when it has no rewards yet. */

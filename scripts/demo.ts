@@ -29,6 +29,13 @@ const REWARDS_POOL = 50_000n * E18;
 const EPOCH_BUDGET = 1_000n * E18;
 /** Largest wait for the whole settlement after the last epoch, ms. */
 const SETTLE_TIMEOUT_MS = 180_000;
+/** Agents keep answering this long after the last epoch (challenges issued late in it), s. */
+const AGENT_GRACE_SECONDS = 6n;
+/** Epochs whose verdicts the summary counts (decimal strings, as the agents log them). */
+let countedEpochs = new Set<string>();
+/** The same oracle log event is shown at most once per this many ms. */
+const ORACLE_REPEAT_MS = 15_000;
+const lastShown = new Map<string, number>();
 
 const t0 = Date.now();
 function say(msg: string): void {
@@ -72,6 +79,11 @@ async function main(): Promise<number> {
   const work = mkdtempSync(join(tmpdir(), "poai-demo-"));
   say(`PoAI devnet demo: ${epochsToRun} epochs of ${epochSeconds} s, dispute window ${disputeSeconds} s${values.committee ? ", committee of 3 with quorum 2" : ""}`);
 
+  // ------------------------------------------------------------------ 0. what this machine can do
+  say(`measuring this machine with the engine's gemm kernel (${values["bench-seconds"]} s, one thread, like each agent)`);
+  const bench = await measureMachine({ seconds: Number(values["bench-seconds"]), threads: 1 });
+  say(`measured ${bench.measuredGflops.toFixed(1)} GFLOP/s end to end (class ${bench.classId} "${bench.className}"); ${DEMO_FLEET.length} agents share this machine, so honest nodes claim a fraction of it`);
+
   // ------------------------------------------------------------------ 1. chain, contracts, rewards pool
   const net = await startDevnet({
     workDir: work,
@@ -86,10 +98,7 @@ async function main(): Promise<number> {
   });
   say(`protocol deployed on chain ${net.chainId}; committee ${net.committee.map((m) => m.address.slice(0, 10)).join(", ")} with quorum ${net.quorum}; rewards pool ${formatUnits(REWARDS_POOL, 18)} POAI`);
 
-  // ------------------------------------------------------------------ 2. measure, keys, register
-  say(`measuring this machine with the engine's gemm kernel (${values["bench-seconds"]} s)`);
-  const bench = await measureMachine({ seconds: Number(values["bench-seconds"]) });
-  say(`measured ${bench.measuredGflops.toFixed(1)} GFLOP/s (class ${bench.classId} "${bench.className}"); ${DEMO_FLEET.length} agents share this machine, so honest nodes claim a fraction of it`);
+  // ------------------------------------------------------------------ 2. keys, register
   const nodes: RunningNode[] = [];
   for (const [i, spec] of DEMO_FLEET.entries()) {
     const gflops = claimFor(spec, bench.measuredGflops);
@@ -112,7 +121,12 @@ async function main(): Promise<number> {
   });
   say(`oracle${oracles.length > 1 ? "s" : ""} up: ${oracles.map((o) => o.url).join(", ")}`);
   for (const [i, n] of nodes.entries()) {
-    n.agent = startAgent(n, { oracleUrl: oracles[i % oracles.length].url, rpcUrl: net.rpcUrl, onLine: (line, stream) => onAgentLine(n, line, stream, verbose) });
+    n.agent = startAgent(n, {
+      oracleUrl: oracles[i % oracles.length].url,
+      rpcUrl: net.rpcUrl,
+      extraArgs: ["--threads", "1"],
+      onLine: (line, stream) => onAgentLine(n, line, stream, verbose),
+    });
   }
   say(`${nodes.length} node agents started, one process each`);
 
@@ -128,16 +142,17 @@ async function main(): Promise<number> {
   const epochs = Array.from({ length: epochsToRun }, (_, k) => first + BigInt(k));
   const last = epochs[epochs.length - 1];
   const endOfLast = (await epochStart(net, last)) + epochSeconds;
+  countedEpochs = new Set(epochs.map(String));
   say(`running epochs ${epochs.join(", ")}: about ${Number(endOfLast - now)} s`);
   let shown = -1n;
-  // Loop bound: one pass per second until the last epoch has ended.
-  while ((await blockTime(net)) < endOfLast) {
+  // Loop bound: one pass per second until the last epoch has ended and its last answers are in.
+  while ((await blockTime(net)) < endOfLast + AGENT_GRACE_SECONDS) {
     const t = await blockTime(net);
     if (t >= genesis) {
       const e = await currentEpoch(net);
       if (e !== shown) {
         shown = e;
-        say(`===== epoch ${e} begins${epochs.includes(e) ? "" : " (warm-up, not counted)"} =====`);
+        if (e <= last) say(`===== epoch ${e} begins${epochs.includes(e) ? "" : " (warm-up, not counted)"} =====`);
       }
     }
     await narrate();
@@ -231,7 +246,7 @@ function onAgentLine(n: RunningNode, line: string, stream: string, verbose: bool
     return;
   }
   if (j.event === "challenge.verdict" && j.verdict) {
-    n.verdicts[j.verdict] = (n.verdicts[j.verdict] ?? 0) + 1;
+    if (countedEpochs.has(String(j.epoch))) n.verdicts[j.verdict] = (n.verdicts[j.verdict] ?? 0) + 1;
     say(`[${n.name}] ${j.kind} challenge of epoch ${j.epoch}: ${j.verdict}${j.reason ? ` (${j.reason})` : ""} in ${j.computeMs} ms`);
   } else if (verbose || j.level === "warn" || j.level === "error" || j.event === "agent.start" || j.event === "challenge.skipped") {
     say(`[${n.name}] ${j.msg}`);
@@ -247,8 +262,13 @@ function onOracleLine(i: number, line: string, verbose: boolean): void {
     return;
   }
   const ev = String(j.event ?? "");
-  const interesting = /judg|verdict|report|slash|epoch\.|seed|reward/i.test(ev) || (ev === "tx.confirmed" && /submitReport|finalize/.test(String(j.purpose)));
+  // Agents already narrate their own verdicts; the oracle's side shows the epoch's story.
+  const interesting = /judg|report|slash|epoch\.|seed\.committed|reward/i.test(ev);
   if (verbose || j.level === "error" || j.level === "warn" || interesting) {
+    const key = `${i}:${ev}:${String(j.epoch ?? "")}:${String(j.code ?? "")}`;
+    const seen = lastShown.get(key);
+    if (!verbose && seen !== undefined && Date.now() - seen < ORACLE_REPEAT_MS) return;
+    lastShown.set(key, Date.now());
     const { t: _t, level, event, ...rest } = j;
     say(`[oracle-${i}] ${level === "info" ? "" : `${String(level).toUpperCase()} `}${event} ${JSON.stringify(rest).slice(0, 300)}`);
   }

@@ -185,7 +185,7 @@ export async function startOracles(
       POAI_COMMITTEE: JSON.stringify(all),
       ...o.env,
     };
-    const child = spawnChild(`oracle-${i}`, process.execPath, ["--import", "tsx", join(ROOT, "oracle", "cli.ts")], {
+    const child = spawnChild(`oracle-${i}`, process.execPath, ["--import", "tsx", join(ROOT, "oracle", "cli.ts"), "start"], {
       cwd: ROOT,
       env,
       onLine: (line) => o.onLine?.(i, line),

@@ -45,7 +45,7 @@ export async function rpcReady(url: string): Promise<number | undefined> {
 export async function startHardhatNode(opts: { port?: number; cwd: string; log?: (line: string) => void }): Promise<{ url: string; child: Child; port: number }> {
   let port = opts.port ?? 8545;
   if (!(await portFree(port))) port = await freePort();
-  const child = spawnChild("hardhat-node", join(opts.cwd, "node_modules", ".bin", "hardhat"), ["node", "--hostname", "127.0.0.1", "--port", String(port)], {
+  const child = spawnChild("hardhat-node", join(opts.cwd, "node_modules", ".bin", "hardhat"), ["--config", join(__dirname, "hardhat-node.config.ts"), "node", "--hostname", "127.0.0.1", "--port", String(port)], {
     cwd: opts.cwd,
     onLine: (line) => opts.log?.(line),
   });

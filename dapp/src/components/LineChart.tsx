@@ -1,6 +1,26 @@
+import { useEffect, useRef, useState } from "react";
 import { chartGeometry, type Point } from "../lib/chart";
 
-const BOX = { width: 320, height: 140, left: 40, right: 10, top: 10, bottom: 24 };
+/** Plot margins in CSS pixels: the SVG is drawn at its on-screen width, so text stays legible. */
+const MARGINS = { left: 38, right: 8, top: 8, bottom: 20 };
+const HEIGHT = 120;
+const DEFAULT_WIDTH = 240;
+
+/** The element's content width, following resizes (phone rotation, window resize). */
+function useWidth<T extends HTMLElement>() {
+  const ref = useRef<T>(null);
+  const [width, setWidth] = useState(DEFAULT_WIDTH);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const update = () => setWidth(Math.max(120, Math.floor(el.clientWidth)));
+    update();
+    const observer = new ResizeObserver(update);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+  return { ref, width };
+}
 
 export interface LineChartProps {
   title: string;
@@ -16,6 +36,8 @@ export interface LineChartProps {
 
 /** A hand-drawn SVG line chart over epochs: axes, ticks, the line, a dot per epoch. */
 export function LineChart({ title, unit, points, yFloor, yCeil, reference, format = (v) => String(v), testId }: LineChartProps) {
+  const { ref, width } = useWidth<HTMLDivElement>();
+  const BOX = { width, height: HEIGHT, ...MARGINS };
   const g = chartGeometry(points, BOX, yFloor, yCeil);
   const plotBottom = BOX.height - BOX.bottom;
   const refY =
@@ -28,10 +50,11 @@ export function LineChart({ title, unit, points, yFloor, yCeil, reference, forma
         {title}
         {unit && <span className="muted"> ({unit})</span>}
       </figcaption>
+      <div ref={ref} className="chart-body">
       {points.length === 0 ? (
         <p className="muted small chart-empty">No measurement yet.</p>
       ) : (
-        <svg viewBox={`0 0 ${BOX.width} ${BOX.height}`} role="img" aria-label={`${title} over epochs`}>
+        <svg width={BOX.width} height={BOX.height} viewBox={`0 0 ${BOX.width} ${BOX.height}`} role="img" aria-label={`${title} over epochs`}>
           {g.yTicks.map((t) => (
             <g key={`y${t.value}`}>
               <line className="grid" x1={BOX.left} x2={BOX.width - BOX.right} y1={t.y} y2={t.y} />
@@ -51,6 +74,7 @@ export function LineChart({ title, unit, points, yFloor, yCeil, reference, forma
           ))}
         </svg>
       )}
+      </div>
     </figure>
   );
 }

@@ -339,8 +339,9 @@ contract NodeRegistry is INodeRegistry, AccessControl, Pausable, EIP712, Nonces 
         if (nodeKey == address(0)) revert NodeRegistryZeroNodeKey();
         Node storage n = _nodes[nodeKey];
         bool known = n.status != NodeStatus.None;
-        // An exited node whose stake is fully withdrawn may be registered again (its jail carries over).
-        if (known && (n.status != NodeStatus.Exiting || n.stake != 0 || n.unbonding != 0)) {
+        // An exited node whose stake is fully withdrawn may be registered again (its jail carries over). An
+        // Exiting node's active stake is always 0 (deregister moved it, topUp refuses), so unbonding decides.
+        if (known && (n.status != NodeStatus.Exiting || n.unbonding != 0)) {
             revert NodeRegistryAlreadyRegistered(nodeKey);
         }
         if (block.timestamp > deadline) revert NodeRegistrySignatureExpired(deadline, block.timestamp);

@@ -143,9 +143,11 @@ export async function deployProtocol(
     tokenAddress = contracts.PoAIToken.address;
     if (initialMint > 0n) await (await contracts.PoAIToken.contract.mint(deployer, initialMint)).wait();
   }
+  // The registry and the distributor start with the deployer as admin so it can wire Settlement; the roles
+  // pass to `admin` afterwards (see below).
   contracts.NodeRegistry = await deploy("NodeRegistry", [
     tokenAddress,
-    admin,
+    deployer,
     params.unbondingDelay,
     params.jailDuration,
     params.minStakeBase,
@@ -168,21 +170,23 @@ export async function deployProtocol(
     settlementParams,
   ]);
 
-  // Wiring: the deployer grants Settlement its roles. If the deployer is the admin it keeps the
-  // registry's roles; on the distributor it hands DEFAULT_ADMIN_ROLE to `admin` and leaves.
+  // Wiring: the deployer grants Settlement its roles, then, if `admin` is another account, hands every
+  // role it holds to `admin` and renounces them.
   const registry = contracts.NodeRegistry.contract;
   const distributor = contracts.RewardsDistributor.contract;
   const settlement = contracts.Settlement.address;
-  if (admin === deployer) {
-    await (await registry.grantRole(await registry.SLASHER_ROLE(), settlement)).wait();
-  } else {
-    log(`admin ${admin} must grant SLASHER_ROLE on NodeRegistry to Settlement ${settlement}`);
-  }
+  await (await registry.grantRole(await registry.SLASHER_ROLE(), settlement)).wait();
   await (await distributor.grantRole(await distributor.SETTLEMENT_ROLE(), settlement)).wait();
   if (admin !== deployer) {
-    const adminRole = await distributor.DEFAULT_ADMIN_ROLE();
-    await (await distributor.grantRole(adminRole, admin)).wait();
-    await (await distributor.renounceRole(adminRole, deployer)).wait();
+    const handOver = async (c: Contract, roles: string[]) => {
+      for (const role of roles) await (await c.grantRole(role, admin)).wait();
+      // The admin role last, so the deployer can still renounce the others first.
+      for (const role of [...roles].reverse()) await (await c.renounceRole(role, deployer)).wait();
+    };
+    const adminRole = await registry.DEFAULT_ADMIN_ROLE();
+    await handOver(registry, [adminRole, await registry.GOVERNANCE_ROLE()]);
+    await handOver(distributor, [adminRole]);
+    log(`roles handed to admin ${admin}`);
   }
   log("roles wired: Settlement may slash and publish rewards roots");
 

@@ -18,6 +18,7 @@ import { signRegistration } from "../../agent/registration";
 import { launchBrowser } from "./harness/browser";
 import { deployForTest, startDevnet, type Devnet } from "./harness/devnet";
 import { buildPage, servePage } from "./harness/pageServer";
+import { proposeSlash } from "./harness/committeeReport";
 import { startTestAgent, startTestOracle } from "./harness/oracleAndAgent";
 import { installWallet, type WalletLog } from "./harness/wallet";
 
@@ -33,6 +34,8 @@ const EPOCH_BUDGET = 1_000n * E18;
 const STEP_MS = 20_000;
 /** Longest wait for the oracle to judge an epoch and for its report to finalize. */
 const EPOCH_WAIT_MS = 75_000;
+/** Hardhat's well-known dev account #0: the deployer, governance and the single committee member. */
+const DEVNET_COMMITTEE_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
 describe("operator flows in the browser", { timeout: 180_000 }, () => {
   let devnet: Devnet;
@@ -42,6 +45,8 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
   let registry: Contract;
   let token: Contract;
   let distributor: Contract;
+  let settlement: Contract;
+  let epochManager: Contract;
   let chainId: number;
   let oracle: Awaited<ReturnType<typeof startTestOracle>> | undefined;
   let oracleError = "";
@@ -113,6 +118,8 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     token = deployment.contracts.PoAIToken.contract.connect(signer) as Contract;
     await (await token.transfer(operator, 5_000n * E18)).wait();
     distributor = deployment.contracts.RewardsDistributor.contract.connect(signer) as Contract;
+    settlement = deployment.contracts.Settlement.contract.connect(signer) as Contract;
+    epochManager = deployment.contracts.EpochManager.contract.connect(signer) as Contract;
     await (await token.approve(await distributor.getAddress(), REWARDS_POOL)).wait();
     await (await distributor.fund(REWARDS_POOL)).wait();
 
@@ -285,6 +292,44 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     await phoneShot("07-rewards-claimed");
   });
 
+  it("shows a proposed slash with its reason and evidence, and appeals it with the bond", async () => {
+    // The committee (here by hand, the oracle stopped) reports epoch e with a 10 % overclaim slash;
+    // governance first lengthens the dispute window so the appeal happens inside it.
+    await stopServices();
+    await (await settlement.setDisputeWindow(3_600n)).wait();
+    const { epoch, evidence } = await proposeSlash({
+      rpc: devnet.rpc,
+      committeeKey: DEVNET_COMMITTEE_KEY,
+      chainId,
+      epochManager,
+      settlement,
+      distributor,
+      node: nodeKey.address as Address,
+      bps: 1_000,
+    });
+    const card = page.getByTestId("node-card").filter({ hasText: nodeKey.address });
+    const slash = card.getByTestId("slash").filter({ hasText: `Epoch ${epoch}` });
+    await slash.waitFor({ timeout: STEP_MS });
+    assert.match((await slash.textContent()) ?? "", /10% for overclaim, proposed/);
+    assert.match((await slash.textContent()) ?? "", new RegExp(evidence));
+    const bond = (await settlement.appealBond()) as bigint;
+    const balanceBefore = (await token.balanceOf(operator)) as bigint;
+    await shot("08-slash-proposed");
+
+    const slashes = card.getByTestId("slashes");
+    const status = slashes.getByTestId("slash-tx-status");
+    await slash.getByTestId("appeal").click();
+    await slashes.locator('[data-testid="slash-tx-status"]:is([data-phase="confirmed"], [data-phase="failed"])').waitFor({ timeout: STEP_MS });
+    assert.equal(await status.getAttribute("data-phase"), "confirmed", (await status.textContent()) ?? "");
+    await slash.filter({ hasText: "appealed" }).waitFor({ timeout: STEP_MS });
+    const info = await settlement.slashOf(epoch, 0n);
+    assert.equal(Number(info.state), 3, "SlashState.Appealed");
+    assert.equal(getAddress(info.appellant), getAddress(operator));
+    assert.equal(balanceBefore - ((await token.balanceOf(operator)) as bigint), bond, "the bond was pulled");
+    await shot("09-slash-appealed");
+    await phoneShot("09-slash-appealed");
+  });
+
   it("tops up the stake (approve, then top up)", async () => {
     const card = page.getByTestId("node-card").filter({ hasText: nodeKey.address });
     await card.getByTestId("node-amount").fill("100");
@@ -294,15 +339,13 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
   });
 
   it("requests an unbond, waits out the delay and withdraws", async () => {
-    // Time travel below would move the chain's epoch clock away from the oracle's: stop it first.
-    await stopServices();
     const card = page.getByTestId("node-card").filter({ hasText: nodeKey.address });
     await card.getByTestId("node-amount").fill("300");
     await confirmed(card, () => card.getByTestId("unbond").click());
     await card.getByTestId("node-unbonding").filter({ hasText: "300 POAI" }).waitFor({ timeout: STEP_MS });
     await card.getByTestId("node-release").filter({ hasText: /releases .* UTC \(in [12]m/ }).waitFor({ timeout: STEP_MS });
     assert.equal(await card.getByTestId("withdraw").isDisabled(), true, "withdraw waits for the delay");
-    await shot("08-unbonding");
+    await shot("10-unbonding");
 
     // A withdraw before the release is refused by the registry; the page says when it is possible.
     const balanceBefore = (await token.balanceOf(operator)) as bigint;
@@ -313,8 +356,8 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     await card.getByTestId("node-unbonding").filter({ hasText: "none" }).waitFor({ timeout: STEP_MS });
     assert.equal((await token.balanceOf(operator)) - balanceBefore, 300n * E18);
     assert.equal((await registry.getNode(nodeKey.address)).unbonding, 0n);
-    await shot("09-withdrawn");
-    await phoneShot("09-withdrawn");
+    await shot("11-withdrawn");
+    await phoneShot("11-withdrawn");
   });
 });
 

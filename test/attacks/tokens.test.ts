@@ -207,10 +207,10 @@ describe("attacks: re-entrancy through token hooks", function () {
     expect(await protocolBalance(p)).to.equal(await protocolLiabilities(p));
   });
 
-  it("re-entering Settlement from an appeal-bond refund is refused", async function () {
-    // Defence: nonReentrant on every Settlement action. The refund of an upheld appeal hands control to
-    // the appellant; re-entering finalize/appeal there reverts with ReentrancyGuardReentrantCall.
-    const { p, attacker, owner, node } = await loadFixture(hookTokenProtocol);
+  it("re-entering withdrawRefund from the recipient hook pays the bond once", async function () {
+    // Defences: nonReentrant on Settlement.withdrawRefund, and `_refunds[msg.sender] = 0` before the
+    // transfer (either alone stops a second payout of the same credited bond).
+    const { p, attacker, attackerAddr, owner, node } = await loadFixture(hookTokenProtocol);
     const { epoch } = await submitEpochReport(p, {
       slashes: [{ node: node as Hex, bps: 2_000, reason: SlashReason.Fraud, evidence: ethers.ZeroHash as Hex }],
     });
@@ -218,13 +218,18 @@ describe("attacks: re-entrancy through token hooks", function () {
       await p.settlement.getAddress(),
       p.settlement.interface.encodeFunctionData("appeal", [epoch, 0]),
     );
-    const reenter = p.settlement.interface.encodeFunctionData("appeal", [epoch, 0]);
-    await attacker.connect(owner).arm(await p.settlement.getAddress(), reenter, 1, 0);
     await p.settlement.connect(p.admin).resolveAppeal(epoch, 0, true);
+    expect(await p.settlement.refundOf(attackerAddr)).to.equal(PARAMS.appealBond);
+    const withdraw = p.settlement.interface.encodeFunctionData("withdrawRefund");
+    await attacker.connect(owner).arm(await p.settlement.getAddress(), withdraw, 3, 0);
+    const before = await p.token.balanceOf(attackerAddr);
+    await attacker.connect(owner).exec(await p.settlement.getAddress(), withdraw);
     expect(await attacker.reentries()).to.equal(1n);
     expect(await attacker.reentrySuccesses()).to.equal(0n);
     expect(decodeError(p, await attacker.lastRevertData())).to.equal("ReentrancyGuardReentrantCall");
+    expect((await p.token.balanceOf(attackerAddr)) - before).to.equal(PARAMS.appealBond);
     expect(await p.settlement.pendingBonds()).to.equal(0n);
+    expect(await protocolBalance(p)).to.equal(await protocolLiabilities(p));
   });
 
   it("an appellant that refuses its bond refund cannot block finalization of its slash", async function () {
@@ -232,13 +237,11 @@ describe("attacks: re-entrancy through token hooks", function () {
     // on a call that can revert"): once the window closes, finalize executes the slash whatever the
     // appellant's account does when the bond comes back.
     //
-    // FAILS on the current Settlement: _executeSlash calls _refundBond, which pushes the bond with
-    // safeTransfer to the appellant BEFORE registry.slash; an appellant whose token hook reverts (an
-    // ERC-777 token, or a blocklisted address on a token with a blocklist) makes finalize revert. The
-    // slash never executes, the epoch's rewards root never publishes, and after the unbonding delay the
-    // operator withdraws its stake unslashed. vetoSlash/vetoReport/resolveAppeal(upheld) revert the same
-    // way; only resolveAppeal(rejected) unblocks it. See the report for the fix (credit the bond instead of
-    // pushing it when the transfer fails).
+    // Defence: Settlement._refundBond credits the bond to `_refunds[appellant]` (pull payment, withdrawn
+    // with withdrawRefund) instead of transferring it. This test failed on the first Settlement (commit
+    // 6b9494e), whose _refundBond pushed the bond with safeTransfer before registry.slash: an appellant
+    // whose token hook reverts (an ERC-777 token, a blocklisted address) made finalize revert, so the slash
+    // never executed and the operator could unbond and withdraw its stake unslashed. Fixed in cd48bc0.
     const { p, attacker, owner, node } = await loadFixture(hookTokenProtocol);
     const { epoch } = await submitEpochReport(p, {
       slashes: [{ node: node as Hex, bps: 10_000, reason: SlashReason.Fraud, evidence: ethers.ZeroHash as Hex }],
@@ -254,12 +257,22 @@ describe("attacks: re-entrancy through token hooks", function () {
     expect(n.stake + n.unbonding).to.equal(0n);
     expect((await p.settlement.reportOf(epoch)).status).to.equal(3n);
     expect(await protocolBalance(p)).to.equal(await protocolLiabilities(p));
+    // The bond waits for the appellant, who takes it once it accepts tokens again.
+    const attackerAddr = await attacker.getAddress();
+    expect(await p.settlement.refundOf(attackerAddr)).to.equal(PARAMS.appealBond);
+    const withdraw = p.settlement.interface.encodeFunctionData("withdrawRefund");
+    await expect(attacker.connect(owner).exec(await p.settlement.getAddress(), withdraw)).to.be.revertedWithCustomError(
+      attacker,
+      "ReentererCallFailed",
+    );
+    await attacker.connect(owner).setRejectIncoming(false);
+    await attacker.connect(owner).exec(await p.settlement.getAddress(), withdraw);
+    expect(await p.settlement.refundOf(attackerAddr)).to.equal(0n);
+    expect(await p.settlement.pendingBonds()).to.equal(0n);
   });
 
-  it("today's recourse against a refused bond refund: governance rejects the appeal, then finalize runs", async function () {
-    // resolveAppeal(rejected) sends the bond to the treasury (no call to the appellant), after which
-    // _executeSlash has no bond to refund. This needs a governance transaction, so it is a mitigation,
-    // not the defence the previous test asks for.
+  it("an appellant that refuses tokens cannot block governance rejecting its appeal either", async function () {
+    // resolveAppeal(rejected) sends the bond to the treasury, never to the appellant.
     const { p, attacker, owner, node } = await loadFixture(hookTokenProtocol);
     const { epoch } = await submitEpochReport(p, {
       slashes: [{ node: node as Hex, bps: 10_000, reason: SlashReason.Fraud, evidence: ethers.ZeroHash as Hex }],

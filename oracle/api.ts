@@ -56,7 +56,10 @@ export const schemas = {
 
 export interface RequestCtx {
   auth: Authenticated;
+  /** Chain-aligned time (deadlines, issue times), ms. */
   nowMs: number;
+  /** Wall clock (latency measurements), ms. */
+  wallMs: number;
 }
 
 /** What the routes call; implemented by the oracle (index.ts). */
@@ -88,6 +91,8 @@ export interface ApiOptions {
   corsOrigin: string;
   auth: () => AuthContext;
   service: ApiService;
+  /** The oracle's (chain-aligned) clock for challenge times, ms. */
+  now: () => number;
   log: Logger;
   metrics: Metrics;
 }
@@ -163,7 +168,7 @@ export function startApi(o: ApiOptions): Promise<{ server: Server; port: number;
       const body = await readBody(req, o.maxBodyBytes);
       const auth = await authenticate(o.auth(), { method, path: rawPath, headers: req.headers, body }, allow);
       const parsed = parseJson(body, schema);
-      return { ctx: { auth, nowMs: Date.now() } as RequestCtx, body: parsed as z.infer<T> };
+      return { ctx: { auth, nowMs: o.now(), wallMs: Date.now() } as RequestCtx, body: parsed as z.infer<T> };
     };
     const node = (a: Address) => o.service.requireActiveNode(a);
     const member = (a: Address) => o.service.requireCommitteeMember(a);
@@ -272,7 +277,10 @@ export function startApi(o: ApiOptions): Promise<{ server: Server; port: number;
       })
       .finally(() => o.log.debug("api.request", { method: req.method, path: req.url, status: res.statusCode, ms: +(performance.now() - t0).toFixed(1) }));
   });
-  server.headersTimeout = 20_000;
+  // Agents poll with keep-alive connections and compute between requests: keep idle sockets open
+  // longer than a challenge takes, so a client does not reuse a socket the server just closed.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   server.requestTimeout = 60_000;
 
   return new Promise((resolve, reject) => {

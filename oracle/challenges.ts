@@ -68,7 +68,8 @@ export class ChallengeService {
   }
 
   /** The earliest due challenge of `node`: one already handed out and still open, else a new one. */
-  next(auth: Authenticated, nowMs: number): Record<string, unknown> | undefined {
+  /** `nowMs` is chain-aligned time (issue times, deadlines); `wallMs` the wall clock (latency). */
+  next(auth: Authenticated, nowMs: number, wallMs = nowMs): Record<string, unknown> | undefined {
     const node = auth.signer.toLowerCase();
     return this.db.transaction(() => {
       recordNonce(this.db, auth);
@@ -81,7 +82,7 @@ export class ChallengeService {
           .prepare("SELECT * FROM challenges WHERE node = ? AND issued_at IS NULL AND verdict IS NULL AND issue_at <= ? AND deadline > ? ORDER BY issue_at LIMIT 1")
           .get(node, nowMs, nowMs) as ChallengeRow | undefined;
         if (!row) return undefined;
-        this.db.prepare("UPDATE challenges SET issued_at = ? WHERE id = ?").run(nowMs, row.id);
+        this.db.prepare("UPDATE challenges SET issued_at = ? WHERE id = ?").run(wallMs, row.id);
         this.metrics.challengesIssued.inc({ kind: row.kind });
         this.log.info("challenge.issued", { id: row.id, epoch: row.epoch, node, round: row.round, kind: row.kind });
       }
@@ -98,7 +99,7 @@ export class ChallengeService {
     })();
   }
 
-  commit(auth: Authenticated, id: string, root: Hex, nowMs: number): { openings: number[] } {
+  commit(auth: Authenticated, id: string, root: Hex, nowMs: number, wallMs = nowMs): { openings: number[] } {
     const row = this.owned(id, auth.signer);
     if (row.issued_at === null) throw httpError.state("challenge not handed out yet");
     if (row.root !== null) throw httpError.state("challenge already committed");
@@ -110,10 +111,10 @@ export class ChallengeService {
     const openings = w.chooseOpenings(spec, root, this.opts.openings);
     this.db.transaction(() => {
       recordNonce(this.db, auth);
-      const ch = this.db.prepare("UPDATE challenges SET root = ?, committed_at = ?, openings = ? WHERE id = ? AND root IS NULL").run(root, nowMs, JSON.stringify(openings), id);
+      const ch = this.db.prepare("UPDATE challenges SET root = ?, committed_at = ?, openings = ? WHERE id = ? AND root IS NULL").run(root, wallMs, JSON.stringify(openings), id);
       if (ch.changes !== 1) throw httpError.state("challenge already committed");
     })();
-    this.log.info("challenge.committed", { id, node: row.node, ms: nowMs - (row.issued_at ?? nowMs) });
+    this.log.info("challenge.committed", { id, node: row.node, ms: wallMs - (row.issued_at ?? wallMs) });
     return { openings };
   }
 

@@ -37,10 +37,10 @@ const MIGRATIONS: string[] = [
     spec TEXT NOT NULL,               -- JSON, as sent to the node
     claim TEXT NOT NULL,              -- JSON, the node's on-chain claim when planned
     issue_at INTEGER NOT NULL,        -- ms, secret time from which the challenge is due
-    issued_at INTEGER,                -- ms, handed to the node
+    issued_at INTEGER,                -- ms wall clock, handed to the node (latency start)
     deadline INTEGER,                 -- ms
     root TEXT,
-    committed_at INTEGER,
+    committed_at INTEGER,             -- ms wall clock, root received (latency end)
     openings TEXT,                    -- JSON number[]
     answer TEXT,                      -- JSON openings as received (bounded by the body limit)
     opened_at INTEGER,

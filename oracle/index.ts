@@ -19,6 +19,7 @@ import { Relay } from "./relay";
 import { buildRewardsTree, rewardsProof } from "./rewards";
 import { Scheduler } from "./scheduler";
 import { GemmWork } from "./work-gemm";
+import { ChainClock } from "./clock";
 import type { Work } from "./work";
 import { NODE_STATUS, recordNonce } from "./auth";
 
@@ -43,7 +44,9 @@ export async function startOracle(
 ): Promise<OracleHandle> {
   const log = opts.log ?? createLogger({ level: cfg.logLevel });
   const metrics = createMetrics();
-  const now = opts.now ?? Date.now;
+  const wall = opts.now ?? Date.now;
+  const clock = new ChainClock(wall);
+  const now = () => clock.now();
   const account = privateKeyToAccount(cfg.oracleKey as Hex);
   const deployment = loadDeployment(cfg.deploymentFile, opts.root);
   const chain = await Chain.connect(cfg.rpcUrl, deployment, cfg.rpcRetries, cfg.registryCacheMs);
@@ -52,7 +55,7 @@ export async function startOracle(
   const relay = new Relay(chain, account, db, cfg, log.child({ part: "relay" }), metrics, now);
   const committee = new Committee(cfg, account, chain, db, log.child({ part: "committee" }), now);
   const challenges = new ChallengeService(db, work, { openings: cfg.openings }, log.child({ part: "challenges" }), metrics);
-  const scheduler = new Scheduler({ cfg, db, chain, relay, account, work, committee, log: log.child({ part: "scheduler" }), metrics, now });
+  const scheduler = new Scheduler({ cfg, db, chain, relay, account, work, committee, log: log.child({ part: "scheduler" }), metrics, clock });
   const limiter = new TokenBuckets(cfg.rateLimitPerSec, cfg.rateLimitBurst);
 
   const members = await chain.committee();
@@ -64,11 +67,11 @@ export async function startOracle(
     if (now() - committeeCache.at > cfg.registryCacheMs) committeeCache = { at: now(), members: (await chain.committee()).members };
     return committeeCache.members;
   };
-  const clock = await chain.epochClock();
+  const epochs = await chain.epochClock();
 
   const service: ApiService = {
     async info() {
-      const cur = Math.floor((now() / 1000 - clock.genesis) / clock.length);
+      const cur = Math.floor((now() / 1000 - epochs.genesis) / epochs.length);
       return {
         version: ORACLE_VERSION,
         chainId: chain.chainId,
@@ -76,16 +79,16 @@ export async function startOracle(
         contracts: { ...deployment.addresses },
         oracle: account.address,
         currentEpoch: cur,
-        epochStart: clock.genesis + cur * clock.length,
-        epochLength: clock.length,
-        genesis: clock.genesis,
+        epochStart: epochs.genesis + cur * epochs.length,
+        epochLength: epochs.length,
+        genesis: epochs.genesis,
       };
     },
     async nextChallenge(r) {
-      return challenges.next(r.auth, r.nowMs);
+      return challenges.next(r.auth, r.nowMs, r.wallMs);
     },
     async commit(r, id, body) {
-      return challenges.commit(r.auth, id, body.root as Hex, r.nowMs);
+      return challenges.commit(r.auth, id, body.root as Hex, r.nowMs, r.wallMs);
     },
     async open(r, id, body) {
       const { openings, ...extra } = body;
@@ -219,14 +222,15 @@ export async function startOracle(
     port: cfg.port,
     maxBodyBytes: cfg.maxBodyBytes,
     corsOrigin: cfg.corsOrigin,
-    auth: () => ({ chainId: chain.chainId, registry: chain.address("NodeRegistry"), clockSkewMs: cfg.clockSkewMs, db, limiter, now }),
+    auth: () => ({ chainId: chain.chainId, registry: chain.address("NodeRegistry"), clockSkewMs: cfg.clockSkewMs, db, limiter, now: wall }),
     service,
+    now,
     log: log.child({ part: "api" }),
     metrics,
   });
   const url = `http://${cfg.host}:${api.port}`;
   scheduler.start();
-  log.info("oracle.started", { url, address: account.address, chainId: chain.chainId, db: cfg.dbPath, epochLength: clock.length });
+  log.info("oracle.started", { url, address: account.address, chainId: chain.chainId, db: cfg.dbPath, epochLength: epochs.length });
 
   let stopped = false;
   return {

@@ -8,7 +8,7 @@
  *    (confirmed after `confirmations` blocks, or reverted); a transaction signed but maybe never
  *    broadcast (crash between the two) is broadcast again byte for byte; one pending longer than
  *    `txStuckMs` is replaced at the same nonce with fees raised by `gasBumpPercent`.
- * 3. With nothing in flight: simulate the call (a revert is reported by its error name and
+ * 3. With nothing in flight: estimate the call on the pending block (a revert is reported by its error name and
  *    nothing is sent), sign locally, store the raw transaction and its hash, then broadcast.
  *
  * Because the raw transaction is stored before it is broadcast, a crash at any point leaves
@@ -170,10 +170,13 @@ export class Relay {
   private async sendNew(purpose: string, call: Call): Promise<void> {
     const address = this.chain.address(call.contract);
     const abi = this.chain.deployment.abis[call.contract];
+    // Estimated on the pending block (the time the transaction will be mined at), with the
+    // contract's errors decoded: a revert is reported by name and nothing is sent.
+    let gasEstimate: bigint;
     try {
-      await this.chain.client.simulateContract({ address, abi, functionName: call.functionName, args: call.args, account: this.account } as never);
+      gasEstimate = await this.chain.client.estimateContractGas({ address, abi, functionName: call.functionName, args: call.args, account: this.account } as never);
     } catch (e) {
-      const name = (e as { cause?: { data?: { errorName?: string } } })?.cause?.data?.errorName;
+      const name = revertName(e);
       if (/fetch failed|ECONNREFUSED|HTTP request failed|timed out/i.test(String((e as Error)?.message))) {
         throw new OracleError("OR005", `RPC unreachable while preparing ${purpose}`, { cause: e });
       }
@@ -185,15 +188,15 @@ export class Relay {
     const localMax = (this.db.prepare(`SELECT MAX(nonce) AS n FROM transactions WHERE sender = ? AND status IN ('signed','sent')`).get(this.account.address) as { n: number | null }).n;
     const nonce = Math.max(pending, localMax === null ? 0 : localMax + 1);
     const fees = await this.chain.withRetry("eth_feeHistory", () => this.chain.client.estimateFeesPerGas());
-    await this.signAndSend(purpose, call, nonce, fees.maxFeePerGas ?? 0n, fees.maxPriorityFeePerGas ?? 0n);
+    await this.signAndSend(purpose, call, nonce, fees.maxFeePerGas ?? 0n, fees.maxPriorityFeePerGas ?? 0n, gasEstimate);
   }
 
-  private async signAndSend(purpose: string, call: Call, nonce: number, maxFeePerGas: bigint, maxPriorityFeePerGas: bigint): Promise<void> {
+  private async signAndSend(purpose: string, call: Call, nonce: number, maxFeePerGas: bigint, maxPriorityFeePerGas: bigint, knownEstimate?: bigint): Promise<void> {
     const to = this.chain.address(call.contract) as Address;
     const data = encodeFunctionData({ abi: this.chain.deployment.abis[call.contract], functionName: call.functionName, args: call.args } as never);
-    const gasEstimate = await this.chain.withRetry("eth_estimateGas", () =>
-      this.chain.client.estimateGas({ account: this.account.address, to, data }),
-    );
+    const gasEstimate =
+      knownEstimate ??
+      (await this.chain.withRetry("eth_estimateGas", () => this.chain.client.estimateGas({ account: this.account.address, to, data })));
     // Rounds up: 20% headroom over the estimate.
     const gas = (gasEstimate * 12n + 9n) / 10n;
     const raw = await this.account.signTransaction({
@@ -235,6 +238,20 @@ export class Relay {
     this.setStatus(r.id, "sent", { sent_at: this.now() });
     if (!quiet) this.log.info("tx.sent", { purpose, hash: r.hash, nonce: r.nonce });
   }
+}
+
+/** The custom error name of a revert, searched through viem's cause chain. */
+export function revertName(e: unknown): string | undefined {
+  let cur: unknown = e;
+  for (let i = 0; i < 8 && cur; i++) {
+    const c = cur as { data?: { errorName?: string }; errorName?: string; cause?: unknown; details?: string };
+    if (c.data?.errorName) return c.data.errorName;
+    if (c.errorName) return c.errorName;
+    const m = typeof c.details === "string" ? c.details.match(/custom error '([A-Za-z0-9_]+)\(/) : null;
+    if (m) return m[1];
+    cur = c.cause;
+  }
+  return undefined;
 }
 
 /** Wallet client for callers that need one (tests, tools); the relay signs locally instead. */

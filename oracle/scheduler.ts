@@ -32,12 +32,15 @@ import type { Metrics } from "./metrics";
 import type { Relay } from "./relay";
 import { buildReport, reportDigest, reportFromJson, reportToJson, type ReportInputs } from "./report";
 import type { Work } from "./work";
+import type { ChainClock } from "./clock";
 
 /** Ended epochs the loop still works on at once (older ones are left as they are). */
 export const MAX_BACKLOG_EPOCHS = 16;
 /** Grace after an epoch's end before it is judged, on top of the deadline slack, ms. */
 export const JUDGE_GRACE_MS = 500;
 const ZERO32 = ("0x" + "00".repeat(32)) as Hex;
+/** A seed commitment is not sent later than this before its epoch starts (it must be mined first), ms. */
+export const SEED_MARGIN_MS = 1_500;
 
 export interface SchedulerDeps {
   cfg: OracleConfig;
@@ -49,7 +52,7 @@ export interface SchedulerDeps {
   committee: Committee;
   log: Logger;
   metrics: Metrics;
-  now?: () => number;
+  clock: ChainClock;
 }
 
 interface EpochRow {
@@ -86,9 +89,10 @@ export class Scheduler {
   lastPassAt = 0;
   lastError?: string;
   private readonly now: () => number;
+  private readonly warned = new Set<string>();
 
   constructor(private readonly d: SchedulerDeps) {
-    this.now = d.now ?? Date.now;
+    this.now = () => d.clock.now();
   }
 
   epochAt(ms: number): number {
@@ -121,6 +125,7 @@ export class Scheduler {
   /** One reconciliation pass. Each step's failure is logged and retried on the next pass. */
   async pass(): Promise<void> {
     if (!this.clock) this.clock = await this.d.chain.epochClock();
+    this.d.clock.observe(await this.d.chain.blockTime());
     const nowMs = this.now();
     const cur = this.epochAt(nowMs);
     const committee = await this.d.chain.committee();
@@ -142,6 +147,13 @@ export class Scheduler {
     this.lastPassAt = nowMs;
   }
 
+  private warnOnce(key: string, event: string, fields: Record<string, unknown>) {
+    if (this.warned.has(key)) return;
+    if (this.warned.size > 1_000) this.warned.clear();
+    this.warned.add(key);
+    this.d.log.warn(event, fields);
+  }
+
   isProposer(epoch: number, members: readonly Address[]): boolean {
     if (members.length === 0) return false;
     return proposerOf(epoch, members, this.d.cfg.proposerRotation).toLowerCase() === this.d.account.address.toLowerCase();
@@ -161,7 +173,7 @@ export class Scheduler {
       let row = this.epochRow(e);
       if (!row) {
         if (e !== next) {
-          this.d.log.warn("epoch.uncommitted", { code: "OR201", epoch: e });
+          this.warnOnce(`uncommitted:${e}`, "epoch.uncommitted", { code: "OR201", epoch: e });
           continue;
         }
         // Stored before any transaction: a crash after sending still knows the seed it committed.
@@ -184,10 +196,10 @@ export class Scheduler {
         this.d.log.error("seed.mismatch", { code: "OR209", epoch: e, onchain, ours: row.commitment });
         continue;
       }
-      if (this.now() >= this.epochStartMs(e)) {
+      if (this.now() + SEED_MARGIN_MS >= this.epochStartMs(e)) {
         if (e === cur) {
           const state = this.d.db.prepare("SELECT COUNT(*) AS n FROM transactions WHERE purpose = ? AND status IN ('signed','sent','mined')").get(`commitSeed:${e}`) as { n: number };
-          if (state.n === 0) this.d.log.warn("epoch.uncommitted", { code: "OR201", epoch: e });
+          if (state.n === 0) this.warnOnce(`uncommitted:${e}`, "epoch.uncommitted", { code: "OR201", epoch: e });
           else await this.relaySeed(e, row.commitment); // follow up the in-flight transaction
         }
         continue;
@@ -417,6 +429,7 @@ export class Scheduler {
     if (rows.length === 0) return;
     const blockTime = await this.d.chain.blockTime();
     const wall = Math.floor(this.now() / 1000);
+    this.d.clock.observe(blockTime);
     for (const { epoch } of rows) {
       const info = await this.d.chain.reportOf(BigInt(epoch));
       if (info.status === REPORT_STATUS.Finalized) {

@@ -68,6 +68,8 @@ export interface NodeOutcome {
   index: number;
   behaviour: BehaviourName;
   hwName: string;
+  /** Peak of one device of the class doing the work, GFLOP/s. */
+  hwPeakGflops: number;
   claimedGflops: number;
   heldGflops: number;
   rentedGflops: number;
@@ -148,6 +150,9 @@ export function runFleet(cfg: RunConfig): RunResult {
     throw new RunError(`roundsPerEpoch must be in [1, ${MAX_ROUNDS}], got ${p.roundsPerEpoch}`);
   }
   if (p.kinds.length === 0) throw new RunError("no challenge kinds");
+  if (!Number.isInteger(p.overclaimSlashAfter) || p.overclaimSlashAfter < 1 || p.overclaimSlashAfter > MAX_EPOCHS) {
+    throw new RunError(`overclaimSlashAfter must be in [1, ${MAX_EPOCHS}], got ${p.overclaimSlashAfter}`);
+  }
   if (!(cfg.epochMs > 0)) throw new RunError(`epochMs must be positive, got ${cfg.epochMs}`);
   const econ = cfg.economics;
   const fleet = buildFleet(cfg.seed, cfg.nodes, cfg.mix, hardwareClasses(), econ);
@@ -156,6 +161,7 @@ export function runFleet(cfg: RunConfig): RunResult {
     index: nd.index,
     behaviour: nd.behaviour,
     hwName: nd.hw.name,
+    hwPeakGflops: nd.hw.peakGflops,
     claimedGflops: nd.claim.gflops,
     heldGflops: nd.heldGflops,
     rentedGflops: nd.rentedGflops,
@@ -175,6 +181,7 @@ export function runFleet(cfg: RunConfig): RunResult {
     return { gemm: mk("gemm"), infer: mk("infer") } as Record<ChallengeKind, ChallengePlan>;
   });
   const jailed = new Uint8Array(n);
+  const streak = new Uint16Array(n); // consecutive under-delivering epochs
   const stake = Float64Array.from(fleet, (nd) => nd.stake);
   const replayCache = new Uint8Array(n); // bit 1: has a gemm answer, bit 2: an infer answer
   const deviation = {} as Record<BehaviourName, number[]>;
@@ -261,7 +268,11 @@ export function runFleet(cfg: RunConfig): RunResult {
           out.firstCaught = epoch;
           caughtSoFar[nd.behaviour]++;
         }
-        if (j.slash) slashes.set(nd.index, { reason: j.slash, bps: j.slashBps });
+        if (j.verdict === "under-delivering") streak[nd.index]++;
+        else if (j.verdict === "honest") streak[nd.index] = 0;
+        const due = j.slash === "fraud" || (j.slash === "overclaim" && streak[nd.index] >= p.overclaimSlashAfter);
+        // The contract refuses a slash of 0 bps: a condemnation without a share is not submitted.
+        if (j.slash && due && j.slashBps > 0) slashes.set(nd.index, { reason: j.slash, bps: j.slashBps });
         const answeredCount = samples.filter((s) => s.answered).length;
         rewardInputs.push({
           node: addresses[nd.index],

@@ -6,11 +6,12 @@
  * - efficiency: a node's achieved share of its class's published peak (clocks, cooling, drivers,
  *   kernel quality), drawn once per node, uniform in [EFFICIENCY_MIN, EFFICIENCY_MAX];
  * - throttle: thermal throttling episodes, a random stretch of some epochs where throughput
- *   drops to 60-85 %;
+ * *   drops to 60-90 %;
  * - run noise: challenge-to-challenge variation, log-normal with 3 % spread.
  * Network: a per-node base round trip (datacenter 10-120 ms, home/edge 40-300 ms) with
- * log-normal jitter; flaky nodes add frequent latency spikes (0.5-8 s) and drop 5-15 % of
- * requests; healthy nodes drop 0.1 %.
+ * log-normal jitter; flaky nodes lose 2-8 % of their exchanges (each loss costs a 2 s retry)
+ * and hit latency spikes of 0.3-4 s on 2-10 % of them; healthy nodes lose 0.1 % and spike
+ * (0.2-2 s) on 0.2 %.
  */
 import type { Rng } from "./rng";
 
@@ -21,7 +22,7 @@ export const RUN_NOISE_SIGMA = 0.03;
 /** Chance that a node has a thermal-throttling episode in a given epoch. */
 export const THROTTLE_EPISODE_PROB = 0.05;
 export const THROTTLE_FACTOR_MIN = 0.6;
-export const THROTTLE_FACTOR_MAX = 0.85;
+export const THROTTLE_FACTOR_MAX = 0.9;
 /** Episode length as a share of the epoch. */
 export const THROTTLE_SHARE_MIN = 0.1;
 export const THROTTLE_SHARE_MAX = 0.5;
@@ -51,11 +52,11 @@ export function drawNodeTiming(rng: Rng, profile: NetworkProfile): NodeTiming {
     return {
       efficiency,
       rttMs,
-      jitterSigma: 0.6,
-      dropRate: rng.range(0.05, 0.15),
-      spikeRate: rng.range(0.05, 0.2),
-      spikeMinMs: 500,
-      spikeMaxMs: 8000,
+      jitterSigma: 0.5,
+      dropRate: rng.range(0.02, 0.08),
+      spikeRate: rng.range(0.02, 0.1),
+      spikeMinMs: 300,
+      spikeMaxMs: 4000,
     };
   }
   return { efficiency, rttMs, jitterSigma: 0.25, dropRate: 0.001, spikeRate: 0.002, spikeMinMs: 200, spikeMaxMs: 2000 };

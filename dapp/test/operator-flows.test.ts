@@ -177,13 +177,13 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
   /** A claim any CPU delivers to the oracle's challenges: 1 GFLOP/s; minimum 100 + 10 x 0.001 = 100.01 POAI. */
   const CPU_CLAIM: ClaimInput = { model: "CPU (no GPU)", tflops: "0.001", vramGiB: "1", minimum: "100.01 POAI" };
 
-  const fillRegistration = async (claim: ClaimInput, stake: string) => {
-    const nonce = (await registry.nonces(nodeKey.address)) as bigint;
+  const fillRegistration = async (claim: ClaimInput, stake: string, key: { address: string; privateKey: string } = nodeKey) => {
+    const nonce = (await registry.nonces(key.address)) as bigint;
     const latest = (await devnet.rpc("eth_getBlockByNumber", ["latest", false])) as { timestamp: Hex };
     // What `npm run agent -- register --operator <wallet>` prints.
     const printed = JSON.stringify(
       await signRegistration({
-        nodePrivateKey: nodeKey.privateKey as Hex,
+        nodePrivateKey: key.privateKey as Hex,
         operator,
         nonce,
         deadline: BigInt(latest.timestamp) + 3_600n,
@@ -194,7 +194,7 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
       2,
     );
     await page.getByTestId("agent-output").fill(printed);
-    assert.equal(await page.getByTestId("node-key").inputValue(), nodeKey.address);
+    assert.equal(await page.getByTestId("node-key").inputValue(), key.address);
     await page.getByTestId("gpu-model").selectOption({ label: claim.model });
     await page.getByTestId("gpu-count").fill("1");
     await page.getByTestId("tflops").fill(claim.tflops);
@@ -330,6 +330,20 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     await phoneShot("09-slash-appealed");
   });
 
+  it("registers a second node with approve, then stake (two transactions, no signature)", async () => {
+    const second = Wallet.createRandom();
+    const sigsBefore = count("eth_signTypedData_v4");
+    const txsBefore = count("eth_sendTransaction");
+    await fillRegistration(CPU_CLAIM, "200", second);
+    await page.getByTestId("mode-approve").check();
+    await confirmed(page.getByTestId("register-panel"), () => page.getByTestId("register").click());
+    assert.equal(count("eth_signTypedData_v4") - sigsBefore, 0);
+    assert.equal(count("eth_sendTransaction") - txsBefore, 2, "approve + register");
+    assert.equal((await registry.getNode(second.address)).stake, 200n * E18);
+    await page.getByTestId("node-card").filter({ hasText: second.address }).getByTestId("node-status").filter({ hasText: "Active" }).waitFor({ timeout: STEP_MS });
+    await page.getByTestId("mode-permit").check();
+  });
+
   it("tops up the stake (approve, then top up)", async () => {
     const card = page.getByTestId("node-card").filter({ hasText: nodeKey.address });
     await card.getByTestId("node-amount").fill("100");
@@ -358,6 +372,29 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     assert.equal((await registry.getNode(nodeKey.address)).unbonding, 0n);
     await shot("11-withdrawn");
     await phoneShot("11-withdrawn");
+  });
+
+  it("shows the node jailed, with the time, once the appealed slash executes at finalization", async () => {
+    // Governance did not decide the appeal: at finalization the slash proceeds and the bond returns.
+    const epoch = (await settlement.lastFinalizedEpoch()) as bigint;
+    const pending = (await settlement.queryFilter(settlement.filters.SlashAppealed())).map((l) => (l as unknown as { args: { epoch: bigint } }).args.epoch);
+    assert.equal(pending.length, 1);
+    const slashEpoch = pending[0];
+    assert.ok(slashEpoch > epoch);
+    const report = await settlement.reportOf(slashEpoch);
+    const latest = (await devnet.rpc("eth_getBlockByNumber", ["latest", false])) as { timestamp: Hex };
+    await devnet.rpc("evm_increaseTime", [Number(BigInt(report.disputeEndsAt) - BigInt(latest.timestamp)) + 1]);
+    await devnet.rpc("evm_mine");
+    await (await settlement.finalize(slashEpoch)).wait();
+    const node = await registry.getNode(nodeKey.address);
+    assert.equal(Number(node.status), 2, "NodeStatus.Jailed");
+    const card = page.getByTestId("node-card").filter({ hasText: nodeKey.address });
+    await card.getByTestId("node-status").filter({ hasText: /Jailed until \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/ }).waitFor({ timeout: STEP_MS });
+    await card.getByTestId("slash").filter({ hasText: "executed" }).waitFor({ timeout: STEP_MS });
+    // 10 % of 1,300 POAI active stake, rounded up against the slashed node.
+    await card.getByTestId("node-stake").filter({ hasText: "1,170 POAI" }).waitFor({ timeout: STEP_MS });
+    await shot("12-jailed");
+    await phoneShot("12-jailed");
   });
 });
 

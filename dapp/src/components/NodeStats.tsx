@@ -32,12 +32,13 @@ export function NodeStats({ node }: { node: Address }) {
   if (!settings.oracleUrl) {
     return <p className="muted small">Scores come from the oracle: open the page with <code>?oracle=URL</code>.</p>;
   }
-  if (stats.error) return <p className="banner error">Scores unavailable: {(stats.error as Error).message}</p>;
+  if (stats.error && !stats.data) return <p className="banner error">Scores unavailable: {(stats.error as Error).message}</p>;
   const data = stats.data?.epochs ?? [];
   const live = stats.data?.inProgress;
   const recent = data.slice(-VERDICT_ROWS).reverse();
   return (
     <div className="stats" data-testid="node-stats" data-epochs={data.length}>
+      {stats.error && <p className="banner warn small">The oracle did not answer just now: showing its last answer.</p>}
       {live && (
         <p className="muted small" data-testid="in-progress">
           Epoch {live.epoch} in progress: {live.issued} challenge{live.issued === 1 ? "" : "s"} so far, {live.passed} passed

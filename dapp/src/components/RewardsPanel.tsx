@@ -58,7 +58,11 @@ export function RewardsPanel({ account }: { account: Address }) {
         )}
       </dl>
       {!settings.oracleUrl && <p className="muted small">The claim proof comes from the oracle: open the page with <code>?oracle=URL</code>.</p>}
-      {proof.error && <p className="banner error">Rewards unavailable: {(proof.error as Error).message}</p>}
+      {proof.error && (
+        <p className={`banner small ${proof.data ? "warn" : "error"}`}>
+          {proof.data ? "The oracle did not answer just now: showing its last proof." : `Rewards unavailable: ${(proof.error as Error).message}`}
+        </p>
+      )}
       {settings.oracleUrl && proof.data === null && <p className="muted small">No rewards finalized for this wallet yet.</p>}
       {p && root.data && !rootMatches && (
         <p className="muted small">The oracle's proof is for another root than the chain's current one; it refreshes after the next finalization.</p>

@@ -552,6 +552,38 @@ export function verifyGemmOpenings(
   checkGemmSpec(spec);
   if (key.n !== spec.n || key.sharedSeed !== spec.sharedSeed) throw new GemmError("GemmBadSpec", "verifier key is for another size or epoch");
   const k = opts.k ?? GEMM_DEFAULT_OPENINGS;
+  let expected: number[];
+  try {
+    expected = chooseOpenings(spec, root, k);
+  } catch {
+    return {
+      ok: false,
+      reason: "GemmMalformedOpening",
+      detail: "root is not 32-byte hex",
+      checks: [],
+      evidence: gemmEvidence(spec, root, null),
+      verifyMs: performance.now() - t0,
+    };
+  }
+  return checkGemmOpenings(spec, root, openings, key, expected, opts, t0);
+}
+
+/**
+ * The checks of `verifyGemmOpenings` against a given list of expected rows (verifyGemmOpenings
+ * draws them with `chooseOpenings`; the benchmark calls this directly to time a proof depth it
+ * cannot build a whole tree for).
+ */
+export function checkGemmOpenings(
+  spec: GemmSpec,
+  root: Hex,
+  openings: readonly GemmOpening[],
+  key: GemmVerifierKey,
+  expected: readonly number[],
+  opts: GemmVerifyOptions = {},
+  t0 = performance.now(),
+): GemmVerdict {
+  checkGemmSpec(spec);
+  if (key.n !== spec.n || key.sharedSeed !== spec.sharedSeed) throw new GemmError("GemmBadSpec", "verifier key is for another size or epoch");
   const mode = opts.tolerance ?? "probabilistic";
   const th = theta(spec.n, mode);
   const uOut = U_OUT[spec.precision];
@@ -566,12 +598,6 @@ export function verifyGemmOpenings(
     evidence: reason && bad ? gemmEvidence(spec, root, bad) : reason ? gemmEvidence(spec, root, null) : null,
     verifyMs: performance.now() - t0,
   });
-  let expected: number[];
-  try {
-    expected = chooseOpenings(spec, root, k);
-  } catch {
-    return done("GemmMalformedOpening", "root is not 32-byte hex");
-  }
   if (!Array.isArray(openings) || openings.length !== expected.length) {
     return done("GemmWrongOpeningSet", `expected ${expected.length} openings, got ${Array.isArray(openings) ? openings.length : "none"}`);
   }

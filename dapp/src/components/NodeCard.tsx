@@ -99,10 +99,10 @@ export function NodeCard({ node }: { node: NodeRecord }) {
             )}
           </dd>
         </div>
-        {node.jailedUntil > 0n && (
+        {node.jailedUntil > 0n && node.status !== "Jailed" && (
           <div>
-            <dt>Jail</dt>
-            <dd>{now !== undefined && now < node.jailedUntil ? `until ${formatTime(node.jailedUntil)}` : `ended ${formatTime(node.jailedUntil)}`}</dd>
+            <dt>Last jail</dt>
+            <dd>ended {formatTime(node.jailedUntil)}</dd>
           </div>
         )}
       </dl>

@@ -1,0 +1,262 @@
+/**
+ * Benchmark: what verification costs against the work it verifies, and how likely a node
+ * faking part of its work is caught.
+ *
+ *   npm run bench:verify
+ *
+ * Prints progress, then as its last line one JSON object {"bench":"verify", ...}.
+ * Timings come from this (shared, 2-core) machine and are noisy; each is a median of repeats.
+ */
+import { bytesToHex, keccak256, stringToBytes, type Hex } from "viem";
+import {
+  GEMM_DEFAULT_OPENINGS,
+  checkGemmOpenings,
+  chooseOpenings,
+  computeRow,
+  fingerprintLeaves,
+  fingerprintRow,
+  gemmLeaves,
+  gemmSecretSeed,
+  gemmSharedSeed,
+  generateGemmChallenge,
+  bMatrix,
+  openGemm,
+  prepareGemmVerifier,
+  rMatrix,
+  runGemm,
+  verifyGemmOpenings,
+  type GemmOpening,
+  type GemmRun,
+  type GemmSpec,
+} from "../gemm";
+import { hardwareClass, peakGflops } from "../hardware";
+import { hashPairBytes, leafHashBytes, merkleRootBytes } from "../merkle";
+import { f32Bytes } from "../gemm";
+import { fillMatrix, randomU32, streamKey } from "../prng";
+import { sizeGemm } from "../sizing";
+
+/** Challenges per node and epoch in production (with k openings each, see docs/challenges.md). */
+const CHALLENGES_PER_EPOCH = 17;
+const K = GEMM_DEFAULT_OPENINGS;
+
+const log = (msg: string) => console.log(`[bench:verify] ${msg}`);
+const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const round = (x: number, d = 3) => Number(x.toPrecision(d));
+
+const epoch = keccak256(stringToBytes("bench verify epoch"));
+
+async function cpuSizes() {
+  const out = [];
+  for (const [n, batch] of [
+    [256, 16],
+    [512, 8],
+    [1024, 4],
+  ] as const) {
+    const spec = generateGemmChallenge(keccak256(stringToBytes(`bench ${n}`)), { n, batch, precision: "fp32" }, gemmSharedSeed(epoch, n));
+    log(`gemm n=${n} batch=${batch}: node run...`);
+    const runs: GemmRun[] = [];
+    for (let r = 0; r < 2; r++) runs.push(await runGemm(spec, { executionProviders: ["cpu"] }));
+    const run = runs[1];
+    const nodeMs = med(runs.map((r) => r.timings.totalMs));
+    const computeMs = med(runs.map((r) => r.timings.computeMs));
+    const key = prepareGemmVerifier(spec.sharedSeed, gemmSecretSeed(epoch, n), n);
+    const openings = openGemm(run, chooseOpenings(spec, run.root, K));
+    const verifyTimes: number[] = [];
+    for (let r = 0; r < 7; r++) {
+      const t0 = performance.now();
+      const v = verifyGemmOpenings(spec, run.root, openings, key, { k: K });
+      verifyTimes.push(performance.now() - t0);
+      if (!v.ok) throw new Error(`honest gemm did not verify: ${v.detail}`);
+    }
+    const verifyMs = med(verifyTimes);
+    const flops = 2 * batch * n ** 3;
+    log(`  node ${nodeMs.toFixed(1)} ms (product ${computeMs.toFixed(1)} ms, ${(flops / computeMs / 1e6).toFixed(1)} GFLOP/s), oracle ${verifyMs.toFixed(2)} ms for k=${K}, key ${key.buildMs.toFixed(1)} ms/epoch`);
+    out.push({
+      n,
+      batch,
+      gflop: round(flops / 1e9),
+      nodeMs: round(nodeMs),
+      nodeProductMs: round(computeMs),
+      nodeHashMs: round(run.timings.hashMs),
+      oracleVerifyMs: round(verifyMs),
+      oracleKeyMsPerEpoch: round(key.buildMs),
+      ratio: round(nodeMs / verifyMs),
+      ratioWithKeyAmortized: round(nodeMs / (verifyMs + key.buildMs / CHALLENGES_PER_EPOCH)),
+    });
+  }
+  return out;
+}
+
+/**
+ * An H100-sized challenge: node time from the hardware table (its dense fp16 peak, the fastest
+ * an H100 can be), oracle time measured by checking k openings at that n with proofs of that
+ * tree's depth. A whole tree of millions of leaves is not built here: each opening's leaf is
+ * folded with random siblings to a root, a valid proof of the right depth, and the k openings
+ * are checked against their own roots (the per-opening work is identical).
+ */
+function h100() {
+  const cls = hardwareClass(1);
+  const claim = { gpuModel: 1, gpuCount: 1, gflops: peakGflops(1), vramMiB: cls.vramMiB };
+  const sizing = sizeGemm(claim);
+  const spec = generateGemmChallenge(keccak256(stringToBytes("bench h100")), sizing, gemmSharedSeed(epoch, sizing.n));
+  const n = spec.n;
+  const leaves = gemmLeaves(spec);
+  const depth = Math.ceil(Math.log2(leaves));
+  log(`H100 challenge: n=${n} batch=${spec.batch} (${(sizing.flops / 1e15).toFixed(2)} PFLOP, ${sizing.expectedSeconds.toFixed(2)} s at ${cls.peakTflops.fp16} TFLOPS), ${leaves} leaves, proof depth ${depth}`);
+  log("  oracle key for n=4096 (once per epoch and size)...");
+  const key = prepareGemmVerifier(spec.sharedSeed, gemmSecretSeed(epoch, n), n);
+  log(`  key ${key.buildMs.toFixed(0)} ms`);
+  const B = bMatrix(spec.sharedSeed, n);
+  const R = rMatrix(spec.sharedSeed, n);
+  const provisional = keccak256(stringToBytes("provisional root"));
+  const indices = chooseOpenings(spec, provisional, K);
+  const noise = streamKey(keccak256(stringToBytes("siblings")), "s");
+  const built: { root: Hex; opening: GemmOpening }[] = indices.map((index, q) => {
+    const row = computeRow(spec, index, B);
+    const group = fillMatrix(noise, 1, spec.groupRows * spec.projCols, q).map((x) => x * 50);
+    const local = index % spec.groupRows;
+    group.set(fingerprintRow(row, R), local * spec.projCols);
+    let h = leafHashBytes(f32Bytes(group));
+    const proof: Hex[] = [];
+    for (let d = 0; d < depth; d++) {
+      const sib = keccak256(stringToBytes(`sibling ${q} ${d}`), "bytes");
+      proof.push(bytesToHex(sib));
+      h = hashPairBytes(h, sib);
+    }
+    return { root: bytesToHex(h), opening: { index, row, group, proof } };
+  });
+  const times: number[] = [];
+  for (let r = 0; r < 7; r++) {
+    const t0 = performance.now();
+    // The oracle's whole per-challenge work: draw the rows, then check each opening.
+    chooseOpenings(spec, provisional, K);
+    for (let q = 0; q < K; q++) {
+      const v = checkGemmOpenings(spec, built[q].root, [built[q].opening], key, [indices[q]]);
+      if (!v.ok) throw new Error(`H100 opening did not verify: ${v.detail}`);
+    }
+    times.push(performance.now() - t0);
+  }
+  const verifyMs = med(times);
+  const nodeMs = sizing.expectedSeconds * 1000;
+  log(`  oracle ${verifyMs.toFixed(2)} ms for k=${K}: ratio ${(nodeMs / verifyMs).toFixed(0)}x`);
+  return {
+    n,
+    batch: spec.batch,
+    pflop: round(sizing.flops / 1e15),
+    nodeMsFromDatasheet: round(nodeMs),
+    peakTflops: cls.peakTflops.fp16,
+    proofDepth: depth,
+    k: K,
+    oracleVerifyMs: round(verifyMs),
+    oracleKeyMsPerEpoch: round(key.buildMs),
+    ratio: round(nodeMs / verifyMs),
+    ratioWithKeyAmortizedOverOneNode: round(nodeMs / (verifyMs + key.buildMs / CHALLENGES_PER_EPOCH)),
+  };
+}
+
+async function infer() {
+  try {
+    const llm = await import("../llm");
+    log("infer: measuring inference and verification with the embedded model...");
+    const c = await llm.measureInferCosts({ batch: 32, repeats: 3 });
+    log(`  infer ${c.inferMs.toFixed(1)} ms, verify ${c.verifyMs.toFixed(1)} ms (k=${c.k})`);
+    return { batch: c.batch, promptLen: c.promptLen, k: c.k, inferMs: round(c.inferMs), verifyMs: round(c.verifyMs), verifyOverInfer: round(c.ratio), note: "engine/llm measureInferCosts, embedded model on CPU" };
+  } catch (e) {
+    log(`infer: not measured (${(e as Error).message})`);
+    return { verifyOverInfer: null, note: `engine/llm unavailable: ${(e as Error).message}` };
+  }
+}
+
+/** A forged run: rows with fake(i) are made up (consistent fingerprint, wrong row). */
+function forge(run: GemmRun, fake: (i: number) => boolean) {
+  const s = run.spec;
+  const R = rMatrix(s.sharedSeed, s.n);
+  const fk = streamKey(keccak256(stringToBytes("made up")), "rows");
+  const fakeRow = (i: number) => fillMatrix(fk, 1, s.n, i).map((x) => x * 8);
+  const fingerprints = run.fingerprints.slice();
+  for (let i = 0; i < s.batch * s.n; i++) if (fake(i)) fingerprints.set(fingerprintRow(fakeRow(i), R), i * s.projCols);
+  const leaves = fingerprintLeaves(s, fingerprints);
+  return { ...run, fingerprints, leaves, root: bytesToHex(merkleRootBytes(leaves)), fakeRow };
+}
+
+async function detection() {
+  const out: Record<string, unknown>[] = [];
+  const epochOpenings = K * CHALLENGES_PER_EPOCH;
+  // Measured with the real verifier on forged runs (n=64, 4 matrices = 256 rows).
+  const spec: GemmSpec = generateGemmChallenge(keccak256(stringToBytes("bench forge")), { n: 64, batch: 4, precision: "fp32" }, gemmSharedSeed(epoch, 64));
+  const run = await runGemm(spec, { executionProviders: ["cpu"] });
+  const key = prepareGemmVerifier(spec.sharedSeed, gemmSecretSeed(epoch, 64), 64);
+  for (const f of [0.01, 0.1, 0.5]) {
+    const trials = 300;
+    let caught = 0;
+    for (let t = 0; t < trials; t++) {
+      // A different fake set per trial: row i is faked when a seeded hash of (t, i) falls below f.
+      const fk = streamKey(keccak256(stringToBytes(`fake set ${f} ${t}`)), "f");
+      const fakeSet = new Set<number>();
+      for (let i = 0; i < 256; i++) if (randomU32(fk, t, i) / 2 ** 32 < f) fakeSet.add(i);
+      const fake = (i: number) => fakeSet.has(i);
+      const forged = forge(run, fake);
+      const idx = chooseOpenings(spec, forged.root, K);
+      const openings = openGemm(forged, idx).map((o) => (fake(o.index) ? { ...o, row: forged.fakeRow(o.index) } : o));
+      if (!verifyGemmOpenings(spec, forged.root, openings, key, { k: K }).ok) caught++;
+    }
+    // Sampling-only Monte Carlo of whole epochs: 17 challenges of a 2^20-row tree, fake share f.
+    const epochs = f === 0.01 ? 4000 : 2000;
+    let epochCaught = 0;
+    for (let e = 0; e < epochs; e++) {
+      let hit = false;
+      for (let c = 0; c < CHALLENGES_PER_EPOCH && !hit; c++) {
+        const root = keccak256(stringToBytes(`epoch ${f} ${e} ${c}`));
+        const big = { ...spec, batch: 1 << 14 };
+        const fk = streamKey(root, "fakes");
+        for (const i of chooseOpenings(big, root, K)) {
+          // Row i is fake with probability f, independently of the draw.
+          if (randomU32(fk, 0, i) / 2 ** 32 < f) hit = true;
+        }
+      }
+      if (hit) epochCaught++;
+    }
+    const perChallenge = 1 - (1 - f) ** K;
+    const perEpoch = 1 - (1 - f) ** epochOpenings;
+    log(`f=${f}: per challenge computed ${perChallenge.toFixed(4)} measured ${(caught / trials).toFixed(4)} (${trials} forged runs); per epoch computed ${perEpoch.toPrecision(7)} measured ${(epochCaught / epochs).toFixed(4)} (${epochs} epochs)`);
+    out.push({
+      fakeShare: f,
+      perChallengeComputed: round(perChallenge, 6),
+      perChallengeMeasured: round(caught / trials, 4),
+      perChallengeTrials: trials,
+      perEpochComputed: perEpoch,
+      perEpochMeasured: round(epochCaught / epochs, 6),
+      perEpochTrials: epochs,
+      perEpochMissedComputed: (1 - f) ** epochOpenings,
+    });
+  }
+  return { k: K, challengesPerEpoch: CHALLENGES_PER_EPOCH, openingsPerEpoch: epochOpenings, cases: out };
+}
+
+async function main() {
+  const t0 = performance.now();
+  const cpu = await cpuSizes();
+  const h = h100();
+  const inf = await infer();
+  const det = await detection();
+  const result = {
+    bench: "verify",
+    host: "shared 2-core CPU, onnxruntime CPU provider; timings are noisy",
+    gemmCpu: cpu,
+    gemmH100: h,
+    infer: inf,
+    detection: det,
+    targets: {
+      h100VerifyRatioAtLeast1000: h.ratio >= 1000,
+      fake10pctCaughtPerEpoch: 1 - 0.9 ** det.openingsPerEpoch,
+      fake10pctMeetsOneMinus1e6: 0.9 ** det.openingsPerEpoch <= 1e-6,
+    },
+    totalSeconds: round((performance.now() - t0) / 1000),
+  };
+  console.log(JSON.stringify(result));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -25,7 +25,7 @@ function serveDeployments(): Plugin {
     } catch {
       res.statusCode = 404;
       res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify({ error: { code: "DEPLOYMENT_NOT_FOUND", message: `no deployments/${match[1]}.json: run npm run deploy` } }));
+      res.end(JSON.stringify({ error: { code: "DEPLOYMENT_NOT_FOUND", message: `no deployments/${match[1]}.json: run npx hardhat run scripts/deploy.ts --network ${match[1]}` } }));
     }
   };
   return {

@@ -52,6 +52,8 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
   let oracleError = "";
   let agent: ReturnType<typeof startTestAgent> | undefined;
   const cleanups: (() => Promise<void>)[] = [];
+  /** Uncaught exceptions in the page over the whole run. */
+  const pageErrors: string[] = [];
   const nodeKey = Wallet.createRandom();
   const needOracle = () => {
     if (!oracle) assert.fail(`the oracle did not start: ${oracleError}`);
@@ -143,7 +145,6 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     cleanups.push(browser.close);
     walletLog = await installWallet(browser.context, devnet.url, operator);
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    const pageErrors: string[] = [];
     page.on("pageerror", (e) => pageErrors.push(e.message));
     const oracleParam = oracle ? `&oracle=${encodeURIComponent(oracle.url)}` : "";
     await page.goto(`${server.url}/?network=test&rpc=${encodeURIComponent(devnet.url)}${oracleParam}`);
@@ -395,6 +396,10 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     await card.getByTestId("node-stake").filter({ hasText: "1,170 POAI" }).waitFor({ timeout: STEP_MS });
     await shot("12-jailed");
     await phoneShot("12-jailed");
+  });
+
+  it("threw no uncaught exception in the page during the whole run", () => {
+    assert.deepEqual(pageErrors, []);
   });
 });
 

@@ -54,7 +54,7 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
     bool private _hasFinalized;
 
     mapping(uint64 epoch => ReportInfo) private _reports;
-    mapping(uint64 epoch => mapping(uint256 index => SlashInfo)) private _slashes;
+    mapping(uint64 epoch => mapping(uint256 index => SlashRecord)) private _slashes;
 
     /// @param registry The NodeRegistry (must grant this contract SLASHER_ROLE).
     /// @param epochs The EpochManager.
@@ -97,7 +97,8 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
     {
         uint64 version = _validateReport(report, slashes);
         _checkSignatures(report, signatures);
-        _storeSlashes(report.epoch, slashes);
+        // A vetoed report of this epoch may have left appeal fields behind: clear them only then.
+        _storeSlashes(report.epoch, slashes, _reports[report.epoch].status == ReportStatus.Vetoed);
         _distributor.reserveBudget(report.rewardsTotal);
         _storeReport(report, slashes.length, version);
     }
@@ -133,13 +134,13 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
     /// @inheritdoc ISettlement
     function vetoSlash(uint64 epoch, uint256 index) external onlyRole(GOVERNANCE_ROLE) nonReentrant {
         _requireDisputable(epoch);
-        SlashInfo storage s = _slashAt(epoch, index);
+        SlashRecord storage s = _slashAt(epoch, index);
         SlashState state = s.state;
         if (state != SlashState.Proposed && state != SlashState.Appealed) {
             revert SettlementSlashStateInvalid(epoch, index, state);
         }
         s.state = SlashState.Vetoed;
-        emit SlashVetoed(epoch, index, s.slash.node);
+        emit SlashVetoed(epoch, index, s.node);
         if (state == SlashState.Appealed) _refundBond(epoch, index, s);
     }
 
@@ -153,7 +154,7 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
         uint256 count = info.slashCount;
         // Bounded by MAX_SLASHES_CAP.
         for (uint256 i = 0; i < count; ++i) {
-            SlashInfo storage s = _slashes[epoch][i];
+            SlashRecord storage s = _slashes[epoch][i];
             if (s.state == SlashState.Appealed) {
                 s.state = SlashState.Vetoed;
                 _refundBond(epoch, i, s);
@@ -164,9 +165,9 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
     /// @inheritdoc ISettlement
     function appeal(uint64 epoch, uint256 index) external nonReentrant {
         _requireDisputable(epoch);
-        SlashInfo storage s = _slashAt(epoch, index);
+        SlashRecord storage s = _slashAt(epoch, index);
         if (s.state != SlashState.Proposed) revert SettlementSlashStateInvalid(epoch, index, s.state);
-        address node = s.slash.node;
+        address node = s.node;
         if (_registry.getNode(node).operator != msg.sender) revert SettlementNotNodeOperator(node, msg.sender);
         uint256 bond = _appealBond;
         uint256 before = _token.balanceOf(address(this));
@@ -175,7 +176,8 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
         if (received != bond) revert SettlementTransferShortfall(bond, received);
         s.state = SlashState.Appealed;
         s.appellant = msg.sender;
-        s.bond = bond;
+        // Fits: the appeal bond is bounded by type(uint96).max in _setAppealBond.
+        s.bond = uint96(bond);
         _pendingBonds += bond;
         emit SlashAppealed(epoch, index, node, msg.sender, bond);
     }
@@ -184,7 +186,7 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
     function resolveAppeal(uint64 epoch, uint256 index, bool upheld) external onlyRole(GOVERNANCE_ROLE) nonReentrant {
         ReportInfo storage info = _reports[epoch];
         if (info.status != ReportStatus.Pending) revert SettlementReportNotPending(epoch, info.status);
-        SlashInfo storage s = _slashAt(epoch, index);
+        SlashRecord storage s = _slashAt(epoch, index);
         if (s.state != SlashState.Appealed) revert SettlementSlashStateInvalid(epoch, index, s.state);
         uint256 bond = s.bond;
         if (upheld) {
@@ -247,7 +249,14 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
     function slashOf(uint64 epoch, uint256 index) external view returns (SlashInfo memory) {
         uint256 count = _reports[epoch].slashCount;
         if (index >= count) revert SettlementSlashIndexOutOfBounds(epoch, index, count);
-        return _slashes[epoch][index];
+        SlashRecord storage r = _slashes[epoch][index];
+        return SlashInfo({
+            slash: Slash({node: r.node, bps: r.bps, reason: r.reason, evidence: r.evidence}),
+            state: r.state,
+            appellant: r.appellant,
+            bond: r.bond,
+            amount: r.amount
+        });
     }
 
     /// @inheritdoc ISettlement
@@ -374,7 +383,7 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
         }
     }
 
-    function _storeSlashes(uint64 epoch, Slash[] calldata slashes) private {
+    function _storeSlashes(uint64 epoch, Slash[] calldata slashes, bool clearOld) private {
         uint256 count = slashes.length;
         // Bounded by _maxSlashes <= MAX_SLASHES_CAP (checked by the caller).
         for (uint256 i = 0; i < count; ++i) {
@@ -383,9 +392,18 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
                 s.node == address(0) || s.bps == 0 || s.bps > BPS_DENOMINATOR || s.reason == 0
                     || s.reason > uint8(SlashReason.LeaseViolation)
             ) revert SettlementInvalidSlash(i);
-            // A whole struct write also clears the fields of a vetoed earlier report of this epoch.
-            _slashes[epoch][i] =
-                SlashInfo({slash: s, state: SlashState.Proposed, appellant: address(0), bond: 0, amount: 0});
+            SlashRecord storage r = _slashes[epoch][i];
+            // Two slots per slash on a first report: (node, bps, reason, state) and evidence.
+            r.node = s.node;
+            r.bps = s.bps;
+            r.reason = s.reason;
+            r.state = SlashState.Proposed;
+            r.evidence = s.evidence;
+            if (clearOld) {
+                r.appellant = address(0);
+                r.bond = 0;
+                r.amount = 0;
+            }
             emit SlashProposed(epoch, i, s.node, s.bps, s.reason, s.evidence);
         }
     }
@@ -394,22 +412,22 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
     /// and the slash proceeds. The registry's slash never reverts for a valid bps and returns 0 for an
     /// unknown node or a node without stake.
     function _executeSlash(uint64 epoch, uint256 index) private returns (uint256 amount) {
-        SlashInfo storage s = _slashes[epoch][index];
+        SlashRecord storage s = _slashes[epoch][index];
         SlashState state = s.state;
         if (state != SlashState.Proposed && state != SlashState.Appealed && state != SlashState.AppealRejected) {
             return 0;
         }
         s.state = SlashState.Executed;
         if (state == SlashState.Appealed) _refundBond(epoch, index, s);
-        amount = _registry.slash(s.slash.node, s.slash.bps);
+        amount = _registry.slash(s.node, s.bps);
         s.amount = amount;
-        emit SlashExecuted(epoch, index, s.slash.node, amount);
+        emit SlashExecuted(epoch, index, s.node, amount);
     }
 
     /// @dev Credits the bond to the appellant (pull payment): no call to the appellant's account here, so it
     /// cannot block a veto, a decision or a finalization. The tokens stay counted in `_pendingBonds` until
     /// withdrawn.
-    function _refundBond(uint64 epoch, uint256 index, SlashInfo storage s) private {
+    function _refundBond(uint64 epoch, uint256 index, SlashRecord storage s) private {
         address appellant = s.appellant;
         uint256 bond = s.bond;
         _refunds[appellant] += bond;
@@ -422,7 +440,7 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
         if (block.timestamp >= info.disputeEndsAt) revert SettlementDisputeWindowClosed(epoch, info.disputeEndsAt);
     }
 
-    function _slashAt(uint64 epoch, uint256 index) private view returns (SlashInfo storage) {
+    function _slashAt(uint64 epoch, uint256 index) private view returns (SlashRecord storage) {
         uint256 count = _reports[epoch].slashCount;
         if (index >= count) revert SettlementSlashIndexOutOfBounds(epoch, index, count);
         return _slashes[epoch][index];
@@ -445,7 +463,7 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
     }
 
     function _setAppealBond(uint256 bond) private {
-        if (bond == 0) revert SettlementAppealBondOutOfBounds(bond);
+        if (bond == 0 || bond > type(uint96).max) revert SettlementAppealBondOutOfBounds(bond);
         uint256 oldValue = _appealBond;
         _appealBond = bond;
         emit AppealBondSet(oldValue, bond);

@@ -89,6 +89,19 @@ interface ISettlement {
         bytes32 statsRoot;
     }
 
+    /// @notice Storage form of a slash, packed so that accepting a report writes two slots per slash.
+    /// Read it through `slashOf`, which returns a `SlashInfo`.
+    struct SlashRecord {
+        address node;
+        uint16 bps;
+        uint8 reason;
+        SlashState state;
+        address appellant;
+        uint96 bond;
+        bytes32 evidence;
+        uint256 amount;
+    }
+
     /// @notice A stored slash as returned by `slashOf`.
     /// @param slash The slash as signed.
     /// @param state Its lifecycle state.
@@ -166,7 +179,7 @@ interface ISettlement {
     error SettlementDisputeWindowOutOfBounds(uint256 value);
     /// @notice The burn share exceeds 10_000 bps.
     error SettlementSlashBurnBpsOutOfBounds(uint256 value);
-    /// @notice The appeal bond is zero.
+    /// @notice The appeal bond is zero or above 2^96 - 1.
     error SettlementAppealBondOutOfBounds(uint256 value);
     /// @notice The slash list bound is zero or above MAX_SLASHES_CAP.
     error SettlementMaxSlashesOutOfBounds(uint256 value);

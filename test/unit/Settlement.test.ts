@@ -386,6 +386,31 @@ describe("Settlement", () => {
       expect(sheet.held).to.equal(sheet.owed);
     });
 
+    it("a report replacing a vetoed one starts with clean slashes (no appeal left behind)", async () => {
+      const fx = await loadFixture(withPendingReport);
+      const op = fx.operators[1];
+      await approveBond(fx, op);
+      await fx.settlement.connect(op).appeal(0n, 1n);
+      await fx.settlement.vetoReport(0n);
+      const again = await prepareReport(fx, {
+        epoch: 0n,
+        slashes: [slashEntry(fx.a.node, 100), slashEntry(fx.b.node, 200, SlashReason.Overclaim, "second")],
+      });
+      await fx.settlement.submitReport(again.report, again.slashes, again.signatures);
+      const s1 = await fx.settlement.slashOf(0n, 1n);
+      expect(s1.state).to.equal(Slash.Proposed);
+      expect(s1.appellant).to.equal(ethers.ZeroAddress);
+      expect(s1.bond).to.equal(0n);
+      expect(s1.slash.bps).to.equal(200n);
+      expect(s1.slash.evidence).to.equal(slashEntry(fx.b.node, 200, SlashReason.Overclaim, "second").evidence);
+      // The new slash can be appealed again, and the old bond is still credited.
+      expect(await fx.settlement.refundOf(op.address)).to.equal(TEST_PARAMS.appealBond);
+      await approveBond(fx, op);
+      await expect(fx.settlement.connect(op).appeal(0n, 1n)).to.emit(fx.settlement, "SlashAppealed");
+      const sheet = await balanceSheet(fx);
+      expect(sheet.held).to.equal(sheet.owed);
+    });
+
     it("vetoes only pending reports within the window, only by governance", async () => {
       const fx = await loadFixture(withPendingReport);
       await expect(fx.settlement.connect(fx.outsider).vetoSlash(0n, 0n)).to.be.revertedWithCustomError(
@@ -698,6 +723,8 @@ describe("Settlement", () => {
       );
       await expect(s.setSlashBurnBps(10_001)).to.be.revertedWithCustomError(s, "SettlementSlashBurnBpsOutOfBounds");
       await expect(s.setAppealBond(0n)).to.be.revertedWithCustomError(s, "SettlementAppealBondOutOfBounds");
+      await expect(s.setAppealBond(2n ** 96n)).to.be.revertedWithCustomError(s, "SettlementAppealBondOutOfBounds");
+      await expect(s.setAppealBond(2n ** 96n - 1n)).to.emit(s, "AppealBondSet");
       await expect(s.setMaxSlashes(0)).to.be.revertedWithCustomError(s, "SettlementMaxSlashesOutOfBounds");
       await expect(s.setMaxSlashes(65)).to.be.revertedWithCustomError(s, "SettlementMaxSlashesOutOfBounds");
       await expect(s.setTreasury(ethers.ZeroAddress)).to.be.revertedWithCustomError(s, "SettlementZeroAddress");
@@ -716,5 +743,29 @@ describe("Settlement", () => {
         await expect(call()).to.be.revertedWithCustomError(fx.settlement, "AccessControlUnauthorizedAccount");
       }
     });
+  });
+});
+
+describe("Settlement bounds", () => {
+  it("a maximal report (64 slashes, 31 signatures) submits and finalizes well inside a block", async () => {
+    const fx = await loadFixture(deployFixture);
+    const signers = await ethers.getSigners();
+    const committee = signers.slice(signers.length - 31);
+    await fx.epochs.setCommittee(committee.map((s) => s.address), 16);
+    await fx.settlement.setMaxSlashes(64);
+    const nodes: string[] = [];
+    for (let i = 0; i < 64; i++) nodes.push((await registerNode(fx, fx.operators[i % 4], { gflops: 1_000 })).node);
+    await endEpoch(fx, 0n);
+    const p = await prepareReport(fx, {
+      epoch: 0n,
+      slashes: nodes.map((n) => slashEntry(n, 5_000)),
+      signers: committee,
+    });
+    const submit = await (await fx.settlement.submitReport(p.report, p.slashes, p.signatures)).wait();
+    const fin = await (await finalizeEpoch(fx, 0n)).wait();
+    console.log(`      max report: submit ${submit!.gasUsed} gas, finalize ${fin!.gasUsed} gas`);
+    expect(submit!.gasUsed).to.be.lessThan(10_000_000n);
+    expect(fin!.gasUsed).to.be.lessThan(10_000_000n);
+    expect((await fx.registry.getNode(nodes[63])).status).to.equal(2n);
   });
 });

@@ -87,6 +87,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
   }
   const provider = new JsonRpcProvider(rpcUrl, undefined, { polling: true, pollingInterval: 250 });
   const chainId = Number((await provider.getNetwork()).chainId);
+  await syncChainClock(provider, o.log);
   // A block every second keeps block time (the epoch clock) moving between transactions.
   await provider.send("evm_setIntervalMining", [1000]).catch(() => o.log("the node does not support evm_setIntervalMining: block time moves with transactions only"));
   const client = createPublicClient({ chain: devChain(chainId, rpcUrl), transport: http(rpcUrl) }) as PublicClient;
@@ -117,6 +118,28 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
   await (await token.approve(addr("RewardsDistributor"), o.rewardsPool)).wait();
   await (await distributor.fund(o.rewardsPool)).wait();
   return { rpcUrl, chainId, client, deployment, deploymentFile, committee, quorum, addr, hardhat };
+}
+
+/**
+ * The oracle's clock is the wall clock; the contracts' is block time. A fresh Hardhat node runs a
+ * few seconds behind (its clock starts before it serves), so the next block is stamped with the
+ * wall time and later blocks follow from there. Time never moves backwards: a chain ahead of the
+ * wall clock is only reported.
+ */
+export async function syncChainClock(provider: JsonRpcProvider, log: (m: string) => void): Promise<void> {
+  const latest = await provider.getBlock("latest");
+  const now = Math.ceil(Date.now() / 1000);
+  if (!latest) return;
+  if (latest.timestamp < now - 1) {
+    const ok = await provider
+      .send("evm_setNextBlockTimestamp", [now])
+      .then(() => provider.send("evm_mine", []))
+      .then(() => true)
+      .catch(() => false);
+    if (!ok) log(`chain time is ${now - latest.timestamp} s behind the wall clock and the node cannot be adjusted; epochs will look late to the oracle`);
+  } else if (latest.timestamp > now + 2) {
+    log(`chain time is ${latest.timestamp - now} s ahead of the wall clock: the oracle (wall clock) will see epochs later than the contracts`);
+  }
 }
 
 export interface RegisteredNode {
@@ -169,9 +192,9 @@ export interface OracleProcess {
 /** Starts one oracle process per committee member (oracle/cli.ts, configured by POAI_* variables). */
 export async function startOracles(
   net: Devnet,
-  o: { workDir: string; env?: NodeJS.ProcessEnv; onLine?: (index: number, line: string) => void },
+  o: { workDir: string; env?: NodeJS.ProcessEnv; onLine?: (index: number, line: string) => void; ports?: number[] },
 ): Promise<OracleProcess[]> {
-  const ports = await Promise.all(net.committee.map(() => freePort()));
+  const ports = o.ports ?? (await Promise.all(net.committee.map(() => freePort())));
   const all = net.committee.map((m, j) => ({ address: m.address, url: `http://127.0.0.1:${ports[j]}` }));
   const oracles: OracleProcess[] = [];
   for (const [i, member] of net.committee.entries()) {

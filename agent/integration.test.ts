@@ -1,0 +1,124 @@
+/**
+ * The node agent in a whole devnet: a Hardhat node, the contracts, the oracle (its own process)
+ * and two agents (their own processes), one honest and one committing made-up rows, through one
+ * full epoch and its settlement. The agents start before the oracle, so they also show the
+ * reconnect path. Checks what an operator would check: the report went on chain, finalized after
+ * its dispute window, the forger was slashed for fraud and only the forger, and the honest
+ * operator claimed its reward with the oracle's Merkle proof.
+ */
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { parseAbi } from "viem";
+import { SlashReason } from "../engine/protocol";
+import { stopAll } from "../scripts/demo/children";
+import { devAccount, FIRST_OPERATOR_INDEX } from "../scripts/demo/accounts";
+import { ChainWatch } from "../scripts/demo/chain-watch";
+import { freePort } from "../scripts/demo/hardhat-node";
+import { E18, claimRewards, registerNode, startAgent, startDevnet, startOracles } from "../scripts/demo/devnet";
+import { readNode } from "./chain";
+
+/** Longest wait for the first epoch's report to finalize, ms. */
+const SETTLE_TIMEOUT_MS = 180_000;
+const TOKEN_ABI = parseAbi(["function balanceOf(address) view returns (uint256)"]);
+
+const work = mkdtempSync(join(tmpdir(), "poai-agent-it-"));
+after(async () => {
+  await stopAll();
+  rmSync(work, { recursive: true, force: true });
+});
+
+test("one epoch: the forger is slashed for fraud, the honest node is paid and never slashed", { timeout: 300_000 }, async () => {
+  const log = (m: string) => process.env.POAI_TEST_VERBOSE && console.log(m);
+  const net = await startDevnet({
+    workDir: work,
+    port: 8700 + Math.floor(Math.random() * 100),
+    epochSeconds: 20n,
+    disputeSeconds: 5n,
+    committeeSize: 1,
+    rewardsPool: 10_000n * E18,
+    log,
+  });
+  const honest = await registerNode(net, {
+    workDir: work, name: "honest", behaviour: "honest", operator: devAccount(FIRST_OPERATOR_INDEX),
+    claim: { gpuModel: 0, gpuCount: 1, gflops: 1, vramMiB: 1024 },
+  });
+  const forger = await registerNode(net, {
+    workDir: work, name: "forger", behaviour: "forge-rows", operator: devAccount(FIRST_OPERATOR_INDEX + 1),
+    claim: { gpuModel: 0, gpuCount: 1, gflops: 1, vramMiB: 1024 },
+  });
+
+  // Agents first: the oracle is not up yet, so they must retry and then connect.
+  const [port] = [await freePort()];
+  const oracleUrl = `http://127.0.0.1:${port}`;
+  const events: Record<string, { event: string; verdict?: string; epoch?: string }[]> = { honest: [], forger: [] };
+  for (const n of [honest, forger]) {
+    startAgent(n, {
+      oracleUrl,
+      rpcUrl: net.rpcUrl,
+      extraArgs: ["--threads", "1", ...(n.behaviour === "forge-rows" ? ["--forge-fraction", "0.5"] : [])],
+      onLine: (line) => {
+        log(`[${n.name}] ${line}`);
+        try {
+          events[n.name].push(JSON.parse(line));
+        } catch {
+          /* not a log line */
+        }
+      },
+    });
+  }
+  await sleep(8_000);
+  await startOracles(net, { workDir: work, ports: [port], onLine: (_i, line) => log(`[oracle] ${line}`) });
+
+  // The epoch under test: the first one the oracle committed a seed for (it is challenged in full).
+  const watch = new ChainWatch(net.client, [net.addr("Settlement"), net.addr("RewardsDistributor"), net.addr("EpochManager")], BigInt(net.deployment.deploymentBlock));
+  const until = Date.now() + SETTLE_TIMEOUT_MS;
+  let epoch: bigint | undefined;
+  // Loop bound: SETTLE_TIMEOUT_MS of one-second polls.
+  while (Date.now() < until && (epoch === undefined || !watch.seen.some((e) => e.kind === "ReportFinalized" && e.epoch === epoch))) {
+    await watch.poll();
+    epoch ??= (watch.seen.find((e) => e.kind === "SeedCommitted") as { epoch: bigint } | undefined)?.epoch;
+    await sleep(1_000);
+  }
+  await watch.poll();
+  assert.ok(epoch !== undefined, "the oracle never committed a seed");
+
+  // The agents retried the absent oracle, then reached it.
+  const hv = events.honest.map((e) => e.event);
+  assert.ok(hv.includes("oracle.unreachable"), "the honest agent never reported the oracle unreachable");
+  assert.ok(hv.indexOf("oracle.info") > hv.indexOf("oracle.unreachable"), "the honest agent did not reconnect");
+
+  // The epoch was reported, with exactly one slash: the forger, for fraud.
+  const submitted = watch.seen.find((e) => e.kind === "ReportSubmitted" && e.epoch === epoch);
+  assert.ok(submitted, `no report of epoch ${epoch} on chain`);
+  assert.ok(watch.seen.some((e) => e.kind === "ReportFinalized" && e.epoch === epoch), `epoch ${epoch} was not finalized`);
+  const proposed = watch.seen.filter((e) => e.kind === "SlashProposed" && e.epoch === epoch);
+  assert.deepEqual(proposed.map((e) => (e as { node: string }).node.toLowerCase()), [forger.node.toLowerCase()]);
+  assert.equal((proposed[0] as { reason: number }).reason, SlashReason.Fraud);
+  const executed = watch.seen.filter((e) => e.kind === "SlashExecuted");
+  assert.ok(executed.every((e) => (e as { node: string }).node.toLowerCase() === forger.node.toLowerCase()), "someone other than the forger was slashed");
+
+  // The agents saw it too: the forger's answers were judged fraud, the honest ones passed.
+  const verdicts = (name: string) => events[name].filter((e) => e.event === "challenge.verdict" && e.epoch === String(epoch)).map((e) => e.verdict);
+  assert.ok(verdicts("honest").length > 0 && verdicts("honest").every((v) => v === "pass"), `honest verdicts ${verdicts("honest")}`);
+  assert.ok(verdicts("forger").includes("fraud"), `forger verdicts ${verdicts("forger")}`);
+
+  // Stakes: the forger lost stake, the honest node kept all of it.
+  const f = await readNode(net.client, net.addr("NodeRegistry"), forger.node);
+  const h = await readNode(net.client, net.addr("NodeRegistry"), honest.node);
+  assert.ok(f.stake + f.unbonding < forger.stake, "the forger's stake did not go down");
+  assert.equal(h.stake + h.unbonding, honest.stake);
+
+  // The honest operator claims with the oracle's proof; the forger's operator has nothing.
+  const token = net.addr("PoAIToken");
+  const before = (await net.client.readContract({ address: token, abi: TOKEN_ABI, functionName: "balanceOf", args: [honest.operator.address] })) as bigint;
+  const paid = await claimRewards(net, oracleUrl, honest.operator);
+  const afterBal = (await net.client.readContract({ address: token, abi: TOKEN_ABI, functionName: "balanceOf", args: [honest.operator.address] })) as bigint;
+  assert.ok(paid.paid > 0n, "the honest operator had nothing to claim");
+  assert.equal(afterBal - before, paid.paid);
+  const forgerClaim = await claimRewards(net, oracleUrl, forger.operator);
+  assert.equal(forgerClaim.cumulative, 0n);
+});

@@ -53,6 +53,11 @@ contract NodeRegistry is INodeRegistry, AccessControl, Pausable, EIP712, Nonces 
 
     /// @param token The stake token (any standard ERC-20; fee-on-transfer tokens are refused at transfer).
     /// @param admin Receives DEFAULT_ADMIN_ROLE and GOVERNANCE_ROLE.
+    /// @param unbondingDelay_ Seconds between an unbonding request and its withdrawal; must exceed an epoch plus
+    /// the dispute window so unbonded stake is still slashable when the epoch's report finalizes.
+    /// @param jailDuration_ Seconds a slashed node stays jailed.
+    /// @param minStakeBase_ Minimum stake of any node.
+    /// @param minStakePerTflop_ Additional minimum stake per claimed TFLOP/s.
     constructor(
         IERC20 token,
         address admin,

@@ -12,7 +12,8 @@ export class ChainClock {
 
   /** Records the latest block's timestamp (seconds). */
   observe(blockTimestampSec: number): void {
-    this.offsetMs = Math.max(0, blockTimestampSec * 1000 - this.wall());
+    // The next block is at least one second after the latest one.
+    this.offsetMs = Math.max(0, (blockTimestampSec + 1) * 1000 - this.wall());
   }
 
   now(): number {

@@ -40,7 +40,14 @@ export interface OracleHandle {
 
 export async function startOracle(
   cfg: OracleConfig,
-  opts: { log?: Logger; root?: string; work?: Partial<Work>; now?: () => number } = {},
+  opts: {
+    log?: Logger;
+    root?: string;
+    work?: Partial<Work>;
+    now?: () => number;
+    /** false: the epoch loop does not run on its own (tests drive `scheduler.pass()`). */
+    runScheduler?: boolean;
+  } = {},
 ): Promise<OracleHandle> {
   const log = opts.log ?? createLogger({ level: cfg.logLevel });
   const metrics = createMetrics();
@@ -229,7 +236,7 @@ export async function startOracle(
     metrics,
   });
   const url = `http://${cfg.host}:${api.port}`;
-  scheduler.start();
+  if (opts.runScheduler !== false) scheduler.start();
   log.info("oracle.started", { url, address: account.address, chainId: chain.chainId, db: cfg.dbPath, epochLength: epochs.length });
 
   let stopped = false;

@@ -209,11 +209,20 @@ export class Scheduler {
   }
 
   private async relaySeed(e: number, commitment: Hex) {
-    await this.d.relay.ensure(
-      `commitSeed:${e}`,
-      async () => (await this.d.chain.seedCommitment(BigInt(e))) !== ZERO32,
-      { contract: "EpochManager", functionName: "commitSeed", args: [BigInt(e), commitment] },
-    );
+    try {
+      await this.d.relay.ensure(
+        `commitSeed:${e}`,
+        async () => (await this.d.chain.seedCommitment(BigInt(e))) !== ZERO32,
+        { contract: "EpochManager", functionName: "commitSeed", args: [BigInt(e), commitment] },
+      );
+    } catch (err) {
+      // Too late for this epoch: nothing to retry (the next epoch gets its own seed).
+      if ((err as OracleError).details?.errorName === "EpochManagerEpochStarted") {
+        this.warnOnce(`uncommitted:${e}`, "epoch.uncommitted", { code: "OR201", epoch: e, reason: "epoch started before the commitment" });
+        return;
+      }
+      throw err;
+    }
   }
 
   // ---------------------------------------------------------------- schedule

@@ -1,0 +1,271 @@
+/**
+ * The oracle API against a real Hardhat node and the deployed contracts: every kind of bad request
+ * gets its documented 4xx code and leaves the database exactly as it was (every table's rows
+ * compared before and after). The epoch loop is driven by hand (`scheduler.pass()`), so nothing
+ * else writes to the database between the two snapshots.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { createHash, randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { bytesToHex, type Hex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { AUTH_HEADERS } from "../engine/protocol";
+import { f32Bytes, openGemm, runGemm, type GemmSpec } from "../engine/gemm";
+import { parseConfig } from "./config";
+import type { DB } from "./db";
+import { startOracle, type OracleHandle } from "./index";
+import { deployDevnet, fundRewards, HH_KEYS, registerNode, signedFetch, startHardhatNode, E18, type Devnet, type HardhatNode } from "./testkit";
+import { concat } from "viem";
+
+function snapshot(db: DB): string {
+  const h = createHash("sha256");
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name").all() as { name: string }[];
+  for (const { name } of tables) h.update(name + JSON.stringify(db.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all()));
+  return h.digest("hex");
+}
+
+describe("oracle API", { timeout: 240_000 }, () => {
+  let hh: HardhatNode;
+  let dev: Devnet;
+  let oracle: OracleHandle;
+  let ctx: { account: ReturnType<typeof privateKeyToAccount>; chainId: number; registry: `0x${string}` };
+  let ctx2: typeof ctx;
+  let rateCtx: typeof ctx;
+
+  /** Sends a request and asserts its status, error code and an unchanged database. */
+  async function rejects(status: number, code: string, send: () => Promise<{ status: number; json: any }>) {
+    const before = snapshot(oracle.db);
+    const res = await send();
+    assert.equal(res.status, status, `status for ${code}: ${JSON.stringify(res.json)}`);
+    assert.equal(res.json?.error?.code, code, JSON.stringify(res.json));
+    assert.equal(typeof res.json.error.message, "string");
+    assert.equal(snapshot(oracle.db), before, `database changed by a rejected request (${code})`);
+  }
+
+  before(async () => {
+    hh = await startHardhatNode();
+    dev = await deployDevnet(hh.url, { epochLength: 10, genesisDelay: 6 });
+    await fundRewards(dev, 10_000n * E18);
+    const n1 = await registerNode(dev, HH_KEYS[1]);
+    const n2 = await registerNode(dev, HH_KEYS[2]);
+    const n3 = await registerNode(dev, HH_KEYS[3]);
+    const cfg = parseConfig({
+      rpcUrl: hh.url,
+      deploymentFile: dev.deploymentFile,
+      dbPath: join(dev.dir, "api.sqlite"),
+      port: 0,
+      logLevel: "error",
+      epochChallenges: 4,
+      issueWindowBps: 1_000,
+      gemmMaxN: 512,
+      challengeTargetMs: 100,
+      maxBodyBytes: 64 * 1024,
+      rateLimitPerSec: 2,
+      rateLimitBurst: 10,
+      clockSkewMs: 30_000,
+    });
+    oracle = await startOracle(cfg, { runScheduler: false });
+    ctx = { account: n1.node, chainId: dev.chainId, registry: dev.addresses.NodeRegistry };
+    ctx2 = { ...ctx, account: n2.node };
+    rateCtx = { ...ctx, account: n3.node };
+  });
+
+  after(async () => {
+    await oracle?.stop();
+    await hh?.stop();
+  });
+
+  it("serves the public read API with CORS", async () => {
+    const info = await (await fetch(oracle.url + "/v1/info")).json();
+    assert.equal(info.chainId, dev.chainId);
+    assert.equal(info.registry, dev.addresses.NodeRegistry);
+    assert.equal(info.epochLength, 10);
+    const pre = await fetch(oracle.url + "/v1/challenges/next", { method: "OPTIONS" });
+    assert.equal(pre.status, 204);
+    assert.equal(pre.headers.get("access-control-allow-origin"), "*");
+    assert.match(pre.headers.get("access-control-allow-headers") ?? "", /x-poai-signature/);
+    const nodes = await (await fetch(oracle.url + "/v1/nodes")).json();
+    assert.equal(nodes.nodes.length, 3);
+    assert.equal(nodes.nodes[0].status, "Active");
+    const health = await fetch(oracle.url + "/healthz");
+    assert.equal(health.status, 200);
+    const metrics = await (await fetch(oracle.url + "/metrics")).text();
+    assert.match(metrics, /# TYPE poai_challenges_issued_total counter/);
+    assert.match(metrics, /# TYPE poai_verification_seconds histogram/);
+  });
+
+  it("rejects malformed JSON with a valid signature (OR101)", async () => {
+    await rejects(400, "OR101", () => signedFetch(oracle.url, ctx, "POST", "/v1/processes", undefined, { rawBody: new TextEncoder().encode("{not json") }));
+  });
+
+  it("rejects a request without signature headers (OR104)", async () => {
+    await rejects(401, "OR104", () => signedFetch(oracle.url, ctx, "POST", "/v1/challenges/next", {}, { headers: { [AUTH_HEADERS.signature]: undefined } }));
+    await rejects(401, "OR104", async () => {
+      const res = await fetch(oracle.url + "/v1/challenges/next", { method: "POST", body: "{}" });
+      return { status: res.status, json: await res.json() };
+    });
+  });
+
+  it("rejects a signature by another key (OR105)", async () => {
+    const other = privateKeyToAccount(generatePrivateKey());
+    await rejects(401, "OR105", () =>
+      signedFetch(oracle.url, { ...ctx, account: other }, "POST", "/v1/challenges/next", {}, { headers: { [AUTH_HEADERS.node]: ctx.account.address } }),
+    );
+    await rejects(401, "OR104", () => signedFetch(oracle.url, ctx, "POST", "/v1/challenges/next", {}, { headers: { [AUTH_HEADERS.signature]: "0x1234" } }));
+  });
+
+  it("rejects a signature for another chain id or another registry (OR105)", async () => {
+    await rejects(401, "OR105", () => signedFetch(oracle.url, { ...ctx, chainId: 1 }, "POST", "/v1/challenges/next", {}));
+    await rejects(401, "OR105", () =>
+      signedFetch(oracle.url, { ...ctx, registry: dev.addresses.Settlement }, "POST", "/v1/challenges/next", {}),
+    );
+  });
+
+  it("rejects a body or path other than the signed one (OR105)", async () => {
+    await rejects(401, "OR105", async () => {
+      const { signRequest } = await import("../agent/sign");
+      const signed = await signRequest(ctx, "POST", "/v1/processes", new TextEncoder().encode(JSON.stringify({ processes: [] })));
+      const res = await fetch(oracle.url + "/v1/processes", {
+        method: "POST",
+        headers: { "content-type": "application/json", ...signed.headers },
+        body: JSON.stringify({ processes: [{ pid: 1, name: "miner", usedMemoryMiB: 1 }] }),
+      });
+      return { status: res.status, json: await res.json() };
+    });
+    await rejects(401, "OR105", async () => {
+      const { signRequest } = await import("../agent/sign");
+      const body = new TextEncoder().encode("{}");
+      const signed = await signRequest(ctx, "POST", "/v1/processes", body);
+      const res = await fetch(oracle.url + "/v1/challenges/next", { method: "POST", headers: { "content-type": "application/json", ...signed.headers }, body });
+      return { status: res.status, json: await res.json() };
+    });
+  });
+
+  it("rejects a stale or future timestamp (OR106)", async () => {
+    const now = BigInt(Math.floor(Date.now() / 1000));
+    await rejects(401, "OR106", () => signedFetch(oracle.url, ctx, "POST", "/v1/challenges/next", {}, { timestamp: now - 120n }));
+    await rejects(401, "OR106", () => signedFetch(oracle.url, ctx, "POST", "/v1/challenges/next", {}, { timestamp: now + 120n }));
+  });
+
+  it("accepts a nonce once and rejects its replay (OR107)", async () => {
+    const nonce = bytesToHex(randomBytes(32));
+    const first = await signedFetch(oracle.url, ctx, "POST", "/v1/processes", { processes: [] }, { nonce });
+    assert.equal(first.status, 200, JSON.stringify(first.json));
+    const row = oracle.db.prepare("SELECT * FROM request_nonces WHERE nonce = ?").get(nonce);
+    assert.ok(row, "the accepted nonce is recorded");
+    await rejects(409, "OR107", () => signedFetch(oracle.url, ctx, "POST", "/v1/processes", { processes: [] }, { nonce }));
+  });
+
+  it("rejects an oversized body (OR103)", async () => {
+    const big = { processes: [{ pid: 1, name: "x".repeat(100), usedMemoryMiB: 1 }], pad: "y".repeat(70 * 1024) };
+    await rejects(413, "OR103", () => signedFetch(oracle.url, ctx, "POST", "/v1/processes", big));
+  });
+
+  it("rejects an unknown node (OR108)", async () => {
+    const stranger = privateKeyToAccount(generatePrivateKey());
+    await rejects(403, "OR108", () => signedFetch(oracle.url, { ...ctx, account: stranger }, "POST", "/v1/challenges/next", {}));
+  });
+
+  it("rejects a schema violation (OR102)", async () => {
+    await rejects(400, "OR102", () => signedFetch(oracle.url, ctx, "POST", "/v1/processes", { processes: [{ pid: -1, name: "x", usedMemoryMiB: 1 }] }));
+    await rejects(400, "OR102", () => signedFetch(oracle.url, ctx, "POST", "/v1/challenges/abc/commit", { root: "0x12" }));
+    await rejects(400, "OR102", () => signedFetch(oracle.url, ctx, "POST", "/v1/processes", { processes: [], extra: 1 }));
+  });
+
+  it("rejects a committee request from a non-member (OR117)", async () => {
+    await rejects(403, "OR117", () =>
+      signedFetch(oracle.url, ctx, "POST", "/v1/committee/sign", { epoch: "1", inputs: {}, report: {}, slashes: [] }),
+    );
+  });
+
+  it("rejects unknown routes and methods (OR111, OR112)", async () => {
+    await rejects(404, "OR111", async () => {
+      const res = await fetch(oracle.url + "/v1/nope");
+      return { status: res.status, json: await res.json() };
+    });
+    await rejects(405, "OR112", async () => {
+      const res = await fetch(oracle.url + "/v1/info", { method: "POST", body: "{}" });
+      return { status: res.status, json: await res.json() };
+    });
+  });
+
+  it("rate-limits a node beyond its burst (OR110)", async () => {
+    let limited = false;
+    // Bound: burst 10 at 2/s; sent back to back, a request within the first 30 is limited.
+    for (let i = 0; i < 30 && !limited; i++) {
+      const before = snapshot(oracle.db);
+      const res = await signedFetch(oracle.url, rateCtx, "POST", "/v1/processes", { processes: [] });
+      if (res.status === 429) {
+        limited = true;
+        assert.equal(res.json.error.code, "OR110");
+        assert.equal(snapshot(oracle.db), before, "a rate-limited request changed the database");
+      } else assert.equal(res.status, 200);
+    }
+    assert.ok(limited, "no request was rate-limited");
+  });
+
+  it("runs a challenge: commit, openings, verdict; rejects the wrong node, a second commit and wrong openings", async () => {
+    // Drive the epoch loop until a challenge is due for node 1 (commitment, schedule).
+    let ch: any;
+    const deadline = Date.now() + 60_000;
+    while (!ch && Date.now() < deadline) {
+      await oracle.scheduler.pass();
+      const res = await signedFetch(oracle.url, ctx, "POST", "/v1/challenges/next", {});
+      if (res.status === 200) ch = res.json;
+      else {
+        assert.equal(res.status, 204);
+        assert.ok(Number(res.headers.get("retry-after")) > 0);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    assert.ok(ch, "no challenge became due");
+    assert.equal(ch.kind, "gemm");
+    const run = await runGemm(ch.spec as GemmSpec, { executionProviders: ["cpu"], intraOpNumThreads: 1 });
+
+    await rejects(403, "OR113", () => signedFetch(oracle.url, ctx2, "POST", `/v1/challenges/${ch.challengeId}/commit`, { root: run.root }));
+    await rejects(409, "OR114", () => signedFetch(oracle.url, ctx, "POST", `/v1/challenges/${ch.challengeId}/open`, { openings: [{ index: 0, data: "0x", proof: [] }] }));
+    await rejects(404, "OR111", () => signedFetch(oracle.url, ctx, "POST", `/v1/challenges/0xdeadbeef/commit`, { root: run.root }));
+
+    const commit = await signedFetch(oracle.url, ctx, "POST", `/v1/challenges/${ch.challengeId}/commit`, { root: run.root });
+    assert.equal(commit.status, 200, JSON.stringify(commit.json));
+    assert.ok(Array.isArray(commit.json.openings) && commit.json.openings.length === 4);
+    await rejects(409, "OR114", () => signedFetch(oracle.url, ctx, "POST", `/v1/challenges/${ch.challengeId}/commit`, { root: run.root }));
+
+    const openings = openGemm(run, commit.json.openings).map((o) => ({ index: o.index, data: bytesToHex(concat([f32Bytes(o.row), f32Bytes(o.group)])), proof: o.proof }));
+    const shuffled = [...openings].reverse();
+    await rejects(400, "OR116", () => signedFetch(oracle.url, ctx, "POST", `/v1/challenges/${ch.challengeId}/open`, { openings: shuffled }));
+    const open = await signedFetch(oracle.url, ctx, "POST", `/v1/challenges/${ch.challengeId}/open`, { openings });
+    assert.equal(open.status, 200, JSON.stringify(open.json));
+    assert.equal(open.json.verdict, "pass", open.json.reason);
+    await rejects(409, "OR114", () => signedFetch(oracle.url, ctx, "POST", `/v1/challenges/${ch.challengeId}/open`, { openings }));
+    const metrics = await (await fetch(oracle.url + "/metrics")).text();
+    assert.match(metrics, /poai_challenges_verified_total\{kind="gemm"\} 1/);
+  });
+
+  it("catches a wrong row: verdict fraud with evidence", async () => {
+    let ch: any;
+    const deadline = Date.now() + 60_000;
+    while (!ch && Date.now() < deadline) {
+      await oracle.scheduler.pass();
+      const res = await signedFetch(oracle.url, ctx2, "POST", "/v1/challenges/next", {});
+      if (res.status === 200) ch = res.json;
+      else await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.ok(ch, "no challenge became due for node 2");
+    const run = await runGemm(ch.spec as GemmSpec, { executionProviders: ["cpu"], intraOpNumThreads: 1 });
+    const commit = await signedFetch(oracle.url, ctx2, "POST", `/v1/challenges/${ch.challengeId}/commit`, { root: run.root });
+    assert.equal(commit.status, 200);
+    const openings = openGemm(run, commit.json.openings).map((o, i) => {
+      // A made-up row (every value off by one) in the first opening; the fingerprint group and
+      // proof stay the committed ones.
+      const row = i === 0 ? o.row.map((x) => x + 1) : o.row;
+      return { index: o.index, data: bytesToHex(concat([f32Bytes(row), f32Bytes(o.group)])), proof: o.proof };
+    });
+    const open = await signedFetch(oracle.url, ctx2, "POST", `/v1/challenges/${ch.challengeId}/open`, { openings });
+    assert.equal(open.status, 200);
+    assert.equal(open.json.verdict, "fraud", open.json.reason);
+    const row = oracle.db.prepare("SELECT evidence FROM challenges WHERE id = ?").get(ch.challengeId) as { evidence: Hex };
+    assert.match(row.evidence, /^0x[0-9a-f]{64}$/);
+  });
+});

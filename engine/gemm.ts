@@ -37,7 +37,8 @@
  */
 import { onnx } from "onnx-proto";
 import * as ort from "onnxruntime-node";
-import { bytesToHex, concat, encodeAbiParameters, keccak256, type Hex } from "viem";
+import { bytesToHex, concat, encodeAbiParameters, hexToBytes, keccak256, type Hex } from "viem";
+import { keccak256Bytes } from "./keccak";
 import type { Precision } from "./hardware";
 import { leafHashBytes, merkleProofBytes, merkleRootBytes, verifyMerkleProof } from "./merkle";
 import { deriveSeed, fillMatrix, sampleIndices, seedBytes, streamKey } from "./prng";
@@ -434,7 +435,7 @@ export function openGemm(run: GemmRun, indices: readonly number[]): GemmOpening[
 export function chooseOpenings(spec: GemmSpec, root: Hex, k = GEMM_DEFAULT_OPENINGS): number[] {
   checkGemmSpec(spec);
   if (!Number.isInteger(k) || k < 1 || k > GEMM_MAX_OPENINGS) throw new GemmError("GemmBadOpening", `k ${k} outside 1..${GEMM_MAX_OPENINGS}`);
-  const seed = keccak256(concat([gemmSpecHash(spec), seedBytesOf(root)]));
+  const seed = bytesToHex(keccak256Bytes(hexToBytes(concat([gemmSpecHash(spec), seedBytesOf(root)]))));
   return sampleIndices(seed, "poai.gemm.open", gemmRows(spec), Math.min(k, gemmRows(spec)));
 }
 

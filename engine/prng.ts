@@ -20,7 +20,8 @@
  * honest kernels of any of these precisions, summing in any order, return the same bits
  * (see docs/challenges.md for when that holds and the tolerance used otherwise).
  */
-import { hexToBytes, keccak256, stringToBytes, type Hex } from "viem";
+import { bytesToHex, hexToBytes, keccak256, stringToBytes, type Hex } from "viem";
+import { keccak256Bytes } from "./keccak";
 
 /** Scale of matrix entries: value = k / MATRIX_SCALE, k in [-MATRIX_SCALE, MATRIX_SCALE). */
 export const MATRIX_SCALE = 256;
@@ -63,7 +64,7 @@ export function seedBytes(seed: Hex): Uint8Array {
 
 /** `keccak256(seed ‖ keccak256(tag) ‖ uint64be(index))` as hex: a sub-seed. */
 export function deriveSeed(seed: Hex, tag: string, index: number | bigint = 0): Hex {
-  return keccak256(deriveInput(seed, tag, index));
+  return bytesToHex(keccak256Bytes(deriveInput(seed, tag, index)));
 }
 
 function deriveInput(seed: Hex, tag: string, index: number | bigint): Uint8Array {
@@ -78,7 +79,7 @@ function deriveInput(seed: Hex, tag: string, index: number | bigint): Uint8Array
 
 /** Key of stream (seed, tag, index). */
 export function streamKey(seed: Hex, tag: string, index: number | bigint = 0): StreamKey {
-  const h = keccak256(deriveInput(seed, tag, index), "bytes");
+  const h = keccak256Bytes(deriveInput(seed, tag, index));
   const dv = new DataView(h.buffer, h.byteOffset, 32);
   const k = new Uint32Array(8);
   for (let i = 0; i < 8; i++) k[i] = dv.getUint32(i * 4, true);
@@ -168,7 +169,7 @@ export function sampleIndices(seed: Hex, tag: string, bound: number, count: numb
   const maxDraws = count * 64 + 64;
   for (let d = 0; out.length < count; d++) {
     if (d >= maxDraws) throw new PrngError("PrngBadShape", `no ${count} distinct indices below ${bound} in ${maxDraws} draws`);
-    const h = keccak256(deriveInput(seed, tag, d), "bytes");
+    const h = keccak256Bytes(deriveInput(seed, tag, d));
     const v = new DataView(h.buffer, h.byteOffset, 8).getBigUint64(0, false);
     const i = Number(v % BigInt(bound));
     if (!seen.has(i)) {

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseAgentOutput, MAX_AGENT_OUTPUT_CHARS } from "../src/lib/agentOutput";
 import { chartGeometry, niceTicks, MAX_TICKS } from "../src/lib/chart";
+import { claimFrom, FormError } from "../src/lib/claimInput";
 import { DeploymentError, parseDeployment } from "../src/lib/deployment";
 import { bytes8ToRegion, formatDuration, formatToken, parseTokenInput, regionToBytes8 } from "../src/lib/format";
 import { normalizeNodeStats, normalizeRewards, normalizeStats, OracleError } from "../src/lib/oracleApi";
@@ -36,6 +37,21 @@ describe("amounts and regions", () => {
   });
 });
 
+describe("hardware claim input", () => {
+  const form = { gpuModel: 6, gpuCount: "1", tflops: "115", vramGiB: "23.9", region: "eu-west" };
+  it("converts TFLOPS and GiB to the contract's GFLOP/s and MiB", () => {
+    assert.deepEqual(claimFrom(form), { gpuModel: 6, gpuCount: 1, gflops: 115_000, vramMiB: 24_473, region: "0x65752d7765737400" });
+    assert.equal(claimFrom({ ...form, tflops: "0.001" }).gflops, 1);
+  });
+  it("refuses exponents, hex, negative and out-of-range values by name", () => {
+    for (const tflops of ["1e3", "0x10", "-1", "0", "", "0.0001"]) {
+      assert.throws(() => claimFrom({ ...form, tflops }), (e: Error) => e instanceof FormError && /TFLOPS/.test(e.message), tflops);
+    }
+    assert.throws(() => claimFrom({ ...form, gpuCount: "70000" }), /GPU count: at most 65,535/);
+    assert.throws(() => claimFrom({ ...form, vramGiB: "lots" }), /VRAM/);
+  });
+});
+
 describe("charts", () => {
   it("maps the smallest value to the bottom and the largest to the top of the plot", () => {
     const box = { width: 100, height: 100, left: 10, right: 10, top: 10, bottom: 10 };
@@ -62,6 +78,7 @@ describe("agent output", () => {
     assert.equal(r.nodeKey, NODE);
     assert.equal(r.deadline, 1_795_331_251n);
     assert.equal(r.signature, SIG);
+    assert.equal(r.chainId, 31337);
   });
   it("reads name: value lines and ignores junk", () => {
     const r = parseAgentOutput(`node key: ${NODE}\ndeadline = 42\nsignature: ${SIG}\nsomething: else`);

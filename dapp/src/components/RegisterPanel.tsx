@@ -6,7 +6,8 @@ import { useChain, useChainQuery } from "../hooks/useChain";
 import { useTx } from "../hooks/useTx";
 import { parseAgentOutput } from "../lib/agentOutput";
 import type { HardwareClaim } from "../lib/chain";
-import { formatTime, formatToken, parseTokenInput, regionToBytes8 } from "../lib/format";
+import { formatTime, formatToken, parseTokenInput } from "../lib/format";
+import { claimFrom, FormError } from "../lib/claimInput";
 import { claimProblem, GPU_MODELS } from "../lib/gpuModels";
 import { TxStatus } from "./TxStatus";
 
@@ -26,45 +27,6 @@ interface Form {
 }
 
 const INITIAL: Form = { agentOutput: "", nodeKey: "", deadline: "", signature: "", gpuModel: 0, gpuCount: "1", tflops: "", vramGiB: "", region: "", stake: "" };
-
-/** Bounds of `HardwareClaim` fields (uint16 / uint32 on chain). */
-const MAX_U16 = 65_535;
-const MAX_U32 = 4_294_967_295;
-
-class FormError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "FormError";
-  }
-}
-
-function intField(text: string, what: string, max: number): number {
-  if (!/^\d+$/.test(text.trim())) throw new FormError(`${what}: a whole number`);
-  const n = Number(text.trim());
-  if (n > max) throw new FormError(`${what}: at most ${max.toLocaleString("en-US")}`);
-  return n;
-}
-
-/** The claim typed in the form; throws a FormError naming the first bad field. */
-function claimFrom(form: Form): HardwareClaim {
-  const tflops = Number(form.tflops);
-  if (!(form.tflops.trim() !== "" && Number.isFinite(tflops) && tflops > 0)) throw new FormError("TFLOPS: a number above zero");
-  // Rounded to the nearest GFLOP/s: the claim is what the operator typed, to the contract's unit.
-  const gflops = Math.round(tflops * 1000);
-  if (gflops < 1 || gflops > MAX_U32) throw new FormError("TFLOPS: between 0.001 and 4,294,967");
-  const vram = Number(form.vramGiB);
-  if (!(form.vramGiB.trim() !== "" && Number.isFinite(vram) && vram >= 0)) throw new FormError("VRAM: a number of GiB");
-  // Rounded down to whole MiB: never claim more memory than typed.
-  const vramMiB = Math.floor(vram * 1024);
-  if (vramMiB > MAX_U32) throw new FormError("VRAM: too large");
-  return {
-    gpuModel: form.gpuModel,
-    gpuCount: intField(form.gpuCount, "GPU count", MAX_U16),
-    gflops,
-    vramMiB,
-    region: regionToBytes8(form.region || "unknown"),
-  };
-}
 
 /** Registers a node from the agent's signature and stakes for it (permit, or approve + register). */
 export function RegisterPanel({ account }: { account: Address }) {
@@ -102,6 +64,10 @@ export function RegisterPanel({ account }: { account: Address }) {
     }));
     if (parsed.operator && parsed.operator.toLowerCase() !== account.toLowerCase()) {
       setFormError(`The agent signed for operator ${parsed.operator}, not for this wallet (${account}): run it again with --operator ${account}.`);
+    } else if (parsed.chainId !== undefined && parsed.chainId !== deployment.chainId) {
+      setFormError(`The agent signed for chain ${parsed.chainId}; this page is on chain ${deployment.chainId}: point the agent's --rpc at this network.`);
+    } else if (parsed.registry && parsed.registry.toLowerCase() !== registry.toLowerCase()) {
+      setFormError(`The agent signed for the registry at ${parsed.registry}; this deployment's registry is ${registry}: give the agent this network's deployment record.`);
     } else {
       setFormError(null);
     }

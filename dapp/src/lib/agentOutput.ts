@@ -10,6 +10,9 @@ export interface RegistrationInput {
   deadline?: bigint;
   nonce?: bigint;
   signature?: Hex;
+  /** Chain and registry the agent signed for, when it printed them. */
+  chainId?: number;
+  registry?: Address;
 }
 
 /** Longest pasted text read, so a huge paste cannot stall the page. */
@@ -27,13 +30,17 @@ const ALIASES: Record<string, keyof RegistrationInput> = {
   nodesig: "signature",
   sig: "signature",
   registrationsignature: "signature",
+  chainid: "chainId",
+  registry: "registry",
+  noderegistry: "registry",
 };
 
 function assign(out: RegistrationInput, key: string, value: unknown): void {
   const field = ALIASES[key.toLowerCase().replace(/[^a-z]/g, "")];
   if (!field) return;
   const text = String(value).trim().replace(/^["']|["'],?$/g, "");
-  if ((field === "nodeKey" || field === "operator") && isAddress(text)) out[field] = text as Address;
+  if ((field === "nodeKey" || field === "operator" || field === "registry") && isAddress(text)) out[field] = text as Address;
+  else if (field === "chainId" && /^\d{1,12}$/.test(text)) out.chainId = Number(text);
   else if ((field === "deadline" || field === "nonce") && /^\d{1,20}$/.test(text)) out[field] = BigInt(text);
   else if (field === "signature" && isHex(text) && text.length === 132) out.signature = text as Hex;
 }

@@ -92,10 +92,11 @@ export class Chain {
   /** One ERC-2612 permit signature for `value` to `spender`, valid for PERMIT_LIFETIME_S. */
   async signPermit(steps: TxSteps, owner: Address, spender: Address, value: bigint) {
     const token = this.c("PoAIToken");
+    // ERC-5267 tells the token's EIP-712 domain; a token without it is assumed to use version "1".
     const [, name, version, chainId, verifyingContract] = await this.read<readonly [Hex, string, string, bigint, Address]>(
       "PoAIToken",
       "eip712Domain",
-    );
+    ).catch(async () => ["0x0f", await this.read<string>("PoAIToken", "name"), "1", BigInt(this.deployment.chainId), token.address] as const);
     const nonce = await this.read<bigint>("PoAIToken", "nonces", [owner]);
     const deadline = (await this.blockTime()) + PERMIT_LIFETIME_S;
     const signature = await steps.wallet("Sign the stake permit", () =>

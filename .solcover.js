@@ -1,0 +1,8 @@
+// solidity-coverage configuration (`npm run coverage`). Coverage is measured over the protocol's
+// contracts only: the test-only contracts (attack tokens, re-entering operator, invariant lens) and
+// the interfaces (no executable code) are skipped.
+module.exports = {
+  skipFiles: ["test/", "interfaces/"],
+  mocha: { timeout: 600000 },
+  istanbulReporter: ["text", "text-summary", "json-summary", "html"],
+};

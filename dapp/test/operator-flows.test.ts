@@ -2,9 +2,10 @@
  * The operator's flows in a real Chromium against a real Hardhat node with the protocol deployed,
  * the real oracle service and a real node agent: connect, a refused registration shown in words,
  * register and stake with permit (one signature, one transaction), see the node's scores after an
- * epoch, claim rewards with the oracle's proof, top up, request unbond, wait out the delay,
- * withdraw. Screenshots of each step (desktop, and phone-sized at 375 px) go to
- * dapp/test/screenshots/.
+ * epoch, claim rewards with the oracle's proof, appeal a proposed slash with the bond, register
+ * with approve + stake, top up, request unbond, wait out the delay, withdraw, see the node jailed
+ * once the slash executes. Screenshots of each step (desktop, and phone-sized at 375 px) go to
+ * dapp/test/screenshots/ (not committed).
  */
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -125,7 +126,7 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     await (await token.approve(await distributor.getAddress(), REWARDS_POOL)).wait();
     await (await distributor.fund(REWARDS_POOL)).wait();
 
-    // The oracle reads the deployment record from a file, like `npm run oracle` does.
+    // The oracle reads the deployment record from a file, like `npx tsx oracle/cli.ts start` does.
     const work = await mkdtemp(path.join(tmpdir(), "poai-dapp-test-"));
     cleanups.push(() => rm(work, { recursive: true, force: true }));
     const deploymentFile = path.join(work, "deployment.json");

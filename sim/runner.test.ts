@@ -1,0 +1,90 @@
+/**
+ * Small, fast versions of the detection benchmark (300 nodes x 4 epochs, fixed seeds), asserting
+ * the same properties: cheaters caught within three epochs, no honest node slashed, no cheating
+ * strategy ahead of honesty, and determinism.
+ */
+import assert from "node:assert/strict";
+import test from "node:test";
+import { BEHAVIOURS, type BehaviourName } from "./behaviours";
+import { RECOMMENDED, type ProtocolParams } from "./params";
+import { checkTargets, summarize, type BehaviourSummary } from "./report";
+import { defaultConfig, runFleet, RunError } from "./runner";
+
+const EVEN_MIX = Object.fromEntries(BEHAVIOURS.map((b) => [b, 1])) as Record<BehaviourName, number>;
+const INFER_ITEM_DETECTION = 0.95; // below the measured 64/64 (see infer-detection.test.ts)
+
+const recommended = defaultConfig({ seed: 42, nodes: 300, epochs: 4, mix: EVEN_MIX, protocol: RECOMMENDED, judge: {}, inferItemDetection: INFER_ITEM_DETECTION });
+const result = runFleet(recommended);
+const summary = summarize(result);
+const row = (b: BehaviourName) => summary.rows.find((r) => r.behaviour === b) as BehaviourSummary;
+
+test("recommended settings: every cheating behaviour but the 15 % spoofer is caught within three epochs", () => {
+  for (const r of summary.rows) {
+    if (!r.cheating || r.behaviour === "spoofer-15") continue;
+    assert.equal(r.caughtWithin, 1, `${r.behaviour}: ${r.caughtWithin}`);
+    assert.ok(r.meanFirstCaught !== null && r.meanFirstCaught <= 2, `${r.behaviour} first caught at ${r.meanFirstCaught}`);
+  }
+  // Fraud of any size is slashed in the epoch it is caught.
+  for (const b of ["forger-1", "forger-10", "forger-100", "replayer", "substitute", "intermittent"] as const) assert.equal(row(b).slashed, 1, b);
+});
+
+test("recommended settings: no honest, flaky or outsourcing node is slashed", () => {
+  assert.equal(summary.honestSlashed, 0);
+  for (const b of ["honest", "flaky", "outsourcer"] as const) assert.equal(row(b).slashed, 0, b);
+});
+
+test("recommended settings: no cheating strategy earns more than honesty with the same hardware", () => {
+  for (const r of summary.rows) {
+    if (!r.cheating) continue;
+    // The 15 % spoofer is paid on measured throughput: at best break-even, never significantly ahead.
+    assert.ok(r.gainPerEpoch - 2 * r.gainSe <= 0, `${r.behaviour} gains ${r.gainPerEpoch} ± ${r.gainSe}`);
+    if (r.behaviour !== "spoofer-15") assert.ok(r.gainPerEpoch < 0, `${r.behaviour} gains ${r.gainPerEpoch}`);
+  }
+  const t = checkTargets(summary, 0).find((x) => x.name.startsWith("every cheating strategy"))!;
+  assert.equal(t.pass, true, t.detail);
+});
+
+test("a sybil's identities share one GPU: their measured throughput halves under synchronous rounds", () => {
+  const hist = result.deviation.sybil;
+  const honest = result.deviation.honest;
+  const mean = (h: number[]) => h.reduce((s, v, i) => s + v * (i + 0.5), 0) / h.reduce((s, v) => s + v, 0);
+  assert.ok(mean(hist) < 0.65 * mean(honest), `sybil ${mean(hist)} vs honest ${mean(honest)}`);
+});
+
+test("same seed, same results; another seed, other results", () => {
+  const again = runFleet(recommended);
+  assert.deepEqual(again.nodes, result.nodes);
+  assert.deepEqual(again.deviation, result.deviation);
+  const other = runFleet({ ...recommended, seed: 43 });
+  assert.notDeepEqual(other.nodes.map((o) => o.reward), result.nodes.map((o) => o.reward));
+});
+
+test("with the oracle's default 3 rounds per epoch no overclaim can be condemned, and sybils profit", () => {
+  // The oracle's configuration defaults when this was written (oracle/config.ts), spelled out so
+  // the finding stays pinned: the judge's sign test needs >= 4 work challenges at alpha 1e-6.
+  const defaults: ProtocolParams = {
+    roundsPerEpoch: 3,
+    openings: 4,
+    kinds: ["gemm"],
+    targetMs: 500,
+    deadlineSlackMs: 4000,
+    issueWindowBps: 6000,
+    schedule: "independent",
+    overclaimSlashAfter: 1,
+    label: "oracle defaults",
+  };
+  const r = runFleet(defaultConfig({ seed: 42, nodes: 300, epochs: 4, mix: EVEN_MIX, protocol: defaults }));
+  const s = summarize(r);
+  const get = (b: BehaviourName) => s.rows.find((x) => x.behaviour === b)!;
+  assert.equal(get("spoofer-4x").caught, 0);
+  assert.equal(get("sybil").caught, 0);
+  assert.ok(get("sybil").gainPerEpoch - 2 * get("sybil").gainSe > 0, `sybil gain ${get("sybil").gainPerEpoch}`);
+  assert.equal(get("substitute").caught, 0); // no infer challenge is issued by default
+  assert.equal(get("forger-100").caughtWithin, 1); // fraud is still caught at once
+});
+
+test("bad run parameters are named errors", () => {
+  assert.throws(() => runFleet({ ...recommended, epochs: 0 }), RunError);
+  assert.throws(() => runFleet({ ...recommended, protocol: { ...RECOMMENDED, roundsPerEpoch: 0 } }), /SimRunBadInput/);
+  assert.throws(() => runFleet({ ...recommended, protocol: { ...RECOMMENDED, kinds: [] } }), RunError);
+});

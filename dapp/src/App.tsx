@@ -3,9 +3,9 @@ import { NodesPanel } from "./components/NodesPanel";
 import { RegisterPanel } from "./components/RegisterPanel";
 import { RewardsPanel } from "./components/RewardsPanel";
 import { useEnv } from "./context";
-import { useChain, useChainQuery } from "./hooks/useChain";
+import { useChain, useChainQuery, useLatestBlock } from "./hooks/useChain";
 import { explainError } from "./lib/errors";
-import { formatToken, shortAddress } from "./lib/format";
+import { formatDuration, formatToken, shortAddress } from "./lib/format";
 
 export function App() {
   const { deployment, settings, tokenSymbol } = useEnv();
@@ -16,6 +16,11 @@ export function App() {
   const switchChain = useSwitchChain();
   const chain = useChain();
   const balance = useChainQuery(["balance", address], () => chain.read<bigint>("PoAIToken", "balanceOf", [address]), !!address);
+  const { time: now } = useLatestBlock();
+  const epoch = useChainQuery(["epoch"], async () => {
+    const current = await chain.read<bigint>("EpochManager", "currentEpoch");
+    return { current, end: await chain.read<bigint>("EpochManager", "epochEnd", [current]) };
+  });
   const wrongChain = status === "connected" && chainId !== deployment.chainId;
   const injectedConnector = connectors[0];
 
@@ -28,6 +33,11 @@ export function App() {
             <h1>PoAI operator</h1>
             <p className="muted small">
               {deployment.network} · chain {deployment.chainId}
+              {epoch.data && now !== undefined && (
+                <span data-testid="epoch">
+                  {" "}· epoch {epoch.data.current.toString()}, ends in {formatDuration(epoch.data.end > now ? epoch.data.end - now : 0n)}
+                </span>
+              )}
               {settings.oracleUrl ? "" : " · no oracle configured"}
             </p>
           </div>

@@ -332,7 +332,7 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     await phoneShot("09-slash-appealed");
   });
 
-  it("registers a second node with approve, then stake (two transactions, no signature)", async () => {
+  it("registers a second node with approve, then stake (two transactions, no signature), and exits it", async () => {
     const second = Wallet.createRandom();
     const sigsBefore = count("eth_signTypedData_v4");
     const txsBefore = count("eth_sendTransaction");
@@ -342,8 +342,18 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     assert.equal(count("eth_signTypedData_v4") - sigsBefore, 0);
     assert.equal(count("eth_sendTransaction") - txsBefore, 2, "approve + register");
     assert.equal((await registry.getNode(second.address)).stake, 200n * E18);
-    await page.getByTestId("node-card").filter({ hasText: second.address }).getByTestId("node-status").filter({ hasText: "Active" }).waitFor({ timeout: STEP_MS });
+    const card = page.getByTestId("node-card").filter({ hasText: second.address });
+    await card.getByTestId("node-status").filter({ hasText: "Active" }).waitFor({ timeout: STEP_MS });
     await page.getByTestId("mode-permit").check();
+
+    // Exit: the page asks for confirmation, then deregister moves the whole stake into unbonding.
+    page.once("dialog", (d) => void d.accept());
+    await confirmed(card, () => card.getByTestId("exit").click());
+    await card.getByTestId("node-status").filter({ hasText: "Exiting" }).waitFor({ timeout: STEP_MS });
+    await card.getByTestId("node-unbonding").filter({ hasText: "200 POAI" }).waitFor({ timeout: STEP_MS });
+    const node = await registry.getNode(second.address);
+    assert.equal(Number(node.status), 3, "NodeStatus.Exiting");
+    assert.equal(node.unbonding, 200n * E18);
   });
 
   it("tops up the stake (approve, then top up)", async () => {

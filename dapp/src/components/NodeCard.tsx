@@ -59,6 +59,12 @@ export function NodeCard({ node }: { node: NodeRecord }) {
       chain.send(steps, `Unbond ${formatToken(value)} ${tokenSymbol}`, account, "NodeRegistry", "requestUnbond", [node.node, value]).then(() => undefined),
     ).then((ok) => ok && setAmount(""));
   };
+  const exit = () => {
+    if (!window.confirm(`Exit ${node.node}? All ${formatToken(node.stake)} ${tokenSymbol} of active stake moves into unbonding and the node stops earning.`)) return;
+    void tx.run(`Exit requested: ${formatToken(node.stake)} ${tokenSymbol} unbonding`, (steps) =>
+      chain.send(steps, "Exit (deregister)", account, "NodeRegistry", "deregister", [node.node]).then(() => undefined),
+    );
+  };
   const withdraw = () =>
     void tx.run(`Withdrew ${formatToken(node.unbonding)} ${tokenSymbol}`, (steps) =>
       chain.send(steps, "Withdraw unbonded stake", account, "NodeRegistry", "withdraw", [node.node]).then(() => undefined),
@@ -125,6 +131,9 @@ export function NodeCard({ node }: { node: NodeRecord }) {
         </button>
         <button className="primary" onClick={withdraw} disabled={tx.busy || !released} data-testid="withdraw">
           Withdraw
+        </button>
+        <button className="danger" onClick={exit} disabled={tx.busy || node.status === "Exiting"} data-testid="exit">
+          Exit
         </button>
       </div>
       {amountError && <p className="field-error" role="alert">{amountError}</p>}

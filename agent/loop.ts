@@ -31,8 +31,11 @@ export interface LoopOptions {
   gpuProcesses?: () => Promise<GpuProcess[] | undefined>;
   /** How often GPU processes are reported, ms. */
   processReportMs?: number;
-  /** Called with a node-status problem (AG005/AG006/AG013) so the caller can check the chain. */
-  onStatusProblem?: (err: AgentError) => Promise<number | undefined>;
+  /**
+   * Called with a node-status problem (AG005/AG006/AG013) so the caller can check the chain:
+   * returns the chain's account of it (e.g. "jailed until ...") and how long to wait.
+   */
+  onStatusProblem?: (err: AgentError) => Promise<{ waitMs?: number; message?: string } | undefined>;
 }
 
 export interface LoopStats {
@@ -86,9 +89,10 @@ export async function runLoop(o: LoopOptions): Promise<LoopStats> {
       }
       if (err instanceof AgentError && ["AG005_NOT_REGISTERED", "AG006_JAILED", "AG013_EXITING", "AG008_WRONG_CHAIN"].includes(err.code)) {
         if (err.code === "AG008_WRONG_CHAIN") throw err;
-        const untilMs = o.onStatusProblem ? await o.onStatusProblem(err).catch(() => undefined) : undefined;
-        const delay = Math.min(Math.max(untilMs ?? o.statusRetryMs ?? 30_000, 1_000), 10 * 60_000);
-        o.log("error", "node.status", `${err.message}; asking again in ${(delay / 1000).toFixed(0)} s`, { code: err.code, retryInMs: delay });
+        const chain = o.onStatusProblem ? await o.onStatusProblem(err).catch(() => undefined) : undefined;
+        // Bounded: at least 1 s (no hammering), at most 10 min (a lifted jail is noticed).
+        const delay = Math.min(Math.max(chain?.waitMs ?? o.statusRetryMs ?? 30_000, 1_000), 10 * 60_000);
+        o.log("error", "node.status", `${chain?.message ?? err.message}; asking again in ${(delay / 1000).toFixed(0)} s`, { code: err.code, retryInMs: delay });
         await wait(delay);
         continue;
       }

@@ -79,7 +79,7 @@ export async function runCommand(argv: string[]): Promise<void> {
   }
   log("info", "oracle.info", `oracle on chain ${info.chainId}, NodeRegistry ${info.registry}`, { chainId: info.chainId, registry: info.registry });
 
-  let onStatusProblem: ((e: AgentError) => Promise<number | undefined>) | undefined;
+  let onStatusProblem: ((e: AgentError) => Promise<{ waitMs?: number; message: string } | undefined>) | undefined;
   if (values.rpc) {
     const { client: pub } = await connect(values.rpc, info.chainId).catch((err) => {
       if (err instanceof AgentError && err.code === "AG008_WRONG_CHAIN") {
@@ -87,20 +87,21 @@ export async function runCommand(argv: string[]): Promise<void> {
       }
       throw err;
     });
-    const check = async (): Promise<number | undefined> => {
+    /** The chain's view of this node: undefined when it may be challenged, else why not. */
+    const check = async (): Promise<{ waitMs?: number; message: string } | undefined> => {
       const rec = await readNode(pub, info.registry as Address, account.address);
       const now = Number((await pub.getBlock()).timestamp);
       try {
         assertChallengeable(account.address, rec, now);
       } catch (e) {
-        log("error", "node.chain", (e as Error).message, { code: (e as AgentError).code, jailedUntil: rec.jailedUntil });
-        if ((e as AgentError).code === "AG006_JAILED") return (Number(rec.jailedUntil) - now) * 1000;
-        return undefined;
+        const err = e as AgentError;
+        return { message: err.message, waitMs: err.code === "AG006_JAILED" ? (Number(rec.jailedUntil) - now) * 1000 : undefined };
       }
       log("info", "node.chain", `node ${account.address} is ${rec.status} with stake ${rec.stake} and a claim of ${rec.claim.gflops} GFLOP/s`);
       return undefined;
     };
-    await check();
+    const first = await check();
+    if (first) log("error", "node.chain", `${first.message}; the loop starts anyway and asks the oracle`);
     onStatusProblem = async () => check();
   }
 

@@ -1,0 +1,59 @@
+/** The agent's command line as an operator meets it: exit codes and the AGxxx messages. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const dir = mkdtempSync(join(tmpdir(), "poai-cli-"));
+const CLI = join(__dirname, "cli.ts");
+
+function agent(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, ["--import", "tsx", CLI, ...args], {
+    env: { ...process.env, POAI_KEY_PASSWORD: "", ...env },
+    encoding: "utf8",
+    timeout: 60_000,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test("init creates a key, loads it again with the password, and refuses a wrong password", () => {
+  const ks = join(dir, "node.json");
+  const made = agent(["init", "--keystore", ks, "--scrypt-n", "1024"], { POAI_KEY_PASSWORD: "pw-1" });
+  assert.equal(made.code, 0, made.err);
+  const address = /node address: (0x[0-9a-fA-F]{40})/.exec(made.out)?.[1];
+  assert.ok(address, made.out);
+  const again = agent(["init", "--keystore", ks], { POAI_KEY_PASSWORD: "pw-1" });
+  assert.equal(again.code, 0, again.err);
+  assert.ok(again.out.includes(address));
+  const wrong = agent(["init", "--keystore", ks], { POAI_KEY_PASSWORD: "pw-2" });
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.err, /AG001_KEY_PASSWORD: wrong password for the node key/);
+});
+
+test("without a password and without a terminal the agent says how to give one", () => {
+  const r = agent(["init", "--keystore", join(dir, "other.json")]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /AG004_NO_PASSWORD: .*POAI_KEY_PASSWORD/);
+});
+
+test("run without --oracle, an unknown command or behaviour are AG011 with usage", () => {
+  const ks = join(dir, "node.json");
+  const noOracle = agent(["run", "--keystore", ks], { POAI_KEY_PASSWORD: "pw-1" });
+  assert.equal(noOracle.code, 1);
+  assert.match(noOracle.err, /AG011_BAD_ARGUMENT: --oracle URL is required/);
+  const badBehaviour = agent(["run", "--oracle", "http://127.0.0.1:9", "--behaviour", "sneaky"], { POAI_KEY_PASSWORD: "pw-1" });
+  assert.equal(badBehaviour.code, 1);
+  assert.match(badBehaviour.err, /AG011_BAD_ARGUMENT: --behaviour must be one of honest, overclaim, forge-rows, skip/);
+  const unknown = agent(["teleport"]);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.err, /unknown command "teleport"/);
+});
+
+test("a missing keystore is AG002 with the init command to run", () => {
+  const r = agent(["run", "--oracle", "http://127.0.0.1:9", "--keystore", join(dir, "nope.json")], { POAI_KEY_PASSWORD: "x" });
+  assert.equal(r.code, 1);
+  assert.match(r.err, /AG002_KEY_MISSING: no node key at .*agent -- init --keystore/);
+});

@@ -6,7 +6,7 @@
 import { BEHAVIOURS, SPECS, type BehaviourName } from "./behaviours";
 import { DEV_BINS, DEV_BIN_WIDTH, type RunResult } from "./runner";
 
-const COLORS = ["#1b9e77", "#66a61e", "#7570b3", "#e6ab02", "#d95f02", "#a6761d", "#e7298a", "#c51b7d", "#7b3294", "#1f78b4", "#e31a1c", "#666666", "#000000"];
+const COLORS = ["#1b9e77", "#66a61e", "#7570b3", "#e6ab02", "#d95f02", "#8c564b", "#e7298a", "#17becf", "#7b3294", "#1f78b4", "#e31a1c", "#666666", "#000000"];
 
 function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -49,9 +49,9 @@ function polyline(points: [number, number][], color: string, dash = false): stri
 
 export function renderSvg(result: RunResult, subtitle: string): string {
   const W = 1200;
-  const H = 620;
-  const left: Panel = { x: 80, y: 70, w: 460, h: 380 };
-  const right: Panel = { x: 680, y: 70, w: 460, h: 380 };
+  const H = 650;
+  const left: Panel = { x: 80, y: 100, w: 460, h: 380 };
+  const right: Panel = { x: 680, y: 100, w: 460, h: 380 };
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif">`);
   parts.push(`<rect width="${W}" height="${H}" fill="#fafafa"/>`);
@@ -84,6 +84,10 @@ export function renderSvg(result: RunResult, subtitle: string): string {
   for (let e = 0; e <= epochs; e++) exTicks.push([e / epochs, String(e)]);
   const eyTicks: [number, string][] = [0, 0.25, 0.5, 0.75, 1].map((f) => [f, `${100 * f}%`]);
   parts.push(axes(right, "Identities caught by the end of each epoch", "epoch", "share caught (cumulative)", exTicks, eyTicks));
+  if (epochs >= 3) {
+    const x = right.x + (3 * right.w) / epochs;
+    parts.push(`<line x1="${x}" y1="${right.y}" x2="${x}" y2="${right.y + right.h}" stroke="#999" stroke-width="1.5" stroke-dasharray="3 3"/>`);
+  }
   BEHAVIOURS.forEach((b: BehaviourName, i) => {
     const n = result.counts[b];
     if (n === 0) return;
@@ -97,12 +101,12 @@ export function renderSvg(result: RunResult, subtitle: string): string {
     const col = i % 7;
     const row = Math.floor(i / 7);
     const x = 80 + col * 160;
-    const y = 530 + row * 24;
+    const y = 560 + row * 24;
     const color = COLORS[i % COLORS.length];
     parts.push(`<line x1="${x}" y1="${y}" x2="${x + 26}" y2="${y}" stroke="${color}" stroke-width="3"${SPECS[b].cheating ? "" : ' stroke-dasharray="6 3"'}/>`);
     parts.push(`<text x="${x + 32}" y="${y + 4}" font-size="12">${esc(b)} (${result.counts[b]})</text>`);
   });
-  parts.push(`<text x="80" y="600" font-size="11" fill="#444">dashed: must never be slashed; solid: cheating behaviours.</text>`);
+  parts.push(`<text x="80" y="630" font-size="11" fill="#444">dashed: must never be slashed; solid: cheating behaviours. Right panel: grey line = the three-epoch target.</text>`);
   parts.push("</svg>");
   return parts.join("\n");
 }

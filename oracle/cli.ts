@@ -4,11 +4,13 @@
  *   npx tsx oracle/cli.ts config [--config file]    print the effective configuration (key redacted)
  * Every setting also comes from a POAI_* environment variable (docs/oracle.md).
  */
+import { writeSync } from "node:fs";
 import { privateKeyToAccount } from "viem/accounts";
 import type { Hex } from "viem";
 import { loadConfig } from "./config";
 import { OracleError } from "./errors";
 import { startOracle } from "./index";
+import { createLogger } from "./logger";
 
 function usage(): never {
   process.stderr.write("usage: oracle/cli.ts <start|config> [--config file]\n");
@@ -29,7 +31,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (cmd !== "start") usage();
-  const handle = await startOracle(cfg);
+  const handle = await startOracle(cfg, { log: createLogger({ level: cfg.logLevel, write: faultInjectingWrite() }) });
   const shutdown = async (sig: string) => {
     process.stderr.write(`oracle: ${sig}, stopping\n`);
     await handle.stop();
@@ -37,6 +39,23 @@ async function main(argv: string[]): Promise<void> {
   };
   process.once("SIGINT", () => void shutdown("SIGINT"));
   process.once("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+/**
+ * Crash-test hook: POAI_FAULT_KILL_AFTER=<event>[:<purpose prefix>] makes the process SIGKILL
+ * itself right after writing that log event, to test recovery from a crash at an exact point
+ * (e.g. `tx.signed:submitReport`: the transaction is stored but not broadcast). Unset in service.
+ */
+function faultInjectingWrite(): (line: string) => void {
+  const spec = process.env.POAI_FAULT_KILL_AFTER;
+  const [event, purpose] = (spec ?? "").split(":");
+  return (line: string) => {
+    // Synchronous, so the line is out before a kill.
+    writeSync(1, line + "\n");
+    if (!spec) return;
+    const rec = JSON.parse(line) as { event?: string; purpose?: string };
+    if (rec.event === event && (!purpose || String(rec.purpose ?? "").startsWith(purpose))) process.kill(process.pid, "SIGKILL");
+  };
 }
 
 main(process.argv.slice(2)).catch((e) => {

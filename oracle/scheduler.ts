@@ -376,7 +376,13 @@ export class Scheduler {
         const ours = reportFromJson(JSON.parse(row.report));
         const same = onchain.rewardsRoot === ours.rewardsRoot && onchain.statsRoot === ours.statsRoot;
         this.setReportStatus(row.epoch, onchain.status === REPORT_STATUS.Finalized ? "finalized" : onchain.status === REPORT_STATUS.Vetoed ? "vetoed" : "onchain");
-        if (row.status !== "submitted") this.d.log.info("report.already_onchain", { code: "OR205", epoch: row.epoch, same });
+        if (row.status === "submitted" && same) {
+          // Our transaction landed (seen on a later pass, or after a restart).
+          this.d.metrics.reportsRelayed.inc();
+          this.d.log.info("report.onchain", { epoch: row.epoch });
+        } else {
+          this.d.log.info("report.already_onchain", { code: "OR205", epoch: row.epoch, same });
+        }
         continue;
       }
       let report = reportFromJson(JSON.parse(row.report));

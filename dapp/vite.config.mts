@@ -25,7 +25,14 @@ function serveDeployments(): Plugin {
     } catch {
       res.statusCode = 404;
       res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify({ error: { code: "DEPLOYMENT_NOT_FOUND", message: `no deployments/${match[1]}.json: run npx hardhat run scripts/deploy.ts --network ${match[1]}` } }));
+      res.end(
+        JSON.stringify({
+          error: {
+            code: "DEPLOYMENT_NOT_FOUND",
+            message: `no deployments/${match[1]}.json: run npx hardhat run scripts/deploy.ts --network ${match[1]}`,
+          },
+        }),
+      );
     }
   };
   return {

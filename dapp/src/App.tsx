@@ -28,14 +28,18 @@ export function App() {
     <div className="page">
       <header className="top">
         <div className="brand">
-          <span className="logo" aria-hidden>◆</span>
+          <span className="logo" aria-hidden>
+            ◆
+          </span>
           <div>
             <h1>PoAI operator</h1>
             <p className="muted small">
               {deployment.network} · chain {deployment.chainId}
               {epoch.data && now !== undefined && (
                 <span data-testid="epoch">
-                  {" "}· epoch {epoch.data.current.toString()}, ends in {formatDuration(epoch.data.end > now ? epoch.data.end - now : 0n)}
+                  {" "}
+                  · epoch {epoch.data.current.toString()}, ends in{" "}
+                  {formatDuration(epoch.data.end > now ? epoch.data.end - now : 0n)}
                 </span>
               )}
               {settings.oracleUrl ? "" : " · no oracle configured"}
@@ -45,11 +49,17 @@ export function App() {
         <div className="account">
           {address ? (
             <>
-              <span className="pill" data-testid="account" title={address}>{shortAddress(address)}</span>
+              <span className="pill" data-testid="account" title={address}>
+                {shortAddress(address)}
+              </span>
               {balance.data !== undefined && (
-                <span className="pill" data-testid="balance">{formatToken(balance.data, 2)} {tokenSymbol}</span>
+                <span className="pill" data-testid="balance">
+                  {formatToken(balance.data, 2)} {tokenSymbol}
+                </span>
               )}
-              <button className="link" onClick={() => disconnect.mutate()}>Disconnect</button>
+              <button className="link" onClick={() => disconnect.mutate()}>
+                Disconnect
+              </button>
             </>
           ) : (
             <button
@@ -65,7 +75,9 @@ export function App() {
       </header>
 
       {connect.error && (
-        <p className="banner error" role="alert">{explainError(connect.error, deployment.errorsAbi, { tokenSymbol })}</p>
+        <p className="banner error" role="alert">
+          {explainError(connect.error, deployment.errorsAbi, { tokenSymbol })}
+        </p>
       )}
       {!address && (
         <section className="card intro">

@@ -40,12 +40,22 @@ describe("amounts and regions", () => {
 describe("hardware claim input", () => {
   const form = { gpuModel: 6, gpuCount: "1", tflops: "115", vramGiB: "23.9", region: "eu-west" };
   it("converts TFLOPS and GiB to the contract's GFLOP/s and MiB", () => {
-    assert.deepEqual(claimFrom(form), { gpuModel: 6, gpuCount: 1, gflops: 115_000, vramMiB: 24_473, region: "0x65752d7765737400" });
+    assert.deepEqual(claimFrom(form), {
+      gpuModel: 6,
+      gpuCount: 1,
+      gflops: 115_000,
+      vramMiB: 24_473,
+      region: "0x65752d7765737400",
+    });
     assert.equal(claimFrom({ ...form, tflops: "0.001" }).gflops, 1);
   });
   it("refuses exponents, hex, negative and out-of-range values by name", () => {
     for (const tflops of ["1e3", "0x10", "-1", "0", "", "0.0001"]) {
-      assert.throws(() => claimFrom({ ...form, tflops }), (e: Error) => e instanceof FormError && /TFLOPS/.test(e.message), tflops);
+      assert.throws(
+        () => claimFrom({ ...form, tflops }),
+        (e: Error) => e instanceof FormError && /TFLOPS/.test(e.message),
+        tflops,
+      );
     }
     assert.throws(() => claimFrom({ ...form, gpuCount: "70000" }), /GPU count: at most 65,535/);
     assert.throws(() => claimFrom({ ...form, vramGiB: "lots" }), /VRAM/);
@@ -55,8 +65,19 @@ describe("hardware claim input", () => {
 describe("charts", () => {
   it("maps the smallest value to the bottom and the largest to the top of the plot", () => {
     const box = { width: 100, height: 100, left: 10, right: 10, top: 10, bottom: 10 };
-    const g = chartGeometry([{ x: 1, y: 0 }, { x: 2, y: 5 }, { x: 3, y: 10 }], box);
-    assert.deepEqual(g.dots, [{ x: 10, y: 90 }, { x: 50, y: 50 }, { x: 90, y: 10 }]);
+    const g = chartGeometry(
+      [
+        { x: 1, y: 0 },
+        { x: 2, y: 5 },
+        { x: 3, y: 10 },
+      ],
+      box,
+    );
+    assert.deepEqual(g.dots, [
+      { x: 10, y: 90 },
+      { x: 50, y: 50 },
+      { x: 90, y: 10 },
+    ]);
     assert.equal(g.path, "M10,90 L50,50 L90,10");
   });
   it("keeps a flat series and a single epoch drawable", () => {
@@ -73,7 +94,11 @@ describe("charts", () => {
 
 describe("agent output", () => {
   it("reads the JSON the agent prints", () => {
-    const printed = JSON.stringify({ operator: NODE, nodeKey: NODE, nonce: "0", deadline: "1795331251", chainId: 31337, signature: SIG }, null, 2);
+    const printed = JSON.stringify(
+      { operator: NODE, nodeKey: NODE, nonce: "0", deadline: "1795331251", chainId: 31337, signature: SIG },
+      null,
+      2,
+    );
     const r = parseAgentOutput(printed);
     assert.equal(r.nodeKey, NODE);
     assert.equal(r.deadline, 1_795_331_251n);
@@ -104,10 +129,17 @@ describe("deployment record and settings", () => {
   });
   it("names what is missing", () => {
     assert.throws(() => parseDeployment({ ...record, chainId: "x" }, "n"), DeploymentError);
-    assert.throws(() => parseDeployment({ ...record, contracts: { ...record.contracts, Settlement: { address: "0x12", abi } } }, "n"), /Settlement has no valid address/);
+    assert.throws(
+      () => parseDeployment({ ...record, contracts: { ...record.contracts, Settlement: { address: "0x12", abi } } }, "n"),
+      /Settlement has no valid address/,
+    );
   });
   it("reads the query string and refuses bad values", () => {
-    assert.deepEqual(parseSettings("?network=devnet&oracle=http://127.0.0.1:8600/"), { network: "devnet", oracleUrl: "http://127.0.0.1:8600", rpcUrl: "http://127.0.0.1:8545" });
+    assert.deepEqual(parseSettings("?network=devnet&oracle=http://127.0.0.1:8600/"), {
+      network: "devnet",
+      oracleUrl: "http://127.0.0.1:8600",
+      rpcUrl: "http://127.0.0.1:8545",
+    });
     assert.throws(() => parseSettings("?network=../etc"), SettingsError);
     assert.throws(() => parseSettings("?oracle=javascript:alert(1)"), SettingsError);
   });
@@ -122,7 +154,10 @@ describe("oracle answers", () => {
         { epoch: 2, challenges: 0, verdict: "unavailable", slash: { bps: 500, reason: 2, evidence: `0x${"aa".repeat(32)}` } },
       ],
     });
-    assert.deepEqual(s.map((e) => e.epoch), [2, 3]);
+    assert.deepEqual(
+      s.map((e) => e.epoch),
+      [2, 3],
+    );
     assert.equal(s[0].slash?.reason, "overclaim");
     assert.equal(s[1].scoreDeviation, 0.98);
     assert.throws(() => normalizeStats({ nope: 1 }), OracleError);
@@ -130,7 +165,12 @@ describe("oracle answers", () => {
     assert.deepEqual(live.inProgress, { epoch: 9, issued: 2, passed: 1, failed: 0 });
   });
   it("accepts a rewards proof and refuses a malformed one", () => {
-    const good = { epoch: 4, root: `0x${"11".repeat(32)}`, cumulativeAmount: "12000000000000000000", proof: [`0x${"22".repeat(32)}`] };
+    const good = {
+      epoch: 4,
+      root: `0x${"11".repeat(32)}`,
+      cumulativeAmount: "12000000000000000000",
+      proof: [`0x${"22".repeat(32)}`],
+    };
     assert.equal(normalizeRewards(good).cumulativeAmount, 12n * E18);
     assert.throws(() => normalizeRewards({ ...good, proof: ["0x12"] }), OracleError);
     assert.throws(() => normalizeRewards({ ...good, cumulativeAmount: "-1" }), OracleError);

@@ -94,7 +94,9 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     const status = scope.getByTestId("tx-status");
     const before = (await status.count()) > 0 ? Number(await status.getAttribute("data-seq")) : 0;
     await click();
-    const done = scope.locator(`[data-testid="tx-status"][data-seq="${before + 1}"]:is([data-phase="confirmed"], [data-phase="failed"])`);
+    const done = scope.locator(
+      `[data-testid="tx-status"][data-seq="${before + 1}"]:is([data-phase="confirmed"], [data-phase="failed"])`,
+    );
     await done.waitFor({ timeout: STEP_MS });
     return { phase: await done.getAttribute("data-phase"), text: (await done.textContent()) ?? "" };
   };
@@ -321,7 +323,9 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     const slashes = card.getByTestId("slashes");
     const status = slashes.getByTestId("slash-tx-status");
     await slash.getByTestId("appeal").click();
-    await slashes.locator('[data-testid="slash-tx-status"]:is([data-phase="confirmed"], [data-phase="failed"])').waitFor({ timeout: STEP_MS });
+    await slashes
+      .locator('[data-testid="slash-tx-status"]:is([data-phase="confirmed"], [data-phase="failed"])')
+      .waitFor({ timeout: STEP_MS });
     assert.equal(await status.getAttribute("data-phase"), "confirmed", (await status.textContent()) ?? "");
     await slash.filter({ hasText: "appealed" }).waitFor({ timeout: STEP_MS });
     const info = await settlement.slashOf(epoch, 0n);
@@ -369,7 +373,10 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     await card.getByTestId("node-amount").fill("300");
     await confirmed(card, () => card.getByTestId("unbond").click());
     await card.getByTestId("node-unbonding").filter({ hasText: "300 POAI" }).waitFor({ timeout: STEP_MS });
-    await card.getByTestId("node-release").filter({ hasText: /releases .* UTC \(in [12]m/ }).waitFor({ timeout: STEP_MS });
+    await card
+      .getByTestId("node-release")
+      .filter({ hasText: /releases .* UTC \(in [12]m/ })
+      .waitFor({ timeout: STEP_MS });
     assert.equal(await card.getByTestId("withdraw").isDisabled(), true, "withdraw waits for the delay");
     await shot("10-unbonding");
 
@@ -389,7 +396,9 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
   it("shows the node jailed, with the time, once the appealed slash executes at finalization", async () => {
     // Governance did not decide the appeal: at finalization the slash proceeds and the bond returns.
     const epoch = (await settlement.lastFinalizedEpoch()) as bigint;
-    const pending = (await settlement.queryFilter(settlement.filters.SlashAppealed())).map((l) => (l as unknown as { args: { epoch: bigint } }).args.epoch);
+    const pending = (await settlement.queryFilter(settlement.filters.SlashAppealed())).map(
+      (l) => (l as unknown as { args: { epoch: bigint } }).args.epoch,
+    );
     assert.equal(pending.length, 1);
     const slashEpoch = pending[0];
     assert.ok(slashEpoch > epoch);
@@ -401,7 +410,10 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     const node = await registry.getNode(nodeKey.address);
     assert.equal(Number(node.status), 2, "NodeStatus.Jailed");
     const card = page.getByTestId("node-card").filter({ hasText: nodeKey.address });
-    await card.getByTestId("node-status").filter({ hasText: /Jailed until \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/ }).waitFor({ timeout: STEP_MS });
+    await card
+      .getByTestId("node-status")
+      .filter({ hasText: /Jailed until \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/ })
+      .waitFor({ timeout: STEP_MS });
     await card.getByTestId("slash").filter({ hasText: "executed" }).waitFor({ timeout: STEP_MS });
     // 10 % of 1,300 POAI active stake, rounded up against the slashed node.
     await card.getByTestId("node-stake").filter({ hasText: "1,170 POAI" }).waitFor({ timeout: STEP_MS });
@@ -413,4 +425,3 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     assert.deepEqual(pageErrors, []);
   });
 });
-

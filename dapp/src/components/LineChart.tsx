@@ -51,29 +51,39 @@ export function LineChart({ title, unit, points, yFloor, yCeil, reference, forma
         {unit && <span className="muted"> ({unit})</span>}
       </figcaption>
       <div ref={ref} className="chart-body">
-      {points.length === 0 ? (
-        <p className="muted small chart-empty">No measurement yet.</p>
-      ) : (
-        <svg width={BOX.width} height={BOX.height} viewBox={`0 0 ${BOX.width} ${BOX.height}`} role="img" aria-label={`${title} over epochs`}>
-          {g.yTicks.map((t) => (
-            <g key={`y${t.value}`}>
-              <line className="grid" x1={BOX.left} x2={BOX.width - BOX.right} y1={t.y} y2={t.y} />
-              <text className="tick" x={BOX.left - 4} y={t.y + 3} textAnchor="end">{format(t.value)}</text>
-            </g>
-          ))}
-          {g.xTicks.map((t) => (
-            <text key={`x${t.value}`} className="tick" x={t.x} y={plotBottom + 14} textAnchor="middle">{t.value}</text>
-          ))}
-          <line className="axis" x1={BOX.left} x2={BOX.width - BOX.right} y1={plotBottom} y2={plotBottom} />
-          {refY !== null && <line className="reference" x1={BOX.left} x2={BOX.width - BOX.right} y1={refY} y2={refY} />}
-          <path className="line" d={g.path} fill="none" />
-          {g.dots.map((d, i) => (
-            <circle key={i} className="dot" cx={d.x} cy={d.y} r={2.5}>
-              <title>{`epoch ${points[i].x}: ${format(points[i].y)}${unit ? ` ${unit}` : ""}`}</title>
-            </circle>
-          ))}
-        </svg>
-      )}
+        {points.length === 0 ? (
+          <p className="muted small chart-empty">No measurement yet.</p>
+        ) : (
+          <svg
+            width={BOX.width}
+            height={BOX.height}
+            viewBox={`0 0 ${BOX.width} ${BOX.height}`}
+            role="img"
+            aria-label={`${title} over epochs`}
+          >
+            {g.yTicks.map((t) => (
+              <g key={`y${t.value}`}>
+                <line className="grid" x1={BOX.left} x2={BOX.width - BOX.right} y1={t.y} y2={t.y} />
+                <text className="tick" x={BOX.left - 4} y={t.y + 3} textAnchor="end">
+                  {format(t.value)}
+                </text>
+              </g>
+            ))}
+            {g.xTicks.map((t) => (
+              <text key={`x${t.value}`} className="tick" x={t.x} y={plotBottom + 14} textAnchor="middle">
+                {t.value}
+              </text>
+            ))}
+            <line className="axis" x1={BOX.left} x2={BOX.width - BOX.right} y1={plotBottom} y2={plotBottom} />
+            {refY !== null && <line className="reference" x1={BOX.left} x2={BOX.width - BOX.right} y1={refY} y2={refY} />}
+            <path className="line" d={g.path} fill="none" />
+            {g.dots.map((d, i) => (
+              <circle key={i} className="dot" cx={d.x} cy={d.y} r={2.5}>
+                <title>{`epoch ${points[i].x}: ${format(points[i].y)}${unit ? ` ${unit}` : ""}`}</title>
+              </circle>
+            ))}
+          </svg>
+        )}
       </div>
     </figure>
   );

@@ -12,11 +12,29 @@ import { TxStatus } from "./TxStatus";
 
 function StatusBadge({ node }: { node: NodeRecord }) {
   if (node.status === "Jailed") {
-    return <span className="badge jailed" data-testid="node-status">Jailed until {formatTime(node.jailedUntil)}</span>;
+    return (
+      <span className="badge jailed" data-testid="node-status">
+        Jailed until {formatTime(node.jailedUntil)}
+      </span>
+    );
   }
-  if (node.status === "Exiting") return <span className="badge exiting" data-testid="node-status">Exiting</span>;
-  if (node.status === "Active") return <span className="badge active" data-testid="node-status">Active</span>;
-  return <span className="badge" data-testid="node-status">{node.status}</span>;
+  if (node.status === "Exiting")
+    return (
+      <span className="badge exiting" data-testid="node-status">
+        Exiting
+      </span>
+    );
+  if (node.status === "Active")
+    return (
+      <span className="badge active" data-testid="node-status">
+        Active
+      </span>
+    );
+  return (
+    <span className="badge" data-testid="node-status">
+      {node.status}
+    </span>
+  );
 }
 
 export function NodeCard({ node }: { node: NodeRecord }) {
@@ -47,20 +65,37 @@ export function NodeCard({ node }: { node: NodeRecord }) {
   const topUp = () => {
     const value = readAmount();
     if (value === null) return;
-    void tx.run(`Added ${formatToken(value)} ${tokenSymbol} to the stake`, async (steps) => {
-      await chain.ensureAllowance(steps, account, registry, value);
-      await chain.send(steps, `Top up ${formatToken(value)} ${tokenSymbol}`, account, "NodeRegistry", "topUp", [node.node, value]);
-    }).then((ok) => ok && setAmount(""));
+    void tx
+      .run(`Added ${formatToken(value)} ${tokenSymbol} to the stake`, async (steps) => {
+        await chain.ensureAllowance(steps, account, registry, value);
+        await chain.send(steps, `Top up ${formatToken(value)} ${tokenSymbol}`, account, "NodeRegistry", "topUp", [
+          node.node,
+          value,
+        ]);
+      })
+      .then((ok) => ok && setAmount(""));
   };
   const unbond = () => {
     const value = readAmount();
     if (value === null) return;
-    void tx.run(`Requested unbonding of ${formatToken(value)} ${tokenSymbol}`, (steps) =>
-      chain.send(steps, `Unbond ${formatToken(value)} ${tokenSymbol}`, account, "NodeRegistry", "requestUnbond", [node.node, value]).then(() => undefined),
-    ).then((ok) => ok && setAmount(""));
+    void tx
+      .run(`Requested unbonding of ${formatToken(value)} ${tokenSymbol}`, (steps) =>
+        chain
+          .send(steps, `Unbond ${formatToken(value)} ${tokenSymbol}`, account, "NodeRegistry", "requestUnbond", [
+            node.node,
+            value,
+          ])
+          .then(() => undefined),
+      )
+      .then((ok) => ok && setAmount(""));
   };
   const exit = () => {
-    if (!window.confirm(`Exit ${node.node}? All ${formatToken(node.stake)} ${tokenSymbol} of active stake moves into unbonding and the node stops earning.`)) return;
+    if (
+      !window.confirm(
+        `Exit ${node.node}? All ${formatToken(node.stake)} ${tokenSymbol} of active stake moves into unbonding and the node stops earning.`,
+      )
+    )
+      return;
     void tx.run(`Exit requested: ${formatToken(node.stake)} ${tokenSymbol} unbonding`, (steps) =>
       chain.send(steps, "Exit (deregister)", account, "NodeRegistry", "deregister", [node.node]).then(() => undefined),
     );
@@ -74,7 +109,9 @@ export function NodeCard({ node }: { node: NodeRecord }) {
     <article className="node" data-testid="node-card" data-node={node.node}>
       <header className="node-head">
         <div>
-          <h3 className="mono" title={node.node}>{node.node}</h3>
+          <h3 className="mono" title={node.node}>
+            {node.node}
+          </h3>
           <p className="muted small">
             {gpuModelLabel(node.claim.gpuModel)} × {node.claim.gpuCount} · {tflops.toLocaleString("en-US")} TFLOPS ·{" "}
             {(node.claim.vramMiB / 1024).toLocaleString("en-US")} GiB · {bytes8ToRegion(node.claim.region) || "no region"}
@@ -86,7 +123,9 @@ export function NodeCard({ node }: { node: NodeRecord }) {
       <dl className="facts">
         <div>
           <dt>Active stake</dt>
-          <dd data-testid="node-stake">{formatToken(node.stake)} {tokenSymbol}</dd>
+          <dd data-testid="node-stake">
+            {formatToken(node.stake)} {tokenSymbol}
+          </dd>
         </div>
         <div>
           <dt>Unbonding</dt>
@@ -125,7 +164,9 @@ export function NodeCard({ node }: { node: NodeRecord }) {
             aria-invalid={amountError ? true : undefined}
           />
         </label>
-        <button onClick={topUp} disabled={tx.busy || node.status === "Exiting"} data-testid="topup">Top up</button>
+        <button onClick={topUp} disabled={tx.busy || node.status === "Exiting"} data-testid="topup">
+          Top up
+        </button>
         <button onClick={unbond} disabled={tx.busy || node.status === "Exiting" || node.stake === 0n} data-testid="unbond">
           Request unbond
         </button>
@@ -136,7 +177,11 @@ export function NodeCard({ node }: { node: NodeRecord }) {
           Exit
         </button>
       </div>
-      {amountError && <p className="field-error" role="alert">{amountError}</p>}
+      {amountError && (
+        <p className="field-error" role="alert">
+          {amountError}
+        </p>
+      )}
       <TxStatus state={tx.state} />
 
       <NodeSlashes node={node.node} account={account} />

@@ -30,7 +30,10 @@ export function NodeSlashes({ node, account }: { node: Address; account: Address
     const amount = bond.data ?? 0n;
     void tx.run(`Appealed the slash of epoch ${s.epoch}`, async (steps) => {
       await chain.ensureAllowance(steps, account, deployment.contracts.Settlement.address, amount);
-      await chain.send(steps, `Appeal with a bond of ${formatToken(amount)} ${tokenSymbol}`, account, "Settlement", "appeal", [s.epoch, s.index]);
+      await chain.send(steps, `Appeal with a bond of ${formatToken(amount)} ${tokenSymbol}`, account, "Settlement", "appeal", [
+        s.epoch,
+        s.index,
+      ]);
     });
   };
 
@@ -48,7 +51,10 @@ export function NodeSlashes({ node, account }: { node: Address; account: Address
                 {s.amount > 0n && ` (${formatToken(s.amount)} ${tokenSymbol} taken)`}
               </div>
               <div className="muted small">
-                evidence <code className="mono" title={s.evidence}>{s.evidence}</code>
+                evidence{" "}
+                <code className="mono" title={s.evidence}>
+                  {s.evidence}
+                </code>
               </div>
               {open && (
                 <div className="actions">

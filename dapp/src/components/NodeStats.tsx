@@ -30,7 +30,11 @@ export function NodeStats({ node }: { node: Address }) {
     refetchInterval: STATS_REFRESH_MS,
   });
   if (!settings.oracleUrl) {
-    return <p className="muted small">Scores come from the oracle: open the page with <code>?oracle=URL</code>.</p>;
+    return (
+      <p className="muted small">
+        Scores come from the oracle: open the page with <code>?oracle=URL</code>.
+      </p>
+    );
   }
   if (stats.error && !stats.data) return <p className="banner error">Scores unavailable: {(stats.error as Error).message}</p>;
   const data = stats.data?.epochs ?? [];
@@ -48,11 +52,35 @@ export function NodeStats({ node }: { node: Address }) {
       {data.length === 0 && !stats.isLoading && (
         <p className="muted small">No judged epoch yet: scores appear after the node's first full epoch.</p>
       )}
-      <div className="charts">
-        <LineChart title="Score deviation" unit="measured / claimed" points={series(data, (s) => s.scoreDeviation)} yFloor={0} reference={1} format={ratio} testId="chart-deviation" />
-        <LineChart title="Latency" unit="ms" points={series(data, (s) => s.latencyMs)} yFloor={0} format={ms} testId="chart-latency" />
-        <LineChart title="Correctness" points={series(data, (s) => s.correctness)} yFloor={0} yCeil={1} format={pct} testId="chart-correctness" />
-      </div>
+      {data.length > 0 && (
+        <div className="charts">
+          <LineChart
+            title="Score deviation"
+            unit="measured / claimed"
+            points={series(data, (s) => s.scoreDeviation)}
+            yFloor={0}
+            reference={1}
+            format={ratio}
+            testId="chart-deviation"
+          />
+          <LineChart
+            title="Latency"
+            unit="ms"
+            points={series(data, (s) => s.latencyMs)}
+            yFloor={0}
+            format={ms}
+            testId="chart-latency"
+          />
+          <LineChart
+            title="Correctness"
+            points={series(data, (s) => s.correctness)}
+            yFloor={0}
+            yCeil={1}
+            format={pct}
+            testId="chart-correctness"
+          />
+        </div>
+      )}
       {recent.length > 0 && (
         <div className="table-wrap">
           <table className="verdicts" data-testid="verdicts">
@@ -69,12 +97,18 @@ export function NodeStats({ node }: { node: Address }) {
                 <tr key={s.epoch}>
                   <td>{s.epoch}</td>
                   <td>{s.challenges}</td>
-                  <td><span className={`verdict v-${(s.verdict ?? "none").toLowerCase()}`}>{s.verdict ?? "pending"}</span></td>
+                  <td>
+                    <span className={`verdict v-${(s.verdict ?? "none").toLowerCase()}`}>{s.verdict ?? "pending"}</span>
+                  </td>
                   <td>
                     {s.slash ? (
                       <>
                         {(s.slash.bps / 100).toLocaleString("en-US")}% {s.slash.reason}
-                        {s.slash.evidence && <code className="mono small block" title={s.slash.evidence}>{s.slash.evidence.slice(0, 18)}…</code>}
+                        {s.slash.evidence && (
+                          <code className="mono small block" title={s.slash.evidence}>
+                            {s.slash.evidence.slice(0, 18)}…
+                          </code>
+                        )}
                       </>
                     ) : (
                       "—"

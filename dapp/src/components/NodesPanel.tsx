@@ -13,12 +13,14 @@ export function NodesPanel({ account }: { account: Address }) {
       {nodes.error && <p className="banner error">Could not read your nodes: {(nodes.error as Error).message}</p>}
       {nodes.data && nodes.data.length === 0 && (
         <p className="muted" data-testid="no-nodes">
-          No node registered from this wallet yet. Run <code>npm run agent -- register --operator {account}</code> on the
-          GPU machine and paste its output into “Register a node”.
+          No node registered from this wallet yet. Run <code>npm run agent -- register --operator {account}</code> on the GPU
+          machine and paste its output into “Register a node”.
         </p>
       )}
       <div className="node-list">
-        {nodes.data?.map((n) => <NodeCard key={n.node} node={n} />)}
+        {nodes.data?.map((n) => (
+          <NodeCard key={n.node} node={n} />
+        ))}
       </div>
     </section>
   );

@@ -26,7 +26,18 @@ interface Form {
   stake: string;
 }
 
-const INITIAL: Form = { agentOutput: "", nodeKey: "", deadline: "", signature: "", gpuModel: 0, gpuCount: "1", tflops: "", vramGiB: "", region: "", stake: "" };
+const INITIAL: Form = {
+  agentOutput: "",
+  nodeKey: "",
+  deadline: "",
+  signature: "",
+  gpuModel: 0,
+  gpuCount: "1",
+  tflops: "",
+  vramGiB: "",
+  region: "",
+  stake: "",
+};
 
 /** Registers a node from the agent's signature and stakes for it (permit, or approve + register). */
 export function RegisterPanel({ account }: { account: Address }) {
@@ -46,7 +57,11 @@ export function RegisterPanel({ account }: { account: Address }) {
     claim = null;
   }
   const claimKey = claim ? JSON.stringify(claim) : null;
-  const minStake = useChainQuery(["minimumStake", claimKey], () => chain.read<bigint>("NodeRegistry", "minimumStake", [claim]), !!claim);
+  const minStake = useChainQuery(
+    ["minimumStake", claimKey],
+    () => chain.read<bigint>("NodeRegistry", "minimumStake", [claim]),
+    !!claim,
+  );
   // The query keeps its last answer while the claim is incomplete: show it only for a full claim.
   const minimum = claim ? minStake.data : undefined;
   const stakeText = stakeTouched ? form.stake : minimum !== undefined ? formatToken(minimum, 18).replace(/,/g, "") : form.stake;
@@ -63,11 +78,17 @@ export function RegisterPanel({ account }: { account: Address }) {
       signature: parsed.signature ?? f.signature,
     }));
     if (parsed.operator && parsed.operator.toLowerCase() !== account.toLowerCase()) {
-      setFormError(`The agent signed for operator ${parsed.operator}, not for this wallet (${account}): run it again with --operator ${account}.`);
+      setFormError(
+        `The agent signed for operator ${parsed.operator}, not for this wallet (${account}): run it again with --operator ${account}.`,
+      );
     } else if (parsed.chainId !== undefined && parsed.chainId !== deployment.chainId) {
-      setFormError(`The agent signed for chain ${parsed.chainId}; this page is on chain ${deployment.chainId}: point the agent's --rpc at this network.`);
+      setFormError(
+        `The agent signed for chain ${parsed.chainId}; this page is on chain ${deployment.chainId}: point the agent's --rpc at this network.`,
+      );
     } else if (parsed.registry && parsed.registry.toLowerCase() !== registry.toLowerCase()) {
-      setFormError(`The agent signed for the registry at ${parsed.registry}; this deployment's registry is ${registry}: give the agent this network's deployment record.`);
+      setFormError(
+        `The agent signed for the registry at ${parsed.registry}; this deployment's registry is ${registry}: give the agent this network's deployment record.`,
+      );
     } else {
       setFormError(null);
     }
@@ -86,20 +107,28 @@ export function RegisterPanel({ account }: { account: Address }) {
   const problem = claim ? claimProblem(claim) : null;
 
   /** Checks the signature before the wallet is asked: same recovery as the registry does. */
-  async function validate(): Promise<{ nodeKey: Address; deadline: bigint; signature: Hex; claim: HardwareClaim; amount: bigint }> {
+  async function validate(): Promise<{
+    nodeKey: Address;
+    deadline: bigint;
+    signature: Hex;
+    claim: HardwareClaim;
+    amount: bigint;
+  }> {
     const nodeKey = form.nodeKey.trim();
     if (!isAddress(nodeKey)) throw new FormError("Node key: paste the 0x… address the agent printed.");
     if (!/^\d{1,20}$/.test(form.deadline.trim())) throw new FormError("Signature deadline: the unix time the agent printed.");
     const deadline = BigInt(form.deadline.trim());
     const signature = form.signature.trim();
-    if (!isHex(signature) || signature.length !== 132) throw new FormError("Signature: the 0x… signature of 65 bytes the agent printed.");
+    if (!isHex(signature) || signature.length !== 132)
+      throw new FormError("Signature: the 0x… signature of 65 bytes the agent printed.");
     const c = claimFrom(form);
     const bad = claimProblem(c);
     if (bad) throw new FormError(`Hardware claim: ${bad}.`);
     const amount = parseTokenInput(stakeText || "0");
     if (amount === 0n) throw new FormError("Stake: more than zero.");
     const now = await chain.blockTime();
-    if (deadline <= now) throw new FormError(`The agent's signature expired at ${formatTime(deadline)}: run the register command again.`);
+    if (deadline <= now)
+      throw new FormError(`The agent's signature expired at ${formatTime(deadline)}: run the register command again.`);
     const nonce = await chain.read<bigint>("NodeRegistry", "nonces", [nodeKey]);
     const signer = await recoverTypedDataAddress({
       domain: domain(REGISTRY_DOMAIN_NAME, deployment.chainId, registry),
@@ -123,7 +152,11 @@ export function RegisterPanel({ account }: { account: Address }) {
       input = await validate();
       setFormError(null);
     } catch (err) {
-      setFormError(err instanceof FormError || (err as Error).name === "AmountError" ? (err as Error).message : `Could not check the input: ${(err as Error).message}`);
+      setFormError(
+        err instanceof FormError || (err as Error).name === "AmountError"
+          ? (err as Error).message
+          : `Could not check the input: ${(err as Error).message}`,
+      );
       return;
     }
     const { nodeKey, deadline, signature, claim: c, amount } = input;
@@ -131,11 +164,25 @@ export function RegisterPanel({ account }: { account: Address }) {
       if (mode === "permit") {
         const p = await chain.signPermit(steps, account, registry, amount);
         await chain.send(steps, "Register and stake", account, "NodeRegistry", "registerWithPermit", [
-          nodeKey, c, amount, deadline, signature, p.deadline, p.v, p.r, p.s,
+          nodeKey,
+          c,
+          amount,
+          deadline,
+          signature,
+          p.deadline,
+          p.v,
+          p.r,
+          p.s,
         ]);
       } else {
         await chain.ensureAllowance(steps, account, registry, amount);
-        await chain.send(steps, "Register and stake", account, "NodeRegistry", "register", [nodeKey, c, amount, deadline, signature]);
+        await chain.send(steps, "Register and stake", account, "NodeRegistry", "register", [
+          nodeKey,
+          c,
+          amount,
+          deadline,
+          signature,
+        ]);
       }
     });
     if (ok) {
@@ -144,13 +191,16 @@ export function RegisterPanel({ account }: { account: Address }) {
     }
   };
 
-  const below = minimum !== undefined && stakeText !== "" && (() => {
-    try {
-      return parseTokenInput(stakeText) < minimum;
-    } catch {
-      return false;
-    }
-  })();
+  const below =
+    minimum !== undefined &&
+    stakeText !== "" &&
+    (() => {
+      try {
+        return parseTokenInput(stakeText) < minimum;
+      } catch {
+        return false;
+      }
+    })();
 
   return (
     <section className="card" aria-labelledby="register-title" data-testid="register-panel">
@@ -169,17 +219,34 @@ export function RegisterPanel({ account }: { account: Address }) {
         <div className="row2">
           <label>
             Node key
-            <input className="mono" value={form.nodeKey} onChange={(e) => set("nodeKey", e.target.value)} placeholder="0x…" data-testid="node-key" />
+            <input
+              className="mono"
+              value={form.nodeKey}
+              onChange={(e) => set("nodeKey", e.target.value)}
+              placeholder="0x…"
+              data-testid="node-key"
+            />
           </label>
           <label>
             Signature deadline
-            <input value={form.deadline} onChange={(e) => set("deadline", e.target.value)} placeholder="unix time" data-testid="sig-deadline" />
+            <input
+              value={form.deadline}
+              onChange={(e) => set("deadline", e.target.value)}
+              placeholder="unix time"
+              data-testid="sig-deadline"
+            />
             {/^\d{1,12}$/.test(form.deadline) && <span className="hint">expires {formatTime(BigInt(form.deadline))}</span>}
           </label>
         </div>
         <label>
           Registration signature
-          <input className="mono" value={form.signature} onChange={(e) => set("signature", e.target.value)} placeholder="0x…" data-testid="signature" />
+          <input
+            className="mono"
+            value={form.signature}
+            onChange={(e) => set("signature", e.target.value)}
+            placeholder="0x…"
+            data-testid="signature"
+          />
         </label>
 
         <fieldset>
@@ -189,21 +256,38 @@ export function RegisterPanel({ account }: { account: Address }) {
               GPU model
               <select value={form.gpuModel} onChange={(e) => pickModel(Number(e.target.value))} data-testid="gpu-model">
                 {GPU_MODELS.map((m) => (
-                  <option key={m.id} value={m.id}>{m.label}</option>
+                  <option key={m.id} value={m.id}>
+                    {m.label}
+                  </option>
                 ))}
               </select>
             </label>
             <label>
               GPU count
-              <input inputMode="numeric" value={form.gpuCount} onChange={(e) => set("gpuCount", e.target.value)} data-testid="gpu-count" />
+              <input
+                inputMode="numeric"
+                value={form.gpuCount}
+                onChange={(e) => set("gpuCount", e.target.value)}
+                data-testid="gpu-count"
+              />
             </label>
             <label>
               TFLOPS (whole node)
-              <input inputMode="decimal" value={form.tflops} onChange={(e) => set("tflops", e.target.value)} data-testid="tflops" />
+              <input
+                inputMode="decimal"
+                value={form.tflops}
+                onChange={(e) => set("tflops", e.target.value)}
+                data-testid="tflops"
+              />
             </label>
             <label>
               VRAM (GiB)
-              <input inputMode="decimal" value={form.vramGiB} onChange={(e) => set("vramGiB", e.target.value)} data-testid="vram" />
+              <input
+                inputMode="decimal"
+                value={form.vramGiB}
+                onChange={(e) => set("vramGiB", e.target.value)}
+                data-testid="vram"
+              />
             </label>
           </div>
           {model && (
@@ -212,16 +296,28 @@ export function RegisterPanel({ account }: { account: Address }) {
               <code>npm run agent -- bench</code> measured: the oracle challenges the node at the claimed rate.
             </p>
           )}
-          {problem && <p className="field-warn" data-testid="claim-problem">{problem}</p>}
+          {problem && (
+            <p className="field-warn" data-testid="claim-problem">
+              {problem}
+            </p>
+          )}
           <label>
             Region
-            <input value={form.region} maxLength={8} onChange={(e) => set("region", e.target.value)} placeholder="eu-west" data-testid="region" />
+            <input
+              value={form.region}
+              maxLength={8}
+              onChange={(e) => set("region", e.target.value)}
+              placeholder="eu-west"
+              data-testid="region"
+            />
           </label>
         </fieldset>
 
         <p className="min-stake" data-testid="min-stake">
           Minimum stake for this claim:{" "}
-          <strong>{claim ? (minimum !== undefined ? `${formatToken(minimum)} ${tokenSymbol}` : "…") : "fill in the claim"}</strong>
+          <strong>
+            {claim ? (minimum !== undefined ? `${formatToken(minimum)} ${tokenSymbol}` : "…") : "fill in the claim"}
+          </strong>
         </p>
         <label>
           Stake ({tokenSymbol})
@@ -241,16 +337,32 @@ export function RegisterPanel({ account }: { account: Address }) {
         <fieldset className="radios">
           <legend>Pay the stake with</legend>
           <label className="radio">
-            <input type="radio" name="pay" checked={mode === "permit"} onChange={() => setMode("permit")} data-testid="mode-permit" />
+            <input
+              type="radio"
+              name="pay"
+              checked={mode === "permit"}
+              onChange={() => setMode("permit")}
+              data-testid="mode-permit"
+            />
             Permit: one signature and one transaction
           </label>
           <label className="radio">
-            <input type="radio" name="pay" checked={mode === "approve"} onChange={() => setMode("approve")} data-testid="mode-approve" />
+            <input
+              type="radio"
+              name="pay"
+              checked={mode === "approve"}
+              onChange={() => setMode("approve")}
+              data-testid="mode-approve"
+            />
             Approve, then stake: two transactions
           </label>
         </fieldset>
 
-        {formError && <p className="field-error" role="alert" data-testid="form-error">{formError}</p>}
+        {formError && (
+          <p className="field-error" role="alert" data-testid="form-error">
+            {formError}
+          </p>
+        )}
         <button className="primary" type="submit" disabled={tx.busy} data-testid="register">
           Register and stake
         </button>

@@ -33,7 +33,11 @@ export function RewardsPanel({ account }: { account: Address }) {
     if (!p) return;
     void tx.run(`Claimed ${formatToken(claimable)} ${tokenSymbol}`, (steps) =>
       chain
-        .send(steps, `Claim ${formatToken(claimable)} ${tokenSymbol}`, account, "RewardsDistributor", "claim", [account, p.cumulativeAmount, p.proof])
+        .send(steps, `Claim ${formatToken(claimable)} ${tokenSymbol}`, account, "RewardsDistributor", "claim", [
+          account,
+          p.cumulativeAmount,
+          p.proof,
+        ])
         .then(() => undefined),
     );
   };
@@ -44,7 +48,9 @@ export function RewardsPanel({ account }: { account: Address }) {
       <dl className="facts">
         <div>
           <dt>Claimable</dt>
-          <dd className="big" data-testid="claimable">{formatToken(claimable)} {tokenSymbol}</dd>
+          <dd className="big" data-testid="claimable">
+            {formatToken(claimable)} {tokenSymbol}
+          </dd>
         </div>
         <div>
           <dt>Claimed so far</dt>
@@ -53,19 +59,29 @@ export function RewardsPanel({ account }: { account: Address }) {
         {p && (
           <div>
             <dt>Earned up to epoch</dt>
-            <dd>{p.epoch} ({formatToken(p.cumulativeAmount)} {tokenSymbol} in total)</dd>
+            <dd>
+              {p.epoch} ({formatToken(p.cumulativeAmount)} {tokenSymbol} in total)
+            </dd>
           </div>
         )}
       </dl>
-      {!settings.oracleUrl && <p className="muted small">The claim proof comes from the oracle: open the page with <code>?oracle=URL</code>.</p>}
+      {!settings.oracleUrl && (
+        <p className="muted small">
+          The claim proof comes from the oracle: open the page with <code>?oracle=URL</code>.
+        </p>
+      )}
       {proof.error && (
         <p className={`banner small ${proof.data ? "warn" : "error"}`}>
-          {proof.data ? "The oracle did not answer just now: showing its last proof." : `Rewards unavailable: ${(proof.error as Error).message}`}
+          {proof.data
+            ? "The oracle did not answer just now: showing its last proof."
+            : `Rewards unavailable: ${(proof.error as Error).message}`}
         </p>
       )}
       {settings.oracleUrl && proof.data === null && <p className="muted small">No rewards finalized for this wallet yet.</p>}
       {p && root.data && !rootMatches && (
-        <p className="muted small">The oracle's proof is for another root than the chain's current one; it refreshes after the next finalization.</p>
+        <p className="muted small">
+          The oracle's proof is for another root than the chain's current one; it refreshes after the next finalization.
+        </p>
       )}
       <button className="primary" onClick={claim} disabled={tx.busy || !rootMatches || claimable === 0n} data-testid="claim">
         Claim

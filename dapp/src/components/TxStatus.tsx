@@ -13,11 +13,25 @@ const TITLES = {
 export function TxStatus({ state, testId = "tx-status" }: { state: TxState; testId?: string }) {
   if (state.phase === "idle") return null;
   return (
-    <div className={`tx tx-${state.phase}`} role={state.phase === "failed" ? "alert" : "status"} data-testid={testId} data-phase={state.phase} data-seq={state.seq}>
+    <div
+      className={`tx tx-${state.phase}`}
+      role={state.phase === "failed" ? "alert" : "status"}
+      data-testid={testId}
+      data-phase={state.phase}
+      data-seq={state.seq}
+    >
       <strong>{TITLES[state.phase]}</strong>
       <span className="tx-label">{state.label}</span>
-      {state.hash && <code className="tx-hash" title={state.hash}>{shortAddress(state.hash)}</code>}
-      {state.error && <p className="tx-error" data-testid="tx-error">{state.error}</p>}
+      {state.hash && (
+        <code className="tx-hash" title={state.hash}>
+          {shortAddress(state.hash)}
+        </code>
+      )}
+      {state.error && (
+        <p className="tx-error" data-testid="tx-error">
+          {state.error}
+        </p>
+      )}
     </div>
   );
 }

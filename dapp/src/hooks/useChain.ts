@@ -19,5 +19,10 @@ export function useLatestBlock() {
 /** A chain read refreshed on every new block. */
 export function useChainQuery<T>(key: readonly unknown[], fn: () => Promise<T>, enabled = true) {
   const { number } = useLatestBlock();
-  return useQuery({ queryKey: [...key, number?.toString()], queryFn: fn, enabled: enabled && number !== undefined, placeholderData: (prev) => prev });
+  return useQuery({
+    queryKey: [...key, number?.toString()],
+    queryFn: fn,
+    enabled: enabled && number !== undefined,
+    placeholderData: (prev) => prev,
+  });
 }

@@ -38,7 +38,9 @@ const ALIASES: Record<string, keyof RegistrationInput> = {
 function assign(out: RegistrationInput, key: string, value: unknown): void {
   const field = ALIASES[key.toLowerCase().replace(/[^a-z]/g, "")];
   if (!field) return;
-  const text = String(value).trim().replace(/^["']|["'],?$/g, "");
+  const text = String(value)
+    .trim()
+    .replace(/^["']|["'],?$/g, "");
   if ((field === "nodeKey" || field === "operator" || field === "registry") && isAddress(text)) out[field] = text as Address;
   else if (field === "chainId" && /^\d{1,12}$/.test(text)) out.chainId = Number(text);
   else if ((field === "deadline" || field === "nonce") && /^\d{1,20}$/.test(text)) out[field] = BigInt(text);

@@ -73,7 +73,14 @@ export class Chain {
   }
 
   /** Simulates, asks the wallet to send, and waits for the receipt. */
-  async send(steps: TxSteps, label: string, account: Address, name: ContractName, functionName: string, args: readonly unknown[]): Promise<Hash> {
+  async send(
+    steps: TxSteps,
+    label: string,
+    account: Address,
+    name: ContractName,
+    functionName: string,
+    args: readonly unknown[],
+  ): Promise<Hash> {
     const { address, abi } = this.c(name);
     steps.check(label);
     const { request } = await simulateContract(this.config, { account, address, abi, functionName, args });
@@ -96,7 +103,10 @@ export class Chain {
     const [, name, version, chainId, verifyingContract] = await this.read<readonly [Hex, string, string, bigint, Address]>(
       "PoAIToken",
       "eip712Domain",
-    ).catch(async () => ["0x0f", await this.read<string>("PoAIToken", "name"), "1", BigInt(this.deployment.chainId), token.address] as const);
+    ).catch(
+      async () =>
+        ["0x0f", await this.read<string>("PoAIToken", "name"), "1", BigInt(this.deployment.chainId), token.address] as const,
+    );
     const nonce = await this.read<bigint>("PoAIToken", "nonces", [owner]);
     const deadline = (await this.blockTime()) + PERMIT_LIFETIME_S;
     const signature = await steps.wallet("Sign the stake permit", () =>

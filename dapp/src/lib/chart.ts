@@ -69,7 +69,10 @@ export function chartGeometry(points: readonly Point[], box: ChartBox, yFloor?: 
   const path = dots.map((d, i) => `${i === 0 ? "M" : "L"}${d.x},${d.y}`).join(" ");
   const yTicks = niceTicks(yMin, yMax).map((value) => ({ value, y: round(sy(value)) }));
   const xValues = points.length ? niceTicks(xMin, xMax, Math.min(5, points.length)).filter(Number.isInteger) : [];
-  const xTicks = (xValues.length ? xValues : [...new Set(xs)].slice(0, MAX_TICKS)).map((value) => ({ value, x: round(sx(value)) }));
+  const xTicks = (xValues.length ? xValues : [...new Set(xs)].slice(0, MAX_TICKS)).map((value) => ({
+    value,
+    x: round(sx(value)),
+  }));
   return { path, dots, yTicks, xTicks, yMin, yMax };
 }
 

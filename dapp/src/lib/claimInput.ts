@@ -53,4 +53,3 @@ export function claimFrom(form: ClaimForm): HardwareClaim {
     region: regionToBytes8(form.region || "unknown"),
   };
 }
-

@@ -50,8 +50,7 @@ export const ERROR_MESSAGES: Record<string, Message> = {
     `The token delivered ${amt(received, c)} instead of ${amt(expected, c)}.`,
   // Settlement
   SettlementReportNotPending: () => "That epoch's report is no longer pending: it was vetoed or finalized.",
-  SettlementDisputeWindowClosed: ([, end]) =>
-    `The dispute window closed at ${when(end)}: this slash can no longer be appealed.`,
+  SettlementDisputeWindowClosed: ([, end]) => `The dispute window closed at ${when(end)}: this slash can no longer be appealed.`,
   SettlementSlashIndexOutOfBounds: () => "There is no such slash in that epoch's report.",
   SettlementSlashStateInvalid: () => "This slash cannot be appealed any more: it was already appealed, vetoed or executed.",
   SettlementNotNodeOperator: () => "Only the slashed node's operator can appeal.",
@@ -60,8 +59,7 @@ export const ERROR_MESSAGES: Record<string, Message> = {
   // RewardsDistributor
   RewardsDistributorInvalidProof: () =>
     "The rewards proof does not match the current root: reload the page to fetch a fresh proof.",
-  RewardsDistributorNothingToClaim: () =>
-    "Nothing to claim: every reward up to the last finalized epoch is already claimed.",
+  RewardsDistributorNothingToClaim: () => "Nothing to claim: every reward up to the last finalized epoch is already claimed.",
   RewardsDistributorExceedsFinalized: () =>
     "The rewards of finalized reports do not cover this claim yet: try again after the next finalization.",
   RewardsDistributorZeroAccount: () => "The account is the zero address.",
@@ -93,7 +91,12 @@ export function findRevertData(error: unknown): Hex | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < MAX_CAUSE_DEPTH && current && typeof current === "object"; depth++) {
     const e = current as Record<string, unknown>;
-    for (const candidate of [e.raw, e.data, (e.data as Record<string, unknown> | undefined)?.data, (e.error as Record<string, unknown> | undefined)?.data]) {
+    for (const candidate of [
+      e.raw,
+      e.data,
+      (e.data as Record<string, unknown> | undefined)?.data,
+      (e.error as Record<string, unknown> | undefined)?.data,
+    ]) {
       if (typeof candidate === "string" && isHex(candidate) && candidate.length >= 10) return candidate;
     }
     current = e.cause ?? e.error;

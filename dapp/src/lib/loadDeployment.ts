@@ -9,6 +9,9 @@ export async function loadDeployment(network: string): Promise<Deployment> {
   } catch {
     throw new DeploymentError(`could not fetch ${url.pathname}: is the page served by vite or a static host with deployments/?`);
   }
-  if (!res.ok) throw new DeploymentError(`no deployment "${network}" (${url.pathname} answered ${res.status}): run npx hardhat run scripts/deploy.ts --network ${network}, or pick another ?network=`);
+  if (!res.ok)
+    throw new DeploymentError(
+      `no deployment "${network}" (${url.pathname} answered ${res.status}): run npx hardhat run scripts/deploy.ts --network ${network}, or pick another ?network=`,
+    );
   return parseDeployment(await res.json(), network);
 }

@@ -45,7 +45,10 @@ export interface RewardsProof {
 }
 
 export class OracleError extends Error {
-  constructor(message: string, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
     super(message);
     this.name = "OracleError";
   }
@@ -73,7 +76,11 @@ function normalizeSlash(v: unknown): EpochStat["slash"] {
   const reasonRaw = pick(v, "reason", "reasonName");
   const reason = typeof reasonRaw === "number" ? (REASONS[reasonRaw] ?? `reason ${reasonRaw}`) : String(reasonRaw ?? "unknown");
   const evidence = pick(v, "evidence", "evidenceHash");
-  return { bps, reason: reason.toLowerCase(), evidence: typeof evidence === "string" && isHex(evidence) ? (evidence as Hex) : null };
+  return {
+    bps,
+    reason: reason.toLowerCase(),
+    evidence: typeof evidence === "string" && isHex(evidence) ? (evidence as Hex) : null,
+  };
 }
 
 /** Per-epoch stats of a node, sorted by epoch, at most MAX_EPOCHS_SHOWN (the latest). */
@@ -92,7 +99,12 @@ export function normalizeStats(body: unknown): EpochStat[] {
       latencyMs: num(pick(raw, "latencyMs", "medianLatencyMs", "latency", "meanLatencyMs")),
       scoreDeviation: num(pick(raw, "scoreDeviation", "deviation", "throughputRatio", "score")),
       correctness: num(pick(raw, "correctness", "correctRatio", "correct")),
-      verdict: typeof verdictRaw === "string" ? verdictRaw : isObj(verdictRaw) && typeof verdictRaw.kind === "string" ? verdictRaw.kind : null,
+      verdict:
+        typeof verdictRaw === "string"
+          ? verdictRaw
+          : isObj(verdictRaw) && typeof verdictRaw.kind === "string"
+            ? verdictRaw.kind
+            : null,
       slash: normalizeSlash(raw.slash),
     });
   }
@@ -104,10 +116,15 @@ export function normalizeRewards(body: unknown): RewardsProof {
   const proof = body.proof;
   const root = body.root;
   const amount = body.cumulativeAmount;
-  if (!Array.isArray(proof) || proof.length > MAX_PROOF_LENGTH || !proof.every((p) => typeof p === "string" && isHex(p) && p.length === 66)) {
+  if (
+    !Array.isArray(proof) ||
+    proof.length > MAX_PROOF_LENGTH ||
+    !proof.every((p) => typeof p === "string" && isHex(p) && p.length === 66)
+  ) {
     throw new OracleError("the oracle's rewards proof is not a list of 32-byte hashes");
   }
-  if (typeof root !== "string" || !isHex(root) || root.length !== 66) throw new OracleError("the oracle's rewards root is not a 32-byte hash");
+  if (typeof root !== "string" || !isHex(root) || root.length !== 66)
+    throw new OracleError("the oracle's rewards root is not a 32-byte hash");
   if (!(typeof amount === "string" && /^\d{1,78}$/.test(amount)) && typeof amount !== "number") {
     throw new OracleError("the oracle's cumulative amount is not a decimal number");
   }
@@ -122,14 +139,17 @@ async function getJson(base: string, path: string): Promise<{ status: number; bo
     const body = res.status === 204 ? null : await res.json().catch(() => null);
     return { status: res.status, body };
   } catch (e) {
-    throw new OracleError(`the oracle at ${base} did not answer (${(e as Error).name === "AbortError" ? "timeout" : "network error"})`);
+    throw new OracleError(
+      `the oracle at ${base} did not answer (${(e as Error).name === "AbortError" ? "timeout" : "network error"})`,
+    );
   } finally {
     clearTimeout(timer);
   }
 }
 
 function apiError(status: number, body: unknown): OracleError {
-  const message = isObj(body) && isObj(body.error) && typeof body.error.message === "string" ? body.error.message : `HTTP ${status}`;
+  const message =
+    isObj(body) && isObj(body.error) && typeof body.error.message === "string" ? body.error.message : `HTTP ${status}`;
   return new OracleError(`the oracle answered: ${message}`, status);
 }
 
@@ -139,7 +159,8 @@ export function normalizeNodeStats(body: unknown): NodeStats {
   const epoch = p ? num(p.epoch) : null;
   return {
     epochs: normalizeStats(body),
-    inProgress: p && epoch !== null ? { epoch, issued: num(p.issued) ?? 0, passed: num(p.passed) ?? 0, failed: num(p.failed) ?? 0 } : null,
+    inProgress:
+      p && epoch !== null ? { epoch, issued: num(p.issued) ?? 0, passed: num(p.passed) ?? 0, failed: num(p.failed) ?? 0 } : null,
   };
 }
 

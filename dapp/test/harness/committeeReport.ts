@@ -7,7 +7,15 @@
 import { keccak256, toHex, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { Contract } from "ethers";
-import { domain, EPOCH_REPORT_TYPES, seedCommitment, SETTLEMENT_DOMAIN_NAME, slashListHash, SlashReason, type SlashEntry } from "../../../engine/protocol";
+import {
+  domain,
+  EPOCH_REPORT_TYPES,
+  seedCommitment,
+  SETTLEMENT_DOMAIN_NAME,
+  slashListHash,
+  SlashReason,
+  type SlashEntry,
+} from "../../../engine/protocol";
 
 /** Epochs ahead of the current one the seed is committed for (the oracle may have committed the next ones). */
 const EPOCHS_AHEAD = 3n;

@@ -30,7 +30,10 @@ export async function buildPage(): Promise<{ dir: string; cleanup: () => Promise
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
-export async function servePage(dir: string, routes: Record<string, unknown>): Promise<{ url: string; close: () => Promise<void> }> {
+export async function servePage(
+  dir: string,
+  routes: Record<string, unknown>,
+): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer(async (req, res) => {
     const pathname = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
     if (pathname in routes) {

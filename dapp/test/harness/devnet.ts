@@ -57,6 +57,9 @@ export async function startDevnet(): Promise<Devnet> {
     const port = PORT_MIN + Math.floor(Math.random() * PORT_SPAN);
     const { child, ok } = await startOnce(port);
     if (!ok) continue;
+    // If the test process dies without its after() hook, the node must not outlive it.
+    const killOnExit = () => child.kill("SIGKILL");
+    process.once("exit", killOnExit);
     const url = `http://127.0.0.1:${port}`;
     let id = 0;
     const rpc = async (method: string, params: unknown[] = []) => {
@@ -71,6 +74,7 @@ export async function startDevnet(): Promise<Devnet> {
     };
     const stop = () =>
       new Promise<void>((resolve) => {
+        process.removeListener("exit", killOnExit);
         if (child.exitCode !== null) return resolve();
         child.once("exit", () => resolve());
         child.kill("SIGTERM");

@@ -1,0 +1,97 @@
+/**
+ * A committee of two oracle processes (in-process, each with its own key and database) with
+ * quorum 2: the proposer's reports reach the chain only with the other member's signature, and
+ * the member refuses a report whose figures do not recompute from the inputs, leaving its
+ * database unchanged.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { privateKeyToAccount } from "viem/accounts";
+import { parseConfig } from "./config";
+import { startOracle, type OracleHandle } from "./index";
+import { deployDevnet, E18, fundRewards, HH_KEYS, readContract, registerNode, signedFetch, startHardhatNode, type Devnet, type HardhatNode } from "./testkit";
+import { createLogger } from "./logger";
+
+describe("oracle committee", { timeout: 240_000 }, () => {
+  let hh: HardhatNode;
+  let dev: Devnet;
+  let proposer: OracleHandle;
+  let member: OracleHandle;
+  const a = privateKeyToAccount(HH_KEYS[0]);
+  const b = privateKeyToAccount(HH_KEYS[1]);
+
+  before(async () => {
+    hh = await startHardhatNode();
+    dev = await deployDevnet(hh.url, { epochLength: 8, genesisDelay: 6, disputeWindow: 2, committee: [a.address, b.address], quorum: 2 });
+    await fundRewards(dev, 10_000n * E18);
+    await registerNode(dev, HH_KEYS[2]);
+    const common = { rpcUrl: hh.url, deploymentFile: dev.deploymentFile, port: 0, pollIntervalMs: 200, gemmMaxN: 512 as const, challengeTargetMs: 100, logLevel: "warn" as const };
+    const quiet = createLogger({ level: "error" });
+    member = await startOracle(parseConfig({ ...common, oracleKey: HH_KEYS[1], dbPath: join(dev.dir, "member.sqlite") }), { log: quiet });
+    proposer = await startOracle(
+      parseConfig({ ...common, oracleKey: HH_KEYS[0], dbPath: join(dev.dir, "proposer.sqlite"), committee: [{ address: b.address, url: member.url }] }),
+      { log: quiet },
+    );
+  });
+
+  after(async () => {
+    await proposer?.stop();
+    await member?.stop();
+    await hh?.stop();
+  });
+
+  it("relays reports signed by both members (quorum 2)", async () => {
+    const t0 = Date.now();
+    let onchain: { epoch: number } | undefined;
+    while (!onchain && Date.now() - t0 < 90_000) {
+      onchain = proposer.db.prepare("SELECT epoch FROM reports WHERE status IN ('onchain','finalized') ORDER BY epoch LIMIT 1").get() as { epoch: number } | undefined;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    assert.ok(onchain, "no report reached the chain");
+    const info = await readContract<{ status: number; submitter: string }>(dev, "Settlement", "reportOf", [BigInt(onchain.epoch)]);
+    assert.ok([1, 3].includes(Number(info.status)));
+    const cosigned = member.db.prepare("SELECT status, digest FROM reports WHERE epoch = ?").get(onchain.epoch) as { status: string; digest: string };
+    assert.equal(cosigned.status, "cosigned");
+    const proposed = proposer.db.prepare("SELECT digest, signatures FROM reports WHERE epoch = ?").get(onchain.epoch) as { digest: string; signatures: string };
+    assert.equal(cosigned.digest, proposed.digest);
+    assert.deepEqual(Object.keys(JSON.parse(proposed.signatures)).sort(), [a.address.toLowerCase(), b.address.toLowerCase()].sort());
+    // The member never proposes: it has no seeds of its own.
+    assert.equal((member.db.prepare("SELECT COUNT(*) AS n FROM epochs").get() as { n: number }).n, 0);
+  });
+
+  it("a member refuses a report that does not recompute from its inputs (OR118)", async () => {
+    const row = proposer.db.prepare("SELECT * FROM reports WHERE status IN ('onchain','finalized') ORDER BY epoch DESC LIMIT 1").get() as {
+      epoch: number;
+      report: string;
+      slashes: string;
+      inputs: string;
+    };
+    const ctx = { account: a, chainId: dev.chainId, registry: dev.addresses.NodeRegistry };
+    const report = JSON.parse(row.report);
+    const inputs = JSON.parse(row.inputs);
+    const send = (rep: unknown, inp: unknown) =>
+      signedFetch(proposer.url.replace(String(proposer.port), String(member.port)), ctx, "POST", "/v1/committee/sign", { epoch: String(row.epoch), inputs: inp, report: rep, slashes: JSON.parse(row.slashes) });
+    // The member's own loop may prune old nonces meanwhile; recent ones and the reports must not change.
+    const since = Date.now() - 20_000;
+    const state = () =>
+      JSON.stringify(member.db.prepare("SELECT * FROM reports ORDER BY epoch").all()) +
+      JSON.stringify(member.db.prepare("SELECT * FROM request_nonces WHERE ts >= ? ORDER BY nonce").all(since)) +
+      JSON.stringify(member.db.prepare("SELECT * FROM rewards ORDER BY epoch, account").all());
+    const before = state();
+    const inflated = await send({ ...report, rewardsTotal: (BigInt(report.rewardsTotal) + 1n).toString() }, inputs);
+    assert.equal(inflated.status, 409);
+    assert.equal(inflated.json.error.code, "OR118");
+    const bigBudget = await send(report, { ...inputs, budget: (10n ** 30n).toString() });
+    assert.equal(bigBudget.status, 409);
+    assert.equal(bigBudget.json.error.code, "OR118");
+    const wrongSeed = await send({ ...report, seed: "0x" + "11".repeat(32) }, { ...inputs, seed: "0x" + "11".repeat(32) });
+    assert.equal(wrongSeed.status, 409);
+    assert.match(wrongSeed.json.error.message, /commitment/);
+    const after = state();
+    assert.equal(after, before);
+    // A node key is not a committee member.
+    const stranger = await signedFetch(member.url, { ...ctx, account: privateKeyToAccount(HH_KEYS[3]) }, "POST", "/v1/committee/sign", { epoch: "1", inputs: {}, report: {}, slashes: [] });
+    assert.equal(stranger.json.error.code, "OR117");
+  });
+});

@@ -116,13 +116,15 @@ async function main(): Promise<number> {
   // ------------------------------------------------------------------ 3. oracles and agents
   const oracles = await startOracles(net, {
     workDir: work,
-    env: { POAI_EPOCH_BUDGET: EPOCH_BUDGET.toString(), POAI_LOG_LEVEL: "info" },
+    // Four challenges per node and epoch: the overclaim rule needs three answered ones.
+    env: { POAI_EPOCH_BUDGET: EPOCH_BUDGET.toString(), POAI_EPOCH_CHALLENGES: "4", POAI_LOG_LEVEL: "info" },
     onLine: (i, line) => onOracleLine(i, line, verbose),
   });
   say(`oracle${oracles.length > 1 ? "s" : ""} up: ${oracles.map((o) => o.url).join(", ")}`);
-  for (const [i, n] of nodes.entries()) {
+  for (const n of nodes) {
     n.agent = startAgent(n, {
-      oracleUrl: oracles[i % oracles.length].url,
+      // The epoch's proposer (the first member) challenges every node; the others verify its report and co-sign.
+      oracleUrl: oracles[0].url,
       rpcUrl: net.rpcUrl,
       extraArgs: ["--threads", "1"],
       onLine: (line, stream) => onAgentLine(n, line, stream, verbose),
@@ -263,7 +265,7 @@ function onOracleLine(i: number, line: string, verbose: boolean): void {
   }
   const ev = String(j.event ?? "");
   // Agents already narrate their own verdicts; the oracle's side shows the epoch's story.
-  const interesting = /judg|report|slash|epoch\.|seed\.committed|reward/i.test(ev);
+  const interesting = /judg|report|slash|epoch\.|seed\.committed|reward|cosign/i.test(ev);
   if (verbose || j.level === "error" || j.level === "warn" || interesting) {
     const key = `${i}:${ev}:${String(j.epoch ?? "")}:${String(j.code ?? "")}`;
     const seen = lastShown.get(key);

@@ -17,10 +17,11 @@ export const DEMO_FLEET: readonly NodeSpec[] = [
   { name: "honest-1", behaviour: "honest", honest: true, claimShare: 0.3 },
   { name: "honest-2", behaviour: "honest", honest: true, claimShare: 0.2 },
   { name: "honest-3", behaviour: "honest", honest: true, claimShare: 0.1 },
-  // 4x the machine, over 10x an honest claim: slow enough to be measured (ratio < 0.5), fast
-  // enough to answer before the deadline (3x the claimed time + slack), so the oracle can prove
-  // the overclaim instead of only seeing a missing answer.
-  { name: "overclaim", behaviour: "overclaim", honest: false, claimShare: 4 },
+  // 2.5x the machine, over 8x an honest claim: slow enough to be measured (below half its
+  // claim, the oracle's overclaim rule), fast enough to answer before the deadline (3x the
+  // claimed time + slack) even with the cores shared, so the oracle can prove the overclaim
+  // instead of only seeing late answers.
+  { name: "overclaim", behaviour: "overclaim", honest: false, claimShare: 2.5 },
   { name: "forger", behaviour: "forge-rows", honest: false, claimShare: 0.2 },
 ];
 

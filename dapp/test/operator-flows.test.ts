@@ -21,7 +21,7 @@ import { deployForTest, startDevnet, type Devnet } from "./harness/devnet";
 import { buildPage, servePage } from "./harness/pageServer";
 import { proposeSlash } from "./harness/committeeReport";
 import { startTestAgent, startTestOracle } from "./harness/oracleAndAgent";
-import { installWallet, type WalletLog } from "./harness/wallet";
+import { installWallet, type TestWallet } from "./harness/wallet";
 
 const SHOTS = path.join(__dirname, "screenshots");
 const E18 = 10n ** 18n;
@@ -41,7 +41,7 @@ const DEVNET_COMMITTEE_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efc
 describe("operator flows in the browser", { timeout: 180_000 }, () => {
   let devnet: Devnet;
   let page: Page;
-  let walletLog: WalletLog[];
+  let wallet: TestWallet;
   let operator: Address;
   let registry: Contract;
   let token: Contract;
@@ -88,7 +88,7 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     await page.setViewportSize({ width: 1280, height: 900 });
     assert.ok(overflow <= 0, `page is ${overflow}px wider than a 375px screen`);
   };
-  const count = (method: string) => walletLog.filter((l) => l.method === method).length;
+  const count = (method: string) => wallet.log.filter((l) => l.method === method).length;
   /** Clicks, then waits for the outcome of exactly that action in the scope's status line. */
   const act = async (scope: Locator, click: () => Promise<void>) => {
     const status = scope.getByTestId("tx-status");
@@ -146,7 +146,7 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     cleanups.push(server.close);
     const browser = await launchBrowser();
     cleanups.push(browser.close);
-    walletLog = await installWallet(browser.context, devnet.url, operator);
+    wallet = await installWallet(browser.context, devnet.url, operator);
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
     page.on("pageerror", (e) => pageErrors.push(e.message));
     const oracleParam = oracle ? `&oracle=${encodeURIComponent(oracle.url)}` : "";
@@ -168,6 +168,23 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     await page.getByTestId("no-nodes").waitFor({ timeout: STEP_MS });
     await shot("02-connected");
     await phoneShot("02-connected");
+  });
+
+  it("warns when the wallet is on another network and switches it back", async () => {
+    wallet.setChain("0x1");
+    await page.evaluate(() =>
+      (window as unknown as { __poaiWalletEmit: (e: string, d: string) => void }).__poaiWalletEmit("chainChanged", "0x1"),
+    );
+    const banner = page
+      .locator(".banner.warn")
+      .filter({ hasText: `Your wallet is on chain 1; this deployment is on chain ${chainId}` });
+    await banner.waitFor({ timeout: STEP_MS });
+    assert.equal(await page.getByTestId("nodes-panel").count(), 0, "no actions on the wrong network");
+    await shot("02b-wrong-network");
+    await banner.getByRole("button", { name: "Switch network" }).click();
+    await page.getByTestId("nodes-panel").waitFor({ timeout: STEP_MS });
+    assert.equal(await banner.count(), 0);
+    assert.ok(count("wallet_switchEthereumChain") >= 1);
   });
 
   interface ClaimInput {

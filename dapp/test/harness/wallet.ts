@@ -13,6 +13,9 @@ export interface WalletLog {
 
 const INIT_SCRIPT = `(() => {
   const listeners = new Map();
+  const emit = (event, data) => listeners.get(event)?.forEach((fn) => fn(data));
+  // The test plays the user switching networks in the wallet.
+  window.__poaiWalletEmit = emit;
   const provider = {
     isPoAITestWallet: true,
     async request({ method, params }) {
@@ -24,6 +27,8 @@ const INIT_SCRIPT = `(() => {
         err.data = res.error.data;
         throw err;
       }
+      // A wallet announces the network it switched to.
+      if (method === "wallet_switchEthereumChain") emit("chainChanged", params[0].chainId);
       return res.result;
     },
     on(event, fn) { (listeners.get(event) ?? listeners.set(event, new Set()).get(event)).add(fn); return provider; },
@@ -36,9 +41,16 @@ const INIT_SCRIPT = `(() => {
   announce();
 })();`;
 
-export async function installWallet(context: BrowserContext, rpcUrl: string, account: string): Promise<WalletLog[]> {
+export interface TestWallet {
+  log: WalletLog[];
+  /** Makes the wallet report another chain (as if the user switched networks), or the node's again with null. */
+  setChain(chainIdHex: string | null): void;
+}
+
+export async function installWallet(context: BrowserContext, rpcUrl: string, account: string): Promise<TestWallet> {
   const log: WalletLog[] = [];
   let id = 0;
+  let chainOverride: string | null = null;
   // Like a real wallet: no account is exposed until the page asked and the user approved.
   let authorized = false;
   await context.exposeFunction("__poaiWallet", async (json: string) => {
@@ -49,7 +61,12 @@ export async function installWallet(context: BrowserContext, rpcUrl: string, acc
       return JSON.stringify({ result: [account] });
     }
     if (method === "eth_accounts") return JSON.stringify({ result: authorized ? [account] : [] });
-    if (method === "wallet_switchEthereumChain" || method === "wallet_addEthereumChain") return JSON.stringify({ result: null });
+    if (method === "eth_chainId" && chainOverride) return JSON.stringify({ result: chainOverride });
+    if (method === "wallet_switchEthereumChain" || method === "wallet_addEthereumChain") {
+      // This wallet knows only the node's chain: switching to it ends the override.
+      chainOverride = null;
+      return JSON.stringify({ result: null });
+    }
     if (method === "wallet_requestPermissions" || method === "wallet_getPermissions") {
       return JSON.stringify({ result: [{ parentCapability: "eth_accounts" }] });
     }
@@ -61,5 +78,5 @@ export async function installWallet(context: BrowserContext, rpcUrl: string, acc
     return JSON.stringify(await res.json());
   });
   await context.addInitScript(INIT_SCRIPT);
-  return log;
+  return { log, setChain: (c) => void (chainOverride = c) };
 }

@@ -31,6 +31,11 @@ export interface EconomicParams {
   rentPerTflopEpoch: number;
   /** Yield forgone on staked tokens per epoch (share of the stake). */
   stakeYieldPerEpoch: number;
+  /**
+   * true: the oracle's rule, paid on min(claim, measured) (rewards.ts clamps capacity at 1);
+   * false: paid on measured throughput even above the claim (an alternative the simulator tests).
+   */
+  capPayAtClaim: boolean;
   /** Where the figures come from. */
   source: string;
 }
@@ -51,6 +56,7 @@ export const DEFAULT_ECONOMICS: EconomicParams = {
   costPerTflopEpoch: 0.002,
   rentPerTflopEpoch: 0.002,
   stakeYieldPerEpoch: 0.05 / (365 * 24),
+  capPayAtClaim: true,
   source: "stake: scripts/deploy-lib.ts DEVNET_PARAMS; slashes: engine/judge.ts; uptime share: oracle/config.ts; budget and costs: sim/economics.ts",
 };
 

@@ -93,8 +93,10 @@ export interface JudgeSample {
 
 export interface Judgment {
   verdict: Verdict;
-  /** Paid throughput / claimed throughput (engine: paidGflops / claim). */
+  /** Paid throughput / claimed throughput (engine: paidGflops / claim, capped at 1). */
   ratio: number;
+  /** Median measured / claimed throughput of the epoch's work challenges, uncapped (0 without any). */
+  medianRatio: number;
   slashBps: number;
   slash: "fraud" | "overclaim" | null;
 }
@@ -117,7 +119,7 @@ export function judgeNode(claim: NodeClaim, samples: readonly JudgeSample[], par
   });
   const j = engineJudge(results, claim.gflops, params);
   const slash = j.slashReason === SlashReason.Fraud ? "fraud" : j.slashReason === SlashReason.Overclaim ? "overclaim" : null;
-  return { verdict: j.verdict, ratio: j.paidGflops / claim.gflops, slashBps: j.slashBps, slash };
+  return { verdict: j.verdict, ratio: j.paidGflops / claim.gflops, medianRatio: j.stats.work.medianRatio ?? 0, slashBps: j.slashBps, slash };
 }
 
 export { DEFAULT_JUDGE_PARAMS, type JudgeParams } from "../engine/judge";

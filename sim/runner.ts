@@ -278,8 +278,9 @@ export function runFleet(cfg: RunConfig): RunResult {
           node: addresses[nd.index],
           operator: addresses[nd.group],
           verdict: j.verdict,
-          verifiedWork: BigInt(Math.floor(verifiedMflop)),
-          capacityPpm: BigInt(Math.floor(Math.min(1, Math.max(0, j.ratio)) * 1e6)),
+          // Uncapped pay folds the measured ratio into the work weight (the oracle clamps capacity at 1).
+          verifiedWork: BigInt(Math.floor(econ.capPayAtClaim ? verifiedMflop : verifiedMflop * (j.verdict === "fraudulent" ? 0 : j.medianRatio))),
+          capacityPpm: econ.capPayAtClaim ? BigInt(Math.floor(Math.min(1, Math.max(0, j.ratio)) * 1e6)) : 1_000_000n,
           uptimePpm: BigInt(Math.floor((answeredCount / samples.length) * 1e6)),
         });
       });

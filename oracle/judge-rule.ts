@@ -1,49 +1,74 @@
 /**
- * The verdict of one node over one epoch from its challenge samples. Delegates the statistical
- * decision to the engine's judge where it exists (engine/judge.ts); this file only maps the
- * oracle's records onto it.
+ * The verdict of one node over one epoch: the oracle's challenge records mapped onto the
+ * engine's judge (engine/judge.ts: fraud first, then availability, then a one-sided sign test on
+ * measured/claimed throughput with a bounded chance of condemning an honest node).
  */
-import type { Hex } from "viem";
+import { keccak256, stringToBytes, type Hex } from "viem";
+import { DEADLINE_MISSED, judgeNode as engineJudge, UNREACHABLE, type Judgment } from "../engine/judge";
+import type { ChallengeResult } from "../engine/verdict";
 import type { Verdict } from "./rewards";
 
 export interface JudgeSample {
+  kind: "gemm" | "infer";
+  /** The challenge as sent (spec JSON): its hash names the challenge in evidence. */
+  spec: string;
   verdict: "pass" | "fail" | "fraud" | "late" | "missed" | "error";
+  /** Handed out to the node (it polled for it). */
+  issued: boolean;
   answered: boolean;
   elapsedMs?: number;
   expectedMs: number;
   mflop: number;
-  claimedGflops: number;
   evidence: Hex | null;
 }
 
 export interface NodeJudgment {
   verdict: Verdict;
-  /** measured / claimed throughput (median over passed challenges); 0 without any. */
+  /** Paid capacity / claim (0..1); 0 without a passed challenge. */
   ratio: number;
-  slashOverclaim: boolean;
+  slashBps: number;
+  slashReason: number | null;
   evidence?: Hex;
+  engine: Judgment;
 }
 
-/** Below this ratio of measured to claimed throughput a node is under-delivering. */
-export const UNDER_DELIVERY_RATIO = 0.8;
-/** Below this ratio in every passed challenge (and at least OVERCLAIM_MIN_SAMPLES) the claim is slashed. */
-export const OVERCLAIM_RATIO = 0.5;
-export const OVERCLAIM_MIN_SAMPLES = 3;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+/** Maps one record to the engine's ChallengeResult; a verifier error is left out (not the node's fault). */
+export function toChallengeResult(s: JudgeSample): ChallengeResult | undefined {
+  if (s.verdict === "error") return undefined;
+  const challengeHash = keccak256(stringToBytes(s.spec));
+  const answered = s.verdict === "pass" || s.verdict === "fail" || s.verdict === "fraud";
+  if (!answered) {
+    return {
+      kind: s.kind, challengeHash, answered: false, correct: false,
+      reason: s.issued ? DEADLINE_MISSED : UNREACHABLE,
+      evidence: null, expectedSeconds: null, elapsedSeconds: null, ratio: null, latencyMs: null, inTime: null,
+    };
+  }
+  const elapsed = s.elapsedMs !== undefined ? Math.max(1, s.elapsedMs) : undefined;
+  return {
+    kind: s.kind,
+    challengeHash,
+    answered: true,
+    correct: s.verdict === "pass",
+    reason: s.verdict === "pass" ? null : "wrong result",
+    evidence: s.verdict === "pass" ? null : s.evidence,
+    expectedSeconds: s.expectedMs / 1000,
+    elapsedSeconds: elapsed !== undefined ? elapsed / 1000 : null,
+    ratio: elapsed !== undefined ? s.expectedMs / elapsed : null,
+    latencyMs: elapsed ?? null,
+    inTime: null,
+  };
 }
 
-export function judgeNode(samples: readonly JudgeSample[]): NodeJudgment {
-  const fraud = samples.find((s) => s.verdict === "fraud" || s.verdict === "fail");
-  const passed = samples.filter((s) => s.verdict === "pass" && s.elapsedMs !== undefined);
-  const ratios = passed.map((s) => s.expectedMs / s.elapsedMs!);
-  const ratio = ratios.length ? median(ratios) : 0;
-  if (fraud) return { verdict: "fraudulent", ratio, slashOverclaim: false, evidence: fraud.evidence ?? undefined };
-  if (passed.length === 0) return { verdict: "unavailable", ratio: 0, slashOverclaim: false };
-  if (ratio >= UNDER_DELIVERY_RATIO) return { verdict: "honest", ratio, slashOverclaim: false };
-  const slashOverclaim = ratios.length >= OVERCLAIM_MIN_SAMPLES && ratios.every((r) => r < OVERCLAIM_RATIO);
-  return { verdict: "under-delivering", ratio, slashOverclaim, evidence: slashOverclaim ? passed[0].evidence ?? undefined : undefined };
+export function judgeNode(samples: readonly JudgeSample[], claimGflops: number): NodeJudgment {
+  const results = samples.map(toChallengeResult).filter((r): r is ChallengeResult => r !== undefined);
+  const j = engineJudge(results, claimGflops);
+  return {
+    verdict: j.verdict,
+    ratio: claimGflops > 0 ? Math.min(1, j.paidGflops / claimGflops) : 0,
+    slashBps: j.slashBps,
+    slashReason: j.slashReason,
+    evidence: j.evidence ?? undefined,
+    engine: j,
+  };
 }

@@ -36,19 +36,20 @@ export function judgeEpoch(rows: readonly ChallengeRow[], registry: ReadonlyMap<
     const operator = (registry.get(node)?.operator ?? meta0.operator) as Address;
     const samples: JudgeSample[] = list.map((r) => {
       const meta = JSON.parse(r.claim) as { claim: { gflops: number }; mflop: number; expectedMs: number };
-      const answered = r.verdict === "pass" || r.verdict === "fail" || r.verdict === "fraud";
       const elapsedMs = r.committed_at !== null && r.issued_at !== null ? Math.max(1, r.committed_at - r.issued_at) : undefined;
       return {
+        kind: r.kind,
+        spec: r.spec,
         verdict: (r.verdict ?? "missed") as JudgeSample["verdict"],
-        answered,
+        issued: r.issued_at !== null,
+        answered: r.verdict === "pass" || r.verdict === "fail" || r.verdict === "fraud",
         elapsedMs,
         expectedMs: meta.expectedMs,
         mflop: meta.mflop,
-        claimedGflops: meta.claim.gflops,
         evidence: r.evidence as Hex | null,
       };
     });
-    const j = judgeNode(samples);
+    const j = judgeNode(samples, meta0.claim.gflops);
     const latencies = samples.filter((s) => s.answered && s.elapsedMs !== undefined).map((s) => s.elapsedMs!);
     const meanLatencyMs = latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : 0;
     let verifiedWork = 0n;
@@ -56,10 +57,9 @@ export function judgeEpoch(rows: readonly ChallengeRow[], registry: ReadonlyMap<
     let slash: SlashEntry | undefined;
     if (j.verdict === "fraudulent") {
       slash = { node: node as Address, bps: o.fraudSlashBps, reason: SlashReason.Fraud, evidence: j.evidence ?? keccak256(stringToBytes(`fraud:${node}`)) };
-    } else if (j.slashOverclaim) {
-      // Evidence of an overclaim: the timings the judgment rests on.
-      const timings = list.map((r) => ({ id: r.id, issuedAt: r.issued_at, committedAt: r.committed_at, verdict: r.verdict, claim: r.claim }));
-      slash = { node: node as Address, bps: o.overclaimSlashBps, reason: SlashReason.Overclaim, evidence: keccak256(stringToBytes(JSON.stringify(timings))) };
+    } else if (j.slashReason === SlashReason.Overclaim && j.slashBps > 0) {
+      // The engine grades the slash by the overstatement; the operator's setting caps it.
+      slash = { node: node as Address, bps: Math.min(j.slashBps, o.overclaimSlashBps), reason: SlashReason.Overclaim, evidence: j.evidence ?? keccak256(stringToBytes(`overclaim:${node}`)) };
     }
     out.push({
       node: node as Address,

@@ -1,0 +1,58 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import type { Address, Hex } from "viem";
+import { SlashReason } from "../engine/protocol";
+import type { ChallengeRow } from "./challenges";
+import { judgeEpoch } from "./judging";
+
+const NODE = "0x00000000000000000000000000000000000000aa";
+const OP = "0x00000000000000000000000000000000000000bb" as Address;
+
+function row(round: number, over: Partial<ChallengeRow>): ChallengeRow {
+  return {
+    id: `c${round}`, epoch: 3, node: NODE, round, kind: "gemm", seed: ("0x" + "01".repeat(32)) as Hex,
+    spec: JSON.stringify({ round }),
+    claim: JSON.stringify({ claim: { gflops: 100 }, operator: OP, units: 100, mflop: 1000, expectedMs: 100 }),
+    issue_at: 0, issued_at: 1_000, deadline: 9_000, root: null, committed_at: null, openings: null, answer: null,
+    opened_at: null, verdict: null, reason: null, verify_ms: null, evidence: null,
+    ...over,
+  };
+}
+const opts = { fraudSlashBps: 5000, overclaimSlashBps: 1500, nowMs: 10_000 };
+
+describe("judging an epoch", () => {
+  it("an honest node: verified work, full capacity, no slash", () => {
+    const rows = [0, 1, 2].map((r) => row(r, { verdict: "pass", committed_at: 1_100 }));
+    const [n] = judgeEpoch(rows, new Map(), opts);
+    assert.equal(n.verdict, "honest");
+    assert.equal(n.verifiedWork, "3000");
+    assert.equal(n.scoreDeviationPpm, 1_000_000);
+    assert.equal(n.answered, 3);
+    assert.equal(n.slash, undefined);
+  });
+
+  it("one wrong answer makes the node fraudulent with the configured slash and the engine's evidence", () => {
+    const rows = [row(0, { verdict: "pass", committed_at: 1_100 }), row(1, { verdict: "fraud", committed_at: 1_100, evidence: ("0x" + "ee".repeat(32)) as Hex })];
+    const [n] = judgeEpoch(rows, new Map(), opts);
+    assert.equal(n.verdict, "fraudulent");
+    assert.equal(n.slash?.bps, 5000);
+    assert.equal(n.slash?.reason, SlashReason.Fraud);
+    assert.match(n.slash!.evidence, /^0x[0-9a-f]{64}$/);
+  });
+
+  it("a node that never answers is unavailable and unpaid", () => {
+    const rows = [0, 1, 2].map((r) => row(r, { issued_at: null }));
+    const [n] = judgeEpoch(rows, new Map(), opts);
+    assert.equal(n.verdict, "unavailable");
+    assert.equal(n.verifiedWork, "0");
+  });
+
+  it("a node at a third of its claim on every challenge is under-delivering and slashed, capped by the config", () => {
+    const rows = Array.from({ length: 12 }, (_, r) => row(r, { verdict: "pass", committed_at: 1_300 }));
+    const [n] = judgeEpoch(rows, new Map(), opts);
+    assert.equal(n.verdict, "under-delivering");
+    assert.equal(n.slash?.reason, SlashReason.Overclaim);
+    assert.ok(n.slash!.bps <= 1500);
+    assert.ok(Math.abs(n.scoreDeviationPpm - 333_333) < 2);
+  });
+});

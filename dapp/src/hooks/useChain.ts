@@ -16,13 +16,18 @@ export function useLatestBlock() {
   return { number: block.data?.number, time: block.data?.timestamp };
 }
 
-/** A chain read refreshed on every new block. */
+/**
+ * A chain read refreshed on every new block. While the next block's answer loads, the last
+ * block's answer for the same key stays on screen (no flicker); a different key starts empty.
+ */
 export function useChainQuery<T>(key: readonly unknown[], fn: () => Promise<T>, enabled = true) {
   const { number } = useLatestBlock();
+  const id = JSON.stringify(key);
   return useQuery({
     queryKey: [...key, number?.toString()],
     queryFn: fn,
     enabled: enabled && number !== undefined,
-    placeholderData: (prev) => prev,
+    placeholderData: (prev, prevQuery) =>
+      prevQuery && JSON.stringify(prevQuery.queryKey.slice(0, -1)) === id ? prev : undefined,
   });
 }

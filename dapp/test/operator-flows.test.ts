@@ -113,6 +113,10 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
       unbondingDelay: UNBONDING_DELAY,
       epochLength: EPOCH_LENGTH,
       disputeWindow: DISPUTE_WINDOW,
+      // The amounts the flows check: minimum = 100 + 10 per claimed TFLOP/s, appeal bond 10.
+      minStakeBase: 100n * E18,
+      minStakePerTflop: 10n * E18,
+      appealBond: 10n * E18,
     });
     // A block every second keeps the chain's clock (the epoch clock) moving between transactions.
     await devnet.rpc("evm_setIntervalMining", [1_000]);

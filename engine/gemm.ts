@@ -40,7 +40,7 @@ import * as ort from "onnxruntime-node";
 import { bytesToHex, concat, encodeAbiParameters, hexToBytes, keccak256, type Hex } from "viem";
 import { keccak256Bytes } from "./keccak";
 import type { Precision } from "./hardware";
-import { leafHashBytes, merkleProofBytes, merkleRootBytes, verifyMerkleProof } from "./merkle";
+import { MERKLE_MAX_PROOF_LENGTH, hex32ToBytes, leafHashBytes, merkleProofBytes, merkleRootBytes, verifyMerkleProofBytes } from "./merkle";
 import { deriveSeed, fillMatrix, sampleIndices, seedBytes, streamKey } from "./prng";
 import { GEMM_GROUP_ROWS, GEMM_MAX_BATCH, GEMM_MAX_N, GEMM_MIN_N, GEMM_PROJ_COLS, type GemmSizing } from "./sizing";
 
@@ -139,17 +139,31 @@ export function generateGemmChallenge(seed: Hex, sizing: Pick<GemmSizing, "n" | 
   return spec;
 }
 
+const specHashMemo = new Map<string, Hex>();
+/** Most memoised spec hashes; the memo is cleared beyond it. */
+const SPEC_HASH_MEMO_MAX = 1024;
+
 /** keccak256 of the ABI encoding of every field: what a signature or evidence names. */
 export function gemmSpecHash(spec: GemmSpec): Hex {
-  return keccak256(
-    encodeAbiParameters(
-      [
-        { type: "string" }, { type: "uint8" }, { type: "bytes32" }, { type: "bytes32" },
-        { type: "uint32" }, { type: "uint32" }, { type: "string" }, { type: "uint8" }, { type: "uint8" },
-      ],
-      ["gemm", spec.version, spec.seed, spec.sharedSeed, spec.n, spec.batch, spec.precision, spec.projCols, spec.groupRows],
+  const memoKey = `${spec.kind}|${spec.version}|${spec.seed}|${spec.sharedSeed}|${spec.n}|${spec.batch}|${spec.precision}|${spec.projCols}|${spec.groupRows}`;
+  const hit = specHashMemo.get(memoKey);
+  if (hit) return hit;
+  const h = bytesToHex(
+    keccak256Bytes(
+      hexToBytes(
+        encodeAbiParameters(
+          [
+            { type: "string" }, { type: "uint8" }, { type: "bytes32" }, { type: "bytes32" },
+            { type: "uint32" }, { type: "uint32" }, { type: "string" }, { type: "uint8" }, { type: "uint8" },
+          ],
+          ["gemm", spec.version, spec.seed, spec.sharedSeed, spec.n, spec.batch, spec.precision, spec.projCols, spec.groupRows],
+        ),
+      ),
     ),
   );
+  if (specHashMemo.size >= SPEC_HASH_MEMO_MAX) specHashMemo.clear();
+  specHashMemo.set(memoKey, h);
+  return h;
 }
 
 export const gemmRows = (spec: GemmSpec) => spec.batch * spec.n;
@@ -464,8 +478,9 @@ export interface GemmVerifierKey {
 }
 
 /** O(n²·m): generate B row by row and fold it into B·s, |B||s| and |B||R|. */
-export function prepareGemmVerifier(sharedSeed: Hex, secretSeed: Hex, n: number, m = GEMM_PROJ_COLS): GemmVerifierKey {
+export function prepareGemmVerifier(sharedSeed: Hex, secretSeed: Hex, n: number): GemmVerifierKey {
   const t0 = performance.now();
+  const m = GEMM_PROJ_COLS;
   if (!isPow2(n) || n < GEMM_MIN_N || n > GEMM_MAX_N) throw new GemmError("GemmBadSpec", `n ${n}`);
   const s = Float64Array.from(fillMatrix(streamKey(secretSeed, "poai.gemm.s"), 1, n));
   const R = Float64Array.from(rMatrix(sharedSeed, n, m));
@@ -531,6 +546,55 @@ export interface GemmVerifyOptions {
   /** Openings expected (default GEMM_DEFAULT_OPENINGS). */
   k?: number;
   tolerance?: "probabilistic" | "worst-case";
+}
+
+/**
+ * One pass over an opened row: relu(row)·R, relu(row)·|R|, |row|·|R| (4 columns each),
+ * row·s, |row|·|s|, and at [14] a flag set when a value is not finite. Kept small and
+ * monomorphic so the engine optimises it (it is the oracle's inner loop).
+ */
+function rowSums(row: Float32Array, R: Float64Array, s: Float64Array, n: number): Float64Array {
+  let dot0 = 0, dot1 = 0, dot2 = 0, dot3 = 0;
+  let mag0 = 0, mag1 = 0, mag2 = 0, mag3 = 0;
+  let all0 = 0, all1 = 0, all2 = 0, all3 = 0;
+  let lhs = 0, lhsMag = 0;
+  let bad = 0;
+  for (let j = 0, p = 0; j < n; j++, p += 4) {
+    const v = row[j];
+    if (v - v !== 0) bad = 1; // NaN or ±Infinity
+    const av = Math.abs(v);
+    const r0 = R[p], r1 = R[p + 1], r2 = R[p + 2], r3 = R[p + 3];
+    const a0 = Math.abs(r0), a1 = Math.abs(r1), a2 = Math.abs(r2), a3 = Math.abs(r3);
+    if (v > 0) {
+      dot0 += v * r0; dot1 += v * r1; dot2 += v * r2; dot3 += v * r3;
+      mag0 += v * a0; mag1 += v * a1; mag2 += v * a2; mag3 += v * a3;
+    }
+    all0 += av * a0; all1 += av * a1; all2 += av * a2; all3 += av * a3;
+    const sv = s[j];
+    lhs += v * sv;
+    lhsMag += av * Math.abs(sv);
+  }
+  const out = new Float64Array(15);
+  out[0] = dot0; out[1] = dot1; out[2] = dot2; out[3] = dot3;
+  out[4] = mag0; out[5] = mag1; out[6] = mag2; out[7] = mag3;
+  out[8] = all0; out[9] = all1; out[10] = all2; out[11] = all3;
+  out[12] = lhs; out[13] = lhsMag; out[14] = bad;
+  return out;
+}
+
+/** One pass over A's row: |a|·(|B||R|) (4 columns), a·(B·s), |a|·(|B||s|). */
+function aSums(a: Float32Array, absBR: Float64Array, Bs: Float64Array, absBs: Float64Array, n: number): Float64Array {
+  let abr0 = 0, abr1 = 0, abr2 = 0, abr3 = 0, rhs = 0, bound = 0;
+  for (let l = 0, p = 0; l < n; l++, p += 4) {
+    const al = a[l];
+    const aa = Math.abs(al);
+    abr0 += aa * absBR[p]; abr1 += aa * absBR[p + 1]; abr2 += aa * absBR[p + 2]; abr3 += aa * absBR[p + 3];
+    rhs += al * Bs[l];
+    bound += aa * absBs[l];
+  }
+  const out = new Float64Array(6);
+  out[0] = abr0; out[1] = abr1; out[2] = abr2; out[3] = abr3; out[4] = rhs; out[5] = bound;
+  return out;
 }
 
 function theta(n: number, mode: "probabilistic" | "worst-case"): number {
@@ -599,6 +663,7 @@ export function checkGemmOpenings(
     evidence: reason && bad ? gemmEvidence(spec, root, bad) : reason ? gemmEvidence(spec, root, null) : null,
     verifyMs: performance.now() - t0,
   });
+  const rootBytes = hex32ToBytes(root);
   if (!Array.isArray(openings) || openings.length !== expected.length) {
     return done("GemmWrongOpeningSet", `expected ${expected.length} openings, got ${Array.isArray(openings) ? openings.length : "none"}`);
   }
@@ -611,55 +676,40 @@ export function checkGemmOpenings(
     if (!(o.row instanceof Float32Array) || o.row.length !== n || !(o.group instanceof Float32Array) || o.group.length !== groupLen) {
       return done("GemmMalformedOpening", `row ${index}: wrong lengths`, o);
     }
-    if (!o.row.every(Number.isFinite) || !o.group.every(Number.isFinite)) return done("GemmMalformedOpening", `row ${index}: non-finite values`, o);
+    for (let q2 = 0; q2 < o.group.length; q2++) {
+      if (!Number.isFinite(o.group[q2])) return done("GemmMalformedOpening", `row ${index}: non-finite values`, o);
+    }
     // 1. The fingerprint group is committed under the root.
-    const leaf = bytesToHex(leafHashBytes(f32Bytes(o.group)));
-    if (!verifyMerkleProof(root, leaf, o.proof)) {
+    const leaf = leafHashBytes(f32Bytes(o.group));
+    const proof: (Uint8Array | null)[] = Array.isArray(o.proof) && o.proof.length <= MERKLE_MAX_PROOF_LENGTH ? o.proof.map(hex32ToBytes) : [null];
+    if (!rootBytes || proof.some((x) => x === null) || !verifyMerkleProofBytes(rootBytes, leaf, proof as Uint8Array[])) {
       checks.push({ index, ok: false, reason: "GemmProofInvalid", fingerprintRatio: NaN, freivaldsRatio: NaN });
       return done("GemmProofInvalid", `row ${index}: group ${j} does not open under the root`, o);
     }
+    // One pass over the sent row (j) and one over A's row (l) gather every sum both checks
+    // need; m = GEMM_PROJ_COLS = 4 columns are unrolled.
+    const rs = rowSums(o.row, key.R, key.s, n);
+    if (rs[14] !== 0) return done("GemmMalformedOpening", `row ${index}: non-finite values`, o);
+    const [dot0, dot1, dot2, dot3, mag0, mag1, mag2, mag3, all0, all1, all2, all3, lhs, lhsMag] = rs;
+    const t = Math.floor(index / n);
+    const as = aSums(aRow(spec, t, index % n), key.absBR, key.Bs, key.absBs, n);
+    const [abr0, abr1, abr2, abr3, rhs, bound] = as;
     // 2. relu(row)·R matches the committed fingerprint. Tolerance: fp32 accumulation of the
     //    fingerprint product (θ·Σ relu(C)|R| + u·|D| for its output), plus the row's own
-    //    possible rounding difference from the kernel's C (θ·|A_i|·|B||R| + u_out·Σ|C||R|).
-    const t = Math.floor(index / n);
-    const a = aRow(spec, t, index % n);
-    const absA = new Float64Array(n);
-    for (let l = 0; l < n; l++) absA[l] = Math.abs(a[l]);
-    const local = index - j * g;
+    //    possible rounding difference from the kernel's C (θ·|A_i|·|B||R| + u_out·Σ|C||R|),
+    //    plus 2^-40 of the magnitude for the oracle's own float64 sums.
+    const local = (index - j * g) * m;
+    const dots = [dot0, dot1, dot2, dot3];
+    const mags = [mag0, mag1, mag2, mag3];
+    const alls = [all0, all1, all2, all3];
+    const abrs = [abr0, abr1, abr2, abr3];
     let fpRatio = 0;
     for (let c = 0; c < m; c++) {
-      let dot = 0;
-      let mag = 0;
-      let magAll = 0;
-      let aBR = 0;
-      for (let jj = 0; jj < n; jj++) {
-        const v = o.row[jj];
-        const r = key.R[jj * m + c];
-        const ar = r < 0 ? -r : r;
-        if (v > 0) {
-          dot += v * r;
-          mag += v * ar;
-        }
-        magAll += (v < 0 ? -v : v) * ar;
-      }
-      for (let l = 0; l < n; l++) aBR += absA[l] * key.absBR[l * m + c];
-      const committed = o.group[local * m + c];
-      const tol = th * mag + U_FP32 * Math.abs(committed) + th * aBR + uOut * magAll + 2 ** -40 * (mag + 1);
-      fpRatio = Math.max(fpRatio, Math.abs(committed - dot) / tol);
+      const committed = o.group[local + c];
+      const tol = th * mags[c] + U_FP32 * Math.abs(committed) + th * abrs[c] + uOut * alls[c] + 2 ** -40 * (mags[c] + 1);
+      fpRatio = Math.max(fpRatio, Math.abs(committed - dots[c]) / tol);
     }
     // 3. Freivalds: row·s = A_i·(B·s).
-    let lhs = 0;
-    let lhsMag = 0;
-    for (let jj = 0; jj < n; jj++) {
-      lhs += o.row[jj] * key.s[jj];
-      lhsMag += Math.abs(o.row[jj] * key.s[jj]);
-    }
-    let rhs = 0;
-    let bound = 0;
-    for (let l = 0; l < n; l++) {
-      rhs += a[l] * key.Bs[l];
-      bound += absA[l] * key.absBs[l];
-    }
     const fTol = th * bound + uOut * lhsMag + 2 ** -40 * (bound + 1);
     const fRatio = Math.abs(lhs - rhs) / fTol;
     const okFp = fpRatio <= 1;

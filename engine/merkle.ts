@@ -156,15 +156,41 @@ export function verifyMerkleProofBytes(root: Uint8Array, leaf: Uint8Array, proof
   return true;
 }
 
+function nibble(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48; // 0-9
+  if (c >= 97 && c <= 102) return c - 87; // a-f
+  if (c >= 65 && c <= 70) return c - 55; // A-F
+  return -1;
+}
+
+/** Bytes of a 0x-prefixed 32-byte hex string, or null when it is not one (no throw). */
+export function hex32ToBytes(h: unknown): Uint8Array | null {
+  if (typeof h !== "string" || h.length !== 66 || h.charCodeAt(0) !== 48 || (h.charCodeAt(1) | 32) !== 120) return null;
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) {
+    const hi = nibble(h.charCodeAt(2 + 2 * i));
+    const lo = nibble(h.charCodeAt(3 + 2 * i));
+    if (hi < 0 || lo < 0) return null;
+    out[i] = (hi << 4) | lo;
+  }
+  return out;
+}
+
 /**
  * True when `proof` links `leaf` to `root`; the same answer as Solidity's
  * `MerkleProof.verify(proof, root, leaf)`. Malformed input (not 32-byte hex, proof longer than
  * MERKLE_MAX_PROOF_LENGTH) is a plain `false`, never a throw: a verifier must be total.
  */
 export function verifyMerkleProof(root: Hex, leaf: Hex, proof: readonly Hex[]): boolean {
-  const re = /^0x[0-9a-fA-F]{64}$/;
-  if (typeof root !== "string" || typeof leaf !== "string" || !Array.isArray(proof)) return false;
-  if (!re.test(root) || !re.test(leaf) || proof.length > MERKLE_MAX_PROOF_LENGTH) return false;
-  if (!proof.every((p) => typeof p === "string" && re.test(p))) return false;
-  return verifyMerkleProofBytes(hexToBytes(root), hexToBytes(leaf), proof.map((p) => hexToBytes(p)));
+  if (!Array.isArray(proof) || proof.length > MERKLE_MAX_PROOF_LENGTH) return false;
+  const r = hex32ToBytes(root);
+  const l = hex32ToBytes(leaf);
+  if (!r || !l) return false;
+  const p: Uint8Array[] = new Array(proof.length);
+  for (let i = 0; i < proof.length; i++) {
+    const b = hex32ToBytes(proof[i]);
+    if (!b) return false;
+    p[i] = b;
+  }
+  return verifyMerkleProofBytes(r, l, p);
 }

@@ -20,8 +20,9 @@
  * honest kernels of any of these precisions, summing in any order, return the same bits
  * (see docs/challenges.md for when that holds and the tolerance used otherwise).
  */
-import { bytesToHex, hexToBytes, keccak256, stringToBytes, type Hex } from "viem";
+import { bytesToHex, keccak256, stringToBytes, type Hex } from "viem";
 import { keccak256Bytes } from "./keccak";
+import { hex32ToBytes } from "./merkle";
 
 /** Scale of matrix entries: value = k / MATRIX_SCALE, k in [-MATRIX_SCALE, MATRIX_SCALE). */
 export const MATRIX_SCALE = 256;
@@ -56,10 +57,9 @@ function tagHash(tag: string): Uint8Array {
 
 /** 32-byte seed given as hex, checked. */
 export function seedBytes(seed: Hex): Uint8Array {
-  if (typeof seed !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(seed)) {
-    throw new PrngError("PrngBadSeed", `seed must be 32 bytes of hex, got ${String(seed).slice(0, 80)}`);
-  }
-  return hexToBytes(seed);
+  const b = hex32ToBytes(seed);
+  if (!b) throw new PrngError("PrngBadSeed", `seed must be 32 bytes of hex, got ${String(seed).slice(0, 80)}`);
+  return b;
 }
 
 /** `keccak256(seed ‖ keccak256(tag) ‖ uint64be(index))` as hex: a sub-seed. */

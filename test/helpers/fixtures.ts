@@ -124,7 +124,16 @@ export interface RegisteredNode {
   amount: bigint;
 }
 
-/** Signs the node key's consent for `operator` (next nonce, deadline one hour from the latest block). */
+/**
+ * A signature deadline 30 days after the latest block. Generous on purpose: after a fixture snapshot is
+ * restored, the next block's time follows the wall clock, which may be far past the snapshot's last block
+ * on a slow run (coverage).
+ */
+export async function futureDeadline(): Promise<bigint> {
+  return BigInt(await time.latest()) + 30n * 86_400n;
+}
+
+/** Signs the node key's consent for `operator` (next nonce, deadline from `futureDeadline`). */
 export async function registrationSig(
   fx: Fixture,
   nodeKey: Signer,
@@ -133,7 +142,7 @@ export async function registrationSig(
 ) {
   const nodeAddr = await nodeKey.getAddress();
   const nonce = over.nonce ?? (await fx.registry.nonces(nodeAddr));
-  const deadline = over.deadline ?? BigInt(await time.latest()) + 3600n;
+  const deadline = over.deadline ?? (await futureDeadline());
   const sig = await signRegistration(nodeKey, fx.chainId, await fx.registry.getAddress(), {
     operator,
     nodeKey: nodeAddr,

@@ -10,6 +10,7 @@ import {
   registerNode,
   registrationSig,
   type Fixture,
+  futureDeadline,
 } from "../helpers/fixtures";
 import { signRegistration } from "../helpers/signing";
 
@@ -167,7 +168,7 @@ describe("NodeRegistry", () => {
       const nodeKey = ethers.Wallet.createRandom();
       const amount = minStakeFor(1000);
       await fx.token.connect(op).approve(await fx.registry.getAddress(), amount);
-      const deadline = BigInt(await time.latest()) + 3600n;
+      const deadline = await futureDeadline();
       const reg = { operator: op.address, nodeKey: nodeKey.address, nonce: 0n, deadline };
       const otherChain = await signRegistration(nodeKey, fx.chainId + 1n, await fx.registry.getAddress(), reg);
       await expect(
@@ -193,7 +194,7 @@ describe("NodeRegistry", () => {
       await fee.mint(op.address, 1000n * E18);
       await fee.connect(op).approve(await registry.getAddress(), 100n * E18);
       const nodeKey = ethers.Wallet.createRandom();
-      const deadline = BigInt(await time.latest()) + 3600n;
+      const deadline = await futureDeadline();
       const sig = await signRegistration(nodeKey, fx.chainId, await registry.getAddress(), {
         operator: op.address,
         nodeKey: nodeKey.address,
@@ -212,7 +213,7 @@ describe("NodeRegistry", () => {
       const amount = minStakeFor(1000);
       const { sig, deadline } = await registrationSig(fx, nodeKey, op.address);
       const registryAddr = await fx.registry.getAddress();
-      const permitDeadline = BigInt(await time.latest()) + 3600n;
+      const permitDeadline = await futureDeadline();
       const permitSig = ethers.Signature.from(
         await op.signTypedData(
           { name: "PoAI Stake", version: "1", chainId: fx.chainId, verifyingContract: await fx.token.getAddress() },

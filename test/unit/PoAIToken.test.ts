@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { E18, MINTED, deployFixture } from "../helpers/fixtures";
+import { E18, MINTED, deployFixture, futureDeadline } from "../helpers/fixtures";
 
 const { ethers } = hre;
 
@@ -28,7 +28,7 @@ describe("PoAIToken", () => {
     const fx = await loadFixture(deployFixture);
     const owner = fx.funder;
     const spender = fx.outsider.address;
-    const deadline = BigInt(await time.latest()) + 600n;
+    const deadline = await futureDeadline();
     const domain = { name: "PoAI Stake", version: "1", chainId: fx.chainId, verifyingContract: await fx.token.getAddress() };
     const types = {
       Permit: [

@@ -18,6 +18,7 @@ import {
   submitEpoch,
   SlashReason,
   type Fixture,
+  futureDeadline,
 } from "../helpers/fixtures";
 import { signReport, slashTuple } from "../helpers/signing";
 import { deployProtocol } from "../../scripts/deploy-lib";
@@ -577,7 +578,7 @@ describe("Settlement", () => {
       await fee.mint(op.address, 10_000n * E18);
       const nodeKey = ethers.Wallet.createRandom();
       const registryAddr = c.NodeRegistry.address;
-      const deadline = BigInt(await time.latest()) + 3600n;
+      const deadline = await futureDeadline();
       const { signRegistration } = await import("../helpers/signing");
       const sig = await signRegistration(nodeKey, fx.chainId, registryAddr, {
         operator: op.address,

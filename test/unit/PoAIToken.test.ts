@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import hre from "hardhat";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { E18, MINTED, deployFixture, futureDeadline } from "../helpers/fixtures";
 
 const { ethers } = hre;

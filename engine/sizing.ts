@@ -29,8 +29,13 @@ export const GEMM_PROJ_COLS = 4;
 export const GEMM_GROUP_ROWS = 32;
 /** Shortest target for a GPU class (timing well above ~50 ms network jitter). */
 export const GPU_MIN_TARGET_SECONDS = 2;
-/** Default target for a GPU class: long enough that verification is >1000x cheaper (bench). */
-export const GPU_DEFAULT_TARGET_SECONDS = 4;
+/**
+ * Default target for a GPU class. Node work per opening is the budget that buys the
+ * verification ratio: the oracle spends ~0.3-0.45 ms of CPU per opening (bench:verify), so
+ * T / k = 5 s / 8 openings = 0.625 s of GPU work per opening keeps verification > 1000x
+ * cheaper; 17 challenges per epoch then use 85 s of an hour (2.4 %) of a GPU's time.
+ */
+export const GPU_DEFAULT_TARGET_SECONDS = 5;
 /** Share of claimed memory the vram challenge fills. */
 export const VRAM_FILL_FRACTION = 0.9;
 /** Bytes per vram item. */

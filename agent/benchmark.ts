@@ -21,8 +21,10 @@ export interface MachineMeasurement {
   className: string;
   gpus: { name: string; memoryMiB: number }[];
   provider: string;
-  /** Lowest end-to-end GFLOP/s over the sizes (best run per size). */
+  /** Lowest end-to-end GFLOP/s over the sizes (best run per size): what a claim is based on. */
   measuredGflops: number;
+  /** Highest end-to-end GFLOP/s over the sizes (the machine at its most efficient size). */
+  bestGflops: number;
   perSize: { n: number; batch: number; gflops: number; ms: number }[];
   vramMiB: number;
 }
@@ -52,9 +54,10 @@ export async function measureMachine(opts: { seconds?: number; threads?: number 
     perSize.push({ n, batch, gflops: best, ms: bestMs });
   }
   const measuredGflops = Math.min(...perSize.map((p) => p.gflops));
+  const bestGflops = Math.max(...perSize.map((p) => p.gflops));
   const classId = gpus.length > 0 ? matchClass(gpus[0].name) : CPU_CLASS_ID;
   const vramMiB = gpus.length > 0 ? gpus.reduce((s, g) => s + g.memoryMiB, 0) : Math.floor(freemem() / (1024 * 1024));
-  return { classId, className: HARDWARE_CLASSES.find((c) => c.id === classId)?.name ?? "unknown", gpus, provider, measuredGflops, perSize, vramMiB };
+  return { classId, className: HARDWARE_CLASSES.find((c) => c.id === classId)?.name ?? "unknown", gpus, provider, measuredGflops, bestGflops, perSize, vramMiB };
 }
 
 /** The hardware class whose name best matches nvidia-smi's GPU name; CPU class if none does. */

@@ -82,7 +82,7 @@ async function main(): Promise<number> {
   // ------------------------------------------------------------------ 0. what this machine can do
   say(`measuring this machine with the engine's gemm kernel (${values["bench-seconds"]} s, one thread, like each agent)`);
   const bench = await measureMachine({ seconds: Number(values["bench-seconds"]), threads: 1 });
-  say(`measured ${bench.measuredGflops.toFixed(1)} GFLOP/s end to end (class ${bench.classId} "${bench.className}"); ${DEMO_FLEET.length} agents share this machine, so honest nodes claim a fraction of it`);
+  say(`measured ${bench.measuredGflops.toFixed(1)}..${bench.bestGflops.toFixed(1)} GFLOP/s end to end (class ${bench.classId} "${bench.className}"); ${DEMO_FLEET.length} agents share this machine, so honest nodes claim a fraction of it`);
 
   // ------------------------------------------------------------------ 1. chain, contracts, rewards pool
   const net = await startDevnet({
@@ -101,7 +101,7 @@ async function main(): Promise<number> {
   // ------------------------------------------------------------------ 2. keys, register
   const nodes: RunningNode[] = [];
   for (const [i, spec] of DEMO_FLEET.entries()) {
-    const gflops = claimFor(spec, bench.measuredGflops);
+    const gflops = claimFor(spec, bench);
     const reg = await registerNode(net, {
       workDir: work,
       name: spec.name,
@@ -116,8 +116,9 @@ async function main(): Promise<number> {
   // ------------------------------------------------------------------ 3. oracles and agents
   const oracles = await startOracles(net, {
     workDir: work,
-    // Four challenges per node and epoch: the overclaim rule needs three answered ones.
-    env: { POAI_EPOCH_BUDGET: EPOCH_BUDGET.toString(), POAI_EPOCH_CHALLENGES: "4", POAI_LOG_LEVEL: "info" },
+    // Four challenges per node and epoch (the overclaim rule needs three answered ones) and a
+    // 10 s deadline slack (several agents share two cores).
+    env: { POAI_EPOCH_BUDGET: EPOCH_BUDGET.toString(), POAI_EPOCH_CHALLENGES: "4", POAI_DEADLINE_SLACK_MS: "10000", POAI_LOG_LEVEL: "info" },
     onLine: (i, line) => onOracleLine(i, line, verbose),
   });
   say(`oracle${oracles.length > 1 ? "s" : ""} up: ${oracles.map((o) => o.url).join(", ")}`);

@@ -9,26 +9,29 @@ export interface NodeSpec {
   name: string;
   behaviour: BehaviourName;
   honest: boolean;
-  /** Claim as a share of the measured GFLOP/s (honest: well below 1; overclaim: far above). */
+  /** Claim as a share of the machine's GFLOP/s (honest: well below 1; overclaim: far above). */
   claimShare: number;
+  /** Honest claims start from the slowest size measured; the overclaim from the fastest, so it overstates even the machine's best. */
+  basis: "slowest" | "fastest";
 }
 
 export const DEMO_FLEET: readonly NodeSpec[] = [
-  { name: "honest-1", behaviour: "honest", honest: true, claimShare: 0.3 },
-  { name: "honest-2", behaviour: "honest", honest: true, claimShare: 0.2 },
-  { name: "honest-3", behaviour: "honest", honest: true, claimShare: 0.1 },
-  // 2.5x the machine, over 8x an honest claim: slow enough to be measured (below half its
-  // claim, the oracle's overclaim rule), fast enough to answer before the deadline (3x the
-  // claimed time + slack) even with the cores shared, so the oracle can prove the overclaim
-  // instead of only seeing late answers.
-  { name: "overclaim", behaviour: "overclaim", honest: false, claimShare: 2.5 },
-  { name: "forger", behaviour: "forge-rows", honest: false, claimShare: 0.2 },
+  { name: "honest-1", behaviour: "honest", honest: true, claimShare: 0.3, basis: "slowest" },
+  { name: "honest-2", behaviour: "honest", honest: true, claimShare: 0.2, basis: "slowest" },
+  { name: "honest-3", behaviour: "honest", honest: true, claimShare: 0.1, basis: "slowest" },
+  // 4x the machine at its best, over 10x an honest claim: its answers take 4x the claimed time
+  // or more (the oracle's overclaim rule slashes below half), and still arrive before the
+  // deadline (3x the claimed time + the demo's 10 s slack) with the cores shared, so the oracle
+  // measures the overclaim instead of only seeing late answers.
+  { name: "overclaim", behaviour: "overclaim", honest: false, claimShare: 4, basis: "fastest" },
+  { name: "forger", behaviour: "forge-rows", honest: false, claimShare: 0.2, basis: "slowest" },
 ];
 
 /** Smallest claim registered, GFLOP/s (the registry refuses zero). */
 export const MIN_CLAIM_GFLOPS = 1;
 
-export function claimFor(spec: NodeSpec, measuredGflops: number): number {
+export function claimFor(spec: NodeSpec, m: { measuredGflops: number; bestGflops: number }): number {
+  const base = spec.basis === "fastest" ? m.bestGflops : m.measuredGflops;
   // Rounded down: an honest claim never exceeds its share of the measurement.
-  return Math.max(MIN_CLAIM_GFLOPS, Math.floor(measuredGflops * spec.claimShare));
+  return Math.max(MIN_CLAIM_GFLOPS, Math.floor(base * spec.claimShare));
 }

@@ -202,22 +202,26 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
   /** A claim any CPU delivers to the oracle's challenges: 1 GFLOP/s; minimum 100 + 10 x 0.001 = 100.01 POAI. */
   const CPU_CLAIM: ClaimInput = { model: "CPU (no GPU)", tflops: "0.001", vramGiB: "1", minimum: "100.01 POAI" };
 
-  const fillRegistration = async (claim: ClaimInput, stake: string, key: { address: string; privateKey: string } = nodeKey) => {
+  const fillRegistration = async (
+    claim: ClaimInput,
+    stake: string,
+    key: { address: string; privateKey: string } = nodeKey,
+    signedFor: Address = operator,
+  ) => {
     const nonce = (await registry.nonces(key.address)) as bigint;
     const latest = (await devnet.rpc("eth_getBlockByNumber", ["latest", false])) as { timestamp: Hex };
     // What `npm run agent -- register --operator <wallet>` prints.
-    const printed = JSON.stringify(
-      await signRegistration({
-        nodePrivateKey: key.privateKey as Hex,
-        operator,
-        nonce,
-        deadline: BigInt(latest.timestamp) + 3_600n,
-        chainId,
-        registry: (await registry.getAddress()) as Address,
-      }),
-      null,
-      2,
-    );
+    const signed: Partial<Awaited<ReturnType<typeof signRegistration>>> = await signRegistration({
+      nodePrivateKey: key.privateKey as Hex,
+      operator: signedFor,
+      nonce,
+      deadline: BigInt(latest.timestamp) + 3_600n,
+      chainId,
+      registry: (await registry.getAddress()) as Address,
+    });
+    // A signature for someone else, passed on without its operator line.
+    if (signedFor !== operator) delete signed.operator;
+    const printed = JSON.stringify(signed, null, 2);
     await page.getByTestId("agent-output").fill(printed);
     assert.equal(await page.getByTestId("node-key").inputValue(), key.address);
     await page.getByTestId("gpu-model").selectOption({ label: claim.model });
@@ -244,6 +248,17 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     assert.equal(await token.balanceOf(operator), balanceBefore);
     await shot("03-stake-below-minimum");
     await phoneShot("03-stake-below-minimum");
+  });
+
+  it("refuses a node signature made for another wallet before asking the wallet anything", async () => {
+    const other = ((await devnet.rpc("eth_accounts")) as Address[])[2];
+    const asked = count("eth_signTypedData_v4") + count("eth_sendTransaction");
+    await fillRegistration(CPU_CLAIM, "150", nodeKey, other);
+    await page.getByTestId("register").click();
+    const error = page.getByTestId("form-error");
+    await error.filter({ hasText: "is not the node key's consent for this wallet" }).waitFor({ timeout: STEP_MS });
+    assert.equal(count("eth_signTypedData_v4") + count("eth_sendTransaction"), asked, "the wallet was not asked");
+    assert.equal(await registry.nodeCount(), 0n);
   });
 
   it("registers and stakes with permit: one signature, one transaction, no approve", async () => {

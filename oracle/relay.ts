@@ -19,6 +19,7 @@ import {
   encodeFunctionData,
   http,
   keccak256,
+  parseTransaction,
   type Address,
   type Hex,
 } from "viem";
@@ -132,7 +133,7 @@ export class Relay {
   }
 
   private async blockNumber(): Promise<number> {
-    return Number(await this.chain.withRetry("eth_blockNumber", () => this.chain.client.getBlockNumber()));
+    return Number(await this.chain.withRetry("eth_blockNumber", () => this.chain.client.getBlockNumber({ cacheTime: 0 })));
   }
 
   /** Live transactions without a receipt: re-broadcast the newest, or replace it when stuck. */
@@ -159,7 +160,10 @@ export class Relay {
       const prio = (BigInt(newest.priority_fee) * pct + 99n) / 100n;
       this.log.warn("tx.stuck", { code: "OR203", purpose, hash: newest.hash, nonce: newest.nonce, maxFee, priorityFee: prio });
       this.metrics.txRetries.inc({ purpose: purpose.split(":")[0] });
-      await this.signAndSend(purpose, call, newest.nonce, maxFee, prio);
+      // Same gas limit as the original: estimating again on a pending block that already holds
+      // the original would see the call as done and revert.
+      const gas = parseTransaction(newest.raw).gas;
+      await this.signAndSend(purpose, call, newest.nonce, maxFee, prio, gas === undefined ? undefined : (gas * 10n) / 12n);
       return "pending";
     }
     // Re-broadcast: harmless if the node has it, a rescue if it lost it.

@@ -1,0 +1,103 @@
+/**
+ * The relay against a Hardhat node: a transaction that is not mined is replaced at the same nonce
+ * with higher fees, and the purpose completes exactly once; a dead RPC ends in OR005 with nothing
+ * recorded; a purpose already achieved on chain sends nothing.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { privateKeyToAccount } from "viem/accounts";
+import type { Hex } from "viem";
+import { seedCommitment } from "../engine/protocol";
+import { Chain, loadDeployment } from "./chain";
+import { openDb, type DB } from "./db";
+import { OracleError } from "./errors";
+import { createLogger } from "./logger";
+import { createMetrics } from "./metrics";
+import { Relay } from "./relay";
+import { deployDevnet, HH_KEYS, readContract, startHardhatNode, type Devnet, type HardhatNode } from "./testkit";
+
+const ZERO32 = "0x" + "00".repeat(32);
+
+async function rpc(url: string, method: string, params: unknown[] = []) {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  return (await res.json()).result;
+}
+
+describe("relay", { timeout: 180_000 }, () => {
+  let hh: HardhatNode;
+  let dev: Devnet;
+  let chain: Chain;
+  let db: DB;
+  const account = privateKeyToAccount(HH_KEYS[0]);
+  const log = createLogger({ level: "error" });
+
+  before(async () => {
+    hh = await startHardhatNode();
+    dev = await deployDevnet(hh.url, { epochLength: 60, genesisDelay: 5 });
+    chain = await Chain.connect(hh.url, loadDeployment(dev.deploymentFile), 3, 0);
+    db = openDb(":memory:");
+  });
+
+  after(async () => {
+    db?.close();
+    await hh?.stop();
+  });
+
+  it("replaces a stuck transaction with higher fees and completes the purpose once", async () => {
+    const relay = new Relay(chain, account, db, { confirmations: 1, txStuckMs: 300, gasBumpPercent: 25 }, log, createMetrics());
+    const epoch = 50n;
+    const commitment = seedCommitment(epoch, ("0x" + "42".repeat(32)) as Hex);
+    const isDone = async () => (await chain.seedCommitment(epoch)) !== ZERO32;
+    const call = { contract: "EpochManager" as const, functionName: "commitSeed", args: [epoch, commitment] };
+    await rpc(hh.url, "evm_setAutomine", [false]);
+    try {
+      assert.equal(await relay.ensure("commitSeed:50", isDone, call), "pending");
+      assert.equal(await relay.ensure("commitSeed:50", isDone, call), "pending", "not stuck yet: re-broadcast only");
+      await new Promise((r) => setTimeout(r, 400));
+      assert.equal(await relay.ensure("commitSeed:50", isDone, call), "pending");
+      const rows = db.prepare("SELECT nonce, max_fee, priority_fee, status, hash FROM transactions WHERE purpose = 'commitSeed:50' ORDER BY id").all() as {
+        nonce: number;
+        max_fee: string;
+        priority_fee: string;
+        status: string;
+        hash: string;
+      }[];
+      assert.equal(rows.length, 2, "one replacement");
+      assert.equal(rows[0].nonce, rows[1].nonce, "same nonce");
+      assert.ok(BigInt(rows[1].max_fee) * 100n >= BigInt(rows[0].max_fee) * 125n, "max fee bumped by 25 %");
+      assert.ok(BigInt(rows[1].priority_fee) * 100n >= BigInt(rows[0].priority_fee) * 125n, "priority fee bumped by 25 %");
+      await rpc(hh.url, "evm_mine");
+    } finally {
+      await rpc(hh.url, "evm_setAutomine", [true]);
+    }
+    const state = await relay.ensure("commitSeed:50", isDone, call);
+    assert.equal(state, "done", JSON.stringify(db.prepare("SELECT nonce, status, hash, error FROM transactions").all()));
+    assert.equal(await readContract<Hex>(dev, "EpochManager", "seedCommitment", [epoch]), commitment);
+    const statuses = (db.prepare("SELECT status FROM transactions WHERE purpose = 'commitSeed:50' ORDER BY id").all() as { status: string }[]).map((r) => r.status);
+    assert.deepEqual(statuses, ["replaced", "confirmed"]);
+    // Achieved: further passes send nothing.
+    assert.equal(await relay.ensure("commitSeed:50", isDone, call), "done");
+    assert.equal((db.prepare("SELECT COUNT(*) AS n FROM transactions WHERE purpose = 'commitSeed:50'").get() as { n: number }).n, 2);
+  });
+
+  it("reports a predicted revert by its error name and sends nothing", async () => {
+    const relay = new Relay(chain, account, db, { confirmations: 1, txStuckMs: 10_000, gasBumpPercent: 25 }, log, createMetrics());
+    const call = { contract: "EpochManager" as const, functionName: "commitSeed", args: [50n, ("0x" + "43".repeat(32)) as Hex] };
+    await assert.rejects(
+      relay.ensure("commitSeed:50-again", async () => false, call),
+      (e: OracleError) => e.code === "OR202" && e.details?.errorName === "EpochManagerSeedAlreadyCommitted",
+    );
+    assert.equal((db.prepare("SELECT COUNT(*) AS n FROM transactions WHERE purpose = 'commitSeed:50-again'").get() as { n: number }).n, 0);
+  });
+
+  it("ends with OR005 on a dead RPC and records nothing", async () => {
+    const dead = new Chain("http://127.0.0.1:1", chain.deployment, chain.chainId, 2, 0);
+    const relay = new Relay(dead, account, db, { confirmations: 1, txStuckMs: 300, gasBumpPercent: 25 }, log, createMetrics());
+    const before = (db.prepare("SELECT COUNT(*) AS n FROM transactions").get() as { n: number }).n;
+    await assert.rejects(
+      relay.ensure("commitSeed:51", async () => (await dead.seedCommitment(51n)) !== ZERO32, { contract: "EpochManager", functionName: "commitSeed", args: [51n, ("0x" + "44".repeat(32)) as Hex] }),
+      (e: OracleError) => e.code === "OR005",
+    );
+    assert.equal((db.prepare("SELECT COUNT(*) AS n FROM transactions").get() as { n: number }).n, before);
+  });
+});

@@ -167,8 +167,8 @@ interface INodeRegistry {
 
     /// @notice Slashes `bps` of the node's active + unbonding stake (rounded up, never more than it has),
     /// taking active stake first, then unbonding; transfers the slashed tokens to the caller and jails the
-    /// node for the jail duration. Returns 0 and changes nothing for an unknown node; never reverts for a
-    /// registered node, even with zero stake.
+    /// node for the jail duration. Returns 0 and changes nothing for an unknown node; for `bps` in 1..10_000
+    /// (Settlement checks it when it accepts the report) it never reverts, even for a node with zero stake.
     /// @return amount The number of tokens taken.
     function slash(address node, uint16 bps) external returns (uint256 amount);
 

@@ -19,6 +19,7 @@ import { Relay } from "./relay";
 import { buildRewardsTree, rewardsProof } from "./rewards";
 import { Scheduler } from "./scheduler";
 import { GemmWork } from "./work-gemm";
+import { InferWork } from "./work-infer";
 import { ChainClock } from "./clock";
 import type { Work } from "./work";
 import { NODE_STATUS, recordNonce } from "./auth";
@@ -58,7 +59,8 @@ export async function startOracle(
   const deployment = loadDeployment(cfg.deploymentFile, opts.root);
   const chain = await Chain.connect(cfg.rpcUrl, deployment, cfg.rpcRetries, cfg.registryCacheMs);
   const db = openDb(cfg.dbPath);
-  const work: Work = { gemm: new GemmWork({ maxN: cfg.gemmMaxN }), infer: undefined, ...opts.work };
+  const inferWork = cfg.challengeKinds.includes("infer") ? new InferWork() : undefined;
+  const work: Work = { gemm: new GemmWork({ maxN: cfg.gemmMaxN }), infer: inferWork, ...opts.work };
   const relay = new Relay(chain, account, db, cfg, log.child({ part: "relay" }), metrics, now);
   const committee = new Committee(cfg, account, chain, db, log.child({ part: "committee" }), now);
   const challenges = new ChallengeService(db, work, { openings: cfg.openings }, log.child({ part: "challenges" }), metrics);
@@ -253,6 +255,7 @@ export async function startOracle(
       stopped = true;
       await scheduler.stop();
       await api.close();
+      await inferWork?.close();
       db.close();
       log.info("oracle.stopped", {});
     },

@@ -248,7 +248,7 @@ export class Scheduler {
         const seed = challengeSeed(row.seed, n.node, r);
         let plan;
         try {
-          plan = this.d.work[kind]!.plan(row.seed, seed, n.claim, this.d.cfg.challengeTargetMs);
+          plan = await this.d.work[kind]!.plan(row.seed, seed, n.claim, this.d.cfg.challengeTargetMs);
         } catch (e) {
           this.d.log.warn("challenge.unplannable", { node: n.node, kind, err: e });
           continue;

@@ -34,7 +34,7 @@ export interface VerifyResult {
 
 export interface WorkKind {
   /** `epochSeed` is secret until the report; `seed` is the challenge seed (challengeSeed()). */
-  plan(epochSeed: Hex, seed: Hex, claim: HardwareClaim, targetMs: number): PlannedChallenge;
+  plan(epochSeed: Hex, seed: Hex, claim: HardwareClaim, targetMs: number): PlannedChallenge | Promise<PlannedChallenge>;
   chooseOpenings(spec: Record<string, unknown>, root: Hex, k: number): number[];
   verify(epochSeed: Hex, spec: Record<string, unknown>, root: Hex, openings: readonly Record<string, unknown>[], k: number): Promise<VerifyResult>;
 }

@@ -1,0 +1,101 @@
+/**
+ * The infer challenge for the oracle (engine/llm): a batch of prompts synthesized from the
+ * challenge seed by the embedded causal LM (spliced from a per-epoch prompt pool, so the model
+ * runs once per epoch for prompt synthesis), sized so the batch's forward passes take the target
+ * time at the node's claimed throughput; openings drawn from the committed root; opened items
+ * recomputed and compared with tolerance. Verified items become synthetic-data records.
+ *
+ * Wire format of an opening: `{index, fingerprint: {ids, q}, proof}` (engine/llm `InferOpening`).
+ */
+import type { Hex } from "viem";
+import {
+  chooseInferOpenings,
+  deriveSeed,
+  exportSyntheticRecords,
+  generateInferChallenge,
+  generatePromptPool,
+  inferFlops,
+  loadEmbeddedModel,
+  verifyInferOpenings,
+  type CausalLm,
+  type InferChallenge,
+  type PromptPool,
+} from "../engine/llm";
+import type { InferOpening } from "../engine/llm/infer";
+import type { HardwareClaim } from "./chain";
+import type { PlannedChallenge, VerifyResult, WorkKind } from "./work";
+
+/** Prompt pools kept (one per epoch). */
+export const MAX_POOLS = 4;
+
+export interface InferWorkOptions {
+  /** Tokens per prompt, BOS included. */
+  promptLen: number;
+  /** Texts in the per-epoch pool. */
+  poolSize: number;
+  /** Largest batch (bounds the node's work and the spec's size). */
+  maxBatch: number;
+  /** Fewest items (at least the openings). */
+  minBatch: number;
+}
+
+export const DEFAULT_INFER_OPTIONS: InferWorkOptions = { promptLen: 32, poolSize: 64, maxBatch: 256, minBatch: 8 };
+
+export class InferWork implements WorkKind {
+  private model?: Promise<CausalLm>;
+  private readonly pools = new Map<string, Promise<PromptPool>>();
+
+  constructor(private readonly opts: InferWorkOptions = DEFAULT_INFER_OPTIONS) {}
+
+  private getModel(): Promise<CausalLm> {
+    this.model ??= loadEmbeddedModel({ executionProviders: ["cpu"], intraOpNumThreads: 1 });
+    return this.model;
+  }
+
+  private pool(epochSeed: Hex, model: CausalLm): Promise<PromptPool> {
+    let p = this.pools.get(epochSeed);
+    if (!p) {
+      p = generatePromptPool(deriveSeed(epochSeed, "poai.oracle.infer.pool"), { size: this.opts.poolSize, length: this.opts.promptLen, model });
+      if (this.pools.size >= MAX_POOLS) this.pools.delete(this.pools.keys().next().value as string);
+      this.pools.set(epochSeed, p);
+    }
+    return p;
+  }
+
+  async plan(epochSeed: Hex, seed: Hex, claim: HardwareClaim, targetMs: number): Promise<PlannedChallenge> {
+    const model = await this.getModel();
+    const seq = this.opts.promptLen;
+    const perItem = inferFlops(1, seq);
+    // Rounded up: an honest node is never given less work than the target.
+    const wanted = Math.ceil((claim.gflops * 1e9 * (targetMs / 1000)) / perItem);
+    const batch = Math.max(this.opts.minBatch, Math.min(this.opts.maxBatch, wanted));
+    const challenge = await generateInferChallenge(seed, { batch, promptLen: seq, model, pool: await this.pool(epochSeed, model) });
+    const flops = inferFlops(batch, seq);
+    return {
+      kind: "infer",
+      spec: challenge as unknown as Record<string, unknown>,
+      units: batch,
+      mflop: Math.floor(flops / 1e6),
+      expectedMs: (flops / (claim.gflops * 1e9)) * 1000,
+    };
+  }
+
+  chooseOpenings(spec: Record<string, unknown>, root: Hex, k: number): number[] {
+    const c = spec as unknown as InferChallenge;
+    return chooseInferOpenings(c, root, Math.min(k, c.prompts.length));
+  }
+
+  async verify(_epochSeed: Hex, spec: Record<string, unknown>, root: Hex, openings: readonly Record<string, unknown>[], k: number): Promise<VerifyResult> {
+    const model = await this.getModel();
+    const c = spec as unknown as InferChallenge;
+    const decoded = openings.map((o) => ({ index: o.index as number, fingerprint: o.fingerprint, proof: o.proof as Hex[] }) as InferOpening);
+    const v = await verifyInferOpenings(model, c, root, decoded, Math.min(k, c.prompts.length));
+    if (!v.ok) return { ok: false, fraud: true, reason: v.reason };
+    const records = exportSyntheticRecords(model.tokenizer, c, root, decoded, v).map((r) => ({ index: r.item, record: r }));
+    return { ok: true, fraud: false, reason: v.reason || `${decoded.length} items verified`, records };
+  }
+
+  async close(): Promise<void> {
+    if (this.model) await (await this.model).release();
+  }
+}

@@ -258,3 +258,18 @@ test("openings survive the wire encoding", async () => {
   assert.equal(verifyGemmOpenings(s, run.root, back, key).ok, true);
   assert.throws(() => decodeGemmOpening({ ...encodeGemmOpening(open[0]), row: "AAAA" }, s), GemmError);
 });
+
+test("an fp16-rated challenge runs with the default providers (CUDA, else CPU) and verifies within the fp16 output tolerance", async () => {
+  const s = generateGemmChallenge(keccak256(stringToBytes("fp16")), { n, batch: 4, precision: "fp16" }, shared);
+  const run = await runGemm(s);
+  assert.ok(["cuda", "cpu"].includes(run.provider));
+  const v = verifyGemmOpenings(s, run.root, openGemm(run, chooseOpenings(s, run.root, 16)), key, { k: 16 });
+  assert.equal(v.ok, true, v.detail);
+  // fp16 rounding of C is an honest, bounded difference from the exact product: a made-up row
+  // still fails.
+  const fake = (i: number) => i % 3 === 0;
+  const forged = forge(run, fake);
+  const idx = chooseOpenings(s, forged.root, 16);
+  assert.ok(idx.some(fake));
+  assert.equal(verifyGemmOpenings(s, forged.root, openForged(forged, fake, idx), key, { k: 16 }).ok, false);
+});

@@ -296,12 +296,45 @@ describe("attacks: report validity and timing", function () {
       .to.be.revertedWithCustomError(p.settlement, "SettlementReportExists")
       .withArgs(epoch, 1);
     await p.settlement.connect(p.admin).vetoReport(epoch);
-    await expect(p.settlement.submitReport(report, slashes, sigs)).to.emit(p.settlement, "ReportSubmitted");
+    // The committee signs a corrected report of the vetoed epoch.
+    const { report: fixed, slashes: fixedSlashes } = await makeReport(p, epoch, { slashes: [slash(node, 5_000)] });
+    const fixedSigs = await quorumSignatures(p, fixed);
+    await expect(p.settlement.submitReport(fixed, fixedSlashes, fixedSigs)).to.emit(p.settlement, "ReportSubmitted");
     await passDisputeWindow(p, epoch);
     await p.settlement.finalize(epoch);
     await expect(p.settlement.submitReport(report, slashes, sigs))
       .to.be.revertedWithCustomError(p.settlement, "SettlementReportExists")
       .withArgs(epoch, 3);
+  });
+
+  it("a vetoed report cannot be replayed with its original signatures", async function () {
+    // Property: a governance veto is final for the report it vetoed. Anyone who saw the vetoed report's
+    // calldata holds a quorum of valid signatures over it; resubmitting them must not bring back the
+    // vetoed slashes and rewards (governance would have to veto again within every new window, and one
+    // missed veto would execute the slashes it cancelled).
+    //
+    // FAILS on the Settlement of commit 3f63870: _validateReport accepts any report for an epoch whose
+    // status is Vetoed, and the signatures of the vetoed report are still valid (same epoch, same
+    // configVersion). Fix: remember the digest of each vetoed report (e.g. store `reportDigest(report)`
+    // in the ReportInfo at submission, and in vetoReport set `_vetoedDigests[digest] = true`), and in
+    // submitReport revert (e.g. `SettlementReportVetoed(epoch, digest)`) when the digest was vetoed. A
+    // corrected report (any field different) is still accepted.
+    const { p, node } = await loadFixture(withNode);
+    const epoch = await nextEpochCommitted(p);
+    await endEpoch(p, epoch);
+    const { report, slashes } = await makeReport(p, epoch, { slashes: [slash(node, 10_000)] });
+    const sigs = await quorumSignatures(p, report);
+    await p.settlement.submitReport(report, slashes, sigs);
+    await p.settlement.connect(p.admin).vetoReport(epoch);
+    const replayer = p.operators[3];
+    await expect(p.settlement.connect(replayer).submitReport(report, slashes, sigs)).to.be.reverted;
+    expect((await p.settlement.reportOf(epoch)).status).to.equal(2n); // still Vetoed
+    // A corrected report of the same epoch (here: without the vetoed slash) is accepted.
+    const { report: corrected, slashes: none } = await makeReport(p, epoch);
+    await expect(p.settlement.submitReport(corrected, none, await quorumSignatures(p, corrected))).to.emit(
+      p.settlement,
+      "ReportSubmitted",
+    );
   });
 
   it("a report cannot promise rewards beyond the funded budget", async function () {

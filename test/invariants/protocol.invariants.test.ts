@@ -430,6 +430,8 @@ describe("invariants: random operator, committee and governance sequences", func
               rewardsRoot: tree.root as Hex,
               rewardsTotal: total,
               slashes,
+              // A fresh stats root per report: a re-report of a vetoed epoch is never the vetoed report.
+              statsRoot: ethers.keccak256(ethers.toUtf8Bytes(`stats ${seq}.${step}`)) as Hex,
             });
             const signers = rng.chance(0.9) ? m.quorum : m.quorum - 1;
             const sigs = await signReport(p, report, { indexes: Array.from({ length: signers }, (_, i) => i) });

@@ -20,7 +20,7 @@ import { devAccount, FIRST_OPERATOR_INDEX } from "./demo/accounts";
 import { DEMO_FLEET, claimFor, type NodeSpec } from "./demo/nodes";
 import { ChainWatch, type WatchedEvent } from "./demo/chain-watch";
 import { judgeDemo, resultJson, summaryTable, type NodeOutcome } from "./demo/summary";
-import { E18, blockTime, claimRewards, currentEpoch, epochStart, registerNode, startAgent, startDevnet, startOracles, type RegisteredNode } from "./demo/devnet";
+import { E18, blockTime, checkChainClock, claimRewards, currentEpoch, epochStart, registerNode, startAgent, startDevnet, startOracles, type RegisteredNode } from "./demo/devnet";
 import { readNode } from "../agent/chain";
 import { measureMachine } from "../agent/benchmark";
 
@@ -112,6 +112,8 @@ async function main(): Promise<number> {
     nodes.push({ ...reg, spec, verdicts: {} });
     say(`registered ${spec.name.padEnd(9)} node ${reg.node.slice(0, 10)} operator ${reg.operator.address.slice(0, 10)}: claims ${gflops} GFLOP/s, stake ${formatUnits(reg.stake, 18)} POAI${spec.honest ? "" : `   <- cheater: ${spec.behaviour}`}`);
   }
+
+  await checkChainClock(net, say);
 
   // ------------------------------------------------------------------ 3. oracles and agents
   const oracles = await startOracles(net, {

@@ -126,6 +126,14 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
  * wall time and later blocks follow from there. Time never moves backwards: a chain ahead of the
  * wall clock is only reported.
  */
+export async function checkChainClock(net: Devnet, log: (m: string) => void): Promise<void> {
+  const latest = await net.client.getBlock();
+  const ahead = Number(latest.timestamp) - Math.floor(Date.now() / 1000);
+  if (ahead > 2) {
+    log(`WARNING: chain time is ${ahead} s ahead of the wall clock (each transaction burst advanced it); the oracle (wall clock) sees epochs ${ahead} s late. Start the node with \`npx hardhat --config scripts/demo/hardhat-node.config.ts node\` to keep them together.`);
+  }
+}
+
 export async function syncChainClock(provider: JsonRpcProvider, log: (m: string) => void): Promise<void> {
   const latest = await provider.getBlock("latest");
   const now = Math.ceil(Date.now() / 1000);

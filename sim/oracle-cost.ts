@@ -6,14 +6,13 @@
  *   checks each proof, fingerprint and Freivalds product), in CPU time of the process. A real challenge has a deeper Merkle
  *   tree than the one-product instance: the extra keccak256 per opening are timed and added.
  *   The verifier key (B·s etc.) is built once per size per epoch and reported apart.
- * - infer (when the protocol issues it): the engine's own measureInferCosts in its pooled mode
- *   (prompts spliced from a pool sampled once per epoch) and verification of the opened items,
- *   on a small batch; these are the engine's wall-clock figures (inflated when the machine is
- *   loaded: the load average is reported with them).
+ * - infer (when the protocol issues it): the engine's pooled prompts (a pool sampled once per
+ *   epoch, each challenge splicing its prompts from it), then the choice and verification of the
+ *   opened items, on a small batch, in CPU time of the process (onnxruntime's threads included).
  * Impure (timing, onnxruntime): used by the benchmark, not by the runner.
  */
 import { loadavg } from "node:os";
-import { keccak256 } from "viem";
+import { keccak256, type Hex } from "viem";
 import {
   chooseOpenings,
   gemmLeaves,
@@ -26,7 +25,10 @@ import {
   verifyGemmOpenings,
 } from "../engine/gemm";
 import { checkClaim, peakGflops, type NodeClaim } from "../engine/hardware";
-import { measureInferCosts } from "../engine/llm/costs";
+import { verifyMerkleProof } from "../engine/merkle";
+import { chooseInferOpenings, openInfer, runInfer, verifyInferOpenings } from "../engine/llm/infer";
+import { loadEmbeddedModel } from "../engine/llm/model";
+import { generateInferChallenge, generatePromptPool } from "../engine/llm/prompts";
 import { sizeGemm } from "../engine/sizing";
 import type { ProtocolParams } from "./params";
 
@@ -56,6 +58,15 @@ export interface OracleCost {
   typicalClaim: NodeClaim;
 }
 
+/** Proof verifications timed per length. */
+export const PROOF_REPEATS = 400;
+
+/** Infer challenges timed (the first verification is a warm-up). */
+export const INFER_REPEATS = 6;
+
+/** Untimed verifications before timing. */
+export const WARMUP_REPEATS = 8;
+
 /** CPU time of this process so far, ms. */
 function cpuMs(): number {
   const u = process.cpuUsage();
@@ -68,7 +79,7 @@ function median(xs: number[]): number {
 }
 
 export async function measureOracleCost(p: ProtocolParams, epochMs: number, opts: { repeats?: number; inferBatch?: number } = {}): Promise<OracleCost> {
-  const repeats = Math.max(3, Math.min(opts.repeats ?? 15, 200));
+  const repeats = Math.max(3, Math.min(opts.repeats ?? 31, 200));
   // Typical claim: an RTX 4090 at 85 % of its peak (the fleet's most common class).
   const typicalClaim: NodeClaim = { gpuModel: 6, gpuCount: 1, gflops: Math.round(peakGflops(6) * 0.85), vramMiB: 24 * 1024 };
   checkClaim(typicalClaim);
@@ -86,6 +97,8 @@ export async function measureOracleCost(p: ProtocolParams, epochMs: number, opts
   const openings = openGemm(run, indices);
   const choose: number[] = [];
   const verify: number[] = [];
+  // Warm-up: the first calls run before the JIT has compiled the verifier's loops.
+  for (let r = 0; r < WARMUP_REPEATS; r++) verifyGemmOpenings(spec, run.root, openings, key, { k });
   // CPU time of this process (user + system), not wall time: the machine is shared, and the
   // oracle's cost is the CPU it burns. The verifier is single-threaded JavaScript.
   for (let r = 0; r < repeats; r++) {
@@ -100,14 +113,18 @@ export async function measureOracleCost(p: ProtocolParams, epochMs: number, opts
   // Depth difference: proof length of the real tree minus that of the one-product tree.
   const realLeaves = gemmLeaves({ ...spec, batch: sizing.batch });
   const extraLevels = Math.max(0, Math.ceil(Math.log2(realLeaves)) - Math.ceil(Math.log2(gemmLeaves(spec))));
-  const buf = new Uint8Array(64);
-  const h0 = cpuMs();
-  const H = 2000;
-  for (let i = 0; i < H; i++) {
-    buf[0] = i & 255;
-    keccak256(buf, "bytes");
-  }
-  const hashMs = (cpuMs() - h0) / H;
+  // Cost of one proof level as the verifier pays it: the engine's verifyMerkleProof over proofs
+  // of two lengths (random siblings: the hashing is the same whether or not the root matches).
+  const rand = (i: number) => keccak256(new TextEncoder().encode(`poai.sim.level.${i}`));
+  const long = Array.from({ length: 24 }, (_, i) => rand(i));
+  const short = long.slice(0, 4);
+  const timeProofs = (proof: Hex[]) => {
+    const c0 = cpuMs();
+    for (let i = 0; i < PROOF_REPEATS; i++) verifyMerkleProof(run.root, rand(1000), proof);
+    return cpuMs() - c0;
+  };
+  timeProofs(long); // warm-up
+  const hashMs = Math.max(0, (timeProofs(long) - timeProofs(short)) / PROOF_REPEATS / (long.length - short.length));
   const depthMs = extraLevels * k * hashMs;
   const gemmPer = median(choose) + median(verify) + depthMs;
 
@@ -117,9 +134,27 @@ export async function measureOracleCost(p: ProtocolParams, epochMs: number, opts
     const batch = opts.inferBatch ?? 64;
     const k = Math.min(batch, p.inferOpenings ?? p.openings);
     // Pooled prompts (the engine's cheap mode): the pool is sampled once per epoch, each
-    // challenge splices its prompts from it.
-    const c = await measureInferCosts({ batch, k, repeats: 3, poolSize: 32 });
-    infer = { batch, openings: k, poolMs: c.poolMs, generateMs: c.generateMs, verifyMs: c.verifyMs, perChallengeMs: c.generateMs + c.verifyMs };
+    // challenge splices its prompts from it. CPU time of the process (onnxruntime's threads
+    // included) for the oracle's steps: the challenge's prompts, then openings and verification.
+    const model = await loadEmbeddedModel({ intraOpNumThreads: 1 });
+    const p0 = cpuMs();
+    const pool = await generatePromptPool(keccak256(new TextEncoder().encode("poai.sim.oracle-cost.pool")), { size: 32, length: Math.min(2 * 64, model.maxContext - 1), model });
+    const poolMs = cpuMs() - p0;
+    const gen: number[] = [];
+    const ver: number[] = [];
+    for (let r = 0; r < INFER_REPEATS; r++) {
+      const g0 = cpuMs();
+      const challenge = await generateInferChallenge(keccak256(new TextEncoder().encode(`poai.sim.oracle-cost.infer.${r}`)), { batch, promptLen: 64, model, pool });
+      gen.push(cpuMs() - g0);
+      const answer = await runInfer(model, challenge);
+      const v0 = cpuMs();
+      const openings = openInfer(answer, chooseInferOpenings(challenge, answer.root, k));
+      const v = await verifyInferOpenings(model, challenge, answer.root, openings, k);
+      if (r > 0) ver.push(cpuMs() - v0); // the first verification warms the session up
+      if (!v.ok) throw new Error(`SimOracleCost: an honest infer answer did not verify: ${v.reason}`);
+    }
+    await model.release();
+    infer = { batch, openings: k, poolMs, generateMs: median(gen), verifyMs: median(ver), perChallengeMs: median(gen) + median(ver) };
   }
   const perChallenge = (1 - inferShare) * gemmPer + inferShare * (infer?.perChallengeMs ?? 0);
   const perNodeEpochMs = p.roundsPerEpoch * perChallenge;

@@ -254,7 +254,11 @@ export class Scheduler {
           continue;
         }
         // Secret time within the issue window; the deadline leaves the node 3x its expected time plus slack.
-        const issueAt = startMs + Number(draw(scheduleKey, "time", n.node, r) % BigInt(Math.max(1, windowMs)));
+        let issueAt = startMs + Number(draw(scheduleKey, "time", n.node, r) % BigInt(Math.max(1, windowMs)));
+        // Planned late (the oracle came up mid-epoch): a time already past becomes due shortly
+        // from now instead, so the node is not charged for the oracle's downtime.
+        const nowMs = this.now();
+        if (issueAt < nowMs) issueAt = nowMs + Number(draw(scheduleKey, "late", n.node, r) % 2_000n);
         const deadline = issueAt + Math.ceil(plan.expectedMs * 3) + this.d.cfg.deadlineSlackMs;
         const id = challengeId(cur, n.node, r, scheduleKey);
         planned.push([

@@ -4,7 +4,8 @@
  * full epoch and its settlement. The agents start before the oracle, so they also show the
  * reconnect path. Checks what an operator would check: the report went on chain, finalized after
  * its dispute window, the forger was slashed for fraud and only the forger, and the honest
- * operator claimed its reward with the oracle's Merkle proof.
+ * operator claimed its reward with the oracle's Merkle proof; and the operator-facing errors for a
+ * jailed node, an unregistered key and a wrong chain.
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
@@ -19,7 +20,10 @@ import { devAccount, FIRST_OPERATOR_INDEX } from "../scripts/demo/accounts";
 import { ChainWatch } from "../scripts/demo/chain-watch";
 import { freePort } from "../scripts/demo/hardhat-node";
 import { E18, claimRewards, registerNode, startAgent, startDevnet, startOracles } from "../scripts/demo/devnet";
-import { readNode } from "./chain";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { assertChallengeable, connect, readNode } from "./chain";
+import { OracleClient } from "./client";
+import { AgentError } from "./errors";
 
 /** Longest wait for the first epoch's report to finalize, ms. */
 const SETTLE_TIMEOUT_MS = 180_000;
@@ -111,6 +115,14 @@ test("one epoch: the forger is slashed for fraud, the honest node is paid and ne
   const h = await readNode(net.client, net.addr("NodeRegistry"), honest.node);
   assert.ok(f.stake + f.unbonding < forger.stake, "the forger's stake did not go down");
   assert.equal(h.stake + h.unbonding, honest.stake);
+
+  // What an operator of each is told: the forger is jailed until a date, a key nobody registered
+  // is "not registered" by the oracle, and an RPC on another chain id is refused.
+  const now = Number((await net.client.getBlock()).timestamp);
+  assert.throws(() => assertChallengeable(forger.node, f, now), (e: unknown) => e instanceof AgentError && e.code === "AG006_JAILED" && e.message.includes(new Date(Number(f.jailedUntil) * 1000).toISOString()));
+  const stranger = new OracleClient(oracleUrl, privateKeyToAccount(generatePrivateKey()));
+  await assert.rejects(stranger.next(), (e: unknown) => e instanceof AgentError && e.code === "AG005_NOT_REGISTERED" && /not registered/.test(e.message));
+  await assert.rejects(connect(net.rpcUrl, net.chainId + 1), (e: unknown) => e instanceof AgentError && e.code === "AG008_WRONG_CHAIN");
 
   // The honest operator claims with the oracle's proof; the forger's operator has nothing.
   const token = net.addr("PoAIToken");

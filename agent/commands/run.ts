@@ -4,6 +4,7 @@
  * "not registered" and "jailed" into precise messages with dates.
  */
 import { parseArgs } from "node:util";
+import { setTimeout as sleep } from "node:timers/promises";
 import { privateKeyToAccount } from "viem/accounts";
 import type { Address, Hex } from "viem";
 import { AgentError } from "../errors";
@@ -70,7 +71,7 @@ export async function runCommand(argv: string[]): Promise<void> {
       if (!(err instanceof AgentError) || err.code !== "AG007_ORACLE_UNREACHABLE") throw err;
       const delay = backoffDelay(attempt, DEFAULT_BACKOFF);
       log("warn", "oracle.unreachable", `${err.shortMessage}; retry ${attempt + 1} in ${(delay / 1000).toFixed(1)} s`, { retryInMs: delay });
-      await new Promise((r) => setTimeout(r, delay));
+      await sleep(delay, undefined, { signal: controller.signal }).catch(() => undefined);
     }
   }
   if (!info) return;

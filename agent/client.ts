@@ -33,9 +33,11 @@ export interface Challenge {
   openings?: number[];
 }
 
+/** One opened row or item: `data` for gemm, `fingerprint` for infer (see solver.ts). */
 export interface Opening {
   index: number;
-  data: Hex;
+  data?: Hex;
+  fingerprint?: { ids: number[][]; q: number[][] };
   proof: Hex[];
 }
 

@@ -61,3 +61,24 @@ test("an unknown challenge kind or a malformed spec is AG010", async () => {
   await assert.rejects(solve({ ...ch, kind: "teleport" }, makeBehaviour("honest")), (e: unknown) => e instanceof AgentError && e.code === "AG010_BAD_CHALLENGE");
   await assert.rejects(solve({ ...ch, spec: { ...ch.spec, n: 100 } }, makeBehaviour("honest")), (e: unknown) => e instanceof AgentError && e.code === "AG010_BAD_CHALLENGE");
 });
+
+test("infer: an honest answer passes the oracle's verification, a forged one is fraud", { timeout: 120_000 }, async () => {
+  const { InferWork } = await import("../oracle/work-infer");
+  const { releaseInferModel } = await import("./solver-infer");
+  const infer = new InferWork({ promptLen: 16, poolSize: 8, maxBatch: 16, minBatch: 8 });
+  try {
+    const seed = keccak256(stringToBytes("infer-1"));
+    const plan = await infer.plan(epochSeed, seed, claim, 200);
+    const ch: Challenge = { challengeId: "infer-1", kind: "infer", epoch: "1", round: 0, seed, spec: plan.spec, deadline: 0 };
+    for (const [behaviour, ok] of [[makeBehaviour("honest"), true], [makeBehaviour("forge-rows", 1), false]] as const) {
+      const solved = await solve(ch, behaviour);
+      const openings = infer.chooseOpenings(ch.spec, solved.root, 4);
+      const v = await infer.verify(epochSeed, ch.spec, solved.root, solved.open(openings) as unknown as Record<string, unknown>[], 4);
+      assert.equal(v.ok, ok, `${behaviour.name}: ${v.reason}`);
+      if (!ok) assert.equal(v.fraud, true);
+    }
+  } finally {
+    await infer.close();
+    await releaseInferModel();
+  }
+});

@@ -3,9 +3,11 @@
  * verifies with (engine/gemm.ts, engine/llm). Returns the root to commit and a function that
  * answers the openings in the API's wire format `{index, data, proof}`.
  *
- * Wire format of `data` (0x-hex) for gemm, as oracle/work-gemm.ts decodes it: the opened row
- * of C then its fingerprint group, float32 little-endian (`n` values, then
- * `groupRows·projCols` values, fewer in a last partial group).
+ * Wire formats, as the oracle's verifiers decode them:
+ * - gemm (oracle/work-gemm.ts): `{index, data, proof}`, `data` = 0x-hex of the opened row of C
+ *   then its fingerprint group, float32 little-endian (`n` values, then `groupRows·projCols`
+ *   values, fewer in a last partial group);
+ * - infer (oracle/work-infer.ts, solver-infer.ts): `{index, fingerprint: {ids, q}, proof}`.
  */
 import { bytesToHex, bytesToHex as toHex, concat, type Hex } from "viem";
 import { merkleRootBytes } from "../engine/merkle";
@@ -47,6 +49,8 @@ export function makeSolver(opts: SolverOptions = {}): Solver {
     switch (ch.kind) {
       case "gemm":
         return solveGemm(ch, behaviour, opts);
+      case "infer":
+        return (await import("./solver-infer")).solveInfer(ch, behaviour, opts);
       default:
         throw new AgentError("AG010_BAD_CHALLENGE", `challenge kind "${ch.kind}" is not supported by this agent`);
     }

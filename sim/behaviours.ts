@@ -20,6 +20,7 @@ export const BEHAVIOURS = [
   "replayer",
   "sybil",
   "intermittent",
+  "window-renter",
 ] as const;
 export type BehaviourName = (typeof BEHAVIOURS)[number];
 
@@ -43,6 +44,11 @@ export interface BehaviourSpec {
   identities: number;
   /** Rents its GPU out between the challenges it expects, and fakes answers when surprised. */
   intermittent: boolean;
+  /**
+   * Share of each epoch after which it rents its GPU out, trusting the oracle's published issue
+   * window (60 % by default), and fakes any answer due then; null when it does not.
+   */
+  rentsAfter: number | null;
 }
 
 const BASE: Omit<BehaviourSpec, "name" | "cheating" | "description"> = {
@@ -54,6 +60,7 @@ const BASE: Omit<BehaviourSpec, "name" | "cheating" | "description"> = {
   outsources: false,
   identities: 1,
   intermittent: false,
+  rentsAfter: null,
 };
 
 /** Identities per GPU of a sybil operator. */
@@ -68,6 +75,8 @@ export const OUTSOURCE_HOP_MAX_MS = 150;
  * mean gap between challenges, and rents its GPU out meanwhile.
  */
 export const INTERMITTENT_AWAY_SHARE = 0.8;
+/** Where a window renter believes the issue window ends (the oracle's default issueWindowBps). */
+export const WINDOW_RENTER_FROM = 0.6;
 
 export const SPECS: Record<BehaviourName, BehaviourSpec> = {
   honest: { ...BASE, name: "honest", cheating: false, description: "claims its real GPU and computes every answer" },
@@ -119,11 +128,18 @@ export const SPECS: Record<BehaviourName, BehaviourSpec> = {
     intermittent: true,
     description: "rents its GPU out when it guesses no challenge is coming, fakes the answer when surprised",
   },
+  "window-renter": {
+    ...BASE,
+    name: "window-renter",
+    cheating: true,
+    rentsAfter: WINDOW_RENTER_FROM,
+    description: "rents its GPU out for the last 40 % of every epoch, after the oracle's default issue window",
+  },
 };
 
 /** The fleet mix of the detection benchmark (shares of node identities; sums to 1). */
 export const DEFAULT_MIX: Record<BehaviourName, number> = {
-  honest: 0.7,
+  honest: 0.68,
   flaky: 0.05,
   outsourcer: 0.02,
   "spoofer-15": 0.02,
@@ -136,4 +152,5 @@ export const DEFAULT_MIX: Record<BehaviourName, number> = {
   replayer: 0.02,
   sybil: 0.04,
   intermittent: 0.03,
+  "window-renter": 0.02,
 };

@@ -63,7 +63,9 @@ export const PROJECT_DEFAULTS: ProtocolParams = {
  * three epochs (miss 0.99^900 = 1.2e-4); infer on one round in six with 4 opened items (each
  * opened item of a substituted model is flagged, see infer-detection.ts); the engine's default
  * GPU target of 4 s; and every round issued to the whole fleet at the same secret instant, so
- * identities sharing one GPU must answer at the same time (sybils). The engine's judge runs with
+ * identities sharing one GPU must answer at the same time (sybils); challenges issued across the
+ * whole epoch, not only its first 60 %, which an operator could otherwise rent out at no risk
+ * (the epoch is judged after its last deadline, as the oracle scheduler already waits for). The engine's judge runs with
  * its own defaults; around it, one slashing policy from what the simulator measured: an overclaim
  * is slashed only after 3 consecutive condemned epochs. A GPU throttling for half an hour, or a
  * node behind a lossy link, really delivers less in that epoch and is paid on what it delivered,
@@ -78,9 +80,9 @@ export const RECOMMENDED: ProtocolParams = {
   kinds: ["gemm", "gemm", "gemm", "gemm", "gemm", "infer"],
   targetMs: 4000,
   deadlineSlackMs: o.deadlineSlackMs,
-  issueWindowBps: o.issueWindowBps,
+  issueWindowBps: 10_000,
   schedule: "synchronous",
   overclaimSlashAfter: 3,
-  label: "recommended (18 synchronous rounds, 20 gemm / 4 infer openings, infer 1 in 6, 4 s target, overclaim slashed after 3 condemned epochs)",
+  label: "recommended (18 synchronous rounds over the whole epoch, 20 gemm / 4 infer openings, infer 1 in 6, 4 s target, overclaim slashed after 3 condemned epochs)",
 };
 

@@ -372,6 +372,12 @@ function simulateAnswers(
       awayMs += Math.max(0, Math.min(back, cfg.epochMs) - Math.max(at, awayUntil));
       awayUntil = back;
     }
+    if (spec.rentsAfter !== null && t >= spec.rentsAfter) {
+      // Its GPU is rented out: it answers with made-up rows rather than miss the challenge.
+      workMs = FAKE_ANSWER_MS;
+      mimicMs = mimic;
+      wrongRows = plan.units;
+    }
     out.push({
       plan,
       at,
@@ -387,6 +393,7 @@ function simulateAnswers(
   // The issue window is public configuration: after it, no challenge comes, and it rents out.
   if (spec.intermittent) freed[nd.index] = Math.min(1, awayMs / cfg.epochMs + 1 - p.issueWindowBps / 10_000);
   if (spec.replays && epoch > 0) freed[nd.index] = 1;
+  if (spec.rentsAfter !== null) freed[nd.index] = 1 - spec.rentsAfter;
   return out;
 }
 

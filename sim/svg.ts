@@ -6,7 +6,7 @@
 import { BEHAVIOURS, SPECS, type BehaviourName } from "./behaviours";
 import { DEV_BINS, DEV_BIN_WIDTH, type RunResult } from "./runner";
 
-const COLORS = ["#1b9e77", "#66a61e", "#7570b3", "#e6ab02", "#d95f02", "#8c564b", "#e7298a", "#17becf", "#7b3294", "#1f78b4", "#e31a1c", "#666666", "#000000"];
+const COLORS = ["#1b9e77", "#66a61e", "#7570b3", "#e6ab02", "#d95f02", "#8c564b", "#e7298a", "#17becf", "#7b3294", "#1f78b4", "#e31a1c", "#666666", "#000000", "#bcbd22"];
 
 function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");

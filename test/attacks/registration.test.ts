@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { CLAIM, deployProtocol, newNodeKey, registerNode, signRegistration, type Protocol } from "./helpers";
+import { CLAIM, deployProtocol, newNodeKey, registerNode, signRegistration } from "./helpers";
 
 const STAKE = ethers.parseEther("2000");
 
@@ -205,5 +205,3 @@ describe("attacks: registration", function () {
     ).to.emit(p.registry, "NodeRegistered");
   });
 });
-
-export type { Protocol };

@@ -196,8 +196,8 @@ describe("attacks: report signatures", function () {
     // signatures.
     const p = await loadFixture(threeOfTwo);
     const epoch = await endedEpoch(p);
-    const victim = ethers.Wallet.createRandom().address;
-    const guilty = ethers.Wallet.createRandom().address;
+    const victim = ethers.Wallet.createRandom().address as `0x${string}`;
+    const guilty = ethers.Wallet.createRandom().address as `0x${string}`;
     const evidence = ethers.keccak256("0x01");
     const { report, slashes } = await makeReport(p, epoch, {
       slashes: [{ node: guilty, bps: 1000, reason: SlashReason.Fraud, evidence: evidence as `0x${string}` }],

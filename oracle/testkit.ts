@@ -5,7 +5,7 @@
  * that answers gemm challenges with the engine (the same path the agent takes).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { JsonRpcProvider, NonceManager, Wallet } from "ethers";
@@ -97,6 +97,15 @@ export interface Devnet {
 
 /** Deploys the contracts with the deploy lib and writes the deployment record into a temp dir. */
 export async function deployDevnet(url: string, o: { epochLength?: number; disputeWindow?: number; genesisDelay?: number; committee?: Address[]; quorum?: number } = {}): Promise<Devnet> {
+  // `hardhat coverage` leaves instrumented contracts in artifacts/, too large to deploy on a
+  // standard node: say so instead of failing with an opaque constructor revert.
+  for (const name of ["NodeRegistry", "Settlement"] as const) {
+    const size = (readArtifact(name).bytecode.length - 2) / 2;
+    const deployed = (JSON.parse(readFileSync(join(ROOT, "artifacts", "contracts", `${name}.sol`, `${name}.json`), "utf8")).deployedBytecode.length - 2) / 2;
+    if (deployed > 24_576) {
+      throw new Error(`artifacts/ holds coverage-instrumented contracts (${name} is ${deployed} bytes of code, init ${size}): run \`npx hardhat compile --force\` first`);
+    }
+  }
   const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true, pollingInterval: 50 });
   const signer = new NonceManager(new Wallet(HH_KEYS[0], provider));
   const epochLength = o.epochLength ?? 12;

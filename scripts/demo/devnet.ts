@@ -4,8 +4,8 @@
  * rewards pool, registered nodes with encrypted keystores, one or three oracle processes and
  * one agent process per node. Every child is stopped by `children.ts` on exit.
  */
-import { existsSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { JsonRpcProvider, NonceManager, Wallet, type Contract } from "ethers";
 import { createPublicClient, createWalletClient, http, parseAbi, type Address, type Hex, type PublicClient } from "viem";
@@ -73,6 +73,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     const c = spawnChild("compile", join(ROOT, "node_modules", ".bin", "hardhat"), ["compile"], { cwd: ROOT });
     if ((await c.exited) !== 0) throw new Error("npx hardhat compile failed");
   }
+  checkArtifacts();
   let rpcUrl: string;
   let hardhat: Child | undefined;
   if (o.rpcUrl) {
@@ -147,6 +148,22 @@ export async function syncChainClock(provider: JsonRpcProvider, log: (m: string)
     if (!ok) log(`chain time is ${now - latest.timestamp} s behind the wall clock and the node cannot be adjusted; epochs will look late to the oracle`);
   } else if (latest.timestamp > now + 2) {
     log(`chain time is ${latest.timestamp - now} s ahead of the wall clock: the oracle (wall clock) will see epochs later than the contracts`);
+  }
+}
+
+/**
+ * `hardhat coverage` rewrites artifacts/ with the optimizer off, and such contracts exceed the
+ * 24 KB code-size limit a normal node enforces (deployment reverts without a reason). Say so
+ * instead of failing obscurely.
+ */
+export function checkArtifacts(): void {
+  const dbg = join(ROOT, "artifacts", "contracts", "NodeRegistry.sol", "NodeRegistry.dbg.json");
+  if (!existsSync(dbg)) return;
+  const buildInfo = resolve(dirname(dbg), (JSON.parse(readFileSync(dbg, "utf8")) as { buildInfo: string }).buildInfo);
+  if (!existsSync(buildInfo)) return;
+  const info = JSON.parse(readFileSync(buildInfo, "utf8")) as { input?: { settings?: { optimizer?: { enabled?: boolean } } } };
+  if (info.input?.settings?.optimizer?.enabled === false) {
+    throw new Error("artifacts/ holds a build without the optimizer (left by `hardhat coverage`); its contracts exceed the 24 KB code-size limit. Run `npx hardhat compile --force` first.");
   }
 }
 

@@ -189,8 +189,9 @@ export class Relay {
     const pending = await this.chain.withRetry("eth_getTransactionCount", () =>
       this.chain.client.getTransactionCount({ address: this.account.address, blockTag: "pending" }),
     );
-    const localMax = (this.db.prepare(`SELECT MAX(nonce) AS n FROM transactions WHERE sender = ? AND status IN ('signed','sent')`).get(this.account.address) as { n: number | null }).n;
-    const nonce = Math.max(pending, localMax === null ? 0 : localMax + 1);
+    // The node's pending count (mempool included): a locally remembered nonce whose transaction the
+    // node dropped would leave a gap that blocks every later transaction.
+    const nonce = pending;
     const fees = await this.chain.withRetry("eth_feeHistory", () => this.chain.client.estimateFeesPerGas());
     await this.signAndSend(purpose, call, nonce, fees.maxFeePerGas ?? 0n, fees.maxPriorityFeePerGas ?? 0n, gasEstimate);
   }

@@ -106,7 +106,7 @@ export function renderSvg(result: RunResult, subtitle: string): string {
     parts.push(`<line x1="${x}" y1="${y}" x2="${x + 26}" y2="${y}" stroke="${color}" stroke-width="3"${SPECS[b].cheating ? "" : ' stroke-dasharray="6 3"'}/>`);
     parts.push(`<text x="${x + 32}" y="${y + 4}" font-size="12">${esc(b)} (${result.counts[b]})</text>`);
   });
-  parts.push(`<text x="80" y="630" font-size="11" fill="#444">dashed: must never be slashed; solid: cheating behaviours. Right panel: grey line = the three-epoch target.</text>`);
+  parts.push(`<text x="80" y="630" font-size="11" fill="#444">dashed: must never be slashed (on the right: judged under-delivering, paid on measured); solid: cheating behaviours; grey line: the three-epoch target.</text>`);
   parts.push("</svg>");
   return parts.join("\n");
 }

@@ -5,6 +5,7 @@
 import { expect } from "chai";
 import { ethers, config } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { anyUint } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import {
   commitSeed,
   deployProtocol,
@@ -62,7 +63,7 @@ describe("attacks: escaping and exceeding slashes", function () {
     await passDisputeWindow(p, epoch);
     await expect(p.registry.connect(operator).withdraw(node))
       .to.be.revertedWithCustomError(p.registry, "NodeRegistryUnbondingNotReleased")
-      .withArgs(n.unbondReleaseTime, BigInt(await time.latest()) + 1n);
+      .withArgs(n.unbondReleaseTime, anyUint);
     await expect(p.settlement.finalize(epoch))
       .to.emit(p.registry, "NodeSlashed")
       .withArgs(node, 5_000, 0n, STAKE / 2n, (v: bigint) => v > 0n);

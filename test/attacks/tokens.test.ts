@@ -8,7 +8,11 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import {
   CLAIM,
+  commitSeed,
   deployProtocol,
+  endEpoch,
+  makeReport,
+  quorumSignatures,
   newNodeKey,
   passDisputeWindow,
   PARAMS,
@@ -187,6 +191,73 @@ describe("attacks: re-entrancy through token hooks", function () {
     expect(decodeError(p, await attacker.lastRevertData())).to.equal("ReentrancyGuardReentrantCall");
     expect((await p.token.balanceOf(attackerAddr)) - before).to.equal(100n * E18);
     expect(await p.distributor.totalClaimed()).to.equal(100n * E18);
+    expect(await protocolBalance(p)).to.equal(await protocolLiabilities(p));
+  });
+
+  it("no Settlement action can be re-entered from the treasury's hook during finalize, even by governance", async function () {
+    // Defence: nonReentrant on every Settlement action. finalize pays the treasury last; a treasury that
+    // is a contract (here also holding GOVERNANCE_ROLE, the strongest case) gets control there and tries
+    // submitReport, finalize, vetoSlash, vetoReport, appeal, resolveAppeal and withdrawRefund: each one
+    // reverts with ReentrancyGuardReentrantCall, and finalize completes.
+    const { p, attacker, attackerAddr, owner, node } = await loadFixture(hookTokenProtocol);
+    await p.settlement.connect(p.admin).setTreasury(attackerAddr);
+    await p.settlement.connect(p.admin).grantRole(await p.settlement.GOVERNANCE_ROLE(), attackerAddr);
+    const slashEntry = { node: node as Hex, bps: 2_000, reason: SlashReason.Fraud, evidence: ethers.ZeroHash as Hex };
+    const { epoch: a } = await submitEpochReport(p, { slashes: [slashEntry] });
+    const { epoch: b } = await submitEpochReport(p, { slashes: [slashEntry] });
+    // A valid report of a third epoch, ready to be relayed.
+    const c = (await p.epochs.currentEpoch()) + 1n;
+    await commitSeed(p, c);
+    await endEpoch(p, c);
+    const { report, slashes } = await makeReport(p, c);
+    const sigs = await quorumSignatures(p, report);
+    const s = p.settlement.interface;
+    const batch = [
+      s.encodeFunctionData("submitReport", [report, slashes, sigs]),
+      s.encodeFunctionData("finalize", [b]),
+      s.encodeFunctionData("vetoSlash", [b, 0]),
+      s.encodeFunctionData("vetoReport", [b]),
+      s.encodeFunctionData("appeal", [b, 0]),
+      s.encodeFunctionData("resolveAppeal", [b, 0, true]),
+      s.encodeFunctionData("withdrawRefund"),
+    ];
+    await attacker.connect(owner).armBatch(await p.settlement.getAddress(), batch, 0);
+    await passDisputeWindow(p, a);
+    await expect(p.settlement.finalize(a)).to.emit(p.settlement, "ReportFinalized");
+    const [ok, reverts] = await attacker.batchResults();
+    expect(ok).to.deep.equal(batch.map(() => false));
+    expect(reverts.map((r: string) => decodeError(p, r))).to.deep.equal(batch.map(() => "ReentrancyGuardReentrantCall"));
+    expect((await p.settlement.reportOf(b)).status).to.equal(1n); // still pending, untouched
+    expect((await p.settlement.reportOf(c)).status).to.equal(0n); // not submitted
+    expect(await protocolBalance(p)).to.equal(await protocolLiabilities(p));
+  });
+
+  it("neither claim nor fund can be re-entered from a claim payout", async function () {
+    // Defence: nonReentrant on RewardsDistributor.claim and fund (cross-function: a re-entered fund
+    // would run while the claim's payout is half done).
+    const { p, hook, attacker, attackerAddr, owner } = await loadFixture(hookTokenProtocol);
+    await hook.mint(p.admin.address, 1_000n * E18);
+    await hook.connect(p.admin).approve(await p.distributor.getAddress(), 1_000n * E18);
+    await p.distributor.connect(p.admin).fund(1_000n * E18);
+    const tree = rewardsTree([
+      [attackerAddr, 100n * E18],
+      [p.operators[2].address, 400n * E18],
+    ]);
+    const { epoch } = await submitEpochReport(p, { rewardsRoot: tree.root as Hex, rewardsTotal: 500n * E18 });
+    await passDisputeWindow(p, epoch);
+    await p.settlement.finalize(epoch);
+    const { amount, proof } = proofFor(tree, attackerAddr);
+    const d = p.distributor.interface;
+    const batch = [d.encodeFunctionData("claim", [attackerAddr, amount, proof]), d.encodeFunctionData("fund", [1n])];
+    await attacker.connect(owner).armBatch(await p.distributor.getAddress(), batch, 0);
+    await p.distributor.claim(attackerAddr, amount, proof);
+    const [ok, reverts] = await attacker.batchResults();
+    expect(ok).to.deep.equal([false, false]);
+    expect(reverts.map((r: string) => decodeError(p, r))).to.deep.equal([
+      "ReentrancyGuardReentrantCall",
+      "ReentrancyGuardReentrantCall",
+    ]);
+    expect(await p.distributor.totalFunded()).to.equal(1_000n * E18);
     expect(await protocolBalance(p)).to.equal(await protocolLiabilities(p));
   });
 

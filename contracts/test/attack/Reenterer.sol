@@ -26,6 +26,12 @@ contract Reenterer {
     ///         address or a hook that reverts would).
     bool public rejectIncoming;
 
+    /// @notice A batch of re-entries tried once, in order, on the next hook (cross-function re-entrancy).
+    bytes[] private _batch;
+    bool public batchArmed;
+    bool[] private _batchOk;
+    bytes[] private _batchRevert;
+
     uint256 public reentries;
     uint256 public reentrySuccesses;
     bytes public lastRevertData;
@@ -67,6 +73,24 @@ contract Reenterer {
         delete lastRevertData;
     }
 
+    function armBatch(address target_, bytes[] calldata payloads, uint8 hookKind_) external {
+        if (msg.sender != owner) revert ReentererNotOwner();
+        target = target_;
+        hookKind = hookKind_;
+        delete _batch;
+        delete _batchOk;
+        delete _batchRevert;
+        // Bounded by the test's list.
+        for (uint256 i = 0; i < payloads.length; ++i) {
+            _batch.push(payloads[i]);
+        }
+        batchArmed = true;
+    }
+
+    function batchResults() external view returns (bool[] memory ok, bytes[] memory revertData) {
+        return (_batchOk, _batchRevert);
+    }
+
     function setRejectIncoming(bool on) external {
         if (msg.sender != owner) revert ReentererNotOwner();
         rejectIncoming = on;
@@ -82,6 +106,17 @@ contract Reenterer {
     }
 
     function _reenter() private {
+        if (batchArmed) {
+            batchArmed = false;
+            // Bounded by the test's list.
+            for (uint256 i = 0; i < _batch.length; ++i) {
+                // solhint-disable-next-line avoid-low-level-calls
+                (bool okBatch, bytes memory retBatch) = target.call(_batch[i]);
+                _batchOk.push(okBatch);
+                _batchRevert.push(retBatch);
+            }
+            return;
+        }
         if (reentries >= maxReentries || target == address(0)) return;
         reentries += 1;
         // solhint-disable-next-line avoid-low-level-calls

@@ -174,3 +174,28 @@ describe("attacks: escaping and exceeding slashes", function () {
     expect((await p.settlement.slashOf(epoch, 1)).amount).to.equal(STAKE / 10n);
   });
 });
+
+describe("attacks: governance pause", function () {
+  it("a pause stops new stake but cannot trap stake or stop slashing", async function () {
+    // Defence: whenNotPaused only on register, registerWithPermit and topUp; requestUnbond, withdraw,
+    // deregister and slash ignore the pause, so governance cannot hold operators' stake hostage, and a
+    // paused registry still executes slashes.
+    const p = await deployProtocol();
+    const op = p.operators[0];
+    const key = newNodeKey();
+    await registerNode(p, op, key, STAKE);
+    const other = newNodeKey();
+    await registerNode(p, p.operators[1], other, STAKE);
+    const epoch = await reportWith(p, [slash(other.address, 10_000)]);
+    await p.registry.connect(p.admin).pause();
+    await expect(p.registry.connect(op).topUp(key.address, 1n)).to.be.revertedWithCustomError(p.registry, "EnforcedPause");
+    await p.registry.connect(op).requestUnbond(key.address, 1_000n * E18);
+    await p.registry.connect(op).deregister(key.address);
+    await time.increase(await p.registry.unbondingDelay());
+    await p.registry.connect(op).withdraw(key.address);
+    expect((await p.registry.getNode(key.address)).unbonding).to.equal(0n);
+    await passDisputeWindow(p, epoch);
+    await p.settlement.finalize(epoch);
+    expect((await p.settlement.slashOf(epoch, 0)).amount).to.equal(STAKE);
+  });
+});

@@ -1,26 +1,30 @@
 /**
- * The oracle's view of chain time. Epoch boundaries are in block time; the next block's time is at
- * least max(latest block time + 1, wall clock) on the chains the oracle runs against, and a devnet
- * that mines many blocks in one second runs ahead of the wall clock. `now()` is the wall clock
- * plus the largest lead of the chain seen at the last observation (never behind the wall clock),
- * so seed commitments, challenge times and report timing follow the chain. Request timestamps
- * (auth) stay on the wall clock: nodes sign with theirs.
+ * The oracle's view of chain time. Epoch boundaries are in block time, and the next block's time
+ * is max(latest block time + 1 s, wall clock) on the chains the oracle runs against (a devnet that
+ * mines many blocks in one second runs ahead of the wall clock). `now()` is exactly that:
+ * max(wall clock, latest observed block time + 1 s). It never goes backwards, so deadlines and
+ * epoch boundaries are seen consistently. Request timestamps (auth) and latencies stay on the
+ * wall clock.
  */
 export class ChainClock {
-  private offsetMs = 0;
+  private nextBlockMs = 0;
   constructor(private readonly wall: () => number = Date.now) {}
 
   /** Records the latest block's timestamp (seconds). */
   observe(blockTimestampSec: number): void {
-    // The next block is at least one second after the latest one.
-    this.offsetMs = Math.max(0, (blockTimestampSec + 1) * 1000 - this.wall());
+    this.nextBlockMs = Math.max(this.nextBlockMs, (blockTimestampSec + 1) * 1000);
   }
 
   now(): number {
-    return this.wall() + this.offsetMs;
+    return Math.max(this.wall(), this.nextBlockMs);
   }
 
+  wallMs(): number {
+    return this.wall();
+  }
+
+  /** How far chain time is ahead of the wall clock, ms. */
   get leadMs(): number {
-    return this.offsetMs;
+    return Math.max(0, this.nextBlockMs - this.wall());
   }
 }

@@ -196,7 +196,10 @@ export class Scheduler {
         this.d.log.error("seed.mismatch", { code: "OR209", epoch: e, onchain, ours: row.commitment });
         continue;
       }
-      if (this.now() + SEED_MARGIN_MS >= this.epochStartMs(e)) {
+      // Too late when the next block is already in the epoch, or will be by the time a
+      // transaction sent now is mined (wall clock + margin; chain time may stand still ahead of it).
+      const start = this.epochStartMs(e);
+      if (this.now() >= start || this.d.clock.wallMs() + SEED_MARGIN_MS >= start) {
         if (e === cur) {
           const state = this.d.db.prepare("SELECT COUNT(*) AS n FROM transactions WHERE purpose = ? AND status IN ('signed','sent','mined')").get(`commitSeed:${e}`) as { n: number };
           if (state.n === 0) this.warnOnce(`uncommitted:${e}`, "epoch.uncommitted", { code: "OR201", epoch: e });

@@ -55,6 +55,7 @@ async function main(): Promise<number> {
       rpc: { type: "string" },
       port: { type: "string" },
       committee: { type: "boolean", default: false },
+      infer: { type: "boolean", default: false },
       epochs: { type: "string", default: "3" },
       "epoch-seconds": { type: "string", default: "30" },
       "dispute-seconds": { type: "string", default: "10" },
@@ -65,7 +66,7 @@ async function main(): Promise<number> {
     strict: true,
   });
   if (values.help) {
-    console.log("npm run demo -- [--rpc URL] [--port 8545] [--committee] [--epochs 3] [--epoch-seconds 30] [--dispute-seconds 10] [--bench-seconds 3] [--verbose]");
+    console.log("npm run demo -- [--rpc URL] [--port 8545] [--committee] [--infer] [--epochs 3] [--epoch-seconds 30] [--dispute-seconds 10] [--bench-seconds 3] [--verbose]");
     return 0;
   }
   const epochsToRun = Number(values.epochs);
@@ -77,7 +78,7 @@ async function main(): Promise<number> {
   if (disputeSeconds < 1n || disputeSeconds > 600n) throw new Error("--dispute-seconds must be 1..600");
 
   const work = mkdtempSync(join(tmpdir(), "poai-demo-"));
-  say(`PoAI devnet demo: ${epochsToRun} epochs of ${epochSeconds} s, dispute window ${disputeSeconds} s${values.committee ? ", committee of 3 with quorum 2" : ""}`);
+  say(`PoAI devnet demo: ${epochsToRun} epochs of ${epochSeconds} s, dispute window ${disputeSeconds} s${values.committee ? ", committee of 3 with quorum 2" : ""}${values.infer ? ", gemm and infer challenges" : ""}`);
 
   // ------------------------------------------------------------------ 0. what this machine can do
   say(`measuring this machine with the engine's gemm kernel (${values["bench-seconds"]} s, one thread, like each agent)`);
@@ -120,7 +121,7 @@ async function main(): Promise<number> {
     workDir: work,
     // Four challenges per node and epoch (the overclaim rule needs three answered ones) and a
     // 10 s deadline slack (several agents share two cores).
-    env: { POAI_EPOCH_BUDGET: EPOCH_BUDGET.toString(), POAI_EPOCH_CHALLENGES: "4", POAI_DEADLINE_SLACK_MS: "10000", POAI_LOG_LEVEL: "info" },
+    env: { POAI_EPOCH_BUDGET: EPOCH_BUDGET.toString(), POAI_EPOCH_CHALLENGES: "4", POAI_DEADLINE_SLACK_MS: "10000", POAI_LOG_LEVEL: "info", ...(values.infer ? { POAI_CHALLENGE_KINDS: "gemm,infer" } : {}) },
     onLine: (i, line) => onOracleLine(i, line, verbose),
   });
   say(`oracle${oracles.length > 1 ? "s" : ""} up: ${oracles.map((o) => o.url).join(", ")}`);

@@ -20,7 +20,13 @@ import { devAccount, FIRST_OPERATOR_INDEX } from "../scripts/demo/accounts";
 import { ChainWatch } from "../scripts/demo/chain-watch";
 import { freePort } from "../scripts/demo/hardhat-node";
 import { E18, claimRewards, registerNode, startAgent, startDevnet, startOracles } from "../scripts/demo/devnet";
+import { spawnSync } from "node:child_process";
+import { recoverAddress, recoverTypedDataAddress, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { REGISTRATION_TYPES, REGISTRY_DOMAIN_NAME, domain } from "../engine/protocol";
+import { DEMO_KEY_PASSWORD } from "../scripts/demo/devnet";
+import { writeKeystore, MIN_SCRYPT_N } from "./keystore";
+import { Wallet } from "ethers";
 import { assertChallengeable, connect, readNode } from "./chain";
 import { OracleClient } from "./client";
 import { AgentError } from "./errors";
@@ -123,6 +129,37 @@ test("one epoch: the forger is slashed for fraud, the honest node is paid and ne
   const stranger = new OracleClient(oracleUrl, privateKeyToAccount(generatePrivateKey()));
   await assert.rejects(stranger.next(), (e: unknown) => e instanceof AgentError && e.code === "AG005_NOT_REGISTERED" && /not registered/.test(e.message));
   await assert.rejects(connect(net.rpcUrl, net.chainId + 1), (e: unknown) => e instanceof AgentError && e.code === "AG008_WRONG_CHAIN");
+
+  // `agent register` prints a Registration signature the registry would accept from that operator.
+  const fresh = Wallet.createRandom();
+  const ks = join(work, "fresh.json");
+  await writeKeystore(ks, fresh, DEMO_KEY_PASSWORD, { scryptN: MIN_SCRYPT_N });
+  const operator = devAccount(FIRST_OPERATOR_INDEX + 5).address;
+  const cli = spawnSync(process.execPath, ["--import", "tsx", join(__dirname, "cli.ts"), "register", "--rpc", net.rpcUrl, "--registry", net.addr("NodeRegistry"), "--keystore", ks, "--operator", operator], {
+    env: { ...process.env, POAI_KEY_PASSWORD: DEMO_KEY_PASSWORD },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  assert.equal(cli.status, 0, cli.stderr);
+  const sig = JSON.parse(cli.stdout) as { operator: string; nodeKey: string; nonce: string; deadline: string; chainId: number; registry: string; signature: Hex };
+  assert.equal(sig.nodeKey, fresh.address);
+  assert.equal(sig.nonce, "0");
+  const signer = await recoverTypedDataAddress({
+    domain: domain(REGISTRY_DOMAIN_NAME, net.chainId, net.addr("NodeRegistry")),
+    types: REGISTRATION_TYPES,
+    primaryType: "Registration",
+    message: { operator: operator as Hex, nodeKey: fresh.address as Hex, nonce: 0n, deadline: BigInt(sig.deadline) },
+    signature: sig.signature,
+  });
+  assert.equal(signer, fresh.address);
+  // The contract's own digest of that registration recovers to the node key as well.
+  const digest = (await net.client.readContract({
+    address: net.addr("NodeRegistry"),
+    abi: parseAbi(["function registrationDigest(address operator, address nodeKey, uint256 nonce, uint256 deadline) view returns (bytes32)"]),
+    functionName: "registrationDigest",
+    args: [operator as Hex, fresh.address as Hex, 0n, BigInt(sig.deadline)],
+  })) as Hex;
+  assert.equal(await recoverAddress({ hash: digest, signature: sig.signature }), fresh.address);
 
   // The honest operator claims with the oracle's proof; the forger's operator has nothing.
   const token = net.addr("PoAIToken");

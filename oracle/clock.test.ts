@@ -3,18 +3,19 @@ import assert from "node:assert/strict";
 import { ChainClock } from "./clock";
 
 describe("chain clock", () => {
-  it("follows the next block's time when the chain is ahead, the wall clock otherwise, and never goes back", () => {
+  it("keeps the largest lead of the chain over the wall clock and never goes back", () => {
     let wall = 100_000;
     const c = new ChainClock(() => wall);
     assert.equal(c.now(), 100_000);
-    c.observe(110); // next block at 111 s
-    assert.equal(c.now(), 111_000);
+    c.observe(110); // the chain is 10 s ahead
+    assert.equal(c.now(), 110_000);
     wall = 105_000;
-    c.observe(110);
-    assert.equal(c.now(), 111_000, "no step back when observing the same block later");
-    c.observe(90); // an older block seen through a lagging RPC
-    assert.equal(c.now(), 111_000);
-    wall = 120_000;
-    assert.equal(c.now(), 120_000);
+    assert.equal(c.now(), 115_000, "the lead is kept while the chain is idle");
+    c.observe(110); // the same (now old) block read again
+    assert.equal(c.now(), 115_000, "an old block does not pull the clock back");
+    c.observe(90);
+    assert.equal(c.now(), 115_000);
+    c.observe(125); // the lead grew to 20 s
+    assert.equal(c.now(), 125_000);
   });
 });

@@ -1,22 +1,23 @@
 /**
- * The oracle's view of chain time. Epoch boundaries are in block time, and the next block's time
- * is max(latest block time + 1 s, wall clock) on the chains the oracle runs against (a devnet that
- * mines many blocks in one second runs ahead of the wall clock). `now()` is exactly that:
- * max(wall clock, latest observed block time + 1 s). It never goes backwards, so deadlines and
- * epoch boundaries are seen consistently. Request timestamps (auth) and latencies stay on the
- * wall clock.
+ * The oracle's view of chain time. Epoch boundaries are in block time. A devnet that mines many
+ * blocks in one second runs ahead of the wall clock and keeps that lead (Hardhat stamps a new block
+ * with the wall clock plus its accumulated offset), so the chain's time is modelled as the wall
+ * clock plus the largest lead ever observed (block time − wall clock at the moment the latest
+ * block was read). The lead only grows, so `now()` never goes backwards; reading an old block
+ * of an idle chain cannot pull it back. Request timestamps (auth) and latencies stay on the wall
+ * clock.
  */
 export class ChainClock {
-  private nextBlockMs = 0;
+  private leadMax = 0;
   constructor(private readonly wall: () => number = Date.now) {}
 
   /** Records the latest block's timestamp (seconds). */
   observe(blockTimestampSec: number): void {
-    this.nextBlockMs = Math.max(this.nextBlockMs, (blockTimestampSec + 1) * 1000);
+    this.leadMax = Math.max(this.leadMax, blockTimestampSec * 1000 - this.wall());
   }
 
   now(): number {
-    return Math.max(this.wall(), this.nextBlockMs);
+    return this.wall() + this.leadMax;
   }
 
   wallMs(): number {
@@ -25,6 +26,6 @@ export class ChainClock {
 
   /** How far chain time is ahead of the wall clock, ms. */
   get leadMs(): number {
-    return Math.max(0, this.nextBlockMs - this.wall());
+    return this.leadMax;
   }
 }

@@ -128,10 +128,14 @@ export class Scheduler {
     this.d.clock.observe(await this.d.chain.blockTime());
     const nowMs = this.now();
     const cur = this.epochAt(nowMs);
+    this.d.log.debug("reconcile.pass", { epoch: cur, chainMs: nowMs, leadMs: this.d.clock.leadMs });
     const committee = await this.d.chain.committee();
     const step = async (name: string, fn: () => Promise<void>) => {
+      const t0 = performance.now();
       try {
         await fn();
+        const ms = performance.now() - t0;
+        if (ms > 2_000) this.d.log.warn("reconcile.slow_step", { step: name, ms: Math.round(ms) });
       } catch (e) {
         this.d.metrics.reconcileErrors.inc({ step: name });
         this.lastError = `${name}: ${(e as Error).message}`;
@@ -196,10 +200,8 @@ export class Scheduler {
         this.d.log.error("seed.mismatch", { code: "OR209", epoch: e, onchain, ours: row.commitment });
         continue;
       }
-      // Too late when the next block is already in the epoch, or will be by the time a
-      // transaction sent now is mined (wall clock + margin; chain time may stand still ahead of it).
-      const start = this.epochStartMs(e);
-      if (this.now() >= start || this.d.clock.wallMs() + SEED_MARGIN_MS >= start) {
+      // Too late when a transaction sent now might be mined in the epoch already.
+      if (this.now() + SEED_MARGIN_MS >= this.epochStartMs(e)) {
         if (e === cur) {
           const state = this.d.db.prepare("SELECT COUNT(*) AS n FROM transactions WHERE purpose = ? AND status IN ('signed','sent','mined')").get(`commitSeed:${e}`) as { n: number };
           if (state.n === 0) this.warnOnce(`uncommitted:${e}`, "epoch.uncommitted", { code: "OR201", epoch: e });

@@ -50,8 +50,10 @@ const config: HardhatUserConfig = {
   paths: {
     sources: "./contracts",
     tests: "./test",
-    cache: "./cache",
-    artifacts: "./artifacts",
+    // Coverage compiles instrumented, unoptimized contracts (some over the 24 KB size limit):
+    // it gets its own folders so it never overwrites the artifacts the demo and tests deploy.
+    cache: process.env.SOLIDITY_COVERAGE ? "./coverage/cache" : "./cache",
+    artifacts: process.env.SOLIDITY_COVERAGE ? "./coverage/artifacts" : "./artifacts",
   },
   mocha: { timeout: 120_000 },
   gasReporter: {

@@ -52,8 +52,8 @@ const config: HardhatUserConfig = {
     tests: "./test",
     // Coverage compiles instrumented, unoptimized contracts (some over the 24 KB size limit):
     // it gets its own folders so it never overwrites the artifacts the demo and tests deploy.
-    cache: process.env.SOLIDITY_COVERAGE ? "./coverage/cache" : "./cache",
-    artifacts: process.env.SOLIDITY_COVERAGE ? "./coverage/artifacts" : "./artifacts",
+    cache: process.env.SOLIDITY_COVERAGE ? "./cache-coverage" : "./cache",
+    artifacts: process.env.SOLIDITY_COVERAGE ? "./artifacts-coverage" : "./artifacts",
   },
   mocha: { timeout: 120_000 },
   gasReporter: {

@@ -61,7 +61,7 @@ describe("oracle API", { timeout: 240_000 }, () => {
       gemmMaxN: 512,
       challengeTargetMs: 100,
       maxBodyBytes: 64 * 1024,
-      rateLimitPerSec: 2,
+      rateLimitPerSec: 5,
       rateLimitBurst: 10,
       clockSkewMs: 30_000,
     });
@@ -192,8 +192,8 @@ describe("oracle API", { timeout: 240_000 }, () => {
 
   it("rate-limits a node beyond its burst (OR110)", async () => {
     let limited = false;
-    // Bound: burst 10 at 2/s; sent back to back, a request within the first 30 is limited.
-    for (let i = 0; i < 30 && !limited; i++) {
+    // Bound: burst 10 at 5/s; sent back to back (well over 5/s), a request within the first 60 is limited.
+    for (let i = 0; i < 60 && !limited; i++) {
       const before = snapshot(oracle.db);
       const res = await signedFetch(oracle.url, rateCtx, "POST", "/v1/processes", { processes: [] });
       if (res.status === 429) {

@@ -91,6 +91,9 @@ export async function startOracle(
         epochStart: epochs.genesis + cur * epochs.length,
         epochLength: epochs.length,
         genesis: epochs.genesis,
+        // Challenge deadlines are on this clock (chain time, ms); a node compares with its own clock plus the lead.
+        chainTimeMs: now(),
+        clockLeadMs: clock.leadMs,
       };
     },
     async nextChallenge(r) {

@@ -33,6 +33,13 @@ describe("config", () => {
     assert.match(message(() => parseConfig({}, { POAI_EPOCH_BUDGET: "-5" })), /POAI_EPOCH_BUDGET must be a decimal integer string/);
   });
 
+  it("slashes an overclaim after 3 condemned epochs in a row by default, 1..10 allowed", () => {
+    assert.equal(parseConfig({}, {}).overclaimSlashAfterEpochs, 3);
+    assert.equal(parseConfig({}, { POAI_OVERCLAIM_SLASH_AFTER_EPOCHS: "1" }).overclaimSlashAfterEpochs, 1);
+    assert.equal(message(() => parseConfig({ overclaimSlashAfterEpochs: 0 })), "config error: overclaimSlashAfterEpochs (config file) must be an integer 1..10, got 0");
+    assert.equal(message(() => parseConfig({}, { POAI_OVERCLAIM_SLASH_AFTER_EPOCHS: "11" })), 'config error: POAI_OVERCLAIM_SLASH_AFTER_EPOCHS must be an integer 1..10, got "11"');
+  });
+
   it("names a wrong file value and rejects unknown keys", () => {
     assert.equal(message(() => parseConfig({ openings: 0 })), "config error: openings (config file) must be an integer 1..64, got 0");
     assert.match(message(() => parseConfig({ epochChalenges: 3 })), /unknown key\(s\) epochChalenges/);

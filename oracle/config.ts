@@ -70,6 +70,13 @@ export const configSchema = z
     fraudSlashBps: int(1, 10_000).default(5_000),
     /** Slash for an overstated claim, basis points of stake. */
     overclaimSlashBps: int(1, 10_000).default(1_000),
+    /**
+     * Consecutive under-delivering epochs before an overclaim is slashed (1 = on the first).
+     * The judge's error bound assumes independent rare slowdowns; thermal throttling or a lossy
+     * link condemns honest nodes in single epochs, a real overclaim is condemned every epoch.
+     * The verdict still lowers pay in every condemned epoch; fraud is always slashed at once.
+     */
+    overclaimSlashAfterEpochs: int(1, 10).default(3),
 
     /** Reconciliation loop period, ms. */
     pollIntervalMs: int(50, 60_000).default(500),

@@ -120,6 +120,10 @@ const MIGRATIONS: string[] = [
     processes TEXT NOT NULL
   );
   `,
+  // 2: an overclaim is slashed only after consecutive condemned epochs: a node's verdict history
+  `
+  CREATE INDEX node_epochs_node_epoch ON node_epochs (node, epoch);
+  `,
 ];
 
 export type DB = Database.Database;
@@ -159,6 +163,13 @@ export function tableCounts(db: DB): Record<string, number> {
   const out: Record<string, number> = {};
   for (const { name } of names) out[name] = (db.prepare(`SELECT COUNT(*) AS n FROM "${name}"`).get() as { n: number }).n;
   return out;
+}
+
+/** A node's verdicts in epochs before `before`, newest first, at most `limit` rows. */
+export function verdictHistory(db: DB, node: string, before: number, limit: number): { epoch: number; verdict: string; slashReason: number }[] {
+  return db
+    .prepare("SELECT epoch, verdict, slash_reason AS slashReason FROM node_epochs WHERE node = ? AND epoch < ? ORDER BY epoch DESC LIMIT ?")
+    .all(node.toLowerCase(), before, limit) as { epoch: number; verdict: string; slashReason: number }[];
 }
 
 export function getMeta(db: DB, key: string): string | undefined {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import type { Address, Hex } from "viem";
 import { SlashReason } from "../engine/protocol";
 import type { ChallengeRow } from "./challenges";
-import { judgeEpoch } from "./judging";
+import { condemnedStreak, judgeEpoch, MAX_VERDICT_LOOKBACK } from "./judging";
 
 const NODE = "0x00000000000000000000000000000000000000aa";
 const OP = "0x00000000000000000000000000000000000000bb" as Address;
@@ -54,5 +54,41 @@ describe("judging an epoch", () => {
     assert.equal(n.slash?.reason, SlashReason.Overclaim);
     assert.ok(n.slash!.bps <= 1500);
     assert.ok(Math.abs(n.scoreDeviationPpm - 333_333) < 2);
+  });
+});
+
+describe("overclaim slashed only after condemned epochs in a row", () => {
+  const slow = () => Array.from({ length: 12 }, (_, r) => row(r, { verdict: "pass", committed_at: 1_300 }));
+
+  it("a first condemnation (throttling, a lossy link) lowers pay but is not slashed", () => {
+    const [n] = judgeEpoch(slow(), new Map(), { ...opts, overclaimSlashAfterEpochs: 3, priorCondemned: new Map() });
+    assert.equal(n.verdict, "under-delivering");
+    assert.equal(n.slash, undefined);
+    assert.ok(Math.abs(n.scoreDeviationPpm - 333_333) < 2);
+    const [second] = judgeEpoch(slow(), new Map(), { ...opts, overclaimSlashAfterEpochs: 3, priorCondemned: new Map([[NODE, 1]]) });
+    assert.equal(second.slash, undefined);
+  });
+
+  it("the third condemned epoch in a row is slashed", () => {
+    const [n] = judgeEpoch(slow(), new Map(), { ...opts, overclaimSlashAfterEpochs: 3, priorCondemned: new Map([[NODE, 2]]) });
+    assert.equal(n.slash?.reason, SlashReason.Overclaim);
+    assert.ok(n.slash!.bps > 0 && n.slash!.bps <= 1500);
+  });
+
+  it("fraud is slashed at once whatever the history", () => {
+    const rows = [row(0, { verdict: "pass", committed_at: 1_100 }), row(1, { verdict: "fraud", committed_at: 1_100, evidence: ("0x" + "ee".repeat(32)) as Hex })];
+    const [n] = judgeEpoch(rows, new Map(), { ...opts, overclaimSlashAfterEpochs: 10, priorCondemned: new Map() });
+    assert.equal(n.slash?.reason, SlashReason.Fraud);
+    assert.equal(n.slash?.bps, 5000);
+  });
+
+  it("counts condemnations in a row: honest or an earlier overclaim slash ends the run, unavailable epochs are skipped", () => {
+    const U = (slashReason = 0) => ({ verdict: "under-delivering", slashReason });
+    assert.equal(condemnedStreak([]), 0);
+    assert.equal(condemnedStreak([U(), U(), U()]), 3);
+    assert.equal(condemnedStreak([U(), { verdict: "honest", slashReason: 0 }, U()]), 1);
+    assert.equal(condemnedStreak([U(), { verdict: "unavailable", slashReason: 0 }, U()]), 2);
+    assert.equal(condemnedStreak([U(), U(Number(SlashReason.Overclaim)), U()]), 1);
+    assert.equal(condemnedStreak(Array.from({ length: 1000 }, () => U())), MAX_VERDICT_LOOKBACK);
   });
 });

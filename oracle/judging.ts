@@ -18,10 +18,34 @@ export interface JudgeOptions {
   fraudSlashBps: number;
   overclaimSlashBps: number;
   nowMs: number;
+  /** Consecutive condemned epochs, this one included, before an overclaim is slashed (default 1). */
+  overclaimSlashAfterEpochs?: number;
+  /** Per node (lower case): condemned epochs in a row just before this one (see condemnedStreak). */
+  priorCondemned?: ReadonlyMap<string, number>;
 }
 
 /** Most challenges judged per node per epoch (the config allows at most 64). */
 const MAX_PER_NODE = 64;
+/** Most earlier epochs of one node read to count its condemnations in a row. */
+export const MAX_VERDICT_LOOKBACK = 64;
+
+/**
+ * Under-delivering epochs in a row before the one being judged, from the node's earlier verdicts
+ * (newest first, at most MAX_VERDICT_LOOKBACK read). An honest verdict ends the run; so does an
+ * epoch whose overclaim was already slashed (that slash answered those epochs). Epochs without a
+ * throughput verdict (unavailable, fraudulent, or none recorded) neither count nor end it, as in
+ * the simulator that measured the policy (sim/runner.ts).
+ */
+export function condemnedStreak(history: readonly { verdict: string; slashReason: number }[]): number {
+  let n = 0;
+  for (const h of history.slice(0, MAX_VERDICT_LOOKBACK)) {
+    if (h.verdict === "honest") break;
+    if (h.verdict !== "under-delivering") continue;
+    if (h.slashReason === Number(SlashReason.Overclaim)) break;
+    n++;
+  }
+  return n;
+}
 
 export function judgeEpoch(rows: readonly ChallengeRow[], registry: ReadonlyMap<string, NodeRecord>, o: JudgeOptions): NodeEpochInput[] {
   const byNode = new Map<string, ChallengeRow[]>();
@@ -57,7 +81,9 @@ export function judgeEpoch(rows: readonly ChallengeRow[], registry: ReadonlyMap<
     let slash: SlashEntry | undefined;
     if (j.verdict === "fraudulent") {
       slash = { node: node as Address, bps: o.fraudSlashBps, reason: SlashReason.Fraud, evidence: j.evidence ?? keccak256(stringToBytes(`fraud:${node}`)) };
-    } else if (j.slashReason === SlashReason.Overclaim && j.slashBps > 0) {
+    } else if (j.slashReason === SlashReason.Overclaim && j.slashBps > 0 && 1 + (o.priorCondemned?.get(node) ?? 0) >= (o.overclaimSlashAfterEpochs ?? 1)) {
+      // Condemned in enough epochs in a row: one condemnation alone may be throttling or a lossy
+      // link (the under-delivering verdict already lowers this epoch's pay either way).
       // The engine grades the slash by the overstatement; the operator's setting caps it.
       slash = { node: node as Address, bps: Math.min(j.slashBps, o.overclaimSlashBps), reason: SlashReason.Overclaim, evidence: j.evidence ?? keccak256(stringToBytes(`overclaim:${node}`)) };
     }

@@ -24,9 +24,9 @@ import { challengeId, type ChallengeRow } from "./challenges";
 import { REPORT_STATUS, type Chain, type NodeRecord } from "./chain";
 import { proposerOf, type Committee } from "./committee";
 import type { OracleConfig } from "./config";
-import type { DB } from "./db";
+import { verdictHistory, type DB } from "./db";
 import { OracleError } from "./errors";
-import { judgeEpoch } from "./judging";
+import { condemnedStreak, judgeEpoch, MAX_VERDICT_LOOKBACK } from "./judging";
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
 import type { Relay } from "./relay";
@@ -305,11 +305,23 @@ export class Scheduler {
     // Nodes: everyone registered now that had challenges planned, plus active nodes (no plan = no pay).
     const registry = new Map<string, NodeRecord>();
     for (const n of await this.d.chain.allNodes()) registry.set(n.node.toLowerCase(), n);
+    // Condemned epochs in a row before this one, from this oracle's own verdict history.
+    const priorCondemned = new Map<string, number>();
+    for (const node of new Set(challenges.map((c) => c.node.toLowerCase()))) {
+      priorCondemned.set(node, condemnedStreak(verdictHistory(this.d.db, node, e, MAX_VERDICT_LOOKBACK)));
+    }
     const nodes = judgeEpoch(challenges, registry, {
       fraudSlashBps: this.d.cfg.fraudSlashBps,
       overclaimSlashBps: this.d.cfg.overclaimSlashBps,
+      overclaimSlashAfterEpochs: this.d.cfg.overclaimSlashAfterEpochs,
+      priorCondemned,
       nowMs,
     });
+    for (const n of nodes) {
+      const inARow = 1 + (priorCondemned.get(n.node.toLowerCase()) ?? 0);
+      if (n.verdict !== "under-delivering" || n.slash || inARow >= this.d.cfg.overclaimSlashAfterEpochs) continue;
+      this.d.log.info("overclaim.slash_deferred", { epoch: e, node: n.node, condemnedInARow: inARow, slashAfter: this.d.cfg.overclaimSlashAfterEpochs });
+    }
     const prev = this.previousCumulative(e);
     const available = await this.d.chain.availableBudget();
     const budgetCfg = BigInt(this.d.cfg.epochBudget);

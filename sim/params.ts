@@ -51,7 +51,7 @@ export const PROJECT_DEFAULTS: ProtocolParams = {
   deadlineSlackMs: o.deadlineSlackMs,
   issueWindowBps: o.issueWindowBps,
   schedule: "independent",
-  overclaimSlashAfter: 1,
+  overclaimSlashAfter: o.overclaimSlashAfterEpochs,
   label: "project defaults (oracle/config.ts)",
 };
 

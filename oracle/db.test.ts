@@ -1,0 +1,39 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import Database from "better-sqlite3";
+import { SlashReason } from "../engine/protocol";
+import { migrate, openDb, verdictHistory } from "./db";
+import { condemnedStreak, MAX_VERDICT_LOOKBACK } from "./judging";
+
+const NODE = "0x00000000000000000000000000000000000000AA";
+
+describe("database: verdict history", () => {
+  it("migrates a version-1 database and reads a node's earlier verdicts newest first", () => {
+    const db = openDb(":memory:");
+    assert.equal(db.pragma("user_version", { simple: true }), 2);
+    const ins = db.prepare("INSERT INTO node_epochs (epoch, node, operator, verdict, stats, reward, slash_bps, slash_reason) VALUES (?, ?, 'op', ?, '{}', '0', ?, ?)");
+    ins.run(1, NODE.toLowerCase(), "honest", 0, 0);
+    ins.run(2, NODE.toLowerCase(), "under-delivering", 0, 0);
+    ins.run(3, NODE.toLowerCase(), "under-delivering", 0, 0);
+    ins.run(4, NODE.toLowerCase(), "under-delivering", 0, 0);
+    ins.run(3, "0x00000000000000000000000000000000000000bb", "under-delivering", 0, 0);
+    const h = verdictHistory(db, NODE, 4, MAX_VERDICT_LOOKBACK);
+    assert.deepEqual(h.map((r) => r.epoch), [3, 2, 1]);
+    assert.equal(condemnedStreak(h), 2);
+    assert.equal(condemnedStreak(verdictHistory(db, NODE, 5, MAX_VERDICT_LOOKBACK)), 3);
+    db.prepare("UPDATE node_epochs SET slash_bps = 500, slash_reason = ? WHERE epoch = 3 AND node = ?").run(Number(SlashReason.Overclaim), NODE.toLowerCase());
+    assert.equal(condemnedStreak(verdictHistory(db, NODE, 5, MAX_VERDICT_LOOKBACK)), 1);
+    db.close();
+  });
+
+  it("upgrades a database of schema 1 in place (the index the history query uses)", () => {
+    const db = new Database(":memory:");
+    db.exec("CREATE TABLE node_epochs (epoch INTEGER NOT NULL, node TEXT NOT NULL, operator TEXT NOT NULL, verdict TEXT NOT NULL, stats TEXT NOT NULL, reward TEXT NOT NULL, slash_bps INTEGER NOT NULL DEFAULT 0, slash_reason INTEGER NOT NULL DEFAULT 0, evidence TEXT, PRIMARY KEY (epoch, node))");
+    db.pragma("user_version = 1");
+    migrate(db);
+    assert.equal(db.pragma("user_version", { simple: true }), 2);
+    const idx = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'node_epochs_node_epoch'").get();
+    assert.ok(idx);
+    db.close();
+  });
+});

@@ -47,8 +47,12 @@ export const configSchema = z
     openings: int(1, 64).default(4),
     /** Slack on the deadline over the target time (network, scheduling), ms. */
     deadlineSlackMs: int(0, 600_000).default(4_000),
-    /** Share of the epoch, from its start, in which challenges are issued (the rest lets them finish). */
-    issueWindowBps: int(100, 10_000).default(6_000),
+    /**
+     * Share of the epoch, from its start, in which challenges may fall due. Whatever it is, a due
+     * time leaves the challenge's whole deadline before the epoch's end. The whole epoch by
+     * default: a public quiet tail would be time a node could rent its GPU out unchallenged.
+     */
+    issueWindowBps: int(100, 10_000).default(10_000),
 
     /** Accepted distance between a request's timestamp and the oracle's clock, ms. */
     clockSkewMs: int(1_000, 600_000).default(30_000),

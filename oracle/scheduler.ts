@@ -5,7 +5,8 @@
  *
  *   seed      next epoch (if this oracle proposes it): secret seed stored, then committed on chain
  *   schedule  current epoch, once its commitment is on chain: plan K challenges per active node at
- *             secret times drawn from the epoch's secret randomness
+ *             secret times drawn from the epoch's secret randomness, up to the last moment a
+ *             challenge can still be answered before the epoch's end
  *   judge     ended epochs: close unanswered challenges, judge every node, compute rewards, build
  *             the report (stored with its inputs)
  *   sign      own signature, then the committee's, until quorum
@@ -36,8 +37,10 @@ import type { ChainClock } from "./clock";
 
 /** Ended epochs the loop still works on at once (older ones are left as they are). */
 export const MAX_BACKLOG_EPOCHS = 16;
-/** Grace after an epoch's end before it is judged, on top of the deadline slack, ms. */
+/** Grace after the epoch's last deadline for an opening still being verified, ms. */
 export const JUDGE_GRACE_MS = 500;
+/** A deadline is this many times the expected time at the claim, plus the slack. */
+export const DEADLINE_EXPECTED_FACTOR = 3;
 const ZERO32 = ("0x" + "00".repeat(32)) as Hex;
 /** A seed commitment is not sent later than this before its epoch starts (it must be mined first), ms. */
 export const SEED_MARGIN_MS = 1_500;
@@ -79,6 +82,18 @@ interface ReportRow {
 function draw(key: Hex, tag: string, node: string, round: number): bigint {
   const h = keccak256(concatBytes([hexToBytes(key), stringToBytes(tag), hexToBytes(node as Hex), new Uint8Array([round >> 24, round >> 16, round >> 8, round].map((x) => x & 255))]));
   return BigInt(h.slice(0, 18));
+}
+
+/**
+ * A secret due time in [start, start + min(window, len - span)): at most `issueWindowBps` into
+ * the epoch, and early enough that the whole deadline span ends by the epoch's end (at the start
+ * when the span is longer than the epoch). `secret` is a 64-bit draw; the modulo's bias is below
+ * 2^-40 for any epoch under 2^24 ms.
+ */
+export function dueTimeMs(startMs: number, lenMs: number, issueWindowBps: number, spanMs: number, secret: bigint): number {
+  const windowMs = Math.floor((lenMs * issueWindowBps) / 10_000); // rounds down: never past the window
+  const latest = Math.max(1, Math.min(windowMs, lenMs - spanMs));
+  return startMs + Number(secret % BigInt(latest));
 }
 
 export class Scheduler {
@@ -239,7 +254,6 @@ export class Scheduler {
     const nodes = (await this.d.chain.allNodes()).filter((n) => n.status === 1);
     const startMs = this.epochStartMs(cur);
     const lenMs = this.clock!.length * 1000;
-    const windowMs = Math.floor((lenMs * this.d.cfg.issueWindowBps) / 10_000);
     const scheduleKey = keccak256(concatBytes([hexToBytes(row.seed), stringToBytes("poai.oracle.schedule")]));
     const insert = this.d.db.prepare(
       "INSERT OR IGNORE INTO challenges (id, epoch, node, round, kind, seed, spec, claim, issue_at, deadline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -258,13 +272,16 @@ export class Scheduler {
           this.d.log.warn("challenge.unplannable", { node: n.node, kind, err: e });
           continue;
         }
-        // Secret time within the issue window; the deadline leaves the node 3x its expected time plus slack.
-        let issueAt = startMs + Number(draw(scheduleKey, "time", n.node, r) % BigInt(Math.max(1, windowMs)));
+        // The deadline leaves the node 3x its expected time plus slack, counted from the due time.
+        const spanMs = Math.ceil(plan.expectedMs * DEADLINE_EXPECTED_FACTOR) + this.d.cfg.deadlineSlackMs;
+        // Secret due time, as late in the epoch as the challenge can still be answered before the
+        // epoch's end: a publicly known quiet tail would be free time to rent the GPU out.
+        let issueAt = dueTimeMs(startMs, lenMs, this.d.cfg.issueWindowBps, spanMs, draw(scheduleKey, "time", n.node, r));
         // Planned late (the oracle came up mid-epoch): a time already past becomes due shortly
         // from now instead, so the node is not charged for the oracle's downtime.
         const nowMs = this.now();
         if (issueAt < nowMs) issueAt = nowMs + Number(draw(scheduleKey, "late", n.node, r) % 2_000n);
-        const deadline = issueAt + Math.ceil(plan.expectedMs * 3) + this.d.cfg.deadlineSlackMs;
+        const deadline = issueAt + spanMs;
         const id = challengeId(cur, n.node, r, scheduleKey);
         planned.push([
           id, cur, n.node.toLowerCase(), r, kind, seed, JSON.stringify(plan.spec),
@@ -290,9 +307,12 @@ export class Scheduler {
       if (!this.isProposer(ep.epoch, members)) continue;
       const challenges = this.d.db.prepare("SELECT * FROM challenges WHERE epoch = ?").all(ep.epoch) as ChallengeRow[];
       const lastDeadline = Math.max(this.epochStartMs(ep.epoch + 1), ...challenges.map((c) => c.deadline ?? 0));
-      // Wait for challenges still in flight (committed but not opened) until their deadline.
-      const inFlight = challenges.some((c) => c.verdict === null && c.issued_at !== null && (c.deadline ?? 0) > nowMs);
-      if (inFlight && nowMs < lastDeadline + JUDGE_GRACE_MS) continue;
+      // Due times run up to the epoch's end minus the deadline span, so answers may still be in
+      // flight at the end: wait for every handed-out challenge without a verdict (and one planned
+      // late whose deadline is still ahead) until the last deadline plus a grace for the opening
+      // being verified.
+      const pending = challenges.some((c) => c.verdict === null && (c.issued_at !== null || (c.deadline ?? 0) > nowMs));
+      if (pending && nowMs < lastDeadline + JUDGE_GRACE_MS) continue;
       if (ep.scheduled_at === null) {
         this.d.log.warn("epoch.unscheduled", { epoch: ep.epoch, reason: "no challenges were planned (oracle down during the epoch)" });
       }

@@ -5,6 +5,7 @@ import path from "node:path";
 import { bytesToHex, keccak256, stringToBytes, type Hex } from "viem";
 import {
   GemmError,
+  checkGemmOpenings,
   chooseOpenings,
   computeRow,
   decodeGemmOpening,
@@ -19,6 +20,7 @@ import {
   prepareGemmVerifier,
   rMatrix,
   runGemm,
+  secretVector,
   verifyGemmOpenings,
   type GemmRun,
   type GemmSpec,
@@ -272,4 +274,104 @@ test("an fp16-rated challenge runs with the default providers (CUDA, else CPU) a
   const idx = chooseOpenings(s, forged.root, 16);
   assert.ok(idx.some(fake));
   assert.equal(verifyGemmOpenings(s, forged.root, openForged(forged, fake, idx), key, { k: 16 }).ok, false);
+});
+
+// ---------------------------------------------------------------- single wrong entries (n = 512)
+
+const n5 = 512;
+const shared5 = gemmSharedSeed(epoch, n5);
+const key5 = prepareGemmVerifier(shared5, gemmSecretSeed(epoch, n5), n5);
+
+/** The next fp32 value away from zero: the smallest change fp32 can make to x. */
+function nextUp32(x: number): number {
+  const f = new Float32Array([x]);
+  const u = new Uint32Array(f.buffer);
+  u[0] += 1;
+  return f[0];
+}
+
+/** The row with entry j replaced by `value`. */
+function withEntry(row: Float32Array, j: number, value: number): Float32Array {
+  const r = row.slice();
+  r[j] = value;
+  return r;
+}
+
+test("the secret Freivalds vector: every entry ±(256 + k)/512, never 0, both signs", () => {
+  const s = secretVector(gemmSecretSeed(epoch, n5), n5);
+  assert.equal(s.length, n5);
+  for (const x of s) {
+    assert.ok(Math.abs(x) >= 0.5 && Math.abs(x) < 1, `|s_j| = ${Math.abs(x)}`);
+    assert.ok(Number.isInteger(x * 512));
+  }
+  assert.ok(s.some((x) => x < 0) && s.some((x) => x > 0));
+  assert.deepEqual(key5.s, s);
+});
+
+for (const precision of ["fp32", "fp16"] as const) {
+  test(`n = 512, ${precision}: honest answers pass exactly; one entry off by 0.5, by 1/64 of the row's typical entry, or by one fp32 unit is caught`, async () => {
+    const s = generateGemmChallenge(keccak256(stringToBytes(`single entry ${precision}`)), { n: n5, batch: 2, precision }, shared5);
+    const runs = precision === "fp32" ? [await runGemm(s, { ...cpu, intraOpNumThreads: 1 }), await runGemm(s, { ...cpu, intraOpNumThreads: 2 })] : [await runGemm(s, cpu)];
+    for (const run of runs) {
+      const v = verifyGemmOpenings(s, run.root, openGemm(run, chooseOpenings(s, run.root, 8)), key5, { k: 8 });
+      assert.equal(v.ok, true, v.detail);
+      for (const c of v.checks) assert.equal(c.freivaldsRatio, 0); // exact rows, exact sums
+    }
+    const run = runs[0];
+    const idx = chooseOpenings(s, run.root, 8);
+    const honest = openGemm(run, idx);
+    const R = rMatrix(shared5, n5);
+    let cases = 0;
+    for (let q = 0; q < honest.length; q++) {
+      const o = honest[q];
+      const rms = Math.sqrt(o.row.reduce((a, x) => a + x * x, 0) / n5);
+      // Three entries per row: the largest, the smallest nonzero in magnitude, and one drawn by
+      // position. Each gets three errors.
+      let big = 0;
+      let small = 0;
+      for (let j = 0; j < n5; j++) {
+        if (Math.abs(o.row[j]) > Math.abs(o.row[big])) big = j;
+        if (o.row[j] !== 0 && (o.row[small] === 0 || Math.abs(o.row[j]) < Math.abs(o.row[small]))) small = j;
+      }
+      for (const j of [big, small, (o.index * 131) % n5]) {
+        const x = o.row[j];
+        const wrongs = [Math.fround(x + 0.5), Math.fround(x + rms / 64), nextUp32(x)];
+        for (const wrong of wrongs) {
+          assert.notEqual(wrong, x);
+          const row = withEntry(o.row, j, wrong);
+          // (a) Only the opened row is wrong: the committed fingerprint is the honest one.
+          const open = honest.map((h, i) => (i === q ? { ...h, row } : h));
+          const va = verifyGemmOpenings(s, run.root, open, key5, { k: 8 });
+          assert.equal(va.ok, false, `row ${o.index} entry ${j}: ${x} -> ${wrong} passed`);
+          assert.equal(va.reason, "GemmRowMismatch");
+          assert.equal(va.checks.length, q + 1);
+          // (b) A self-consistent cheater: the fingerprint committed is that of the wrong row.
+          const fps = run.fingerprints.slice();
+          fps.set(fingerprintRow(row, R), o.index * s.projCols);
+          const leaves = fingerprintLeaves(s, fps);
+          const forged = { ...run, fingerprints: fps, leaves, root: bytesToHex(merkleRootBytes(leaves)) };
+          const ob = { ...openGemm(forged, [o.index])[0], row };
+          const vb = checkGemmOpenings(s, forged.root, [ob], key5, [o.index]);
+          assert.equal(vb.ok, false, `consistent cheat, row ${o.index} entry ${j}: ${x} -> ${wrong} passed`);
+          assert.equal(vb.reason, "GemmRowMismatch");
+          assert.ok(vb.checks[0].fingerprintRatio <= 1); // its fingerprint does match its row
+          cases++;
+        }
+      }
+    }
+    assert.equal(cases, 8 * 3 * 3);
+  });
+}
+
+test("n = 512: the worst-case tolerance (aggregated γ_n bound) lets one entry off by 0.5 through; the default does not", async () => {
+  const s = generateGemmChallenge(keccak256(stringToBytes("worst case bound")), { n: n5, batch: 1, precision: "fp32" }, shared5);
+  const run = await runGemm(s, cpu);
+  const idx = chooseOpenings(s, run.root, 8);
+  const open = openGemm(run, idx).map((o, i) => (i === 0 ? { ...o, row: withEntry(o.row, 7, o.row[7] + 0.5) } : o));
+  const loose = verifyGemmOpenings(s, run.root, open, key5, { k: 8, tolerance: "worst-case" });
+  assert.equal(loose.ok, true, loose.detail);
+  assert.ok(loose.checks[0].freivaldsRatio > 0 && loose.checks[0].freivaldsRatio < 1);
+  const tight = verifyGemmOpenings(s, run.root, open, key5, { k: 8 });
+  assert.equal(tight.ok, false);
+  assert.equal(tight.reason, "GemmRowMismatch");
 });

@@ -14,26 +14,46 @@
  * whereas C·R = A·(B·R) could be computed in O(n²) without doing the product.
  *
  * Openings. After the root is fixed, k global row indices are drawn from
- * keccak256(specHash ‖ root) (`chooseOpenings`). For each, the node sends the row C_i (it may
- * recompute it in O(n²) from A_i and B), the fingerprint group holding D_i, and its proof.
+ * keccak256(specHash ‖ root) (`chooseOpenings`). For each, the node sends the row C_i as the
+ * exact product A_i·B in fp32 whatever the rated precision (`computeRow`: O(n²), exact by
+ * construction), the fingerprint group holding D_i, and its proof.
  *
  * Verification, O(n·m) per opening plus a once-per-epoch O(n²·m) cache:
  *  1. the group hashes to a leaf under the root (binds D_i before the index was known);
  *  2. D_i = relu(C_i)·R within tolerance (binds the sent row to the committed fingerprint);
- *  3. Freivalds with a secret vector s: C_i·s = A_i·(B·s) within tolerance. B·s is cached per
- *     epoch; s derives from the epoch seed, which nodes never see before the report reveals it.
- * A wrong row passes 3 only if its error is orthogonal to an unknown random s (probability
- * ~ tolerance / |error|); a row consistent with a fingerprint committed without computing C_i
- * fails 2. On a failure the verifier recomputes the full row (O(n²)) for the evidence.
+ *  3. Freivalds with a secret vector s: C_i·s = A_i·(B·s), exactly. B·s is cached per epoch;
+ *     s derives from the epoch seed, which nodes never see before the report reveals it.
+ * Every s_j is ±(256 + k)/512, k uniform in 0..255: never 0 and at least 1/2 in magnitude, so a
+ * wrong row passes 3 only if its error vector e has e·s = 0 exactly (for a fixed e != 0, at most
+ * 1/512: fix all s but one); a single wrong entry never passes. A row consistent with a
+ * fingerprint committed without computing C_i fails 2. On a failure the verifier recomputes the
+ * full row (O(n²)) for the evidence.
  *
- * Tolerance. With these inputs every product is exact and fp32 sums are exact while partial
- * sums stay below 2^8 (prng.ts), so honest kernels normally agree bit for bit. Where a sum does
- * round, the error of C_ij is bounded with Higham & Mary's probabilistic bound (SIAM J. Sci.
- * Comput. 41(5), 2019, Thm 3.1): |δC_ij| <= λ·√n·u·Σ_l |A_il||B_lj| with probability at least
- * 1 - 2n·exp(-λ²/2) (u = 2^-24, fp32 accumulation; λ = 10 gives 1 - 4e-19 at n = 4096), plus
- * the output rounding u_out·|C_ij| of the rated format. Projected through s and R with absolute
- * values, these give the per-opening tolerances below (`worst-case` uses γ_n = n·u/(1 - n·u)
- * instead: always valid, but loose enough to let a cheaper number format through).
+ * Error model and tolerances (docs/challenges.md, "Tolerance").
+ *  - Entries of A, B are k/256, of s odd multiples of 2^-9. C_ij = Σ_l A_il·B_lj is a multiple
+ *    of 2^-16 with |C_ij| <= n <= 2^12, so float64 computes it exactly (`computeRow`), and
+ *    fp32 holds it exactly while |C_ij| < 2^8 (24 significant bits).
+ *  - Freivalds in float64 is exact for an honest row: row_j·s_j are multiples of 2^-25 and
+ *    every partial sum of row·s and of A_i·(B·s) is at most n·n = 2^24 in magnitude, so
+ *    2^49 < 2^53 steps of 2^-25 suffice. The only honest difference is the fp32 rounding of an
+ *    entry with |C_ij| >= 2^8 (|fl(x) - x| <= 2^-24·|fl(x)|), so the Freivalds tolerance is
+ *    Σ_{j: |row_j| >= 2^8} 2^-24·|row_j|·|s_j|: zero for every row this generator produces in
+ *    practice (P(|C_ij| >= 2^8) <= 2·exp(-60) at n = 4096, Bernstein). A row off the 2^-16 grid
+ *    (not an honest one) may round in float64, by at most n·2^-53·Σ|row_j||s_j| (about 2^-25 at
+ *    n = 4096): a deviation e·s above that is caught; one below it moves an entry by less than
+ *    2^-24 (|s_j| >= 1/2), i.e. less than one fp32 unit of any entry >= 1/2, and saves no work.
+ *  - The fingerprint D is the node's fp32 kernel product relu(C_kernel)·R, whose sums do round
+ *    (in an order the oracle does not know). Its tolerance is the probabilistic bound of Higham &
+ *    Mary (SIAM J. Sci. Comput. 41(5), 2019, Thm 3.1) for that inner product,
+ *    λ·√n·u·Σ relu(C_ij)|R_jc| + u·|D| (u = 2^-24, λ = 10: holds with probability >= 1 -
+ *    2n·exp(-λ²/2), 1 - 4e-19 at n = 4096), plus u_out·Σ|C_ij||R_jc| for C_kernel stored in the
+ *    rated format (fp16 2^-11, bf16 2^-8, fp32 2^-24) while the opened row is exact. The kernel's
+ *    own sums for C are exact in fp32 accumulation (every partial sum of products k/256·k'/256 is
+ *    a multiple of 2^-16; it stays below 2^8 except with probability <= 2n²·2·exp(-60) = 1.5e-19
+ *    per row at n = 4096, Bernstein with variance 1/9 per product), so no accumulation term for C.
+ *  - `tolerance: "worst-case"` keeps the deterministic γ_n = n·u/(1 - n·u) accumulation bound for
+ *    both C and D and aggregates it with absolute values: valid for any fp32 summation of the
+ *    row, but loose (at n = 512 it lets a single entry off by 0.5 through); not the default.
  */
 import { onnx } from "onnx-proto";
 import * as ort from "onnxruntime-node";
@@ -250,8 +270,11 @@ export function rMatrix(sharedSeed: Hex, n: number, m = GEMM_PROJ_COLS): Float32
 }
 
 /**
- * Row i (global index) of C, from A_t's row and B, in float64 and rounded to the output format.
- * O(n²). With exact inputs this is the exact value whenever an honest kernel's is.
+ * Row i (global index) of C, from A_t's row and B: the exact product (float64 sums of multiples
+ * of 2^-16 below 2^12 in magnitude never round), stored in fp32 (exact while |C_ij| < 2^8;
+ * otherwise rounded to nearest). This is the opened row for every rated precision: the rated
+ * format only changes the node's kernel, and Freivalds on an exact row needs no tolerance.
+ * O(n²).
  */
 export function computeRow(spec: GemmSpec, index: number, B: Float32Array): Float32Array {
   const n = spec.n;
@@ -265,7 +288,7 @@ export function computeRow(spec: GemmSpec, index: number, B: Float32Array): Floa
     for (let j = 0; j < n; j++) acc[j] += al * B[off + j];
   }
   const out = new Float32Array(n);
-  for (let j = 0; j < n; j++) out[j] = roundToOutput(spec.precision, acc[j]);
+  for (let j = 0; j < n; j++) out[j] = acc[j]; // Float32Array store: round to nearest fp32
   return out;
 }
 
@@ -464,7 +487,7 @@ function seedBytesOf(root: Hex): Hex {
 export interface GemmVerifierKey {
   n: number;
   sharedSeed: Hex;
-  /** The secret Freivalds vector s. */
+  /** The secret Freivalds vector s: entries ±(256 + k)/512, k in 0..255 (`secretVector`). */
   s: Float64Array;
   /** B·s. */
   Bs: Float64Array;
@@ -477,12 +500,31 @@ export interface GemmVerifierKey {
   buildMs: number;
 }
 
+/** Threshold of |C_ij| from which fp32 may round C_ij (a multiple of 2^-16 needs 24 bits). */
+const FP32_EXACT_BELOW = 2 ** 8;
+
+/**
+ * The secret Freivalds vector: s_j = sign·(256 + k)/512 with the sign and k in 0..255 uniform
+ * (from the generator's k'/256, k' in -256..255: sign of k', k = k' or -k'-1). Never 0, at least
+ * 1/2 in magnitude (a single wrong entry always moves row·s by at least half its error),
+ * symmetric, and a multiple of 2^-9 (so the Freivalds sums stay exact in float64).
+ */
+export function secretVector(secretSeed: Hex, n: number): Float64Array {
+  const raw = fillMatrix(streamKey(secretSeed, "poai.gemm.s"), 1, n);
+  const s = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    const k = raw[j] * 256; // exact integer in -256..255
+    s[j] = k < 0 ? -(256 + (-k - 1)) / 512 : (256 + k) / 512;
+  }
+  return s;
+}
+
 /** O(n²·m): generate B row by row and fold it into B·s, |B||s| and |B||R|. */
 export function prepareGemmVerifier(sharedSeed: Hex, secretSeed: Hex, n: number): GemmVerifierKey {
   const t0 = performance.now();
   const m = GEMM_PROJ_COLS;
   if (!isPow2(n) || n < GEMM_MIN_N || n > GEMM_MAX_N) throw new GemmError("GemmBadSpec", `n ${n}`);
-  const s = Float64Array.from(fillMatrix(streamKey(secretSeed, "poai.gemm.s"), 1, n));
+  const s = secretVector(secretSeed, n);
   const R = Float64Array.from(rMatrix(sharedSeed, n, m));
   const absR = R.map(Math.abs);
   const absS = s.map(Math.abs);
@@ -528,7 +570,7 @@ export interface GemmOpeningCheck {
   reason?: GemmRejectReason;
   /** Largest |D - relu(row)·R| / tolerance over the m columns (<= 1 passes). */
   fingerprintRatio: number;
-  /** |row·s - A_i·(B·s)| / tolerance (<= 1 passes). */
+  /** |row·s - A_i·(B·s)| / tolerance (<= 1 passes; 0 when equal, Infinity when they differ under a zero tolerance). */
   freivaldsRatio: number;
 }
 
@@ -550,14 +592,15 @@ export interface GemmVerifyOptions {
 
 /**
  * One pass over an opened row: relu(row)·R, relu(row)·|R|, |row|·|R| (4 columns each),
- * row·s, |row|·|s|, and at [14] a flag set when a value is not finite. Kept small and
+ * row·s, |row|·|s|, at [14] a flag set when a value is not finite, and at [15]
+ * Σ_{|row_j| >= 2^8} |row_j|·|s_j| (the entries fp32 may have rounded). Kept small and
  * monomorphic so the engine optimises it (it is the oracle's inner loop).
  */
 function rowSums(row: Float32Array, R: Float64Array, s: Float64Array, n: number): Float64Array {
   let dot0 = 0, dot1 = 0, dot2 = 0, dot3 = 0;
   let mag0 = 0, mag1 = 0, mag2 = 0, mag3 = 0;
   let all0 = 0, all1 = 0, all2 = 0, all3 = 0;
-  let lhs = 0, lhsMag = 0;
+  let lhs = 0, lhsMag = 0, bigMag = 0;
   let bad = 0;
   for (let j = 0, p = 0; j < n; j++, p += 4) {
     const v = row[j];
@@ -572,13 +615,15 @@ function rowSums(row: Float32Array, R: Float64Array, s: Float64Array, n: number)
     all0 += av * a0; all1 += av * a1; all2 += av * a2; all3 += av * a3;
     const sv = s[j];
     lhs += v * sv;
-    lhsMag += av * Math.abs(sv);
+    const asv = av * Math.abs(sv);
+    lhsMag += asv;
+    if (av >= FP32_EXACT_BELOW) bigMag += asv;
   }
-  const out = new Float64Array(15);
+  const out = new Float64Array(16);
   out[0] = dot0; out[1] = dot1; out[2] = dot2; out[3] = dot3;
   out[4] = mag0; out[5] = mag1; out[6] = mag2; out[7] = mag3;
   out[8] = all0; out[9] = all1; out[10] = all2; out[11] = all3;
-  out[12] = lhs; out[13] = lhsMag; out[14] = bad;
+  out[12] = lhs; out[13] = lhsMag; out[14] = bad; out[15] = bigMag;
   return out;
 }
 
@@ -690,33 +735,40 @@ export function checkGemmOpenings(
     // need; m = GEMM_PROJ_COLS = 4 columns are unrolled.
     const rs = rowSums(o.row, key.R, key.s, n);
     if (rs[14] !== 0) return done("GemmMalformedOpening", `row ${index}: non-finite values`, o);
-    const [dot0, dot1, dot2, dot3, mag0, mag1, mag2, mag3, all0, all1, all2, all3, lhs, lhsMag] = rs;
+    const [dot0, dot1, dot2, dot3, mag0, mag1, mag2, mag3, all0, all1, all2, all3, lhs, lhsMag, , bigMag] = rs;
     const t = Math.floor(index / n);
     const as = aSums(aRow(spec, t, index % n), key.absBR, key.Bs, key.absBs, n);
     const [abr0, abr1, abr2, abr3, rhs, bound] = as;
-    // 2. relu(row)·R matches the committed fingerprint. Tolerance: fp32 accumulation of the
-    //    fingerprint product (θ·Σ relu(C)|R| + u·|D| for its output), plus the row's own
-    //    possible rounding difference from the kernel's C (θ·|A_i|·|B||R| + u_out·Σ|C||R|),
-    //    plus 2^-40 of the magnitude for the oracle's own float64 sums.
+    // 2. relu(row)·R matches the committed fingerprint. Tolerance (see the file header): the
+    //    fp32 accumulation of the fingerprint product (θ·Σ relu(C)|R| + u·|D|), plus the rated
+    //    format's rounding of the kernel's C against the exact row (u_out·Σ|C||R|), plus 2^-40 of
+    //    the magnitude for the oracle's own float64 sums. Worst-case mode adds the kernel's
+    //    accumulation error of C (γ_n·|A_i|·|B||R|), which exact-by-construction sums never have.
     const local = (index - j * g) * m;
     const dots = [dot0, dot1, dot2, dot3];
     const mags = [mag0, mag1, mag2, mag3];
     const alls = [all0, all1, all2, all3];
     const abrs = [abr0, abr1, abr2, abr3];
+    const cTheta = mode === "worst-case" ? th : 0;
     let fpRatio = 0;
     for (let c = 0; c < m; c++) {
       const committed = o.group[local + c];
-      const tol = th * mags[c] + U_FP32 * Math.abs(committed) + th * abrs[c] + uOut * alls[c] + 2 ** -40 * (mags[c] + 1);
+      const tol = th * mags[c] + U_FP32 * Math.abs(committed) + cTheta * abrs[c] + uOut * alls[c] + 2 ** -40 * (mags[c] + 1);
       fpRatio = Math.max(fpRatio, Math.abs(committed - dots[c]) / tol);
     }
-    // 3. Freivalds: row·s = A_i·(B·s).
-    const fTol = th * bound + uOut * lhsMag + 2 ** -40 * (bound + 1);
-    const fRatio = Math.abs(lhs - rhs) / fTol;
+    // 3. Freivalds: row·s = A_i·(B·s). Both sides are exact in float64 for an honest row, which
+    //    is the exact product stored in fp32: the only allowance is fp32's rounding of entries
+    //    with |C_ij| >= 2^8 (u·Σ_{|row_j| >= 2^8} |row_j||s_j|), zero for almost every row, so the
+    //    test is an equality. Worst-case mode keeps γ_n·|A_i|·(|B||s|) + u_out·Σ|row_j||s_j|.
+    const fTol = mode === "worst-case" ? th * bound + uOut * lhsMag + 2 ** -40 * (bound + 1) : U_FP32 * bigMag;
+    const fDiff = Math.abs(lhs - rhs);
+    // fDiff = 0 passes even with fTol = 0; any other difference over a zero tolerance is Infinity.
+    const fRatio = fDiff === 0 ? 0 : fDiff / fTol;
     const okFp = fpRatio <= 1;
     const okF = fRatio <= 1;
     const reason: GemmRejectReason | undefined = !okF ? "GemmRowMismatch" : !okFp ? "GemmFingerprintMismatch" : undefined;
     checks.push({ index, ok: okFp && okF, reason, fingerprintRatio: fpRatio, freivaldsRatio: fRatio });
-    if (reason === "GemmRowMismatch") return done(reason, `row ${index}: row·s differs from A_i·(B·s) by ${fRatio.toExponential(2)} x tolerance`, o);
+    if (reason === "GemmRowMismatch") return done(reason, `row ${index}: row·s differs from A_i·(B·s) by ${fDiff.toExponential(2)} (tolerance ${fTol.toExponential(2)})`, o);
     if (reason === "GemmFingerprintMismatch") return done(reason, `row ${index}: relu(row)·R differs from the committed fingerprint by ${fpRatio.toExponential(2)} x tolerance`, o);
   }
   return done(null, `${expected.length} openings verified`);

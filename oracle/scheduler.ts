@@ -4,8 +4,8 @@
  * having seen an event, so a crash or a missed pass heals on the next one:
  *
  *   seed      next epoch (if this oracle proposes it): secret seed stored, then committed on chain
- *   schedule  current epoch, once its commitment is on chain: plan K challenges per active node at
- *             secret times drawn from the epoch's secret randomness, up to the last moment a
+ *   schedule  current epoch, once its commitment is on chain: plan K rounds, each issued to every
+ *             active node at one secret time drawn from the epoch's secret randomness, up to the last moment a
  *             challenge can still be answered before the epoch's end
  *   judge     ended epochs: close unanswered challenges, judge every node, compute rewards, build
  *             the report (stored with its inputs)
@@ -94,6 +94,34 @@ export function dueTimeMs(startMs: number, lenMs: number, issueWindowBps: number
   const windowMs = Math.floor((lenMs * issueWindowBps) / 10_000); // rounds down: never past the window
   const latest = Math.max(1, Math.min(windowMs, lenMs - spanMs));
   return startMs + Number(secret % BigInt(latest));
+}
+
+/** The node field of the draws shared by the whole fleet (the round's due time). */
+const FLEET = ("0x" + "00".repeat(20)) as Hex;
+/** Largest delay of a round planned after its due time passed (the oracle came up late), ms. */
+export const LATE_SPREAD_MS = 2_000;
+
+/**
+ * The due time of every round of an epoch, the same for every node: drawn once per round from
+ * the epoch's secret schedule key, so identities sharing one GPU receive their challenges at the
+ * same instant and must compute them concurrently (their measured throughput splits). A round's
+ * due time leaves the longest deadline span among its challenges before the epoch's end. A due
+ * time already past (the epoch is planned late) becomes due within LATE_SPREAD_MS from now, so
+ * nodes are not charged for the oracle's downtime.
+ */
+export function roundDueTimes(
+  items: readonly { round: number; spanMs: number }[],
+  o: { scheduleKey: Hex; startMs: number; lenMs: number; issueWindowBps: number; nowMs: number },
+): Map<number, number> {
+  const span = new Map<number, number>();
+  for (const it of items) span.set(it.round, Math.max(span.get(it.round) ?? 0, it.spanMs));
+  const out = new Map<number, number>();
+  for (const [r, spanMs] of span) {
+    let at = dueTimeMs(o.startMs, o.lenMs, o.issueWindowBps, spanMs, draw(o.scheduleKey, "time", FLEET, r));
+    if (at < o.nowMs) at = o.nowMs + Number(draw(o.scheduleKey, "late", FLEET, r) % BigInt(LATE_SPREAD_MS));
+    out.set(r, at);
+  }
+  return out;
 }
 
 export class Scheduler {
@@ -258,7 +286,7 @@ export class Scheduler {
     const insert = this.d.db.prepare(
       "INSERT OR IGNORE INTO challenges (id, epoch, node, round, kind, seed, spec, claim, issue_at, deadline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     );
-    const planned: unknown[][] = [];
+    const planned: { n: NodeRecord; r: number; kind: "gemm" | "infer"; seed: Hex; spanMs: number; plan: Awaited<ReturnType<NonNullable<Work["gemm"]>["plan"]>> }[] = [];
     for (const n of nodes) {
       for (let r = 0; r < this.d.cfg.epochChallenges; r++) {
         const kinds = this.d.cfg.challengeKinds.filter((k) => this.d.work[k]);
@@ -274,24 +302,23 @@ export class Scheduler {
         }
         // The deadline leaves the node 3x its expected time plus slack, counted from the due time.
         const spanMs = Math.ceil(plan.expectedMs * DEADLINE_EXPECTED_FACTOR) + this.d.cfg.deadlineSlackMs;
-        // Secret due time, as late in the epoch as the challenge can still be answered before the
-        // epoch's end: a publicly known quiet tail would be free time to rent the GPU out.
-        let issueAt = dueTimeMs(startMs, lenMs, this.d.cfg.issueWindowBps, spanMs, draw(scheduleKey, "time", n.node, r));
-        // Planned late (the oracle came up mid-epoch): a time already past becomes due shortly
-        // from now instead, so the node is not charged for the oracle's downtime.
-        const nowMs = this.now();
-        if (issueAt < nowMs) issueAt = nowMs + Number(draw(scheduleKey, "late", n.node, r) % 2_000n);
-        const deadline = issueAt + spanMs;
-        const id = challengeId(cur, n.node, r, scheduleKey);
-        planned.push([
-          id, cur, n.node.toLowerCase(), r, kind, seed, JSON.stringify(plan.spec),
-          JSON.stringify({ claim: n.claim, operator: n.operator, units: plan.units, mflop: plan.mflop, expectedMs: plan.expectedMs }),
-          issueAt, deadline,
-        ]);
+        planned.push({ n, r, kind, seed, spanMs, plan });
       }
     }
+    // One secret instant per round for the whole fleet (identities sharing a GPU answer at once).
+    const dueAt = roundDueTimes(planned.map((p) => ({ round: p.r, spanMs: p.spanMs })), {
+      scheduleKey, startMs, lenMs, issueWindowBps: this.d.cfg.issueWindowBps, nowMs: this.now(),
+    });
+    const rows = planned.map(({ n, r, kind, seed, spanMs, plan }) => {
+      const issueAt = dueAt.get(r)!;
+      return [
+        challengeId(cur, n.node, r, scheduleKey), cur, n.node.toLowerCase(), r, kind, seed, JSON.stringify(plan.spec),
+        JSON.stringify({ claim: n.claim, operator: n.operator, units: plan.units, mflop: plan.mflop, expectedMs: plan.expectedMs }),
+        issueAt, issueAt + spanMs,
+      ];
+    });
     this.d.db.transaction(() => {
-      for (const p of planned) insert.run(...p);
+      for (const p of rows) insert.run(...p);
       this.d.db.prepare("UPDATE epochs SET scheduled_at = ? WHERE epoch = ?").run(this.now(), cur);
     })();
     this.d.log.info("epoch.scheduled", { epoch: cur, nodes: nodes.length, challenges: planned.length });

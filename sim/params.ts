@@ -24,8 +24,8 @@ export interface ProtocolParams {
   /** Share of the epoch, from its start, in which challenges are issued, bps (oracle `issueWindowBps`). */
   issueWindowBps: number;
   /**
-   * independent: each node's challenge times are drawn on their own (the oracle's scheduler);
-   * synchronous: every round is issued to the whole fleet at one secret instant.
+   * independent: each node's challenge times are drawn on their own (the oracle's former scheduler);
+   * synchronous: every round is issued to the whole fleet at one secret instant (the oracle's scheduler).
    */
   schedule: Schedule;
   /**
@@ -50,7 +50,8 @@ export const PROJECT_DEFAULTS: ProtocolParams = {
   targetMs: o.challengeTargetMs,
   deadlineSlackMs: o.deadlineSlackMs,
   issueWindowBps: o.issueWindowBps,
-  schedule: "independent",
+  // The oracle's scheduler issues each round to the whole fleet at one secret instant.
+  schedule: "synchronous",
   overclaimSlashAfter: o.overclaimSlashAfterEpochs,
   label: "project defaults (oracle/config.ts)",
 };

@@ -55,6 +55,8 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
 
     mapping(uint64 epoch => ReportInfo) private _reports;
     mapping(uint64 epoch => mapping(uint256 index => SlashRecord)) private _slashes;
+    /// @dev EIP-712 digests of vetoed reports: a veto is final for the report it vetoed.
+    mapping(bytes32 digest => bool) private _vetoedDigests;
 
     /// @param registry The NodeRegistry (must grant this contract SLASHER_ROLE).
     /// @param epochs The EpochManager.
@@ -96,9 +98,13 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
         nonReentrant
     {
         uint64 version = _validateReport(report, slashes);
-        _checkSignatures(report, signatures);
+        bool reReport = _reports[report.epoch].status == ReportStatus.Vetoed;
+        bytes32 digest = reportDigest(report);
+        // The signatures of a vetoed report stay valid: refuse that exact report (a corrected one differs).
+        if (reReport && _vetoedDigests[digest]) revert SettlementReportVetoed(report.epoch, digest);
+        _checkSignatures(digest, signatures);
         // A vetoed report of this epoch may have left appeal fields behind: clear them only then.
-        _storeSlashes(report.epoch, slashes, _reports[report.epoch].status == ReportStatus.Vetoed);
+        _storeSlashes(report.epoch, slashes, reReport);
         _distributor.reserveBudget(report.rewardsTotal);
         _storeReport(report, slashes.length, version);
     }
@@ -148,6 +154,7 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
     function vetoReport(uint64 epoch) external onlyRole(GOVERNANCE_ROLE) nonReentrant {
         ReportInfo storage info = _requireDisputable(epoch);
         info.status = ReportStatus.Vetoed;
+        _vetoedDigests[_storedDigest(epoch, info)] = true;
         uint256 released = info.rewardsTotal;
         _distributor.releaseBudget(released);
         emit ReportVetoed(epoch, released);
@@ -366,12 +373,11 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
 
     /// @dev Every signature must recover to a committee member, signers strictly ascending (no duplicates),
     /// and there must be at least quorum of them.
-    function _checkSignatures(EpochReport calldata report, bytes[] calldata signatures) private view {
+    function _checkSignatures(bytes32 digest, bytes[] calldata signatures) private view {
         uint256 count = signatures.length;
         if (count > MAX_COMMITTEE_SIZE) revert SettlementTooManySignatures(count, MAX_COMMITTEE_SIZE);
         uint8 needed = _epochs.quorum();
         if (count < needed) revert SettlementQuorumNotReached(count, needed);
-        bytes32 digest = reportDigest(report);
         address previous = address(0);
         // Bounded by MAX_COMMITTEE_SIZE (checked above).
         for (uint256 i = 0; i < count; ++i) {
@@ -381,6 +387,32 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
             if (!_epochs.isCommitteeMember(signer)) revert SettlementSignerNotMember(i, signer);
             previous = signer;
         }
+    }
+
+    /// @dev The digest the committee signed for the stored report of `epoch`, rebuilt from storage (the slash
+    /// list from the stored slashes), so a submission does not pay to store it; only a veto computes it.
+    function _storedDigest(uint64 epoch, ReportInfo storage info) private view returns (bytes32) {
+        uint256 count = info.slashCount;
+        Slash[] memory list = new Slash[](count);
+        // Bounded by MAX_SLASHES_CAP.
+        for (uint256 i = 0; i < count; ++i) {
+            SlashRecord storage r = _slashes[epoch][i];
+            list[i] = Slash({node: r.node, bps: r.bps, reason: r.reason, evidence: r.evidence});
+        }
+        return _hashTypedDataV4(
+            keccak256(
+                abi.encode(
+                    EPOCH_REPORT_TYPEHASH,
+                    epoch,
+                    info.seed,
+                    info.rewardsRoot,
+                    info.rewardsTotal,
+                    info.statsRoot,
+                    keccak256(abi.encode(list)),
+                    info.configVersion
+                )
+            )
+        );
     }
 
     function _storeSlashes(uint64 epoch, Slash[] calldata slashes, bool clearOld) private {

@@ -139,6 +139,8 @@ interface ISettlement {
     error SettlementEpochNotOver(uint64 epoch, uint256 endsAt);
     /// @notice The epoch already has a pending or finalized report.
     error SettlementReportExists(uint64 epoch, ReportStatus status);
+    /// @notice This exact report (same EIP-712 digest) was vetoed: its signatures cannot bring it back.
+    error SettlementReportVetoed(uint64 epoch, bytes32 digest);
     /// @notice `keccak256(abi.encode(epoch, seed))` is not the epoch's seed commitment.
     error SettlementSeedMismatch(uint64 epoch, bytes32 expectedCommitment);
     /// @notice The report was signed under another committee configuration.
@@ -235,7 +237,7 @@ interface ISettlement {
 
     /// @notice Accepts a report of an ended epoch with at least quorum committee signatures over its EIP-712
     /// digest, signers strictly ascending. Reserves `rewardsTotal` of the rewards budget. A vetoed epoch may
-    /// be reported again.
+    /// be reported again, but never with the vetoed report itself.
     function submitReport(EpochReport calldata report, Slash[] calldata slashes, bytes[] calldata signatures)
         external;
 

@@ -313,12 +313,11 @@ describe("attacks: report validity and timing", function () {
     // vetoed slashes and rewards (governance would have to veto again within every new window, and one
     // missed veto would execute the slashes it cancelled).
     //
-    // FAILS on the Settlement of commit 3f63870: _validateReport accepts any report for an epoch whose
-    // status is Vetoed, and the signatures of the vetoed report are still valid (same epoch, same
-    // configVersion). Fix: remember the digest of each vetoed report (e.g. store `reportDigest(report)`
-    // in the ReportInfo at submission, and in vetoReport set `_vetoedDigests[digest] = true`), and in
-    // submitReport revert (e.g. `SettlementReportVetoed(epoch, digest)`) when the digest was vetoed. A
-    // corrected report (any field different) is still accepted.
+    // Defence: vetoReport records the vetoed report's EIP-712 digest (rebuilt from storage by
+    // _storedDigest) in `_vetoedDigests`, and submitReport refuses that digest for a vetoed epoch
+    // (SettlementReportVetoed). This test failed on the Settlement up to commit 141a1e5, which accepted any
+    // report of a Vetoed epoch while the vetoed report's signatures stayed valid (same epoch and config
+    // version). A corrected report (any signed field different) is still accepted.
     const { p, node } = await loadFixture(withNode);
     const epoch = await nextEpochCommitted(p);
     await endEpoch(p, epoch);
@@ -327,7 +326,9 @@ describe("attacks: report validity and timing", function () {
     await p.settlement.submitReport(report, slashes, sigs);
     await p.settlement.connect(p.admin).vetoReport(epoch);
     const replayer = p.operators[3];
-    await expect(p.settlement.connect(replayer).submitReport(report, slashes, sigs)).to.be.reverted;
+    await expect(p.settlement.connect(replayer).submitReport(report, slashes, sigs))
+      .to.be.revertedWithCustomError(p.settlement, "SettlementReportVetoed")
+      .withArgs(epoch, await p.settlement.reportDigest(report));
     expect((await p.settlement.reportOf(epoch)).status).to.equal(2n); // still Vetoed
     // A corrected report of the same epoch (here: without the vetoed slash) is accepted.
     const { report: corrected, slashes: none } = await makeReport(p, epoch);

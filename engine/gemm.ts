@@ -25,7 +25,8 @@
  *     s derives from the epoch seed, which nodes never see before the report reveals it.
  * Every s_j is ±(256 + k)/512, k uniform in 0..255: never 0 and at least 1/2 in magnitude, so a
  * wrong row passes 3 only if its error vector e has e·s = 0 exactly (for a fixed e != 0, at most
- * 1/512: fix all s but one); a single wrong entry never passes. A row consistent with a
+ * 1/512: fix all s but one); a single wrong entry moves row·s by at least half its change, so
+ * it passes only within the allowances below (zero for entries under 2^8 on the 2^-16 grid). A row consistent with a
  * fingerprint committed without computing C_i fails 2. On a failure the verifier recomputes the
  * full row (O(n²)) for the evidence.
  *
@@ -49,7 +50,7 @@
  *    2n·exp(-λ²/2), 1 - 4e-19 at n = 4096), plus u_out·Σ|C_ij||R_jc| for C_kernel stored in the
  *    rated format (fp16 2^-11, bf16 2^-8, fp32 2^-24) while the opened row is exact. The kernel's
  *    own sums for C are exact in fp32 accumulation (every partial sum of products k/256·k'/256 is
- *    a multiple of 2^-16; it stays below 2^8 except with probability <= 2n²·2·exp(-60) = 1.5e-19
+ *    a multiple of 2^-16; it stays below 2^8 except with probability <= 2n²·2·exp(-60) ≈ 6e-19
  *    per row at n = 4096, Bernstein with variance 1/9 per product), so no accumulation term for C.
  *  - `tolerance: "worst-case"` keeps the deterministic γ_n = n·u/(1 - n·u) accumulation bound for
  *    both C and D and aggregates it with absolute values: valid for any fp32 summation of the

@@ -16,7 +16,7 @@ interface IHookToken {
 contract Reenterer {
     address public immutable owner;
 
-    address public target;
+    address public victim;
     bytes public payload;
     uint256 public maxReentries;
     /// @notice 0 = re-enter from `tokensReceived` (after the tokens arrive); 1 = from `tokensToSend`.
@@ -62,9 +62,9 @@ contract Reenterer {
         IERC20(token).approve(spender, amount);
     }
 
-    function arm(address target_, bytes calldata payload_, uint256 maxReentries_, uint8 hookKind_) external {
+    function arm(address victim_, bytes calldata payload_, uint256 maxReentries_, uint8 hookKind_) external {
         if (msg.sender != owner) revert ReentererNotOwner();
-        target = target_;
+        victim = victim_;
         payload = payload_;
         maxReentries = maxReentries_;
         hookKind = hookKind_;
@@ -73,9 +73,9 @@ contract Reenterer {
         delete lastRevertData;
     }
 
-    function armBatch(address target_, bytes[] calldata payloads, uint8 hookKind_) external {
+    function armBatch(address victim_, bytes[] calldata payloads, uint8 hookKind_) external {
         if (msg.sender != owner) revert ReentererNotOwner();
-        target = target_;
+        victim = victim_;
         hookKind = hookKind_;
         delete _batch;
         delete _batchOk;
@@ -111,16 +111,16 @@ contract Reenterer {
             // Bounded by the test's list.
             for (uint256 i = 0; i < _batch.length; ++i) {
                 // solhint-disable-next-line avoid-low-level-calls
-                (bool okBatch, bytes memory retBatch) = target.call(_batch[i]);
+                (bool okBatch, bytes memory retBatch) = victim.call(_batch[i]);
                 _batchOk.push(okBatch);
                 _batchRevert.push(retBatch);
             }
             return;
         }
-        if (reentries >= maxReentries || target == address(0)) return;
+        if (reentries >= maxReentries || victim == address(0)) return;
         reentries += 1;
         // solhint-disable-next-line avoid-low-level-calls
-        (bool ok, bytes memory ret) = target.call(payload);
+        (bool ok, bytes memory ret) = victim.call(payload);
         if (ok) reentrySuccesses += 1;
         else lastRevertData = ret;
     }

@@ -14,6 +14,8 @@ import {
   type Chain,
 } from "viem";
 import { AgentError } from "./errors";
+import { type HardwareClaim, NODE_STATUS, type NodeStatusName } from "../engine/protocol";
+export { type HardwareClaim, NODE_STATUS, type NodeStatusName } from "../engine/protocol";
 
 export const REGISTRY_ABI = parseAbi([
   "struct HardwareClaim { uint16 gpuModel; uint16 gpuCount; uint32 gflops; uint32 vramMiB; bytes8 region; }",
@@ -31,17 +33,7 @@ export const ERC20_ABI = parseAbi([
   "function allowance(address owner, address spender) view returns (uint256)",
 ]);
 
-/** NodeStatus of contracts/interfaces/INodeRegistry.sol. */
-export const NODE_STATUS = ["None", "Active", "Jailed", "Exiting"] as const;
-export type NodeStatusName = (typeof NODE_STATUS)[number];
 
-export interface HardwareClaim {
-  gpuModel: number;
-  gpuCount: number;
-  gflops: number;
-  vramMiB: number;
-  region: Hex;
-}
 
 export interface NodeRecord {
   operator: Address;

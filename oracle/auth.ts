@@ -34,8 +34,7 @@ export interface Authenticated {
   timestampSec: number;
 }
 
-/** NodeStatus of the registry (INodeRegistry.NodeStatus). */
-export const NODE_STATUS = ["None", "Active", "Jailed", "Exiting"] as const;
+export { NODE_STATUS } from "../engine/protocol";
 
 function header(h: IncomingHttpHeaders, name: string): string | undefined {
   const v = h[name];

@@ -15,6 +15,8 @@ import {
   type PublicClient,
 } from "viem";
 import { OracleError } from "./errors";
+import { type HardwareClaim } from "../engine/protocol";
+export { type HardwareClaim } from "../engine/protocol";
 
 export const CONTRACT_NAMES = ["NodeRegistry", "EpochManager", "Settlement", "RewardsDistributor"] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
@@ -58,13 +60,6 @@ export function loadDeployment(file: string, root = process.cwd()): Deployment {
   return { chainId, addresses, abis };
 }
 
-export interface HardwareClaim {
-  gpuModel: number;
-  gpuCount: number;
-  gflops: number;
-  vramMiB: number;
-  region: Hex;
-}
 
 export interface NodeRecord {
   node: Address;

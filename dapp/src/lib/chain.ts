@@ -7,6 +7,8 @@ import type { Config } from "wagmi";
 import { getBlock, getPublicClient, readContract, signTypedData, simulateContract, writeContract } from "wagmi/actions";
 import type { TxSteps } from "../hooks/useTx";
 import type { ContractName, Deployment } from "./deployment";
+import { type HardwareClaim, NODE_STATUS, type NodeStatusName } from "../../../engine/protocol";
+export { type HardwareClaim, NODE_STATUS, type NodeStatusName } from "../../../engine/protocol";
 
 /** Nodes, slashes and log entries read per operator; more are not shown. */
 export const MAX_NODES_PER_OPERATOR = 100;
@@ -14,16 +16,7 @@ export const MAX_SLASHES_SHOWN = 50;
 /** Lifetime of a permit signature (seconds after the latest block). */
 export const PERMIT_LIFETIME_S = 3_600n;
 
-export const NODE_STATUS = ["None", "Active", "Jailed", "Exiting"] as const;
-export type NodeStatusName = (typeof NODE_STATUS)[number];
 
-export interface HardwareClaim {
-  gpuModel: number;
-  gpuCount: number;
-  gflops: number;
-  vramMiB: number;
-  region: Hex;
-}
 
 export interface NodeRecord {
   node: Address;

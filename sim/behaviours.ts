@@ -45,8 +45,9 @@ export interface BehaviourSpec {
   /** Rents its GPU out between the challenges it expects, and fakes answers when surprised. */
   intermittent: boolean;
   /**
-   * Share of each epoch after which it rents its GPU out, trusting the oracle's published issue
-   * window (60 % by default), and fakes any answer due then; null when it does not.
+   * Share of each epoch after which it rents its GPU out, trusting a published issue window that
+   * ends there (the oracle's former default ended at 60 %; it now issues across the whole epoch),
+   * and fakes any answer due then; null when it does not.
    */
   rentsAfter: number | null;
 }
@@ -75,7 +76,12 @@ export const OUTSOURCE_HOP_MAX_MS = 150;
  * mean gap between challenges, and rents its GPU out meanwhile.
  */
 export const INTERMITTENT_AWAY_SHARE = 0.8;
-/** Where a window renter believes the issue window ends (the oracle's default issueWindowBps). */
+/**
+ * Where a window renter believes the issue window ends: 60 % of the epoch, the oracle's former
+ * default issueWindowBps (6000). The oracle now issues across the whole epoch (issueWindowBps
+ * 10000), so the renter's faked answers in the last 40 % meet challenges; the behaviour stays to
+ * show what a public quiet tail would cost.
+ */
 export const WINDOW_RENTER_FROM = 0.6;
 
 export const SPECS: Record<BehaviourName, BehaviourSpec> = {
@@ -133,7 +139,7 @@ export const SPECS: Record<BehaviourName, BehaviourSpec> = {
     name: "window-renter",
     cheating: true,
     rentsAfter: WINDOW_RENTER_FROM,
-    description: "rents its GPU out for the last 40 % of every epoch, after the oracle's default issue window",
+    description: "rents its GPU out for the last 40 % of every epoch, after the oracle's former 60 % issue window",
   },
 };
 

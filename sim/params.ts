@@ -66,7 +66,7 @@ export const PROJECT_DEFAULTS: ProtocolParams = {
  * GPU target of 4 s; and every round issued to the whole fleet at the same secret instant, so
  * identities sharing one GPU must answer at the same time (sybils); challenges issued across the
  * whole epoch, not only its first 60 %, which an operator could otherwise rent out at no risk
- * (the epoch is judged after its last deadline, as the oracle scheduler already waits for). The engine's judge runs with
+ * (the epoch is judged after its last deadline; the oracle's defaults now do both). The engine's judge runs with
  * its own defaults; around it, one slashing policy from what the simulator measured: an overclaim
  * is slashed only after 3 consecutive condemned epochs. A GPU throttling for half an hour, or a
  * node behind a lossy link, really delivers less in that epoch and is paid on what it delivered,

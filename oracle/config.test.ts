@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEVNET_ORACLE_KEY, loadConfig, parseConfig } from "./config";
+import { DEVNET_ORACLE_KEY, MAX_CHALLENGE_KINDS, loadConfig, parseConfig } from "./config";
 import { OracleError } from "./errors";
 
 function message(fn: () => unknown): string {
@@ -23,6 +23,59 @@ describe("config", () => {
     assert.equal(c.oracleKey, DEVNET_ORACLE_KEY);
     assert.equal(c.epochChallenges, 3);
     assert.deepEqual(c.committee, []);
+  });
+
+  it("keeps the devnet profile by default", () => {
+    const c = parseConfig({}, {});
+    assert.equal(c.profile, "devnet");
+    assert.deepEqual(c.challengeKinds, ["gemm"]);
+    assert.equal(c.openings, 4);
+    assert.equal(c.challengeTargetMs, 500);
+    assert.equal(c.gemmMaxN, 256);
+    assert.deepEqual(parseConfig({}, { POAI_PROFILE: "devnet" }), c);
+  });
+
+  it("the production profile yields the simulator's recommended challenge settings", () => {
+    const c = parseConfig({}, { POAI_PROFILE: "production" });
+    assert.equal(c.profile, "production");
+    assert.equal(c.epochChallenges, 18);
+    assert.deepEqual(c.challengeKinds, ["gemm", "gemm", "gemm", "gemm", "gemm", "infer"]);
+    assert.equal(c.challengeKinds.filter((k) => k === "infer").length / c.challengeKinds.length, 1 / 6);
+    assert.equal(c.openings, 20);
+    assert.equal(c.challengeTargetMs, 4_000);
+    assert.equal(c.gemmMaxN, 4096);
+    assert.equal(c.deadlineSlackMs, 4_000);
+    assert.equal(c.issueWindowBps, 10_000);
+    assert.equal(c.overclaimSlashAfterEpochs, 3);
+    // Settings the profile does not name keep the schema's defaults.
+    assert.equal(c.rpcUrl, "http://127.0.0.1:8545");
+    assert.equal(c.uptimeShareBps, 2_000);
+    // The same from a config file.
+    assert.deepEqual(parseConfig({ profile: "production" }, {}), c);
+  });
+
+  it("an explicit setting wins over the profile's default", () => {
+    const c = parseConfig({ openings: 12 }, { POAI_PROFILE: "production", POAI_EPOCH_CHALLENGES: "6", POAI_CHALLENGE_KINDS: "gemm" });
+    assert.equal(c.epochChallenges, 6);
+    assert.deepEqual(c.challengeKinds, ["gemm"]);
+    assert.equal(c.openings, 12);
+    assert.equal(c.challengeTargetMs, 4_000); // not set: the profile's
+    // The environment's profile wins over the file's.
+    assert.equal(parseConfig({ profile: "production" }, { POAI_PROFILE: "devnet" }).epochChallenges, 3);
+    // Explicit values are still checked against their bounds.
+    assert.equal(message(() => parseConfig({}, { POAI_PROFILE: "production", POAI_OPENINGS: "65" })), 'config error: POAI_OPENINGS must be an integer 1..64, got "65"');
+  });
+
+  it("an unknown profile is a named config error", () => {
+    assert.equal(message(() => parseConfig({}, { POAI_PROFILE: "prod" })), 'config error: POAI_PROFILE must be one of devnet, production, got "prod"');
+    assert.equal(message(() => parseConfig({ profile: "mainnet" })), 'config error: profile (config file) must be one of devnet, production, got "mainnet"');
+    assert.throws(() => parseConfig({}, { POAI_PROFILE: "Production" }), (e: OracleError) => e.code === "OR001");
+  });
+
+  it("weights challenge kinds by repetition, up to MAX_CHALLENGE_KINDS entries", () => {
+    assert.equal(parseConfig({}, { POAI_CHALLENGE_KINDS: "gemm,gemm,infer" }).challengeKinds.length, 3);
+    assert.match(message(() => parseConfig({ challengeKinds: Array(MAX_CHALLENGE_KINDS + 1).fill("gemm") })), /challengeKinds/);
+    assert.match(message(() => parseConfig({}, { POAI_CHALLENGE_KINDS: "gemm,fft" })), /POAI_CHALLENGE_KINDS/);
   });
 
   it("names a wrong environment value, its rule and what it got", () => {

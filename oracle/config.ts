@@ -1,7 +1,10 @@
 /**
- * The oracle's configuration: a zod schema with defaults that run the local devnet and bounds on
- * every number. Sources, later ones winning: the defaults, a JSON file (`--config file`), then
- * POAI_* environment variables. Read once at start; a wrong value stops the start with its name,
+ * The oracle's configuration: a zod schema with bounds on every number, and two named profiles of
+ * defaults: "devnet" (the schema's defaults, which run the local devnet, the demo and the tests)
+ * and "production" (the fleet simulator's recommended challenge settings, sim/params.ts).
+ * Sources, later ones winning: the profile's defaults, a JSON file (`--config file`), then
+ * POAI_* environment variables; the profile itself is chosen by `profile` / POAI_PROFILE. Read
+ * once at start; a wrong value stops the start with its name,
  * e.g. `config error: POAI_EPOCH_CHALLENGES must be an integer 1..64, got "x"`.
  */
 import { readFileSync } from "node:fs";
@@ -12,6 +15,15 @@ import { OracleError } from "./errors";
 export const DEVNET_ORACLE_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 /** Largest committee the contracts accept (EpochManager, max 31). */
 export const MAX_COMMITTEE = 31;
+/**
+ * Most entries of `challengeKinds`. The scheduler draws one entry per node and round uniformly, so
+ * a repeated kind weighs more: ["gemm", "gemm", "gemm", "gemm", "gemm", "infer"] issues infer on
+ * one round in six.
+ */
+export const MAX_CHALLENGE_KINDS = 8;
+
+export const PROFILES = ["devnet", "production"] as const;
+export type Profile = (typeof PROFILES)[number];
 
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 32-byte 0x-hex string");
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 20-byte 0x-hex address");
@@ -20,6 +32,8 @@ const decimal = z.string().regex(/^[0-9]{1,78}$/, "must be a decimal integer str
 
 export const configSchema = z
   .object({
+    /** Named set of defaults (PROFILE_DEFAULTS); an explicit setting always wins over it. */
+    profile: z.enum(PROFILES).default("devnet"),
     /** JSON-RPC endpoint of the chain. */
     rpcUrl: z.string().url("must be a URL").default("http://127.0.0.1:8545"),
     /** Deployment record written by scripts/deploy.ts (addresses; ABIs come from artifacts/). */
@@ -37,8 +51,11 @@ export const configSchema = z
 
     /** Challenges per active node per epoch. */
     epochChallenges: int(1, 64).default(3),
-    /** Kinds of challenge issued, drawn per round from the oracle's secret randomness. */
-    challengeKinds: z.array(z.enum(["gemm", "infer"])).min(1).max(2).default(["gemm"]),
+    /**
+     * Kinds of challenge issued: one entry drawn per node and round from the oracle's secret
+     * randomness, uniformly over the entries (a repeated kind weighs more).
+     */
+    challengeKinds: z.array(z.enum(["gemm", "infer"])).min(1).max(MAX_CHALLENGE_KINDS).default(["gemm"]),
     /** Target time for an honest node to finish one challenge at its claimed rating, ms. */
     challengeTargetMs: int(10, 600_000).default(500),
     /** Largest gemm matrix dimension (a power of two, 64..4096); small on CPU devnets. */
@@ -108,6 +125,30 @@ export const configSchema = z
 export type OracleConfig = z.infer<typeof configSchema>;
 export type OracleConfigInput = z.input<typeof configSchema>;
 
+/**
+ * Defaults of each profile over the schema's (devnet) defaults. "production" holds the fleet
+ * simulator's recommended settings for one-hour epochs (sim/params.ts RECOMMENDED; the epoch
+ * length itself is a contract deployment parameter, not oracle configuration): 18 rounds per
+ * epoch, infer on one round in six, 20 openings, the engine's 4 s GPU target, the engine's
+ * largest gemm dimension (the simulator sizes gemm without a cap), challenges due across the
+ * whole epoch, 4 s deadline slack, and an overclaim slashed after 3 condemned epochs in a row.
+ * The simulator recommends 4 opened items per infer challenge but 20 rows per gemm; the oracle has
+ * one `openings` setting for both kinds, so infer challenges open 20 items here too.
+ */
+export const PROFILE_DEFAULTS: Record<Profile, Readonly<Partial<OracleConfigInput>>> = {
+  devnet: {},
+  production: {
+    epochChallenges: 18,
+    challengeKinds: ["gemm", "gemm", "gemm", "gemm", "gemm", "infer"],
+    challengeTargetMs: 4_000,
+    gemmMaxN: 4096,
+    openings: 20,
+    deadlineSlackMs: 4_000,
+    issueWindowBps: 10_000,
+    overclaimSlashAfterEpochs: 3,
+  },
+};
+
 /** Environment variable of each key (POAI_ + the key in upper snake case). */
 const ENV: Record<keyof OracleConfig, string> = Object.fromEntries(
   Object.keys(configSchema.shape).map((k) => [k, "POAI_" + k.replace(/[A-Z]/g, (c) => "_" + c).toUpperCase()]),
@@ -166,15 +207,25 @@ function boundsOf(key: keyof OracleConfig): string | undefined {
  * key the way the operator set it (the env variable name when it came from the environment).
  */
 export function parseConfig(file: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}): OracleConfig {
-  const merged: Record<string, unknown> = { ...file };
+  const explicit: Record<string, unknown> = { ...file };
   const fromEnvKeys = new Set<string>();
   for (const key of Object.keys(configSchema.shape) as (keyof OracleConfig)[]) {
     const raw = env[ENV[key]];
     if (raw !== undefined && raw !== "") {
-      merged[key] = fromEnv(key, raw);
+      explicit[key] = fromEnv(key, raw);
       fromEnvKeys.add(key);
     }
   }
+  // The profile is read first: it decides the defaults under every other setting.
+  const profile = explicit.profile ?? "devnet";
+  if (!PROFILES.includes(profile as Profile)) {
+    const name = fromEnvKeys.has("profile") ? ENV.profile : "profile (config file)";
+    throw new OracleError("OR001", `config error: ${name} must be one of ${PROFILES.join(", ")}, got ${JSON.stringify(profile)}`, {
+      details: { key: "profile" },
+    });
+  }
+  // Explicit settings (file, then environment) win over the profile's defaults.
+  const merged: Record<string, unknown> = { ...PROFILE_DEFAULTS[profile as Profile], ...explicit };
   const r = configSchema.safeParse(merged);
   if (r.success) return r.data;
   const issue = r.error.issues[0];

@@ -1,9 +1,11 @@
 /**
  * The protocol parameters a simulation runs under: how often and how hard the oracle
- * challenges. PROJECT_DEFAULTS are the oracle's configuration defaults (oracle/config.ts), which
- * are what a deployment runs unless its operator changes them.
+ * challenges. The simulator models production (one-hour epochs), so PROJECT_DEFAULTS are the
+ * oracle's "production" profile (oracle/config.ts PROFILE_DEFAULTS), which is what a production
+ * deployment runs unless its operator changes a setting; DEVNET_DEFAULTS are the "devnet"
+ * profile the demo and the tests run.
  */
-import { configSchema } from "../oracle/config";
+import { parseConfig, type OracleConfig } from "../oracle/config";
 import type { ChallengeKind } from "./engine-adapter";
 
 export type Schedule = "independent" | "synchronous";
@@ -41,20 +43,29 @@ export const DEADLINE_EXPECTED_FACTOR = 3;
 /** Most rounds per epoch the simulator runs (the oracle allows 64). */
 export const MAX_ROUNDS = 64;
 
-const o = configSchema.parse({});
+/**
+ * The simulator's parameters for an oracle configuration. The oracle has one `openings` setting
+ * for both kinds, so infer challenges open as many items as gemm challenges open rows.
+ */
+export function paramsFromOracle(c: OracleConfig, label: string): ProtocolParams {
+  return {
+    roundsPerEpoch: c.epochChallenges,
+    openings: c.openings,
+    kinds: [...c.challengeKinds],
+    targetMs: c.challengeTargetMs,
+    deadlineSlackMs: c.deadlineSlackMs,
+    issueWindowBps: c.issueWindowBps,
+    // The oracle's scheduler issues each round to the whole fleet at one secret instant.
+    schedule: "synchronous",
+    overclaimSlashAfter: c.overclaimSlashAfterEpochs,
+    label,
+  };
+}
 
-export const PROJECT_DEFAULTS: ProtocolParams = {
-  roundsPerEpoch: o.epochChallenges,
-  openings: o.openings,
-  kinds: [...o.challengeKinds],
-  targetMs: o.challengeTargetMs,
-  deadlineSlackMs: o.deadlineSlackMs,
-  issueWindowBps: o.issueWindowBps,
-  // The oracle's scheduler issues each round to the whole fleet at one secret instant.
-  schedule: "synchronous",
-  overclaimSlashAfter: o.overclaimSlashAfterEpochs,
-  label: "project defaults (oracle/config.ts)",
-};
+const o = parseConfig({ profile: "production" });
+
+export const PROJECT_DEFAULTS: ProtocolParams = paramsFromOracle(o, 'project defaults (oracle/config.ts, profile "production")');
+export const DEVNET_DEFAULTS: ProtocolParams = paramsFromOracle(parseConfig({ profile: "devnet" }), 'devnet defaults (oracle/config.ts, profile "devnet")');
 
 /**
  * The parameters this simulator recommends for production (one-hour epochs), chosen from the
@@ -66,7 +77,8 @@ export const PROJECT_DEFAULTS: ProtocolParams = {
  * GPU target of 4 s; and every round issued to the whole fleet at the same secret instant, so
  * identities sharing one GPU must answer at the same time (sybils); challenges issued across the
  * whole epoch, not only its first 60 %, which an operator could otherwise rent out at no risk
- * (the epoch is judged after its last deadline; the oracle's defaults now do both). The engine's judge runs with
+ * (the epoch is judged after its last deadline; the oracle's defaults now do both; its "production"
+ * profile carries the rest, except the separate 4 infer openings). The engine's judge runs with
  * its own defaults; around it, one slashing policy from what the simulator measured: an overclaim
  * is slashed only after 3 consecutive condemned epochs. A GPU throttling for half an hour, or a
  * node behind a lossy link, really delivers less in that epoch and is paid on what it delivered,

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import { BEHAVIOURS, type BehaviourName } from "./behaviours";
-import { PROJECT_DEFAULTS, RECOMMENDED, type ProtocolParams } from "./params";
+import { parseConfig } from "../oracle/config";
+import { DEVNET_DEFAULTS, PROJECT_DEFAULTS, RECOMMENDED, paramsFromOracle, type ProtocolParams } from "./params";
 import { checkTargets, summarize, type BehaviourSummary } from "./report";
 import { defaultConfig, runFleet, RunError } from "./runner";
 
@@ -87,12 +88,13 @@ test("with the oracle's former defaults no overclaim can be condemned, sybils pr
   assert.ok(get("window-renter").gainPerEpoch - 2 * get("window-renter").gainSe > 0, `window renter gain ${get("window-renter").gainPerEpoch}`);
 });
 
-test("with the oracle's current defaults the end of the epoch is watched, but 3 rounds still condemn no overclaim and sybils stay ahead", () => {
-  const r = runFleet(defaultConfig({ seed: 42, nodes: 300, epochs: 4, mix: EVEN_MIX, protocol: PROJECT_DEFAULTS }));
+test("with the oracle's devnet profile the end of the epoch is watched, but 3 rounds still condemn no overclaim and sybils stay ahead", () => {
+  const r = runFleet(defaultConfig({ seed: 42, nodes: 300, epochs: 4, mix: EVEN_MIX, protocol: DEVNET_DEFAULTS }));
   const s = summarize(r);
   const get = (b: BehaviourName) => s.rows.find((x) => x.behaviour === b)!;
-  assert.equal(PROJECT_DEFAULTS.schedule, "synchronous");
-  assert.equal(PROJECT_DEFAULTS.issueWindowBps, 10_000);
+  assert.equal(DEVNET_DEFAULTS.roundsPerEpoch, 3);
+  assert.equal(DEVNET_DEFAULTS.schedule, "synchronous");
+  assert.equal(DEVNET_DEFAULTS.issueWindowBps, 10_000);
   // Challenges fall due across the whole epoch: faked answers after 60 % of it are opened.
   assert.equal(get("window-renter").caught, 1);
   assert.ok(get("window-renter").gainPerEpoch < 0, `window renter gain ${get("window-renter").gainPerEpoch}`);
@@ -102,6 +104,24 @@ test("with the oracle's current defaults the end of the epoch is watched, but 3 
   assert.equal(get("sybil").caught, 0);
   assert.equal(get("spoofer-4x").caught, 0);
   assert.ok(get("sybil").gainPerEpoch - 2 * get("sybil").gainSe > 0, `sybil gain ${get("sybil").gainPerEpoch}`);
+  assert.equal(s.honestSlashed, 0);
+});
+
+test("the project defaults are the oracle's production profile: overclaims, substitutes and sybils are condemned, no honest node is slashed", () => {
+  assert.deepEqual(PROJECT_DEFAULTS, paramsFromOracle(parseConfig({}, { POAI_PROFILE: "production" }), PROJECT_DEFAULTS.label));
+  assert.equal(PROJECT_DEFAULTS.roundsPerEpoch, RECOMMENDED.roundsPerEpoch);
+  assert.deepEqual(PROJECT_DEFAULTS.kinds, RECOMMENDED.kinds);
+  assert.equal(PROJECT_DEFAULTS.openings, RECOMMENDED.openings);
+  assert.equal(PROJECT_DEFAULTS.targetMs, RECOMMENDED.targetMs);
+  // The oracle has one openings setting: infer opens 20 items, not the recommended 4.
+  assert.equal(PROJECT_DEFAULTS.inferOpenings, undefined);
+  const r = runFleet(defaultConfig({ seed: 42, nodes: 300, epochs: 4, mix: EVEN_MIX, protocol: PROJECT_DEFAULTS, judge: {}, inferItemDetection: INFER_ITEM_DETECTION }));
+  const s = summarize(r);
+  const get = (b: BehaviourName) => s.rows.find((x) => x.behaviour === b)!;
+  for (const b of ["spoofer-50", "spoofer-4x", "substitute", "sybil", "window-renter", "forger-1", "forger-10", "forger-100", "replayer", "intermittent"] as const) {
+    assert.equal(get(b).caughtWithin, 1, `${b}: ${get(b).caughtWithin}`);
+    assert.ok(get(b).gainPerEpoch < 0, `${b} gains ${get(b).gainPerEpoch}`);
+  }
   assert.equal(s.honestSlashed, 0);
 });
 

@@ -14,6 +14,7 @@
 import { keccak256, encodeAbiParameters, type Address, type Hex } from "viem";
 import { recordNonce, type Authenticated } from "./auth";
 import type { DB } from "./db";
+import { openingsFor } from "./config";
 import { httpError } from "./errors";
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
@@ -51,7 +52,7 @@ export class ChallengeService {
   constructor(
     private readonly db: DB,
     private readonly work: Work,
-    private readonly opts: { openings: number },
+    private readonly opts: { openings: number; inferOpenings?: number },
     private readonly log: Logger,
     private readonly metrics: Metrics,
   ) {}
@@ -108,7 +109,7 @@ export class ChallengeService {
     const spec = JSON.parse(row.spec);
     const w = this.work[row.kind];
     if (!w) throw httpError.state(`challenge kind ${row.kind} not served by this oracle`);
-    const openings = w.chooseOpenings(spec, root, this.opts.openings);
+    const openings = w.chooseOpenings(spec, root, openingsFor(this.opts, row.kind));
     this.db.transaction(() => {
       recordNonce(this.db, auth);
       const ch = this.db.prepare("UPDATE challenges SET root = ?, committed_at = ?, openings = ? WHERE id = ? AND root IS NULL").run(root, wallMs, JSON.stringify(openings), id);
@@ -137,7 +138,7 @@ export class ChallengeService {
     try {
       const ep = this.db.prepare("SELECT seed FROM epochs WHERE epoch = ?").get(row.epoch) as { seed: Hex } | undefined;
       if (!ep) throw new Error(`no seed for epoch ${row.epoch}`);
-      const r = await w.verify(ep.seed, JSON.parse(row.spec), row.root, openings, this.opts.openings);
+      const r = await w.verify(ep.seed, JSON.parse(row.spec), row.root, openings, openingsFor(this.opts, row.kind));
       records = r.ok ? (r.records ?? []) : [];
       if (!r.ok) evidence = r.evidence ?? null;
       verdict = late ? "late" : r.ok ? "pass" : r.fraud ? "fraud" : "fail";

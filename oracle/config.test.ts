@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEVNET_ORACLE_KEY, MAX_CHALLENGE_KINDS, loadConfig, parseConfig } from "./config";
+import { DEVNET_ORACLE_KEY, MAX_CHALLENGE_KINDS, loadConfig, openingsFor, parseConfig } from "./config";
 import { OracleError } from "./errors";
 
 function message(fn: () => unknown): string {
@@ -30,6 +30,10 @@ describe("config", () => {
     assert.equal(c.profile, "devnet");
     assert.deepEqual(c.challengeKinds, ["gemm"]);
     assert.equal(c.openings, 4);
+    // No separate infer setting: infer opens as many items as gemm opens rows.
+    assert.equal(c.inferOpenings, undefined);
+    assert.equal(openingsFor(c, "infer"), 4);
+    assert.equal(openingsFor(c, "gemm"), 4);
     assert.equal(c.challengeTargetMs, 500);
     assert.equal(c.gemmMaxN, 256);
     assert.deepEqual(parseConfig({}, { POAI_PROFILE: "devnet" }), c);
@@ -42,6 +46,9 @@ describe("config", () => {
     assert.deepEqual(c.challengeKinds, ["gemm", "gemm", "gemm", "gemm", "gemm", "infer"]);
     assert.equal(c.challengeKinds.filter((k) => k === "infer").length / c.challengeKinds.length, 1 / 6);
     assert.equal(c.openings, 20);
+    assert.equal(c.inferOpenings, 4);
+    assert.equal(openingsFor(c, "gemm"), 20);
+    assert.equal(openingsFor(c, "infer"), 4);
     assert.equal(c.challengeTargetMs, 4_000);
     assert.equal(c.gemmMaxN, 4096);
     assert.equal(c.deadlineSlackMs, 4_000);
@@ -64,6 +71,20 @@ describe("config", () => {
     assert.equal(parseConfig({ profile: "production" }, { POAI_PROFILE: "devnet" }).epochChallenges, 3);
     // Explicit values are still checked against their bounds.
     assert.equal(message(() => parseConfig({}, { POAI_PROFILE: "production", POAI_OPENINGS: "65" })), 'config error: POAI_OPENINGS must be an integer 1..64, got "65"');
+  });
+
+  it("infer openings: a separate, validated setting; without it infer follows openings", () => {
+    assert.equal(parseConfig({}, { POAI_INFER_OPENINGS: "6" }).inferOpenings, 6);
+    assert.equal(openingsFor(parseConfig({}, { POAI_INFER_OPENINGS: "6" }), "infer"), 6);
+    assert.equal(openingsFor(parseConfig({}, { POAI_INFER_OPENINGS: "6" }), "gemm"), 4);
+    assert.equal(openingsFor(parseConfig({ openings: 9 }, {}), "infer"), 9);
+    // An explicit value wins over the production profile's 4, from the file or the environment.
+    assert.equal(parseConfig({ inferOpenings: 8 }, { POAI_PROFILE: "production" }).inferOpenings, 8);
+    assert.equal(parseConfig({ inferOpenings: 8 }, { POAI_PROFILE: "production", POAI_INFER_OPENINGS: "2" }).inferOpenings, 2);
+    assert.equal(message(() => parseConfig({}, { POAI_INFER_OPENINGS: "0" })), 'config error: POAI_INFER_OPENINGS must be an integer 1..64, got "0"');
+    assert.equal(message(() => parseConfig({}, { POAI_INFER_OPENINGS: "65" })), 'config error: POAI_INFER_OPENINGS must be an integer 1..64, got "65"');
+    assert.equal(message(() => parseConfig({}, { POAI_INFER_OPENINGS: "four" })), 'config error: POAI_INFER_OPENINGS must be an integer 1..64, got "four"');
+    assert.equal(message(() => parseConfig({ inferOpenings: 2.5 })), "config error: inferOpenings (config file) must be an integer 1..64, got 2.5");
   });
 
   it("an unknown profile is a named config error", () => {

@@ -62,6 +62,13 @@ export const configSchema = z
     gemmMaxN: z.union([z.literal(64), z.literal(128), z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]).default(256),
     /** Rows (gemm) or items (infer) the oracle opens per challenge. */
     openings: int(1, 64).default(4),
+    /**
+     * Items the oracle opens per infer challenge; unset, infer opens `openings` like gemm. Each
+     * opened item of a substituted model is flagged with probability ~0.95 (sim/infer-detection.ts),
+     * so 4 items catch a substitute with >= 0.99 per challenge, while gemm needs its 20 rows to
+     * find a node faking 1 % of them.
+     */
+    inferOpenings: int(1, 64).optional(),
     /** Slack on the deadline over the target time (network, scheduling), ms. */
     deadlineSlackMs: int(0, 600_000).default(4_000),
     /**
@@ -123,6 +130,11 @@ export const configSchema = z
   .strict();
 
 export type OracleConfig = z.infer<typeof configSchema>;
+
+/** Items (infer) or rows (gemm) opened per challenge of `kind` under `c`. */
+export function openingsFor(c: Pick<OracleConfig, "openings" | "inferOpenings">, kind: string): number {
+  return kind === "infer" ? c.inferOpenings ?? c.openings : c.openings;
+}
 export type OracleConfigInput = z.input<typeof configSchema>;
 
 /**
@@ -132,8 +144,8 @@ export type OracleConfigInput = z.input<typeof configSchema>;
  * epoch, infer on one round in six, 20 openings, the engine's 4 s GPU target, the engine's
  * largest gemm dimension (the simulator sizes gemm without a cap), challenges due across the
  * whole epoch, 4 s deadline slack, and an overclaim slashed after 3 condemned epochs in a row.
- * The simulator recommends 4 opened items per infer challenge but 20 rows per gemm; the oracle has
- * one `openings` setting for both kinds, so infer challenges open 20 items here too.
+ * 20 rows per gemm challenge but 4 items per infer challenge (`inferOpenings`), as the simulator
+ * recommends.
  */
 export const PROFILE_DEFAULTS: Record<Profile, Readonly<Partial<OracleConfigInput>>> = {
   devnet: {},
@@ -143,6 +155,7 @@ export const PROFILE_DEFAULTS: Record<Profile, Readonly<Partial<OracleConfigInpu
     challengeTargetMs: 4_000,
     gemmMaxN: 4096,
     openings: 20,
+    inferOpenings: 4,
     deadlineSlackMs: 4_000,
     issueWindowBps: 10_000,
     overclaimSlashAfterEpochs: 3,

@@ -63,7 +63,7 @@ export async function startOracle(
   const work: Work = { gemm: new GemmWork({ maxN: cfg.gemmMaxN }), infer: inferWork, ...opts.work };
   const relay = new Relay(chain, account, db, cfg, log.child({ part: "relay" }), metrics, now);
   const committee = new Committee(cfg, account, chain, db, log.child({ part: "committee" }), now);
-  const challenges = new ChallengeService(db, work, { openings: cfg.openings }, log.child({ part: "challenges" }), metrics);
+  const challenges = new ChallengeService(db, work, { openings: cfg.openings, inferOpenings: cfg.inferOpenings }, log.child({ part: "challenges" }), metrics);
   const scheduler = new Scheduler({ cfg, db, chain, relay, account, work, committee, log: log.child({ part: "scheduler" }), metrics, clock });
   const limiter = new TokenBuckets(cfg.rateLimitPerSec, cfg.rateLimitBurst);
 

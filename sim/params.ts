@@ -15,7 +15,7 @@ export interface ProtocolParams {
   roundsPerEpoch: number;
   /** Rows (gemm) or items (infer) opened per challenge (oracle `openings`). */
   openings: number;
-  /** Items opened per infer challenge, when it differs from `openings` (the oracle has one setting). */
+  /** Items opened per infer challenge, when it differs from `openings` (oracle `inferOpenings`). */
   inferOpenings?: number;
   /** Kinds drawn per round from the oracle's secret randomness (oracle `challengeKinds`). */
   kinds: ChallengeKind[];
@@ -44,13 +44,14 @@ export const DEADLINE_EXPECTED_FACTOR = 3;
 export const MAX_ROUNDS = 64;
 
 /**
- * The simulator's parameters for an oracle configuration. The oracle has one `openings` setting
- * for both kinds, so infer challenges open as many items as gemm challenges open rows.
+ * The simulator's parameters for an oracle configuration: infer challenges open `inferOpenings`
+ * items when it is set, else as many as gemm challenges open rows.
  */
 export function paramsFromOracle(c: OracleConfig, label: string): ProtocolParams {
   return {
     roundsPerEpoch: c.epochChallenges,
     openings: c.openings,
+    ...(c.inferOpenings !== undefined ? { inferOpenings: c.inferOpenings } : {}),
     kinds: [...c.challengeKinds],
     targetMs: c.challengeTargetMs,
     deadlineSlackMs: c.deadlineSlackMs,
@@ -78,7 +79,7 @@ export const DEVNET_DEFAULTS: ProtocolParams = paramsFromOracle(parseConfig({ pr
  * identities sharing one GPU must answer at the same time (sybils); challenges issued across the
  * whole epoch, not only its first 60 %, which an operator could otherwise rent out at no risk
  * (the epoch is judged after its last deadline; the oracle's defaults now do both; its "production"
- * profile carries the rest, except the separate 4 infer openings). The engine's judge runs with
+ * profile carries all of it, the 4 infer openings included). The engine's judge runs with
  * its own defaults; around it, one slashing policy from what the simulator measured: an overclaim
  * is slashed only after 3 consecutive condemned epochs. A GPU throttling for half an hour, or a
  * node behind a lossy link, really delivers less in that epoch and is paid on what it delivered,

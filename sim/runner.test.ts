@@ -113,8 +113,8 @@ test("the project defaults are the oracle's production profile: overclaims, subs
   assert.deepEqual(PROJECT_DEFAULTS.kinds, RECOMMENDED.kinds);
   assert.equal(PROJECT_DEFAULTS.openings, RECOMMENDED.openings);
   assert.equal(PROJECT_DEFAULTS.targetMs, RECOMMENDED.targetMs);
-  // The oracle has one openings setting: infer opens 20 items, not the recommended 4.
-  assert.equal(PROJECT_DEFAULTS.inferOpenings, undefined);
+  // The oracle's inferOpenings setting: infer opens the recommended 4 items, gemm 20 rows.
+  assert.equal(PROJECT_DEFAULTS.inferOpenings, RECOMMENDED.inferOpenings);
   const r = runFleet(defaultConfig({ seed: 42, nodes: 300, epochs: 4, mix: EVEN_MIX, protocol: PROJECT_DEFAULTS, judge: {}, inferItemDetection: INFER_ITEM_DETECTION }));
   const s = summarize(r);
   const get = (b: BehaviourName) => s.rows.find((x) => x.behaviour === b)!;

@@ -5,6 +5,7 @@ import path from "node:path";
 import { bytesToHex, keccak256, stringToBytes, type Hex } from "viem";
 import {
   GemmError,
+  aRow,
   checkGemmOpenings,
   chooseOpenings,
   computeRow,
@@ -21,6 +22,7 @@ import {
   rMatrix,
   runGemm,
   secretVector,
+  verifierARowDot,
   verifyGemmOpenings,
   type GemmRun,
   type GemmSpec,
@@ -374,4 +376,45 @@ test("n = 512: the worst-case tolerance (aggregated γ_n bound) lets one entry o
   const tight = verifyGemmOpenings(s, run.root, open, key5, { k: 8 });
   assert.equal(tight.ok, false);
   assert.equal(tight.reason, "GemmRowMismatch");
+});
+
+test("the verifier's on-the-fly A rows are aRow's, entry for entry", () => {
+  // Unit vectors read single entries; several seeds, matrices and rows (incl. the last).
+  for (const tag of ["a rows 1", "a rows 2", "a rows 3"]) {
+    const s = spec(tag, 3);
+    for (const [t, r] of [[0, 0], [1, 77], [2, n - 1]]) {
+      const a = aRow(s, t, r);
+      const e = new Float64Array(n);
+      for (let l = 0; l < n; l++) {
+        e.fill(0);
+        e[l] = 1;
+        assert.equal(verifierARowDot(s, t, r, e), a[l], `${tag} t=${t} r=${r} l=${l}`);
+      }
+      const w = Float64Array.from({ length: n }, (_, l) => (l % 7) - 3);
+      assert.equal(verifierARowDot(s, t, r, w), a.reduce((acc, x, l) => acc + x * w[l], 0));
+    }
+  }
+});
+
+test("proofs shared between openings: same answers as checking each proof alone", async () => {
+  const s = spec("shared proofs");
+  const run = await runGemm(s, cpu);
+  const g = s.groupRows;
+  // Rows 0 and 1 share a leaf; rows 0 and g sit in sibling leaves; rows 0 and 3g share the top.
+  for (const second of [1, g, 3 * g]) {
+    const expected = [0, second];
+    const honest = openGemm(run, expected);
+    assert.equal(checkGemmOpenings(s, run.root, honest, key, expected).ok, true, `rows 0, ${second}`);
+    // The second proof starts on a verified path but ends on another sibling: rejected, as alone.
+    const proof = [...honest[1].proof];
+    proof[proof.length - 1] = keccak256(stringToBytes(`not the sibling ${second}`));
+    const tampered = [honest[0], { ...honest[1], proof }];
+    assert.equal(checkGemmOpenings(s, run.root, tampered, key, expected).reason, "GemmProofInvalid", `rows 0, ${second}: tail`);
+    // A proof one sibling longer than the verified one: rejected.
+    const longer = [honest[0], { ...honest[1], proof: [...honest[1].proof, honest[1].proof[0]] }];
+    assert.equal(checkGemmOpenings(s, run.root, longer, key, expected).reason, "GemmProofInvalid", `rows 0, ${second}: longer`);
+    // The same proof under a wrong first opening: the second is then checked on its own.
+    const badFirst = [{ ...honest[0], proof: [keccak256(stringToBytes("x")), ...honest[0].proof.slice(1)] }, honest[1]];
+    assert.equal(checkGemmOpenings(s, run.root, badFirst, key, expected).reason, "GemmProofInvalid", `rows 0, ${second}: first`);
+  }
 });

@@ -61,7 +61,7 @@ import * as ort from "onnxruntime-node";
 import { bytesToHex, concat, encodeAbiParameters, hexToBytes, keccak256, type Hex } from "viem";
 import { keccak256Bytes } from "./keccak";
 import type { Precision } from "./hardware";
-import { MERKLE_MAX_PROOF_LENGTH, hex32ToBytes, leafHashBytes, merkleProofBytes, merkleRootBytes, verifyMerkleProofBytes } from "./merkle";
+import { MERKLE_MAX_PROOF_LENGTH, hashPairBytes, hex32ToBytes, leafHashBytes, merkleProofBytes, merkleRootBytes } from "./merkle";
 import { deriveSeed, fillMatrix, sampleIndices, seedBytes, streamKey } from "./prng";
 import { GEMM_GROUP_ROWS, GEMM_MAX_BATCH, GEMM_MAX_N, GEMM_MIN_N, GEMM_PROJ_COLS, type GemmSizing } from "./sizing";
 
@@ -591,56 +591,163 @@ export interface GemmVerifyOptions {
   tolerance?: "probabilistic" | "worst-case";
 }
 
+/** Doubles per row of the verifier's interleaved tables (`verifierTables`). */
+const ROW_TABLE_STRIDE = 10;
+const A_TABLE_STRIDE = 6;
+
+interface VerifierTables {
+  /** Per column j: R_j0..R_j3, |R_j0|..|R_j3|, s_j, |s_j| (one cache line and a bit per j). */
+  row: Float64Array;
+  /** Per column l: |B||R|_l0..l3, (B·s)_l, (|B||s|)_l. */
+  a: Float64Array;
+}
+
+/** Tables derived from a key, built once per key (O(n·m)) and kept as long as the key. */
+const tablesOf = new WeakMap<GemmVerifierKey, VerifierTables>();
+
+/**
+ * The key's vectors interleaved in the order the verifier's loops read them, so each loop reads
+ * one array sequentially. Pure rearrangement: the same values as key.R, key.s, key.absBR,
+ * key.Bs and key.absBs (|x| taken once here instead of once per opening).
+ */
+function verifierTables(key: GemmVerifierKey): VerifierTables {
+  const hit = tablesOf.get(key);
+  if (hit) return hit;
+  const { n, R, s, absBR, Bs, absBs } = key;
+  const row = new Float64Array(n * ROW_TABLE_STRIDE);
+  const a = new Float64Array(n * A_TABLE_STRIDE);
+  for (let j = 0; j < n; j++) {
+    const p = j * ROW_TABLE_STRIDE;
+    for (let c = 0; c < 4; c++) {
+      row[p + c] = R[j * 4 + c];
+      row[p + 4 + c] = Math.abs(R[j * 4 + c]);
+      a[j * A_TABLE_STRIDE + c] = absBR[j * 4 + c];
+    }
+    row[p + 8] = s[j];
+    row[p + 9] = Math.abs(s[j]);
+    a[j * A_TABLE_STRIDE + 4] = Bs[j];
+    a[j * A_TABLE_STRIDE + 5] = absBs[j];
+  }
+  const t = { row, a };
+  tablesOf.set(key, t);
+  return t;
+}
+
 /**
  * One pass over an opened row: relu(row)·R, relu(row)·|R|, |row|·|R| (4 columns each),
  * row·s, |row|·|s|, at [14] a flag set when a value is not finite, and at [15]
  * Σ_{|row_j| >= 2^8} |row_j|·|s_j| (the entries fp32 may have rounded). Kept small and
- * monomorphic so the engine optimises it (it is the oracle's inner loop).
+ * monomorphic so the engine optimises it (it is the oracle's inner loop). T is the key's
+ * interleaved row table (`verifierTables`).
  */
-function rowSums(row: Float32Array, R: Float64Array, s: Float64Array, n: number): Float64Array {
+function rowSums(row: Float32Array, T: Float64Array, n: number, out: Float64Array): void {
   let dot0 = 0, dot1 = 0, dot2 = 0, dot3 = 0;
   let mag0 = 0, mag1 = 0, mag2 = 0, mag3 = 0;
   let all0 = 0, all1 = 0, all2 = 0, all3 = 0;
   let lhs = 0, lhsMag = 0, bigMag = 0;
   let bad = 0;
-  for (let j = 0, p = 0; j < n; j++, p += 4) {
+  for (let j = 0, p = 0; j < n; j++, p += ROW_TABLE_STRIDE) {
     const v = row[j];
     if (v - v !== 0) bad = 1; // NaN or ±Infinity
     const av = Math.abs(v);
-    const r0 = R[p], r1 = R[p + 1], r2 = R[p + 2], r3 = R[p + 3];
-    const a0 = Math.abs(r0), a1 = Math.abs(r1), a2 = Math.abs(r2), a3 = Math.abs(r3);
-    if (v > 0) {
-      dot0 += v * r0; dot1 += v * r1; dot2 += v * r2; dot3 += v * r3;
-      mag0 += v * a0; mag1 += v * a1; mag2 += v * a2; mag3 += v * a3;
-    }
+    // relu(v) without a branch, exactly: v + |v| is 2v (exact) or +0, and halving is exact. For
+    // v <= 0 the terms below are ±0, which leave every sum (started at +0) bit for bit unchanged.
+    const vp = (v + av) * 0.5;
+    const a0 = T[p + 4], a1 = T[p + 5], a2 = T[p + 6], a3 = T[p + 7];
+    dot0 += vp * T[p]; dot1 += vp * T[p + 1]; dot2 += vp * T[p + 2]; dot3 += vp * T[p + 3];
+    mag0 += vp * a0; mag1 += vp * a1; mag2 += vp * a2; mag3 += vp * a3;
     all0 += av * a0; all1 += av * a1; all2 += av * a2; all3 += av * a3;
-    const sv = s[j];
-    lhs += v * sv;
-    const asv = av * Math.abs(sv);
+    lhs += v * T[p + 8];
+    const asv = av * T[p + 9];
     lhsMag += asv;
     if (av >= FP32_EXACT_BELOW) bigMag += asv;
   }
-  const out = new Float64Array(16);
   out[0] = dot0; out[1] = dot1; out[2] = dot2; out[3] = dot3;
   out[4] = mag0; out[5] = mag1; out[6] = mag2; out[7] = mag3;
   out[8] = all0; out[9] = all1; out[10] = all2; out[11] = all3;
   out[12] = lhs; out[13] = lhsMag; out[14] = bad; out[15] = bigMag;
-  return out;
 }
 
-/** One pass over A's row: |a|·(|B||R|) (4 columns), a·(B·s), |a|·(|B||s|). */
-function aSums(a: Float32Array, absBR: Float64Array, Bs: Float64Array, absBs: Float64Array, n: number): Float64Array {
+/**
+ * One pass over A_t's row r, generated on the fly from the stream key (no row buffer):
+ * |a|·(|B||R|) (4 columns), a·(B·s), |a|·(|B||s|). The entries are the ones `fillMatrix`
+ * (prng.ts) generates for (hi = r, lo = l), computed in int32 arithmetic: the same 32-bit
+ * values, since xor, shifts and Math.imul only see the low 32 bits and (x + k2) is exact before
+ * its wrap (a test pins a = aRow). T is the key's interleaved A table (`verifierTables`). Without
+ * `withBounds` only a·(B·s) is summed and the bound sums stay 0: the probabilistic tolerance
+ * never reads them (it weighs |a|·(|B||R|) by 0 and uses no Freivalds bound).
+ */
+function aSums(spec: GemmSpec, t: number, r: number, T: Float64Array, n: number, out: Float64Array, withBounds: boolean): void {
+  const key = aKey(spec, t);
+  const k0 = key[0] | 0, k1 = key[1] | 0, k2 = key[2] | 0, k3 = key[3] | 0;
+  const hk1 = r ^ k1;
   let abr0 = 0, abr1 = 0, abr2 = 0, abr3 = 0, rhs = 0, bound = 0;
-  for (let l = 0, p = 0; l < n; l++, p += 4) {
-    const al = a[l];
-    const aa = Math.abs(al);
-    abr0 += aa * absBR[p]; abr1 += aa * absBR[p + 1]; abr2 += aa * absBR[p + 2]; abr3 += aa * absBR[p + 3];
-    rhs += al * Bs[l];
-    bound += aa * absBs[l];
+  for (let l = 0, p = 0; l < n; l++, p += A_TABLE_STRIDE) {
+    let x = l ^ k0;
+    x ^= x >>> 17; x = Math.imul(x, 0xed5ad4bb); x ^= x >>> 11; x = Math.imul(x, 0xac4c1b51); x ^= x >>> 15; x = Math.imul(x, 0x31848bab); x ^= x >>> 14;
+    x ^= hk1;
+    x ^= x >>> 17; x = Math.imul(x, 0xed5ad4bb); x ^= x >>> 11; x = Math.imul(x, 0xac4c1b51); x ^= x >>> 15; x = Math.imul(x, 0x31848bab); x ^= x >>> 14;
+    x = (x + k2) | 0;
+    x ^= x >>> 17; x = Math.imul(x, 0xed5ad4bb); x ^= x >>> 11; x = Math.imul(x, 0xac4c1b51); x ^= x >>> 15; x = Math.imul(x, 0x31848bab); x ^= x >>> 14;
+    const al = (((x ^ k3) >>> 23) - 256) / 256; // k/256 (prng.ts MATRIX_SCALE = 256), exact
+    rhs += al * T[p + 4];
+    if (withBounds) {
+      const aa = Math.abs(al);
+      abr0 += aa * T[p]; abr1 += aa * T[p + 1]; abr2 += aa * T[p + 2]; abr3 += aa * T[p + 3];
+      bound += aa * T[p + 5];
+    }
   }
-  const out = new Float64Array(6);
   out[0] = abr0; out[1] = abr1; out[2] = abr2; out[3] = abr3; out[4] = rhs; out[5] = bound;
-  return out;
+}
+
+/** A_t's row r as the verifier generates it (`aSums`), for the test that pins it to `aRow`. */
+export function verifierARowDot(spec: GemmSpec, t: number, r: number, v: Float64Array): number {
+  const T = new Float64Array(spec.n * A_TABLE_STRIDE);
+  for (let l = 0; l < spec.n; l++) T[l * A_TABLE_STRIDE + 4] = v[l];
+  const out = new Float64Array(6);
+  aSums(spec, t, r, T, spec.n, out, false);
+  return out[4];
+}
+
+/** A proof of this challenge already folded to the root: its nodes (leaf first) and siblings. */
+interface VerifiedPath {
+  nodes: Uint8Array[];
+  proof: readonly Uint8Array[];
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * `verifyMerkleProofBytes` (merkle.ts) with the same answer for every input, sharing work between
+ * the openings of one challenge: while folding, once the running node equals the node at the same
+ * depth of a proof already verified under this root, and the remaining siblings are byte for byte
+ * that proof's remaining siblings, the rest of the fold is that proof's, which reached the root,
+ * so it stops there. Openings in the same leaf, or whose paths meet near the root, skip those
+ * hashes. Bounded: proofs of at most MERKLE_MAX_PROOF_LENGTH siblings, one path kept per opening.
+ */
+function verifyProofShared(root: Uint8Array, leaf: Uint8Array, proof: readonly Uint8Array[], verified: VerifiedPath[]): boolean {
+  if (root.length !== 32 || leaf.length !== 32 || proof.length > MERKLE_MAX_PROOF_LENGTH) return false;
+  for (const p of proof) if (p.length !== 32) return false;
+  const nodes: Uint8Array[] = [leaf];
+  let h = leaf;
+  for (let d = 0; d <= proof.length; d++) {
+    for (const v of verified) {
+      if (v.proof.length !== proof.length || !sameBytes(v.nodes[d], h)) continue;
+      let tail = true;
+      for (let e = d; e < proof.length && tail; e++) tail = v.proof[e] === proof[e] || sameBytes(v.proof[e], proof[e]);
+      if (tail) return true;
+    }
+    if (d === proof.length) break;
+    h = hashPairBytes(h, proof[d]);
+    nodes.push(h);
+  }
+  if (!sameBytes(h, root)) return false;
+  verified.push({ nodes, proof });
+  return true;
 }
 
 function theta(n: number, mode: "probabilistic" | "worst-case"): number {
@@ -710,6 +817,10 @@ export function checkGemmOpenings(
     verifyMs: performance.now() - t0,
   });
   const rootBytes = hex32ToBytes(root);
+  const tables = verifierTables(key);
+  const rs = new Float64Array(16);
+  const as = new Float64Array(6);
+  const verifiedPaths: VerifiedPath[] = [];
   if (!Array.isArray(openings) || openings.length !== expected.length) {
     return done("GemmWrongOpeningSet", `expected ${expected.length} openings, got ${Array.isArray(openings) ? openings.length : "none"}`);
   }
@@ -728,17 +839,17 @@ export function checkGemmOpenings(
     // 1. The fingerprint group is committed under the root.
     const leaf = leafHashBytes(f32Bytes(o.group));
     const proof: (Uint8Array | null)[] = Array.isArray(o.proof) && o.proof.length <= MERKLE_MAX_PROOF_LENGTH ? o.proof.map(hex32ToBytes) : [null];
-    if (!rootBytes || proof.some((x) => x === null) || !verifyMerkleProofBytes(rootBytes, leaf, proof as Uint8Array[])) {
+    if (!rootBytes || proof.some((x) => x === null) || !verifyProofShared(rootBytes, leaf, proof as Uint8Array[], verifiedPaths)) {
       checks.push({ index, ok: false, reason: "GemmProofInvalid", fingerprintRatio: NaN, freivaldsRatio: NaN });
       return done("GemmProofInvalid", `row ${index}: group ${j} does not open under the root`, o);
     }
     // One pass over the sent row (j) and one over A's row (l) gather every sum both checks
     // need; m = GEMM_PROJ_COLS = 4 columns are unrolled.
-    const rs = rowSums(o.row, key.R, key.s, n);
+    rowSums(o.row, tables.row, n, rs);
     if (rs[14] !== 0) return done("GemmMalformedOpening", `row ${index}: non-finite values`, o);
     const [dot0, dot1, dot2, dot3, mag0, mag1, mag2, mag3, all0, all1, all2, all3, lhs, lhsMag, , bigMag] = rs;
     const t = Math.floor(index / n);
-    const as = aSums(aRow(spec, t, index % n), key.absBR, key.Bs, key.absBs, n);
+    aSums(spec, t, index % n, tables.a, n, as, mode === "worst-case");
     const [abr0, abr1, abr2, abr3, rhs, bound] = as;
     // 2. relu(row)·R matches the committed fingerprint. Tolerance (see the file header): the
     //    fp32 accumulation of the fingerprint product (θ·Σ relu(C)|R| + u·|D|), plus the rated

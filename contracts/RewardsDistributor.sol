@@ -4,14 +4,17 @@ pragma solidity 0.8.30;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {IRewardsDistributor} from "./interfaces/IRewardsDistributor.sol";
 
 /// @title RewardsDistributor
 /// @notice Rewards budget and cumulative Merkle claims (OpenZeppelin standard tree of `[address, uint256]`).
 /// Amounts in the tree are computed off chain rounding down, against the claimant; nothing rounds here.
-contract RewardsDistributor is IRewardsDistributor, AccessControl, ReentrancyGuard {
+/// `claim` touches a single accounting slot, `_unclaimedFinalized` (= totalFinalized - totalClaimed):
+/// `totalClaimed()` is derived from it, so the check that claims never exceed finalized rewards costs one
+/// storage read and write per claim. The reentrancy guard uses transient storage (EIP-1153, cancun).
+contract RewardsDistributor is IRewardsDistributor, AccessControl, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     /// @notice Role that reserves budget and publishes roots (granted to Settlement).
@@ -25,7 +28,8 @@ contract RewardsDistributor is IRewardsDistributor, AccessControl, ReentrancyGua
     uint256 private _totalFunded;
     uint256 private _totalCommitted;
     uint256 private _totalFinalized;
-    uint256 private _totalClaimed;
+    /// @dev Finalized rewards not yet claimed: totalFinalized - totalClaimed, never negative.
+    uint256 private _unclaimedFinalized;
     mapping(address account => uint256 cumulativeAmount) private _claimed;
 
     /// @param token The reward token (the stake token).
@@ -58,11 +62,17 @@ contract RewardsDistributor is IRewardsDistributor, AccessControl, ReentrancyGua
         if (cumulativeAmount <= already) revert RewardsDistributorNothingToClaim(account, cumulativeAmount, already);
         // Cannot underflow: cumulativeAmount > already checked above.
         uint256 payout = cumulativeAmount - already;
-        uint256 totalAfter = _totalClaimed + payout;
-        // A faulty root can never pay out budget that no finalized report committed.
-        if (totalAfter > _totalFinalized) revert RewardsDistributorExceedsFinalized(totalAfter, _totalFinalized);
+        uint256 unclaimed = _unclaimedFinalized;
+        // A faulty root can never pay out budget that no finalized report committed:
+        // payout <= totalFinalized - totalClaimed  <=>  totalClaimed + payout <= totalFinalized.
+        if (payout > unclaimed) {
+            // Revert path only. Cannot underflow: unclaimed <= totalFinalized. Checked addition, as before.
+            uint256 finalized = _totalFinalized;
+            revert RewardsDistributorExceedsFinalized(finalized - unclaimed + payout, finalized);
+        }
         _claimed[account] = cumulativeAmount;
-        _totalClaimed = totalAfter;
+        // Cannot underflow: payout <= unclaimed checked above.
+        _unclaimedFinalized = unclaimed - payout;
         emit RewardsClaimed(account, msg.sender, payout, cumulativeAmount);
         _token.safeTransfer(account, payout);
     }
@@ -89,6 +99,8 @@ contract RewardsDistributor is IRewardsDistributor, AccessControl, ReentrancyGua
         uint256 reserved = _totalCommitted - _totalFinalized;
         if (amount > reserved) revert RewardsDistributorExceedsReserved(amount, reserved);
         _totalFinalized += amount;
+        // Cannot overflow: unclaimed <= totalFinalized, which the checked addition above bounds.
+        _unclaimedFinalized += amount;
         // The root only moves forward: an older epoch finalized late keeps the later cumulative root.
         bool replace = !_hasRoot || epoch > _rootEpoch;
         if (replace) {
@@ -143,7 +155,8 @@ contract RewardsDistributor is IRewardsDistributor, AccessControl, ReentrancyGua
 
     /// @inheritdoc IRewardsDistributor
     function totalClaimed() external view returns (uint256) {
-        return _totalClaimed;
+        // Cannot underflow: unclaimed <= totalFinalized.
+        return _totalFinalized - _unclaimedFinalized;
     }
 
     /// @inheritdoc IRewardsDistributor

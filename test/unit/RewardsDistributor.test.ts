@@ -176,4 +176,55 @@ describe("RewardsDistributor", () => {
         .withArgs(500n * E18, 100n * E18);
     });
   });
+
+  describe("accounting views", () => {
+    it("totalClaimed stays finalized minus unclaimed across finalizations and claims, at any size", async () => {
+      const fx = await loadFixture(deployFixture);
+      const big = await (await ethers.getContractFactory("FeeOnTransferToken")).deploy(0);
+      const d = await (await ethers.getContractFactory("RewardsDistributor")).deploy(
+        await big.getAddress(),
+        fx.governance.address,
+      );
+      await d.connect(fx.governance).grantRole(await d.SETTLEMENT_ROLE(), fx.outsider.address);
+      // Totals above 2^128 are accepted: claim keeps one full-width slot, nothing is truncated.
+      const HUGE = 2n ** 200n;
+      await big.mint(fx.funder.address, HUGE);
+      await big.connect(fx.funder).approve(await d.getAddress(), HUGE);
+      await d.connect(fx.funder).fund(HUGE);
+      const s = d.connect(fx.outsider);
+      await s.reserveBudget(HUGE);
+      const [a, b] = fx.operators;
+      const t1 = rewardsTree([
+        [a.address, HUGE / 2n],
+        [b.address, 7n],
+      ]);
+      await s.finalizeEpoch(0n, t1.root as Hex, HUGE / 2n + 7n);
+      expect(await d.totalClaimed()).to.equal(0n);
+      await d.claim(a.address, HUGE / 2n, proofFor(t1, a.address));
+      expect(await d.totalClaimed()).to.equal(HUGE / 2n);
+      expect(await d.totalFinalized()).to.equal(HUGE / 2n + 7n);
+      // A second epoch raises a's cumulative amount; b has not claimed yet.
+      const t2 = rewardsTree([
+        [a.address, HUGE / 2n + 3n],
+        [b.address, 7n],
+      ]);
+      await s.finalizeEpoch(1n, t2.root as Hex, 3n);
+      await d.claim(b.address, 7n, proofFor(t2, b.address));
+      await d.claim(a.address, HUGE / 2n + 3n, proofFor(t2, a.address));
+      expect(await d.totalClaimed()).to.equal(HUGE / 2n + 10n);
+      expect(await d.totalFinalized()).to.equal(HUGE / 2n + 10n);
+      expect(await d.totalCommitted()).to.equal(HUGE);
+      expect(await d.totalFunded()).to.equal(HUGE);
+      expect(await big.balanceOf(await d.getAddress())).to.equal(HUGE / 2n - 10n);
+      // Everything finalized is claimed: one more unit is refused with the totals the claim would reach.
+      const t3 = rewardsTree([
+        [a.address, HUGE / 2n + 4n],
+        [b.address, 7n],
+      ]);
+      await s.finalizeEpoch(2n, t3.root as Hex, 0n);
+      await expect(d.claim(a.address, HUGE / 2n + 4n, proofFor(t3, a.address)))
+        .to.be.revertedWithCustomError(d, "RewardsDistributorExceedsFinalized")
+        .withArgs(HUGE / 2n + 11n, HUGE / 2n + 10n);
+    });
+  });
 });

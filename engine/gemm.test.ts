@@ -418,3 +418,57 @@ test("proofs shared between openings: same answers as checking each proof alone"
     assert.equal(checkGemmOpenings(s, run.root, badFirst, key, expected).reason, "GemmProofInvalid", `rows 0, ${second}: first`);
   }
 });
+
+test("the verifier's ratios are the plain formulas' (straight loops over the key's vectors), bit for bit", async () => {
+  const s = spec("reference ratios");
+  const run = await runGemm(s, cpu);
+  const idx = chooseOpenings(s, run.root, 8);
+  const honest = openGemm(run, idx);
+  // One opening made wrong in one entry, one with a negative entry made positive.
+  const tampered = honest.map((o, q) => (q === 0 ? { ...o, row: o.row.map((x, j) => (j === 5 ? x + 1 / 64 : x)) } : o));
+  const u = 2 ** -24;
+  for (const mode of ["probabilistic", "worst-case"] as const) {
+    for (const open of [honest, tampered]) {
+      const v = checkGemmOpenings(s, run.root, open, key, idx, { tolerance: mode });
+      for (const c of v.checks) {
+        const o = open.find((x) => x.index === c.index)!;
+        const row = o.row;
+        const th = mode === "worst-case" ? (n * u) / (1 - n * u) : 10 * Math.sqrt(n) * u;
+        const a = aRow(s, Math.floor(c.index / n), c.index % n);
+        let fp = 0;
+        for (let col = 0; col < 4; col++) {
+          let dot = 0, mag = 0, all = 0, abr = 0;
+          for (let j = 0; j < n; j++) {
+            const r = key.R[j * 4 + col];
+            if (row[j] > 0) {
+              dot += row[j] * r;
+              mag += row[j] * Math.abs(r);
+            }
+            all += Math.abs(row[j]) * Math.abs(r);
+          }
+          for (let l = 0; l < n; l++) abr += Math.abs(a[l]) * key.absBR[l * 4 + col];
+          const committed = o.group[(c.index % s.groupRows) * 4 + col];
+          const tol = th * mag + u * Math.abs(committed) + (mode === "worst-case" ? th : 0) * abr + u * all + 2 ** -40 * (mag + 1);
+          fp = Math.max(fp, Math.abs(committed - dot) / tol);
+        }
+        assert.equal(c.fingerprintRatio, fp, `${mode} row ${c.index}: fingerprint ratio`);
+        let lhs = 0, lhsMag = 0, big = 0, rhs = 0, bound = 0;
+        for (let j = 0; j < n; j++) {
+          lhs += row[j] * key.s[j];
+          lhsMag += Math.abs(row[j]) * Math.abs(key.s[j]);
+          if (Math.abs(row[j]) >= 256) big += Math.abs(row[j]) * Math.abs(key.s[j]);
+        }
+        for (let l = 0; l < n; l++) {
+          rhs += a[l] * key.Bs[l];
+          bound += Math.abs(a[l]) * key.absBs[l];
+        }
+        const fTol = mode === "worst-case" ? th * bound + u * lhsMag + 2 ** -40 * (bound + 1) : u * big;
+        const diff = Math.abs(lhs - rhs);
+        assert.equal(c.freivaldsRatio, diff === 0 ? 0 : diff / fTol, `${mode} row ${c.index}: Freivalds ratio`);
+      }
+      // The worst-case tolerance lets an entry off by 1/64 through (see the test above); the default does not.
+      assert.equal(v.ok, open === honest || mode === "worst-case", `${mode}: verdict`);
+      assert.ok(v.checks.length >= 1);
+    }
+  }
+});

@@ -635,7 +635,7 @@ function verifierTables(key: GemmVerifierKey): VerifierTables {
 
 /**
  * One pass over an opened row: relu(row)·R, relu(row)·|R|, |row|·|R| (4 columns each),
- * row·s, |row|·|s|, at [14] a flag set when a value is not finite, and at [15]
+ * row·s, at [13] 0 (|row|·|s|, which only the worst-case tolerance needs, is `rowAbsDotS`), at [14] a flag set when a value is not finite, and at [15]
  * Σ_{|row_j| >= 2^8} |row_j|·|s_j| (the entries fp32 may have rounded). Kept small and
  * monomorphic so the engine optimises it (it is the oracle's inner loop). T is the key's
  * interleaved row table (`verifierTables`).
@@ -644,11 +644,11 @@ function rowSums(row: Float32Array, T: Float64Array, n: number, out: Float64Arra
   let dot0 = 0, dot1 = 0, dot2 = 0, dot3 = 0;
   let mag0 = 0, mag1 = 0, mag2 = 0, mag3 = 0;
   let all0 = 0, all1 = 0, all2 = 0, all3 = 0;
-  let lhs = 0, lhsMag = 0, bigMag = 0;
-  let bad = 0;
+  let lhs = 0, bigMag = 0;
+  let nonFinite = 0;
   for (let j = 0, p = 0; j < n; j++, p += ROW_TABLE_STRIDE) {
     const v = row[j];
-    if (v - v !== 0) bad = 1; // NaN or ±Infinity
+    nonFinite += v * 0; // ±0 for a finite v; NaN from the first NaN or ±Infinity on
     const av = Math.abs(v);
     // relu(v) without a branch, exactly: v + |v| is 2v (exact) or +0, and halving is exact. For
     // v <= 0 the terms below are ±0, which leave every sum (started at +0) bit for bit unchanged.
@@ -658,14 +658,19 @@ function rowSums(row: Float32Array, T: Float64Array, n: number, out: Float64Arra
     mag0 += vp * a0; mag1 += vp * a1; mag2 += vp * a2; mag3 += vp * a3;
     all0 += av * a0; all1 += av * a1; all2 += av * a2; all3 += av * a3;
     lhs += v * T[p + 8];
-    const asv = av * T[p + 9];
-    lhsMag += asv;
-    if (av >= FP32_EXACT_BELOW) bigMag += asv;
+    if (av >= FP32_EXACT_BELOW) bigMag += av * T[p + 9];
   }
   out[0] = dot0; out[1] = dot1; out[2] = dot2; out[3] = dot3;
   out[4] = mag0; out[5] = mag1; out[6] = mag2; out[7] = mag3;
   out[8] = all0; out[9] = all1; out[10] = all2; out[11] = all3;
-  out[12] = lhs; out[13] = lhsMag; out[14] = bad; out[15] = bigMag;
+  out[12] = lhs; out[13] = 0; out[14] = nonFinite === 0 ? 0 : 1; out[15] = bigMag;
+}
+
+/** Σ |row_j|·|s_j| in the order rowSums would sum it: only the worst-case tolerance reads it. */
+function rowAbsDotS(row: Float32Array, T: Float64Array, n: number): number {
+  let acc = 0;
+  for (let j = 0, p = 0; j < n; j++, p += ROW_TABLE_STRIDE) acc += Math.abs(row[j]) * T[p + 9];
+  return acc;
 }
 
 /**
@@ -846,6 +851,7 @@ export function checkGemmOpenings(
     // One pass over the sent row (j) and one over A's row (l) gather every sum both checks
     // need; m = GEMM_PROJ_COLS = 4 columns are unrolled.
     rowSums(o.row, tables.row, n, rs);
+    if (mode === "worst-case" && rs[14] === 0) rs[13] = rowAbsDotS(o.row, tables.row, n);
     if (rs[14] !== 0) return done("GemmMalformedOpening", `row ${index}: non-finite values`, o);
     const [dot0, dot1, dot2, dot3, mag0, mag1, mag2, mag3, all0, all1, all2, all3, lhs, lhsMag, , bigMag] = rs;
     const t = Math.floor(index / n);

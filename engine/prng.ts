@@ -86,8 +86,18 @@ export function streamKey(seed: Hex, tag: string, index: number | bigint = 0): S
   return k;
 }
 
+/** Wellons' lowbias32 finalizer: a bijection on 32-bit integers with full avalanche. */
+export function mix32(x: number): number {
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x7feb352d);
+  x ^= x >>> 15;
+  x = Math.imul(x, 0x846ca68b);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+
 /** triple32 finalizer: a bijection on 32-bit integers with very low avalanche bias. */
-function triple32(x: number): number {
+export function triple32(x: number): number {
   x ^= x >>> 17;
   x = Math.imul(x, 0xed5ad4bb);
   x ^= x >>> 11;

@@ -30,7 +30,7 @@
  * The figures t_cache and t_read are hardware assumptions, not measurements from this host.
  */
 import { concat, keccak256, type Hex } from "viem";
-import { deriveSeed, seedBytes, streamKey } from "./prng";
+import { deriveSeed, seedBytes, streamKey, triple32 } from "./prng";
 
 export const VRAM_SPEC_VERSION = 1;
 /** 32-bit words per item (64 bytes). */
@@ -119,17 +119,6 @@ export function generateVramChallenge(
   };
   checkVramSpec(spec);
   return spec;
-}
-
-function triple32(x: number): number {
-  x ^= x >>> 17;
-  x = Math.imul(x, 0xed5ad4bb);
-  x ^= x >>> 11;
-  x = Math.imul(x, 0xac4c1b51);
-  x ^= x >>> 15;
-  x = Math.imul(x, 0x31848bab);
-  x ^= x >>> 14;
-  return x >>> 0;
 }
 
 const fnv = (a: number, b: number) => (Math.imul(a, 0x01000193) ^ b) >>> 0;

@@ -7,16 +7,9 @@
  * a 32-bit mixer. Not cryptographic: the simulator models randomness, it does not defend
  * against anyone.
  */
+import { mix32 } from "../engine/prng";
 
-/** Wellons' lowbias32 finalizer: full avalanche on 32 bits. */
-export function mix32(x: number): number {
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x7feb352d);
-  x ^= x >>> 15;
-  x = Math.imul(x, 0x846ca68b);
-  x ^= x >>> 16;
-  return x >>> 0;
-}
+export { mix32 };
 
 /** Hashes a list of 32-bit labels (seed, node index, epoch, stream id...) to one word. */
 export function hashLabels(labels: readonly number[]): number {

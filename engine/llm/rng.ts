@@ -8,16 +8,9 @@
  */
 import { concatBytes, hexToBytes, isHex, keccak256, stringToBytes, type Hex } from "viem";
 import { LlmError } from "./errors";
+import { mix32 } from "../prng";
 
-/** A 32-bit finalizer with full avalanche (Wellons' "lowbias32"). */
-export function mix32(x: number): number {
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x7feb352d);
-  x ^= x >>> 15;
-  x = Math.imul(x, 0x846ca68b);
-  x ^= x >>> 16;
-  return x >>> 0;
-}
+export { mix32 };
 
 /** Checks a bytes32 hex seed and returns its bytes. */
 export function seedBytes(seed: Hex): Uint8Array {

@@ -32,6 +32,20 @@ export const REGISTRATION_TYPES = {
 } as const;
 
 /**
+ * ERC-2612 `Permit` of the stake token (OpenZeppelin ERC20Permit): one signature that lets
+ * `registerWithPermit` pull the stake without a separate approve transaction.
+ */
+export const PERMIT_TYPES = {
+  Permit: [
+    { name: "owner", type: "address" },
+    { name: "spender", type: "address" },
+    { name: "value", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
+
+/**
  * The committee's epoch report. Chain id and contract are bound by the domain; `epoch` and
  * `configVersion` by the struct, so a signature is valid for exactly one report of one epoch
  * under one committee configuration.

@@ -30,7 +30,7 @@ import {
   type SlashEntry,
 } from "../test/attacks/helpers";
 import { hashPairBytes, leafHashBytes } from "../engine/merkle";
-import { SlashReason } from "../engine/protocol";
+import { SlashReason, PERMIT_TYPES } from "../engine/protocol";
 
 const { ethers } = hre;
 const E18 = 10n ** 18n;
@@ -202,15 +202,7 @@ async function stakingFigures(p: Protocol): Promise<void> {
   const permit = ethers.Signature.from(
     await op2.signTypedData(
       { name: "PoAI Stake", version: "1", chainId: p.chainId, verifyingContract: await p.token.getAddress() },
-      {
-        Permit: [
-          { name: "owner", type: "address" },
-          { name: "spender", type: "address" },
-          { name: "value", type: "uint256" },
-          { name: "nonce", type: "uint256" },
-          { name: "deadline", type: "uint256" },
-        ],
-      },
+      { Permit: [...PERMIT_TYPES.Permit] },
       { owner: op2.address, spender: registry, value: STAKE, nonce: await p.token.nonces(op2.address), deadline: dl2 },
     ),
   );

@@ -3,6 +3,7 @@
  * signature, using one made for another registry or chain, or after its deadline.
  */
 import { expect } from "chai";
+import { PERMIT_TYPES } from "../../engine/protocol";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { CLAIM, deployProtocol, newNodeKey, registerNode, signRegistration } from "./helpers";
@@ -186,15 +187,7 @@ describe("attacks: registration", function () {
     const permit = ethers.Signature.from(
       await operator.signTypedData(
         { name: "PoAI Stake", version: "1", chainId: p.chainId, verifyingContract: tokenAddr },
-        {
-          Permit: [
-            { name: "owner", type: "address" },
-            { name: "spender", type: "address" },
-            { name: "value", type: "uint256" },
-            { name: "nonce", type: "uint256" },
-            { name: "deadline", type: "uint256" },
-          ],
-        },
+        { Permit: [...PERMIT_TYPES.Permit] },
         { owner: operator.address, spender: await p.registry.getAddress(), value: STAKE, nonce: 0n, deadline: dl },
       ),
     );

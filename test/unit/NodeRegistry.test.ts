@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { PERMIT_TYPES } from "../../engine/protocol";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import {
@@ -217,15 +218,7 @@ describe("NodeRegistry", () => {
       const permitSig = ethers.Signature.from(
         await op.signTypedData(
           { name: "PoAI Stake", version: "1", chainId: fx.chainId, verifyingContract: await fx.token.getAddress() },
-          {
-            Permit: [
-              { name: "owner", type: "address" },
-              { name: "spender", type: "address" },
-              { name: "value", type: "uint256" },
-              { name: "nonce", type: "uint256" },
-              { name: "deadline", type: "uint256" },
-            ],
-          },
+          { Permit: [...PERMIT_TYPES.Permit] },
           { owner: op.address, spender: registryAddr, value: amount, nonce: 0n, deadline: permitDeadline },
         ),
       );

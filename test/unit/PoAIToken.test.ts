@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { PERMIT_TYPES } from "../../engine/protocol";
 import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { E18, MINTED, deployFixture, futureDeadline } from "../helpers/fixtures";
@@ -30,15 +31,7 @@ describe("PoAIToken", () => {
     const spender = fx.outsider.address;
     const deadline = await futureDeadline();
     const domain = { name: "PoAI Stake", version: "1", chainId: fx.chainId, verifyingContract: await fx.token.getAddress() };
-    const types = {
-      Permit: [
-        { name: "owner", type: "address" },
-        { name: "spender", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    };
+    const types = { Permit: [...PERMIT_TYPES.Permit] };
     const value = { owner: owner.address, spender, value: 7n * E18, nonce: 0n, deadline };
     const sig = ethers.Signature.from(await owner.signTypedData(domain, types, value));
     await fx.token.permit(owner.address, spender, 7n * E18, deadline, sig.v, sig.r, sig.s);

@@ -7,7 +7,7 @@ import type { Config } from "wagmi";
 import { getBlock, getPublicClient, readContract, signTypedData, simulateContract, writeContract } from "wagmi/actions";
 import type { TxSteps } from "../hooks/useTx";
 import type { ContractName, Deployment } from "./deployment";
-import { type HardwareClaim, NODE_STATUS, type NodeStatusName } from "../../../engine/protocol";
+import { type HardwareClaim, NODE_STATUS, type NodeStatusName, PERMIT_TYPES } from "../../../engine/protocol";
 export { type HardwareClaim, NODE_STATUS, type NodeStatusName } from "../../../engine/protocol";
 
 /** Nodes, slashes and log entries read per operator; more are not shown. */
@@ -106,15 +106,7 @@ export class Chain {
       signTypedData(this.config, {
         account: owner,
         domain: { name, version, chainId, verifyingContract: verifyingContract ?? token.address },
-        types: {
-          Permit: [
-            { name: "owner", type: "address" },
-            { name: "spender", type: "address" },
-            { name: "value", type: "uint256" },
-            { name: "nonce", type: "uint256" },
-            { name: "deadline", type: "uint256" },
-          ],
-        },
+        types: PERMIT_TYPES,
         primaryType: "Permit",
         message: { owner, spender, value, nonce, deadline },
       }),

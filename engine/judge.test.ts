@@ -9,9 +9,14 @@ import {
   OVERCLAIM_MAX_SLASH_BPS,
   UNREACHABLE,
   binomialTail,
+  HONEST_CLAIM_SHARE,
+  PAY_CAP_RATIO,
+  binomialHead,
   criticalCount,
   judgeNode,
+  lowerCriticalCount,
   normalCdf,
+  onClaimProbability,
   shortProbability,
 } from "./judge";
 import { SlashReason } from "./protocol";
@@ -43,18 +48,23 @@ function work(i: number, ratio: number): ChallengeResult {
   };
 }
 
-/** An honest node's epoch under the judge's noise model, at its worst (mean exactly the floor). */
-function honestEpoch(r: ReturnType<typeof rng>, c: number, p = DEFAULT_JUDGE_PARAMS): ChallengeResult[] {
-  return Array.from({ length: c }, (_, i) => {
-    if (r.u() < p.outlierRate) {
-      // A hiccup: arbitrarily slow or missed deadline.
-      return r.u() < 0.5 ? work(i, 0.01 + 0.5 * r.u()) : unansweredResult("gemm", hash(i), DEADLINE_MISSED);
+/**
+ * An honest node's results under the judge's noise model, at its worst: undisturbed throughput
+ * exactly the floor, every allowed challenge disturbed (throttled to the floor, or an outlier),
+ * so P(on-claim) = s and P(short) = q hold with equality (up to the throttled tail).
+ */
+function honestResults(r: ReturnType<typeof rng>, c: number, p = DEFAULT_JUDGE_PARAMS, from = 0): ChallengeResult[] {
+  return Array.from({ length: c }, (_, k) => {
+    const i = from + k;
+    if (r.u() < p.disturbedRate) {
+      if (r.u() < p.outlierRate) return r.u() < 0.5 ? work(i, 0.01 + 0.4 * r.u()) : unansweredResult("gemm", hash(i), DEADLINE_MISSED);
+      return work(i, p.throttleFloor * p.honestFloor * Math.exp(p.sigma * r.normal()));
     }
     return work(i, p.honestFloor * Math.exp(p.sigma * r.normal()));
   });
 }
 
-test("binomial tail and normal CDF agree with direct computation", () => {
+test("binomial tail and head agree with direct computation; the normal CDF with tables", () => {
   // Brute force over all 2^10 outcomes.
   const n = 10, p = 0.3;
   for (let k = 0; k <= n; k++) {
@@ -65,78 +75,117 @@ test("binomial tail and normal CDF agree with direct computation", () => {
       if (bits >= k) s += p ** bits * (1 - p) ** (n - bits);
     }
     assert.ok(Math.abs(binomialTail(n, p, k) - s) < 1e-12, `k=${k}`);
+    assert.ok(Math.abs(binomialHead(n, p, k) - (1 - s)) < 1e-12, `head k=${k}`);
   }
+  // The head is summed directly: tiny values keep their precision.
+  assert.ok(Math.abs(binomialHead(54, 0.33, 1) / 0.67 ** 54 - 1) < 1e-9);
   assert.ok(Math.abs(normalCdf(0) - 0.5) < 1e-7);
   assert.ok(Math.abs(normalCdf(-3) - 0.0013498980316301) < 1e-8);
   assert.ok(Math.abs(normalCdf(-4.753424) / 1e-6 - 1) < 1e-3);
   assert.equal(criticalCount(17, 0.5, 1e-6), null);
+  assert.equal(lowerCriticalCount(17, 0.5, 1e-6), 0);
 });
 
-test("analytic bound: at the defaults an epoch of 17 honest challenges is condemned with probability <= 5e-7", () => {
+test("analytic bounds: the critical counts are the extreme ones within alpha/3", () => {
+  const a = DEFAULT_JUDGE_PARAMS.alpha / 3;
   const q = shortProbability(DEFAULT_JUDGE_PARAMS);
-  const k = criticalCount(17, q, DEFAULT_JUDGE_PARAMS.alpha / 2)!;
-  assert.ok(k !== null && k <= 17);
-  assert.ok(binomialTail(17, q, k) <= DEFAULT_JUDGE_PARAMS.alpha / 2);
-  assert.ok(binomialTail(17, q, k - 1) > DEFAULT_JUDGE_PARAMS.alpha / 2, "K* is the least such count");
+  const k = criticalCount(18, q, a)!;
+  assert.ok(k !== null && k <= 18);
+  assert.ok(binomialTail(18, q, k) <= a);
+  assert.ok(binomialTail(18, q, k - 1) > a, "the gross test's count is the least such");
+  const s = onClaimProbability(DEFAULT_JUDGE_PARAMS);
+  assert.ok(s > 0.3 && s < 0.4, `s = ${s}`);
+  // One production epoch (18) cannot condemn under the on-claim test; three (54) can.
+  assert.equal(lowerCriticalCount(18, s, a), 0);
+  const kw = lowerCriticalCount(54, s, a);
+  assert.ok(kw >= 1);
+  assert.ok(binomialHead(54, s, kw) <= a);
+  assert.ok(binomialHead(54, s, kw + 1) > a, "the on-claim count is the largest such");
 });
 
-test("Monte Carlo: honest noise is never condemned at alpha = 1e-6 (200k epochs)", () => {
+test("Monte Carlo: the model's worst honest node is never condemned over a 3-epoch window (100k epochs)", () => {
   const r = rng(12345);
   let condemned = 0;
-  const epochs = 200_000;
+  const epochs = 100_000;
   for (let e = 0; e < epochs; e++) {
-    const j = judgeNode(honestEpoch(r, 17), 1000);
+    const earlier = honestResults(r, 36);
+    const j = judgeNode(honestResults(r, 18, DEFAULT_JUDGE_PARAMS, 36), 1000, {}, earlier);
     if (j.verdict !== "honest") condemned++;
   }
   // Expected <= 0.1 condemnations; more than 3 would have probability < 5e-6 if the bound held.
   assert.ok(condemned <= 3, `${condemned} honest epochs condemned`);
 });
 
-test("Monte Carlo at a large alpha: the measured rate matches the exact binomial tail and stays below alpha/2", () => {
-  const params = { ...DEFAULT_JUDGE_PARAMS, alpha: 0.02, outlierRate: 0.05 };
+test("Monte Carlo at a large alpha: the on-claim test's measured rate matches the exact binomial head", () => {
+  const params = { ...DEFAULT_JUDGE_PARAMS, alpha: 0.06 };
   const r = rng(777);
-  const epochs = 100_000;
+  const epochs = 60_000;
   let condemned = 0;
   for (let e = 0; e < epochs; e++) {
-    // Every outlier is short, so P(short) is exactly q: the test is tight here.
-    const res = Array.from({ length: 17 }, (_, i) =>
-      r.u() < params.outlierRate ? work(i, 0.3) : work(i, params.honestFloor * Math.exp(params.sigma * r.normal())),
+    // Disturbed challenges run throttled (never on-claim) and are never outliers: P(on-claim) is exactly s.
+    const res = Array.from({ length: 18 }, (_, i) =>
+      work(i, (r.u() < params.disturbedRate ? params.throttleFloor : 1) * params.honestFloor * Math.exp(params.sigma * r.normal())),
     );
     if (judgeNode(res, 1000, params).verdict === "under-delivering") condemned++;
   }
-  const q = shortProbability(params);
-  const k = criticalCount(17, q, params.alpha / 2)!;
-  const analytic = binomialTail(17, q, k);
+  const s = onClaimProbability(params);
+  const k = lowerCriticalCount(18, s, params.alpha / 3);
+  assert.ok(k >= 1);
+  const analytic = binomialHead(18, s, k);
   const rate = condemned / epochs;
   const se = Math.sqrt(analytic / epochs);
-  assert.ok(analytic <= params.alpha / 2);
-  assert.ok(Math.abs(rate - analytic) < 4 * se + 1e-5, `measured ${rate}, analytic ${analytic}`);
-  assert.ok(rate <= params.alpha / 2 + 4 * se);
+  assert.ok(analytic <= params.alpha / 3);
+  assert.ok(Math.abs(rate - analytic) < 4 * se + 1e-4, `measured ${rate}, analytic ${analytic}`);
 });
 
-test("a 2x overclaimer is condemned and slashed; so is one that misses every deadline", () => {
+test("a 3x overclaimer is condemned in its first epoch by the gross test; so is one that misses every deadline", () => {
   const r = rng(99);
-  const over = Array.from({ length: 17 }, (_, i) => work(i, 0.5 * Math.exp(0.08 * r.normal())));
+  const over = Array.from({ length: 18 }, (_, i) => work(i, 0.33 * Math.exp(0.05 * r.normal())));
   const j = judgeNode(over, 1000);
   assert.equal(j.verdict, "under-delivering");
   assert.equal(j.slashReason, SlashReason.Overclaim);
-  assert.ok(j.slashBps > OVERCLAIM_MAX_SLASH_BPS * 0.8 && j.slashBps <= OVERCLAIM_MAX_SLASH_BPS, `${j.slashBps}`);
-  assert.ok(j.paidGflops < 600);
+  assert.ok(j.slashBps === OVERCLAIM_MAX_SLASH_BPS, `${j.slashBps}`);
+  assert.ok(j.paidGflops < 400);
   assert.match(j.evidence ?? "", /^0x[0-9a-f]{64}$/);
-  // With only 4 challenges the rule still condemns a 2x overclaimer.
+  // With only 4 challenges (the demo's cadence) the gross test still condemns it.
   assert.equal(judgeNode(over.slice(0, 4), 1000).verdict, "under-delivering");
-  // 10x overclaim: the node acknowledges and times out every time.
-  const slow = Array.from({ length: 17 }, (_, i) => unansweredResult("gemm", hash(i), DEADLINE_MISSED));
+  // 10x overclaim: the node picks every challenge up and times out.
+  const slow = Array.from({ length: 18 }, (_, i) => unansweredResult("gemm", hash(i), DEADLINE_MISSED));
   assert.equal(judgeNode(slow, 1000).verdict, "under-delivering");
   assert.equal(judgeNode(slow, 1000).slashBps, OVERCLAIM_MAX_SLASH_BPS);
 });
 
-test("a 10 % shortfall is paid on measured throughput, not condemned", () => {
+test("a 15 % overclaim passes one epoch and is condemned once the window holds three", () => {
   const r = rng(5);
-  const j = judgeNode(Array.from({ length: 17 }, (_, i) => work(i, 0.9 * Math.exp(0.05 * r.normal()))), 1000);
-  assert.equal(j.verdict, "honest");
-  assert.ok(j.paidGflops > 850 && j.paidGflops < 950, `${j.paidGflops}`);
-  assert.equal(judgeNode(Array.from({ length: 17 }, (_, i) => work(i, 1.3)), 1000).paidGflops, 1000);
+  // Claims 15 % more than it has: delivers 1/1.15 = 0.87 of the claim, with the run-to-run noise of a GPU.
+  const epoch = (from: number) => Array.from({ length: 18 }, (_, i) => work(from + i, (1 / 1.15) * Math.exp(0.036 * r.normal())));
+  const e0 = epoch(0);
+  const first = judgeNode(e0, 1000);
+  assert.equal(first.verdict, "honest", "18 challenges cannot condemn under the on-claim test");
+  assert.ok(first.notes.some((n) => n.includes("too few")));
+  const third = judgeNode(epoch(36), 1000, {}, [...e0, ...epoch(18)]);
+  assert.equal(third.verdict, "under-delivering");
+  assert.equal(third.slashReason, SlashReason.Overclaim);
+  // Delivered 0.87: slashed 2 x 13 % of the 20 % cap, rounded up.
+  assert.ok(third.slashBps > 400 && third.slashBps < 650, `${third.slashBps}`);
+  assert.ok(third.stats.work.windowCount === 54 && third.stats.work.onClaim < third.stats.work.onClaimCritical);
+  // An honest node (claims 85 % of what it has) over the same window is not.
+  const honest = (from: number) => Array.from({ length: 18 }, (_, i) => work(from + i, (1 / HONEST_CLAIM_SHARE) * Math.exp(0.036 * r.normal())));
+  assert.equal(judgeNode(honest(36), 1000, {}, [...honest(0), ...honest(18)]).verdict, "honest");
+  // The window is only read by the on-claim test: a wrong answer in it is not fraud now.
+  const earlierWrong = honest(0).map((x, i) => (i === 3 ? { ...x, correct: false, reason: "GemmRowMismatch" } : x));
+  assert.notEqual(judgeNode(honest(36), 1000, {}, earlierWrong).verdict, "fraudulent");
+});
+
+test("pay follows the mean delivered throughput, capped at PAY_CAP_RATIO x the claim", () => {
+  const r = rng(6);
+  const j = judgeNode(Array.from({ length: 18 }, (_, i) => work(i, 0.9 * Math.exp(0.03 * r.normal()))), 1000);
+  assert.ok(j.paidGflops > 880 && j.paidGflops < 920, `${j.paidGflops}`);
+  assert.equal(judgeNode(Array.from({ length: 18 }, (_, i) => work(i, 2)), 1000).paidGflops, 1000 * PAY_CAP_RATIO);
+  // A node renting its GPU out for a third of the epoch and answering at a quarter speed
+  // meanwhile: the median would pay it in full, the mean pays 0.75.
+  const timeshare = Array.from({ length: 18 }, (_, i) => work(i, i % 3 === 0 ? 0.25 : 1));
+  assert.ok(Math.abs(judgeNode(timeshare, 1000).paidGflops - 750) < 1e-6);
 });
 
 test("a wrong answer is fraud with evidence, whatever the timing", () => {
@@ -170,6 +219,9 @@ test("an unreachable node is unavailable, not slashed; late vram probes count in
 test("bad parameters and inputs are named errors", () => {
   assert.throws(() => judgeNode([], 1000, { alpha: 0 }), JudgeError);
   assert.throws(() => judgeNode([], 1000, { shortRatio: 0.95 }), JudgeError);
+  assert.throws(() => judgeNode([], 1000, { disturbedRate: 1 }), JudgeError);
+  assert.throws(() => judgeNode([], 1000, { onClaimRatio: 2 }), JudgeError);
+  assert.throws(() => judgeNode([work(0, 1)], 1000, {}, new Array(5000).fill(work(0, 1))), JudgeError);
   assert.throws(() => judgeNode([], 0), JudgeError);
   assert.throws(() => judgeNode(new Array(2000).fill(work(0, 1)), 1000), JudgeError);
 });

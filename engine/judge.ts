@@ -2,35 +2,54 @@
  * The judge: one node's challenge results over an epoch in, one verdict out. Pure.
  *
  * Verdicts, in order of precedence:
- *  - fraudulent: any answered challenge whose verification failed (a wrong committed result).
- *    Slashed FRAUD_SLASH_BPS, with the evidence hashes of the wrong answers.
- *  - unavailable: fewer than `minReachableShare` of the challenges reached the node. Not paid,
- *    not slashed.
- *  - under-delivering: the throughput test or the capacity test below condemns the claim.
- *    Slashed by how far the claim is overstated, at most OVERCLAIM_MAX_SLASH_BPS.
- *  - honest: paid on min(claim, measured throughput).
+ *  - fraudulent: any answered challenge of this epoch whose verification failed (a wrong
+ *    committed result). Slashed FRAUD_SLASH_BPS, with the evidence hashes of the wrong answers.
+ *  - unavailable: fewer than `minReachableShare` of this epoch's challenges reached the node.
+ *    Not paid, not slashed.
+ *  - under-delivering: the gross test, the on-claim test or the capacity test below condemns
+ *    the claim. Slashed by how far the claim is overstated, at most OVERCLAIM_MAX_SLASH_BPS.
+ *  - honest.
+ * Honest and under-delivering nodes are paid on what they delivered: the claim times the mean
+ * of min(ratio, PAY_CAP_RATIO) over the epoch's verified work challenges (ratio = measured /
+ * claimed throughput). The mean, not the median: a node that rents its GPU out part of the
+ * epoch and answers slowly meanwhile is paid for the share of the epoch it really worked.
  *
- * Throughput test (a one-sided sign test; robust to outliers of any size).
- * Noise model of an HONEST node, per work challenge i, independently:
- *   ln(ratio_i) = ln(η) + ε_i with η >= honestFloor (the node delivers at least 90 % of its claim
- *   on average: claims come from `agent bench`) and ε_i ~ N(0, σ²) (efficiency spread across
- *   runs plus timing jitter: 50 ms on a >= 2 s challenge is 2.5 %; σ = 0.08 by default);
- *   in addition, with probability <= outlierRate, the challenge is slow by any amount or misses
- *   its deadline (a hiccup: GC pause, network stall).
- * A challenge is "short" when its ratio is below `shortRatio` (or it missed its deadline after
- * the node acknowledged it). Under the model,
- *   P(short) <= q = outlierRate + (1 - outlierRate) · Φ((ln shortRatio - ln honestFloor) / σ).
- * The node is condemned when the number of short challenges S among c reaches K*, the least k
- * with P(Binomial(c, q) >= k) <= α/2. So P(condemn an honest node in an epoch) <= α/2 for this
- * test (the tail is exact, no normal approximation), and the capacity test below gets the other
- * α/2: α in total, by the union bound. α defaults to 1e-6.
- * A node that overclaims 2x has ratios near 0.5 < shortRatio = 0.7: every challenge is short,
- * so it is condemned as soon as c >= K*(c) (c >= 4 with the defaults; 17 per epoch in production).
+ * Noise model of an HONEST node (what every bound below assumes). Each work challenge falls at
+ * a secret uniform instant of the epoch, so given the node's troubles (a thermal-throttling
+ * stretch, a lossy link), each challenge independently is
+ *  - disturbed with probability <= `disturbedRate` (it ran throttled or its answer met a network
+ *    loss or spike): a disturbed challenge still runs at >= `throttleFloor` of the node's
+ *    throughput, except with probability <= `outlierRate` (a hiccup of any size, a missed
+ *    deadline);
+ *  - otherwise clean: ln(ratio) = ln(η) + ε, ε ~ N(0, σ²), where η >= `honestFloor` is the
+ *    node's undisturbed throughput over its claim. `agent bench` claims HONEST_CLAIM_SHARE
+ *    (0.85) of the throughput it measures, so η is about 1.18, and stays above the floor of 1.05
+ *    unless the bench overestimated the node by more than 12 %.
  *
- * Capacity test: vram probes late beyond their bound, same binomial rule with q = outlierRate.
+ * Gross test (this epoch; catches a claim of twice the hardware or more at once). A challenge is
+ * short when its ratio is below `shortRatio` (0.5) or it missed its deadline after the node
+ * picked it up. Under the model P(short) <= q = outlierRate + Φ((ln shortRatio -
+ * ln(throttleFloor · honestFloor)) / σ); the node is condemned when the short count reaches the
+ * least k with P(Binomial(c, q) >= k) <= α/3.
  *
- * The bound holds for the model; it is only as good as the model. The simulator and the tests
- * measure the false-condemnation rate under this noise (judge.test.ts, Monte Carlo).
+ * On-claim test (this epoch and the node's earlier epochs in the oracle's window, 3 by default;
+ * catches a moderate overclaim). A challenge is on-claim when it was answered, verified, and
+ * delivered at least `onClaimRatio` (1.0) of the claim. Under the model P(on-claim) >= s =
+ * (1 - disturbedRate) · Φ((ln honestFloor - ln onClaimRatio) / σ); the node is condemned when
+ * the on-claim count over the window's c challenges is below the largest k with
+ * P(Binomial(c, s) < k) <= α/3. A node that claims 15 % more than it has delivers about 0.87 of
+ * its claim: on-claim a few times in a hundred, against s = 0.33 for the worst honest node. Too
+ * few challenges (one or two epochs at the production cadence) can condemn nobody; the test
+ * then waits for the window to fill.
+ *
+ * Capacity test: vram probes late beyond their bound, same binomial rule with q = outlierRate,
+ * α/3.
+ *
+ * By the union bound P(condemn an honest node in an epoch) <= α (1e-6) under the model; the
+ * tails are exact binomial sums, no normal approximation. The bound is only as good as the
+ * model: judge.test.ts checks it by Monte Carlo at the model's worst case, and the fleet
+ * simulator (sim/) measures it under its own, independent noise (throttling stretches, lossy
+ * links, retries).
  */
 import { encodeAbiParameters, keccak256, type Hex } from "viem";
 import { SlashReason } from "./protocol";
@@ -44,30 +63,52 @@ export const UNREACHABLE = "Unreachable";
 
 /** Most challenges judged per node and epoch (bounds every loop here). */
 export const MAX_CHALLENGES_PER_EPOCH = 1024;
+/** Most earlier results the on-claim test reads (a window of a few epochs). */
+export const MAX_WINDOW_RESULTS = 4096;
 export const FRAUD_SLASH_BPS = 5000;
 export const OVERCLAIM_MAX_SLASH_BPS = 2000;
+/**
+ * Share of its measured throughput an honest node claims (`agent bench` on a GPU): the room
+ * between this and the judge's honestFloor absorbs a bench that overestimated the node.
+ */
+export const HONEST_CLAIM_SHARE = 0.85;
+/**
+ * Pay follows measured throughput up to this multiple of the claim: an honest node claiming
+ * HONEST_CLAIM_SHARE of what it has is paid for all of it (1 / 0.85 = 1.18), while stake stays
+ * sized to the claim within this factor.
+ */
+export const PAY_CAP_RATIO = 1.3;
 
 export interface JudgeParams {
-  /** Largest chance of condemning an honest node in one epoch. */
+  /** Largest chance of condemning an honest node in one epoch (split over the three tests). */
   alpha: number;
-  /** Least mean delivered/claimed ratio of an honest node. */
+  /** Least undisturbed delivered/claimed throughput of an honest node. */
   honestFloor: number;
-  /** Standard deviation of an honest node's ln(ratio). */
+  /** Standard deviation of an undisturbed challenge's ln(ratio). */
   sigma: number;
+  /** Most an honest challenge is disturbed (throttled, or its answer met a network loss or spike). */
+  disturbedRate: number;
+  /** Least throughput share of a disturbed honest challenge (a throttled GPU runs at >= this). */
+  throttleFloor: number;
   /** Chance an honest challenge is slowed arbitrarily or misses its deadline. */
   outlierRate: number;
-  /** A challenge below this ratio is short. */
+  /** Gross test: a challenge below this ratio is short. */
   shortRatio: number;
+  /** On-claim test: a challenge at or above this ratio is on-claim. */
+  onClaimRatio: number;
   /** Share of challenges that must reach the node for it to count as available. */
   minReachableShare: number;
 }
 
 export const DEFAULT_JUDGE_PARAMS: JudgeParams = {
   alpha: 1e-6,
-  honestFloor: 0.9,
-  sigma: 0.08,
-  outlierRate: 0.01,
-  shortRatio: 0.7,
+  honestFloor: 1.05,
+  sigma: 0.05,
+  disturbedRate: 0.6,
+  throttleFloor: 0.6,
+  outlierRate: 0.02,
+  shortRatio: 0.5,
+  onClaimRatio: 1,
   minReachableShare: 0.5,
 };
 
@@ -79,7 +120,24 @@ export interface JudgeStats {
   answered: number;
   correct: number;
   wrong: number;
-  work: { count: number; short: number; critical: number | null; q: number; tailProbability: number; medianRatio: number | null; meanLogRatio: number | null };
+  work: {
+    count: number;
+    /** Gross test: short challenges of this epoch, the count that condemns (null: none can), q. */
+    short: number;
+    critical: number | null;
+    q: number;
+    tailProbability: number;
+    /** On-claim test over the window (this epoch and the earlier results passed in). */
+    windowCount: number;
+    onClaim: number;
+    /** Condemned below this many on-claim challenges (0: the window is too small to condemn). */
+    onClaimCritical: number;
+    s: number;
+    medianRatio: number | null;
+    /** Mean of min(ratio, PAY_CAP_RATIO) over this epoch's verified work: what pay follows. */
+    paidRatio: number;
+    meanLogRatio: number | null;
+  };
   vram: { count: number; late: number; critical: number | null; tailProbability: number };
   latencyMs: { median: number | null; max: number | null };
 }
@@ -91,7 +149,7 @@ export interface Judgment {
   slashReason: SlashReason | null;
   /** keccak256 of the evidence behind a slash. */
   evidence: Hex | null;
-  /** Throughput to pay on, GFLOP/s: the claim, or the measured median when below it. */
+  /** Throughput to pay on, GFLOP/s: claim x paidRatio (at most PAY_CAP_RATIO x the claim). */
   paidGflops: number;
   stats: JudgeStats;
   notes: string[];
@@ -127,73 +185,145 @@ function logChoose(n: number, k: number): number {
   return s;
 }
 
-/** P(Binomial(n, p) >= k), exact sum in log space (n <= MAX_CHALLENGES_PER_EPOCH). */
+function binomialTerm(n: number, p: number, i: number): number {
+  return Math.exp(logChoose(n, i) + i * Math.log(p) + (n - i) * Math.log1p(-p));
+}
+
+/** P(Binomial(n, p) >= k), exact sum in log space (n bounded by the callers). */
 export function binomialTail(n: number, p: number, k: number): number {
   if (k <= 0) return 1;
   if (k > n) return 0;
   if (p <= 0) return 0;
   if (p >= 1) return 1;
   let s = 0;
-  for (let i = k; i <= n; i++) s += Math.exp(logChoose(n, i) + i * Math.log(p) + (n - i) * Math.log1p(-p));
+  for (let i = k; i <= n; i++) s += binomialTerm(n, p, i);
   return Math.min(1, s);
 }
 
-const criticalMemo = new Map<string, number | null>();
-/** Most memoised (n, p, a) triples; the memo is cleared beyond it. */
-const CRITICAL_MEMO_MAX = 4096;
+/** P(Binomial(n, p) < k), summed directly (no 1 - tail cancellation for tiny values). */
+export function binomialHead(n: number, p: number, k: number): number {
+  if (k <= 0) return 0;
+  if (k > n) return 1;
+  if (p <= 0) return 1;
+  if (p >= 1) return 0;
+  let s = 0;
+  for (let i = 0; i < k; i++) s += binomialTerm(n, p, i);
+  return Math.min(1, s);
+}
+
+const memo = new Map<string, number | null>();
+/** Most memoised critical counts; the memo is cleared beyond it. */
+const MEMO_MAX = 4096;
+
+function memoised(key: string, f: () => number | null): number | null {
+  const hit = memo.get(key);
+  if (hit !== undefined) return hit;
+  const v = f();
+  if (memo.size >= MEMO_MAX) memo.clear();
+  memo.set(key, v);
+  return v;
+}
 
 /** Least k with P(Binomial(n, p) >= k) <= a, or null when even k = n is too likely. */
 export function criticalCount(n: number, p: number, a: number): number | null {
-  const key = `${n}:${p}:${a}`;
-  const hit = criticalMemo.get(key);
-  if (hit !== undefined) return hit;
-  let found: number | null = null;
-  // The tail decreases in k: scan down from n while it stays within a.
-  for (let k = n; k >= 0 && binomialTail(n, p, k) <= a; k--) found = k;
-  if (criticalMemo.size >= CRITICAL_MEMO_MAX) criticalMemo.clear();
-  criticalMemo.set(key, found);
-  return found;
+  return memoised(`u:${n}:${p}:${a}`, () => {
+    let found: number | null = null;
+    // The tail decreases in k: scan down from n while it stays within a.
+    for (let k = n; k >= 0 && binomialTail(n, p, k) <= a; k--) found = k;
+    return found;
+  });
 }
 
-/** q: the most an honest challenge can be short, under the model. */
+/** Largest k with P(Binomial(n, p) < k) <= a (0 when even k = 1 is too likely). */
+export function lowerCriticalCount(n: number, p: number, a: number): number {
+  return memoised(`l:${n}:${p}:${a}`, () => {
+    let k = 0;
+    // The head grows with k: scan up while it stays within a.
+    while (k < n && binomialHead(n, p, k + 1) <= a) k++;
+    return k;
+  }) as number;
+}
+
+/** q: the most an honest challenge can be short (gross test), under the model. */
 export function shortProbability(p: JudgeParams): number {
-  const z = (Math.log(p.shortRatio) - Math.log(p.honestFloor)) / p.sigma;
-  return p.outlierRate + (1 - p.outlierRate) * normalCdf(z);
+  const z = (Math.log(p.shortRatio) - Math.log(p.throttleFloor * p.honestFloor)) / p.sigma;
+  return Math.min(1, p.outlierRate + normalCdf(z));
+}
+
+/** s: the least an honest challenge is on-claim (on-claim test), under the model. */
+export function onClaimProbability(p: JudgeParams): number {
+  return (1 - p.disturbedRate) * normalCdf((Math.log(p.honestFloor) - Math.log(p.onClaimRatio)) / p.sigma);
 }
 
 function checkParams(p: JudgeParams): void {
   const ok =
-    p.alpha > 0 && p.alpha < 1 && p.honestFloor > 0 && p.honestFloor <= 1 && p.sigma > 0 && p.outlierRate >= 0 &&
-    p.outlierRate < 1 && p.shortRatio > 0 && p.shortRatio < p.honestFloor && p.minReachableShare >= 0 && p.minReachableShare <= 1;
+    p.alpha > 0 && p.alpha < 1 && p.honestFloor > 0 && p.sigma > 0 && p.disturbedRate >= 0 && p.disturbedRate < 1 &&
+    p.throttleFloor > 0 && p.throttleFloor <= 1 && p.outlierRate >= 0 && p.outlierRate < 1 && p.shortRatio > 0 &&
+    p.shortRatio < p.throttleFloor * p.honestFloor && p.onClaimRatio > 0 && p.onClaimRatio <= p.honestFloor &&
+    p.minReachableShare >= 0 && p.minReachableShare <= 1;
   if (!ok) throw new JudgeError(`parameters out of range: ${JSON.stringify(p)}`);
 }
 
 const ZERO = ("0x" + "00".repeat(32)) as Hex;
 
+function timingEvidence(rows: readonly ChallengeResult[]): Hex {
+  return keccak256(
+    encodeAbiParameters(
+      [{ type: "bytes32[]" }, { type: "uint64[]" }, { type: "uint64[]" }],
+      [
+        rows.map((r) => r.challengeHash),
+        // Microseconds, rounded down (the node's measured time, never inflated).
+        rows.map((r) => BigInt(Math.floor((r.elapsedSeconds ?? 0) * 1e6))),
+        rows.map((r) => BigInt(Math.floor((r.kind === "vram" ? (r.latencyMs ?? 0) / 1000 : (r.expectedSeconds ?? 0)) * 1e6))),
+      ],
+    ),
+  );
+}
+
 /**
- * Judges one node's epoch. `claimGflops` is the claim the challenges were sized to.
+ * Judges one node's epoch. `claimGflops` is the claim the challenges were sized to. `earlier`
+ * are the node's results of the previous epochs of the oracle's window (same claim, none before
+ * its last slash): only the on-claim test reads them.
  */
-export function judgeNode(results: readonly ChallengeResult[], claimGflops: number, params: Partial<JudgeParams> = {}): Judgment {
+export function judgeNode(
+  results: readonly ChallengeResult[],
+  claimGflops: number,
+  params: Partial<JudgeParams> = {},
+  earlier: readonly ChallengeResult[] = [],
+): Judgment {
   const p = { ...DEFAULT_JUDGE_PARAMS, ...params };
   checkParams(p);
-  if (!Array.isArray(results)) throw new JudgeError("results must be a list");
+  if (!Array.isArray(results) || !Array.isArray(earlier)) throw new JudgeError("results must be a list");
   if (results.length > MAX_CHALLENGES_PER_EPOCH) throw new JudgeError(`${results.length} results > ${MAX_CHALLENGES_PER_EPOCH}`);
+  if (earlier.length > MAX_WINDOW_RESULTS) throw new JudgeError(`${earlier.length} earlier results > ${MAX_WINDOW_RESULTS}`);
   if (!(claimGflops > 0)) throw new JudgeError(`claim ${claimGflops} GFLOP/s`);
   const notes: string[] = [];
-  const reachable = results.filter((r) => r.answered || r.reason !== UNREACHABLE);
+  const reachedNode = (r: ChallengeResult) => r.answered || r.reason !== UNREACHABLE;
+  const reachable = results.filter(reachedNode);
   const answered = results.filter((r) => r.answered);
   const wrong = answered.filter((r) => !r.correct);
   const work = reachable.filter((r) => r.kind !== "vram");
-  const ratios = work.filter((r) => r.answered && r.correct && r.ratio !== null).map((r) => r.ratio as number);
+  const verified = work.filter((r) => r.answered && r.correct && r.ratio !== null);
+  const ratios = verified.map((r) => r.ratio as number);
+  // Gross test, this epoch.
   const isShort = (r: ChallengeResult) => (r.answered ? r.ratio !== null && r.ratio < p.shortRatio : r.reason === DEADLINE_MISSED);
   const shortOnes = work.filter(isShort);
   const q = shortProbability(p);
-  const criticalWork = criticalCount(work.length, q, p.alpha / 2);
+  const criticalWork = criticalCount(work.length, q, p.alpha / 3);
+  // On-claim test over the window: earlier reachable work, then this epoch's.
+  const windowWork = [...earlier.filter((r) => r.kind !== "vram" && reachedNode(r)), ...work];
+  const isOnClaim = (r: ChallengeResult) => r.answered && r.correct && r.ratio !== null && r.ratio >= p.onClaimRatio;
+  const onClaim = windowWork.filter(isOnClaim).length;
+  const s = onClaimProbability(p);
+  const onClaimCritical = lowerCriticalCount(windowWork.length, s, p.alpha / 3);
+  // Capacity test.
   const vram = reachable.filter((r) => r.kind === "vram");
   const late = vram.filter((r) => (r.answered ? r.inTime === false : r.reason === DEADLINE_MISSED));
-  const criticalVram = criticalCount(vram.length, p.outlierRate, p.alpha / 2);
+  const criticalVram = criticalCount(vram.length, p.outlierRate, p.alpha / 3);
   const latencies = answered.map((r) => r.latencyMs).filter((x): x is number => x !== null);
   const medianRatio = ratios.length ? median(ratios) : null;
+  // Clamped again after the float sum: pay never exceeds the cap times the claim.
+  const paidRatio = ratios.length ? Math.min(PAY_CAP_RATIO, ratios.reduce((a, r) => a + Math.min(r, PAY_CAP_RATIO), 0) / ratios.length) : 0;
   const stats: JudgeStats = {
     challenges: results.length,
     reachable: reachable.length,
@@ -206,13 +336,18 @@ export function judgeNode(results: readonly ChallengeResult[], claimGflops: numb
       critical: criticalWork,
       q,
       tailProbability: shortOnes.length === 0 ? 1 : binomialTail(work.length, q, shortOnes.length),
+      windowCount: windowWork.length,
+      onClaim,
+      onClaimCritical,
+      s,
       medianRatio,
-      meanLogRatio: ratios.length ? ratios.reduce((s, r) => s + Math.log(r), 0) / ratios.length : null,
+      paidRatio,
+      meanLogRatio: ratios.length ? ratios.reduce((a, r) => a + Math.log(r), 0) / ratios.length : null,
     },
     vram: { count: vram.length, late: late.length, critical: criticalVram, tailProbability: late.length === 0 ? 1 : binomialTail(vram.length, p.outlierRate, late.length) },
     latencyMs: { median: latencies.length ? median(latencies) : null, max: latencies.length ? Math.max(...latencies) : null },
   };
-  const paidGflops = medianRatio === null ? 0 : claimGflops * Math.min(1, medianRatio);
+  const paidGflops = claimGflops * paidRatio;
 
   if (wrong.length > 0) {
     notes.push(`${wrong.length} wrong answer(s): ${wrong.map((w) => w.reason).join(", ")}`);
@@ -228,29 +363,22 @@ export function judgeNode(results: readonly ChallengeResult[], claimGflops: numb
     notes.push(`${reachable.length} of ${results.length} challenges reached the node`);
     return { verdict: "unavailable", slashBps: 0, slashReason: null, evidence: null, paidGflops: 0, stats, notes };
   }
-  const workCondemned = criticalWork !== null && shortOnes.length >= criticalWork;
+  const grossCondemned = criticalWork !== null && shortOnes.length >= criticalWork;
+  const onClaimCondemned = onClaim < onClaimCritical;
   const vramCondemned = criticalVram !== null && late.length >= criticalVram;
-  if (criticalWork === null && work.length > 0) notes.push(`${work.length} work challenges are too few to condemn at alpha ${p.alpha}`);
-  if (workCondemned || vramCondemned) {
-    // Delivered share: the median ratio, or 0 when no challenge finished. Slash grows with the
-    // overstatement and is rounded up (against the slashed party), capped.
-    const delivered = workCondemned ? Math.min(1, medianRatio ?? 0) : p.shortRatio;
-    const slashBps = Math.min(OVERCLAIM_MAX_SLASH_BPS, Math.ceil(OVERCLAIM_MAX_SLASH_BPS * 2 * (1 - delivered)));
-    const evidenceRows = [...(workCondemned ? work : []), ...(vramCondemned ? vram : [])];
-    const evidence = keccak256(
-      encodeAbiParameters(
-        [{ type: "bytes32[]" }, { type: "uint64[]" }, { type: "uint64[]" }],
-        [
-          evidenceRows.map((r) => r.challengeHash),
-          // Microseconds, rounded down (the node's measured time, never inflated).
-          evidenceRows.map((r) => BigInt(Math.floor((r.elapsedSeconds ?? 0) * 1e6))),
-          evidenceRows.map((r) => BigInt(Math.floor((r.kind === "vram" ? (r.latencyMs ?? 0) / 1000 : (r.expectedSeconds ?? 0)) * 1e6))),
-        ],
-      ),
-    );
-    if (workCondemned) notes.push(`${shortOnes.length} of ${work.length} work challenges below ${p.shortRatio} of the claim (critical ${criticalWork})`);
+  if (onClaimCritical === 0 && windowWork.length > 0) notes.push(`${windowWork.length} work challenges in the window are too few for the on-claim test at alpha ${p.alpha}`);
+  if (grossCondemned || onClaimCondemned || vramCondemned) {
+    // Delivered share: the median ratio of the condemning test's challenges (a missed one counts
+    // 0). The slash grows with the overstatement, is rounded up (against the slashed party),
+    // at least 1 bps (the contract refuses 0) and capped.
+    const medianOf = (rows: readonly ChallengeResult[]) => (rows.length ? median(rows.map((r) => (r.answered && r.ratio !== null ? r.ratio : 0))) : 0);
+    const delivered = grossCondemned ? medianOf(work) : onClaimCondemned ? medianOf(windowWork) : p.shortRatio;
+    const slashBps = Math.max(1, Math.min(OVERCLAIM_MAX_SLASH_BPS, Math.ceil(OVERCLAIM_MAX_SLASH_BPS * 2 * (1 - Math.min(1, delivered)))));
+    const evidenceRows = [...(grossCondemned ? work : onClaimCondemned ? windowWork : []), ...(vramCondemned ? vram : [])];
+    if (grossCondemned) notes.push(`${shortOnes.length} of ${work.length} work challenges below ${p.shortRatio} of the claim (critical ${criticalWork})`);
+    if (onClaimCondemned) notes.push(`${onClaim} of ${windowWork.length} work challenges in the window reached the claim (condemned below ${onClaimCritical})`);
     if (vramCondemned) notes.push(`${late.length} of ${vram.length} capacity probes late (critical ${criticalVram})`);
-    return { verdict: "under-delivering", slashBps, slashReason: SlashReason.Overclaim, evidence, paidGflops, stats, notes };
+    return { verdict: "under-delivering", slashBps, slashReason: SlashReason.Overclaim, evidence: timingEvidence(evidenceRows), paidGflops, stats, notes };
   }
   return { verdict: "honest", slashBps: 0, slashReason: null, evidence: null, paidGflops, stats, notes };
 }

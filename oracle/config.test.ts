@@ -53,7 +53,8 @@ describe("config", () => {
     assert.equal(c.gemmMaxN, 4096);
     assert.equal(c.deadlineSlackMs, 4_000);
     assert.equal(c.issueWindowBps, 10_000);
-    assert.equal(c.overclaimSlashAfterEpochs, 3);
+    assert.equal(c.overclaimSlashAfterEpochs, 1);
+    assert.equal(c.judgeWindowEpochs, 3);
     // Settings the profile does not name keep the schema's defaults.
     assert.equal(c.rpcUrl, "http://127.0.0.1:8545");
     assert.equal(c.uptimeShareBps, 2_000);
@@ -108,8 +109,8 @@ describe("config", () => {
   });
 
   it("slashes an overclaim after 3 condemned epochs in a row by default, 1..10 allowed", () => {
-    assert.equal(parseConfig({}, {}).overclaimSlashAfterEpochs, 3);
-    assert.equal(parseConfig({}, { POAI_OVERCLAIM_SLASH_AFTER_EPOCHS: "1" }).overclaimSlashAfterEpochs, 1);
+    assert.equal(parseConfig({}, {}).overclaimSlashAfterEpochs, 1);
+    assert.equal(parseConfig({}, { POAI_OVERCLAIM_SLASH_AFTER_EPOCHS: "3" }).overclaimSlashAfterEpochs, 3);
     assert.equal(message(() => parseConfig({ overclaimSlashAfterEpochs: 0 })), "config error: overclaimSlashAfterEpochs (config file) must be an integer 1..10, got 0");
     assert.equal(message(() => parseConfig({}, { POAI_OVERCLAIM_SLASH_AFTER_EPOCHS: "11" })), 'config error: POAI_OVERCLAIM_SLASH_AFTER_EPOCHS must be an integer 1..10, got "11"');
   });

@@ -100,11 +100,17 @@ export const configSchema = z
     overclaimSlashBps: int(1, 10_000).default(1_000),
     /**
      * Consecutive under-delivering epochs before an overclaim is slashed (1 = on the first).
-     * The judge's error bound assumes independent rare slowdowns; thermal throttling or a lossy
-     * link condemns honest nodes in single epochs, a real overclaim is condemned every epoch.
-     * The verdict still lowers pay in every condemned epoch; fraud is always slashed at once.
+     * The judge's own bound (engine/judge.ts: alpha 1e-6 per epoch under a model with
+     * throttling and lossy links) already covers a single condemnation; a larger value trades
+     * slower slashing for a margin beyond the model. Fraud is always slashed at once.
      */
-    overclaimSlashAfterEpochs: int(1, 10).default(3),
+    overclaimSlashAfterEpochs: int(1, 10).default(1),
+    /**
+     * Epochs the judge's on-claim test reads, this one included (engine/judge.ts): a node's
+     * earlier records under the same claim, none from before its last slash. Three epochs of 18
+     * challenges catch a claim 15 % above the hardware; one epoch cannot.
+     */
+    judgeWindowEpochs: int(1, 8).default(3),
 
     /** Reconciliation loop period, ms. */
     pollIntervalMs: int(50, 60_000).default(500),
@@ -143,7 +149,8 @@ export type OracleConfigInput = z.input<typeof configSchema>;
  * length itself is a contract deployment parameter, not oracle configuration): 18 rounds per
  * epoch, infer on one round in six, 20 openings, the engine's 4 s GPU target, the engine's
  * largest gemm dimension (the simulator sizes gemm without a cap), challenges due across the
- * whole epoch, 4 s deadline slack, and an overclaim slashed after 3 condemned epochs in a row.
+ * whole epoch, 4 s deadline slack, an overclaim slashed on its first condemnation, and the
+ * judge's on-claim test over a window of 3 epochs.
  * 20 rows per gemm challenge but 4 items per infer challenge (`inferOpenings`), as the simulator
  * recommends.
  */
@@ -158,7 +165,8 @@ export const PROFILE_DEFAULTS: Record<Profile, Readonly<Partial<OracleConfigInpu
     inferOpenings: 4,
     deadlineSlackMs: 4_000,
     issueWindowBps: 10_000,
-    overclaimSlashAfterEpochs: 3,
+    overclaimSlashAfterEpochs: 1,
+    judgeWindowEpochs: 3,
   },
 };
 

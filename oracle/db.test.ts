@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import Database from "better-sqlite3";
 import { SlashReason } from "../engine/protocol";
-import { migrate, openDb, verdictHistory } from "./db";
+import { migrate, openDb, verdictHistory, windowRows } from "./db";
 import { condemnedStreak, MAX_VERDICT_LOOKBACK } from "./judging";
 
 const NODE = "0x00000000000000000000000000000000000000AA";
@@ -34,6 +34,24 @@ describe("database: verdict history", () => {
     assert.equal(db.pragma("user_version", { simple: true }), 2);
     const idx = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'node_epochs_node_epoch'").get();
     assert.ok(idx);
+    db.close();
+  });
+
+  it("reads a node's window: the epochs before this one, none before its last slash", () => {
+    const db = openDb(":memory:");
+    const ins = db.prepare("INSERT INTO challenges (id, epoch, node, round, kind, seed, spec, claim, issue_at) VALUES (?, ?, ?, ?, 'gemm', '0x', '{}', '{}', 0)");
+    const other = "0x00000000000000000000000000000000000000bb";
+    for (let e = 1; e <= 6; e++) for (let r = 0; r < 2; r++) {
+      ins.run(`n${e}.${r}`, e, NODE.toLowerCase(), r);
+      ins.run(`o${e}.${r}`, e, other, r);
+    }
+    const epochs = (rows: { epoch: number }[]) => rows.map((r) => r.epoch);
+    assert.deepEqual(epochs(windowRows(db, NODE, 6, 3)), [4, 4, 5, 5]);
+    assert.deepEqual(epochs(windowRows(db, NODE, 6, 1)), []);
+    assert.deepEqual(epochs(windowRows(db, other, 3, 8)), [1, 1, 2, 2]);
+    db.prepare("INSERT INTO node_epochs (epoch, node, operator, verdict, stats, reward, slash_bps, slash_reason) VALUES (4, ?, 'op', 'under-delivering', '{}', '0', 500, ?)").run(NODE.toLowerCase(), Number(SlashReason.Overclaim));
+    assert.deepEqual(epochs(windowRows(db, NODE, 6, 3)), [5, 5]);
+    assert.deepEqual(epochs(windowRows(db, other, 6, 3)), [4, 4, 5, 5]);
     db.close();
   });
 });

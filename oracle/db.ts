@@ -13,6 +13,7 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { OracleError } from "./errors";
+import type { ChallengeRow } from "./challenges";
 
 const MIGRATIONS: string[] = [
   // 1: initial schema
@@ -170,6 +171,21 @@ export function verdictHistory(db: DB, node: string, before: number, limit: numb
   return db
     .prepare("SELECT epoch, verdict, slash_reason AS slashReason FROM node_epochs WHERE node = ? AND epoch < ? ORDER BY epoch DESC LIMIT ?")
     .all(node.toLowerCase(), before, limit) as { epoch: number; verdict: string; slashReason: number }[];
+}
+
+/**
+ * A node's challenge records of the `window - 1` epochs before `epoch`, after its last slash in
+ * them (a slash answers the epochs before it), oldest first: the earlier part of the judge's
+ * window. Read through the (node, epoch) index; bounded by the window (at most 8 epochs, the
+ * config's limit) and the per-epoch challenge limit.
+ */
+export function windowRows(db: DB, node: string, epoch: number, window: number): ChallengeRow[] {
+  if (window <= 1) return [];
+  const n = node.toLowerCase();
+  const from = epoch - window + 1;
+  const slashed = db.prepare("SELECT MAX(epoch) AS epoch FROM node_epochs WHERE node = ? AND epoch >= ? AND epoch < ? AND slash_reason != 0").get(n, from, epoch) as { epoch: number | null };
+  const start = slashed.epoch === null ? from : slashed.epoch + 1;
+  return db.prepare("SELECT * FROM challenges WHERE node = ? AND epoch >= ? AND epoch < ? ORDER BY epoch, round").all(n, start, epoch) as ChallengeRow[];
 }
 
 export function getMeta(db: DB, key: string): string | undefined {

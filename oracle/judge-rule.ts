@@ -1,10 +1,10 @@
 /**
  * The verdict of one node over one epoch: the oracle's challenge records mapped onto the
- * engine's judge (engine/judge.ts: fraud first, then availability, then a one-sided sign test on
- * measured/claimed throughput with a bounded chance of condemning an honest node).
+ * engine's judge (engine/judge.ts: fraud first, then availability, then the gross and on-claim
+ * tests on measured/claimed throughput, each with a bounded chance of condemning an honest node).
  */
 import { keccak256, stringToBytes, type Hex } from "viem";
-import { DEADLINE_MISSED, judgeNode as engineJudge, UNREACHABLE, type Judgment } from "../engine/judge";
+import { DEADLINE_MISSED, judgeNode as engineJudge, PAY_CAP_RATIO, UNREACHABLE, type Judgment } from "../engine/judge";
 import type { ChallengeResult } from "../engine/verdict";
 import type { Verdict } from "./rewards";
 
@@ -24,7 +24,7 @@ export interface JudgeSample {
 
 export interface NodeJudgment {
   verdict: Verdict;
-  /** Paid capacity / claim (0..1); 0 without a passed challenge. */
+  /** Paid capacity / claim (0..PAY_CAP_RATIO); 0 without a passed challenge. */
   ratio: number;
   slashBps: number;
   slashReason: number | null;
@@ -60,12 +60,14 @@ export function toChallengeResult(s: JudgeSample): ChallengeResult | undefined {
   };
 }
 
-export function judgeNode(samples: readonly JudgeSample[], claimGflops: number): NodeJudgment {
-  const results = samples.map(toChallengeResult).filter((r): r is ChallengeResult => r !== undefined);
-  const j = engineJudge(results, claimGflops);
+const toResults = (xs: readonly JudgeSample[]) => xs.map(toChallengeResult).filter((r): r is ChallengeResult => r !== undefined);
+
+/** `earlier`: the node's records of the previous epochs of the window, under the same claim. */
+export function judgeNode(samples: readonly JudgeSample[], claimGflops: number, earlier: readonly JudgeSample[] = []): NodeJudgment {
+  const j = engineJudge(toResults(samples), claimGflops, {}, toResults(earlier));
   return {
     verdict: j.verdict,
-    ratio: claimGflops > 0 ? Math.min(1, j.paidGflops / claimGflops) : 0,
+    ratio: claimGflops > 0 ? Math.min(PAY_CAP_RATIO, j.paidGflops / claimGflops) : 0,
     slashBps: j.slashBps,
     slashReason: j.slashReason,
     evidence: j.evidence ?? undefined,

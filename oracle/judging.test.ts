@@ -57,6 +57,34 @@ describe("judging an epoch", () => {
   });
 });
 
+describe("the on-claim test reads the node's earlier epochs of the window", () => {
+  // A node claiming 15 % more than it has: every challenge at 0.87 of the claim (100 ms expected, 115 taken).
+  const epochRows = (epoch: number, claim = 100) =>
+    Array.from({ length: 18 }, (_, r) =>
+      row(r, {
+        id: `e${epoch}c${r}`, epoch, verdict: "pass", committed_at: 1_115,
+        claim: JSON.stringify({ claim: { gflops: claim }, operator: OP, units: 100, mflop: 1000, expectedMs: 100 }),
+      }),
+    );
+
+  it("one epoch cannot condemn a 15 % overclaim; the same epoch with two earlier ones does", () => {
+    const [alone] = judgeEpoch(epochRows(3), new Map(), opts);
+    assert.equal(alone.verdict, "honest");
+    assert.ok(Math.abs(alone.scoreDeviationPpm - 869_565) < 2, "paid on what it delivered");
+    const earlier = [...epochRows(1), ...epochRows(2)];
+    const [windowed] = judgeEpoch(epochRows(3), new Map(), { ...opts, earlier: (n) => (n === NODE ? earlier : []) });
+    assert.equal(windowed.verdict, "under-delivering");
+    assert.equal(windowed.slash?.reason, SlashReason.Overclaim);
+    assert.ok(windowed.slash!.bps > 0 && windowed.slash!.bps <= 1500);
+  });
+
+  it("records planned under another claim start no window", () => {
+    const earlier = [...epochRows(1, 90), ...epochRows(2, 90)];
+    const [n] = judgeEpoch(epochRows(3), new Map(), { ...opts, earlier: () => earlier });
+    assert.equal(n.verdict, "honest");
+  });
+});
+
 describe("overclaim slashed only after condemned epochs in a row", () => {
   const slow = () => Array.from({ length: 12 }, (_, r) => row(r, { verdict: "pass", committed_at: 1_300 }));
 

@@ -22,12 +22,19 @@ export interface JudgeOptions {
   overclaimSlashAfterEpochs?: number;
   /** Per node (lower case): condemned epochs in a row just before this one (see condemnedStreak). */
   priorCondemned?: ReadonlyMap<string, number>;
+  /**
+   * A node's (lower case) challenge records of the earlier epochs of the judge's window (see
+   * db.ts windowRows). Only those planned under the claim being judged are read.
+   */
+  earlier?: (node: string) => readonly ChallengeRow[];
 }
 
 /** Most challenges judged per node per epoch (the config allows at most 64). */
 const MAX_PER_NODE = 64;
 /** Most earlier epochs of one node read to count its condemnations in a row. */
 export const MAX_VERDICT_LOOKBACK = 64;
+/** Most epochs in the judge's window (this one included). */
+export const MAX_JUDGE_WINDOW_EPOCHS = 8;
 
 /**
  * Under-delivering epochs in a row before the one being judged, from the node's earlier verdicts
@@ -47,6 +54,23 @@ export function condemnedStreak(history: readonly { verdict: string; slashReason
   return n;
 }
 
+/** One challenge record as the judge reads it. */
+function toSample(r: ChallengeRow): JudgeSample {
+  const meta = JSON.parse(r.claim) as { mflop: number; expectedMs: number };
+  const elapsedMs = r.committed_at !== null && r.issued_at !== null ? Math.max(1, r.committed_at - r.issued_at) : undefined;
+  return {
+    kind: r.kind,
+    spec: r.spec,
+    verdict: (r.verdict ?? "missed") as JudgeSample["verdict"],
+    issued: r.issued_at !== null,
+    answered: r.verdict === "pass" || r.verdict === "fail" || r.verdict === "fraud",
+    elapsedMs,
+    expectedMs: meta.expectedMs,
+    mflop: meta.mflop,
+    evidence: r.evidence as Hex | null,
+  };
+}
+
 export function judgeEpoch(rows: readonly ChallengeRow[], registry: ReadonlyMap<string, NodeRecord>, o: JudgeOptions): NodeEpochInput[] {
   const byNode = new Map<string, ChallengeRow[]>();
   for (const r of rows) {
@@ -58,22 +82,14 @@ export function judgeEpoch(rows: readonly ChallengeRow[], registry: ReadonlyMap<
   for (const [node, list] of [...byNode].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const meta0 = JSON.parse(list[0].claim) as { claim: { gflops: number }; operator: Address };
     const operator = (registry.get(node)?.operator ?? meta0.operator) as Address;
-    const samples: JudgeSample[] = list.map((r) => {
-      const meta = JSON.parse(r.claim) as { claim: { gflops: number }; mflop: number; expectedMs: number };
-      const elapsedMs = r.committed_at !== null && r.issued_at !== null ? Math.max(1, r.committed_at - r.issued_at) : undefined;
-      return {
-        kind: r.kind,
-        spec: r.spec,
-        verdict: (r.verdict ?? "missed") as JudgeSample["verdict"],
-        issued: r.issued_at !== null,
-        answered: r.verdict === "pass" || r.verdict === "fail" || r.verdict === "fraud",
-        elapsedMs,
-        expectedMs: meta.expectedMs,
-        mflop: meta.mflop,
-        evidence: r.evidence as Hex | null,
-      };
-    });
-    const j = judgeNode(samples, meta0.claim.gflops);
+    const samples = list.map(toSample);
+    // The window: earlier records planned under the same claim (a new claim starts a new window).
+    const claimKey = JSON.stringify(meta0.claim);
+    const earlier = (o.earlier?.(node) ?? [])
+      .filter((r) => JSON.stringify((JSON.parse(r.claim) as { claim: unknown }).claim) === claimKey)
+      .slice(0, MAX_PER_NODE * (MAX_JUDGE_WINDOW_EPOCHS - 1))
+      .map(toSample);
+    const j = judgeNode(samples, meta0.claim.gflops, earlier);
     const latencies = samples.filter((s) => s.answered && s.elapsedMs !== undefined).map((s) => s.elapsedMs!);
     const meanLatencyMs = latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : 0;
     let verifiedWork = 0n;

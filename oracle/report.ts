@@ -8,7 +8,7 @@
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { hashTypedData, type Address, type Hex } from "viem";
 import { EPOCH_REPORT_TYPES, SETTLEMENT_DOMAIN_NAME, domain, slashListHash, type EpochReport, type SlashEntry } from "../engine/protocol";
-import { addCumulative, buildRewardsTree, computeEpochRewards, type RewardsTree, type Verdict } from "./rewards";
+import { addCumulative, buildRewardsTree, CAPACITY_CAP_PPM, computeEpochRewards, type RewardsTree, type Verdict } from "./rewards";
 
 export const VERDICT_CODES: Record<Verdict, number> = { honest: 0, unavailable: 1, "under-delivering": 2, fraudulent: 3 };
 /** Most nodes one report covers. */
@@ -25,7 +25,7 @@ export interface NodeEpochInput {
   /** Answered in time (passed or failed verification); the rest were missed. */
   answered: number;
   meanLatencyMs: number;
-  /** measured / claimed throughput, ppm (1_000_000 = exactly the claim). */
+  /** Paid measured / claimed throughput (the judge's mean, capped), ppm (1_000_000 = exactly the claim). */
   scoreDeviationPpm: number;
   /** MFLOP of passed challenges, decimal string. */
   verifiedWork: string;
@@ -86,7 +86,7 @@ export function buildReport(inp: ReportInputs): BuiltReport {
       operator: n.operator,
       verdict: n.verdict,
       verifiedWork: BigInt(n.verifiedWork),
-      capacityPpm: BigInt(Math.max(0, Math.min(1_000_000, Math.floor(n.scoreDeviationPpm)))),
+      capacityPpm: BigInt(Math.max(0, Math.min(Number(CAPACITY_CAP_PPM), Math.floor(n.scoreDeviationPpm)))),
       // Rounds down: uptime in whole ppm.
       uptimePpm: n.challenges === 0 ? 0n : (BigInt(n.answered) * 1_000_000n) / BigInt(n.challenges),
     })),

@@ -4,8 +4,9 @@
  *
  * The epoch budget B splits into a work pool, B * (10_000 - uptimeShareBps) / 10_000, and an
  * uptime pool, the rest of B. Only nodes judged honest or under-delivering share them:
- * - work weight = verified work (MFLOP of passed challenges) scaled by min(1, measured/claimed)
- *   in parts per million, so an under-delivering node is paid on measured, not claimed, capacity;
+ * - work weight = verified work (MFLOP of passed challenges, sized to the claim) scaled by the
+ *   judge's paid ratio (mean measured/claimed throughput, at most PAY_CAP_RATIO) in parts per
+ *   million: every node is paid on what it delivered, not on what it claims;
  * - uptime weight = the share of its challenges the node answered in time, in ppm.
  * Each share is pool * weight / totalWeight rounded down (against the claimant); what rounding
  * leaves over stays in the budget (rewardsTotal is the sum actually paid, never more than B).
@@ -15,8 +16,11 @@
  */
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { Address, Hex } from "viem";
+import { PAY_CAP_RATIO } from "../engine/judge";
 
 export const PPM = 1_000_000n;
+/** Largest capacity weight: the judge's pay cap in ppm (rounded down). */
+export const CAPACITY_CAP_PPM = BigInt(Math.floor(PAY_CAP_RATIO * 1e6));
 /** Most reward accounts in one tree (bounded like every list). */
 export const MAX_REWARD_ACCOUNTS = 100_000;
 
@@ -28,7 +32,7 @@ export interface NodeOutcome {
   verdict: Verdict;
   /** MFLOP (or the infer equivalent) of challenges that passed. */
   verifiedWork: bigint;
-  /** min(1, measured/claimed) in ppm (0..1_000_000). */
+  /** The judge's paid ratio (mean measured/claimed, capped) in ppm (0..CAPACITY_CAP_PPM). */
   capacityPpm: bigint;
   /** Share of rounds answered in time, ppm (0..1_000_000). */
   uptimePpm: bigint;
@@ -58,8 +62,9 @@ export function computeEpochRewards(budget: bigint, uptimeShareBps: number, outc
   const uptimePool = budget - workPool;
   const sorted = [...outcomes].sort((a, b) => (a.node.toLowerCase() < b.node.toLowerCase() ? -1 : 1));
   const ok = sorted.map((o) => eligible(o.verdict));
-  const clampPpm = (x: bigint) => (x < 0n ? 0n : x > PPM ? PPM : x);
-  const work = split(workPool, sorted.map((o, i) => (ok[i] ? o.verifiedWork * clampPpm(o.capacityPpm) : 0n)));
+  const clamp = (x: bigint, max: bigint) => (x < 0n ? 0n : x > max ? max : x);
+  const clampPpm = (x: bigint) => clamp(x, PPM);
+  const work = split(workPool, sorted.map((o, i) => (ok[i] ? o.verifiedWork * clamp(o.capacityPpm, CAPACITY_CAP_PPM) : 0n)));
   const up = split(uptimePool, sorted.map((o, i) => (ok[i] ? clampPpm(o.uptimePpm) : 0n)));
   const perNode = new Map<string, bigint>();
   const perAccount = new Map<string, bigint>();

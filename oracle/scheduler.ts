@@ -25,7 +25,7 @@ import { challengeId, type ChallengeRow } from "./challenges";
 import { REPORT_STATUS, type Chain, type NodeRecord } from "./chain";
 import { proposerOf, type Committee } from "./committee";
 import type { OracleConfig } from "./config";
-import { verdictHistory, type DB } from "./db";
+import { verdictHistory, windowRows, type DB } from "./db";
 import { OracleError } from "./errors";
 import { condemnedStreak, judgeEpoch, MAX_VERDICT_LOOKBACK } from "./judging";
 import type { Logger } from "./logger";
@@ -362,6 +362,7 @@ export class Scheduler {
       overclaimSlashBps: this.d.cfg.overclaimSlashBps,
       overclaimSlashAfterEpochs: this.d.cfg.overclaimSlashAfterEpochs,
       priorCondemned,
+      earlier: (node) => windowRows(this.d.db, node, e, this.d.cfg.judgeWindowEpochs),
       nowMs,
     });
     for (const n of nodes) {

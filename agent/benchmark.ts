@@ -7,10 +7,24 @@ import { freemem } from "node:os";
 import { keccak256, stringToBytes } from "viem";
 import { generateGemmChallenge, runGemm } from "../engine/gemm";
 import { CPU_CLASS_ID, HARDWARE_CLASSES } from "../engine/hardware";
+import { HONEST_CLAIM_SHARE } from "../engine/judge";
 import { queryGpus } from "./gpu";
 
-/** Share of the measured throughput claimed by default: room for load, throttling and jitter. */
+/**
+ * Share of the measured throughput claimed by default on a CPU: its cores are shared with the
+ * agent itself, the OS and often other agents (the demo runs five on one machine).
+ */
 export const DEFAULT_CLAIM_MARGIN = 0.5;
+
+/**
+ * The default claim share for a provider: on a GPU, the judge's HONEST_CLAIM_SHARE (0.85: the
+ * judge expects an undisturbed honest node to deliver at least 1.05x its claim, and pay follows
+ * measured throughput up to 1.3x the claim, so the margin costs an honest node nothing); on a
+ * CPU, DEFAULT_CLAIM_MARGIN.
+ */
+export function defaultClaimMargin(provider: string): number {
+  return provider === "cpu" ? DEFAULT_CLAIM_MARGIN : HONEST_CLAIM_SHARE;
+}
 /** Matrix sizes timed (challenges for small claims use these). */
 export const BENCH_SIZES = [256, 512, 1024] as const;
 /** Most runs per size (bounds the bench loop). */

@@ -4,6 +4,7 @@
  * rents out elsewhere). The runner turns these answers into the challenge results the engine's
  * judge sees.
  */
+import { HONEST_CLAIM_SHARE } from "../engine/judge";
 import type { NetworkProfile } from "./timing";
 
 export const BEHAVIOURS = [
@@ -30,7 +31,11 @@ export interface BehaviourSpec {
   cheating: boolean;
   description: string;
   network: NetworkProfile;
-  /** Claimed throughput / throughput of the hardware actually held. */
+  /**
+   * Claimed throughput / throughput measured by `agent bench` on the hardware doing the work:
+   * HONEST_CLAIM_SHARE (0.85, what the agent registers) for every behaviour that does not lie
+   * about its hardware; a spoofer claims more than it has (1.15 = 15 % more).
+   */
   claimFactor: number;
   /** Share of each gemm answer's rows that are made up (the rest is computed on held hardware). */
   forgedFraction: number;
@@ -54,7 +59,7 @@ export interface BehaviourSpec {
 
 const BASE: Omit<BehaviourSpec, "name" | "cheating" | "description"> = {
   network: "healthy",
-  claimFactor: 1,
+  claimFactor: HONEST_CLAIM_SHARE,
   forgedFraction: 0,
   replays: false,
   substitutesModel: false,

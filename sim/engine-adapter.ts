@@ -93,7 +93,7 @@ export interface JudgeSample {
 
 export interface Judgment {
   verdict: Verdict;
-  /** Paid throughput / claimed throughput (engine: paidGflops / claim, capped at 1). */
+  /** Paid throughput / claimed throughput (engine: paidGflops / claim, at most PAY_CAP_RATIO). */
   ratio: number;
   /** Median measured / claimed throughput of the epoch's work challenges, uncapped (0 without any). */
   medianRatio: number;
@@ -104,9 +104,8 @@ export interface Judgment {
 const CHALLENGE_HASH = keccak256(stringToBytes("poai.sim.challenge"));
 const EVIDENCE = keccak256(stringToBytes("poai.sim.evidence"));
 
-/** The engine's judge (engine/judge.ts) over one node's epoch, from the simulator's samples. */
-export function judgeNode(claim: NodeClaim, samples: readonly JudgeSample[], params: Partial<JudgeParams> = {}): Judgment {
-  const results: ChallengeResult[] = samples.map((s) => {
+function toResults(samples: readonly JudgeSample[]): ChallengeResult[] {
+  return samples.map((s) => {
     if (!s.answered) return unansweredResult(s.plan.kind, CHALLENGE_HASH, s.reached ? DEADLINE_MISSED : UNREACHABLE);
     const ok = s.wrongOpened === 0;
     return workResult(
@@ -117,7 +116,14 @@ export function judgeNode(claim: NodeClaim, samples: readonly JudgeSample[], par
       { issuedAtMs: 0, committedAtMs: s.latencyMs, rttMs: Math.min(s.rttEstimateMs, s.latencyMs) },
     );
   });
-  const j = engineJudge(results, claim.gflops, params);
+}
+
+/**
+ * The engine's judge (engine/judge.ts) over one node's epoch, from the simulator's samples;
+ * `earlier` are its samples of the previous epochs of the judge's window.
+ */
+export function judgeNode(claim: NodeClaim, samples: readonly JudgeSample[], params: Partial<JudgeParams> = {}, earlier: readonly JudgeSample[] = []): Judgment {
+  const j = engineJudge(toResults(samples), claim.gflops, params, toResults(earlier));
   const slash = j.slashReason === SlashReason.Fraud ? "fraud" : j.slashReason === SlashReason.Overclaim ? "overclaim" : null;
   return { verdict: j.verdict, ratio: j.paidGflops / claim.gflops, medianRatio: j.stats.work.medianRatio ?? 0, slashBps: j.slashBps, slash };
 }

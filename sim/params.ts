@@ -35,6 +35,8 @@ export interface ProtocolParams {
    * under-delivering epochs (1 = slash on the judge's first condemnation; fraud is always slashed at once).
    */
   overclaimSlashAfter: number;
+  /** Epochs the judge's on-claim test reads, this one included (oracle `judgeWindowEpochs`). */
+  judgeWindowEpochs: number;
   label: string;
 }
 
@@ -59,6 +61,7 @@ export function paramsFromOracle(c: OracleConfig, label: string): ProtocolParams
     // The oracle's scheduler issues each round to the whole fleet at one secret instant.
     schedule: "synchronous",
     overclaimSlashAfter: c.overclaimSlashAfterEpochs,
+    judgeWindowEpochs: c.judgeWindowEpochs,
     label,
   };
 }
@@ -70,22 +73,17 @@ export const DEVNET_DEFAULTS: ProtocolParams = paramsFromOracle(parseConfig({ pr
 
 /**
  * The parameters this simulator recommends for production (one-hour epochs), chosen from the
- * engine's own figures: 18 rounds (the judge's sign test needs at least 4 work challenges to
- * condemn anyone at alpha 1e-6; its comment plans ~17 per epoch in production); 20 opened rows
- * per gemm challenge, so a node faking 1 % of its rows meets >= 3 x 15 x 20 = 900 openings in
- * three epochs (miss 0.99^900 = 1.2e-4); infer on one round in six with 4 opened items (each
- * opened item of a substituted model is flagged, see infer-detection.ts); the engine's default
- * GPU target of 4 s; and every round issued to the whole fleet at the same secret instant, so
- * identities sharing one GPU must answer at the same time (sybils); challenges issued across the
- * whole epoch, not only its first 60 %, which an operator could otherwise rent out at no risk
- * (the epoch is judged after its last deadline; the oracle's defaults now do both; its "production"
- * profile carries all of it, the 4 infer openings included). The engine's judge runs with
- * its own defaults; around it, one slashing policy from what the simulator measured: an overclaim
- * is slashed only after 3 consecutive condemned epochs. A GPU throttling for half an hour, or a
- * node behind a lossy link, really delivers less in that epoch and is paid on what it delivered,
- * but is not an overclaim; a real overclaim is condemned every epoch. (Raising the judge's
- * outlierRate instead protects flaky nodes too, but then a 50 % overclaim, which delivers 0.67 of
- * its claim against a short threshold of 0.7, escapes some epochs.)
+ * engine's own figures: 18 rounds, so the judge's on-claim test holds 54 challenges over its
+ * window of 3 epochs, enough to condemn a claim 15 % above the hardware at alpha 1e-6 (one
+ * epoch of 18 can condemn only gross overclaims); 20 opened rows per gemm challenge, so a node
+ * faking 1 % of its rows meets >= 3 x 15 x 20 = 900 openings in three epochs (miss 0.99^900 =
+ * 1.2e-4); infer on one round in six with 4 opened items (each opened item of a substituted
+ * model is flagged, see infer-detection.ts); the engine's default GPU target of 4 s; every
+ * round issued to the whole fleet at the same secret instant, so identities sharing one GPU
+ * must answer at the same time (sybils); challenges issued across the whole epoch, not only its
+ * first 60 %, which an operator could otherwise rent out at no risk. The judge runs with its
+ * own defaults, whose noise model covers thermal throttling and lossy links, so an overclaim is
+ * slashed on its first condemnation. The oracle's "production" profile carries all of it.
  */
 export const RECOMMENDED: ProtocolParams = {
   roundsPerEpoch: 18,
@@ -96,7 +94,8 @@ export const RECOMMENDED: ProtocolParams = {
   deadlineSlackMs: o.deadlineSlackMs,
   issueWindowBps: 10_000,
   schedule: "synchronous",
-  overclaimSlashAfter: 3,
-  label: "recommended (18 synchronous rounds over the whole epoch, 20 gemm / 4 infer openings, infer 1 in 6, 4 s target, overclaim slashed after 3 condemned epochs)",
+  overclaimSlashAfter: 1,
+  judgeWindowEpochs: 3,
+  label: "recommended (18 synchronous rounds over the whole epoch, 20 gemm / 4 infer openings, infer 1 in 6, 4 s target, on-claim test over 3 epochs, overclaim slashed when condemned)",
 };
 

@@ -19,14 +19,18 @@ const result = runFleet(recommended);
 const summary = summarize(result);
 const row = (b: BehaviourName) => summary.rows.find((r) => r.behaviour === b) as BehaviourSummary;
 
-test("recommended settings: every cheating behaviour but the 15 % spoofer is caught within three epochs", () => {
+test("recommended settings: every cheating behaviour, the 15 % spoofer included, is caught within three epochs", () => {
   for (const r of summary.rows) {
-    if (!r.cheating || r.behaviour === "spoofer-15") continue;
+    if (!r.cheating) continue;
     assert.equal(r.caughtWithin, 1, `${r.behaviour}: ${r.caughtWithin}`);
-    assert.ok(r.meanFirstCaught !== null && r.meanFirstCaught <= 2, `${r.behaviour} first caught at ${r.meanFirstCaught}`);
+    assert.ok(r.meanFirstCaught !== null && r.meanFirstCaught <= 3, `${r.behaviour} first caught at ${r.meanFirstCaught}`);
   }
-  // Fraud of any size is slashed in the epoch it is caught.
+  // Fraud of any size is slashed in the epoch it is caught; a gross overclaim in its first epoch.
   for (const b of ["forger-1", "forger-10", "forger-100", "replayer", "substitute", "intermittent"] as const) assert.equal(row(b).slashed, 1, b);
+  assert.equal(row("spoofer-4x").meanFirstCaught, 1);
+  // A moderate overclaim waits for the judge's 3-epoch window: one epoch of 18 challenges cannot condemn it.
+  assert.equal(row("spoofer-15").meanFirstCaught, 3);
+  assert.equal(row("spoofer-15").slashed, 1);
 });
 
 test("recommended settings: no honest, flaky or outsourcing node is slashed", () => {
@@ -37,9 +41,7 @@ test("recommended settings: no honest, flaky or outsourcing node is slashed", ()
 test("recommended settings: no cheating strategy earns more than honesty with the same hardware", () => {
   for (const r of summary.rows) {
     if (!r.cheating) continue;
-    // The 15 % spoofer is paid on measured throughput: at best break-even, never significantly ahead.
-    assert.ok(r.gainPerEpoch - 2 * r.gainSe <= 0, `${r.behaviour} gains ${r.gainPerEpoch} ± ${r.gainSe}`);
-    if (r.behaviour !== "spoofer-15") assert.ok(r.gainPerEpoch < 0, `${r.behaviour} gains ${r.gainPerEpoch}`);
+    assert.ok(r.gainPerEpoch - 2 * r.gainSe < 0, `${r.behaviour} gains ${r.gainPerEpoch} ± ${r.gainSe}`);
   }
   const t = checkTargets(summary, 0).find((x) => x.name.startsWith("every cheating strategy"))!;
   assert.equal(t.pass, true, t.detail);
@@ -73,6 +75,7 @@ test("with the oracle's former defaults no overclaim can be condemned, sybils pr
     issueWindowBps: 6000,
     schedule: "independent",
     overclaimSlashAfter: 1,
+    judgeWindowEpochs: 1,
     label: "oracle defaults",
   };
   const r = runFleet(defaultConfig({ seed: 42, nodes: 300, epochs: 4, mix: EVEN_MIX, protocol: defaults }));
@@ -118,7 +121,7 @@ test("the project defaults are the oracle's production profile: overclaims, subs
   const r = runFleet(defaultConfig({ seed: 42, nodes: 300, epochs: 4, mix: EVEN_MIX, protocol: PROJECT_DEFAULTS, judge: {}, inferItemDetection: INFER_ITEM_DETECTION }));
   const s = summarize(r);
   const get = (b: BehaviourName) => s.rows.find((x) => x.behaviour === b)!;
-  for (const b of ["spoofer-50", "spoofer-4x", "substitute", "sybil", "window-renter", "forger-1", "forger-10", "forger-100", "replayer", "intermittent"] as const) {
+  for (const b of ["spoofer-15", "spoofer-50", "spoofer-4x", "substitute", "sybil", "window-renter", "forger-1", "forger-10", "forger-100", "replayer", "intermittent"] as const) {
     assert.equal(get(b).caughtWithin, 1, `${b}: ${get(b).caughtWithin}`);
     assert.ok(get(b).gainPerEpoch < 0, `${b} gains ${get(b).gainPerEpoch}`);
   }

@@ -154,6 +154,9 @@ export function runFleet(cfg: RunConfig): RunResult {
     throw new RunError(`overclaimSlashAfter must be in [1, ${MAX_EPOCHS}], got ${p.overclaimSlashAfter}`);
   }
   if (!(cfg.epochMs > 0)) throw new RunError(`epochMs must be positive, got ${cfg.epochMs}`);
+  if (!Number.isInteger(p.judgeWindowEpochs) || p.judgeWindowEpochs < 1 || p.judgeWindowEpochs > 8) {
+    throw new RunError(`judgeWindowEpochs must be in [1, 8], got ${p.judgeWindowEpochs}`);
+  }
   const econ = cfg.economics;
   const fleet = buildFleet(cfg.seed, cfg.nodes, cfg.mix, hardwareClasses(), econ);
   const n = fleet.length;
@@ -184,6 +187,9 @@ export function runFleet(cfg: RunConfig): RunResult {
   const streak = new Uint16Array(n); // consecutive under-delivering epochs
   const stake = Float64Array.from(fleet, (nd) => nd.stake);
   const replayCache = new Uint8Array(n); // bit 1: has a gemm answer, bit 2: an infer answer
+  // The judge's window: each node's samples of its last judgeWindowEpochs - 1 epochs, oldest first.
+  const windowEpochs = Math.max(1, p.judgeWindowEpochs);
+  const history: JudgeSample[][][] = fleet.map(() => []);
   const deviation = {} as Record<BehaviourName, number[]>;
   const caughtByEpoch = {} as Record<BehaviourName, number[]>;
   const counts = {} as Record<BehaviourName, number>;
@@ -261,7 +267,12 @@ export function runFleet(cfg: RunConfig): RunResult {
           samples.push({ plan: a.plan, reached: a.pickupMs !== null, answered, latencyMs, rttEstimateMs: nd.timing.rttMs, wrongOpened });
         }
         judgeCalls++;
-        const j = judgeNode(nd.claim, samples, cfg.judge);
+        const past = history[nd.index];
+        const j = judgeNode(nd.claim, samples, cfg.judge, past.flat());
+        if (windowEpochs > 1) {
+          past.push(samples);
+          if (past.length > windowEpochs - 1) past.shift();
+        }
         const out = outcomes[nd.index];
         out.verdicts.push(j.verdict);
         if ((j.verdict === "fraudulent" || j.verdict === "under-delivering" || j.slash) && out.firstCaught < 0) {
@@ -278,9 +289,9 @@ export function runFleet(cfg: RunConfig): RunResult {
           node: addresses[nd.index],
           operator: addresses[nd.group],
           verdict: j.verdict,
-          // Uncapped pay folds the measured ratio into the work weight (the oracle clamps capacity at 1).
-          verifiedWork: BigInt(Math.floor(econ.capPayAtClaim ? verifiedMflop : verifiedMflop * (j.verdict === "fraudulent" ? 0 : j.medianRatio))),
-          capacityPpm: econ.capPayAtClaim ? BigInt(Math.floor(Math.min(1, Math.max(0, j.ratio)) * 1e6)) : 1_000_000n,
+          // The judge's paid ratio, clamped at the scenario's cap (the oracle's rewards.ts clamps at PAY_CAP_RATIO).
+          verifiedWork: BigInt(Math.floor(verifiedMflop)),
+          capacityPpm: BigInt(Math.floor(Math.min(econ.payCapRatio, Math.max(0, j.ratio)) * 1e6)),
           uptimePpm: BigInt(Math.floor((answeredCount / samples.length) * 1e6)),
         });
       });

@@ -1,21 +1,24 @@
 /** `agent bench`: measures the machine and prints what it can honestly claim. */
 import { parseArgs } from "node:util";
 import { AgentError } from "../errors";
-import { DEFAULT_CLAIM_MARGIN, measureMachine } from "../benchmark";
+import { DEFAULT_CLAIM_MARGIN, defaultClaimMargin, measureMachine } from "../benchmark";
+import { HONEST_CLAIM_SHARE } from "../../engine/judge";
 import { requireInt } from "./common";
 
 export const BENCH_HELP = `agent bench [--seconds S] [--margin M] [--threads T]
   Times the engine's gemm kernel for about S seconds (default 3) and prints the claim to
-  register: class id, GFLOP/s = measured x M (default ${DEFAULT_CLAIM_MARGIN}), vramMiB.`;
+  register: class id, GFLOP/s = measured x M (default ${HONEST_CLAIM_SHARE} on a GPU,
+  ${DEFAULT_CLAIM_MARGIN} on a CPU), vramMiB.`;
 
 export async function benchCommand(argv: string[], out: (s: string) => void = console.log): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { seconds: { type: "string" }, margin: { type: "string" }, threads: { type: "string" } }, strict: true });
   const seconds = requireInt(values.seconds, "--seconds", 1, 600, 3);
   const threads = requireInt(values.threads, "--threads", 0, 1024, 0);
-  const margin = values.margin === undefined ? DEFAULT_CLAIM_MARGIN : Number(values.margin);
-  if (!(margin > 0 && margin <= 1)) throw new AgentError("AG011_BAD_ARGUMENT", `--margin must be in (0, 1], got ${values.margin}`);
+  const given = values.margin === undefined ? undefined : Number(values.margin);
+  if (given !== undefined && !(given > 0 && given <= 1)) throw new AgentError("AG011_BAD_ARGUMENT", `--margin must be in (0, 1], got ${values.margin}`);
   out(`measuring for about ${seconds} s with the engine's gemm kernel...`);
   const m = await measureMachine({ seconds, threads });
+  const margin = given ?? defaultClaimMargin(m.provider);
   for (const p of m.perSize) out(`  n=${p.n} batch=${p.batch}: ${p.gflops.toFixed(1)} GFLOP/s end to end (${p.ms.toFixed(0)} ms)`);
   if (m.gpus.length === 0) out("nvidia-smi not found: no GPU; memory figure is free RAM");
   else for (const g of m.gpus) out(`  GPU ${g.name}: ${g.memoryMiB} MiB`);

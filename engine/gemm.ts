@@ -58,11 +58,12 @@
  */
 import { onnx } from "onnx-proto";
 import * as ort from "onnxruntime-node";
-import { bytesToHex, concat, encodeAbiParameters, hexToBytes, keccak256, type Hex } from "viem";
+import { bytesToHex, encodeAbiParameters, hexToBytes, keccak256, type Hex } from "viem";
 import { keccak256Bytes } from "./keccak";
 import type { Precision } from "./hardware";
-import { MERKLE_MAX_PROOF_LENGTH, hashPairBytes, hex32ToBytes, leafHashBytes, merkleProofBytes, merkleRootBytes } from "./merkle";
-import { deriveSeed, fillMatrix, sampleIndices, seedBytes, streamKey } from "./prng";
+import { MerklePathVerifier, hex32ToBytes, leafHashBytes, merkleLevelsBytes, merkleProofFromLevels, merkleRootBytes } from "./merkle";
+import { deriveSeed, fillMatrix, sampleIndicesFrom, seedBytes, streamKey } from "./prng";
+import { LAYOUT, kernels } from "./wasm/kernels";
 import { GEMM_GROUP_ROWS, GEMM_MAX_BATCH, GEMM_MAX_N, GEMM_MIN_N, GEMM_PROJ_COLS, type GemmSizing } from "./sizing";
 
 export const GEMM_SPEC_VERSION = 1;
@@ -76,6 +77,7 @@ export const GEMM_LAMBDA = 10;
 export const GEMM_CHUNK_BYTES = 64 * 1024 * 1024;
 
 const U_FP32 = 2 ** -24;
+const { IO, KERNEL_MAX_N, KEYS, KEY_SLOTS, KEY_SLOT_BYTES, OUT, OUT_A, ROW } = LAYOUT;
 /** Unit roundoff of the format C is stored in after the product. */
 const U_OUT: Record<Precision, number> = { fp32: 2 ** -24, tf32: 2 ** -24, fp16: 2 ** -11, bf16: 2 ** -8 };
 
@@ -161,6 +163,19 @@ export function generateGemmChallenge(seed: Hex, sizing: Pick<GemmSizing, "n" | 
 }
 
 const specHashMemo = new Map<string, Hex>();
+const specHashBytesMemo = new Map<Hex, Uint8Array>();
+
+/** `gemmSpecHash` as bytes (memoised like it; a copy is never handed out to be changed). */
+function specHashBytes(spec: GemmSpec): Uint8Array {
+  const h = gemmSpecHash(spec);
+  let b = specHashBytesMemo.get(h);
+  if (!b) {
+    if (specHashBytesMemo.size >= SPEC_HASH_MEMO_MAX) specHashBytesMemo.clear();
+    b = hexToBytes(h);
+    specHashBytesMemo.set(h, b);
+  }
+  return b;
+}
 /** Most memoised spec hashes; the memo is cleared beyond it. */
 const SPEC_HASH_MEMO_MAX = 1024;
 
@@ -238,6 +253,10 @@ export function f32Bytes(values: Float32Array): Uint8Array {
 export function f32FromBytes(bytes: Uint8Array): Float32Array {
   if (bytes.length % 4 !== 0) throw new GemmError("GemmBadOpening", `byte length ${bytes.length} is not a multiple of 4`);
   const out = new Float32Array(bytes.length / 4);
+  if (LITTLE_ENDIAN) {
+    new Uint8Array(out.buffer).set(bytes);
+    return out;
+  }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let i = 0; i < out.length; i++) out[i] = dv.getFloat32(i * 4, true);
   return out;
@@ -461,11 +480,15 @@ export function openGemm(run: GemmRun, indices: readonly number[]): GemmOpening[
   if (indices.length > GEMM_MAX_OPENINGS) throw new GemmError("GemmBadOpening", `${indices.length} openings > ${GEMM_MAX_OPENINGS}`);
   const m = spec.projCols;
   const g = spec.groupRows;
-  return indices.map((index) => {
+  for (const index of indices) {
     if (!Number.isInteger(index) || index < 0 || index >= gemmRows(spec)) throw new GemmError("GemmBadOpening", `row ${index} out of range`);
+  }
+  // The tree is built once for all the proofs.
+  const levels = indices.length > 0 ? merkleLevelsBytes(run.leaves) : [];
+  return indices.map((index) => {
     const j = Math.floor(index / g);
     const group = run.fingerprints.slice(j * g * m, Math.min(gemmRows(spec), (j + 1) * g) * m);
-    return { index, row: computeRow(spec, index, run.B), group, proof: merkleProofBytes(run.leaves, j).map((p) => bytesToHex(p)) };
+    return { index, row: computeRow(spec, index, run.B), group, proof: merkleProofFromLevels(levels, j).map((p) => bytesToHex(p)) };
   });
 }
 
@@ -473,13 +496,10 @@ export function openGemm(run: GemmRun, indices: readonly number[]): GemmOpening[
 export function chooseOpenings(spec: GemmSpec, root: Hex, k = GEMM_DEFAULT_OPENINGS): number[] {
   checkGemmSpec(spec);
   if (!Number.isInteger(k) || k < 1 || k > GEMM_MAX_OPENINGS) throw new GemmError("GemmBadOpening", `k ${k} outside 1..${GEMM_MAX_OPENINGS}`);
-  const seed = bytesToHex(keccak256Bytes(hexToBytes(concat([gemmSpecHash(spec), seedBytesOf(root)]))));
-  return sampleIndices(seed, "poai.gemm.open", gemmRows(spec), Math.min(k, gemmRows(spec)));
-}
-
-function seedBytesOf(root: Hex): Hex {
-  seedBytes(root);
-  return root;
+  const input = new Uint8Array(64);
+  input.set(specHashBytes(spec), 0);
+  input.set(seedBytes(root), 32);
+  return sampleIndicesFrom(keccak256Bytes(input), "poai.gemm.open", gemmRows(spec), Math.min(k, gemmRows(spec)));
 }
 
 // ---------------------------------------------------------------- oracle side
@@ -500,9 +520,6 @@ export interface GemmVerifierKey {
   absBR: Float64Array;
   buildMs: number;
 }
-
-/** Threshold of |C_ij| from which fp32 may round C_ij (a multiple of 2^-16 needs 24 bits). */
-const FP32_EXACT_BELOW = 2 ** 8;
 
 /**
  * The secret Freivalds vector: s_j = sign·(256 + k)/512 with the sign and k in 0..255 uniform
@@ -591,22 +608,23 @@ export interface GemmVerifyOptions {
   tolerance?: "probabilistic" | "worst-case";
 }
 
-/** Doubles per row of the verifier's interleaved tables (`verifierTables`). */
-const ROW_TABLE_STRIDE = 10;
-const A_TABLE_STRIDE = 6;
-
 interface VerifierTables {
-  /** Per column j: R_j0..R_j3, |R_j0|..|R_j3|, s_j, |s_j| (one cache line and a bit per j). */
+  /**
+   * Per pair of columns (j, j+1), 20 values: R_j0..R_j3, |R_j0|..|R_j3|, the same for j+1, then
+   * (s_j, s_j+1), (|s_j|, |s_j+1|): the row kernel's table (wasm/kernels.ts row_sums).
+   */
   row: Float64Array;
-  /** Per column l: |B||R|_l0..l3, (B·s)_l, (|B||s|)_l. */
-  a: Float64Array;
+  /** B·s. */
+  bs: Float64Array;
+  /** Per four columns l..l+3, 10 pairs: |B||s| for (l, l+1), (l+2, l+3), then |B||R|_c likewise, c = 0..3. */
+  bounds: Float64Array;
 }
 
 /** Tables derived from a key, built once per key (O(n·m)) and kept as long as the key. */
 const tablesOf = new WeakMap<GemmVerifierKey, VerifierTables>();
 
 /**
- * The key's vectors interleaved in the order the verifier's loops read them, so each loop reads
+ * The key's vectors interleaved in the order the verifier's kernels read them, so each pass reads
  * one array sequentially. Pure rearrangement: the same values as key.R, key.s, key.absBR,
  * key.Bs and key.absBs (|x| taken once here instead of once per opening).
  */
@@ -614,145 +632,118 @@ function verifierTables(key: GemmVerifierKey): VerifierTables {
   const hit = tablesOf.get(key);
   if (hit) return hit;
   const { n, R, s, absBR, Bs, absBs } = key;
-  const row = new Float64Array(n * ROW_TABLE_STRIDE);
-  const a = new Float64Array(n * A_TABLE_STRIDE);
+  const row = new Float64Array(n * 10);
+  const bounds = new Float64Array(n * 5);
   for (let j = 0; j < n; j++) {
-    const p = j * ROW_TABLE_STRIDE;
+    const p = (j >> 1) * 20 + (j & 1) * 8;
     for (let c = 0; c < 4; c++) {
       row[p + c] = R[j * 4 + c];
       row[p + 4 + c] = Math.abs(R[j * 4 + c]);
-      a[j * A_TABLE_STRIDE + c] = absBR[j * 4 + c];
     }
-    row[p + 8] = s[j];
-    row[p + 9] = Math.abs(s[j]);
-    a[j * A_TABLE_STRIDE + 4] = Bs[j];
-    a[j * A_TABLE_STRIDE + 5] = absBs[j];
+    const ps = (j >> 1) * 20 + 16 + (j & 1);
+    row[ps] = s[j];
+    row[ps + 2] = Math.abs(s[j]);
+    const q = (j >> 2) * 20 + (j & 3);
+    bounds[q] = absBs[j];
+    for (let c = 0; c < 4; c++) bounds[q + 4 + 4 * c] = absBR[j * 4 + c];
   }
-  const t = { row, a };
+  const t = { row, bs: Float64Array.from(Bs), bounds };
   tablesOf.set(key, t);
   return t;
 }
 
+/** Keys whose tables sit in the kernels' memory (KEY_SLOTS slots), and when each was last used. */
+const slotKeys: (GemmVerifierKey | null)[] = new Array(KEY_SLOTS).fill(null);
+const slotUsed: number[] = new Array(KEY_SLOTS).fill(0);
+let slotClock = 0;
+
 /**
- * One pass over an opened row: relu(row)·R, relu(row)·|R|, |row|·|R| (4 columns each),
- * row·s, at [13] 0 (|row|·|s|, which only the worst-case tolerance needs, is `rowAbsDotS`), at [14] a flag set when a value is not finite, and at [15]
- * Σ_{|row_j| >= 2^8} |row_j|·|s_j| (the entries fp32 may have rounded). Kept small and
- * monomorphic so the engine optimises it (it is the oracle's inner loop). T is the key's
- * interleaved row table (`verifierTables`).
+ * Addresses of the key's tables in the kernels' memory, copying them into the least recently used
+ * slot when absent (exported for the benchmark that times each step of the verifier).
  */
-function rowSums(row: Float32Array, T: Float64Array, n: number, out: Float64Array): void {
-  let dot0 = 0, dot1 = 0, dot2 = 0, dot3 = 0;
-  let mag0 = 0, mag1 = 0, mag2 = 0, mag3 = 0;
-  let all0 = 0, all1 = 0, all2 = 0, all3 = 0;
-  let lhs = 0, bigMag = 0;
-  let nonFinite = 0;
-  for (let j = 0, p = 0; j < n; j++, p += ROW_TABLE_STRIDE) {
-    const v = row[j];
-    nonFinite += v * 0; // ±0 for a finite v; NaN from the first NaN or ±Infinity on
-    const av = Math.abs(v);
-    // relu(v) without a branch, exactly: v + |v| is 2v (exact) or +0, and halving is exact. For
-    // v <= 0 the terms below are ±0, which leave every sum (started at +0) bit for bit unchanged.
-    const vp = (v + av) * 0.5;
-    const a0 = T[p + 4], a1 = T[p + 5], a2 = T[p + 6], a3 = T[p + 7];
-    dot0 += vp * T[p]; dot1 += vp * T[p + 1]; dot2 += vp * T[p + 2]; dot3 += vp * T[p + 3];
-    mag0 += vp * a0; mag1 += vp * a1; mag2 += vp * a2; mag3 += vp * a3;
-    all0 += av * a0; all1 += av * a1; all2 += av * a2; all3 += av * a3;
-    lhs += v * T[p + 8];
-    if (av >= FP32_EXACT_BELOW) bigMag += av * T[p + 9];
+export function keySlot(key: GemmVerifierKey): { row: number; bs: number; bounds: number } {
+  if (key.n > KERNEL_MAX_N || key.n % 4 !== 0) throw new GemmError("GemmBadSpec", `n ${key.n}`);
+  let i = slotKeys.indexOf(key);
+  const base = (slot: number) => KEYS + slot * KEY_SLOT_BYTES;
+  const addr = (slot: number) => ({ row: base(slot), bs: base(slot) + 80 * key.n, bounds: base(slot) + 88 * key.n });
+  if (i < 0) {
+    i = slotUsed.indexOf(Math.min(...slotUsed));
+    const t = verifierTables(key);
+    const a = addr(i);
+    const f64 = new Float64Array(kernels().memory.buffer);
+    f64.set(t.row, a.row / 8);
+    f64.set(t.bs, a.bs / 8);
+    f64.set(t.bounds, a.bounds / 8);
+    slotKeys[i] = key;
   }
-  out[0] = dot0; out[1] = dot1; out[2] = dot2; out[3] = dot3;
-  out[4] = mag0; out[5] = mag1; out[6] = mag2; out[7] = mag3;
-  out[8] = all0; out[9] = all1; out[10] = all2; out[11] = all3;
-  out[12] = lhs; out[13] = 0; out[14] = nonFinite === 0 ? 0 : 1; out[15] = bigMag;
+  slotUsed[i] = ++slotClock;
+  return addr(i);
 }
 
-/** Σ |row_j|·|s_j| in the order rowSums would sum it: only the worst-case tolerance reads it. */
-function rowAbsDotS(row: Float32Array, T: Float64Array, n: number): number {
+/** Views of the kernels' memory (it never grows, so they stay valid). */
+let views: { f32: Float32Array; rowOut: Float64Array; aOut: Float64Array } | null = null;
+function kernelViews() {
+  if (!views) {
+    const buf = kernels().memory.buffer;
+    views = { f32: new Float32Array(buf), rowOut: new Float64Array(buf, OUT, 16), aOut: new Float64Array(buf, OUT_A, 6) };
+  }
+  return views;
+}
+
+/**
+ * One pass over an opened row (wasm/kernels.ts row_sums), results in `kernelViews().rowOut`:
+ * relu(row)·R, relu(row)·|R|, |row|·|R| (4 columns each), row·s, at [13] 0 (|row|·|s|, which only
+ * the worst-case tolerance needs, is `rowAbsDotS`), at [14] 0 for a finite row and NaN otherwise,
+ * and at [15] Σ_{|row_j| >= 2^8} |row_j|·|s_j| (the entries fp32 may have rounded). Each sum is
+ * taken over even and odd j apart, then added: for an honest row (entries on the 2^-16 grid,
+ * below 2^12) every product and partial sum is exact in float64, so the order does not change a bit.
+ */
+function rowSums(row: Float32Array, slot: { row: number }, n: number): Float64Array {
+  const v = kernelViews();
+  v.f32.set(row, ROW / 4);
+  kernels().row_sums(ROW, slot.row, n, OUT);
+  return v.rowOut;
+}
+
+/** Σ |row_j|·|s_j| (sequential): only the worst-case tolerance reads it. */
+function rowAbsDotS(row: Float32Array, s: Float64Array, n: number): number {
   let acc = 0;
-  for (let j = 0, p = 0; j < n; j++, p += ROW_TABLE_STRIDE) acc += Math.abs(row[j]) * T[p + 9];
+  for (let j = 0; j < n; j++) acc += Math.abs(row[j]) * Math.abs(s[j]);
   return acc;
 }
 
 /**
- * One pass over A_t's row r, generated on the fly from the stream key (no row buffer):
- * |a|·(|B||R|) (4 columns), a·(B·s), |a|·(|B||s|). The entries are the ones `fillMatrix`
- * (prng.ts) generates for (hi = r, lo = l), computed in int32 arithmetic: the same 32-bit
- * values, since xor, shifts and Math.imul only see the low 32 bits and (x + k2) is exact before
- * its wrap (a test pins a = aRow). T is the key's interleaved A table (`verifierTables`). Without
- * `withBounds` only a·(B·s) is summed and the bound sums stay 0: the probabilistic tolerance
- * never reads them (it weighs |a|·(|B||R|) by 0 and uses no Freivalds bound).
+ * One pass over A_t's row r, generated four entries at a time in the kernel (wasm/kernels.ts
+ * a_dot, a_sums_bounds) from the stream key, as `fillMatrix` (prng.ts) generates them for
+ * (hi = r, lo = l): the same 32-bit integer steps (a test pins a = aRow). Results in
+ * `kernelViews().aOut`: |a|·(|B||R|) (4 columns), a·(B·s), |a|·(|B||s|). Every term is a multiple
+ * of 2^-25 and every partial sum below 2^24 (A and the key are exact by construction), so the
+ * sums are exact in any order. Without `withBounds` only a·(B·s) is summed and the bound sums
+ * are 0: the probabilistic tolerance never reads them (it weighs |a|·(|B||R|) by 0 and uses no
+ * Freivalds bound).
  */
-function aSums(spec: GemmSpec, t: number, r: number, T: Float64Array, n: number, out: Float64Array, withBounds: boolean): void {
-  const key = aKey(spec, t);
-  const k0 = key[0] | 0, k1 = key[1] | 0, k2 = key[2] | 0, k3 = key[3] | 0;
-  const hk1 = r ^ k1;
-  let abr0 = 0, abr1 = 0, abr2 = 0, abr3 = 0, rhs = 0, bound = 0;
-  for (let l = 0, p = 0; l < n; l++, p += A_TABLE_STRIDE) {
-    let x = l ^ k0;
-    x ^= x >>> 17; x = Math.imul(x, 0xed5ad4bb); x ^= x >>> 11; x = Math.imul(x, 0xac4c1b51); x ^= x >>> 15; x = Math.imul(x, 0x31848bab); x ^= x >>> 14;
-    x ^= hk1;
-    x ^= x >>> 17; x = Math.imul(x, 0xed5ad4bb); x ^= x >>> 11; x = Math.imul(x, 0xac4c1b51); x ^= x >>> 15; x = Math.imul(x, 0x31848bab); x ^= x >>> 14;
-    x = (x + k2) | 0;
-    x ^= x >>> 17; x = Math.imul(x, 0xed5ad4bb); x ^= x >>> 11; x = Math.imul(x, 0xac4c1b51); x ^= x >>> 15; x = Math.imul(x, 0x31848bab); x ^= x >>> 14;
-    const al = (((x ^ k3) >>> 23) - 256) / 256; // k/256 (prng.ts MATRIX_SCALE = 256), exact
-    rhs += al * T[p + 4];
-    if (withBounds) {
-      const aa = Math.abs(al);
-      abr0 += aa * T[p]; abr1 += aa * T[p + 1]; abr2 += aa * T[p + 2]; abr3 += aa * T[p + 3];
-      bound += aa * T[p + 5];
-    }
+function aSums(seed: Uint8Array, t: number, r: number, slot: { bs: number; bounds: number }, n: number, withBounds: boolean): Float64Array {
+  const key = streamKey(seed, "poai.gemm.A", t); // aKey(spec, t), the seed parsed once per challenge
+  const k = kernels();
+  const out = kernelViews().aOut;
+  if (withBounds) {
+    k.a_sums_bounds(key[0], key[1], key[2], key[3], r, slot.bs, slot.bounds, n, OUT_A);
+  } else {
+    out.fill(0);
+    k.a_dot(key[0], key[1], key[2], key[3], r, slot.bs, n, OUT_A);
   }
-  out[0] = abr0; out[1] = abr1; out[2] = abr2; out[3] = abr3; out[4] = rhs; out[5] = bound;
+  return out;
 }
 
 /** A_t's row r as the verifier generates it (`aSums`), for the test that pins it to `aRow`. */
 export function verifierARowDot(spec: GemmSpec, t: number, r: number, v: Float64Array): number {
-  const T = new Float64Array(spec.n * A_TABLE_STRIDE);
-  for (let l = 0; l < spec.n; l++) T[l * A_TABLE_STRIDE + 4] = v[l];
-  const out = new Float64Array(6);
-  aSums(spec, t, r, T, spec.n, out, false);
-  return out[4];
-}
-
-/** A proof of this challenge already folded to the root: its nodes (leaf first) and siblings. */
-interface VerifiedPath {
-  nodes: Uint8Array[];
-  proof: readonly Uint8Array[];
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/**
- * `verifyMerkleProofBytes` (merkle.ts) with the same answer for every input, sharing work between
- * the openings of one challenge: while folding, once the running node equals the node at the same
- * depth of a proof already verified under this root, and the remaining siblings are byte for byte
- * that proof's remaining siblings, the rest of the fold is that proof's, which reached the root,
- * so it stops there. Openings in the same leaf, or whose paths meet near the root, skip those
- * hashes. Bounded: proofs of at most MERKLE_MAX_PROOF_LENGTH siblings, one path kept per opening.
- */
-function verifyProofShared(root: Uint8Array, leaf: Uint8Array, proof: readonly Uint8Array[], verified: VerifiedPath[]): boolean {
-  if (root.length !== 32 || leaf.length !== 32 || proof.length > MERKLE_MAX_PROOF_LENGTH) return false;
-  for (const p of proof) if (p.length !== 32) return false;
-  const nodes: Uint8Array[] = [leaf];
-  let h = leaf;
-  for (let d = 0; d <= proof.length; d++) {
-    for (const v of verified) {
-      if (v.proof.length !== proof.length || !sameBytes(v.nodes[d], h)) continue;
-      let tail = true;
-      for (let e = d; e < proof.length && tail; e++) tail = v.proof[e] === proof[e] || sameBytes(v.proof[e], proof[e]);
-      if (tail) return true;
-    }
-    if (d === proof.length) break;
-    h = hashPairBytes(h, proof[d]);
-    nodes.push(h);
-  }
-  if (!sameBytes(h, root)) return false;
-  verified.push({ nodes, proof });
-  return true;
+  const key = aKey(spec, t);
+  const k = kernels();
+  if (spec.n > KERNEL_MAX_N) throw new GemmError("GemmBadSpec", `n ${spec.n}`);
+  // B·s replaced by v, in the IO area (8 n <= 32 KiB).
+  new Float64Array(k.memory.buffer, IO, spec.n).set(v);
+  k.a_dot(key[0], key[1], key[2], key[3], r, IO, spec.n, OUT_A);
+  return kernelViews().aOut[4];
 }
 
 function theta(n: number, mode: "probabilistic" | "worst-case"): number {
@@ -822,10 +813,10 @@ export function checkGemmOpenings(
     verifyMs: performance.now() - t0,
   });
   const rootBytes = hex32ToBytes(root);
-  const tables = verifierTables(key);
-  const rs = new Float64Array(16);
-  const as = new Float64Array(6);
-  const verifiedPaths: VerifiedPath[] = [];
+  const slot = keySlot(key);
+  const seedA = seedBytes(spec.seed);
+  // Every proof is checked on its own terms; paths that meet share their upper hashes.
+  const paths = rootBytes ? new MerklePathVerifier(rootBytes, gemmLeaves(spec)) : null;
   if (!Array.isArray(openings) || openings.length !== expected.length) {
     return done("GemmWrongOpeningSet", `expected ${expected.length} openings, got ${Array.isArray(openings) ? openings.length : "none"}`);
   }
@@ -842,36 +833,36 @@ export function checkGemmOpenings(
       if (!Number.isFinite(o.group[q2])) return done("GemmMalformedOpening", `row ${index}: non-finite values`, o);
     }
     // 1. The fingerprint group is committed under the root.
-    const leaf = leafHashBytes(f32Bytes(o.group));
-    const proof: (Uint8Array | null)[] = Array.isArray(o.proof) && o.proof.length <= MERKLE_MAX_PROOF_LENGTH ? o.proof.map(hex32ToBytes) : [null];
-    if (!rootBytes || proof.some((x) => x === null) || !verifyProofShared(rootBytes, leaf, proof as Uint8Array[], verifiedPaths)) {
+    if (!paths || !paths.verifyData(j, LITTLE_ENDIAN ? new Uint8Array(o.group.buffer, o.group.byteOffset, o.group.byteLength) : f32Bytes(o.group), o.proof)) {
       checks.push({ index, ok: false, reason: "GemmProofInvalid", fingerprintRatio: NaN, freivaldsRatio: NaN });
       return done("GemmProofInvalid", `row ${index}: group ${j} does not open under the root`, o);
     }
     // One pass over the sent row (j) and one over A's row (l) gather every sum both checks
-    // need; m = GEMM_PROJ_COLS = 4 columns are unrolled.
-    rowSums(o.row, tables.row, n, rs);
-    if (mode === "worst-case" && rs[14] === 0) rs[13] = rowAbsDotS(o.row, tables.row, n);
+    // need; m = GEMM_PROJ_COLS = 4 columns.
+    // rs is the kernels' output memory: read before the next kernel call.
+    const rs = rowSums(o.row, slot, n);
     if (rs[14] !== 0) return done("GemmMalformedOpening", `row ${index}: non-finite values`, o);
-    const [dot0, dot1, dot2, dot3, mag0, mag1, mag2, mag3, all0, all1, all2, all3, lhs, lhsMag, , bigMag] = rs;
-    const t = Math.floor(index / n);
-    aSums(spec, t, index % n, tables.a, n, as, mode === "worst-case");
-    const [abr0, abr1, abr2, abr3, rhs, bound] = as;
+    const dots = [rs[0], rs[1], rs[2], rs[3]];
+    const mags = [rs[4], rs[5], rs[6], rs[7]];
+    const alls = [rs[8], rs[9], rs[10], rs[11]];
+    const lhs = rs[12];
+    const bigMag = rs[15];
+    const lhsMag = mode === "worst-case" ? rowAbsDotS(o.row, key.s, n) : 0;
+    const as = aSums(seedA, Math.floor(index / n), index % n, slot, n, mode === "worst-case");
+    const rhs = as[4];
+    const bound = as[5];
     // 2. relu(row)·R matches the committed fingerprint. Tolerance (see the file header): the
     //    fp32 accumulation of the fingerprint product (θ·Σ relu(C)|R| + u·|D|), plus the rated
     //    format's rounding of the kernel's C against the exact row (u_out·Σ|C||R|), plus 2^-40 of
     //    the magnitude for the oracle's own float64 sums. Worst-case mode adds the kernel's
     //    accumulation error of C (γ_n·|A_i|·|B||R|), which exact-by-construction sums never have.
+    //    (as: |A_i|·(|B||R|) at c.)
     const local = (index - j * g) * m;
-    const dots = [dot0, dot1, dot2, dot3];
-    const mags = [mag0, mag1, mag2, mag3];
-    const alls = [all0, all1, all2, all3];
-    const abrs = [abr0, abr1, abr2, abr3];
     const cTheta = mode === "worst-case" ? th : 0;
     let fpRatio = 0;
     for (let c = 0; c < m; c++) {
       const committed = o.group[local + c];
-      const tol = th * mags[c] + U_FP32 * Math.abs(committed) + cTheta * abrs[c] + uOut * alls[c] + 2 ** -40 * (mags[c] + 1);
+      const tol = th * mags[c] + U_FP32 * Math.abs(committed) + cTheta * as[c] + uOut * alls[c] + 2 ** -40 * (mags[c] + 1);
       fpRatio = Math.max(fpRatio, Math.abs(committed - dots[c]) / tol);
     }
     // 3. Freivalds: row·s = A_i·(B·s). Both sides are exact in float64 for an honest row, which

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { keccak256, stringToBytes } from "viem";
-import { PrngError, deriveSeed, fillMatrix, gridValue, matrixRow, randomU32, sampleIndices, streamKey } from "./prng";
+import { hexToBytes, keccak256, stringToBytes } from "viem";
+import { PrngError, deriveSeed, fillMatrix, gridValue, matrixRow, mod64, randomU32, sampleIndices, streamKey } from "./prng";
 
 const seed = keccak256(stringToBytes("prng test seed"));
 
@@ -63,4 +63,32 @@ test("bad seeds and shapes are named errors", () => {
   assert.throws(() => fillMatrix(streamKey(seed, "A"), 2, 0), (e: unknown) => e instanceof PrngError && e.code === "PrngBadShape");
   assert.throws(() => fillMatrix(streamKey(seed, "A"), 1 << 20, 1 << 10), PrngError);
   assert.throws(() => streamKey(seed, "A", -1), (e: unknown) => e instanceof PrngError && e.code === "PrngBadIndex");
+});
+
+test("draws are the protocol's: sampleIndices, stream keys and sub-seeds pinned (computed before the BigInt-free path)", () => {
+  const seed = keccak256(stringToBytes("pin seed"));
+  assert.deepEqual(sampleIndices(seed, "open", 1000, 10), [284, 173, 115, 404, 50, 310, 463, 747, 953, 977]);
+  assert.deepEqual(sampleIndices(seed, "big", 2 ** 40, 5), [432263026531, 345949683586, 978270654928, 1087176334693, 842041063666]);
+  assert.deepEqual(sampleIndices(seed, "huge", Number.MAX_SAFE_INTEGER, 3), [7699411093514361, 975661813608393, 7682716032786285]);
+  assert.deepEqual(sampleIndices(seed, "mid", 2 ** 37 + 3, 4), [41340253628, 77927569442, 12354494547, 79685221816]);
+  assert.deepEqual(Array.from(streamKey(seed, "poai.gemm.A", 4086)), [299804345, 691150001, 756789717, 3673626045, 2058589129, 4146867132, 141261426, 1755194938]);
+  assert.deepEqual(Array.from(streamKey(hexToBytes(seed), "poai.gemm.A", 4086)), Array.from(streamKey(seed, "poai.gemm.A", 4086)));
+  assert.deepEqual(Array.from(streamKey(seed, "x", 2n ** 60n + 5n)), [2558268342, 2573464151, 123522317, 2075178300, 1042630698, 1720452000, 3036193535, 1385789536]);
+  assert.equal(deriveSeed(seed, "t", 7), "0xc3848025f5a65634eb70ef413c9624997339fe1920c05a0837365eac1c61d456");
+});
+
+test("mod64: the 64-bit draw modulo any bound, as BigInt computes it", () => {
+  let x = 0x12345678;
+  const byte = () => {
+    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    return x & 0xff;
+  };
+  const bounds = [1, 2, 3, 1000, 2 ** 21, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 2 ** 37 - 1, 2 ** 37, 2 ** 37 + 1, 2 ** 40 + 7, Number.MAX_SAFE_INTEGER];
+  for (let t = 0; t < 2000; t++) {
+    const h = new Uint8Array(32).map(byte);
+    if (t === 0) h.fill(0xff, 0, 8);
+    if (t === 1) h.fill(0, 0, 8);
+    const v = new DataView(h.buffer).getBigUint64(0, false);
+    for (const b of bounds) assert.equal(mod64(h, b), Number(v % BigInt(b)), `bound ${b}`);
+  }
 });

@@ -67,18 +67,27 @@ export function deriveSeed(seed: Hex, tag: string, index: number | bigint = 0): 
   return bytesToHex(keccak256Bytes(deriveInput(seed, tag, index)));
 }
 
-function deriveInput(seed: Hex, tag: string, index: number | bigint): Uint8Array {
+/** `seed ‖ keccak256(tag) ‖ uint64be(index)`, the input of `deriveSeed`. */
+function deriveInput(seed: Hex | Uint8Array, tag: string, index: number | bigint): Uint8Array {
+  const buf = new Uint8Array(72);
+  buf.set(typeof seed === "string" ? seedBytes(seed) : seed, 0);
+  buf.set(tagHash(tag), 32);
+  const dv = new DataView(buf.buffer);
+  if (typeof index === "number" && Number.isSafeInteger(index) && index >= 0) {
+    // The same eight bytes as setBigUint64 (big-endian), without a BigInt.
+    dv.setUint32(64, Math.floor(index / 4294967296), false);
+    dv.setUint32(68, index >>> 0, false);
+    return buf;
+  }
   const idx = BigInt(index);
   if (idx < 0n || idx >= 1n << 64n) throw new PrngError("PrngBadIndex", `stream index ${idx} outside uint64`);
-  const buf = new Uint8Array(72);
-  buf.set(seedBytes(seed), 0);
-  buf.set(tagHash(tag), 32);
-  new DataView(buf.buffer).setBigUint64(64, idx, false);
+  dv.setBigUint64(64, idx, false);
   return buf;
 }
 
-/** Key of stream (seed, tag, index). */
-export function streamKey(seed: Hex, tag: string, index: number | bigint = 0): StreamKey {
+/** Key of stream (seed, tag, index); the seed as hex or as its 32 bytes. */
+export function streamKey(seed: Hex | Uint8Array, tag: string, index: number | bigint = 0): StreamKey {
+  if (typeof seed !== "string" && seed.length !== 32) throw new PrngError("PrngBadSeed", `seed of ${seed.length} bytes, expected 32`);
   const h = keccak256Bytes(deriveInput(seed, tag, index));
   const dv = new DataView(h.buffer, h.byteOffset, 32);
   const k = new Uint32Array(8);
@@ -170,18 +179,43 @@ export function matrixRow(key: StreamKey, row: number, cols: number): Float64Arr
  * `count * 64 + 64` draws (a duplicate is redrawn; with count << bound that is rare).
  */
 export function sampleIndices(seed: Hex, tag: string, bound: number, count: number): number[] {
+  return sampleIndicesFrom(seedBytes(seed), tag, bound, count);
+}
+
+/**
+ * (draw value) mod bound for the big-endian 64-bit value in h[0..8): BigInt-free while
+ * bound <= 2^37 (every intermediate below 2^53, so exact), BigInt above.
+ */
+export function mod64(h: Uint8Array, bound: number): number {
+  const dv = new DataView(h.buffer, h.byteOffset, 8);
+  if (bound <= 2 ** 37) {
+    const hi = dv.getUint32(0, false);
+    const lo = dv.getUint32(4, false);
+    let r = hi % bound;
+    r = (r * 65536 + (lo >>> 16)) % bound;
+    return (r * 65536 + (lo & 0xffff)) % bound;
+  }
+  return Number(dv.getBigUint64(0, false) % BigInt(bound));
+}
+
+/** `sampleIndices` with the seed given as its 32 bytes. */
+export function sampleIndicesFrom(seed: Uint8Array, tag: string, bound: number, count: number): number[] {
   if (!Number.isSafeInteger(bound) || bound < 1) throw new PrngError("PrngBadShape", `bound ${bound}`);
   if (!Number.isInteger(count) || count < 0 || count > bound) {
     throw new PrngError("PrngBadShape", `cannot draw ${count} distinct indices below ${bound}`);
   }
+  if (seed.length !== 32) throw new PrngError("PrngBadSeed", `seed of ${seed.length} bytes, expected 32`);
   const out: number[] = [];
   const seen = new Set<number>();
   const maxDraws = count * 64 + 64;
+  // deriveInput(seed, tag, d): the first 64 bytes once, then the draw index (uint64, big-endian).
+  const input = deriveInput(seed, tag, 0);
+  const dv = new DataView(input.buffer);
   for (let d = 0; out.length < count; d++) {
     if (d >= maxDraws) throw new PrngError("PrngBadShape", `no ${count} distinct indices below ${bound} in ${maxDraws} draws`);
-    const h = keccak256Bytes(deriveInput(seed, tag, d));
-    const v = new DataView(h.buffer, h.byteOffset, 8).getBigUint64(0, false);
-    const i = Number(v % BigInt(bound));
+    dv.setUint32(64, Math.floor(d / 4294967296), false);
+    dv.setUint32(68, d >>> 0, false);
+    const i = mod64(keccak256Bytes(input), bound);
     if (!seen.has(i)) {
       seen.add(i);
       out.push(i);

@@ -60,6 +60,14 @@ export interface BuildOptions {
   dims?: TinyLmDims;
   /** Round every weight through a lower precision (a cheating variant for tests and benches). */
   precision?: WeightPrecision;
+  /**
+   * The verifier's graph of the same model: an extra input `positions` (int64 [P]) and logits
+   * [batch, P, vocab] at those positions only. Same weights and operations; the last block
+   * computes its keys and values at every position and everything else only at the P rows
+   * asked for (the rest of the sequence cannot change them: the output of a position depends on
+   * the keys and values of the positions before it, which are all computed).
+   */
+  atPositions?: boolean;
 }
 
 export interface BuiltModel {
@@ -174,13 +182,18 @@ export function buildTinyLm(options: BuildOptions = {}): BuiltModel {
   for (let l = 0; l < L; l++) {
     const p = `h${l}`;
     const h = layerNorm(x, `${p}.ln1`);
+    // The verifier's graph: from the last block's queries on, only the rows at `positions`.
+    const gather = options.atPositions === true && l === L - 1;
+    const hq = gather ? g.node("Gather", [h, "positions"], { axis: 1 }) : h;
     // q is scaled up (std 2/sqrt(D)) so attention is peaked enough to depend on the context.
-    const q = g.node("Transpose", [g.node("Reshape", [linear(h, `${p}.q`, D, D, 2 / Math.sqrt(D), 0.02), headShape])], { perm: [0, 2, 1, 3] });
+    const q = g.node("Transpose", [g.node("Reshape", [linear(hq, `${p}.q`, D, D, 2 / Math.sqrt(D), 0.02), headShape])], { perm: [0, 2, 1, 3] });
     const k = g.node("Transpose", [g.node("Reshape", [linear(h, `${p}.k`, D, D, 1 / Math.sqrt(D), 0.02), headShape])], { perm: [0, 2, 3, 1] });
     const v = g.node("Transpose", [g.node("Reshape", [linear(h, `${p}.v`, D, D, 1 / Math.sqrt(D), 0.02), headShape])], { perm: [0, 2, 1, 3] });
-    const scores = g.node("Add", [g.node("Mul", [g.node("MatMul", [q, k]), scale]), mask]); // [B,H,T,T]
+    const rowMask = gather ? g.node("Gather", [mask, "positions"], { axis: 0 }) : mask;
+    const scores = g.node("Add", [g.node("Mul", [g.node("MatMul", [q, k]), scale]), rowMask]); // [B,H,T,T] ([B,H,P,T])
     const probs = g.node("Softmax", [scores], { axis: -1 });
     const ctx = g.node("Reshape", [g.node("Transpose", [g.node("MatMul", [probs, v])], { perm: [0, 2, 1, 3] }), mergeShape]);
+    if (gather) x = g.node("Gather", [x, "positions"], { axis: 1 });
     x = g.node("Add", [x, linear(ctx, `${p}.o`, D, D, 1 / Math.sqrt(D) / Math.sqrt(2 * L), 0.02)]);
     const h2 = layerNorm(x, `${p}.ln2`);
     const up = linear(h2, `${p}.fc`, D, F, 1 / Math.sqrt(D), 0.1);
@@ -212,8 +225,11 @@ export function buildTinyLm(options: BuildOptions = {}): BuiltModel {
       name: TINY_LM_ID,
       node: g.nodes,
       initializer: g.initializers,
-      input: [valueInfo("input_ids", OnnxDataType.INT64, ["batch", "seq"])],
-      output: [valueInfo("logits", OnnxDataType.FLOAT, ["batch", "seq", V])],
+      input: [
+        valueInfo("input_ids", OnnxDataType.INT64, ["batch", "seq"]),
+        ...(options.atPositions === true ? [valueInfo("positions", OnnxDataType.INT64, ["positions"])] : []),
+      ],
+      output: [valueInfo("logits", OnnxDataType.FLOAT, ["batch", options.atPositions === true ? "positions" : "seq", V])],
     },
   };
   const bytes = onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
@@ -231,4 +247,11 @@ let cached: BuiltModel | undefined;
 export function embeddedModelBytes(): BuiltModel {
   cached ??= buildTinyLm();
   return cached;
+}
+
+let cachedAt: BuiltModel | undefined;
+/** poai-tiny-lm-v1's positions graph (the verifier's, `atPositions`), built once per process. */
+export function embeddedAtPositionsBytes(): BuiltModel {
+  cachedAt ??= buildTinyLm({ atPositions: true });
+  return cachedAt;
 }

@@ -135,8 +135,21 @@ export function tolerance(z: number): number {
   return TOL_ABS + TOL_REL * Math.abs(z) + 0.5 / QUANT_SCALE;
 }
 
-/** Compares a claimed fingerprint with recomputed logits [T, vocab] at `offset`. */
-export function compareFingerprint(fp: Fingerprint, logits: Float32Array, offset: number, vocab: number, positions: readonly number[], k: number): Comparison {
+/**
+ * Compares a claimed fingerprint with recomputed logits at `offset`: the p-th fingerprinted
+ * position's logits start at offset + positions[p]·vocab (logits [T, vocab] and the challenge's
+ * positions, or logits [P, vocab] and 0..P-1). `names` are the positions quoted in reasons
+ * (default `positions`).
+ */
+export function compareFingerprint(
+  fp: Fingerprint,
+  logits: Float32Array,
+  offset: number,
+  vocab: number,
+  positions: readonly number[],
+  k: number,
+  names: readonly number[] = positions,
+): Comparison {
   let worst = 0;
   let maxAbs = 0;
   let top1Ok = true;
@@ -156,7 +169,7 @@ export function compareFingerprint(fp: Fingerprint, logits: Float32Array, offset
     const zMax = logits[base + ref[0]];
     if (logits[base + ids[0]] < zMax - tolerance(zMax)) {
       top1Ok = false;
-      reason ||= `position ${positions[pi]}: top-1 ${ids[0]} is not the argmax ${ref[0]}`;
+      reason ||= `position ${names[pi]}: top-1 ${ids[0]} is not the argmax ${ref[0]}`;
     }
     const claimed = new Set(ids);
     const overlap = ref.filter((id) => claimed.has(id)).length;
@@ -165,7 +178,7 @@ export function compareFingerprint(fp: Fingerprint, logits: Float32Array, offset
     for (const v of q) minClaimed = Math.min(minClaimed, v / QUANT_SCALE);
     for (const id of ref) {
       if (!claimed.has(id) && logits[base + id] > minClaimed + tolerance(minClaimed)) {
-        reason ||= `position ${positions[pi]}: token ${id} belongs to the top-${k} but is missing`;
+        reason ||= `position ${names[pi]}: token ${id} belongs to the top-${k} but is missing`;
         minOverlap = Math.min(minOverlap, -1); // forces the overlap check to fail
       }
     }

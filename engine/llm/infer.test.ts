@@ -9,8 +9,8 @@ import type { Fingerprint } from "./fingerprint";
 import { chooseInferOpenings, itemLeaf, openInfer, runInfer, verifyInferOpenings, type InferAnswer } from "./infer";
 import { loadEmbeddedModel, loadModelFromBytes, type CausalLm } from "./model";
 import type { WeightPrecision } from "./precision";
-import { generateInferChallenge, generatePromptPool, type InferChallenge } from "./prompts";
-import { CounterRng } from "./rng";
+import { choosePositions, generateInferChallenge, generatePromptPool, type InferChallenge } from "./prompts";
+import { CounterRng, deriveSeed } from "./rng";
 import { ByteTokenizer } from "./tokenizer";
 
 const SEED_A = keccak256(stringToBytes("infer.test A"));
@@ -35,14 +35,17 @@ async function impostor(opts: { seed?: Hex; precision?: WeightPrecision }): Prom
 function perturbed(inner: CausalLm, eps: number): CausalLm {
   const rng = new CounterRng(keccak256(stringToBytes(`noise ${eps}`)));
   let call = 0;
+  const noisy = (z: Float32Array) => {
+    const out = new Float32Array(z.length);
+    const stream = call++;
+    for (let i = 0; i < z.length; i++) out[i] = z[i] * (1 + eps * (2 * rng.uniform(stream, i) - 1));
+    return out;
+  };
   return Object.assign(Object.create(inner), {
     async forward(rows: readonly (readonly number[])[]) {
-      const z = await inner.forward(rows);
-      const out = new Float32Array(z.length);
-      const stream = call++;
-      for (let i = 0; i < z.length; i++) out[i] = z[i] * (1 + eps * (2 * rng.uniform(stream, i) - 1));
-      return out;
+      return noisy(await inner.forward(rows));
     },
+    ...(inner.forwardAt ? { forwardAt: async (rows: readonly (readonly number[])[], positions: readonly number[]) => noisy(await inner.forwardAt!(rows, positions)) } : {}),
   });
 }
 
@@ -249,4 +252,15 @@ test("pooled prompts: spliced from the epoch's pool without a model run, determi
   assert.equal((await verifyAnswer(model, a, K, c1)).ok, true);
   const cheat = await runInfer(await impostor({ precision: "fp16" }), c1);
   assert.equal((await verifyAnswer(model, cheat, K, c1)).ok, false);
+});
+
+test("the draws are the protocol's: item openings, sub-seeds, positions and pooled prompts pinned (computed before the engine keccak)", async () => {
+  const seed = keccak256(stringToBytes("pin seed"));
+  const prompts = Array.from({ length: 64 }, () => [0, 1, 2]);
+  assert.deepEqual(chooseInferOpenings({ seed, prompts }, keccak256(stringToBytes("pin infer root")), 4), [8, 16, 21, 30]);
+  assert.equal(deriveSeed(seed, "poai/infer/splice"), "0x858465b579bd7521550929604ce31dc29912b347a4fd0de2913261e457892dd8");
+  assert.deepEqual(choosePositions(seed, 64, 8), [2, 4, 11, 12, 13, 23, 59, 63]);
+  const pool = { version: "poai-pool-v1" as const, seed, modelId: model.id, texts: Array.from({ length: 8 }, (_, i) => Array.from({ length: 40 }, (_, t) => (i * 37 + t * 11) % 256)) };
+  const c = await generateInferChallenge(seed, { batch: 16, promptLen: 32, model, pool });
+  assert.equal(keccak256(stringToBytes(JSON.stringify(c))), "0x0c000122228e7d99db741103f2dc11b42dee16fac49b0938e33ace01dbdf40f3");
 });

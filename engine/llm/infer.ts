@@ -7,16 +7,18 @@
  * the Merkle root over the items.
  * Oracle: after the root is committed, it draws the items to open from
  * keccak256(abi.encode(challengeSeed, root)); the node reveals those fingerprints with Merkle
- * proofs; the oracle recomputes only those items (one forward pass of k items) and compares them
- * with tolerance (fingerprint.ts).
+ * proofs; the oracle recomputes only those items (one forward pass of k items; with the embedded
+ * model, of its positions graph, which computes the logits at the fingerprinted positions only)
+ * and compares them with tolerance (fingerprint.ts).
  */
-import { encodeAbiParameters, hexToBytes, keccak256, type Hex } from "viem";
+import { bytesToHex, hexToBytes, type Hex } from "viem";
+import { keccak256Bytes } from "../keccak";
 import { leafHash, merkleProof, merkleRoot, verifyMerkleProof } from "../merkle";
 import { LlmError } from "./errors";
 import { checkFingerprintShape, compareFingerprint, encodeFingerprint, fingerprintItem, type Fingerprint } from "./fingerprint";
 import type { CausalLm } from "./model";
 import { checkInferChallenge, type InferChallenge } from "./prompts";
-import { CounterRng } from "./rng";
+import { CounterRng, seedBytes } from "./rng";
 
 /** Items per forward pass of the node (bounds memory: 64 x 128 x vocab floats). */
 export const INFER_CHUNK = 64;
@@ -81,7 +83,11 @@ export function chooseInferOpenings(challenge: Pick<InferChallenge, "seed" | "pr
     throw new LlmError("LlmBadOption", `openings must be in 1..${Math.min(n, MAX_INFER_OPENINGS)}, got ${k}`);
   }
   if (!/^0x[0-9a-fA-F]{64}$/.test(root)) throw new LlmError("LlmBadAnswer", "root must be a 32-byte hex string");
-  const rng = new CounterRng(keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "bytes32" }], [challenge.seed, root])));
+  // keccak256(abi.encode(bytes32 seed, bytes32 root)): the two words, concatenated.
+  const input = new Uint8Array(64);
+  input.set(seedBytes(challenge.seed), 0);
+  input.set(seedBytes(root), 32);
+  const rng = new CounterRng(bytesToHex(keccak256Bytes(input)));
   // Partial Fisher-Yates on a sparse map: k draws, O(k) memory.
   const swapped = new Map<number, number>();
   const out: number[] = [];
@@ -142,11 +148,17 @@ export async function verifyInferOpenings(
   if (badItems.length > 0) return fail(firstReason, badItems);
   const T = challenge.prompts[0].length;
   const V = model.vocabSize;
-  const logits = await model.forward(expected.map((i) => challenge.prompts[i]));
+  const rows = expected.map((i) => challenge.prompts[i]);
+  // Only the fingerprinted positions are compared: a model with a positions graph computes the
+  // logits there alone (the same numbers up to float32 summation order), else all of them.
+  const at = model.forwardAt !== undefined;
+  const logits = at ? await model.forwardAt!(rows, challenge.positions) : await model.forward(rows);
+  const stride = (at ? P : T) * V;
+  const read = at ? challenge.positions.map((_, pi) => pi) : challenge.positions;
   let worst = 0;
   let maxAbs = 0;
   for (let i = 0; i < expected.length; i++) {
-    const c = compareFingerprint(openings[i].fingerprint, logits, i * T * V, V, challenge.positions, challenge.topK);
+    const c = compareFingerprint(openings[i].fingerprint, logits, i * stride, V, read, challenge.topK, challenge.positions);
     worst = Math.max(worst, c.worst);
     maxAbs = Math.max(maxAbs, c.maxAbs);
     if (!c.ok) {

@@ -12,7 +12,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
-import { embeddedModelBytes, TINY_LM_DIMS, TINY_LM_ID } from "./build-model";
+import { embeddedAtPositionsBytes, embeddedModelBytes, TINY_LM_DIMS, TINY_LM_ID } from "./build-model";
 import { LlmError } from "./errors";
 import { ByteTokenizer, parseTokenizerFile, type Tokenizer } from "./tokenizer";
 
@@ -56,6 +56,13 @@ export interface CausalLm {
   readonly io: ModelIo;
   /** Logits of a rectangular batch of token-id rows, row-major [batch, seq, vocabSize]. */
   forward(rows: readonly (readonly number[])[]): Promise<Float32Array>;
+  /**
+   * Logits at `positions` only (sorted, distinct, inside the rows), row-major
+   * [batch, positions.length, vocabSize]: `forward`'s values at those positions, computed by the
+   * same model with less work (float32 summation order aside: equal within 1e-5 here, tested).
+   * Present when the model has such a graph (the embedded one); the infer verifier uses it.
+   */
+  forwardAt?(rows: readonly (readonly number[])[], positions: readonly number[]): Promise<Float32Array>;
   release(): Promise<void>;
 }
 
@@ -163,6 +170,10 @@ function halfToFloat(h: number): number {
 }
 
 class OrtCausalLm implements CausalLm {
+  /** The positions graph's session, created on the first `forwardAt` (only the verifier asks). */
+  private atSession: Promise<ort.InferenceSession> | null = null;
+  forwardAt?: (rows: readonly (readonly number[])[], positions: readonly number[]) => Promise<Float32Array>;
+
   constructor(
     readonly id: string,
     readonly tokenizer: Tokenizer,
@@ -172,9 +183,14 @@ class OrtCausalLm implements CausalLm {
     readonly maxContext: number,
     readonly executionProvider: ExecutionProvider,
     readonly intraOpNumThreads: number | undefined,
-  ) {}
+    /** ONNX bytes of the same model with a `positions` input (build-model.ts atPositions), if any. */
+    private readonly atPositionsBytes?: () => Uint8Array,
+  ) {
+    if (atPositionsBytes) this.forwardAt = (rows, positions) => this.runAt(rows, positions);
+  }
 
-  async forward(rows: readonly (readonly number[])[]): Promise<Float32Array> {
+  /** Checks a batch and flattens its ids (the rules of `forward`). */
+  private flatten(rows: readonly (readonly number[])[]): { B: number; T: number; flat: number[] } {
     const B = rows.length;
     if (B === 0 || B > MAX_FORWARD_BATCH) throw new LlmError("LlmBadInput", `batch of ${B} rows, expected 1..${MAX_FORWARD_BATCH}`);
     const T = rows[0].length;
@@ -191,6 +207,31 @@ class OrtCausalLm implements CausalLm {
         flat[b * T + t] = id;
       }
     }
+    return { B, T, flat };
+  }
+
+  /** forwardAt for the embedded model: its positions graph (ids only, no mask or position ids). */
+  private async runAt(rows: readonly (readonly number[])[], positions: readonly number[]): Promise<Float32Array> {
+    const { B, T, flat } = this.flatten(rows);
+    const P = positions.length;
+    if (P === 0 || P > T) throw new LlmError("LlmBadInput", `${P} positions for sequences of ${T} tokens`);
+    for (let i = 0; i < P; i++) {
+      const p = positions[i];
+      if (!Number.isInteger(p) || p < 0 || p >= T || (i > 0 && p <= positions[i - 1])) throw new LlmError("LlmBadInput", "positions must be sorted, distinct and inside the rows");
+    }
+    this.atSession ??= createSession(this.atPositionsBytes!(), { executionProviders: [this.executionProvider], intraOpNumThreads: this.intraOpNumThreads }).then((s) => s.session);
+    const session = await this.atSession;
+    const out = await session.run({ [this.io.inputIds]: intTensor(this.io.idsType, flat, [B, T]), positions: intTensor("int64", positions, [P]) }, [this.io.logits]);
+    const logits = out[this.io.logits];
+    const dims = logits.dims;
+    if (dims.length !== 3 || dims[0] !== B || dims[1] !== P || dims[2] !== this.vocabSize || logits.type !== "float32") {
+      throw new LlmError("LlmBadModel", `positions logits of shape [${dims.join(", ")}], expected [${B}, ${P}, ${this.vocabSize}]`);
+    }
+    return logits.data as Float32Array;
+  }
+
+  async forward(rows: readonly (readonly number[])[]): Promise<Float32Array> {
+    const { B, T, flat } = this.flatten(rows);
     const feeds: Record<string, ort.Tensor> = { [this.io.inputIds]: intTensor(this.io.idsType, flat, [B, T]) };
     if (this.io.attentionMask) {
       const n = B * T;
@@ -222,11 +263,12 @@ class OrtCausalLm implements CausalLm {
 
   async release(): Promise<void> {
     await this.session.release();
+    if (this.atSession) await (await this.atSession).release();
   }
 }
 
 /** Loads a model from ONNX bytes with its tokenizer. */
-export async function loadModelFromBytes(bytes: Uint8Array, tokenizer: Tokenizer, opts: LoadOptions = {}): Promise<CausalLm> {
+export async function loadModelFromBytes(bytes: Uint8Array, tokenizer: Tokenizer, opts: LoadOptions = {}, atPositionsBytes?: () => Uint8Array): Promise<CausalLm> {
   const maxContext = opts.maxContext ?? DEFAULT_MAX_CONTEXT;
   if (!Number.isInteger(maxContext) || maxContext < 1) throw new LlmError("LlmBadOption", `maxContext must be a positive integer, got ${maxContext}`);
   const { session, provider } = await createSession(bytes, opts);
@@ -239,7 +281,7 @@ export async function loadModelFromBytes(bytes: Uint8Array, tokenizer: Tokenizer
     if (tokenizer.vocabSize > vocab) {
       throw new LlmError("LlmBadTokenizer", `tokenizer ${tokenizer.name} has ${tokenizer.vocabSize} tokens but the model outputs ${vocab} logits`);
     }
-    return new OrtCausalLm(opts.id ?? "model", tokenizer, session, io, vocab, maxContext, provider, opts.intraOpNumThreads);
+    return new OrtCausalLm(opts.id ?? "model", tokenizer, session, io, vocab, maxContext, provider, opts.intraOpNumThreads, atPositionsBytes);
   } catch (e) {
     await session.release();
     throw e;
@@ -281,7 +323,7 @@ export async function loadModel(onnxPath: string, tokenizerPath: string, opts: L
 
 /** The embedded poai-tiny-lm-v1 (built in memory from its seed). */
 export async function loadEmbeddedModel(opts: Omit<LoadOptions, "maxContext" | "id"> = {}): Promise<CausalLm> {
-  return loadModelFromBytes(embeddedModelBytes().bytes, new ByteTokenizer(), { ...opts, maxContext: TINY_LM_DIMS.context, id: TINY_LM_ID });
+  return loadModelFromBytes(embeddedModelBytes().bytes, new ByteTokenizer(), { ...opts, maxContext: TINY_LM_DIMS.context, id: TINY_LM_ID }, () => embeddedAtPositionsBytes().bytes);
 }
 
 /** Writes the embedded model and its tokenizer file into `dir`; returns both paths. */

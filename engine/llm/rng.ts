@@ -6,23 +6,28 @@
  * noise from seeds that are themselves public; unpredictability comes from the keccak-derived
  * key, never from this mixer.
  */
-import { concatBytes, hexToBytes, isHex, keccak256, stringToBytes, type Hex } from "viem";
+import { bytesToHex, stringToBytes, type Hex } from "viem";
 import { LlmError } from "./errors";
+import { keccak256Bytes } from "../keccak";
+import { hex32ToBytes } from "../merkle";
 import { mix32 } from "../prng";
 
 export { mix32 };
 
-/** Checks a bytes32 hex seed and returns its bytes. */
+/** Checks a bytes32 hex seed ("0x" and 64 hex digits of either case) and returns its bytes. */
 export function seedBytes(seed: Hex): Uint8Array {
-  if (typeof seed !== "string" || !isHex(seed, { strict: true }) || seed.length !== 66) {
-    throw new LlmError("LlmBadSeed", `seed must be a 32-byte hex string, got ${String(seed).slice(0, 80)}`);
-  }
-  return hexToBytes(seed);
+  const b = typeof seed === "string" && seed.charCodeAt(1) === 120 ? hex32ToBytes(seed) : null;
+  if (!b) throw new LlmError("LlmBadSeed", `seed must be a 32-byte hex string, got ${String(seed).slice(0, 80)}`);
+  return b;
 }
 
 /** `keccak256(seed ‖ utf8(domain))`: separates the uses of one seed. */
 export function deriveSeed(seed: Hex, domain: string): Hex {
-  return keccak256(concatBytes([seedBytes(seed), stringToBytes(domain)]));
+  const d = stringToBytes(domain);
+  const input = new Uint8Array(32 + d.length);
+  input.set(seedBytes(seed), 0);
+  input.set(d, 32);
+  return bytesToHex(keccak256Bytes(input));
 }
 
 export class CounterRng {

@@ -128,7 +128,7 @@ async function main(): Promise<void> {
       `challenges: ${result.challenges} (gemm ${result.challengesByKind.gemm}, infer ${result.challengesByKind.infer}); judge calls ${result.judgeCalls}; simulated in ${(wallMs / 1000).toFixed(1)} s`,
     );
     console.log(
-      `oracle cost: gemm n=${cost.gemm.n}, ${cost.gemm.openings} openings: choose ${cost.gemm.chooseMs.toFixed(2)} ms + verify ${cost.gemm.verifyMs.toFixed(2)} ms + proof depth ${cost.gemm.depthMs.toFixed(2)} ms = ${cost.gemm.perChallengeMs.toFixed(2)} ms/challenge` +
+      `oracle cost: gemm n=${cost.gemm.n}, ${cost.gemm.openings} openings, proofs of ${cost.gemm.proofLength} siblings: choose ${cost.gemm.chooseMs.toFixed(2)} ms + verify ${cost.gemm.verifyMs.toFixed(2)} ms = ${cost.gemm.perChallengeMs.toFixed(2)} ms/challenge` +
         (cost.infer ? `; infer (batch ${cost.infer.batch}, ${cost.infer.openings} openings): prompts ${cost.infer.generateMs.toFixed(1)} ms + verify ${cost.infer.verifyMs.toFixed(1)} ms (pool ${cost.infer.poolMs.toFixed(0)} ms once per epoch)` : "") +
         `; ${cost.perNodeEpochMs.toFixed(1)} ms per node per epoch -> ${cost.nodesPerCore} nodes per core at 1 h epochs (verifier key ${cost.gemm.keyBuildMs.toFixed(0)} ms once per epoch; load average ${cost.loadAverage.toFixed(2)} on ${cpus().length} cores)`,
     );

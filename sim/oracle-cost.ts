@@ -1,31 +1,25 @@
 /**
  * What the oracle spends per node per epoch, measured on this CPU with the real engine:
- * - gemm: a typical challenge (n = 4096, the size the engine gives every GPU class) is run
- *   honestly once (onnxruntime, one product), then the oracle's real work per challenge is timed:
- *   choosing the openings at commit time, and verifyGemmOpenings (which chooses them again,
- *   checks each proof, fingerprint and Freivalds product), in CPU time of the process. A real challenge has a deeper Merkle
- *   tree than the one-product instance: the extra keccak256 per opening are timed and added.
- *   The verifier key (B·s etc.) is built once per size per epoch and reported apart.
+ * - gemm: a typical challenge (n = 4096, the size the engine gives every GPU class, and the
+ *   batch the engine sizes for the typical claim) with honest openings under a root of the real
+ *   tree (engine/bench/deep-gemm.ts: the opened rows computed exactly, every other leaf random,
+ *   the whole tree built, so proofs have the real length and meet where real ones do). Timed
+ *   per challenge, in CPU time of the process: the openings chosen at commit time, then the
+ *   verifier's work (verifyGemmOpenings = chooseOpenings + checkGemmOpenings: every proof,
+ *   fingerprint and Freivalds check). The verifier key (B·s etc.) is built once per size per
+ *   epoch and reported apart.
  * - infer (when the protocol issues it): the engine's pooled prompts (a pool sampled once per
- *   epoch, each challenge splicing its prompts from it), then the choice and verification of the
- *   opened items, on a small batch, in CPU time of the process (onnxruntime's threads included).
+ *   epoch, each challenge splicing its prompts from it), then the choice of the opened items at
+ *   commit time and verifyInferOpenings, on a small batch, in CPU time of the process
+ *   (onnxruntime's threads included). The node's reply (openInfer) is not timed.
+ * Not timed: decoding openings from the wire (JSON, base64), HTTP and the database.
  * Impure (timing, onnxruntime): used by the benchmark, not by the runner.
  */
 import { loadavg } from "node:os";
-import { keccak256, type Hex } from "viem";
-import {
-  chooseOpenings,
-  gemmLeaves,
-  gemmSecretSeed,
-  gemmSharedSeed,
-  generateGemmChallenge,
-  openGemm,
-  prepareGemmVerifier,
-  runGemm,
-  verifyGemmOpenings,
-} from "../engine/gemm";
+import { keccak256 } from "viem";
+import { buildDeepGemmChallenge } from "../engine/bench/deep-gemm";
+import { checkGemmOpenings, chooseOpenings, gemmSecretSeed, gemmSharedSeed, generateGemmChallenge, prepareGemmVerifier } from "../engine/gemm";
 import { checkClaim, peakGflops, type NodeClaim } from "../engine/hardware";
-import { verifyMerkleProof } from "../engine/merkle";
 import { chooseInferOpenings, openInfer, runInfer, verifyInferOpenings } from "../engine/llm/infer";
 import { loadEmbeddedModel } from "../engine/llm/model";
 import { generateInferChallenge, generatePromptPool } from "../engine/llm/prompts";
@@ -38,11 +32,11 @@ export interface OracleCost {
     /** Leaves of the typical challenge's tree (its batch from the engine's sizing). */
     leaves: number;
     openings: number;
-    /** Per challenge: openings chosen at commit, then verifyGemmOpenings. */
+    /** Siblings per proof (the real tree's depth). */
+    proofLength: number;
+    /** Per challenge: openings chosen at commit, then verifyGemmOpenings (proofs of the real length included). */
     chooseMs: number;
     verifyMs: number;
-    /** Extra proof hashing of the real tree depth, per challenge. */
-    depthMs: number;
     perChallengeMs: number;
     /** Once per size per epoch (shared by every node). */
     keyBuildMs: number;
@@ -58,14 +52,12 @@ export interface OracleCost {
   typicalClaim: NodeClaim;
 }
 
-/** Proof verifications timed per length. */
-export const PROOF_REPEATS = 400;
+/** Infer challenges timed (after INFER_WARMUP untimed ones). */
+export const INFER_REPEATS = 12;
+export const INFER_WARMUP = 3;
 
-/** Infer challenges timed (the first verification is a warm-up). */
-export const INFER_REPEATS = 6;
-
-/** Untimed verifications before timing. */
-export const WARMUP_REPEATS = 8;
+/** Untimed verifications before timing (the JIT, and WebAssembly tier-up, compile on background threads whose CPU the process clock counts). */
+export const WARMUP_REPEATS = 50;
 
 /** CPU time of this process so far, ms. */
 function cpuMs(): number {
@@ -89,44 +81,29 @@ export async function measureOracleCost(p: ProtocolParams, epochMs: number, opts
   const k0 = cpuMs();
   const key = prepareGemmVerifier(shared, gemmSecretSeed(epochSeed, sizing.n), sizing.n);
   const keyBuildMs = cpuMs() - k0;
-  // One product of the real size, computed honestly, so every check runs its full path.
-  const spec = generateGemmChallenge(keccak256(new TextEncoder().encode("poai.sim.oracle-cost.challenge")), { n: sizing.n, batch: 1, precision: sizing.precision }, shared);
-  const run = await runGemm(spec, { executionProviders: ["cpu"] });
+  // A challenge of the typical size, its tree of the real depth, honest openings (see the header).
+  const spec = generateGemmChallenge(keccak256(new TextEncoder().encode("poai.sim.oracle-cost.challenge")), sizing, shared);
   const k = Math.min(p.openings, sizing.n);
-  const indices = chooseOpenings(spec, run.root, k);
-  const openings = openGemm(run, indices);
+  const deep = buildDeepGemmChallenge(spec, k, "poai.sim.oracle-cost");
   const choose: number[] = [];
   const verify: number[] = [];
-  // Warm-up: the first calls run before the JIT has compiled the verifier's loops.
-  for (let r = 0; r < WARMUP_REPEATS; r++) verifyGemmOpenings(spec, run.root, openings, key, { k });
+  // Warm-up: the first calls run before the JIT has compiled the verifier's code.
+  for (let r = 0; r < WARMUP_REPEATS; r++) checkGemmOpenings(spec, deep.root, deep.openings, key, deep.indices);
   // CPU time of this process (user + system), not wall time: the machine is shared, and the
-  // oracle's cost is the CPU it burns. The verifier is single-threaded JavaScript.
+  // oracle's cost is the CPU it burns. The verifier is single-threaded.
   for (let r = 0; r < repeats; r++) {
     const c0 = cpuMs();
-    chooseOpenings(spec, run.root, k);
+    chooseOpenings(spec, deep.root, k);
     choose.push(cpuMs() - c0);
+    // verifyGemmOpenings(spec, root, ...) is chooseOpenings(spec, root, k) then these checks;
+    // the openings were drawn from a provisional root (deep-gemm.ts), so the list is passed.
     const v0 = cpuMs();
-    const v = verifyGemmOpenings(spec, run.root, openings, key, { k });
+    chooseOpenings(spec, deep.root, k);
+    const v = checkGemmOpenings(spec, deep.root, deep.openings, key, deep.indices);
     verify.push(cpuMs() - v0);
     if (!v.ok) throw new Error(`SimOracleCost: an honest answer did not verify: ${v.reason} ${v.detail}`);
   }
-  // Depth difference: proof length of the real tree minus that of the one-product tree.
-  const realLeaves = gemmLeaves({ ...spec, batch: sizing.batch });
-  const extraLevels = Math.max(0, Math.ceil(Math.log2(realLeaves)) - Math.ceil(Math.log2(gemmLeaves(spec))));
-  // Cost of one proof level as the verifier pays it: the engine's verifyMerkleProof over proofs
-  // of two lengths (random siblings: the hashing is the same whether or not the root matches).
-  const rand = (i: number) => keccak256(new TextEncoder().encode(`poai.sim.level.${i}`));
-  const long = Array.from({ length: 24 }, (_, i) => rand(i));
-  const short = long.slice(0, 4);
-  const timeProofs = (proof: Hex[]) => {
-    const c0 = cpuMs();
-    for (let i = 0; i < PROOF_REPEATS; i++) verifyMerkleProof(run.root, rand(1000), proof);
-    return cpuMs() - c0;
-  };
-  timeProofs(long); // warm-up
-  const hashMs = Math.max(0, (timeProofs(long) - timeProofs(short)) / PROOF_REPEATS / (long.length - short.length));
-  const depthMs = extraLevels * k * hashMs;
-  const gemmPer = median(choose) + median(verify) + depthMs;
+  const gemmPer = median(choose) + median(verify);
 
   let infer: OracleCost["infer"] = null;
   const inferShare = p.kinds.includes("infer") ? p.kinds.filter((x) => x === "infer").length / p.kinds.length : 0;
@@ -142,16 +119,23 @@ export async function measureOracleCost(p: ProtocolParams, epochMs: number, opts
     const poolMs = cpuMs() - p0;
     const gen: number[] = [];
     const ver: number[] = [];
-    for (let r = 0; r < INFER_REPEATS; r++) {
+    for (let r = 0; r < INFER_WARMUP + INFER_REPEATS; r++) {
       const g0 = cpuMs();
       const challenge = await generateInferChallenge(keccak256(new TextEncoder().encode(`poai.sim.oracle-cost.infer.${r}`)), { batch, promptLen: 64, model, pool });
-      gen.push(cpuMs() - g0);
-      const answer = await runInfer(model, challenge);
+      const genMs = cpuMs() - g0;
+      const answer = await runInfer(model, challenge); // the node's work, not timed
+      const c0 = cpuMs();
+      const indices = chooseInferOpenings(challenge, answer.root, k); // at commit
+      const chooseMs = cpuMs() - c0;
+      const openings = openInfer(answer, indices); // the node's reply, not timed
       const v0 = cpuMs();
-      const openings = openInfer(answer, chooseInferOpenings(challenge, answer.root, k));
       const v = await verifyInferOpenings(model, challenge, answer.root, openings, k);
-      if (r > 0) ver.push(cpuMs() - v0); // the first verification warms the session up
+      const verifyMs = cpuMs() - v0;
       if (!v.ok) throw new Error(`SimOracleCost: an honest infer answer did not verify: ${v.reason}`);
+      if (r >= INFER_WARMUP) {
+        gen.push(genMs);
+        ver.push(chooseMs + verifyMs);
+      }
     }
     await model.release();
     infer = { batch, openings: k, poolMs, generateMs: median(gen), verifyMs: median(ver), perChallengeMs: median(gen) + median(ver) };
@@ -159,7 +143,7 @@ export async function measureOracleCost(p: ProtocolParams, epochMs: number, opts
   const perChallenge = (1 - inferShare) * gemmPer + inferShare * (infer?.perChallengeMs ?? 0);
   const perNodeEpochMs = p.roundsPerEpoch * perChallenge;
   return {
-    gemm: { n: sizing.n, leaves: realLeaves, openings: k, chooseMs: median(choose), verifyMs: median(verify), depthMs, perChallengeMs: gemmPer, keyBuildMs },
+    gemm: { n: sizing.n, leaves: deep.leaves, openings: k, proofLength: deep.proofLength, chooseMs: median(choose), verifyMs: median(verify), perChallengeMs: gemmPer, keyBuildMs },
     infer,
     perNodeEpochMs,
     nodesPerCore: Math.floor(epochMs / perNodeEpochMs),

@@ -50,6 +50,16 @@ test("recommended settings: no cheating strategy earns more than honesty with th
   assert.equal(t.pass, true, t.detail);
 });
 
+test("a sybil group is caught together: every identity of a group has the group's first condemnation", () => {
+  const sybils = result.nodes.filter((o) => o.behaviour === "sybil");
+  assert.ok(sybils.length >= 4);
+  for (let i = 0; i + 1 < sybils.length; i += 2) {
+    assert.equal(sybils[i + 1].index, sybils[i].index + 1);
+    assert.equal(sybils[i].firstCaught, sybils[i + 1].firstCaught, `group at ${sybils[i].index}`);
+    assert.ok(sybils[i].firstCaught >= 0);
+  }
+});
+
 test("a sybil's identities share one GPU: their measured throughput halves under synchronous rounds", () => {
   const hist = result.deviation.sybil;
   const honest = result.deviation.honest;

@@ -295,6 +295,18 @@ export function runFleet(cfg: RunConfig): RunResult {
           uptimePpm: BigInt(Math.floor((answeredCount / samples.length) * 1e6)),
         });
       });
+      // A sybil group is caught when any of its identities is: the operator's split claim is
+      // exposed, and once that identity is jailed the others hold the whole GPU and deliver their
+      // claims (they are no longer a sybil). Counted per identity, the rest of the group was caught then too.
+      if (members.length > 1 && members.some((nd) => outcomes[nd.index].firstCaught === epoch)) {
+        for (let s = 0; s < size; s++) {
+          const out = outcomes[head.index + s];
+          if (out.firstCaught < 0) {
+            out.firstCaught = epoch;
+            caughtSoFar[out.behaviour]++;
+          }
+        }
+      }
     }
     // The oracle's own reward split (oracle/rewards.ts), in token base units.
     const rewards = computeEpochRewards(budgetWei, econ.uptimeShareBps, rewardInputs);

@@ -282,8 +282,8 @@ function timingEvidence(rows: readonly ChallengeResult[]): Hex {
 
 /**
  * Judges one node's epoch. `claimGflops` is the claim the challenges were sized to. `earlier`
- * are the node's results of the previous epochs of the oracle's window (same claim, none before
- * its last slash): only the on-claim test reads them.
+ * are the node's results of the previous epochs of the oracle's window (each measured against
+ * the claim it was sized to, none from before its last slash): only the on-claim test reads them.
  */
 export function judgeNode(
   results: readonly ChallengeResult[],

@@ -107,8 +107,8 @@ export const configSchema = z
     overclaimSlashAfterEpochs: int(1, 10).default(1),
     /**
      * Epochs the judge's on-claim test reads, this one included (engine/judge.ts): a node's
-     * earlier records under the same claim, none from before its last slash. Three epochs of 18
-     * challenges catch a claim 15 % above the hardware; one epoch cannot.
+     * earlier records, each against the claim it was sized to, none from before its last slash.
+     * Three epochs of 18 challenges catch a claim 15 % above the hardware; one epoch cannot.
      */
     judgeWindowEpochs: int(1, 8).default(3),
 

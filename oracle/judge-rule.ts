@@ -62,7 +62,7 @@ export function toChallengeResult(s: JudgeSample): ChallengeResult | undefined {
 
 const toResults = (xs: readonly JudgeSample[]) => xs.map(toChallengeResult).filter((r): r is ChallengeResult => r !== undefined);
 
-/** `earlier`: the node's records of the previous epochs of the window, under the same claim. */
+/** `earlier`: the node's records of the previous epochs of the window (each against its own claim). */
 export function judgeNode(samples: readonly JudgeSample[], claimGflops: number, earlier: readonly JudgeSample[] = []): NodeJudgment {
   const j = engineJudge(toResults(samples), claimGflops, {}, toResults(earlier));
   return {

@@ -78,10 +78,14 @@ describe("the on-claim test reads the node's earlier epochs of the window", () =
     assert.ok(windowed.slash!.bps > 0 && windowed.slash!.bps <= 1500);
   });
 
-  it("records planned under another claim start no window", () => {
-    const earlier = [...epochRows(1, 90), ...epochRows(2, 90)];
+  it("changing the claim every epoch does not reset the window: each record counts against its own claim", () => {
+    const earlier = [...epochRows(1, 90), ...epochRows(2, 95)];
     const [n] = judgeEpoch(epochRows(3), new Map(), { ...opts, earlier: () => earlier });
-    assert.equal(n.verdict, "honest");
+    assert.equal(n.verdict, "under-delivering");
+    // An honest node that raised its claim after an upgrade: its earlier records reached their claims.
+    const honestEarlier = [...epochRows(1, 50), ...epochRows(2, 50)].map((r) => ({ ...r, committed_at: 1_080 }));
+    const [h] = judgeEpoch(epochRows(3).map((r) => ({ ...r, committed_at: 1_085 })), new Map(), { ...opts, earlier: () => honestEarlier });
+    assert.equal(h.verdict, "honest");
   });
 });
 

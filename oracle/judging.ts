@@ -24,7 +24,7 @@ export interface JudgeOptions {
   priorCondemned?: ReadonlyMap<string, number>;
   /**
    * A node's (lower case) challenge records of the earlier epochs of the judge's window (see
-   * db.ts windowRows). Only those planned under the claim being judged are read.
+   * db.ts windowRows), whatever claim they were planned under.
    */
   earlier?: (node: string) => readonly ChallengeRow[];
 }
@@ -83,12 +83,10 @@ export function judgeEpoch(rows: readonly ChallengeRow[], registry: ReadonlyMap<
     const meta0 = JSON.parse(list[0].claim) as { claim: { gflops: number }; operator: Address };
     const operator = (registry.get(node)?.operator ?? meta0.operator) as Address;
     const samples = list.map(toSample);
-    // The window: earlier records planned under the same claim (a new claim starts a new window).
-    const claimKey = JSON.stringify(meta0.claim);
-    const earlier = (o.earlier?.(node) ?? [])
-      .filter((r) => JSON.stringify((JSON.parse(r.claim) as { claim: unknown }).claim) === claimKey)
-      .slice(0, MAX_PER_NODE * (MAX_JUDGE_WINDOW_EPOCHS - 1))
-      .map(toSample);
+    // The window: every earlier record, each measured against the claim it was sized to. A claim
+    // change does not start a new window, or an overclaimer could dodge the test by changing its
+    // claim every epoch (NodeRegistry.updateClaim).
+    const earlier = (o.earlier?.(node) ?? []).slice(0, MAX_PER_NODE * (MAX_JUDGE_WINDOW_EPOCHS - 1)).map(toSample);
     const j = judgeNode(samples, meta0.claim.gflops, earlier);
     const latencies = samples.filter((s) => s.answered && s.elapsedMs !== undefined).map((s) => s.elapsedMs!);
     const meanLatencyMs = latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : 0;

@@ -86,6 +86,21 @@ test("binomial tail and head agree with direct computation; the normal CDF with 
   assert.equal(lowerCriticalCount(17, 0.5, 1e-6), 0);
 });
 
+test("the incremental critical counts agree with their definitions over the exact tails", () => {
+  for (const n of [0, 1, 4, 18, 54, 200]) {
+    for (const p of [0, 0.02, 0.33, 0.5, 1]) {
+      for (const a of [1e-9, 3.3e-7, 0.01, 0.2]) {
+        let least: number | null = null;
+        for (let k = n; k >= 0 && binomialTail(n, p, k) <= a; k--) least = k;
+        let largest = 0;
+        while (largest < n && binomialHead(n, p, largest + 1) <= a) largest++;
+        assert.equal(criticalCount(n, p, a), least, `upper n=${n} p=${p} a=${a}`);
+        assert.equal(lowerCriticalCount(n, p, a), largest, `lower n=${n} p=${p} a=${a}`);
+      }
+    }
+  }
+});
+
 test("analytic bounds: the critical counts are the extreme ones within alpha/3", () => {
   const a = DEFAULT_JUDGE_PARAMS.alpha / 3;
   const q = shortProbability(DEFAULT_JUDGE_PARAMS);
@@ -175,6 +190,36 @@ test("a 15 % overclaim passes one epoch and is condemned once the window holds t
   // The window is only read by the on-claim test: a wrong answer in it is not fraud now.
   const earlierWrong = honest(0).map((x, i) => (i === 3 ? { ...x, correct: false, reason: "GemmRowMismatch" } : x));
   assert.notEqual(judgeNode(honest(36), 1000, {}, earlierWrong).verdict, "fraudulent");
+});
+
+test("challenges too short to time are checked for correctness only: no throughput test, no pay", () => {
+  // The embedded model's infer batch on a GPU: expected in a millisecond, measured over a round trip.
+  const tiny = (i: number): ChallengeResult => ({ ...work(i, 0.02), kind: "infer", expectedSeconds: 0.001, elapsedSeconds: 0.05 });
+  const gemm = Array.from({ length: 15 }, (_, i) => work(i, 1.18));
+  for (const i of [0, 1, 2, 3]) gemm[i] = unansweredResult("gemm", hash(i), DEADLINE_MISSED);
+  const res = [...gemm, tiny(20), tiny(21), tiny(22)];
+  const j = judgeNode(res, 1000);
+  assert.equal(j.verdict, "honest", j.notes.join("; "));
+  assert.equal(j.stats.work.count, 15);
+  assert.ok(Math.abs(j.paidGflops - 1180) < 1e-6, `${j.paidGflops}`);
+  // Timed, the same three would be short and condemn the node with the four misses.
+  assert.equal(judgeNode(res, 1000, { minTimedSeconds: 0 }).verdict, "under-delivering");
+  // A wrong untimed answer is still fraud.
+  assert.equal(judgeNode([...gemm, { ...tiny(23), correct: false, reason: "InferMismatch" }], 1000).verdict, "fraudulent");
+  // Only untimed work, all verified: paid on the claim.
+  assert.equal(judgeNode([tiny(30), tiny(31)], 1000).paidGflops, 1000);
+});
+
+test("the overclaim slash is graded exactly and is not proposed when the median delivered the claim", () => {
+  // Delivered 0.7 of the claim on every challenge: 2000 x 2 x 0.3 = 1200 bps, not 1201.
+  assert.equal(judgeNode(Array.from({ length: 18 }, (_, i) => work(i, 0.7)), 1000, {}, Array.from({ length: 36 }, (_, i) => work(100 + i, 0.7))).slashBps, 1200);
+  // Condemned by missed deadlines while the challenges it answered delivered the claim: pay falls, no slash.
+  const res = Array.from({ length: 18 }, (_, i) => (i < 8 ? unansweredResult("gemm", hash(i), DEADLINE_MISSED) : work(i, 1.18)));
+  const mixed = [...res, ...Array.from({ length: 10 }, (_, i) => work(40 + i, 1.18))];
+  const j = judgeNode(mixed, 1000);
+  assert.equal(j.verdict, "under-delivering");
+  assert.equal(j.slashBps, 0);
+  assert.equal(j.slashReason, null);
 });
 
 test("pay follows the mean delivered throughput, capped at PAY_CAP_RATIO x the claim", () => {

@@ -38,7 +38,7 @@
  * (1 - disturbedRate) · Φ((ln honestFloor - ln onClaimRatio) / σ); the node is condemned when
  * the on-claim count over the window's c challenges is below the largest k with
  * P(Binomial(c, s) < k) <= α/3. A node that claims 15 % more than it has delivers about 0.87 of
- * its claim: on-claim a few times in a hundred, against s = 0.33 for the worst honest node. Too
+ * its claim: on-claim less than once in a thousand, against s = 0.33 for the worst honest node. Too
  * few challenges (one or two epochs at the production cadence) can condemn nobody; the test
  * then waits for the window to fill.
  *
@@ -98,6 +98,12 @@ export interface JudgeParams {
   onClaimRatio: number;
   /** Share of challenges that must reach the node for it to count as available. */
   minReachableShare: number;
+  /**
+   * An answered challenge expected to take less than this at the claim is checked for
+   * correctness only: its time is within network noise (the embedded model's infer batch takes
+   * milliseconds on a GPU), so it enters neither throughput test nor the pay mean.
+   */
+  minTimedSeconds: number;
 }
 
 export const DEFAULT_JUDGE_PARAMS: JudgeParams = {
@@ -110,6 +116,7 @@ export const DEFAULT_JUDGE_PARAMS: JudgeParams = {
   shortRatio: 0.5,
   onClaimRatio: 1,
   minReachableShare: 0.5,
+  minTimedSeconds: 0.25,
 };
 
 export type NodeVerdict = "honest" | "unavailable" | "under-delivering" | "fraudulent";
@@ -186,6 +193,8 @@ function logChoose(n: number, k: number): number {
 }
 
 function binomialTerm(n: number, p: number, i: number): number {
+  if (p <= 0) return i === 0 ? 1 : 0;
+  if (p >= 1) return i === n ? 1 : 0;
   return Math.exp(logChoose(n, i) + i * Math.log(p) + (n - i) * Math.log1p(-p));
 }
 
@@ -228,8 +237,14 @@ function memoised(key: string, f: () => number | null): number | null {
 export function criticalCount(n: number, p: number, a: number): number | null {
   return memoised(`u:${n}:${p}:${a}`, () => {
     let found: number | null = null;
-    // The tail decreases in k: scan down from n while it stays within a.
-    for (let k = n; k >= 0 && binomialTail(n, p, k) <= a; k--) found = k;
+    // The tail grows as k falls: add one term per step from k = n while it stays within a
+    // (O(n) terms, each O(k): bounded by the callers' n).
+    let tail = 0;
+    for (let k = n; k >= 0; k--) {
+      tail += binomialTerm(n, p, k);
+      if (Math.min(1, tail) > a) break;
+      found = k;
+    }
     return found;
   });
 }
@@ -238,8 +253,13 @@ export function criticalCount(n: number, p: number, a: number): number | null {
 export function lowerCriticalCount(n: number, p: number, a: number): number {
   return memoised(`l:${n}:${p}:${a}`, () => {
     let k = 0;
-    // The head grows with k: scan up while it stays within a.
-    while (k < n && binomialHead(n, p, k + 1) <= a) k++;
+    // The head grows with k: add one term per step while it stays within a.
+    let head = 0;
+    while (k < n) {
+      head += binomialTerm(n, p, k);
+      if (Math.min(1, head) > a) break;
+      k++;
+    }
     return k;
   }) as number;
 }
@@ -260,7 +280,7 @@ function checkParams(p: JudgeParams): void {
     p.alpha > 0 && p.alpha < 1 && p.honestFloor > 0 && p.sigma > 0 && p.disturbedRate >= 0 && p.disturbedRate < 1 &&
     p.throttleFloor > 0 && p.throttleFloor <= 1 && p.outlierRate >= 0 && p.outlierRate < 1 && p.shortRatio > 0 &&
     p.shortRatio < p.throttleFloor * p.honestFloor && p.onClaimRatio > 0 && p.onClaimRatio <= p.honestFloor &&
-    p.minReachableShare >= 0 && p.minReachableShare <= 1;
+    p.minReachableShare >= 0 && p.minReachableShare <= 1 && p.minTimedSeconds >= 0;
   if (!ok) throw new JudgeError(`parameters out of range: ${JSON.stringify(p)}`);
 }
 
@@ -302,7 +322,9 @@ export function judgeNode(
   const reachable = results.filter(reachedNode);
   const answered = results.filter((r) => r.answered);
   const wrong = answered.filter((r) => !r.correct);
-  const work = reachable.filter((r) => r.kind !== "vram");
+  // Timed work: every reachable work challenge but answered ones too short to time.
+  const timed = (r: ChallengeResult) => r.kind !== "vram" && !(r.answered && (r.expectedSeconds ?? Infinity) < p.minTimedSeconds);
+  const work = reachable.filter(timed);
   const verified = work.filter((r) => r.answered && r.correct && r.ratio !== null);
   const ratios = verified.map((r) => r.ratio as number);
   // Gross test, this epoch.
@@ -311,7 +333,7 @@ export function judgeNode(
   const q = shortProbability(p);
   const criticalWork = criticalCount(work.length, q, p.alpha / 3);
   // On-claim test over the window: earlier reachable work, then this epoch's.
-  const windowWork = [...earlier.filter((r) => r.kind !== "vram" && reachedNode(r)), ...work];
+  const windowWork = [...earlier.filter((r) => timed(r) && reachedNode(r)), ...work];
   const isOnClaim = (r: ChallengeResult) => r.answered && r.correct && r.ratio !== null && r.ratio >= p.onClaimRatio;
   const onClaim = windowWork.filter(isOnClaim).length;
   const s = onClaimProbability(p);
@@ -322,8 +344,12 @@ export function judgeNode(
   const criticalVram = criticalCount(vram.length, p.outlierRate, p.alpha / 3);
   const latencies = answered.map((r) => r.latencyMs).filter((x): x is number => x !== null);
   const medianRatio = ratios.length ? median(ratios) : null;
-  // Clamped again after the float sum: pay never exceeds the cap times the claim.
-  const paidRatio = ratios.length ? Math.min(PAY_CAP_RATIO, ratios.reduce((a, r) => a + Math.min(r, PAY_CAP_RATIO), 0) / ratios.length) : 0;
+  // Clamped again after the float sum: pay never exceeds the cap times the claim. Verified work
+  // that is all too short to time is paid on the claim.
+  const untimedVerified = reachable.some((r) => r.kind !== "vram" && !timed(r) && r.correct);
+  const paidRatio = ratios.length
+    ? Math.min(PAY_CAP_RATIO, ratios.reduce((a, r) => a + Math.min(r, PAY_CAP_RATIO), 0) / ratios.length)
+    : untimedVerified ? 1 : 0;
   const stats: JudgeStats = {
     challenges: results.length,
     reachable: reachable.length,
@@ -369,16 +395,24 @@ export function judgeNode(
   if (onClaimCritical === 0 && windowWork.length > 0) notes.push(`${windowWork.length} work challenges in the window are too few for the on-claim test at alpha ${p.alpha}`);
   if (grossCondemned || onClaimCondemned || vramCondemned) {
     // Delivered share: the median ratio of the condemning test's challenges (a missed one counts
-    // 0). The slash grows with the overstatement, is rounded up (against the slashed party),
-    // at least 1 bps (the contract refuses 0) and capped.
+    // 0). The slash grows with the overstatement, is rounded up (against the slashed party) and
+    // capped.
     const medianOf = (rows: readonly ChallengeResult[]) => (rows.length ? median(rows.map((r) => (r.answered && r.ratio !== null ? r.ratio : 0))) : 0);
     const delivered = grossCondemned ? medianOf(work) : onClaimCondemned ? medianOf(windowWork) : p.shortRatio;
-    const slashBps = Math.max(1, Math.min(OVERCLAIM_MAX_SLASH_BPS, Math.ceil(OVERCLAIM_MAX_SLASH_BPS * 2 * (1 - Math.min(1, delivered)))));
+    // Integer arithmetic on the delivered share in ppm, so the float never adds a basis point.
+    const shortfallPpm = 1_000_000 - Math.min(1_000_000, Math.round(delivered * 1_000_000));
+    // A condemnation whose challenges delivered the claim at the median (the shorts were missed
+    // deadlines) grades to 0: it lowers pay but proposes no slash (the contract refuses 0 bps).
+    const slashBps = Math.min(OVERCLAIM_MAX_SLASH_BPS, Math.ceil((OVERCLAIM_MAX_SLASH_BPS * 2 * shortfallPpm) / 1_000_000));
     const evidenceRows = [...(grossCondemned ? work : onClaimCondemned ? windowWork : []), ...(vramCondemned ? vram : [])];
     if (grossCondemned) notes.push(`${shortOnes.length} of ${work.length} work challenges below ${p.shortRatio} of the claim (critical ${criticalWork})`);
     if (onClaimCondemned) notes.push(`${onClaim} of ${windowWork.length} work challenges in the window reached the claim (condemned below ${onClaimCritical})`);
     if (vramCondemned) notes.push(`${late.length} of ${vram.length} capacity probes late (critical ${criticalVram})`);
-    return { verdict: "under-delivering", slashBps, slashReason: SlashReason.Overclaim, evidence: timingEvidence(evidenceRows), paidGflops, stats, notes };
+    if (slashBps === 0) notes.push("the condemning challenges delivered the claim at the median: no slash proposed");
+    return {
+      verdict: "under-delivering", slashBps, slashReason: slashBps > 0 ? SlashReason.Overclaim : null,
+      evidence: slashBps > 0 ? timingEvidence(evidenceRows) : null, paidGflops, stats, notes,
+    };
   }
   return { verdict: "honest", slashBps: 0, slashReason: null, evidence: null, paidGflops, stats, notes };
 }

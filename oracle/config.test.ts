@@ -121,6 +121,13 @@ describe("config", () => {
     assert.match(message(() => parseConfig({ committee: [{ address: "0x1", url: "http://x" }] })), /committee/);
   });
 
+  it("refuses proposer rotation with a judge window: no proposer would hold a node's earlier epochs", () => {
+    const committee = [1, 2].map((i) => ({ address: "0x" + String(i).repeat(40), url: `http://127.0.0.1:${8000 + i}` }));
+    assert.match(message(() => parseConfig({ committee, proposerRotation: true })), /proposerRotation needs judgeWindowEpochs 1/);
+    assert.equal(parseConfig({ committee, proposerRotation: true, judgeWindowEpochs: 1 }).proposerRotation, true);
+    assert.equal(parseConfig({ committee, judgeWindowEpochs: 3 }).judgeWindowEpochs, 3);
+  });
+
   it("lets the environment override the file and parses lists and booleans", () => {
     const dir = mkdtempSync(join(tmpdir(), "poai-cfg-"));
     const file = join(dir, "c.json");

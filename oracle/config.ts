@@ -248,7 +248,18 @@ export function parseConfig(file: Record<string, unknown> = {}, env: NodeJS.Proc
   // Explicit settings (file, then environment) win over the profile's defaults.
   const merged: Record<string, unknown> = { ...PROFILE_DEFAULTS[profile as Profile], ...explicit };
   const r = configSchema.safeParse(merged);
-  if (r.success) return r.data;
+  if (r.success) {
+    // Each proposer judges from its own records: with rotation no oracle holds a node's earlier
+    // epochs, and the on-claim test would silently never condemn.
+    if (r.data.proposerRotation && r.data.judgeWindowEpochs > 1 && r.data.committee.length > 1) {
+      throw new OracleError(
+        "OR001",
+        "config error: proposerRotation needs judgeWindowEpochs 1 (each proposer holds only the challenge records of the epochs it proposed, so the judge's window would be empty)",
+        { details: { key: "proposerRotation" } },
+      );
+    }
+    return r.data;
+  }
   const issue = r.error.issues[0];
   const key = String(issue.path[0] ?? "");
   const name = fromEnvKeys.has(key) ? ENV[key as keyof OracleConfig] : key ? `${key} (config file)` : "config file";

@@ -12,7 +12,7 @@ function row(round: number, over: Partial<ChallengeRow>): ChallengeRow {
   return {
     id: `c${round}`, epoch: 3, node: NODE, round, kind: "gemm", seed: ("0x" + "01".repeat(32)) as Hex,
     spec: JSON.stringify({ round }),
-    claim: JSON.stringify({ claim: { gflops: 100 }, operator: OP, units: 100, mflop: 1000, expectedMs: 100 }),
+    claim: JSON.stringify({ claim: { gflops: 100 }, operator: OP, units: 100, mflop: 1000, expectedMs: 1000 }),
     issue_at: 0, issued_at: 1_000, deadline: 9_000, root: null, committed_at: null, openings: null, answer: null,
     opened_at: null, verdict: null, reason: null, verify_ms: null, evidence: null,
     ...over,
@@ -22,7 +22,7 @@ const opts = { fraudSlashBps: 5000, overclaimSlashBps: 1500, nowMs: 10_000 };
 
 describe("judging an epoch", () => {
   it("an honest node: verified work, full capacity, no slash", () => {
-    const rows = [0, 1, 2].map((r) => row(r, { verdict: "pass", committed_at: 1_100 }));
+    const rows = [0, 1, 2].map((r) => row(r, { verdict: "pass", committed_at: 2_000 }));
     const [n] = judgeEpoch(rows, new Map(), opts);
     assert.equal(n.verdict, "honest");
     assert.equal(n.verifiedWork, "3000");
@@ -32,7 +32,7 @@ describe("judging an epoch", () => {
   });
 
   it("one wrong answer makes the node fraudulent with the configured slash and the engine's evidence", () => {
-    const rows = [row(0, { verdict: "pass", committed_at: 1_100 }), row(1, { verdict: "fraud", committed_at: 1_100, evidence: ("0x" + "ee".repeat(32)) as Hex })];
+    const rows = [row(0, { verdict: "pass", committed_at: 2_000 }), row(1, { verdict: "fraud", committed_at: 2_000, evidence: ("0x" + "ee".repeat(32)) as Hex })];
     const [n] = judgeEpoch(rows, new Map(), opts);
     assert.equal(n.verdict, "fraudulent");
     assert.equal(n.slash?.bps, 5000);
@@ -48,7 +48,7 @@ describe("judging an epoch", () => {
   });
 
   it("a node at a third of its claim on every challenge is under-delivering and slashed, capped by the config", () => {
-    const rows = Array.from({ length: 12 }, (_, r) => row(r, { verdict: "pass", committed_at: 1_300 }));
+    const rows = Array.from({ length: 12 }, (_, r) => row(r, { verdict: "pass", committed_at: 4_000 }));
     const [n] = judgeEpoch(rows, new Map(), opts);
     assert.equal(n.verdict, "under-delivering");
     assert.equal(n.slash?.reason, SlashReason.Overclaim);
@@ -58,12 +58,12 @@ describe("judging an epoch", () => {
 });
 
 describe("the on-claim test reads the node's earlier epochs of the window", () => {
-  // A node claiming 15 % more than it has: every challenge at 0.87 of the claim (100 ms expected, 115 taken).
+  // A node claiming 15 % more than it has: every challenge at 0.87 of the claim (1 s expected, 1.15 s taken).
   const epochRows = (epoch: number, claim = 100) =>
     Array.from({ length: 18 }, (_, r) =>
       row(r, {
-        id: `e${epoch}c${r}`, epoch, verdict: "pass", committed_at: 1_115,
-        claim: JSON.stringify({ claim: { gflops: claim }, operator: OP, units: 100, mflop: 1000, expectedMs: 100 }),
+        id: `e${epoch}c${r}`, epoch, verdict: "pass", committed_at: 2_150,
+        claim: JSON.stringify({ claim: { gflops: claim }, operator: OP, units: 100, mflop: 1000, expectedMs: 1000 }),
       }),
     );
 
@@ -83,14 +83,14 @@ describe("the on-claim test reads the node's earlier epochs of the window", () =
     const [n] = judgeEpoch(epochRows(3), new Map(), { ...opts, earlier: () => earlier });
     assert.equal(n.verdict, "under-delivering");
     // An honest node that raised its claim after an upgrade: its earlier records reached their claims.
-    const honestEarlier = [...epochRows(1, 50), ...epochRows(2, 50)].map((r) => ({ ...r, committed_at: 1_080 }));
-    const [h] = judgeEpoch(epochRows(3).map((r) => ({ ...r, committed_at: 1_085 })), new Map(), { ...opts, earlier: () => honestEarlier });
+    const honestEarlier = [...epochRows(1, 50), ...epochRows(2, 50)].map((r) => ({ ...r, committed_at: 1_800 }));
+    const [h] = judgeEpoch(epochRows(3).map((r) => ({ ...r, committed_at: 1_850 })), new Map(), { ...opts, earlier: () => honestEarlier });
     assert.equal(h.verdict, "honest");
   });
 });
 
 describe("overclaim slashed only after condemned epochs in a row", () => {
-  const slow = () => Array.from({ length: 12 }, (_, r) => row(r, { verdict: "pass", committed_at: 1_300 }));
+  const slow = () => Array.from({ length: 12 }, (_, r) => row(r, { verdict: "pass", committed_at: 4_000 }));
 
   it("a first condemnation (throttling, a lossy link) lowers pay but is not slashed", () => {
     const [n] = judgeEpoch(slow(), new Map(), { ...opts, overclaimSlashAfterEpochs: 3, priorCondemned: new Map() });
@@ -108,7 +108,7 @@ describe("overclaim slashed only after condemned epochs in a row", () => {
   });
 
   it("fraud is slashed at once whatever the history", () => {
-    const rows = [row(0, { verdict: "pass", committed_at: 1_100 }), row(1, { verdict: "fraud", committed_at: 1_100, evidence: ("0x" + "ee".repeat(32)) as Hex })];
+    const rows = [row(0, { verdict: "pass", committed_at: 2_000 }), row(1, { verdict: "fraud", committed_at: 2_000, evidence: ("0x" + "ee".repeat(32)) as Hex })];
     const [n] = judgeEpoch(rows, new Map(), { ...opts, overclaimSlashAfterEpochs: 10, priorCondemned: new Map() });
     assert.equal(n.slash?.reason, SlashReason.Fraud);
     assert.equal(n.slash?.bps, 5000);

@@ -13,6 +13,14 @@ const addr = (i: number) => ("0x" + i.toString(16).padStart(40, "0")) as Address
 const E18 = 10n ** 18n;
 
 describe("epoch rewards", () => {
+  it("weighs work by the paid ratio up to the 1.3 cap: above it, no more pay", () => {
+    const o = (i: number, capacityPpm: bigint): NodeOutcome => ({ node: addr(i), operator: addr(100 + i), verdict: "honest", verifiedWork: 1000n, capacityPpm, uptimePpm: 0n });
+    const r = computeEpochRewards(36_000n * E18, 0, [o(1, 1_000_000n), o(2, 1_300_000n), o(3, 2_000_000n)]);
+    const pay = (i: number) => r.perNode.get(addr(i).toLowerCase())!;
+    assert.equal(pay(2), pay(3), "capped at 1.3");
+    assert.equal(pay(2) * 10n, pay(1) * 13n, "1.3x the pay of a node at its claim");
+  });
+
   it("never pays more than the budget, rounds down, and pays nobody unavailable or fraudulent", () => {
     const verdicts: Verdict[] = ["honest", "unavailable", "under-delivering", "fraudulent"];
     fc.assert(

@@ -187,6 +187,11 @@ test("a 15 % overclaim passes one epoch and is condemned once the window holds t
   // An honest node (claims 85 % of what it has) over the same window is not.
   const honest = (from: number) => Array.from({ length: 18 }, (_, i) => work(from + i, (1 / HONEST_CLAIM_SHARE) * Math.exp(0.036 * r.normal())));
   assert.equal(judgeNode(honest(36), 1000, {}, [...honest(0), ...honest(18)]).verdict, "honest");
+  // Leaving a third of its challenges un-picked-up (still available) does not shrink the window.
+  const skipping = (from: number) => epoch(from).map((x, i) => (i % 3 === 0 ? unansweredResult("gemm", hash(from + i), UNREACHABLE) : x));
+  const dodger = judgeNode(skipping(36), 1000, {}, [...skipping(0), ...skipping(18)]);
+  assert.equal(dodger.verdict, "under-delivering");
+  assert.equal(dodger.stats.work.windowCount, 54);
   // The window is only read by the on-claim test: a wrong answer in it is not fraud now.
   const earlierWrong = honest(0).map((x, i) => (i === 3 ? { ...x, correct: false, reason: "GemmRowMismatch" } : x));
   assert.notEqual(judgeNode(honest(36), 1000, {}, earlierWrong).verdict, "fraudulent");

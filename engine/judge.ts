@@ -32,8 +32,9 @@
  * ln(throttleFloor · honestFloor)) / σ); the node is condemned when the short count reaches the
  * least k with P(Binomial(c, q) >= k) <= α/3.
  *
- * On-claim test (this epoch and the node's earlier epochs in the oracle's window, 3 by default;
- * catches a moderate overclaim). A challenge is on-claim when it was answered, verified, and
+ * On-claim test (this epoch and the node's earlier epochs in the oracle's window, 3 by default,
+ * every challenge issued in them whether the node picked it up or not, without the epochs it was
+ * judged unavailable; catches a moderate overclaim). A challenge is on-claim when it was answered, verified, and
  * delivered at least `onClaimRatio` (1.0) of the claim. Under the model P(on-claim) >= s =
  * (1 - disturbedRate) · Φ((ln honestFloor - ln onClaimRatio) / σ); the node is condemned when
  * the on-claim count over the window's c challenges is below the largest k with
@@ -333,7 +334,10 @@ export function judgeNode(
   const q = shortProbability(p);
   const criticalWork = criticalCount(work.length, q, p.alpha / 3);
   // On-claim test over the window: earlier reachable work, then this epoch's.
-  const windowWork = [...earlier.filter((r) => timed(r) && reachedNode(r)), ...work];
+  // Every challenge issued in the window counts, picked up or not: a node that leaves some
+  // unanswered must not shrink the window below what can condemn it (the caller leaves out the
+  // epochs it judged unavailable). Under the model an unreached challenge is a disturbed one.
+  const windowWork = [...earlier.filter(timed), ...results.filter(timed)];
   const isOnClaim = (r: ChallengeResult) => r.answered && r.correct && r.ratio !== null && r.ratio >= p.onClaimRatio;
   const onClaim = windowWork.filter(isOnClaim).length;
   const s = onClaimProbability(p);

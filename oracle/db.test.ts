@@ -52,6 +52,8 @@ describe("database: verdict history", () => {
     db.prepare("INSERT INTO node_epochs (epoch, node, operator, verdict, stats, reward, slash_bps, slash_reason) VALUES (4, ?, 'op', 'under-delivering', '{}', '0', 500, ?)").run(NODE.toLowerCase(), Number(SlashReason.Overclaim));
     assert.deepEqual(epochs(windowRows(db, NODE, 6, 3)), [5, 5]);
     assert.deepEqual(epochs(windowRows(db, other, 6, 3)), [4, 4, 5, 5]);
+    db.prepare("INSERT INTO node_epochs (epoch, node, operator, verdict, stats, reward) VALUES (5, ?, 'op', 'unavailable', '{}', '0')").run(other);
+    assert.deepEqual(epochs(windowRows(db, other, 6, 3)), [4, 4], "an epoch judged unavailable is left out");
     db.close();
   });
 });

@@ -175,8 +175,8 @@ export function verdictHistory(db: DB, node: string, before: number, limit: numb
 
 /**
  * A node's challenge records of the `window - 1` epochs before `epoch`, after its last slash in
- * them (a slash answers the epochs before it), oldest first: the earlier part of the judge's
- * window. Read through the (node, epoch) index; bounded by the window (at most 8 epochs, the
+ * them (a slash answers the epochs before it) and without the epochs it was judged unavailable,
+ * oldest first: the earlier part of the judge's window. Read through the (node, epoch) index; bounded by the window (at most 8 epochs, the
  * config's limit) and the per-epoch challenge limit.
  */
 export function windowRows(db: DB, node: string, epoch: number, window: number): ChallengeRow[] {
@@ -185,7 +185,12 @@ export function windowRows(db: DB, node: string, epoch: number, window: number):
   const from = epoch - window + 1;
   const slashed = db.prepare("SELECT MAX(epoch) AS epoch FROM node_epochs WHERE node = ? AND epoch >= ? AND epoch < ? AND slash_reason != 0").get(n, from, epoch) as { epoch: number | null };
   const start = slashed.epoch === null ? from : slashed.epoch + 1;
-  return db.prepare("SELECT * FROM challenges WHERE node = ? AND epoch >= ? AND epoch < ? ORDER BY epoch, round").all(n, start, epoch) as ChallengeRow[];
+  // Epochs the node was judged unavailable are left out: the judge counts every issued challenge.
+  return db
+    .prepare(
+      "SELECT * FROM challenges WHERE node = ? AND epoch >= ? AND epoch < ? AND epoch NOT IN (SELECT epoch FROM node_epochs WHERE node = ? AND verdict = 'unavailable' AND epoch >= ? AND epoch < ?) ORDER BY epoch, round",
+    )
+    .all(n, start, epoch, n, start, epoch) as ChallengeRow[];
 }
 
 export function getMeta(db: DB, key: string): string | undefined {

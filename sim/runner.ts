@@ -269,7 +269,8 @@ export function runFleet(cfg: RunConfig): RunResult {
         judgeCalls++;
         const past = history[nd.index];
         const j = judgeNode(nd.claim, samples, cfg.judge, past.flat());
-        if (windowEpochs > 1) {
+        if (windowEpochs > 1 && j.verdict !== "unavailable") {
+          // The oracle leaves the epochs it judged unavailable out of the window (oracle/db.ts windowRows).
           past.push(samples);
           if (past.length > windowEpochs - 1) past.shift();
         }

@@ -64,6 +64,8 @@ export const UNREACHABLE = "Unreachable";
 
 /** Most challenges judged per node and epoch (bounds every loop here). */
 export const MAX_CHALLENGES_PER_EPOCH = 1024;
+/** Most epochs in the on-claim test's window, this one included (the oracle's judgeWindowEpochs). */
+export const MAX_JUDGE_WINDOW_EPOCHS = 8;
 /** Most earlier results the on-claim test reads (a window of a few epochs). */
 export const MAX_WINDOW_RESULTS = 4096;
 export const FRAUD_SLASH_BPS = 5000;
@@ -333,8 +335,8 @@ export function judgeNode(
   const shortOnes = work.filter(isShort);
   const q = shortProbability(p);
   const criticalWork = criticalCount(work.length, q, p.alpha / 3);
-  // On-claim test over the window: earlier reachable work, then this epoch's.
-  // Every challenge issued in the window counts, picked up or not: a node that leaves some
+  // On-claim test over the window: earlier timed work, then this epoch's. Every challenge
+  // issued in the window counts, picked up or not: a node that leaves some
   // unanswered must not shrink the window below what can condemn it (the caller leaves out the
   // epochs it judged unavailable). Under the model an unreached challenge is a disturbed one.
   const windowWork = [...earlier.filter(timed), ...results.filter(timed)];

@@ -43,6 +43,13 @@ export interface ChallengeRow {
   evidence: Hex | null;
 }
 
+/**
+ * The columns the judge reads (judging.ts): never the openings or the answer, which hold the
+ * opened rows (hundreds of kB per gemm challenge).
+ */
+export const JUDGED_COLUMNS = "epoch, node, round, kind, spec, claim, issued_at, deadline, committed_at, verdict, evidence";
+export type JudgedRow = Pick<ChallengeRow, "epoch" | "node" | "round" | "kind" | "spec" | "claim" | "issued_at" | "deadline" | "committed_at" | "verdict" | "evidence">;
+
 /** Challenge id: hash of (epoch, node, round), so it reveals nothing about the seed. */
 export function challengeId(epoch: number, node: Address, round: number, salt: Hex): string {
   return keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "uint64" }, { type: "address" }, { type: "uint32" }], [salt, BigInt(epoch), node, round])).slice(0, 34);

@@ -108,7 +108,7 @@ describe("config", () => {
     assert.match(message(() => parseConfig({}, { POAI_EPOCH_BUDGET: "-5" })), /POAI_EPOCH_BUDGET must be a decimal integer string/);
   });
 
-  it("slashes an overclaim after 3 condemned epochs in a row by default, 1..10 allowed", () => {
+  it("slashes an overclaim on its first condemnation by default, 1..10 condemned epochs in a row allowed", () => {
     assert.equal(parseConfig({}, {}).overclaimSlashAfterEpochs, 1);
     assert.equal(parseConfig({}, { POAI_OVERCLAIM_SLASH_AFTER_EPOCHS: "3" }).overclaimSlashAfterEpochs, 3);
     assert.equal(message(() => parseConfig({ overclaimSlashAfterEpochs: 0 })), "config error: overclaimSlashAfterEpochs (config file) must be an integer 1..10, got 0");

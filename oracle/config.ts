@@ -9,6 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { MAX_JUDGE_WINDOW_EPOCHS } from "../engine/judge";
 import { OracleError } from "./errors";
 
 /** Hardhat's well-known dev account #0: the devnet deployer and single committee member. */
@@ -110,7 +111,7 @@ export const configSchema = z
      * earlier records, each against the claim it was sized to, none from before its last slash.
      * Three epochs of 18 challenges catch a claim 15 % above the hardware; one epoch cannot.
      */
-    judgeWindowEpochs: int(1, 8).default(3),
+    judgeWindowEpochs: int(1, MAX_JUDGE_WINDOW_EPOCHS).default(3),
 
     /** Reconciliation loop period, ms. */
     pollIntervalMs: int(50, 60_000).default(500),

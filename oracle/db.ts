@@ -13,7 +13,7 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { OracleError } from "./errors";
-import type { ChallengeRow } from "./challenges";
+import { JUDGED_COLUMNS, type JudgedRow } from "./challenges";
 
 const MIGRATIONS: string[] = [
   // 1: initial schema
@@ -176,10 +176,11 @@ export function verdictHistory(db: DB, node: string, before: number, limit: numb
 /**
  * A node's challenge records of the `window - 1` epochs before `epoch`, after its last slash in
  * them (a slash answers the epochs before it) and without the epochs it was judged unavailable,
- * oldest first: the earlier part of the judge's window. Read through the (node, epoch) index; bounded by the window (at most 8 epochs, the
- * config's limit) and the per-epoch challenge limit.
+ * oldest first: the earlier part of the judge's window. Read through the (node, epoch) index,
+ * only the judged columns; bounded by the window (at most MAX_JUDGE_WINDOW_EPOCHS, the config's
+ * limit) and the per-epoch challenge limit.
  */
-export function windowRows(db: DB, node: string, epoch: number, window: number): ChallengeRow[] {
+export function windowRows(db: DB, node: string, epoch: number, window: number): JudgedRow[] {
   if (window <= 1) return [];
   const n = node.toLowerCase();
   const from = epoch - window + 1;
@@ -188,9 +189,9 @@ export function windowRows(db: DB, node: string, epoch: number, window: number):
   // Epochs the node was judged unavailable are left out: the judge counts every issued challenge.
   return db
     .prepare(
-      "SELECT * FROM challenges WHERE node = ? AND epoch >= ? AND epoch < ? AND epoch NOT IN (SELECT epoch FROM node_epochs WHERE node = ? AND verdict = 'unavailable' AND epoch >= ? AND epoch < ?) ORDER BY epoch, round",
+      `SELECT ${JUDGED_COLUMNS} FROM challenges WHERE node = ? AND epoch >= ? AND epoch < ? AND epoch NOT IN (SELECT epoch FROM node_epochs WHERE node = ? AND verdict = 'unavailable' AND epoch >= ? AND epoch < ?) ORDER BY epoch, round`,
     )
-    .all(n, start, epoch, n, start, epoch) as ChallengeRow[];
+    .all(n, start, epoch, n, start, epoch) as JudgedRow[];
 }
 
 export function getMeta(db: DB, key: string): string | undefined {

@@ -8,8 +8,9 @@
  * node by making it look slightly slower, never faster).
  */
 import { keccak256, stringToBytes, type Address, type Hex } from "viem";
+import { MAX_JUDGE_WINDOW_EPOCHS } from "../engine/judge";
 import { SlashReason, type SlashEntry } from "../engine/protocol";
-import type { ChallengeRow } from "./challenges";
+import type { JudgedRow } from "./challenges";
 import type { NodeRecord } from "./chain";
 import { judgeNode, type JudgeSample } from "./judge-rule";
 import type { NodeEpochInput } from "./report";
@@ -26,15 +27,13 @@ export interface JudgeOptions {
    * A node's (lower case) challenge records of the earlier epochs of the judge's window (see
    * db.ts windowRows), whatever claim they were planned under.
    */
-  earlier?: (node: string) => readonly ChallengeRow[];
+  earlier?: (node: string) => readonly JudgedRow[];
 }
 
 /** Most challenges judged per node per epoch (the config allows at most 64). */
 const MAX_PER_NODE = 64;
 /** Most earlier epochs of one node read to count its condemnations in a row. */
 export const MAX_VERDICT_LOOKBACK = 64;
-/** Most epochs in the judge's window (this one included). */
-export const MAX_JUDGE_WINDOW_EPOCHS = 8;
 
 /**
  * Under-delivering epochs in a row before the one being judged, from the node's earlier verdicts
@@ -55,7 +54,7 @@ export function condemnedStreak(history: readonly { verdict: string; slashReason
 }
 
 /** One challenge record as the judge reads it. */
-function toSample(r: ChallengeRow): JudgeSample {
+function toSample(r: JudgedRow): JudgeSample {
   const meta = JSON.parse(r.claim) as { mflop: number; expectedMs: number };
   const elapsedMs = r.committed_at !== null && r.issued_at !== null ? Math.max(1, r.committed_at - r.issued_at) : undefined;
   return {
@@ -71,8 +70,8 @@ function toSample(r: ChallengeRow): JudgeSample {
   };
 }
 
-export function judgeEpoch(rows: readonly ChallengeRow[], registry: ReadonlyMap<string, NodeRecord>, o: JudgeOptions): NodeEpochInput[] {
-  const byNode = new Map<string, ChallengeRow[]>();
+export function judgeEpoch(rows: readonly JudgedRow[], registry: ReadonlyMap<string, NodeRecord>, o: JudgeOptions): NodeEpochInput[] {
+  const byNode = new Map<string, JudgedRow[]>();
   for (const r of rows) {
     const list = byNode.get(r.node) ?? [];
     if (list.length < MAX_PER_NODE) list.push(r);

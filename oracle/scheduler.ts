@@ -21,7 +21,7 @@ import { bytesToHex, concatBytes, hexToBytes, keccak256, stringToBytes, type Add
 import type { PrivateKeyAccount } from "viem/accounts";
 import { challengeSeed, seedCommitment } from "../engine/protocol";
 import { pruneNonces } from "./auth";
-import { challengeId, type ChallengeRow } from "./challenges";
+import { challengeId, JUDGED_COLUMNS, type JudgedRow } from "./challenges";
 import { REPORT_STATUS, type Chain, type NodeRecord } from "./chain";
 import { proposerOf, type Committee } from "./committee";
 import type { OracleConfig } from "./config";
@@ -332,7 +332,7 @@ export class Scheduler {
       .all(cur, cur - MAX_BACKLOG_EPOCHS) as EpochRow[];
     for (const ep of rows) {
       if (!this.isProposer(ep.epoch, members)) continue;
-      const challenges = this.d.db.prepare("SELECT * FROM challenges WHERE epoch = ?").all(ep.epoch) as ChallengeRow[];
+      const challenges = this.d.db.prepare(`SELECT ${JUDGED_COLUMNS} FROM challenges WHERE epoch = ?`).all(ep.epoch) as JudgedRow[];
       const lastDeadline = Math.max(this.epochStartMs(ep.epoch + 1), ...challenges.map((c) => c.deadline ?? 0));
       // Due times run up to the epoch's end minus the deadline span, so answers may still be in
       // flight at the end: wait for every handed-out challenge without a verdict (and one planned
@@ -347,7 +347,7 @@ export class Scheduler {
     }
   }
 
-  private async judgeAndBuild(ep: EpochRow, challenges: ChallengeRow[], nowMs: number, configVersion: bigint): Promise<void> {
+  private async judgeAndBuild(ep: EpochRow, challenges: JudgedRow[], nowMs: number, configVersion: bigint): Promise<void> {
     const e = ep.epoch;
     // Nodes: everyone registered now that had challenges planned, plus active nodes (no plan = no pay).
     const registry = new Map<string, NodeRecord>();

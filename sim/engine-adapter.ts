@@ -128,5 +128,5 @@ export function judgeNode(claim: NodeClaim, samples: readonly JudgeSample[], par
   return { verdict: j.verdict, ratio: j.paidGflops / claim.gflops, medianRatio: j.stats.work.medianRatio ?? 0, slashBps: j.slashBps, slash };
 }
 
-export { DEFAULT_JUDGE_PARAMS, type JudgeParams } from "../engine/judge";
+export { DEFAULT_JUDGE_PARAMS, MAX_JUDGE_WINDOW_EPOCHS, type JudgeParams } from "../engine/judge";
 export { checkClaim } from "../engine/hardware";

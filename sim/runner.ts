@@ -11,6 +11,7 @@ import { DEFAULT_ECONOMICS, epochCost, slashAmount, type EconomicParams } from "
 import {
   hardwareClasses,
   judgeNode,
+  MAX_JUDGE_WINDOW_EPOCHS,
   planChallenge,
   type ChallengeKind,
   type ChallengePlan,
@@ -154,8 +155,8 @@ export function runFleet(cfg: RunConfig): RunResult {
     throw new RunError(`overclaimSlashAfter must be in [1, ${MAX_EPOCHS}], got ${p.overclaimSlashAfter}`);
   }
   if (!(cfg.epochMs > 0)) throw new RunError(`epochMs must be positive, got ${cfg.epochMs}`);
-  if (!Number.isInteger(p.judgeWindowEpochs) || p.judgeWindowEpochs < 1 || p.judgeWindowEpochs > 8) {
-    throw new RunError(`judgeWindowEpochs must be in [1, 8], got ${p.judgeWindowEpochs}`);
+  if (!Number.isInteger(p.judgeWindowEpochs) || p.judgeWindowEpochs < 1 || p.judgeWindowEpochs > MAX_JUDGE_WINDOW_EPOCHS) {
+    throw new RunError(`judgeWindowEpochs must be in [1, ${MAX_JUDGE_WINDOW_EPOCHS}], got ${p.judgeWindowEpochs}`);
   }
   const econ = cfg.economics;
   const fleet = buildFleet(cfg.seed, cfg.nodes, cfg.mix, hardwareClasses(), econ);
@@ -188,7 +189,7 @@ export function runFleet(cfg: RunConfig): RunResult {
   const stake = Float64Array.from(fleet, (nd) => nd.stake);
   const replayCache = new Uint8Array(n); // bit 1: has a gemm answer, bit 2: an infer answer
   // The judge's window: each node's samples of its last judgeWindowEpochs - 1 epochs, oldest first.
-  const windowEpochs = Math.max(1, p.judgeWindowEpochs);
+  const windowEpochs = p.judgeWindowEpochs;
   const history: JudgeSample[][][] = fleet.map(() => []);
   const deviation = {} as Record<BehaviourName, number[]>;
   const caughtByEpoch = {} as Record<BehaviourName, number[]>;

@@ -10,7 +10,7 @@
  * faster here); this JavaScript permutation is its twin (`keccak256BytesJs`), used where
  * WebAssembly is absent and checked against viem's in keccak.test.ts like the kernel.
  */
-import { keccak256Wasm } from "./wasm/kernels";
+import { HAS_WASM, keccak256Wasm } from "./wasm/kernels";
 
 /** Bytes absorbed per permutation (1088-bit rate of keccak256). */
 const RATE = 136;
@@ -230,9 +230,6 @@ function absorb(block: Uint8Array, off: number): void {
   }
   keccakF(state);
 }
-
-/** WebAssembly is part of every Node release the engine supports; the JS path covers the rest. */
-const HAS_WASM = typeof WebAssembly === "object";
 
 /** keccak256(data) as 32 bytes. */
 export function keccak256Bytes(data: Uint8Array): Uint8Array {

@@ -18,7 +18,7 @@
  */
 import { bytesToHex, hexToBytes, isHex, type Hex } from "viem";
 import { keccak256Bytes } from "./keccak";
-import { LAYOUT, hashPairWasm, kernelBytes, kernels, leafHashWasm } from "./wasm/kernels";
+import { HAS_WASM, LAYOUT, hashPairWasm, kernelBytes, kernels, leafHashWasm } from "./wasm/kernels";
 
 const { HEX_IN, IO, IO_BYTES, PATHS, PATH_MAX, PATH_NODES, PATH_ROOT, PATH_SIBS, PATH_SLOTS, PATH_SLOT_BYTES } = LAYOUT;
 
@@ -49,7 +49,6 @@ function lessOrEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 const pairBuffer = new Uint8Array(64);
-const HAS_WASM = typeof WebAssembly === "object";
 
 /** `keccak256(sorted(a, b))`: OpenZeppelin's `Hashes.commutativeKeccak256` (a and b: 32 bytes). */
 export function hashPairBytes(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -21,6 +21,9 @@
  */
 import { assemble, type WasmFunc } from "./asm";
 
+/** WebAssembly is part of every Node release the engine supports; the JS paths cover the rest. */
+export const HAS_WASM = typeof WebAssembly === "object";
+
 const STATE = 64;
 const RC_ADDR = 320;
 const PAD = 512;

@@ -14,8 +14,8 @@ import {
   type Chain,
 } from "viem";
 import { AgentError } from "./errors";
-import { type HardwareClaim, NODE_STATUS, type NodeStatusName } from "../engine/protocol";
-export { type HardwareClaim, NODE_STATUS, type NodeStatusName } from "../engine/protocol";
+import { type HardwareClaim, NODE_STATUS, type NodeStatusName } from "../protocol";
+export { type HardwareClaim, NODE_STATUS, type NodeStatusName } from "../protocol";
 
 export const REGISTRY_ABI = parseAbi([
   "struct HardwareClaim { uint16 gpuModel; uint16 gpuCount; uint32 gflops; uint32 vramMiB; bytes8 region; }",

@@ -7,7 +7,7 @@
 import type { Hex } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 import { AgentError } from "./errors";
-import { signRequest, type SignContext } from "./sign";
+import { signRequest, type SignContext } from "../protocol/request-signer";
 
 /** Largest answer body the agent reads, bytes. */
 export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseAbi } from "viem";
-import { SlashReason } from "../engine/protocol";
+import { SlashReason } from "../protocol";
 import { stopAll } from "../scripts/demo/children";
 import { devAccount, FIRST_OPERATOR_INDEX } from "../scripts/demo/accounts";
 import { ChainWatch } from "../scripts/demo/chain-watch";
@@ -23,7 +23,7 @@ import { E18, claimRewards, registerNode, startAgent, startDevnet, startOracles 
 import { spawnSync } from "node:child_process";
 import { recoverAddress, recoverTypedDataAddress, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { REGISTRATION_TYPES, REGISTRY_DOMAIN_NAME, domain } from "../engine/protocol";
+import { REGISTRATION_TYPES, REGISTRY_DOMAIN_NAME, domain } from "../protocol";
 import { DEMO_KEY_PASSWORD } from "../scripts/demo/devnet";
 import { writeKeystore, MIN_SCRYPT_N } from "./keystore";
 import { Wallet } from "ethers";

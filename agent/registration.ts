@@ -1,11 +1,11 @@
 /**
  * Registration of a node: the node key signs `Registration(operator, nodeKey, nonce, deadline)`
- * (EIP-712, domain `PoAI NodeRegistry` / chain id / registry, engine/protocol.ts); the operator
+ * (EIP-712, domain `PoAI NodeRegistry` / chain id / registry, protocol/eip712.ts); the operator
  * submits it with the stake (approve + `NodeRegistry.register`).
  */
 import { createWalletClient, http, type Address, type Hex, type PublicClient, type Chain } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { REGISTRATION_TYPES, REGISTRY_DOMAIN_NAME, domain } from "../engine/protocol";
+import { REGISTRATION_TYPES, REGISTRY_DOMAIN_NAME, domain } from "../protocol";
 import { AgentError } from "./errors";
 import { ERC20_ABI, REGISTRY_ABI, type HardwareClaim } from "./chain";
 

@@ -2,7 +2,7 @@
  * The PoAI challenge engine: pure computation shared by the oracle, the node agent and the
  * fleet simulator (no HTTP, no database, no chain). See docs/challenges.md.
  */
-export * from "./protocol";
+export * from "./slash-reason";
 export * from "./merkle";
 export * from "./prng";
 export * from "./hardware";

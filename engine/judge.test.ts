@@ -19,7 +19,7 @@ import {
   onClaimProbability,
   shortProbability,
 } from "./judge";
-import { SlashReason } from "./protocol";
+import { SlashReason } from "./slash-reason";
 import type { ChallengeResult } from "./verdict";
 import { unansweredResult, vramResult } from "./verdict";
 

@@ -53,7 +53,7 @@
  * links, retries).
  */
 import { encodeAbiParameters, keccak256, type Hex } from "viem";
-import { SlashReason } from "./protocol";
+import { SlashReason } from "./slash-reason";
 import { median } from "./timing";
 import type { ChallengeResult } from "./verdict";
 

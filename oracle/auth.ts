@@ -1,5 +1,5 @@
 /**
- * Authentication of signed API requests (engine/protocol.ts `ORACLE_REQUEST_TYPES`): the
+ * Authentication of signed API requests (protocol/eip712.ts `ORACLE_REQUEST_TYPES`): the
  * signature in `x-poai-signature` must recover to `x-poai-node` over the EIP-712 `OracleRequest`
  * of this exact method, path, body hash, timestamp and nonce, in the domain `PoAI Oracle API` /
  * chain id / NodeRegistry. A request for another chain or deployment therefore recovers to another
@@ -13,7 +13,7 @@
  */
 import { isAddress, isHex, keccak256, recoverTypedDataAddress, type Address, type Hex } from "viem";
 import type { IncomingHttpHeaders } from "node:http";
-import { AUTH_HEADERS, ORACLE_API_DOMAIN_NAME, ORACLE_REQUEST_TYPES, domain } from "../engine/protocol";
+import { AUTH_HEADERS, ORACLE_API_DOMAIN_NAME, ORACLE_REQUEST_TYPES, domain } from "../protocol";
 import type { DB } from "./db";
 import { httpError, OracleError } from "./errors";
 import type { TokenBuckets } from "./ratelimit";
@@ -34,7 +34,7 @@ export interface Authenticated {
   timestampSec: number;
 }
 
-export { NODE_STATUS } from "../engine/protocol";
+export { NODE_STATUS } from "../protocol";
 
 function header(h: IncomingHttpHeaders, name: string): string | undefined {
   const v = h[name];

@@ -15,8 +15,8 @@ import {
   type PublicClient,
 } from "viem";
 import { OracleError } from "./errors";
-import { type HardwareClaim } from "../engine/protocol";
-export { type HardwareClaim } from "../engine/protocol";
+import { type HardwareClaim } from "../protocol";
+export { type HardwareClaim } from "../protocol";
 
 export const CONTRACT_NAMES = ["NodeRegistry", "EpochManager", "Settlement", "RewardsDistributor"] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];

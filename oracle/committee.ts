@@ -20,8 +20,8 @@
 import type { Address, Hex } from "viem";
 import { recoverAddress } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
-import { seedCommitment } from "../engine/protocol";
-import { signRequest } from "../agent/sign";
+import { seedCommitment } from "../protocol";
+import { signRequest } from "../protocol/request-signer";
 import { recordNonce, type Authenticated } from "./auth";
 import { REPORT_STATUS, type Chain } from "./chain";
 import type { OracleConfig } from "./config";

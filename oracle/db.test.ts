@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import Database from "better-sqlite3";
-import { SlashReason } from "../engine/protocol";
+import { SlashReason } from "../protocol";
 import { migrate, openDb, verdictHistory, windowRows } from "./db";
 import { condemnedStreak, MAX_VERDICT_LOOKBACK } from "./judging";
 

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Address, Hex } from "viem";
-import { SlashReason } from "../engine/protocol";
+import { SlashReason } from "../protocol";
 import type { ChallengeRow } from "./challenges";
 import { condemnedStreak, judgeEpoch, MAX_VERDICT_LOOKBACK } from "./judging";
 

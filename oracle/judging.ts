@@ -9,7 +9,7 @@
  */
 import { keccak256, stringToBytes, type Address, type Hex } from "viem";
 import { MAX_JUDGE_WINDOW_EPOCHS } from "../engine/judge";
-import { SlashReason, type SlashEntry } from "../engine/protocol";
+import { SlashReason, type SlashEntry } from "../protocol";
 import type { JudgedRow } from "./challenges";
 import type { NodeRecord } from "./chain";
 import { judgeNode, type JudgeSample } from "./judge-rule";

@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { privateKeyToAccount } from "viem/accounts";
 import type { Hex } from "viem";
-import { seedCommitment } from "../engine/protocol";
+import { seedCommitment } from "../protocol";
 import { Chain, loadDeployment } from "./chain";
 import { openDb, type DB } from "./db";
 import { OracleError } from "./errors";

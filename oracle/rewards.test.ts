@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { keccak256, encodeAbiParameters, type Address, type Hex } from "viem";
-import { slashListHash, SlashReason } from "../engine/protocol";
+import { slashListHash, SlashReason } from "../protocol";
 import { verifyMerkleProof } from "../engine/merkle";
 import { buildRewardsTree, computeEpochRewards, rewardsProof, type NodeOutcome, type Verdict } from "./rewards";
 import { buildReport, orderedSignatures, type NodeEpochInput, type ReportInputs } from "./report";

@@ -19,7 +19,7 @@
 import { randomBytes } from "node:crypto";
 import { bytesToHex, concatBytes, hexToBytes, keccak256, stringToBytes, type Address, type Hex } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
-import { challengeSeed, seedCommitment } from "../engine/protocol";
+import { challengeSeed, seedCommitment } from "../protocol";
 import { pruneNonces } from "./auth";
 import { challengeId, JUDGED_COLUMNS, type JudgedRow } from "./challenges";
 import { REPORT_STATUS, type Chain, type NodeRecord } from "./chain";

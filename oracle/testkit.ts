@@ -20,9 +20,9 @@ import {
   type Hex,
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
-import { REGISTRATION_TYPES, REGISTRY_DOMAIN_NAME, domain } from "../engine/protocol";
+import { REGISTRATION_TYPES, REGISTRY_DOMAIN_NAME, domain } from "../protocol";
 import { f32Bytes, openGemm, runGemm, type GemmSpec } from "../engine/gemm";
-import { signRequest } from "../agent/sign";
+import { signRequest } from "../protocol/request-signer";
 import { DEVNET_PARAMS, deployProtocol, deploymentRecord, readArtifact } from "../scripts/deploy-lib";
 
 export const ROOT = resolve(__dirname, "..");

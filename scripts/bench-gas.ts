@@ -30,7 +30,7 @@ import {
   type SlashEntry,
 } from "../test/attacks/helpers";
 import { hashPairBytes, leafHashBytes } from "../engine/merkle";
-import { SlashReason, PERMIT_TYPES } from "../engine/protocol";
+import { SlashReason, PERMIT_TYPES } from "../protocol";
 
 const { ethers } = hre;
 const E18 = 10n ** 18n;

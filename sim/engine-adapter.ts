@@ -10,7 +10,7 @@ import { GPU_MIN_TARGET_SECONDS, sizeGemm } from "../engine/sizing";
 import { keccak256, stringToBytes } from "viem";
 import { DEADLINE_MISSED, judgeNode as engineJudge, UNREACHABLE, type JudgeParams } from "../engine/judge";
 import { MAX_INFER_BATCH } from "../engine/llm/prompts";
-import { SlashReason } from "../engine/protocol";
+import { SlashReason } from "../protocol";
 import { unansweredResult, workResult, type ChallengeResult } from "../engine/verdict";
 import { inferFlops } from "../engine/llm/costs";
 

@@ -1,7 +1,7 @@
 /**
  * Helpers shared by the attack and invariant tests: deploy the protocol over any stake token
  * (the standard PoAIToken, a fee-on-transfer token, a hook token), sign registrations and epoch
- * reports exactly as the node agent and the oracle committee do (engine/protocol.ts), and build
+ * reports exactly as the node agent and the oracle committee do (protocol/eip712.ts), and build
  * rewards trees in the OpenZeppelin standard format.
  */
 import { config, ethers, network } from "hardhat";
@@ -19,7 +19,7 @@ import {
   seedCommitment,
   slashListHash,
   type SlashEntry,
-} from "../../engine/protocol";
+} from "../../protocol";
 import type { Hex } from "viem";
 
 export { SlashReason };

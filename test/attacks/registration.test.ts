@@ -3,7 +3,7 @@
  * signature, using one made for another registry or chain, or after its deadline.
  */
 import { expect } from "chai";
-import { PERMIT_TYPES } from "../../engine/protocol";
+import { PERMIT_TYPES } from "../../protocol";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { CLAIM, deployProtocol, newNodeKey, registerNode, signRegistration } from "./helpers";

@@ -16,7 +16,7 @@ import {
   SlashReason,
   type Protocol,
 } from "./helpers";
-import { seedCommitment } from "../../engine/protocol";
+import { seedCommitment } from "../../protocol";
 
 async function threeOfTwo() {
   return deployProtocol({ committeeSize: 3, quorum: 2 });

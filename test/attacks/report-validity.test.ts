@@ -23,7 +23,7 @@ import {
   type Protocol,
   type SlashEntry,
 } from "./helpers";
-import { seedCommitment } from "../../engine/protocol";
+import { seedCommitment } from "../../protocol";
 
 const STAKE = ethers.parseEther("2000");
 const EVIDENCE = ethers.keccak256(ethers.toUtf8Bytes("evidence")) as `0x${string}`;

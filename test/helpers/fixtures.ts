@@ -22,7 +22,7 @@ import {
   type RewardsDistributor,
   type Settlement,
 } from "../../typechain-types";
-import { SlashReason, seedCommitment, type EpochReport, type SlashEntry } from "../../engine/protocol";
+import { SlashReason, seedCommitment, type EpochReport, type SlashEntry } from "../../protocol";
 import { buildReport, signRegistration, signReport, slashTuple } from "./signing";
 
 const { ethers } = hre;

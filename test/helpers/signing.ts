@@ -1,5 +1,5 @@
 /**
- * Typed-data signing for tests, from the message definitions in engine/protocol.ts: the node key's
+ * Typed-data signing for tests, from the message definitions in protocol/eip712.ts: the node key's
  * Registration and the committee's EpochReport (signatures sorted by signer address, as Settlement
  * requires).
  */
@@ -14,7 +14,7 @@ import {
   slashListHash,
   type EpochReport,
   type SlashEntry,
-} from "../../engine/protocol";
+} from "../../protocol";
 
 type Types = Record<string, TypedDataField[]>;
 const asTypes = (t: unknown) => t as Types;

@@ -29,7 +29,7 @@ import { takeSnapshot, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HDNodeWallet } from "ethers";
 import type { Hex } from "viem";
 import { deployProtocol, makeReport, rewardsTree, seedOf, signRegistration, signReport, CLAIM, type Protocol } from "../attacks/helpers";
-import { seedCommitment, SlashReason } from "../../engine/protocol";
+import { seedCommitment, SlashReason } from "../../protocol";
 import { Model, Rng, type ModelParams } from "./model";
 import type { InvariantLens } from "../../typechain-types";
 

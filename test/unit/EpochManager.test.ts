@@ -2,7 +2,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { PRECOMMITTED_EPOCHS, TEST_PARAMS, deployFixture, seedOf } from "../helpers/fixtures";
-import { seedCommitment } from "../../engine/protocol";
+import { seedCommitment } from "../../protocol";
 
 const { ethers } = hre;
 

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { PERMIT_TYPES } from "../../engine/protocol";
+import { PERMIT_TYPES } from "../../protocol";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import {

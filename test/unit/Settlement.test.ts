@@ -22,7 +22,7 @@ import {
 } from "../helpers/fixtures";
 import { signReport, slashTuple } from "../helpers/signing";
 import { deployProtocol } from "../../scripts/deploy-lib";
-import { EPOCH_REPORT_TYPES, SETTLEMENT_DOMAIN_NAME, domain, seedCommitment } from "../../engine/protocol";
+import { EPOCH_REPORT_TYPES, SETTLEMENT_DOMAIN_NAME, domain, seedCommitment } from "../../protocol";
 
 const { ethers } = hre;
 const Report = { None: 0n, Pending: 1n, Vetoed: 2n, Finalized: 3n };
@@ -141,7 +141,7 @@ describe("Settlement", () => {
       expect(await fx.distributor.availableBudget()).to.equal(900n * E18);
     });
 
-    it("reportDigest is the EIP-712 hash the committee signs (engine/protocol.ts types)", async () => {
+    it("reportDigest is the EIP-712 hash the committee signs (protocol/eip712.ts types)", async () => {
       const fx = await loadFixture(deployFixture);
       const p = await prepareReport(fx, { epoch: 3n, rewardsTotal: 5n });
       const expected = ethers.TypedDataEncoder.hash(

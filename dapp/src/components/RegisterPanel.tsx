@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { isAddress, isHex, recoverTypedDataAddress, type Address, type Hex } from "viem";
-import { domain, REGISTRATION_TYPES, REGISTRY_DOMAIN_NAME } from "../../../engine/protocol";
+import { domain, REGISTRATION_TYPES, REGISTRY_DOMAIN_NAME } from "../../../protocol";
 import { useEnv } from "../context";
 import { useChain, useChainQuery } from "../hooks/useChain";
 import { useTx } from "../hooks/useTx";

@@ -7,8 +7,8 @@ import type { Config } from "wagmi";
 import { getBlock, getPublicClient, readContract, signTypedData, simulateContract, writeContract } from "wagmi/actions";
 import type { TxSteps } from "../hooks/useTx";
 import type { ContractName, Deployment } from "./deployment";
-import { type HardwareClaim, NODE_STATUS, type NodeStatusName, PERMIT_TYPES } from "../../../engine/protocol";
-export { type HardwareClaim, NODE_STATUS, type NodeStatusName } from "../../../engine/protocol";
+import { type HardwareClaim, NODE_STATUS, type NodeStatusName, PERMIT_TYPES } from "../../../protocol";
+export { type HardwareClaim, NODE_STATUS, type NodeStatusName } from "../../../protocol";
 
 /** Nodes, slashes and log entries read per operator; more are not shown. */
 export const MAX_NODES_PER_OPERATOR = 100;

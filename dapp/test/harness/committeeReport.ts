@@ -1,6 +1,6 @@
 /**
  * The committee's side of a slash, done by hand for the appeal flow: commit a seed for a future
- * epoch, let the chain's clock pass its end, sign the EIP-712 epoch report (engine/protocol.ts)
+ * epoch, let the chain's clock pass its end, sign the EIP-712 epoch report (protocol/eip712.ts)
  * with the committee member's key and submit it with one slash. Real contracts, real signatures;
  * the oracle is stopped while this runs.
  */
@@ -15,7 +15,7 @@ import {
   slashListHash,
   SlashReason,
   type SlashEntry,
-} from "../../../engine/protocol";
+} from "../../../protocol";
 
 /** Epochs ahead of the current one the seed is committed for (the oracle may have committed the next ones). */
 const EPOCHS_AHEAD = 3n;

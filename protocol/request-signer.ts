@@ -1,12 +1,11 @@
 /**
  * Signs a request to the oracle API with the node key (EIP-712 `OracleRequest`, domain
- * `PoAI Oracle API` / chain id / NodeRegistry, see engine/protocol.ts). Pure apart from the
+ * `PoAI Oracle API` / chain id / NodeRegistry, see protocol/eip712.ts). Pure apart from the
  * random nonce and the clock, which callers may pass in.
  */
-import { randomBytes } from "node:crypto";
 import { bytesToHex, keccak256, type Address, type Hex } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
-import { AUTH_HEADERS, ORACLE_API_DOMAIN_NAME, ORACLE_REQUEST_TYPES, domain } from "../engine/protocol";
+import { AUTH_HEADERS, ORACLE_API_DOMAIN_NAME, ORACLE_REQUEST_TYPES, domain } from "./eip712";
 
 export interface SignContext {
   account: PrivateKeyAccount;
@@ -41,7 +40,7 @@ export async function signRequest(
   opts: SignOptions = {},
 ): Promise<SignedRequest> {
   const timestamp = opts.timestamp ?? BigInt(Math.floor(Date.now() / 1000));
-  const nonce = opts.nonce ?? bytesToHex(randomBytes(32));
+  const nonce = opts.nonce ?? bytesToHex(globalThis.crypto.getRandomValues(new Uint8Array(32)));
   const node = ctx.account.address;
   const signature = await ctx.account.signTypedData({
     domain: domain(ORACLE_API_DOMAIN_NAME, ctx.chainId, ctx.registry),

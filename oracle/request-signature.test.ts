@@ -7,11 +7,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Address } from "viem";
 import { privateKeyToAccount, generatePrivateKey } from "viem/accounts";
-import { AUTH_HEADERS } from "../engine/protocol";
-import { authenticate, type AuthContext } from "../oracle/auth";
-import { openDb } from "../oracle/db";
-import { TokenBuckets } from "../oracle/ratelimit";
-import { signRequest } from "./sign";
+import { AUTH_HEADERS } from "../protocol";
+import { authenticate, type AuthContext } from "./auth";
+import { openDb } from "./db";
+import { TokenBuckets } from "./ratelimit";
+import { signRequest } from "../protocol/request-signer";
 
 const account = privateKeyToAccount(generatePrivateKey());
 const registry = "0x5FbDB2315678afecb367f032d93F642f64180aa3" as const;

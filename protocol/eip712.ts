@@ -1,10 +1,10 @@
 /**
- * The messages every part of PoAI agrees on: EIP-712 domains and types, slash reason codes,
- * the seed commitment and the challenge-seed derivation. The contracts implement the same
- * definitions in Solidity (contracts/interfaces); the oracle, the agent, the dApp and the tests
- * import them from here and nowhere else.
+ * The EIP-712 messages every part of PoAI signs or checks: domains, the node key's registration,
+ * the stake permit, the committee's epoch report and the node agent's API request. The contracts
+ * implement the same definitions in Solidity (contracts/interfaces); the oracle, the agent, the
+ * dApp and the tests import them from here and nowhere else.
  */
-import { encodeAbiParameters, keccak256, type Address, type Hex } from "viem";
+import type { Address, Hex } from "viem";
 
 /** Version string of every EIP-712 domain below; bumped with any change of a signed type. */
 export const PROTOCOL_VERSION = "1";
@@ -71,72 +71,6 @@ export interface EpochReport {
   statsRoot: Hex;
   slashListHash: Hex;
   configVersion: bigint;
-}
-
-/** `NodeStatus` of contracts/interfaces/INodeRegistry.sol, by its on-chain number. */
-export const NODE_STATUS = ["None", "Active", "Jailed", "Exiting"] as const;
-export type NodeStatusName = (typeof NODE_STATUS)[number];
-
-/** `HardwareClaim` of contracts/interfaces/INodeRegistry.sol, as viem decodes it. */
-export interface HardwareClaim {
-  gpuModel: number;
-  gpuCount: number;
-  /** Claimed dense throughput of the whole node, GFLOP/s, in the class's rated precision. */
-  gflops: number;
-  vramMiB: number;
-  /** Eight ASCII bytes, right-padded with zeros. */
-  region: Hex;
-}
-
-/** Why a node is slashed; the same numbers as `SlashReason` in contracts/interfaces. */
-export enum SlashReason {
-  /** A committed result that does not match the recomputation (wrong row, item or probe). */
-  Fraud = 1,
-  /** Throughput far below the claim with statistical confidence. */
-  Overclaim = 2,
-  /** A lease violated: foreign processes or unavailability during a booked window. */
-  LeaseViolation = 3,
-}
-
-export interface SlashEntry {
-  /** The node id: the node key's address. */
-  node: Address;
-  /** Share of the node's stake to slash, in basis points (1..10_000). */
-  bps: number;
-  reason: SlashReason;
-  /** keccak256 of the evidence the oracle keeps (challenge, answer, recomputation). */
-  evidence: Hex;
-}
-
-const SLASH_TUPLE = {
-  type: "tuple[]",
-  components: [
-    { name: "node", type: "address" },
-    { name: "bps", type: "uint16" },
-    { name: "reason", type: "uint8" },
-    { name: "evidence", type: "bytes32" },
-  ],
-} as const;
-
-/** `keccak256(abi.encode(Slash[]))`, as Settlement recomputes it from the calldata list. */
-export function slashListHash(slashes: readonly SlashEntry[]): Hex {
-  return keccak256(encodeAbiParameters([SLASH_TUPLE], [slashes.map((s) => ({ ...s, reason: Number(s.reason) }))]));
-}
-
-/** The on-chain seed commitment of an epoch: `keccak256(abi.encode(epoch, seed))`. */
-export function seedCommitment(epoch: bigint, seed: Hex): Hex {
-  return keccak256(encodeAbiParameters([{ type: "uint64" }, { type: "bytes32" }], [epoch, seed]));
-}
-
-/**
- * The seed of one challenge: `keccak256(abi.encode(epochSeed, node, round))`. Anyone can
- * recompute it once the epoch seed is revealed in the report, so the oracle cannot have picked
- * a challenge after seeing an answer.
- */
-export function challengeSeed(epochSeed: Hex, node: Address, round: number): Hex {
-  return keccak256(
-    encodeAbiParameters([{ type: "bytes32" }, { type: "address" }, { type: "uint32" }], [epochSeed, node, round]),
-  );
 }
 
 /**

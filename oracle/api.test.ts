@@ -13,7 +13,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { AUTH_HEADERS } from "../protocol";
 import { f32Bytes, openGemm, runGemm, type GemmSpec } from "../engine/gemm";
 import { parseConfig } from "./config";
-import type { DB } from "./db";
+import type { DB } from "./store/schema";
 import { startOracle, type OracleHandle } from "./index";
 import { deployDevnet, fundRewards, HH_KEYS, registerNode, signedFetch, startHardhatNode, E18, type Devnet, type HardhatNode } from "./testkit";
 import { concat } from "viem";

@@ -14,7 +14,7 @@
 import { isAddress, isHex, keccak256, recoverTypedDataAddress, type Address, type Hex } from "viem";
 import type { IncomingHttpHeaders } from "node:http";
 import { AUTH_HEADERS, ORACLE_API_DOMAIN_NAME, ORACLE_REQUEST_TYPES, domain } from "../protocol";
-import type { DB } from "./db";
+import type { DB } from "./store/schema";
 import { httpError, OracleError } from "./errors";
 import type { TokenBuckets } from "./ratelimit";
 

@@ -13,7 +13,7 @@
  */
 import { keccak256, encodeAbiParameters, type Address, type Hex } from "viem";
 import { recordNonce, type Authenticated } from "./auth";
-import type { DB } from "./db";
+import type { DB } from "./store/schema";
 import { openingsFor } from "./config";
 import { httpError } from "./errors";
 import type { Logger } from "./logger";

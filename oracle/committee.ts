@@ -25,7 +25,7 @@ import { signRequest } from "../protocol/request-signer";
 import { recordNonce, type Authenticated } from "./auth";
 import { REPORT_STATUS, type Chain } from "./chain";
 import type { OracleConfig } from "./config";
-import type { DB } from "./db";
+import type { DB } from "./store/schema";
 import { httpError, OracleError } from "./errors";
 import type { Logger } from "./logger";
 import { buildReport, reportDigest, reportFromJson, reportToJson, type ReportInputs } from "./report";

@@ -11,7 +11,7 @@ import { Chain, loadDeployment, REPORT_STATUS } from "./chain";
 import { ChallengeService } from "./challenges";
 import { Committee } from "./committee";
 import type { OracleConfig } from "./config";
-import { openDb, type DB } from "./db";
+import { openDb, type DB } from "./store/schema";
 import { httpError, OracleError } from "./errors";
 import { createLogger, type Logger } from "./logger";
 import { createMetrics, type Metrics } from "./metrics";

@@ -9,7 +9,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import type { Hex } from "viem";
 import { seedCommitment } from "../protocol";
 import { Chain, loadDeployment } from "./chain";
-import { openDb, type DB } from "./db";
+import { openDb, type DB } from "./store/schema";
 import { OracleError } from "./errors";
 import { createLogger } from "./logger";
 import { createMetrics } from "./metrics";

@@ -25,7 +25,7 @@ import {
 } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 import type { Chain, ContractName } from "./chain";
-import type { DB } from "./db";
+import type { DB } from "./store/schema";
 import { OracleError } from "./errors";
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";

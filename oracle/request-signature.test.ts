@@ -9,7 +9,7 @@ import type { Address } from "viem";
 import { privateKeyToAccount, generatePrivateKey } from "viem/accounts";
 import { AUTH_HEADERS } from "../protocol";
 import { authenticate, type AuthContext } from "./auth";
-import { openDb } from "./db";
+import { openDb } from "./store/schema";
 import { TokenBuckets } from "./ratelimit";
 import { signRequest } from "../protocol/request-signer";
 

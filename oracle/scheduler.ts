@@ -25,7 +25,7 @@ import { challengeId, JUDGED_COLUMNS, type JudgedRow } from "./challenges";
 import { REPORT_STATUS, type Chain, type NodeRecord } from "./chain";
 import { proposerOf, type Committee } from "./committee";
 import type { OracleConfig } from "./config";
-import { verdictHistory, windowRows, type DB } from "./db";
+import { verdictHistory, windowRows, type DB } from "./store/schema";
 import { OracleError } from "./errors";
 import { condemnedStreak, judgeEpoch, MAX_VERDICT_LOOKBACK } from "./judging";
 import type { Logger } from "./logger";

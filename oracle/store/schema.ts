@@ -12,8 +12,8 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { OracleError } from "./errors";
-import { JUDGED_COLUMNS, type JudgedRow } from "./challenges";
+import { OracleError } from "../errors";
+import { JUDGED_COLUMNS, type JudgedRow } from "../challenges";
 
 const MIGRATIONS: string[] = [
   // 1: initial schema

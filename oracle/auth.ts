@@ -14,6 +14,7 @@
 import { isAddress, isHex, keccak256, recoverTypedDataAddress, type Address, type Hex } from "viem";
 import type { IncomingHttpHeaders } from "node:http";
 import { AUTH_HEADERS, ORACLE_API_DOMAIN_NAME, ORACLE_REQUEST_TYPES, domain } from "../protocol";
+import { insertNonce, nonceUsed, pruneNoncesBefore } from "./store/nonces";
 import type { DB } from "./store/schema";
 import { httpError, OracleError } from "./errors";
 import type { TokenBuckets } from "./ratelimit";
@@ -92,8 +93,7 @@ export async function authenticate(
   }
   if (signer.toLowerCase() !== node.toLowerCase()) throw httpError.badSignature();
 
-  const used = ctx.db.prepare("SELECT 1 FROM request_nonces WHERE node = ? AND nonce = ?").get(signer.toLowerCase(), nonce.toLowerCase());
-  if (used) throw httpError.replay();
+  if (nonceUsed(ctx.db, signer.toLowerCase(), nonce.toLowerCase())) throw httpError.replay();
 
   await isAllowed(signer);
 
@@ -108,12 +108,7 @@ export async function authenticate(
  * A concurrent duplicate loses on the primary key and is reported as a replay.
  */
 export function recordNonce(db: DB, a: Authenticated): void {
-  try {
-    db.prepare("INSERT INTO request_nonces (node, nonce, ts) VALUES (?, ?, ?)").run(a.signer.toLowerCase(), a.nonce, a.timestampSec * 1000);
-  } catch (e) {
-    if (String((e as { code?: string }).code).startsWith("SQLITE_CONSTRAINT")) throw httpError.replay();
-    throw e;
-  }
+  if (!insertNonce(db, a.signer.toLowerCase(), a.nonce, a.timestampSec * 1000)) throw httpError.replay();
 }
 
 /**
@@ -121,5 +116,5 @@ export function recordNonce(db: DB, a: Authenticated): void {
  * before its nonce is looked at, so the replay defence does not need them.
  */
 export function pruneNonces(db: DB, nowMs: number, clockSkewMs: number): number {
-  return db.prepare("DELETE FROM request_nonces WHERE ts < ?").run(nowMs - 2 * clockSkewMs).changes;
+  return pruneNoncesBefore(db, nowMs - 2 * clockSkewMs);
 }

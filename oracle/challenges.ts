@@ -13,42 +13,24 @@
  */
 import { keccak256, encodeAbiParameters, type Address, type Hex } from "viem";
 import { recordNonce, type Authenticated } from "./auth";
-import type { DB } from "./store/schema";
 import { openingsFor } from "./config";
 import { httpError } from "./errors";
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
-import type { ChallengeKind, Work } from "./work";
-
-export interface ChallengeRow {
-  id: string;
-  epoch: number;
-  node: string;
-  round: number;
-  kind: ChallengeKind;
-  seed: Hex;
-  spec: string;
-  claim: string;
-  issue_at: number;
-  issued_at: number | null;
-  deadline: number | null;
-  root: Hex | null;
-  committed_at: number | null;
-  openings: string | null;
-  answer: string | null;
-  opened_at: number | null;
-  verdict: string | null;
-  reason: string | null;
-  verify_ms: number | null;
-  evidence: Hex | null;
-}
-
-/**
- * The columns the judge reads (judging.ts): never the openings or the answer, which hold the
- * opened rows (hundreds of kB per gemm challenge).
- */
-export const JUDGED_COLUMNS = "epoch, node, round, kind, spec, claim, issued_at, deadline, committed_at, verdict, evidence";
-export type JudgedRow = Pick<ChallengeRow, "epoch" | "node" | "round" | "kind" | "spec" | "claim" | "issued_at" | "deadline" | "committed_at" | "verdict" | "evidence">;
+import {
+  dueChallenge,
+  getChallenge,
+  markIssued,
+  openChallenge,
+  storeAnswer,
+  storeCommitment,
+  type ChallengeRow,
+} from "./store/challenges";
+import { insertDatasetRecords } from "./store/datasets";
+import { epochSeed } from "./store/epochs";
+import type { DB } from "./store/schema";
+import { CHALLENGE_VERDICT, type ChallengeVerdict } from "./store/status";
+import type { Work } from "./work";
 
 /** Challenge id: hash of (epoch, node, round), so it reveals nothing about the seed. */
 export function challengeId(epoch: number, node: Address, round: number, salt: Hex): string {
@@ -65,7 +47,7 @@ export class ChallengeService {
   ) {}
 
   get(id: string): ChallengeRow | undefined {
-    return this.db.prepare("SELECT * FROM challenges WHERE id = ?").get(id) as ChallengeRow | undefined;
+    return getChallenge(this.db, id);
   }
 
   private owned(id: string, node: Address): ChallengeRow {
@@ -81,16 +63,11 @@ export class ChallengeService {
     const node = auth.signer.toLowerCase();
     return this.db.transaction(() => {
       recordNonce(this.db, auth);
-      const open = this.db
-        .prepare("SELECT * FROM challenges WHERE node = ? AND issued_at IS NOT NULL AND verdict IS NULL AND deadline > ? AND opened_at IS NULL ORDER BY issue_at LIMIT 1")
-        .get(node, nowMs) as ChallengeRow | undefined;
-      let row = open;
+      let row = openChallenge(this.db, node, nowMs);
       if (!row) {
-        row = this.db
-          .prepare("SELECT * FROM challenges WHERE node = ? AND issued_at IS NULL AND verdict IS NULL AND issue_at <= ? AND deadline > ? ORDER BY issue_at LIMIT 1")
-          .get(node, nowMs, nowMs) as ChallengeRow | undefined;
+        row = dueChallenge(this.db, node, nowMs);
         if (!row) return undefined;
-        this.db.prepare("UPDATE challenges SET issued_at = ? WHERE id = ?").run(wallMs, row.id);
+        markIssued(this.db, row.id, wallMs);
         this.metrics.challengesIssued.inc({ kind: row.kind });
         this.log.info("challenge.issued", { id: row.id, epoch: row.epoch, node, round: row.round, kind: row.kind });
       }
@@ -119,8 +96,7 @@ export class ChallengeService {
     const openings = w.chooseOpenings(spec, root, openingsFor(this.opts, row.kind));
     this.db.transaction(() => {
       recordNonce(this.db, auth);
-      const ch = this.db.prepare("UPDATE challenges SET root = ?, committed_at = ?, openings = ? WHERE id = ? AND root IS NULL").run(root, wallMs, JSON.stringify(openings), id);
-      if (ch.changes !== 1) throw httpError.state("challenge already committed");
+      if (!storeCommitment(this.db, id, root, wallMs, openings)) throw httpError.state("challenge already committed");
     })();
     this.log.info("challenge.committed", { id, node: row.node, ms: wallMs - (row.issued_at ?? wallMs) });
     return { openings };
@@ -138,25 +114,25 @@ export class ChallengeService {
     const late = row.deadline !== null && nowMs > row.deadline;
     const w = this.work[row.kind]!;
     const t0 = performance.now();
-    let verdict: string;
+    let verdict: ChallengeVerdict;
     let reason: string;
     let evidence: Hex | null = null;
     let records: { index: number; record: unknown }[] = [];
     try {
-      const ep = this.db.prepare("SELECT seed FROM epochs WHERE epoch = ?").get(row.epoch) as { seed: Hex } | undefined;
-      if (!ep) throw new Error(`no seed for epoch ${row.epoch}`);
-      const r = await w.verify(ep.seed, JSON.parse(row.spec), row.root, openings, openingsFor(this.opts, row.kind));
+      const seed = epochSeed(this.db, row.epoch);
+      if (!seed) throw new Error(`no seed for epoch ${row.epoch}`);
+      const r = await w.verify(seed, JSON.parse(row.spec), row.root, openings, openingsFor(this.opts, row.kind));
       records = r.ok ? (r.records ?? []) : [];
       if (!r.ok) evidence = r.evidence ?? null;
-      verdict = late ? "late" : r.ok ? "pass" : r.fraud ? "fraud" : "fail";
+      verdict = late ? CHALLENGE_VERDICT.Late : r.ok ? CHALLENGE_VERDICT.Pass : r.fraud ? CHALLENGE_VERDICT.Fraud : CHALLENGE_VERDICT.Fail;
       reason = late ? "opened after the deadline" : r.reason;
     } catch (e) {
-      verdict = "error";
+      verdict = CHALLENGE_VERDICT.Error;
       reason = `verification error: ${(e as Error).message}`.slice(0, 300);
       this.log.error("challenge.verify_error", { code: "OR206", id, err: e });
     }
     const verifyMs = performance.now() - t0;
-    if ((verdict === "fraud" || verdict === "fail") && evidence === null) {
+    if ((verdict === CHALLENGE_VERDICT.Fraud || verdict === CHALLENGE_VERDICT.Fail) && evidence === null) {
       evidence = keccak256(
         new TextEncoder().encode(JSON.stringify({ id, epoch: row.epoch, node: row.node, round: row.round, kind: row.kind, seed: row.seed, spec: row.spec, root: row.root, openings })),
       );
@@ -165,15 +141,13 @@ export class ChallengeService {
     if (after && (after.opened_at !== null || after.verdict !== null)) throw httpError.state("challenge already answered");
     this.db.transaction(() => {
       recordNonce(this.db, auth);
-      const u = this.db
-        .prepare("UPDATE challenges SET answer = ?, opened_at = ?, verdict = ?, reason = ?, verify_ms = ?, evidence = ? WHERE id = ? AND opened_at IS NULL AND verdict IS NULL")
-        .run(JSON.stringify({ openings, extra }), nowMs, verdict, reason, verifyMs, evidence, id);
-      if (u.changes !== 1) throw httpError.state("challenge already answered");
-      const ins = this.db.prepare("INSERT OR IGNORE INTO datasets (epoch, node, challenge_id, item_index, record, created_at) VALUES (?, ?, ?, ?, ?, ?)");
-      for (const rec of records) ins.run(row.epoch, row.node, id, rec.index, JSON.stringify(rec.record), nowMs);
+      if (!storeAnswer(this.db, id, { answer: { openings, extra }, openedAt: nowMs, verdict, reason, verifyMs, evidence })) {
+        throw httpError.state("challenge already answered");
+      }
+      insertDatasetRecords(this.db, { epoch: row.epoch, node: row.node, challengeId: id }, records, nowMs);
     })();
     this.metrics.verificationSeconds.observe(verifyMs / 1000, { kind: row.kind });
-    if (verdict === "pass") this.metrics.challengesVerified.inc({ kind: row.kind });
+    if (verdict === CHALLENGE_VERDICT.Pass) this.metrics.challengesVerified.inc({ kind: row.kind });
     else this.metrics.challengesFailed.inc({ kind: row.kind, reason: verdict });
     this.log.info("challenge.verdict", { id, node: row.node, epoch: row.epoch, verdict, reason, verifyMs: +verifyMs.toFixed(2) });
     return { verdict, reason };

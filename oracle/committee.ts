@@ -30,6 +30,9 @@ import { httpError, OracleError } from "./errors";
 import type { Logger } from "./logger";
 import { buildReport, reportDigest, reportFromJson, reportToJson, type ReportInputs } from "./report";
 import { buildRewardsTree } from "./rewards";
+import { putReport } from "./store/reports";
+import { replaceCumulativeRewards } from "./store/rewards";
+import { REPORT_STATE } from "./store/status";
 
 /** How far back a member looks for the latest earlier report on chain. */
 export const MAX_LOOKBACK_EPOCHS = 64;
@@ -156,13 +159,21 @@ export class Committee {
     const signature = await this.account.sign({ hash: digest });
     this.db.transaction(() => {
       recordNonce(this.db, auth);
-      this.db
-        .prepare("INSERT OR REPLACE INTO reports (epoch, report, slashes, inputs, digest, signatures, status, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'cosigned', ?)")
-        .run(e, JSON.stringify(body.report), JSON.stringify(body.slashes), JSON.stringify(inputs), digest, JSON.stringify({ [this.account.address.toLowerCase()]: signature }), this.now());
+      putReport(
+        this.db,
+        {
+          epoch: e,
+          report: JSON.stringify(body.report),
+          slashes: JSON.stringify(body.slashes),
+          inputs: JSON.stringify(inputs),
+          digest,
+          signatures: JSON.stringify({ [this.account.address.toLowerCase()]: signature }),
+          status: REPORT_STATE.Cosigned,
+        },
+        this.now(),
+      );
       // The cumulative amounts this member signed: the base of its own next report if it proposes one.
-      this.db.prepare("DELETE FROM rewards WHERE epoch = ?").run(e);
-      const rw = this.db.prepare("INSERT INTO rewards (epoch, account, cumulative) VALUES (?, ?, ?)");
-      for (const [a, v] of built.cumulative) rw.run(e, a, v.toString());
+      replaceCumulativeRewards(this.db, e, built.cumulative);
     })();
     this.log.info("committee.cosigned", { epoch: e, proposer: auth.signer, digest });
     return { signature, signer: this.account.address, digest };

@@ -7,12 +7,13 @@ import { keccak256, stringToBytes, type Hex } from "viem";
 import { DEADLINE_MISSED, judgeNode as engineJudge, PAY_CAP_RATIO, UNREACHABLE, type Judgment } from "../engine/judge";
 import type { ChallengeResult } from "../engine/verdict";
 import type { Verdict } from "./rewards";
+import { CHALLENGE_VERDICT, type ChallengeVerdict } from "./store/status";
 
 export interface JudgeSample {
   kind: "gemm" | "infer";
   /** The challenge as sent (spec JSON): its hash names the challenge in evidence. */
   spec: string;
-  verdict: "pass" | "fail" | "fraud" | "late" | "missed" | "error";
+  verdict: ChallengeVerdict;
   /** Handed out to the node (it polled for it). */
   issued: boolean;
   answered: boolean;
@@ -34,9 +35,9 @@ export interface NodeJudgment {
 
 /** Maps one record to the engine's ChallengeResult; a verifier error is left out (not the node's fault). */
 export function toChallengeResult(s: JudgeSample): ChallengeResult | undefined {
-  if (s.verdict === "error") return undefined;
+  if (s.verdict === CHALLENGE_VERDICT.Error) return undefined;
   const challengeHash = keccak256(stringToBytes(s.spec));
-  const answered = s.verdict === "pass" || s.verdict === "fail" || s.verdict === "fraud";
+  const answered = s.verdict === CHALLENGE_VERDICT.Pass || s.verdict === CHALLENGE_VERDICT.Fail || s.verdict === CHALLENGE_VERDICT.Fraud;
   if (!answered) {
     return {
       kind: s.kind, challengeHash, answered: false, correct: false,
@@ -49,9 +50,9 @@ export function toChallengeResult(s: JudgeSample): ChallengeResult | undefined {
     kind: s.kind,
     challengeHash,
     answered: true,
-    correct: s.verdict === "pass",
-    reason: s.verdict === "pass" ? null : "wrong result",
-    evidence: s.verdict === "pass" ? null : s.evidence,
+    correct: s.verdict === CHALLENGE_VERDICT.Pass,
+    reason: s.verdict === CHALLENGE_VERDICT.Pass ? null : "wrong result",
+    evidence: s.verdict === CHALLENGE_VERDICT.Pass ? null : s.evidence,
     expectedSeconds: s.expectedMs / 1000,
     elapsedSeconds: elapsed !== undefined ? elapsed / 1000 : null,
     ratio: elapsed !== undefined ? s.expectedMs / elapsed : null,

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Address, Hex } from "viem";
 import { SlashReason } from "../protocol";
-import type { ChallengeRow } from "./challenges";
+import type { ChallengeRow } from "./store/challenges";
 import { condemnedStreak, judgeEpoch, MAX_VERDICT_LOOKBACK } from "./judging";
 
 const NODE = "0x00000000000000000000000000000000000000aa";

@@ -10,10 +10,12 @@
 import { keccak256, stringToBytes, type Address, type Hex } from "viem";
 import { MAX_JUDGE_WINDOW_EPOCHS } from "../engine/judge";
 import { SlashReason, type SlashEntry } from "../protocol";
-import type { JudgedRow } from "./challenges";
 import type { NodeRecord } from "./chain";
 import { judgeNode, type JudgeSample } from "./judge-rule";
 import type { NodeEpochInput } from "./report";
+import { NODE_VERDICT } from "./rewards";
+import type { JudgedRow } from "./store/challenges";
+import { CHALLENGE_VERDICT } from "./store/status";
 
 export interface JudgeOptions {
   fraudSlashBps: number;
@@ -25,7 +27,7 @@ export interface JudgeOptions {
   priorCondemned?: ReadonlyMap<string, number>;
   /**
    * A node's (lower case) challenge records of the earlier epochs of the judge's window (see
-   * db.ts windowRows), whatever claim they were planned under.
+   * store/challenges.ts windowRows), whatever claim they were planned under.
    */
   earlier?: (node: string) => readonly JudgedRow[];
 }
@@ -45,8 +47,8 @@ export const MAX_VERDICT_LOOKBACK = 64;
 export function condemnedStreak(history: readonly { verdict: string; slashReason: number }[]): number {
   let n = 0;
   for (const h of history.slice(0, MAX_VERDICT_LOOKBACK)) {
-    if (h.verdict === "honest") break;
-    if (h.verdict !== "under-delivering") continue;
+    if (h.verdict === NODE_VERDICT.Honest) break;
+    if (h.verdict !== NODE_VERDICT.UnderDelivering) continue;
     if (h.slashReason === Number(SlashReason.Overclaim)) break;
     n++;
   }
@@ -60,9 +62,9 @@ function toSample(r: JudgedRow): JudgeSample {
   return {
     kind: r.kind,
     spec: r.spec,
-    verdict: (r.verdict ?? "missed") as JudgeSample["verdict"],
+    verdict: r.verdict ?? CHALLENGE_VERDICT.Missed,
     issued: r.issued_at !== null,
-    answered: r.verdict === "pass" || r.verdict === "fail" || r.verdict === "fraud",
+    answered: r.verdict === CHALLENGE_VERDICT.Pass || r.verdict === CHALLENGE_VERDICT.Fail || r.verdict === CHALLENGE_VERDICT.Fraud,
     elapsedMs,
     expectedMs: meta.expectedMs,
     mflop: meta.mflop,
@@ -90,9 +92,9 @@ export function judgeEpoch(rows: readonly JudgedRow[], registry: ReadonlyMap<str
     const latencies = samples.filter((s) => s.answered && s.elapsedMs !== undefined).map((s) => s.elapsedMs!);
     const meanLatencyMs = latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : 0;
     let verifiedWork = 0n;
-    for (const s of samples) if (s.verdict === "pass") verifiedWork += BigInt(Math.floor(s.mflop)); // rounds down
+    for (const s of samples) if (s.verdict === CHALLENGE_VERDICT.Pass) verifiedWork += BigInt(Math.floor(s.mflop)); // rounds down
     let slash: SlashEntry | undefined;
-    if (j.verdict === "fraudulent") {
+    if (j.verdict === NODE_VERDICT.Fraudulent) {
       slash = { node: node as Address, bps: o.fraudSlashBps, reason: SlashReason.Fraud, evidence: j.evidence ?? keccak256(stringToBytes(`fraud:${node}`)) };
     } else if (j.slashReason === SlashReason.Overclaim && j.slashBps > 0 && 1 + (o.priorCondemned?.get(node) ?? 0) >= (o.overclaimSlashAfterEpochs ?? 1)) {
       // Condemned in enough epochs in a row: one condemnation alone may be throttling or a lossy
@@ -105,7 +107,7 @@ export function judgeEpoch(rows: readonly JudgedRow[], registry: ReadonlyMap<str
       operator,
       verdict: j.verdict,
       challenges: list.length,
-      passed: samples.filter((s) => s.verdict === "pass").length,
+      passed: samples.filter((s) => s.verdict === CHALLENGE_VERDICT.Pass).length,
       answered: samples.filter((s) => s.answered).length,
       meanLatencyMs,
       scoreDeviationPpm: Math.round(j.ratio * 1_000_000),

@@ -26,6 +26,8 @@ import {
 import type { PrivateKeyAccount } from "viem/accounts";
 import type { Chain, ContractName } from "./chain";
 import type { DB } from "./store/schema";
+import { LIVE_TX_STATUSES, TX_STATUS, type TxStatus } from "./store/status";
+import { hasLiveTransaction, insertSignedTransaction, setTransactionStatus, transactionsOf, type TxRow } from "./store/transactions";
 import { OracleError } from "./errors";
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
@@ -47,22 +49,11 @@ export interface Call {
   args: readonly unknown[];
 }
 
-export type RelayState = "done" | "pending" | "failed";
+/** What one `ensure` step leaves: the purpose achieved, still in flight, or given up on. */
+export const RELAY_STATE = { Done: "done", Pending: "pending", Failed: "failed" } as const;
+export type RelayState = (typeof RELAY_STATE)[keyof typeof RELAY_STATE];
 
-interface TxRow {
-  id: number;
-  purpose: string;
-  nonce: number;
-  hash: Hex;
-  raw: Hex;
-  max_fee: string;
-  priority_fee: string;
-  status: string;
-  created_at: number;
-  sent_at: number | null;
-}
-
-const LIVE = ["signed", "sent", "mined"];
+const isLive = (r: TxRow) => LIVE_TX_STATUSES.includes(r.status);
 
 export class Relay {
   constructor(
@@ -76,18 +67,21 @@ export class Relay {
   ) {}
 
   private rows(purpose: string): TxRow[] {
-    return this.db.prepare("SELECT * FROM transactions WHERE purpose = ? ORDER BY id").all(purpose) as TxRow[];
+    return transactionsOf(this.db, purpose);
   }
-  private setStatus(id: number, status: string, extra: { block?: number; error?: string; sent_at?: number } = {}) {
-    this.db
-      .prepare("UPDATE transactions SET status = ?, block = COALESCE(?, block), error = COALESCE(?, error), sent_at = COALESCE(?, sent_at) WHERE id = ?")
-      .run(status, extra.block ?? null, extra.error ?? null, extra.sent_at ?? null, id);
+  private setStatus(id: number, status: TxStatus, extra: { block?: number; error?: string; sent_at?: number } = {}) {
+    setTransactionStatus(this.db, id, status, extra);
+  }
+
+  /** Whether a transaction of `purpose` is in flight (signed, sent or mined, not settled). */
+  inFlight(purpose: string): boolean {
+    return hasLiveTransaction(this.db, purpose);
   }
 
   /** One step towards `purpose`; returns "done" once `isDone` holds on chain (after confirmations). */
   async ensure(purpose: string, isDone: () => Promise<boolean>, call: Call): Promise<RelayState> {
     const rows = this.rows(purpose);
-    const live = rows.filter((r) => LIVE.includes(r.status));
+    const live = rows.filter(isLive);
 
     // A live transaction: follow it up first (its receipt decides, whatever the chain state).
     if (live.length > 0) {
@@ -100,36 +94,36 @@ export class Relay {
           }),
         );
         if (!receipt) continue;
-        for (const other of live) if (other.id !== r.id) this.setStatus(other.id, "replaced");
+        for (const other of live) if (other.id !== r.id) this.setStatus(other.id, TX_STATUS.Replaced);
         if (receipt.status === "reverted") {
-          this.setStatus(r.id, "reverted", { block: Number(receipt.blockNumber) });
+          this.setStatus(r.id, TX_STATUS.Reverted, { block: Number(receipt.blockNumber) });
           this.log.error("tx.reverted", { code: "OR202", purpose, hash: r.hash });
           break;
         }
         const confs = head - Number(receipt.blockNumber) + 1;
         if (confs >= this.opts.confirmations) {
-          this.setStatus(r.id, "confirmed", { block: Number(receipt.blockNumber) });
+          this.setStatus(r.id, TX_STATUS.Confirmed, { block: Number(receipt.blockNumber) });
           this.log.info("tx.confirmed", { purpose, hash: r.hash, block: Number(receipt.blockNumber) });
-          return (await isDone()) ? "done" : "failed";
+          return (await isDone()) ? RELAY_STATE.Done : RELAY_STATE.Failed;
         }
-        this.setStatus(r.id, "mined", { block: Number(receipt.blockNumber) });
-        return "pending";
+        this.setStatus(r.id, TX_STATUS.Mined, { block: Number(receipt.blockNumber) });
+        return RELAY_STATE.Pending;
       }
-      const stillLive = this.rows(purpose).filter((r) => LIVE.includes(r.status));
+      const stillLive = this.rows(purpose).filter(isLive);
       if (stillLive.length > 0) {
         if (await isDone()) {
           // Achieved by someone else's transaction (another committee member): ours will fail or drop.
-          return "done";
+          return RELAY_STATE.Done;
         }
         return this.followUp(purpose, stillLive, call);
       }
     }
 
-    if (await isDone()) return "done";
-    const reverts = this.rows(purpose).filter((r) => r.status === "reverted").length;
-    if (reverts >= MAX_REVERTS_PER_PURPOSE) return "failed";
+    if (await isDone()) return RELAY_STATE.Done;
+    const reverts = this.rows(purpose).filter((r) => r.status === TX_STATUS.Reverted).length;
+    if (reverts >= MAX_REVERTS_PER_PURPOSE) return RELAY_STATE.Failed;
     await this.sendNew(purpose, call);
-    return "pending";
+    return RELAY_STATE.Pending;
   }
 
   private async blockNumber(): Promise<number> {
@@ -144,16 +138,16 @@ export class Relay {
     );
     if (chainNonce > newest.nonce) {
       // The nonce was used by a transaction we have no receipt for: dropped or replaced elsewhere.
-      for (const r of live) this.setStatus(r.id, "dropped", { error: "nonce used by another transaction" });
+      for (const r of live) this.setStatus(r.id, TX_STATUS.Dropped, { error: "nonce used by another transaction" });
       this.log.warn("tx.dropped", { purpose, nonce: newest.nonce });
-      return "pending";
+      return RELAY_STATE.Pending;
     }
-    if (newest.status === "signed" || newest.sent_at === null) {
+    if (newest.status === TX_STATUS.Signed || newest.sent_at === null) {
       await this.broadcast(newest, purpose);
-      return "pending";
+      return RELAY_STATE.Pending;
     }
     if (this.now() - newest.sent_at >= this.opts.txStuckMs) {
-      if (live.length > MAX_BUMPS) return "pending";
+      if (live.length > MAX_BUMPS) return RELAY_STATE.Pending;
       const pct = BigInt(100 + this.opts.gasBumpPercent);
       // Rounds up: a replacement must pay at least the bump.
       const maxFee = (BigInt(newest.max_fee) * pct + 99n) / 100n;
@@ -164,11 +158,11 @@ export class Relay {
       // the original would see the call as done and revert.
       const gas = parseTransaction(newest.raw).gas;
       await this.signAndSend(purpose, call, newest.nonce, maxFee, prio, gas === undefined ? undefined : (gas * 10n) / 12n);
-      return "pending";
+      return RELAY_STATE.Pending;
     }
     // Re-broadcast: harmless if the node has it, a rescue if it lost it.
     await this.broadcast(newest, purpose, true);
-    return "pending";
+    return RELAY_STATE.Pending;
   }
 
   private async sendNew(purpose: string, call: Call): Promise<void> {
@@ -215,12 +209,10 @@ export class Relay {
       maxPriorityFeePerGas: maxPriorityFeePerGas > maxFeePerGas ? maxFeePerGas : maxPriorityFeePerGas,
     });
     const hash = keccak256(raw);
-    const id = Number(
-      this.db
-        .prepare(
-          "INSERT INTO transactions (purpose, sender, nonce, hash, raw, max_fee, priority_fee, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'signed', ?)",
-        )
-        .run(purpose, this.account.address, nonce, hash, raw, maxFeePerGas.toString(), maxPriorityFeePerGas.toString(), this.now()).lastInsertRowid,
+    const id = insertSignedTransaction(
+      this.db,
+      { purpose, sender: this.account.address, nonce, hash, raw, maxFee: maxFeePerGas, priorityFee: maxPriorityFeePerGas },
+      this.now(),
     );
     this.log.info("tx.signed", { purpose, hash, nonce });
     await this.broadcast({ id, hash, raw, nonce } as TxRow, purpose);
@@ -240,7 +232,7 @@ export class Relay {
         throw e;
       }
     }
-    this.setStatus(r.id, "sent", { sent_at: this.now() });
+    this.setStatus(r.id, TX_STATUS.Sent, { sent_at: this.now() });
     if (!quiet) this.log.info("tx.sent", { purpose, hash: r.hash, nonce: r.nonce });
   }
 }

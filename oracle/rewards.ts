@@ -24,7 +24,14 @@ export const CAPACITY_CAP_PPM = BigInt(Math.floor(PAY_CAP_RATIO * 1e6));
 /** Most reward accounts in one tree (bounded like every list). */
 export const MAX_REWARD_ACCOUNTS = 100_000;
 
-export type Verdict = "honest" | "unavailable" | "under-delivering" | "fraudulent";
+/** A node's verdict over one epoch, as the report encodes it and node_epochs stores it. */
+export const NODE_VERDICT = {
+  Honest: "honest",
+  Unavailable: "unavailable",
+  UnderDelivering: "under-delivering",
+  Fraudulent: "fraudulent",
+} as const;
+export type Verdict = (typeof NODE_VERDICT)[keyof typeof NODE_VERDICT];
 
 export interface NodeOutcome {
   node: Address;
@@ -45,7 +52,7 @@ export interface EpochRewards {
 }
 
 function eligible(v: Verdict): boolean {
-  return v === "honest" || v === "under-delivering";
+  return v === NODE_VERDICT.Honest || v === NODE_VERDICT.UnderDelivering;
 }
 
 function split(pool: bigint, weights: bigint[]): bigint[] {

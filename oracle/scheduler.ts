@@ -21,16 +21,31 @@ import { bytesToHex, concatBytes, hexToBytes, keccak256, stringToBytes, type Add
 import type { PrivateKeyAccount } from "viem/accounts";
 import { challengeSeed, seedCommitment } from "../protocol";
 import { pruneNonces } from "./auth";
-import { challengeId, JUDGED_COLUMNS, type JudgedRow } from "./challenges";
+import { challengeId } from "./challenges";
 import { REPORT_STATUS, type Chain, type NodeRecord } from "./chain";
 import { proposerOf, type Committee } from "./committee";
 import type { OracleConfig } from "./config";
-import { verdictHistory, windowRows, type DB } from "./store/schema";
+import { closeUnansweredChallenges, insertChallenges, judgedChallenges, windowRows, type JudgedRow, type NewChallenge } from "./store/challenges";
+import { getEpoch, insertEpoch, markCommitted, markJudged, markScheduled, clearJudged, unjudgedEpochs, type EpochRow } from "./store/epochs";
+import { replaceNodeEpochs, verdictHistory } from "./store/node-epochs";
+import {
+  deleteReport,
+  epochsAwaitingFinalization,
+  latestUnvetoedReportBefore,
+  putReport,
+  reportsInProgress,
+  saveSignatures,
+  setReportState,
+} from "./store/reports";
+import { cumulativeRewards, replaceCumulativeRewards } from "./store/rewards";
+import type { DB } from "./store/schema";
+import { REPORT_STATE, type ReportState } from "./store/status";
 import { OracleError } from "./errors";
 import { condemnedStreak, judgeEpoch, MAX_VERDICT_LOOKBACK } from "./judging";
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
-import type { Relay } from "./relay";
+import { RELAY_STATE, type Relay } from "./relay";
+import { NODE_VERDICT } from "./rewards";
 import { buildReport, reportDigest, reportFromJson, reportToJson, type ReportInputs } from "./report";
 import type { Work } from "./work";
 import type { ChainClock } from "./clock";
@@ -56,26 +71,6 @@ export interface SchedulerDeps {
   log: Logger;
   metrics: Metrics;
   clock: ChainClock;
-}
-
-interface EpochRow {
-  epoch: number;
-  seed: Hex;
-  commitment: Hex;
-  committed_at: number | null;
-  scheduled_at: number | null;
-  judged_at: number | null;
-}
-
-interface ReportRow {
-  epoch: number;
-  report: string;
-  slashes: string;
-  inputs: string;
-  digest: Hex;
-  signatures: string;
-  status: string;
-  tx_hash: string | null;
 }
 
 /** 64-bit number from keccak256(key ‖ tag ‖ node ‖ round): the secret draws of an epoch. */
@@ -207,7 +202,7 @@ export class Scheduler {
   }
 
   private epochRow(e: number): EpochRow | undefined {
-    return this.d.db.prepare("SELECT * FROM epochs WHERE epoch = ?").get(e) as EpochRow | undefined;
+    return getEpoch(this.d.db, e);
   }
 
   // ---------------------------------------------------------------- seed
@@ -225,16 +220,14 @@ export class Scheduler {
         }
         // Stored before any transaction: a crash after sending still knows the seed it committed.
         const seed = bytesToHex(randomBytes(32));
-        this.d.db
-          .prepare("INSERT OR IGNORE INTO epochs (epoch, seed, commitment, created_at) VALUES (?, ?, ?, ?)")
-          .run(e, seed, seedCommitment(BigInt(e), seed), this.now());
+        insertEpoch(this.d.db, e, seed, seedCommitment(BigInt(e), seed), this.now());
         row = this.epochRow(e)!;
         this.d.log.info("seed.created", { epoch: e, commitment: row.commitment });
       }
       if (row.committed_at !== null) continue;
       const onchain = await this.d.chain.seedCommitment(BigInt(e));
       if (onchain === row.commitment) {
-        this.d.db.prepare("UPDATE epochs SET committed_at = ? WHERE epoch = ?").run(this.now(), e);
+        markCommitted(this.d.db, e, this.now());
         this.d.metrics.seedsCommitted.inc();
         this.d.log.info("seed.committed", { epoch: e, commitment: row.commitment });
         continue;
@@ -246,8 +239,7 @@ export class Scheduler {
       // Too late when a transaction sent now might be mined in the epoch already.
       if (this.now() + SEED_MARGIN_MS >= this.epochStartMs(e)) {
         if (e === cur) {
-          const state = this.d.db.prepare("SELECT COUNT(*) AS n FROM transactions WHERE purpose = ? AND status IN ('signed','sent','mined')").get(`commitSeed:${e}`) as { n: number };
-          if (state.n === 0) this.warnOnce(`uncommitted:${e}`, "epoch.uncommitted", { code: "OR201", epoch: e });
+          if (!this.d.relay.inFlight(`commitSeed:${e}`)) this.warnOnce(`uncommitted:${e}`, "epoch.uncommitted", { code: "OR201", epoch: e });
           else await this.relaySeed(e, row.commitment); // follow up the in-flight transaction
         }
         continue;
@@ -283,9 +275,6 @@ export class Scheduler {
     const startMs = this.epochStartMs(cur);
     const lenMs = this.clock!.length * 1000;
     const scheduleKey = keccak256(concatBytes([hexToBytes(row.seed), stringToBytes("poai.oracle.schedule")]));
-    const insert = this.d.db.prepare(
-      "INSERT OR IGNORE INTO challenges (id, epoch, node, round, kind, seed, spec, claim, issue_at, deadline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    );
     const planned: { n: NodeRecord; r: number; kind: "gemm" | "infer"; seed: Hex; spanMs: number; plan: Awaited<ReturnType<NonNullable<Work["gemm"]>["plan"]>> }[] = [];
     for (const n of nodes) {
       for (let r = 0; r < this.d.cfg.epochChallenges; r++) {
@@ -309,17 +298,17 @@ export class Scheduler {
     const dueAt = roundDueTimes(planned.map((p) => ({ round: p.r, spanMs: p.spanMs })), {
       scheduleKey, startMs, lenMs, issueWindowBps: this.d.cfg.issueWindowBps, nowMs: this.now(),
     });
-    const rows = planned.map(({ n, r, kind, seed, spanMs, plan }) => {
+    const rows = planned.map(({ n, r, kind, seed, spanMs, plan }): NewChallenge => {
       const issueAt = dueAt.get(r)!;
-      return [
-        challengeId(cur, n.node, r, scheduleKey), cur, n.node.toLowerCase(), r, kind, seed, JSON.stringify(plan.spec),
-        JSON.stringify({ claim: n.claim, operator: n.operator, units: plan.units, mflop: plan.mflop, expectedMs: plan.expectedMs }),
-        issueAt, issueAt + spanMs,
-      ];
+      return {
+        id: challengeId(cur, n.node, r, scheduleKey), epoch: cur, node: n.node.toLowerCase(), round: r, kind, seed, spec: JSON.stringify(plan.spec),
+        claim: JSON.stringify({ claim: n.claim, operator: n.operator, units: plan.units, mflop: plan.mflop, expectedMs: plan.expectedMs }),
+        issue_at: issueAt, deadline: issueAt + spanMs,
+      };
     });
     this.d.db.transaction(() => {
-      for (const p of rows) insert.run(...p);
-      this.d.db.prepare("UPDATE epochs SET scheduled_at = ? WHERE epoch = ?").run(this.now(), cur);
+      insertChallenges(this.d.db, rows);
+      markScheduled(this.d.db, cur, this.now());
     })();
     this.d.log.info("epoch.scheduled", { epoch: cur, nodes: nodes.length, challenges: planned.length });
   }
@@ -327,12 +316,10 @@ export class Scheduler {
   // ---------------------------------------------------------------- judge and build
 
   private async reconcileJudgement(cur: number, nowMs: number, configVersion: bigint, members: readonly Address[]): Promise<void> {
-    const rows = this.d.db
-      .prepare("SELECT * FROM epochs WHERE judged_at IS NULL AND committed_at IS NOT NULL AND epoch < ? AND epoch >= ? ORDER BY epoch")
-      .all(cur, cur - MAX_BACKLOG_EPOCHS) as EpochRow[];
+    const rows = unjudgedEpochs(this.d.db, cur, cur - MAX_BACKLOG_EPOCHS);
     for (const ep of rows) {
       if (!this.isProposer(ep.epoch, members)) continue;
-      const challenges = this.d.db.prepare(`SELECT ${JUDGED_COLUMNS} FROM challenges WHERE epoch = ?`).all(ep.epoch) as JudgedRow[];
+      const challenges = judgedChallenges(this.d.db, ep.epoch);
       const lastDeadline = Math.max(this.epochStartMs(ep.epoch + 1), ...challenges.map((c) => c.deadline ?? 0));
       // Due times run up to the epoch's end minus the deadline span, so answers may still be in
       // flight at the end: wait for every handed-out challenge without a verdict (and one planned
@@ -367,7 +354,7 @@ export class Scheduler {
     });
     for (const n of nodes) {
       const inARow = 1 + (priorCondemned.get(n.node.toLowerCase()) ?? 0);
-      if (n.verdict !== "under-delivering" || n.slash || inARow >= this.d.cfg.overclaimSlashAfterEpochs) continue;
+      if (n.verdict !== NODE_VERDICT.UnderDelivering || n.slash || inARow >= this.d.cfg.overclaimSlashAfterEpochs) continue;
       this.d.log.info("overclaim.slash_deferred", { epoch: e, node: n.node, condemnedInARow: inARow, slashAfter: this.d.cfg.overclaimSlashAfterEpochs });
     }
     const prev = this.previousCumulative(e);
@@ -391,22 +378,26 @@ export class Scheduler {
     const digest = reportDigest(built.report, this.d.chain.chainId, this.d.chain.address("Settlement"));
     const slashesJson = built.slashes.map((s) => ({ ...s, reason: Number(s.reason) }));
     this.d.db.transaction(() => {
-      this.d.db.prepare("UPDATE challenges SET verdict = 'missed', reason = 'not answered before the deadline' WHERE epoch = ? AND verdict IS NULL").run(e);
-      this.d.db.prepare("DELETE FROM node_epochs WHERE epoch = ?").run(e);
-      const ins = this.d.db.prepare(
-        "INSERT INTO node_epochs (epoch, node, operator, verdict, stats, reward, slash_bps, slash_reason, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      closeUnansweredChallenges(this.d.db, e);
+      replaceNodeEpochs(
+        this.d.db,
+        e,
+        nodes.map((n) => {
+          const { slash, ...stats } = n;
+          return {
+            node: n.node, operator: n.operator, verdict: n.verdict, stats: JSON.stringify(stats),
+            reward: (built.rewardsPerNode.get(n.node.toLowerCase()) ?? 0n).toString(),
+            slash_bps: slash?.bps ?? 0, slash_reason: slash ? Number(slash.reason) : 0, evidence: slash?.evidence ?? null,
+          };
+        }),
       );
-      for (const n of nodes) {
-        const { slash, ...stats } = n;
-        ins.run(e, n.node.toLowerCase(), n.operator.toLowerCase(), n.verdict, JSON.stringify(stats), (built.rewardsPerNode.get(n.node.toLowerCase()) ?? 0n).toString(), slash?.bps ?? 0, slash ? Number(slash.reason) : 0, slash?.evidence ?? null);
-      }
-      this.d.db.prepare("DELETE FROM rewards WHERE epoch = ?").run(e);
-      const rw = this.d.db.prepare("INSERT INTO rewards (epoch, account, cumulative) VALUES (?, ?, ?)");
-      for (const [a, v] of built.cumulative) rw.run(e, a, v.toString());
-      this.d.db
-        .prepare("INSERT OR REPLACE INTO reports (epoch, report, slashes, inputs, digest, signatures, status, updated_at) VALUES (?, ?, ?, ?, ?, '{}', 'built', ?)")
-        .run(e, JSON.stringify(reportToJson(built.report)), JSON.stringify(slashesJson), JSON.stringify(inputs), digest, this.now());
-      this.d.db.prepare("UPDATE epochs SET judged_at = ? WHERE epoch = ?").run(this.now(), e);
+      replaceCumulativeRewards(this.d.db, e, built.cumulative);
+      putReport(
+        this.d.db,
+        { epoch: e, report: JSON.stringify(reportToJson(built.report)), slashes: JSON.stringify(slashesJson), inputs: JSON.stringify(inputs), digest, signatures: "{}", status: REPORT_STATE.Built },
+        this.now(),
+      );
+      markJudged(this.d.db, e, this.now());
     })();
     this.d.metrics.lastEpoch.set(e);
     this.d.log.info("report.built", {
@@ -421,31 +412,22 @@ export class Scheduler {
 
   /** Cumulative rewards before epoch `e`: the latest earlier report of ours that was not vetoed. */
   private previousCumulative(e: number): Map<string, bigint> {
-    const prevEpoch = this.d.db
-      .prepare("SELECT MAX(epoch) AS e FROM reports WHERE epoch < ? AND status NOT IN ('vetoed')")
-      .get(e) as { e: number | null };
-    const out = new Map<string, bigint>();
-    if (prevEpoch.e === null) return out;
-    for (const r of this.d.db.prepare("SELECT account, cumulative FROM rewards WHERE epoch = ?").all(prevEpoch.e) as { account: string; cumulative: string }[]) {
-      out.set(r.account, BigInt(r.cumulative));
-    }
-    return out;
+    const prevEpoch = latestUnvetoedReportBefore(this.d.db, e);
+    return prevEpoch === null ? new Map() : cumulativeRewards(this.d.db, prevEpoch);
   }
 
   // ---------------------------------------------------------------- sign and relay
 
   private async reconcileReports(committee: { members: Address[]; quorum: number; configVersion: bigint }): Promise<void> {
-    const rows = this.d.db
-      .prepare("SELECT * FROM reports WHERE status IN ('built', 'signed', 'submitted') ORDER BY epoch LIMIT ?")
-      .all(MAX_BACKLOG_EPOCHS) as ReportRow[];
+    const rows = reportsInProgress(this.d.db, MAX_BACKLOG_EPOCHS);
     for (const row of rows) {
       const e = BigInt(row.epoch);
       const onchain = await this.d.chain.reportOf(e);
       if (onchain.status !== REPORT_STATUS.None) {
         const ours = reportFromJson(JSON.parse(row.report));
         const same = onchain.rewardsRoot === ours.rewardsRoot && onchain.statsRoot === ours.statsRoot;
-        this.setReportStatus(row.epoch, onchain.status === REPORT_STATUS.Finalized ? "finalized" : onchain.status === REPORT_STATUS.Vetoed ? "vetoed" : "onchain");
-        if (row.status === "submitted" && same) {
+        this.setReportStatus(row.epoch, onchain.status === REPORT_STATUS.Finalized ? REPORT_STATE.Finalized : onchain.status === REPORT_STATUS.Vetoed ? REPORT_STATE.Vetoed : REPORT_STATE.Onchain);
+        if (row.status === REPORT_STATE.Submitted && same) {
           // Our transaction landed (seen on a later pass, or after a restart).
           this.d.metrics.reportsRelayed.inc();
           this.d.log.info("report.onchain", { epoch: row.epoch });
@@ -458,8 +440,8 @@ export class Scheduler {
       if (report.configVersion !== committee.configVersion) {
         // The committee changed: signatures under the old version are void; build again.
         this.d.log.warn("report.config_changed", { epoch: row.epoch, was: report.configVersion, now: committee.configVersion });
-        this.d.db.prepare("DELETE FROM reports WHERE epoch = ?").run(row.epoch);
-        this.d.db.prepare("UPDATE epochs SET judged_at = NULL WHERE epoch = ?").run(row.epoch);
+        deleteReport(this.d.db, row.epoch);
+        clearJudged(this.d.db, row.epoch);
         continue;
       }
       const sigs: Record<string, Hex> = JSON.parse(row.signatures);
@@ -480,7 +462,7 @@ export class Scheduler {
         this.d.log.warn("report.quorum_missing", { code: "OR204", epoch: row.epoch, have: members.length, need: committee.quorum });
         continue;
       }
-      if (row.status === "built") this.setReportStatus(row.epoch, "signed");
+      if (row.status === REPORT_STATE.Built) this.setReportStatus(row.epoch, REPORT_STATE.Signed);
       report = reportFromJson(JSON.parse(row.report));
       const chosen = Object.fromEntries(members.map((a) => [a, sigs[a]]));
       const ordered = Object.keys(chosen).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)).slice(0, Math.max(committee.quorum, 1));
@@ -489,41 +471,41 @@ export class Scheduler {
         async () => (await this.d.chain.reportOf(e)).status !== REPORT_STATUS.None,
         { contract: "Settlement", functionName: "submitReport", args: [report, JSON.parse(row.slashes), ordered.map((a) => chosen[a])] },
       );
-      if (row.status !== "submitted") this.setReportStatus(row.epoch, "submitted");
+      if (row.status !== REPORT_STATE.Submitted) this.setReportStatus(row.epoch, REPORT_STATE.Submitted);
       this.d.log.info("report.relay", { epoch: row.epoch, state });
-      if (state === "done") {
-        this.setReportStatus(row.epoch, "onchain");
+      if (state === RELAY_STATE.Done) {
+        this.setReportStatus(row.epoch, REPORT_STATE.Onchain);
         this.d.metrics.reportsRelayed.inc();
         this.d.log.info("report.onchain", { epoch: row.epoch });
       }
     }
   }
 
-  private setReportStatus(epoch: number, status: string) {
-    this.d.db.prepare("UPDATE reports SET status = ?, updated_at = ? WHERE epoch = ?").run(status, this.now(), epoch);
+  private setReportStatus(epoch: number, status: ReportState) {
+    setReportState(this.d.db, epoch, status, this.now());
   }
   private saveSignatures(epoch: number, sigs: Record<string, Hex>) {
-    this.d.db.prepare("UPDATE reports SET signatures = ?, updated_at = ? WHERE epoch = ?").run(JSON.stringify(sigs), this.now(), epoch);
+    saveSignatures(this.d.db, epoch, sigs, this.now());
   }
 
   // ---------------------------------------------------------------- finalize
 
   private async reconcileFinalization(): Promise<void> {
-    const rows = this.d.db.prepare("SELECT epoch FROM reports WHERE status = 'onchain' ORDER BY epoch LIMIT ?").all(MAX_BACKLOG_EPOCHS) as { epoch: number }[];
-    if (rows.length === 0) return;
+    const epochs = epochsAwaitingFinalization(this.d.db, MAX_BACKLOG_EPOCHS);
+    if (epochs.length === 0) return;
     const blockTime = await this.d.chain.blockTime();
     const wall = Math.floor(this.now() / 1000);
     this.d.clock.observe(blockTime);
-    for (const { epoch } of rows) {
+    for (const epoch of epochs) {
       const info = await this.d.chain.reportOf(BigInt(epoch));
       if (info.status === REPORT_STATUS.Finalized) {
-        this.setReportStatus(epoch, "finalized");
+        this.setReportStatus(epoch, REPORT_STATE.Finalized);
         this.d.metrics.reportsFinalized.inc();
         this.d.log.info("report.finalized", { epoch });
         continue;
       }
       if (info.status === REPORT_STATUS.Vetoed) {
-        this.setReportStatus(epoch, "vetoed");
+        this.setReportStatus(epoch, REPORT_STATE.Vetoed);
         this.d.log.warn("report.vetoed", { epoch });
         continue;
       }
@@ -534,10 +516,10 @@ export class Scheduler {
         async () => (await this.d.chain.reportOf(BigInt(epoch))).status !== REPORT_STATUS.Pending,
         { contract: "Settlement", functionName: "finalize", args: [BigInt(epoch)] },
       );
-      if (state === "done") {
+      if (state === RELAY_STATE.Done) {
         const after = await this.d.chain.reportOf(BigInt(epoch));
         if (after.status === REPORT_STATUS.Finalized) {
-          this.setReportStatus(epoch, "finalized");
+          this.setReportStatus(epoch, REPORT_STATE.Finalized);
           this.d.metrics.reportsFinalized.inc();
           this.d.log.info("report.finalized", { epoch });
         }

@@ -7,13 +7,13 @@
  * transaction instead of a second one).
  *
  * Migrations are numbered and applied in order inside one transaction each; `user_version`
- * records the last one applied.
+ * records the last one applied. This file is the schema's one home; the queries live beside it,
+ * one module per table family (epochs.ts, challenges.ts, ...), and no SQL lives outside store/.
  */
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { OracleError } from "../errors";
-import { JUDGED_COLUMNS, type JudgedRow } from "../challenges";
 
 const MIGRATIONS: string[] = [
   // 1: initial schema
@@ -156,47 +156,4 @@ export function migrate(db: DB): void {
       db.pragma(`user_version = ${v + 1}`);
     })();
   }
-}
-
-/** Row counts of every table: the tests' "nothing changed" check. */
-export function tableCounts(db: DB): Record<string, number> {
-  const names = db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[];
-  const out: Record<string, number> = {};
-  for (const { name } of names) out[name] = (db.prepare(`SELECT COUNT(*) AS n FROM "${name}"`).get() as { n: number }).n;
-  return out;
-}
-
-/** A node's verdicts in epochs before `before`, newest first, at most `limit` rows. */
-export function verdictHistory(db: DB, node: string, before: number, limit: number): { epoch: number; verdict: string; slashReason: number }[] {
-  return db
-    .prepare("SELECT epoch, verdict, slash_reason AS slashReason FROM node_epochs WHERE node = ? AND epoch < ? ORDER BY epoch DESC LIMIT ?")
-    .all(node.toLowerCase(), before, limit) as { epoch: number; verdict: string; slashReason: number }[];
-}
-
-/**
- * A node's challenge records of the `window - 1` epochs before `epoch`, after its last slash in
- * them (a slash answers the epochs before it) and without the epochs it was judged unavailable,
- * oldest first: the earlier part of the judge's window. Read through the (node, epoch) index,
- * only the judged columns; bounded by the window (at most MAX_JUDGE_WINDOW_EPOCHS, the config's
- * limit) and the per-epoch challenge limit.
- */
-export function windowRows(db: DB, node: string, epoch: number, window: number): JudgedRow[] {
-  if (window <= 1) return [];
-  const n = node.toLowerCase();
-  const from = epoch - window + 1;
-  const slashed = db.prepare("SELECT MAX(epoch) AS epoch FROM node_epochs WHERE node = ? AND epoch >= ? AND epoch < ? AND slash_reason != 0").get(n, from, epoch) as { epoch: number | null };
-  const start = slashed.epoch === null ? from : slashed.epoch + 1;
-  // Epochs the node was judged unavailable are left out: the judge counts every issued challenge.
-  return db
-    .prepare(
-      `SELECT ${JUDGED_COLUMNS} FROM challenges WHERE node = ? AND epoch >= ? AND epoch < ? AND epoch NOT IN (SELECT epoch FROM node_epochs WHERE node = ? AND verdict = 'unavailable' AND epoch >= ? AND epoch < ?) ORDER BY epoch, round`,
-    )
-    .all(n, start, epoch, n, start, epoch) as JudgedRow[];
-}
-
-export function getMeta(db: DB, key: string): string | undefined {
-  return (db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined)?.value;
-}
-export function setMeta(db: DB, key: string, value: string): void {
-  db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, value);
 }

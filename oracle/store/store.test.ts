@@ -2,7 +2,9 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import Database from "better-sqlite3";
 import { SlashReason } from "../../protocol";
-import { migrate, openDb, verdictHistory, windowRows } from "./schema";
+import { windowRows } from "./challenges";
+import { verdictHistory } from "./node-epochs";
+import { migrate, openDb } from "./schema";
 import { condemnedStreak, MAX_VERDICT_LOOKBACK } from "../judging";
 
 const NODE = "0x00000000000000000000000000000000000000AA";

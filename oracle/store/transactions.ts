@@ -1,0 +1,56 @@
+/**
+ * The transactions table: every transaction the relay signed, with its raw bytes (a crash between
+ * signing and sending re-sends the same transaction, not a second one) and where it is
+ * (status.ts TX_STATUS). Only the relay writes it; others ask through `hasLiveTransaction`.
+ */
+import type { Hex } from "viem";
+import type { DB } from "./schema";
+import { sqlList, statement } from "./statement";
+import { LIVE_TX_STATUSES, TX_STATUS, type TxStatus } from "./status";
+
+export interface TxRow {
+  id: number;
+  /** commitSeed:<e> | submitReport:<e> | finalize:<e> */
+  purpose: string;
+  nonce: number;
+  hash: Hex;
+  raw: Hex;
+  max_fee: string;
+  priority_fee: string;
+  status: TxStatus;
+  created_at: number;
+  sent_at: number | null;
+}
+
+const ofPurpose = statement<[string], TxRow>("SELECT * FROM transactions WHERE purpose = ? ORDER BY id");
+const setStatus = statement<[TxStatus, number | null, string | null, number | null, number]>(
+  "UPDATE transactions SET status = ?, block = COALESCE(?, block), error = COALESCE(?, error), sent_at = COALESCE(?, sent_at) WHERE id = ?",
+);
+const insert = statement<[string, string, number, Hex, Hex, string, string, number]>(
+  `INSERT INTO transactions (purpose, sender, nonce, hash, raw, max_fee, priority_fee, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, '${TX_STATUS.Signed}', ?)`,
+);
+const liveCount = statement<[string], { n: number }>(`SELECT COUNT(*) AS n FROM transactions WHERE purpose = ? AND status IN ${sqlList(LIVE_TX_STATUSES)}`);
+
+/** A purpose's transactions, oldest first. */
+export function transactionsOf(db: DB, purpose: string): TxRow[] {
+  return ofPurpose(db).all(purpose);
+}
+
+/** Sets a transaction's status; a field left out keeps its stored value. */
+export function setTransactionStatus(db: DB, id: number, status: TxStatus, extra: { block?: number; error?: string; sent_at?: number } = {}): void {
+  setStatus(db).run(status, extra.block ?? null, extra.error ?? null, extra.sent_at ?? null, id);
+}
+
+/** Stores a transaction just signed (before it is broadcast); returns its id. */
+export function insertSignedTransaction(
+  db: DB,
+  t: { purpose: string; sender: string; nonce: number; hash: Hex; raw: Hex; maxFee: bigint; priorityFee: bigint },
+  nowMs: number,
+): number {
+  return Number(insert(db).run(t.purpose, t.sender, t.nonce, t.hash, t.raw, t.maxFee.toString(), t.priorityFee.toString(), nowMs).lastInsertRowid);
+}
+
+/** Whether a transaction of `purpose` is still in flight (signed, sent or mined, not settled). */
+export function hasLiveTransaction(db: DB, purpose: string): boolean {
+  return liveCount(db).get(purpose)!.n > 0;
+}

@@ -9,127 +9,43 @@
  *             challenge can still be answered before the epoch's end
  *   judge     ended epochs: close unanswered challenges, judge every node, compute rewards, build
  *             the report (stored with its inputs)
- *   sign      own signature, then the committee's, until quorum
- *   relay     submitReport unless the chain already has a report for the epoch
+ *   report    own signature, then the committee's, until quorum; then submitReport unless the
+ *             chain already has a report for the epoch
  *   finalize  once the dispute window has closed
+ *
+ * One module per phase (epoch/seed.ts, schedule.ts, judge.ts, report.ts, finalize.ts), called in
+ * this order every pass; the secret draws are epoch/draws.ts.
  *
  * Epoch e spans [genesis + e*len, genesis + (e+1)*len) in chain time; the oracle follows it with
  * its own clock (a devnet's block time follows the wall clock).
  */
-import { randomBytes } from "node:crypto";
-import { bytesToHex, concatBytes, hexToBytes, keccak256, stringToBytes, type Address, type Hex } from "viem";
-import type { PrivateKeyAccount } from "viem/accounts";
-import { challengeSeed, seedCommitment } from "../protocol";
+import type { Address } from "viem";
 import { pruneNonces } from "./auth";
-import { challengeId } from "./challenges";
-import { REPORT_STATUS, type Chain, type NodeRecord } from "./chain";
-import { proposerOf, type Committee } from "./committee";
-import type { OracleConfig } from "./config";
-import { closeUnansweredChallenges, insertChallenges, judgedChallenges, windowRows, type JudgedRow, type NewChallenge } from "./store/challenges";
-import { getEpoch, insertEpoch, markCommitted, markJudged, markScheduled, clearJudged, unjudgedEpochs, type EpochRow } from "./store/epochs";
-import { replaceNodeEpochs, verdictHistory } from "./store/node-epochs";
-import {
-  deleteReport,
-  epochsAwaitingFinalization,
-  latestUnvetoedReportBefore,
-  putReport,
-  reportsInProgress,
-  saveSignatures,
-  setReportState,
-} from "./store/reports";
-import { cumulativeRewards, replaceCumulativeRewards } from "./store/rewards";
-import type { DB } from "./store/schema";
-import { REPORT_STATE, type ReportState } from "./store/status";
-import { OracleError } from "./errors";
-import { condemnedStreak, judgeEpoch, MAX_VERDICT_LOOKBACK } from "./judging";
-import type { Logger } from "./logger";
-import type { Metrics } from "./metrics";
-import { RELAY_STATE, type Relay } from "./relay";
-import { NODE_VERDICT } from "./rewards";
-import { buildReport, reportDigest, reportFromJson, reportToJson, type ReportInputs } from "./report";
-import type { Work } from "./work";
-import type { ChainClock } from "./clock";
+import { proposerOf } from "./committee";
+import type { OracleError } from "./errors";
+import type { EpochLoop, SchedulerDeps } from "./epoch/context";
+import { reconcileFinalization } from "./epoch/finalize";
+import { reconcileJudgement } from "./epoch/judge";
+import { reconcileReports } from "./epoch/report";
+import { reconcileSchedule } from "./epoch/schedule";
+import { reconcileSeeds } from "./epoch/seed";
 
-/** Ended epochs the loop still works on at once (older ones are left as they are). */
-export const MAX_BACKLOG_EPOCHS = 16;
-/** Grace after the epoch's last deadline for an opening still being verified, ms. */
-export const JUDGE_GRACE_MS = 500;
-/** A deadline is this many times the expected time at the claim, plus the slack. */
-export const DEADLINE_EXPECTED_FACTOR = 3;
-const ZERO32 = ("0x" + "00".repeat(32)) as Hex;
-/** A seed commitment is not sent later than this before its epoch starts (it must be mined first), ms. */
-export const SEED_MARGIN_MS = 1_500;
+export type { SchedulerDeps } from "./epoch/context";
 
-export interface SchedulerDeps {
-  cfg: OracleConfig;
-  db: DB;
-  chain: Chain;
-  relay: Relay;
-  account: PrivateKeyAccount;
-  work: Work;
-  committee: Committee;
-  log: Logger;
-  metrics: Metrics;
-  clock: ChainClock;
-}
+/** A phase slower than this is logged (it delays every later phase of the pass), ms. */
+const SLOW_STEP_MS = 2_000;
 
-/** 64-bit number from keccak256(key ‖ tag ‖ node ‖ round): the secret draws of an epoch. */
-function draw(key: Hex, tag: string, node: string, round: number): bigint {
-  const h = keccak256(concatBytes([hexToBytes(key), stringToBytes(tag), hexToBytes(node as Hex), new Uint8Array([round >> 24, round >> 16, round >> 8, round].map((x) => x & 255))]));
-  return BigInt(h.slice(0, 18));
-}
-
-/**
- * A secret due time in [start, start + min(window, len - span)): at most `issueWindowBps` into
- * the epoch, and early enough that the whole deadline span ends by the epoch's end (at the start
- * when the span is longer than the epoch). `secret` is a 64-bit draw; the modulo's bias is below
- * 2^-40 for any epoch under 2^24 ms.
- */
-export function dueTimeMs(startMs: number, lenMs: number, issueWindowBps: number, spanMs: number, secret: bigint): number {
-  const windowMs = Math.floor((lenMs * issueWindowBps) / 10_000); // rounds down: never past the window
-  const latest = Math.max(1, Math.min(windowMs, lenMs - spanMs));
-  return startMs + Number(secret % BigInt(latest));
-}
-
-/** The node field of the draws shared by the whole fleet (the round's due time). */
-const FLEET = ("0x" + "00".repeat(20)) as Hex;
-/** Largest delay of a round planned after its due time passed (the oracle came up late), ms. */
-export const LATE_SPREAD_MS = 2_000;
-
-/**
- * The due time of every round of an epoch, the same for every node: drawn once per round from
- * the epoch's secret schedule key, so identities sharing one GPU receive their challenges at the
- * same instant and must compute them concurrently (their measured throughput splits). A round's
- * due time leaves the longest deadline span among its challenges before the epoch's end. A due
- * time already past (the epoch is planned late) becomes due within LATE_SPREAD_MS from now, so
- * nodes are not charged for the oracle's downtime.
- */
-export function roundDueTimes(
-  items: readonly { round: number; spanMs: number }[],
-  o: { scheduleKey: Hex; startMs: number; lenMs: number; issueWindowBps: number; nowMs: number },
-): Map<number, number> {
-  const span = new Map<number, number>();
-  for (const it of items) span.set(it.round, Math.max(span.get(it.round) ?? 0, it.spanMs));
-  const out = new Map<number, number>();
-  for (const [r, spanMs] of span) {
-    let at = dueTimeMs(o.startMs, o.lenMs, o.issueWindowBps, spanMs, draw(o.scheduleKey, "time", FLEET, r));
-    if (at < o.nowMs) at = o.nowMs + Number(draw(o.scheduleKey, "late", FLEET, r) % BigInt(LATE_SPREAD_MS));
-    out.set(r, at);
-  }
-  return out;
-}
-
-export class Scheduler {
+export class Scheduler implements EpochLoop {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
   clock?: { genesis: number; length: number };
   lastPassAt = 0;
   lastError?: string;
-  private readonly now: () => number;
+  readonly now: () => number;
   private readonly warned = new Set<string>();
 
-  constructor(private readonly d: SchedulerDeps) {
+  constructor(readonly d: SchedulerDeps) {
     this.now = () => d.clock.now();
   }
 
@@ -139,6 +55,9 @@ export class Scheduler {
   }
   epochStartMs(e: number): number {
     return (this.clock!.genesis + e * this.clock!.length) * 1000;
+  }
+  epochLengthMs(): number {
+    return this.clock!.length * 1000;
   }
 
   start(): void {
@@ -173,23 +92,23 @@ export class Scheduler {
       try {
         await fn();
         const ms = performance.now() - t0;
-        if (ms > 2_000) this.d.log.warn("reconcile.slow_step", { step: name, ms: Math.round(ms) });
+        if (ms > SLOW_STEP_MS) this.d.log.warn("reconcile.slow_step", { step: name, ms: Math.round(ms) });
       } catch (e) {
         this.d.metrics.reconcileErrors.inc({ step: name });
         this.lastError = `${name}: ${(e as Error).message}`;
         this.d.log.error("reconcile.step_failed", { step: name, code: (e as OracleError).code, err: e });
       }
     };
-    await step("seed", () => this.reconcileSeeds(cur, committee.members));
-    await step("schedule", () => this.reconcileSchedule(cur));
-    await step("judge", () => this.reconcileJudgement(cur, nowMs, committee.configVersion, committee.members));
-    await step("report", () => this.reconcileReports(committee));
-    await step("finalize", () => this.reconcileFinalization());
+    await step("seed", () => reconcileSeeds(this, cur, committee.members));
+    await step("schedule", () => reconcileSchedule(this, cur));
+    await step("judge", () => reconcileJudgement(this, cur, nowMs, committee.configVersion, committee.members));
+    await step("report", () => reconcileReports(this, committee));
+    await step("finalize", () => reconcileFinalization(this));
     pruneNonces(this.d.db, nowMs, this.d.cfg.clockSkewMs);
     this.lastPassAt = nowMs;
   }
 
-  private warnOnce(key: string, event: string, fields: Record<string, unknown>) {
+  warnOnce(key: string, event: string, fields: Record<string, unknown>) {
     if (this.warned.has(key)) return;
     if (this.warned.size > 1_000) this.warned.clear();
     this.warned.add(key);
@@ -199,331 +118,5 @@ export class Scheduler {
   isProposer(epoch: number, members: readonly Address[]): boolean {
     if (members.length === 0) return false;
     return proposerOf(epoch, members, this.d.cfg.proposerRotation).toLowerCase() === this.d.account.address.toLowerCase();
-  }
-
-  private epochRow(e: number): EpochRow | undefined {
-    return getEpoch(this.d.db, e);
-  }
-
-  // ---------------------------------------------------------------- seed
-
-  private async reconcileSeeds(cur: number, members: readonly Address[]): Promise<void> {
-    const next = Math.max(cur + 1, 0);
-    // The current epoch: a commitment sent just before it started may confirm only now.
-    for (const e of [cur, next]) {
-      if (e < 0 || !this.isProposer(e, members)) continue;
-      let row = this.epochRow(e);
-      if (!row) {
-        if (e !== next) {
-          this.warnOnce(`uncommitted:${e}`, "epoch.uncommitted", { code: "OR201", epoch: e });
-          continue;
-        }
-        // Stored before any transaction: a crash after sending still knows the seed it committed.
-        const seed = bytesToHex(randomBytes(32));
-        insertEpoch(this.d.db, e, seed, seedCommitment(BigInt(e), seed), this.now());
-        row = this.epochRow(e)!;
-        this.d.log.info("seed.created", { epoch: e, commitment: row.commitment });
-      }
-      if (row.committed_at !== null) continue;
-      const onchain = await this.d.chain.seedCommitment(BigInt(e));
-      if (onchain === row.commitment) {
-        markCommitted(this.d.db, e, this.now());
-        this.d.metrics.seedsCommitted.inc();
-        this.d.log.info("seed.committed", { epoch: e, commitment: row.commitment });
-        continue;
-      }
-      if (onchain !== ZERO32) {
-        this.d.log.error("seed.mismatch", { code: "OR209", epoch: e, onchain, ours: row.commitment });
-        continue;
-      }
-      // Too late when a transaction sent now might be mined in the epoch already.
-      if (this.now() + SEED_MARGIN_MS >= this.epochStartMs(e)) {
-        if (e === cur) {
-          if (!this.d.relay.inFlight(`commitSeed:${e}`)) this.warnOnce(`uncommitted:${e}`, "epoch.uncommitted", { code: "OR201", epoch: e });
-          else await this.relaySeed(e, row.commitment); // follow up the in-flight transaction
-        }
-        continue;
-      }
-      await this.relaySeed(e, row.commitment);
-    }
-  }
-
-  private async relaySeed(e: number, commitment: Hex) {
-    try {
-      await this.d.relay.ensure(
-        `commitSeed:${e}`,
-        async () => (await this.d.chain.seedCommitment(BigInt(e))) !== ZERO32,
-        { contract: "EpochManager", functionName: "commitSeed", args: [BigInt(e), commitment] },
-      );
-    } catch (err) {
-      // Too late for this epoch: nothing to retry (the next epoch gets its own seed).
-      if ((err as OracleError).details?.errorName === "EpochManagerEpochStarted") {
-        this.warnOnce(`uncommitted:${e}`, "epoch.uncommitted", { code: "OR201", epoch: e, reason: "epoch started before the commitment" });
-        return;
-      }
-      throw err;
-    }
-  }
-
-  // ---------------------------------------------------------------- schedule
-
-  private async reconcileSchedule(cur: number): Promise<void> {
-    if (cur < 0) return;
-    const row = this.epochRow(cur);
-    if (!row || row.committed_at === null || row.scheduled_at !== null) return;
-    const nodes = (await this.d.chain.allNodes()).filter((n) => n.status === 1);
-    const startMs = this.epochStartMs(cur);
-    const lenMs = this.clock!.length * 1000;
-    const scheduleKey = keccak256(concatBytes([hexToBytes(row.seed), stringToBytes("poai.oracle.schedule")]));
-    const planned: { n: NodeRecord; r: number; kind: "gemm" | "infer"; seed: Hex; spanMs: number; plan: Awaited<ReturnType<NonNullable<Work["gemm"]>["plan"]>> }[] = [];
-    for (const n of nodes) {
-      for (let r = 0; r < this.d.cfg.epochChallenges; r++) {
-        const kinds = this.d.cfg.challengeKinds.filter((k) => this.d.work[k]);
-        if (kinds.length === 0) throw new OracleError("OR206", "no challenge kind is available");
-        const kind = kinds[Number(draw(scheduleKey, "kind", n.node, r) % BigInt(kinds.length))];
-        const seed = challengeSeed(row.seed, n.node, r);
-        let plan;
-        try {
-          plan = await this.d.work[kind]!.plan(row.seed, seed, n.claim, this.d.cfg.challengeTargetMs);
-        } catch (e) {
-          this.d.log.warn("challenge.unplannable", { node: n.node, kind, err: e });
-          continue;
-        }
-        // The deadline leaves the node 3x its expected time plus slack, counted from the due time.
-        const spanMs = Math.ceil(plan.expectedMs * DEADLINE_EXPECTED_FACTOR) + this.d.cfg.deadlineSlackMs;
-        planned.push({ n, r, kind, seed, spanMs, plan });
-      }
-    }
-    // One secret instant per round for the whole fleet (identities sharing a GPU answer at once).
-    const dueAt = roundDueTimes(planned.map((p) => ({ round: p.r, spanMs: p.spanMs })), {
-      scheduleKey, startMs, lenMs, issueWindowBps: this.d.cfg.issueWindowBps, nowMs: this.now(),
-    });
-    const rows = planned.map(({ n, r, kind, seed, spanMs, plan }): NewChallenge => {
-      const issueAt = dueAt.get(r)!;
-      return {
-        id: challengeId(cur, n.node, r, scheduleKey), epoch: cur, node: n.node.toLowerCase(), round: r, kind, seed, spec: JSON.stringify(plan.spec),
-        claim: JSON.stringify({ claim: n.claim, operator: n.operator, units: plan.units, mflop: plan.mflop, expectedMs: plan.expectedMs }),
-        issue_at: issueAt, deadline: issueAt + spanMs,
-      };
-    });
-    this.d.db.transaction(() => {
-      insertChallenges(this.d.db, rows);
-      markScheduled(this.d.db, cur, this.now());
-    })();
-    this.d.log.info("epoch.scheduled", { epoch: cur, nodes: nodes.length, challenges: planned.length });
-  }
-
-  // ---------------------------------------------------------------- judge and build
-
-  private async reconcileJudgement(cur: number, nowMs: number, configVersion: bigint, members: readonly Address[]): Promise<void> {
-    const rows = unjudgedEpochs(this.d.db, cur, cur - MAX_BACKLOG_EPOCHS);
-    for (const ep of rows) {
-      if (!this.isProposer(ep.epoch, members)) continue;
-      const challenges = judgedChallenges(this.d.db, ep.epoch);
-      const lastDeadline = Math.max(this.epochStartMs(ep.epoch + 1), ...challenges.map((c) => c.deadline ?? 0));
-      // Due times run up to the epoch's end minus the deadline span, so answers may still be in
-      // flight at the end: wait for every handed-out challenge without a verdict (and one planned
-      // late whose deadline is still ahead) until the last deadline plus a grace for the opening
-      // being verified.
-      const pending = challenges.some((c) => c.verdict === null && (c.issued_at !== null || (c.deadline ?? 0) > nowMs));
-      if (pending && nowMs < lastDeadline + JUDGE_GRACE_MS) continue;
-      if (ep.scheduled_at === null) {
-        this.d.log.warn("epoch.unscheduled", { epoch: ep.epoch, reason: "no challenges were planned (oracle down during the epoch)" });
-      }
-      await this.judgeAndBuild(ep, challenges, nowMs, configVersion);
-    }
-  }
-
-  private async judgeAndBuild(ep: EpochRow, challenges: JudgedRow[], nowMs: number, configVersion: bigint): Promise<void> {
-    const e = ep.epoch;
-    // Nodes: everyone registered now that had challenges planned, plus active nodes (no plan = no pay).
-    const registry = new Map<string, NodeRecord>();
-    for (const n of await this.d.chain.allNodes()) registry.set(n.node.toLowerCase(), n);
-    // Condemned epochs in a row before this one, from this oracle's own verdict history.
-    const priorCondemned = new Map<string, number>();
-    for (const node of new Set(challenges.map((c) => c.node.toLowerCase()))) {
-      priorCondemned.set(node, condemnedStreak(verdictHistory(this.d.db, node, e, MAX_VERDICT_LOOKBACK)));
-    }
-    const nodes = judgeEpoch(challenges, registry, {
-      fraudSlashBps: this.d.cfg.fraudSlashBps,
-      overclaimSlashBps: this.d.cfg.overclaimSlashBps,
-      overclaimSlashAfterEpochs: this.d.cfg.overclaimSlashAfterEpochs,
-      priorCondemned,
-      earlier: (node) => windowRows(this.d.db, node, e, this.d.cfg.judgeWindowEpochs),
-      nowMs,
-    });
-    for (const n of nodes) {
-      const inARow = 1 + (priorCondemned.get(n.node.toLowerCase()) ?? 0);
-      if (n.verdict !== NODE_VERDICT.UnderDelivering || n.slash || inARow >= this.d.cfg.overclaimSlashAfterEpochs) continue;
-      this.d.log.info("overclaim.slash_deferred", { epoch: e, node: n.node, condemnedInARow: inARow, slashAfter: this.d.cfg.overclaimSlashAfterEpochs });
-    }
-    const prev = this.previousCumulative(e);
-    const available = await this.d.chain.availableBudget();
-    const budgetCfg = BigInt(this.d.cfg.epochBudget);
-    // Rounds against the claimants: pay the smaller of the configured and the available budget.
-    const budget = available < budgetCfg ? available : budgetCfg;
-    if (available < budgetCfg) this.d.log.warn("rewards.underfunded", { code: "OR208", epoch: e, available, budget: budgetCfg });
-    const inputs: ReportInputs = {
-      epoch: String(e),
-      seed: ep.seed,
-      configVersion: configVersion.toString(),
-      budget: budget.toString(),
-      uptimeShareBps: this.d.cfg.uptimeShareBps,
-      maxSlashes: await this.d.chain.maxSlashes(),
-      nodes,
-      previousCumulative: Object.fromEntries([...prev].map(([a, v]) => [a, v.toString()])),
-    };
-    const built = buildReport(inputs);
-    if (built.truncated > 0) this.d.log.warn("slashes.truncated", { code: "OR207", epoch: e, truncated: built.truncated });
-    const digest = reportDigest(built.report, this.d.chain.chainId, this.d.chain.address("Settlement"));
-    const slashesJson = built.slashes.map((s) => ({ ...s, reason: Number(s.reason) }));
-    this.d.db.transaction(() => {
-      closeUnansweredChallenges(this.d.db, e);
-      replaceNodeEpochs(
-        this.d.db,
-        e,
-        nodes.map((n) => {
-          const { slash, ...stats } = n;
-          return {
-            node: n.node, operator: n.operator, verdict: n.verdict, stats: JSON.stringify(stats),
-            reward: (built.rewardsPerNode.get(n.node.toLowerCase()) ?? 0n).toString(),
-            slash_bps: slash?.bps ?? 0, slash_reason: slash ? Number(slash.reason) : 0, evidence: slash?.evidence ?? null,
-          };
-        }),
-      );
-      replaceCumulativeRewards(this.d.db, e, built.cumulative);
-      putReport(
-        this.d.db,
-        { epoch: e, report: JSON.stringify(reportToJson(built.report)), slashes: JSON.stringify(slashesJson), inputs: JSON.stringify(inputs), digest, signatures: "{}", status: REPORT_STATE.Built },
-        this.now(),
-      );
-      markJudged(this.d.db, e, this.now());
-    })();
-    this.d.metrics.lastEpoch.set(e);
-    this.d.log.info("report.built", {
-      epoch: e,
-      nodes: nodes.length,
-      rewardsTotal: built.report.rewardsTotal,
-      slashes: built.slashes.length,
-      digest,
-      verdicts: Object.fromEntries(nodes.map((n) => [n.node, n.verdict])),
-    });
-  }
-
-  /** Cumulative rewards before epoch `e`: the latest earlier report of ours that was not vetoed. */
-  private previousCumulative(e: number): Map<string, bigint> {
-    const prevEpoch = latestUnvetoedReportBefore(this.d.db, e);
-    return prevEpoch === null ? new Map() : cumulativeRewards(this.d.db, prevEpoch);
-  }
-
-  // ---------------------------------------------------------------- sign and relay
-
-  private async reconcileReports(committee: { members: Address[]; quorum: number; configVersion: bigint }): Promise<void> {
-    const rows = reportsInProgress(this.d.db, MAX_BACKLOG_EPOCHS);
-    for (const row of rows) {
-      const e = BigInt(row.epoch);
-      const onchain = await this.d.chain.reportOf(e);
-      if (onchain.status !== REPORT_STATUS.None) {
-        const ours = reportFromJson(JSON.parse(row.report));
-        const same = onchain.rewardsRoot === ours.rewardsRoot && onchain.statsRoot === ours.statsRoot;
-        this.setReportStatus(row.epoch, onchain.status === REPORT_STATUS.Finalized ? REPORT_STATE.Finalized : onchain.status === REPORT_STATUS.Vetoed ? REPORT_STATE.Vetoed : REPORT_STATE.Onchain);
-        if (row.status === REPORT_STATE.Submitted && same) {
-          // Our transaction landed (seen on a later pass, or after a restart).
-          this.d.metrics.reportsRelayed.inc();
-          this.d.log.info("report.onchain", { epoch: row.epoch });
-        } else {
-          this.d.log.info("report.already_onchain", { code: "OR205", epoch: row.epoch, same });
-        }
-        continue;
-      }
-      let report = reportFromJson(JSON.parse(row.report));
-      if (report.configVersion !== committee.configVersion) {
-        // The committee changed: signatures under the old version are void; build again.
-        this.d.log.warn("report.config_changed", { epoch: row.epoch, was: report.configVersion, now: committee.configVersion });
-        deleteReport(this.d.db, row.epoch);
-        clearJudged(this.d.db, row.epoch);
-        continue;
-      }
-      const sigs: Record<string, Hex> = JSON.parse(row.signatures);
-      const me = this.d.account.address.toLowerCase();
-      if (!sigs[me] && committee.members.some((m) => m.toLowerCase() === me)) {
-        sigs[me] = await this.d.account.sign({ hash: row.digest });
-        this.saveSignatures(row.epoch, sigs);
-        this.d.log.info("report.signed", { epoch: row.epoch, signer: me, digest: row.digest });
-      }
-      const valid = Object.keys(sigs).filter((a) => committee.members.some((m) => m.toLowerCase() === a));
-      if (valid.length < committee.quorum) {
-        const more = await this.d.committee.collect(row, committee.members, sigs);
-        for (const [a, s] of Object.entries(more)) sigs[a.toLowerCase()] = s;
-        this.saveSignatures(row.epoch, sigs);
-      }
-      const members = Object.keys(sigs).filter((a) => committee.members.some((m) => m.toLowerCase() === a));
-      if (members.length < committee.quorum) {
-        this.d.log.warn("report.quorum_missing", { code: "OR204", epoch: row.epoch, have: members.length, need: committee.quorum });
-        continue;
-      }
-      if (row.status === REPORT_STATE.Built) this.setReportStatus(row.epoch, REPORT_STATE.Signed);
-      report = reportFromJson(JSON.parse(row.report));
-      const chosen = Object.fromEntries(members.map((a) => [a, sigs[a]]));
-      const ordered = Object.keys(chosen).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)).slice(0, Math.max(committee.quorum, 1));
-      const state = await this.d.relay.ensure(
-        `submitReport:${row.epoch}`,
-        async () => (await this.d.chain.reportOf(e)).status !== REPORT_STATUS.None,
-        { contract: "Settlement", functionName: "submitReport", args: [report, JSON.parse(row.slashes), ordered.map((a) => chosen[a])] },
-      );
-      if (row.status !== REPORT_STATE.Submitted) this.setReportStatus(row.epoch, REPORT_STATE.Submitted);
-      this.d.log.info("report.relay", { epoch: row.epoch, state });
-      if (state === RELAY_STATE.Done) {
-        this.setReportStatus(row.epoch, REPORT_STATE.Onchain);
-        this.d.metrics.reportsRelayed.inc();
-        this.d.log.info("report.onchain", { epoch: row.epoch });
-      }
-    }
-  }
-
-  private setReportStatus(epoch: number, status: ReportState) {
-    setReportState(this.d.db, epoch, status, this.now());
-  }
-  private saveSignatures(epoch: number, sigs: Record<string, Hex>) {
-    saveSignatures(this.d.db, epoch, sigs, this.now());
-  }
-
-  // ---------------------------------------------------------------- finalize
-
-  private async reconcileFinalization(): Promise<void> {
-    const epochs = epochsAwaitingFinalization(this.d.db, MAX_BACKLOG_EPOCHS);
-    if (epochs.length === 0) return;
-    const blockTime = await this.d.chain.blockTime();
-    const wall = Math.floor(this.now() / 1000);
-    this.d.clock.observe(blockTime);
-    for (const epoch of epochs) {
-      const info = await this.d.chain.reportOf(BigInt(epoch));
-      if (info.status === REPORT_STATUS.Finalized) {
-        this.setReportStatus(epoch, REPORT_STATE.Finalized);
-        this.d.metrics.reportsFinalized.inc();
-        this.d.log.info("report.finalized", { epoch });
-        continue;
-      }
-      if (info.status === REPORT_STATUS.Vetoed) {
-        this.setReportStatus(epoch, REPORT_STATE.Vetoed);
-        this.d.log.warn("report.vetoed", { epoch });
-        continue;
-      }
-      // The next block's time is at least max(latest block, wall clock) on an auto-mining devnet.
-      if (info.status !== REPORT_STATUS.Pending || Math.max(blockTime, wall) <= Number(info.disputeEndsAt)) continue;
-      const state = await this.d.relay.ensure(
-        `finalize:${epoch}`,
-        async () => (await this.d.chain.reportOf(BigInt(epoch))).status !== REPORT_STATUS.Pending,
-        { contract: "Settlement", functionName: "finalize", args: [BigInt(epoch)] },
-      );
-      if (state === RELAY_STATE.Done) {
-        const after = await this.d.chain.reportOf(BigInt(epoch));
-        if (after.status === REPORT_STATUS.Finalized) {
-          this.setReportStatus(epoch, REPORT_STATE.Finalized);
-          this.d.metrics.reportsFinalized.inc();
-          this.d.log.info("report.finalized", { epoch });
-        }
-      }
-    }
   }
 }

@@ -40,8 +40,8 @@ export interface ProtocolParams {
   label: string;
 }
 
-/** The oracle scheduler's deadline: 3x the expected time plus the slack. */
-export const DEADLINE_EXPECTED_FACTOR = 3;
+/** The oracle scheduler's deadline: 3x the expected time plus the slack (protocol/deadline.ts). */
+export { DEADLINE_EXPECTED_FACTOR } from "../protocol/deadline";
 /** Most rounds per epoch the simulator runs (the oracle allows 64). */
 export const MAX_ROUNDS = 64;
 

@@ -1,8 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { keccak256, toHex } from "viem";
-import { parseConfig } from "./config";
-import { dueTimeMs, LATE_SPREAD_MS, roundDueTimes } from "./scheduler";
+import { parseConfig } from "../config";
+import { dueTimeMs, LATE_SPREAD_MS, roundDueTimes } from "./draws";
 
 const secrets = Array.from({ length: 2_000 }, (_, i) => BigInt(keccak256(toHex(`draw ${i}`)).slice(0, 18)));
 

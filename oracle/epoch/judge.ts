@@ -1,0 +1,125 @@
+/**
+ * The judge phase: for each ended epoch this oracle proposes, once every handed-out challenge is
+ * answered or past its deadline, close the unanswered ones, judge every node, compute rewards and
+ * build the report, stored with its inputs (committee members recompute it from them) in one
+ * transaction.
+ */
+import type { Address } from "viem";
+import type { NodeRecord } from "../chain";
+import { condemnedStreak, judgeEpoch, MAX_VERDICT_LOOKBACK } from "../judging";
+import { buildReport, reportDigest, reportToJson, type ReportInputs } from "../report";
+import { NODE_VERDICT } from "../rewards";
+import { closeUnansweredChallenges, judgedChallenges, windowRows, type JudgedRow } from "../store/challenges";
+import { markJudged, unjudgedEpochs, type EpochRow } from "../store/epochs";
+import { replaceNodeEpochs, verdictHistory } from "../store/node-epochs";
+import { latestUnvetoedReportBefore, putReport } from "../store/reports";
+import { cumulativeRewards, replaceCumulativeRewards } from "../store/rewards";
+import { REPORT_STATE } from "../store/status";
+import { MAX_BACKLOG_EPOCHS, type EpochLoop } from "./context";
+
+/** Grace after the epoch's last deadline for an opening still being verified, ms. */
+export const JUDGE_GRACE_MS = 500;
+
+export async function reconcileJudgement(loop: EpochLoop, cur: number, nowMs: number, configVersion: bigint, members: readonly Address[]): Promise<void> {
+  const { d } = loop;
+  const rows = unjudgedEpochs(d.db, cur, cur - MAX_BACKLOG_EPOCHS);
+  for (const ep of rows) {
+    if (!loop.isProposer(ep.epoch, members)) continue;
+    const challenges = judgedChallenges(d.db, ep.epoch);
+    const lastDeadline = Math.max(loop.epochStartMs(ep.epoch + 1), ...challenges.map((c) => c.deadline ?? 0));
+    // Due times run up to the epoch's end minus the deadline span, so answers may still be in
+    // flight at the end: wait for every handed-out challenge without a verdict (and one planned
+    // late whose deadline is still ahead) until the last deadline plus a grace for the opening
+    // being verified.
+    const pending = challenges.some((c) => c.verdict === null && (c.issued_at !== null || (c.deadline ?? 0) > nowMs));
+    if (pending && nowMs < lastDeadline + JUDGE_GRACE_MS) continue;
+    if (ep.scheduled_at === null) {
+      d.log.warn("epoch.unscheduled", { epoch: ep.epoch, reason: "no challenges were planned (oracle down during the epoch)" });
+    }
+    await judgeAndBuild(loop, ep, challenges, nowMs, configVersion);
+  }
+}
+
+async function judgeAndBuild(loop: EpochLoop, ep: EpochRow, challenges: JudgedRow[], nowMs: number, configVersion: bigint): Promise<void> {
+  const { d } = loop;
+  const e = ep.epoch;
+  // Nodes: everyone registered now that had challenges planned, plus active nodes (no plan = no pay).
+  const registry = new Map<string, NodeRecord>();
+  for (const n of await d.chain.allNodes()) registry.set(n.node.toLowerCase(), n);
+  // Condemned epochs in a row before this one, from this oracle's own verdict history.
+  const priorCondemned = new Map<string, number>();
+  for (const node of new Set(challenges.map((c) => c.node.toLowerCase()))) {
+    priorCondemned.set(node, condemnedStreak(verdictHistory(d.db, node, e, MAX_VERDICT_LOOKBACK)));
+  }
+  const nodes = judgeEpoch(challenges, registry, {
+    fraudSlashBps: d.cfg.fraudSlashBps,
+    overclaimSlashBps: d.cfg.overclaimSlashBps,
+    overclaimSlashAfterEpochs: d.cfg.overclaimSlashAfterEpochs,
+    priorCondemned,
+    earlier: (node) => windowRows(d.db, node, e, d.cfg.judgeWindowEpochs),
+    nowMs,
+  });
+  for (const n of nodes) {
+    const inARow = 1 + (priorCondemned.get(n.node.toLowerCase()) ?? 0);
+    if (n.verdict !== NODE_VERDICT.UnderDelivering || n.slash || inARow >= d.cfg.overclaimSlashAfterEpochs) continue;
+    d.log.info("overclaim.slash_deferred", { epoch: e, node: n.node, condemnedInARow: inARow, slashAfter: d.cfg.overclaimSlashAfterEpochs });
+  }
+  const prev = previousCumulative(loop, e);
+  const available = await d.chain.availableBudget();
+  const budgetCfg = BigInt(d.cfg.epochBudget);
+  // Rounds against the claimants: pay the smaller of the configured and the available budget.
+  const budget = available < budgetCfg ? available : budgetCfg;
+  if (available < budgetCfg) d.log.warn("rewards.underfunded", { code: "OR208", epoch: e, available, budget: budgetCfg });
+  const inputs: ReportInputs = {
+    epoch: String(e),
+    seed: ep.seed,
+    configVersion: configVersion.toString(),
+    budget: budget.toString(),
+    uptimeShareBps: d.cfg.uptimeShareBps,
+    maxSlashes: await d.chain.maxSlashes(),
+    nodes,
+    previousCumulative: Object.fromEntries([...prev].map(([a, v]) => [a, v.toString()])),
+  };
+  const built = buildReport(inputs);
+  if (built.truncated > 0) d.log.warn("slashes.truncated", { code: "OR207", epoch: e, truncated: built.truncated });
+  const digest = reportDigest(built.report, d.chain.chainId, d.chain.address("Settlement"));
+  const slashesJson = built.slashes.map((s) => ({ ...s, reason: Number(s.reason) }));
+  d.db.transaction(() => {
+    closeUnansweredChallenges(d.db, e);
+    replaceNodeEpochs(
+      d.db,
+      e,
+      nodes.map((n) => {
+        const { slash, ...stats } = n;
+        return {
+          node: n.node, operator: n.operator, verdict: n.verdict, stats: JSON.stringify(stats),
+          reward: (built.rewardsPerNode.get(n.node.toLowerCase()) ?? 0n).toString(),
+          slash_bps: slash?.bps ?? 0, slash_reason: slash ? Number(slash.reason) : 0, evidence: slash?.evidence ?? null,
+        };
+      }),
+    );
+    replaceCumulativeRewards(d.db, e, built.cumulative);
+    putReport(
+      d.db,
+      { epoch: e, report: JSON.stringify(reportToJson(built.report)), slashes: JSON.stringify(slashesJson), inputs: JSON.stringify(inputs), digest, signatures: "{}", status: REPORT_STATE.Built },
+      loop.now(),
+    );
+    markJudged(d.db, e, loop.now());
+  })();
+  d.metrics.lastEpoch.set(e);
+  d.log.info("report.built", {
+    epoch: e,
+    nodes: nodes.length,
+    rewardsTotal: built.report.rewardsTotal,
+    slashes: built.slashes.length,
+    digest,
+    verdicts: Object.fromEntries(nodes.map((n) => [n.node, n.verdict])),
+  });
+}
+
+/** Cumulative rewards before epoch `e`: the latest earlier report of ours that was not vetoed. */
+function previousCumulative(loop: EpochLoop, e: number): Map<string, bigint> {
+  const { d } = loop;
+  const prevEpoch = latestUnvetoedReportBefore(d.db, e);
+  return prevEpoch === null ? new Map() : cumulativeRewards(d.db, prevEpoch);
+}

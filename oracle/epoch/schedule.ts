@@ -1,0 +1,64 @@
+/**
+ * The schedule phase: once the current epoch's commitment is on chain, plan K rounds, each issued
+ * to every active node at one secret time drawn from the epoch's secret randomness (draws.ts), up
+ * to the last moment a challenge can still be answered before the epoch's end.
+ */
+import type { Hex } from "viem";
+import { challengeSeed } from "../../protocol";
+import { DEADLINE_EXPECTED_FACTOR } from "../../protocol/deadline";
+import type { NodeRecord } from "../chain";
+import { challengeId } from "../challenges";
+import { OracleError } from "../errors";
+import { insertChallenges, type NewChallenge } from "../store/challenges";
+import { getEpoch, markScheduled } from "../store/epochs";
+import type { Work } from "../work";
+import type { EpochLoop } from "./context";
+import { draw, roundDueTimes, scheduleKeyOf } from "./draws";
+
+/** Plans the current epoch `cur` once its commitment is on chain; a planned epoch is left as it is. */
+export async function reconcileSchedule(loop: EpochLoop, cur: number): Promise<void> {
+  const { d } = loop;
+  if (cur < 0) return;
+  const row = getEpoch(d.db, cur);
+  if (!row || row.committed_at === null || row.scheduled_at !== null) return;
+  const nodes = (await d.chain.allNodes()).filter((n) => n.status === 1);
+  const startMs = loop.epochStartMs(cur);
+  const lenMs = loop.epochLengthMs();
+  const scheduleKey = scheduleKeyOf(row.seed);
+  const planned: { n: NodeRecord; r: number; kind: "gemm" | "infer"; seed: Hex; spanMs: number; plan: Awaited<ReturnType<NonNullable<Work["gemm"]>["plan"]>> }[] = [];
+  for (const n of nodes) {
+    for (let r = 0; r < d.cfg.epochChallenges; r++) {
+      const kinds = d.cfg.challengeKinds.filter((k) => d.work[k]);
+      if (kinds.length === 0) throw new OracleError("OR206", "no challenge kind is available");
+      const kind = kinds[Number(draw(scheduleKey, "kind", n.node, r) % BigInt(kinds.length))];
+      const seed = challengeSeed(row.seed, n.node, r);
+      let plan;
+      try {
+        plan = await d.work[kind]!.plan(row.seed, seed, n.claim, d.cfg.challengeTargetMs);
+      } catch (e) {
+        d.log.warn("challenge.unplannable", { node: n.node, kind, err: e });
+        continue;
+      }
+      // The deadline leaves the node 3x its expected time plus slack, counted from the due time.
+      const spanMs = Math.ceil(plan.expectedMs * DEADLINE_EXPECTED_FACTOR) + d.cfg.deadlineSlackMs;
+      planned.push({ n, r, kind, seed, spanMs, plan });
+    }
+  }
+  // One secret instant per round for the whole fleet (identities sharing a GPU answer at once).
+  const dueAt = roundDueTimes(planned.map((p) => ({ round: p.r, spanMs: p.spanMs })), {
+    scheduleKey, startMs, lenMs, issueWindowBps: d.cfg.issueWindowBps, nowMs: loop.now(),
+  });
+  const rows = planned.map(({ n, r, kind, seed, spanMs, plan }): NewChallenge => {
+    const issueAt = dueAt.get(r)!;
+    return {
+      id: challengeId(cur, n.node, r, scheduleKey), epoch: cur, node: n.node.toLowerCase(), round: r, kind, seed, spec: JSON.stringify(plan.spec),
+      claim: JSON.stringify({ claim: n.claim, operator: n.operator, units: plan.units, mflop: plan.mflop, expectedMs: plan.expectedMs }),
+      issue_at: issueAt, deadline: issueAt + spanMs,
+    };
+  });
+  d.db.transaction(() => {
+    insertChallenges(d.db, rows);
+    markScheduled(d.db, cur, loop.now());
+  })();
+  d.log.info("epoch.scheduled", { epoch: cur, nodes: nodes.length, challenges: planned.length });
+}

@@ -21,7 +21,6 @@ import {
   keccak256,
   parseTransaction,
   type Address,
-  type Hex,
 } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 import type { Chain, ContractName } from "./chain";

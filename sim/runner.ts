@@ -271,7 +271,7 @@ export function runFleet(cfg: RunConfig): RunResult {
         const past = history[nd.index];
         const j = judgeNode(nd.claim, samples, cfg.judge, past.flat());
         if (windowEpochs > 1 && j.verdict !== "unavailable") {
-          // The oracle leaves the epochs it judged unavailable out of the window (oracle/db.ts windowRows).
+          // The oracle leaves the epochs it judged unavailable out of the window (oracle/store/challenges.ts windowRows).
           past.push(samples);
           if (past.length > windowEpochs - 1) past.shift();
         }

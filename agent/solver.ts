@@ -1,6 +1,6 @@
 /**
  * Runs a challenge with the engine: the same kernels, generators and Merkle trees the oracle
- * verifies with (engine/gemm.ts, engine/llm). Returns the root to commit and a function that
+ * verifies with (engine/gemm, engine/llm). Returns the root to commit and a function that
  * answers the openings in the API's wire format `{index, data, proof}`.
  *
  * Wire formats, as the oracle's verifiers decode them:
@@ -11,15 +11,10 @@
  */
 import { bytesToHex, bytesToHex as toHex, concat, type Hex } from "viem";
 import { merkleRootBytes } from "../engine/merkle";
-import {
-  checkGemmSpec,
-  f32Bytes,
-  fingerprintLeaves,
-  openGemm,
-  runGemm,
-  type GemmRun,
-  type GemmSpec,
-} from "../engine/gemm";
+import { checkGemmSpec, type GemmSpec } from "../engine/gemm/spec";
+import { f32Bytes } from "../engine/gemm/formats";
+import { fingerprintLeaves } from "../engine/gemm/data";
+import { openGemm, runGemm, type GemmRun } from "../engine/gemm/kernel";
 import { AgentError } from "./errors";
 import type { Behaviour } from "./behaviours";
 import type { Challenge, Opening } from "./client";

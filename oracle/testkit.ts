@@ -21,7 +21,9 @@ import {
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { REGISTRATION_TYPES, REGISTRY_DOMAIN_NAME, domain } from "../protocol";
-import { f32Bytes, openGemm, runGemm, type GemmSpec } from "../engine/gemm";
+import type { GemmSpec } from "../engine/gemm/spec";
+import { f32Bytes } from "../engine/gemm/formats";
+import { openGemm, runGemm } from "../engine/gemm/kernel";
 import { signRequest } from "../protocol/request-signer";
 import { DEVNET_PARAMS, deployProtocol, deploymentRecord, readArtifact } from "../scripts/deploy-lib";
 

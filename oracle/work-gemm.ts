@@ -1,5 +1,5 @@
 /**
- * The gemm challenge for the oracle (engine/gemm.ts): sized to the node's claim with
+ * The gemm challenge for the oracle (engine/gemm/verify.ts): sized to the node's claim with
  * engine/sizing.ts, openings drawn from the committed root, verified with the per-epoch
  * verifier key (Freivalds vector secret until the epoch seed is revealed).
  *
@@ -11,19 +11,18 @@ import { hexToBytes, type Hex } from "viem";
 import {
   chooseOpenings,
   checkGemmSpec,
-  decodeGemmOpening,
-  f32FromBytes,
   gemmLeaves,
   gemmRows,
   gemmSecretSeed,
   gemmSharedSeed,
   generateGemmChallenge,
-  prepareGemmVerifier,
-  verifyGemmOpenings,
   type GemmOpening,
   type GemmSpec,
-  type GemmVerifierKey,
-} from "../engine/gemm";
+} from "../engine/gemm/spec";
+import { f32FromBytes } from "../engine/gemm/formats";
+import { prepareGemmVerifier, type GemmVerifierKey } from "../engine/gemm/verifier-key";
+import { verifyGemmOpenings } from "../engine/gemm/verify";
+import { decodeGemmOpening } from "../protocol/wire/gemm";
 import { sizeGemm } from "../engine/sizing";
 import type { HardwareClaim } from "./chain";
 import type { PlannedChallenge, VerifyResult, WorkKind } from "./work";

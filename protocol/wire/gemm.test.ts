@@ -25,5 +25,24 @@ test("openings survive the wire encoding", async () => {
   const back = open.map((o) => decodeGemmOpening(JSON.parse(JSON.stringify(encodeGemmOpening(o))), s));
   assert.deepEqual(back, open);
   assert.equal(verifyGemmOpenings(s, run.root, back, key).ok, true);
-  assert.throws(() => decodeGemmOpening({ ...encodeGemmOpening(open[0]), row: "AAAA" }, s), GemmError);
+});
+
+test("a malformed opening is a GemmBadOpening error naming what is wrong", async () => {
+  const s = spec("wire malformed");
+  const run = await runGemm(s, cpu);
+  const [o] = openGemm(run, chooseOpenings(s, run.root, 1));
+  const w = encodeGemmOpening(o);
+  const bad = (input: unknown, message: RegExp) =>
+    assert.throws(() => decodeGemmOpening(input, s), (e: unknown) => e instanceof GemmError && e.code === "GemmBadOpening" && message.test(e.message));
+  bad({ ...w, data: w.data.slice(0, -8) }, /data holds/);
+  bad({ ...w, data: w.data + "00" }, /data holds/);
+  bad({ ...w, data: "0xzz" }, /data: expected 0x-hex/);
+  bad({ ...w, index: s.batch * n }, /out of range/);
+  bad({ ...w, index: -1 }, /index/);
+  bad({ ...w, proof: ["0x12"] }, /proof\.0/);
+  bad({ index: w.index, proof: w.proof }, /data/);
+  bad(null, /opening/);
+  // The base64 {row, group} form is not an opening.
+  const { data: _data, ...rest } = w;
+  bad({ ...rest, row: "AAAA", group: "AAAA" }, /data/);
 });

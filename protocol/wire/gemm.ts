@@ -1,40 +1,40 @@
 /**
- * The gemm challenge's openings on the wire (POST /v1/challenges/:id/open): what the node sends
- * for each opened row and how the oracle reads it back into engine/gemm's `GemmOpening`.
+ * The gemm challenge's openings on the wire (POST /v1/challenges/:id/open), the one codec both
+ * sides use: the agent encodes each opened row with `encodeGemmOpening`, the oracle decodes it
+ * with `decodeGemmOpening` into engine/gemm's `GemmOpening` for the verifier.
+ *
+ * An opening is `{index, data, proof}`: `data` = 0x-hex of float32 little-endian values, the
+ * opened row of C (`n` values) then its fingerprint group (`groupRows·projCols` values, fewer in
+ * a last partial group); `proof` = the group's Merkle proof.
  */
-import type { Hex } from "viem";
+import { bytesToHex, concat, hexToBytes } from "viem";
+import { z } from "zod";
 import { GemmError } from "../../engine/gemm/errors";
 import { f32Bytes, f32FromBytes } from "../../engine/gemm/formats";
-import type { GemmOpening, GemmSpec } from "../../engine/gemm/spec";
+import { gemmRows, type GemmOpening, type GemmSpec } from "../../engine/gemm/spec";
+import { hex32, hexBytes, issues } from "./hex";
 
-export interface GemmOpeningWire {
-  index: number;
-  /** base64 of float32 little-endian. */
-  row: string;
-  group: string;
-  proof: Hex[];
-}
+export const gemmOpeningWire = z.object({ index: z.number().int().min(0), data: hexBytes, proof: z.array(hex32) });
+
+export type GemmOpeningWire = z.infer<typeof gemmOpeningWire>;
 
 export function encodeGemmOpening(o: GemmOpening): GemmOpeningWire {
-  return {
-    index: o.index,
-    row: Buffer.from(f32Bytes(o.row)).toString("base64"),
-    group: Buffer.from(f32Bytes(o.group)).toString("base64"),
-    proof: [...o.proof],
-  };
+  return { index: o.index, data: bytesToHex(concat([f32Bytes(o.row), f32Bytes(o.group)])), proof: [...o.proof] };
 }
 
-/** Decodes an opening from the wire; a malformed one is a GemmBadOpening error. */
-export function decodeGemmOpening(w: GemmOpeningWire, spec: GemmSpec): GemmOpening {
-  if (!w || !Number.isInteger(w.index) || typeof w.row !== "string" || typeof w.group !== "string" || !Array.isArray(w.proof)) {
-    throw new GemmError("GemmBadOpening", "opening is missing fields");
-  }
-  const maxGroup = spec.groupRows * spec.projCols * 4;
-  if (w.row.length > Math.ceil((spec.n * 4) / 3) * 4 + 4 || w.group.length > Math.ceil(maxGroup / 3) * 4 + 4) {
-    throw new GemmError("GemmBadOpening", "opening is larger than the spec allows");
-  }
-  const row = f32FromBytes(Buffer.from(w.row, "base64"));
-  const group = f32FromBytes(Buffer.from(w.group, "base64"));
-  if (row.length !== spec.n) throw new GemmError("GemmBadOpening", `row of ${row.length} values, expected ${spec.n}`);
-  return { index: w.index, row, group, proof: w.proof.map((p) => p) };
+/** Decodes an opening of `spec` from the wire; a malformed one is a GemmBadOpening error. */
+export function decodeGemmOpening(input: unknown, spec: GemmSpec): GemmOpening {
+  const parsed = gemmOpeningWire.safeParse(input);
+  if (!parsed.success) throw new GemmError("GemmBadOpening", issues(parsed.error));
+  const { index, data, proof } = parsed.data;
+  const g = spec.groupRows;
+  const rows = gemmRows(spec);
+  if (index >= rows) throw new GemmError("GemmBadOpening", `row ${index} out of range`);
+  const j = Math.floor(index / g);
+  const groupLen = (Math.min(rows, (j + 1) * g) - j * g) * spec.projCols;
+  // 4 bytes (8 hex digits after "0x") per float32: the length is checked before decoding.
+  const bytes = (data.length - 2) / 2;
+  if (bytes !== 4 * (spec.n + groupLen)) throw new GemmError("GemmBadOpening", `data holds ${bytes} bytes, expected 4 x (${spec.n} + ${groupLen}) floats`);
+  const all = f32FromBytes(hexToBytes(data));
+  return { index, row: all.slice(0, spec.n), group: all.slice(spec.n), proof };
 }

@@ -5,7 +5,8 @@
  */
 import { freemem } from "node:os";
 import { keccak256, stringToBytes } from "viem";
-import { generateGemmChallenge, runGemm } from "../engine/gemm";
+import { generateGemmChallenge } from "../engine/gemm/spec";
+import { runGemm } from "../engine/gemm/kernel";
 import { CPU_CLASS_ID, HARDWARE_CLASSES } from "../engine/hardware";
 import { HONEST_CLAIM_SHARE } from "../engine/judge";
 import { queryGpus } from "./gpu";

@@ -1,12 +1,13 @@
 /**
  * The infer challenge on the agent: one forward pass of the causal LM over the challenge's
  * prompts, per-item logit fingerprints, their Merkle root (engine/llm `runInfer`), and the
- * opened items with proofs in the oracle's wire format `{index, fingerprint: {ids, q}, proof}`.
+ * opened items with proofs in the infer wire format (protocol/wire/infer.ts).
  * The model is the repository's embedded model (the one the oracle verifies with), loaded once
  * per agent process.
  */
 import { merkleRoot } from "../engine/merkle";
 import { checkInferChallenge, loadEmbeddedModel, openInfer, runInfer, itemLeaf, type CausalLm, type InferChallenge } from "../engine/llm";
+import { encodeInferOpening } from "../protocol/wire/infer";
 import { AgentError } from "./errors";
 import type { Behaviour } from "./behaviours";
 import type { Challenge } from "./client";
@@ -48,7 +49,7 @@ export async function solveInfer(ch: Challenge, behaviour: Behaviour, opts: Solv
     provider: "onnxruntime",
     open: (indices) => {
       try {
-        return openInfer(final, indices).map((o) => ({ index: o.index, fingerprint: o.fingerprint, proof: o.proof }));
+        return openInfer(final, indices).map(encodeInferOpening);
       } catch (err) {
         throw new AgentError("AG010_BAD_CHALLENGE", `cannot open items [${indices.join(", ")}]: ${(err as Error).message}`, { cause: err });
       }

@@ -1,25 +1,15 @@
 /**
  * Runs a challenge with the engine: the same kernels, generators and Merkle trees the oracle
- * verifies with (engine/gemm.ts, engine/llm). Returns the root to commit and a function that
- * answers the openings in the API's wire format `{index, data, proof}`.
- *
- * Wire formats, as the oracle's verifiers decode them:
- * - gemm (oracle/work-gemm.ts): `{index, data, proof}`, `data` = 0x-hex of the opened row of C
- *   then its fingerprint group, float32 little-endian (`n` values, then `groupRows·projCols`
- *   values, fewer in a last partial group);
- * - infer (oracle/work-infer.ts, solver-infer.ts): `{index, fingerprint: {ids, q}, proof}`.
+ * verifies with (engine/gemm, engine/llm). Returns the root to commit and a function that
+ * answers the openings in the kind's wire format, encoded by the codec the oracle decodes with
+ * (protocol/wire/gemm.ts, protocol/wire/infer.ts).
  */
-import { bytesToHex, bytesToHex as toHex, concat, type Hex } from "viem";
+import { bytesToHex, type Hex } from "viem";
 import { merkleRootBytes } from "../engine/merkle";
-import {
-  checkGemmSpec,
-  f32Bytes,
-  fingerprintLeaves,
-  openGemm,
-  runGemm,
-  type GemmRun,
-  type GemmSpec,
-} from "../engine/gemm";
+import { checkGemmSpec, type GemmSpec } from "../engine/gemm/spec";
+import { fingerprintLeaves } from "../engine/gemm/data";
+import { openGemm, runGemm, type GemmRun } from "../engine/gemm/kernel";
+import { encodeGemmOpening } from "../protocol/wire/gemm";
 import { AgentError } from "./errors";
 import type { Behaviour } from "./behaviours";
 import type { Challenge, Opening } from "./client";
@@ -74,7 +64,7 @@ async function solveGemm(ch: Challenge, behaviour: Behaviour, opts: SolverOption
     provider: run.provider,
     open: (indices) => {
       try {
-        return openGemm(run, indices).map((o) => ({ index: o.index, data: toHex(concat([f32Bytes(o.row), f32Bytes(o.group)])), proof: o.proof }));
+        return openGemm(run, indices).map(encodeGemmOpening);
       } catch (err) {
         throw new AgentError("AG010_BAD_CHALLENGE", `cannot open rows [${indices.join(", ")}]: ${(err as Error).message}`, { cause: err });
       }

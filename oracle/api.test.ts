@@ -11,12 +11,13 @@ import { join } from "node:path";
 import { bytesToHex, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { AUTH_HEADERS } from "../protocol";
-import { f32Bytes, openGemm, runGemm, type GemmSpec } from "../engine/gemm";
+import type { GemmSpec } from "../engine/gemm/spec";
+import { openGemm, runGemm } from "../engine/gemm/kernel";
+import { encodeGemmOpening } from "../protocol/wire/gemm";
 import { parseConfig } from "./config";
 import type { DB } from "./store/schema";
 import { startOracle, type OracleHandle } from "./index";
 import { deployDevnet, fundRewards, HH_KEYS, registerNode, signedFetch, startHardhatNode, E18, type Devnet, type HardhatNode } from "./testkit";
-import { concat } from "viem";
 
 function snapshot(db: DB): string {
   const h = createHash("sha256");
@@ -232,7 +233,7 @@ describe("oracle API", { timeout: 240_000 }, () => {
     assert.ok(Array.isArray(commit.json.openings) && commit.json.openings.length === 4);
     await rejects(409, "OR114", () => signedFetch(oracle.url, ctx, "POST", `/v1/challenges/${ch.challengeId}/commit`, { root: run.root }));
 
-    const openings = openGemm(run, commit.json.openings).map((o) => ({ index: o.index, data: bytesToHex(concat([f32Bytes(o.row), f32Bytes(o.group)])), proof: o.proof }));
+    const openings = openGemm(run, commit.json.openings).map(encodeGemmOpening);
     const shuffled = [...openings].reverse();
     await rejects(400, "OR116", () => signedFetch(oracle.url, ctx, "POST", `/v1/challenges/${ch.challengeId}/open`, { openings: shuffled }));
     const open = await signedFetch(oracle.url, ctx, "POST", `/v1/challenges/${ch.challengeId}/open`, { openings });
@@ -260,7 +261,7 @@ describe("oracle API", { timeout: 240_000 }, () => {
       // A made-up row (every value off by one) in the first opening; the fingerprint group and
       // proof stay the committed ones.
       const row = i === 0 ? o.row.map((x) => x + 1) : o.row;
-      return { index: o.index, data: bytesToHex(concat([f32Bytes(row), f32Bytes(o.group)])), proof: o.proof };
+      return encodeGemmOpening({ ...o, row });
     });
     const open = await signedFetch(oracle.url, ctx2, "POST", `/v1/challenges/${ch.challengeId}/open`, { openings });
     assert.equal(open.status, 200);

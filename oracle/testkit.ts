@@ -10,8 +10,6 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { JsonRpcProvider, NonceManager, Wallet } from "ethers";
 import {
-  bytesToHex,
-  concat,
   createPublicClient,
   createWalletClient,
   http,
@@ -21,7 +19,9 @@ import {
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { REGISTRATION_TYPES, REGISTRY_DOMAIN_NAME, domain } from "../protocol";
-import { f32Bytes, openGemm, runGemm, type GemmSpec } from "../engine/gemm";
+import type { GemmSpec } from "../engine/gemm/spec";
+import { openGemm, runGemm } from "../engine/gemm/kernel";
+import { encodeGemmOpening } from "../protocol/wire/gemm";
 import { signRequest } from "../protocol/request-signer";
 import { DEVNET_PARAMS, deployProtocol, deploymentRecord, readArtifact } from "../scripts/deploy-lib";
 
@@ -226,7 +226,7 @@ export async function answerChallenge(
   const openings = openGemm(run, commit.json.openings).map((x) => {
     const row = x.row.slice();
     if (o.corrupt) row[0] += 1;
-    return { index: x.index, data: bytesToHex(concat([f32Bytes(row), f32Bytes(x.group)])), proof: x.proof };
+    return encodeGemmOpening({ ...x, row });
   });
   const open = await signedFetch(base, ctx, "POST", `/v1/challenges/${ch.challengeId}/open`, { openings });
   return { challengeId: ch.challengeId, verdict: open.json?.verdict, status: open.status };

@@ -1,29 +1,24 @@
 /**
- * The gemm challenge for the oracle (engine/gemm.ts): sized to the node's claim with
+ * The gemm challenge for the oracle (engine/gemm/verify.ts): sized to the node's claim with
  * engine/sizing.ts, openings drawn from the committed root, verified with the per-epoch
- * verifier key (Freivalds vector secret until the epoch seed is revealed).
- *
- * Wire format of an opening (POST /v1/challenges/:id/open), either
- *   {index, data, proof}: data = 0x-hex of float32 little-endian (row C_i ‖ its fingerprint group), or
- *   {index, row, group, proof}: engine/gemm.ts `GemmOpeningWire` (base64 float32 little-endian).
+ * verifier key (Freivalds vector secret until the epoch seed is revealed). Openings arrive in
+ * the one gemm wire format, decoded by protocol/wire/gemm.ts.
  */
-import { hexToBytes, type Hex } from "viem";
+import type { Hex } from "viem";
 import {
   chooseOpenings,
   checkGemmSpec,
-  decodeGemmOpening,
-  f32FromBytes,
   gemmLeaves,
   gemmRows,
   gemmSecretSeed,
   gemmSharedSeed,
   generateGemmChallenge,
-  prepareGemmVerifier,
-  verifyGemmOpenings,
   type GemmOpening,
   type GemmSpec,
-  type GemmVerifierKey,
-} from "../engine/gemm";
+} from "../engine/gemm/spec";
+import { prepareGemmVerifier, type GemmVerifierKey } from "../engine/gemm/verifier-key";
+import { verifyGemmOpenings } from "../engine/gemm/verify";
+import { decodeGemmOpening } from "../protocol/wire/gemm";
 import { sizeGemm } from "../engine/sizing";
 import type { HardwareClaim } from "./chain";
 import type { PlannedChallenge, VerifyResult, WorkKind } from "./work";
@@ -74,7 +69,7 @@ export class GemmWork implements WorkKind {
     const decoded: GemmOpening[] = [];
     for (const o of openings) {
       try {
-        decoded.push(decodeOpening(o, spec));
+        decoded.push(decodeGemmOpening(o, spec));
       } catch (e) {
         return { ok: false, fraud: true, reason: `malformed opening: ${(e as Error).message}` };
       }
@@ -84,22 +79,6 @@ export class GemmWork implements WorkKind {
     // Every rejection is of a committed answer: the root was fixed before the openings were known.
     return { ok: false, fraud: true, reason: `${v.reason}: ${v.detail}`, evidence: v.evidence ?? undefined };
   }
-}
-
-function decodeOpening(o: Record<string, unknown>, spec: GemmSpec): GemmOpening {
-  if (typeof o.row === "string" && typeof o.group === "string") {
-    return decodeGemmOpening(o as never, spec);
-  }
-  if (typeof o.data !== "string" || !Array.isArray(o.proof) || !Number.isInteger(o.index)) throw new Error("opening needs index, data and proof");
-  const index = o.index as number;
-  const all = f32FromBytes(hexToBytes(o.data as Hex));
-  const g = spec.groupRows;
-  const rows = gemmRows(spec);
-  if (index < 0 || index >= rows) throw new Error(`row ${index} out of range`);
-  const j = Math.floor(index / g);
-  const groupLen = (Math.min(rows, (j + 1) * g) - j * g) * spec.projCols;
-  if (all.length !== spec.n + groupLen) throw new Error(`data holds ${all.length} floats, expected ${spec.n} + ${groupLen}`);
-  return { index, row: all.slice(0, spec.n), group: all.slice(spec.n), proof: o.proof as Hex[] };
 }
 
 export { gemmLeaves };

@@ -5,7 +5,7 @@
  * time at the node's claimed throughput; openings drawn from the committed root; opened items
  * recomputed and compared with tolerance. Verified items become synthetic-data records.
  *
- * Wire format of an opening: `{index, fingerprint: {ids, q}, proof}` (engine/llm `InferOpening`).
+ * Openings arrive in the one infer wire format, decoded by protocol/wire/infer.ts.
  */
 import type { Hex } from "viem";
 import {
@@ -22,6 +22,7 @@ import {
   type PromptPool,
 } from "../engine/llm";
 import type { InferOpening } from "../engine/llm/infer";
+import { decodeInferOpening } from "../protocol/wire/infer";
 import type { HardwareClaim } from "./chain";
 import type { PlannedChallenge, VerifyResult, WorkKind } from "./work";
 
@@ -88,7 +89,14 @@ export class InferWork implements WorkKind {
   async verify(_epochSeed: Hex, spec: Record<string, unknown>, root: Hex, openings: readonly Record<string, unknown>[], k: number): Promise<VerifyResult> {
     const model = await this.getModel();
     const c = spec as unknown as InferChallenge;
-    const decoded = openings.map((o) => ({ index: o.index as number, fingerprint: o.fingerprint, proof: o.proof as Hex[] }) as InferOpening);
+    const decoded: InferOpening[] = [];
+    for (const o of openings) {
+      try {
+        decoded.push(decodeInferOpening(o));
+      } catch (e) {
+        return { ok: false, fraud: true, reason: `malformed opening: ${(e as Error).message}` };
+      }
+    }
     const v = await verifyInferOpenings(model, c, root, decoded, Math.min(k, c.prompts.length));
     if (!v.ok) return { ok: false, fraud: true, reason: v.reason };
     const records = exportSyntheticRecords(model.tokenizer, c, root, decoded, v).map((r) => ({ index: r.item, record: r }));

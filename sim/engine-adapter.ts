@@ -1,7 +1,7 @@
 /**
  * The simulator's one door into engine/: hardware classes, challenge sizing, openings and the
  * judge, all the real engine's: hardware classes (engine/hardware.ts), gemm sizing
- * (engine/sizing.ts), openings over rows (engine/gemm.ts), the challenge record and the judge
+ * (engine/sizing.ts), openings over rows (engine/gemm/spec.ts), the challenge record and the judge
  * (engine/verdict.ts, engine/judge.ts). The simulator only supplies what a real fleet would:
  * timings, and which opened rows were wrong.
  */
@@ -64,7 +64,7 @@ export const INFER_PROMPT_LEN = 64;
 export function planChallenge(kind: ChallengeKind, claim: NodeClaim, targetMs: number, openings: number, deadlineFactor: number, slackMs: number): ChallengePlan {
   if (kind === "gemm") {
     const s = sizeGemm(claim, { targetSeconds: targetMs / 1000 });
-    const units = s.batch * s.n; // openings are rows (engine/gemm.ts chooseOpenings)
+    const units = s.batch * s.n; // openings are rows (engine/gemm/spec.ts chooseOpenings)
     const expectedMs = s.expectedSeconds * 1000;
     return { kind, units, openings: Math.min(units, openings), flops: s.flops, expectedMs, deadlineMs: expectedMs * deadlineFactor + slackMs };
   }

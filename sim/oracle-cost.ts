@@ -18,7 +18,9 @@
 import { loadavg } from "node:os";
 import { keccak256 } from "viem";
 import { buildDeepGemmChallenge } from "../engine/bench/deep-gemm";
-import { checkGemmOpenings, chooseOpenings, gemmSecretSeed, gemmSharedSeed, generateGemmChallenge, prepareGemmVerifier } from "../engine/gemm";
+import { chooseOpenings, gemmSecretSeed, gemmSharedSeed, generateGemmChallenge } from "../engine/gemm/spec";
+import { prepareGemmVerifier } from "../engine/gemm/verifier-key";
+import { checkGemmOpenings } from "../engine/gemm/verify";
 import { checkClaim, peakGflops, type NodeClaim } from "../engine/hardware";
 import { chooseInferOpenings, openInfer, runInfer, verifyInferOpenings } from "../engine/llm/infer";
 import { loadEmbeddedModel } from "../engine/llm/model";

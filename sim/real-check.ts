@@ -1,6 +1,6 @@
 /**
  * Cross-checks the simulator's model of the openings against the real engine. On small gemm
- * instances the node's side runs for real (engine/gemm.ts runGemm through onnxruntime), a
+ * instances the node's side runs for real (engine/gemm/kernel.ts runGemm through onnxruntime), a
  * forger replaces a share of the rows with made-up rows whose committed fingerprints are
  * consistent with them (the best a forger can do without the product), a replayer presents the
  * answer to another seed, and the oracle's side runs the real chooseOpenings and
@@ -8,21 +8,11 @@
  * simulator draws from, and an honest answer must never be rejected.
  */
 import { encodeAbiParameters, keccak256, bytesToHex, type Hex } from "viem";
-import {
-  chooseOpenings,
-  fingerprintLeaves,
-  fingerprintRow,
-  gemmRows,
-  gemmSecretSeed,
-  gemmSharedSeed,
-  generateGemmChallenge,
-  openGemm,
-  prepareGemmVerifier,
-  rMatrix,
-  runGemm,
-  verifyGemmOpenings,
-  type GemmRun,
-} from "../engine/gemm";
+import { chooseOpenings, gemmRows, gemmSecretSeed, gemmSharedSeed, generateGemmChallenge } from "../engine/gemm/spec";
+import { fingerprintLeaves, fingerprintRow, rMatrix } from "../engine/gemm/data";
+import { openGemm, runGemm, type GemmRun } from "../engine/gemm/kernel";
+import { prepareGemmVerifier } from "../engine/gemm/verifier-key";
+import { verifyGemmOpenings } from "../engine/gemm/verify";
 import { merkleRootBytes } from "../engine/merkle";
 import { MATRIX_SCALE } from "../engine/prng";
 import { Rng, Stream } from "./rng";

@@ -11,17 +11,9 @@
  * Used by the benchmarks (engine/bench/profile-verify.ts, sim/oracle-cost.ts), not by the oracle.
  */
 import { bytesToHex, keccak256, stringToBytes, type Hex } from "viem";
-import {
-  bMatrix,
-  chooseOpenings,
-  computeRow,
-  f32Bytes,
-  fingerprintRow,
-  gemmLeaves,
-  rMatrix,
-  type GemmOpening,
-  type GemmSpec,
-} from "../gemm";
+import { chooseOpenings, gemmLeaves, type GemmOpening, type GemmSpec } from "../gemm/spec";
+import { f32Bytes } from "../gemm/formats";
+import { bMatrix, computeRow, fingerprintRow, rMatrix } from "../gemm/data";
 import { hashPairBytes, leafHashBytes } from "../merkle";
 import { fillMatrix, randomU32, streamKey } from "../prng";
 

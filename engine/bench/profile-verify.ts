@@ -1,7 +1,7 @@
 /**
  * Where the oracle's CPU goes when it verifies one node for one epoch under the production
  * profile (oracle/config.ts: 18 rounds, gemm 5 : infer 1, 20 gemm openings, 4 infer openings):
- * each step of verifyGemmOpenings (engine/gemm.ts) on a challenge of the real size and tree
+ * each step of verifyGemmOpenings (engine/gemm/verify.ts) on a challenge of the real size and tree
  * depth (engine/bench/deep-gemm.ts), and of the infer verification (engine/llm/infer.ts) with
  * pooled prompts, in CPU time of this process (user + system, onnxruntime's threads included).
  *
@@ -13,7 +13,11 @@
  */
 import { loadavg } from "node:os";
 import { keccak256, stringToBytes } from "viem";
-import { aKey, checkGemmOpenings, chooseOpenings, f32Bytes, gemmSecretSeed, gemmSharedSeed, generateGemmChallenge, keySlot, prepareGemmVerifier } from "../gemm";
+import { chooseOpenings, gemmSecretSeed, gemmSharedSeed, generateGemmChallenge } from "../gemm/spec";
+import { f32Bytes } from "../gemm/formats";
+import { aKey } from "../gemm/data";
+import { prepareGemmVerifier } from "../gemm/verifier-key";
+import { checkGemmOpenings, keySlot } from "../gemm/verify";
 import { checkClaim, peakGflops, type NodeClaim } from "../hardware";
 import { MerklePathVerifier, hex32ToBytes, leafHash, leafHashBytes, verifyMerkleProof } from "../merkle";
 import { sizeGemm } from "../sizing";

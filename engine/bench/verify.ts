@@ -10,28 +10,21 @@
 import { bytesToHex, keccak256, stringToBytes, type Hex } from "viem";
 import {
   GEMM_DEFAULT_OPENINGS,
-  checkGemmOpenings,
   chooseOpenings,
-  computeRow,
-  fingerprintLeaves,
-  fingerprintRow,
   gemmLeaves,
   gemmSecretSeed,
   gemmSharedSeed,
   generateGemmChallenge,
-  bMatrix,
-  openGemm,
-  prepareGemmVerifier,
-  rMatrix,
-  runGemm,
-  verifyGemmOpenings,
   type GemmOpening,
-  type GemmRun,
   type GemmSpec,
-} from "../gemm";
+} from "../gemm/spec";
+import { computeRow, fingerprintLeaves, fingerprintRow, bMatrix, rMatrix } from "../gemm/data";
+import { openGemm, runGemm, type GemmRun } from "../gemm/kernel";
+import { prepareGemmVerifier } from "../gemm/verifier-key";
+import { checkGemmOpenings, verifyGemmOpenings } from "../gemm/verify";
 import { hardwareClass, peakGflops } from "../hardware";
 import { hashPairBytes, leafHashBytes, merkleRootBytes } from "../merkle";
-import { f32Bytes } from "../gemm";
+import { f32Bytes } from "../gemm/formats";
 import { fillMatrix, randomU32, streamKey } from "../prng";
 import { sizeGemm } from "../sizing";
 

@@ -117,7 +117,7 @@ function rowSumsRef(row: Float32Array, R: Float64Array, s: Float64Array) {
   return [...dot, ...mag, ...all, lhsE + lhsO, 0, 0, bigE + bigO];
 }
 
-/** The kernel's row table (gemm.ts verifierTables' layout). */
+/** The kernel's row table (gemm/verify.ts verifierTables' layout). */
 function rowTable(R: Float64Array, s: Float64Array): Float64Array {
   const n = s.length;
   const t = new Float64Array(n * 10);

@@ -5,7 +5,7 @@
  * - keccak-f[1600] on native 64-bit lanes and keccak256 over it (the oracle hashes a leaf of
  *   every opened group and a proof of ~20 siblings per opening; the JS version in keccak.ts
  *   works on 32-bit halves and costs ~2.7 µs per permutation here, this one ~0.5 µs);
- * - the gemm verifier's two passes per opened row (gemm.ts): the opened row against the key's
+ * - the gemm verifier's two passes per opened row (gemm/verify.ts): the opened row against the key's
  *   row table, and A's row regenerated from the counter-based generator (prng.ts) against B·s,
  *   both two or four lanes at a time with 128-bit SIMD.
  *
@@ -299,7 +299,7 @@ const KECCAK_FUNCS: WasmFunc[] = [
 // ---------------------------------------------------------------- gemm verifier
 
 /**
- * The row pass (gemm.ts rowSums). Row table per pair of columns (j, j+1), 10 v128 = 160 bytes:
+ * The row pass (gemm/verify.ts rowSums). Row table per pair of columns (j, j+1), 10 v128 = 160 bytes:
  * for j then j+1, (R_0, R_1), (R_2, R_3), (|R_0|, |R_1|), (|R_2|, |R_3|); then (s_j, s_j+1) and
  * (|s_j|, |s_j+1|). out (16 float64): relu(row)·R (4), relu(row)·|R| (4), |row|·|R| (4), row·s,
  * 0, (row·s)·0, Σ_{|row_j| >= 2^8} |row_j||s_j|.
@@ -424,7 +424,7 @@ function aEntries2(): string {
     local.get $l v128.const i32x4 8 8 8 8 i32x4.add local.set $l`;
 }
 
-/** a·(B·s) over A's row r (gemm.ts aSums without bounds): out[4]; bs = B·s as float64; n a multiple of 8. */
+/** a·(B·s) over A's row r (gemm/verify.ts aSums without bounds): out[4]; bs = B·s as float64; n a multiple of 8. */
 function aDot(): WasmFunc {
   return {
     name: "$a_dot",

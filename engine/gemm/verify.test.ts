@@ -1,35 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import path from "node:path";
 import { bytesToHex, keccak256, stringToBytes, type Hex } from "viem";
-import {
-  GemmError,
-  aRow,
-  checkGemmOpenings,
-  chooseOpenings,
-  computeRow,
-  decodeGemmOpening,
-  encodeGemmOpening,
-  f32FromBytes,
-  fingerprintLeaves,
-  fingerprintRow,
-  gemmSecretSeed,
-  gemmSharedSeed,
-  gemmSpecHash,
-  generateGemmChallenge,
-  openGemm,
-  prepareGemmVerifier,
-  rMatrix,
-  runGemm,
-  secretVector,
-  verifierARowDot,
-  verifyGemmOpenings,
-  type GemmRun,
-  type GemmSpec,
-} from "./gemm";
-import { merkleRootBytes } from "./merkle";
-import { fillMatrix, streamKey } from "./prng";
+import { merkleRootBytes } from "../merkle";
+import { fillMatrix, streamKey } from "../prng";
+import { aRow, computeRow, fingerprintLeaves, fingerprintRow, rMatrix } from "./data";
+import { GemmError } from "./errors";
+import { openGemm, runGemm, type GemmRun } from "./kernel";
+import { chooseOpenings, gemmSecretSeed, gemmSharedSeed, generateGemmChallenge, type GemmSpec } from "./spec";
+import { prepareGemmVerifier, secretVector } from "./verifier-key";
+import { checkGemmOpenings, verifierARowDot, verifyGemmOpenings } from "./verify";
 
 const epoch = keccak256(stringToBytes("gemm test epoch"));
 const n = 128;
@@ -65,29 +44,6 @@ function openForged(run: ReturnType<typeof forge>, fake: (i: number) => boolean,
   return openGemm(run, indices).map((o) => (fake(o.index) ? { ...o, row: run.fakeRow(o.index) } : o));
 }
 
-test("same seed gives the same spec and the same root across runs and thread counts", async () => {
-  const s = spec("determinism");
-  assert.deepEqual(spec("determinism"), s);
-  assert.equal(gemmSpecHash(spec("determinism")), gemmSpecHash(s));
-  const r1 = await runGemm(s, { ...cpu, intraOpNumThreads: 1 });
-  const r2 = await runGemm(s, { ...cpu, intraOpNumThreads: 2 });
-  assert.equal(r1.provider, "cpu");
-  assert.equal(r1.root, r2.root);
-  assert.deepEqual(r1.fingerprints, r2.fingerprints);
-  assert.notEqual((await runGemm(spec("another"), cpu)).root, r1.root);
-});
-
-test("same seed gives the same root in another process", async () => {
-  const s = spec("cross-process");
-  const here = await runGemm(s, cpu);
-  const code = `
-    const g = require(${JSON.stringify(path.join(__dirname, "gemm.ts"))});
-    g.runGemm(${JSON.stringify(s)}, { executionProviders: ["cpu"], intraOpNumThreads: 1 })
-      .then((r) => process.stdout.write(r.root));`;
-  const there = execFileSync(process.execPath, ["--import", "tsx", "-e", code], { encoding: "utf8", timeout: 120_000 });
-  assert.equal(there.trim(), here.root);
-});
-
 test("honest work is accepted, and its rows are the exact products", async () => {
   const s = spec("honest", 6);
   const run = await runGemm(s, cpu);
@@ -106,14 +62,6 @@ test("honest work is accepted, and its rows are the exact products", async () =>
     for (let l = 0; l < n; l++) acc += A0[3 * n + l] * B[l * n + j];
     assert.equal(row[j], acc);
   }
-});
-
-test("openings are drawn after the commitment: another root gives other rows", () => {
-  const s = spec("openings", 8);
-  const a = chooseOpenings(s, keccak256(stringToBytes("root a")), 8);
-  const b = chooseOpenings(s, keccak256(stringToBytes("root b")), 8);
-  assert.notDeepEqual(a, b);
-  assert.deepEqual(chooseOpenings(s, keccak256(stringToBytes("root a")), 8), a);
 });
 
 test("rejects a wrong row (made-up row with a consistent fingerprint) with evidence", async () => {
@@ -246,24 +194,6 @@ test("malformed openings are rejections with a reason, not throws", async () => 
   assert.throws(() => verifyGemmOpenings(s, run.root, good, prepareGemmVerifier(gemmSharedSeed(keccak256(epoch), n), epoch, n)), GemmError);
 });
 
-test("bad specs are named errors", () => {
-  const seed = keccak256(stringToBytes("x"));
-  assert.throws(() => generateGemmChallenge(seed, { n: 100, batch: 1, precision: "fp32" }), (e: unknown) => e instanceof GemmError && e.code === "GemmBadSpec");
-  assert.throws(() => generateGemmChallenge(seed, { n: 128, batch: 0, precision: "fp32" }), GemmError);
-  assert.throws(() => generateGemmChallenge(seed, { n: 128, batch: 1, precision: "fp8" as never }), GemmError);
-  assert.throws(() => chooseOpenings(spec("k"), seed, 0), GemmError);
-});
-
-test("openings survive the wire encoding", async () => {
-  const s = spec("wire");
-  const run = await runGemm(s, cpu);
-  const open = openGemm(run, chooseOpenings(s, run.root));
-  const back = open.map((o) => decodeGemmOpening(JSON.parse(JSON.stringify(encodeGemmOpening(o))), s));
-  assert.deepEqual(back, open);
-  assert.equal(verifyGemmOpenings(s, run.root, back, key).ok, true);
-  assert.throws(() => decodeGemmOpening({ ...encodeGemmOpening(open[0]), row: "AAAA" }, s), GemmError);
-});
-
 test("an fp16-rated challenge runs with the default providers (CUDA, else CPU) and verifies within the fp16 output tolerance", async () => {
   const s = generateGemmChallenge(keccak256(stringToBytes("fp16")), { n, batch: 4, precision: "fp16" }, shared);
   const run = await runGemm(s);
@@ -279,7 +209,7 @@ test("an fp16-rated challenge runs with the default providers (CUDA, else CPU) a
   assert.equal(verifyGemmOpenings(s, forged.root, openForged(forged, fake, idx), key, { k: 16 }).ok, false);
 });
 
-// ---------------------------------------------------------------- single wrong entries (n = 512)
+
 
 const n5 = 512;
 const shared5 = gemmSharedSeed(epoch, n5);
@@ -472,23 +402,4 @@ test("the verifier's ratios are the plain formulas' (straight loops over the key
       assert.ok(v.checks.length >= 1);
     }
   }
-});
-
-test("the openings drawn are the protocol's: chooseOpenings pinned (computed before the verifier's rewrite)", () => {
-  const seed = keccak256(stringToBytes("pin seed"));
-  const s = generateGemmChallenge(keccak256(stringToBytes("pin gemm")), { n: 4096, batch: 4087, precision: "fp16" }, gemmSharedSeed(seed, 4096));
-  assert.deepEqual(chooseOpenings(s, keccak256(stringToBytes("pin root")), 20), [
-    7348664, 2362201, 5251555, 8546555, 15429034, 12221998, 9144476, 2726461, 4215783, 10688171, 6929421, 10557873, 1834832, 5258915, 1726504,
-    12110276, 4102720, 12308802, 2055700, 1976917,
-  ]);
-});
-
-test("wire rows decode to the same floats (byte copy on little-endian hosts)", () => {
-  const v = Float32Array.from([0, -0, 1.5, -(2 ** -20), 3.4e38, 1e-45, 255.99998474121094]);
-  const bytes = new Uint8Array(v.length * 4);
-  const dv = new DataView(bytes.buffer);
-  v.forEach((x, i) => dv.setFloat32(4 * i, x, true));
-  assert.deepEqual(Array.from(f32FromBytes(bytes)), Array.from(v));
-  assert.deepEqual(Array.from(f32FromBytes(bytes.subarray(4))), Array.from(v.subarray(1)));
-  assert.throws(() => f32FromBytes(new Uint8Array(5)), GemmError);
 });

@@ -1,0 +1,48 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { keccak256, stringToBytes } from "viem";
+import { GemmError } from "../../engine/gemm/errors";
+import { openGemm, runGemm } from "../../engine/gemm/kernel";
+import { chooseOpenings, gemmSecretSeed, gemmSharedSeed, generateGemmChallenge, type GemmSpec } from "../../engine/gemm/spec";
+import { prepareGemmVerifier } from "../../engine/gemm/verifier-key";
+import { verifyGemmOpenings } from "../../engine/gemm/verify";
+import { decodeGemmOpening, encodeGemmOpening } from "./gemm";
+
+const epoch = keccak256(stringToBytes("gemm test epoch"));
+const n = 128;
+const shared = gemmSharedSeed(epoch, n);
+const key = prepareGemmVerifier(shared, gemmSecretSeed(epoch, n), n);
+const cpu = { executionProviders: ["cpu"] };
+
+function spec(tag: string, batch = 4): GemmSpec {
+  return generateGemmChallenge(keccak256(stringToBytes(tag)), { n, batch, precision: "fp32" }, shared);
+}
+
+test("openings survive the wire encoding", async () => {
+  const s = spec("wire");
+  const run = await runGemm(s, cpu);
+  const open = openGemm(run, chooseOpenings(s, run.root));
+  const back = open.map((o) => decodeGemmOpening(JSON.parse(JSON.stringify(encodeGemmOpening(o))), s));
+  assert.deepEqual(back, open);
+  assert.equal(verifyGemmOpenings(s, run.root, back, key).ok, true);
+});
+
+test("a malformed opening is a GemmBadOpening error naming what is wrong", async () => {
+  const s = spec("wire malformed");
+  const run = await runGemm(s, cpu);
+  const [o] = openGemm(run, chooseOpenings(s, run.root, 1));
+  const w = encodeGemmOpening(o);
+  const bad = (input: unknown, message: RegExp) =>
+    assert.throws(() => decodeGemmOpening(input, s), (e: unknown) => e instanceof GemmError && e.code === "GemmBadOpening" && message.test(e.message));
+  bad({ ...w, data: w.data.slice(0, -8) }, /data holds/);
+  bad({ ...w, data: w.data + "00" }, /data holds/);
+  bad({ ...w, data: "0xzz" }, /data: expected 0x-hex/);
+  bad({ ...w, index: s.batch * n }, /out of range/);
+  bad({ ...w, index: -1 }, /index/);
+  bad({ ...w, proof: ["0x12"] }, /proof\.0/);
+  bad({ index: w.index, proof: w.proof }, /data/);
+  bad(null, /opening/);
+  // The base64 {row, group} form is not an opening.
+  const { data: _data, ...rest } = w;
+  bad({ ...rest, row: "AAAA", group: "AAAA" }, /data/);
+});

@@ -1,0 +1,40 @@
+/**
+ * The gemm challenge's openings on the wire (POST /v1/challenges/:id/open), the one codec both
+ * sides use: the agent encodes each opened row with `encodeGemmOpening`, the oracle decodes it
+ * with `decodeGemmOpening` into engine/gemm's `GemmOpening` for the verifier.
+ *
+ * An opening is `{index, data, proof}`: `data` = 0x-hex of float32 little-endian values, the
+ * opened row of C (`n` values) then its fingerprint group (`groupRows·projCols` values, fewer in
+ * a last partial group); `proof` = the group's Merkle proof.
+ */
+import { bytesToHex, concat, hexToBytes } from "viem";
+import { z } from "zod";
+import { GemmError } from "../../engine/gemm/errors";
+import { f32Bytes, f32FromBytes } from "../../engine/gemm/formats";
+import { gemmRows, type GemmOpening, type GemmSpec } from "../../engine/gemm/spec";
+import { hex32, hexBytes, issues } from "./hex";
+
+export const gemmOpeningWire = z.object({ index: z.number().int().min(0), data: hexBytes, proof: z.array(hex32) });
+
+export type GemmOpeningWire = z.infer<typeof gemmOpeningWire>;
+
+export function encodeGemmOpening(o: GemmOpening): GemmOpeningWire {
+  return { index: o.index, data: bytesToHex(concat([f32Bytes(o.row), f32Bytes(o.group)])), proof: [...o.proof] };
+}
+
+/** Decodes an opening of `spec` from the wire; a malformed one is a GemmBadOpening error. */
+export function decodeGemmOpening(input: unknown, spec: GemmSpec): GemmOpening {
+  const parsed = gemmOpeningWire.safeParse(input);
+  if (!parsed.success) throw new GemmError("GemmBadOpening", issues(parsed.error));
+  const { index, data, proof } = parsed.data;
+  const g = spec.groupRows;
+  const rows = gemmRows(spec);
+  if (index >= rows) throw new GemmError("GemmBadOpening", `row ${index} out of range`);
+  const j = Math.floor(index / g);
+  const groupLen = (Math.min(rows, (j + 1) * g) - j * g) * spec.projCols;
+  // 4 bytes (8 hex digits after "0x") per float32: the length is checked before decoding.
+  const bytes = (data.length - 2) / 2;
+  if (bytes !== 4 * (spec.n + groupLen)) throw new GemmError("GemmBadOpening", `data holds ${bytes} bytes, expected 4 x (${spec.n} + ${groupLen}) floats`);
+  const all = f32FromBytes(hexToBytes(data));
+  return { index, row: all.slice(0, spec.n), group: all.slice(spec.n), proof };
+}

@@ -1,0 +1,34 @@
+/**
+ * The infer challenge's openings on the wire (POST /v1/challenges/:id/open), the one codec both
+ * sides use: the agent encodes each opened item with `encodeInferOpening`, the oracle decodes it
+ * with `decodeInferOpening` into engine/llm's `InferOpening` for the verifier.
+ *
+ * An opening is `{index, fingerprint: {ids, q}, proof}`: the item's logit fingerprint (top-k
+ * token ids and quantized logits per sampled position) and its Merkle proof. The schema checks
+ * the shape of the JSON; the verifier checks it against the challenge and the model (positions,
+ * top-k, vocabulary, ranges: engine/llm `checkFingerprintShape`).
+ */
+import { z } from "zod";
+import { LlmError } from "../../engine/llm/errors";
+import type { InferOpening } from "../../engine/llm/infer";
+import { hex32, issues } from "./hex";
+
+export const inferOpeningWire = z.object({
+  index: z.number().int().min(0),
+  fingerprint: z.object({ ids: z.array(z.array(z.number())), q: z.array(z.array(z.number())) }),
+  proof: z.array(hex32),
+});
+
+export type InferOpeningWire = z.infer<typeof inferOpeningWire>;
+
+export function encodeInferOpening(o: InferOpening): InferOpeningWire {
+  return { index: o.index, fingerprint: { ids: o.fingerprint.ids, q: o.fingerprint.q }, proof: [...o.proof] };
+}
+
+/** Decodes an opening from the wire; a malformed one is an LlmBadAnswer error naming the bad fields. */
+export function decodeInferOpening(input: unknown): InferOpening {
+  const parsed = inferOpeningWire.safeParse(input);
+  if (!parsed.success) throw new LlmError("LlmBadAnswer", issues(parsed.error));
+  return parsed.data;
+}
+

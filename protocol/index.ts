@@ -6,3 +6,4 @@ export * from "./eip712";
 export * from "./node";
 export * from "./slashes";
 export * from "./seeds";
+export * from "./abi";

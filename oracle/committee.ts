@@ -29,7 +29,7 @@ import type { DB } from "./db";
 import { httpError, OracleError } from "./errors";
 import type { Logger } from "./logger";
 import { buildReport, reportDigest, reportFromJson, reportToJson, type ReportInputs } from "./report";
-import { buildRewardsTree } from "./rewards";
+import { buildRewardsTree } from "../engine/rewards";
 
 /** How far back a member looks for the latest earlier report on chain. */
 export const MAX_LOOKBACK_EPOCHS = 64;

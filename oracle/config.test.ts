@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEVNET_ORACLE_KEY, MAX_CHALLENGE_KINDS, loadConfig, openingsFor, parseConfig } from "./config";
 import { OracleError } from "./errors";
+import { committeeParamsSchema, PROFILES, profileParams } from "../protocol/committee-params";
 
 function message(fn: () => unknown): string {
   try {
@@ -23,6 +24,14 @@ describe("config", () => {
     assert.equal(c.oracleKey, DEVNET_ORACLE_KEY);
     assert.equal(c.epochChallenges, 3);
     assert.deepEqual(c.committee, []);
+  });
+
+  it("carries each profile's committee parameters unchanged (the simulator reads them from protocol/)", () => {
+    for (const profile of PROFILES) {
+      const c = parseConfig({ profile }, {});
+      const shared = Object.fromEntries(Object.keys(committeeParamsSchema.shape).filter((k) => k in c).map((k) => [k, c[k as keyof typeof c]]));
+      assert.deepEqual(committeeParamsSchema.parse(shared), profileParams(profile));
+    }
   });
 
   it("keeps the devnet profile by default", () => {

@@ -16,7 +16,7 @@ import { httpError, OracleError } from "./errors";
 import { createLogger, type Logger } from "./logger";
 import { createMetrics, type Metrics } from "./metrics";
 import { Relay } from "./relay";
-import { buildRewardsTree, rewardsProof } from "./rewards";
+import { buildRewardsTree, rewardsProof } from "../engine/rewards";
 import { Scheduler } from "./scheduler";
 import { GemmWork } from "./work-gemm";
 import { InferWork } from "./work-infer";

@@ -8,7 +8,7 @@
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { hashTypedData, type Address, type Hex } from "viem";
 import { EPOCH_REPORT_TYPES, SETTLEMENT_DOMAIN_NAME, domain, slashListHash, type EpochReport, type SlashEntry } from "../protocol";
-import { addCumulative, buildRewardsTree, CAPACITY_CAP_PPM, computeEpochRewards, type RewardsTree, type Verdict } from "./rewards";
+import { addCumulative, buildRewardsTree, CAPACITY_CAP_PPM, computeEpochRewards, type RewardsTree, type Verdict } from "../engine/rewards";
 
 export const VERDICT_CODES: Record<Verdict, number> = { honest: 0, unavailable: 1, "under-delivering": 2, fraudulent: 3 };
 /** Most nodes one report covers. */

@@ -16,7 +16,7 @@
  */
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { Address, Hex } from "viem";
-import { PAY_CAP_RATIO } from "../engine/judge";
+import { PAY_CAP_RATIO } from "./judge";
 
 export const PPM = 1_000_000n;
 /** Largest capacity weight: the judge's pay cap in ppm (rounded down). */

@@ -18,7 +18,7 @@
  * measurements. Members that also serve nodes (sharded verification) are future work.
  */
 import type { Address, Hex } from "viem";
-import { recoverAddress } from "viem";
+import { recoverAddress, zeroHash } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 import { seedCommitment } from "../protocol";
 import { signRequest } from "../protocol/request-signer";
@@ -33,7 +33,6 @@ import { buildRewardsTree } from "../engine/rewards";
 
 /** How far back a member looks for the latest earlier report on chain. */
 export const MAX_LOOKBACK_EPOCHS = 64;
-const ZERO32 = ("0x" + "00".repeat(32)) as Hex;
 
 /** The proposer of epoch e: the first member, or `committee[e mod size]` with rotation. */
 export function proposerOf(e: number, members: readonly Address[], rotate: boolean): Address {
@@ -120,7 +119,7 @@ export class Committee {
     if (this.now() / 1000 < genesis + (e + 1) * length) throw httpError.mismatch(`epoch ${e} has not ended`);
     if (BigInt(inputs.configVersion) !== configVersion) throw httpError.mismatch(`configVersion ${inputs.configVersion} is not the chain's ${configVersion}`);
     const onchainCommitment = await this.chain.seedCommitment(BigInt(e));
-    if (onchainCommitment === ZERO32 || seedCommitment(BigInt(e), inputs.seed) !== onchainCommitment) {
+    if (onchainCommitment === zeroHash || seedCommitment(BigInt(e), inputs.seed) !== onchainCommitment) {
       throw httpError.mismatch(`seed does not open the on-chain commitment of epoch ${e}`);
     }
     const available = await this.chain.availableBudget();
@@ -174,6 +173,6 @@ export class Committee {
       const r = await this.chain.reportOf(BigInt(p));
       if (r.status === REPORT_STATUS.Pending || r.status === REPORT_STATUS.Finalized) return r.rewardsRoot;
     }
-    return ZERO32;
+    return zeroHash;
   }
 }

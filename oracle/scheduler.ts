@@ -17,7 +17,7 @@
  * its own clock (a devnet's block time follows the wall clock).
  */
 import { randomBytes } from "node:crypto";
-import { bytesToHex, concatBytes, hexToBytes, keccak256, stringToBytes, type Address, type Hex } from "viem";
+import { bytesToHex, concatBytes, hexToBytes, keccak256, stringToBytes, zeroHash, type Address, type Hex } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 import { challengeSeed, seedCommitment } from "../protocol";
 import { pruneNonces } from "./auth";
@@ -41,7 +41,6 @@ export const MAX_BACKLOG_EPOCHS = 16;
 export const JUDGE_GRACE_MS = 500;
 /** A deadline is this many times the expected time at the claim, plus the slack. */
 export const DEADLINE_EXPECTED_FACTOR = 3;
-const ZERO32 = ("0x" + "00".repeat(32)) as Hex;
 /** A seed commitment is not sent later than this before its epoch starts (it must be mined first), ms. */
 export const SEED_MARGIN_MS = 1_500;
 
@@ -239,7 +238,7 @@ export class Scheduler {
         this.d.log.info("seed.committed", { epoch: e, commitment: row.commitment });
         continue;
       }
-      if (onchain !== ZERO32) {
+      if (onchain !== zeroHash) {
         this.d.log.error("seed.mismatch", { code: "OR209", epoch: e, onchain, ours: row.commitment });
         continue;
       }
@@ -260,7 +259,7 @@ export class Scheduler {
     try {
       await this.d.relay.ensure(
         `commitSeed:${e}`,
-        async () => (await this.d.chain.seedCommitment(BigInt(e))) !== ZERO32,
+        async () => (await this.d.chain.seedCommitment(BigInt(e))) !== zeroHash,
         { contract: "EpochManager", functionName: "commitSeed", args: [BigInt(e), commitment] },
       );
     } catch (err) {

@@ -130,7 +130,7 @@ export class Committee {
     if (inputs.maxSlashes !== (await this.chain.maxSlashes())) throw httpError.mismatch("slash bound differs from the chain's");
     for (const n of inputs.nodes) {
       const rec = await this.chain.getNode(n.node);
-      if (rec.status === 0 || rec.operator.toLowerCase() !== n.operator.toLowerCase()) {
+      if (rec.status === "None" || rec.operator.toLowerCase() !== n.operator.toLowerCase()) {
         throw httpError.mismatch(`node ${n.node} is not registered to operator ${n.operator}`);
       }
     }

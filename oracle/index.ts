@@ -22,7 +22,7 @@ import { GemmWork } from "./work-gemm";
 import { InferWork } from "./work-infer";
 import { ChainClock } from "./clock";
 import type { Work } from "./work";
-import { NODE_STATUS, recordNonce } from "./auth";
+import { recordNonce } from "./auth";
 
 export const ORACLE_VERSION = "0.1.0";
 /** Rows the public read API returns at most per call. */
@@ -129,7 +129,7 @@ export async function startOracle(
         nodes: nodes.slice(0, MAX_READ_ROWS).map((n) => ({
           node: n.node,
           operator: n.operator,
-          status: NODE_STATUS[n.status] ?? String(n.status),
+          status: n.status,
           stake: n.stake.toString(),
           unbonding: n.unbonding.toString(),
           jailedUntil: n.jailedUntil.toString(),
@@ -173,11 +173,11 @@ export async function startOracle(
       };
     },
     async rewards(acct) {
-      const hasRoot = await chain.read<boolean>("RewardsDistributor", "hasRoot");
+      const hasRoot = await chain.read("RewardsDistributor", "hasRoot");
       if (!hasRoot) throw httpError.notFound("no rewards root is finalized yet");
       const [root, rootEpoch] = await Promise.all([
-        chain.read<Hex>("RewardsDistributor", "merkleRoot"),
-        chain.read<bigint>("RewardsDistributor", "rootEpoch"),
+        chain.read("RewardsDistributor", "merkleRoot"),
+        chain.read("RewardsDistributor", "rootEpoch"),
       ]);
       const rows = db.prepare("SELECT account, cumulative FROM rewards WHERE epoch = ?").all(Number(rootEpoch)) as { account: string; cumulative: string }[];
       const tree = buildRewardsTree(new Map(rows.map((r) => [r.account, BigInt(r.cumulative)])));
@@ -214,8 +214,8 @@ export async function startOracle(
       } catch (e) {
         throw httpError.unavailable("cannot read the node registry", e);
       }
-      if (rec.status === 0) throw httpError.unknownNode(node);
-      if (rec.status !== 1) throw httpError.inactive(node, (NODE_STATUS[rec.status] ?? "inactive").toLowerCase());
+      if (rec.status === "None") throw httpError.unknownNode(node);
+      if (rec.status !== "Active") throw httpError.inactive(node, rec.status.toLowerCase());
     },
     async requireCommitteeMember(signer) {
       let m;

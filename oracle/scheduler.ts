@@ -278,7 +278,7 @@ export class Scheduler {
     if (cur < 0) return;
     const row = this.epochRow(cur);
     if (!row || row.committed_at === null || row.scheduled_at !== null) return;
-    const nodes = (await this.d.chain.allNodes()).filter((n) => n.status === 1);
+    const nodes = (await this.d.chain.allNodes()).filter((n) => n.status === "Active");
     const startMs = this.epochStartMs(cur);
     const lenMs = this.clock!.length * 1000;
     const scheduleKey = keccak256(concatBytes([hexToBytes(row.seed), stringToBytes("poai.oracle.schedule")]));

@@ -7,3 +7,4 @@ export * from "./node";
 export * from "./slashes";
 export * from "./seeds";
 export * from "./abi";
+export * from "./registry";

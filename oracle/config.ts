@@ -20,7 +20,10 @@ import {
 import { OracleError } from "./errors";
 export { MAX_CHALLENGE_KINDS, openingsFor, PROFILES, type Profile } from "../protocol/committee-params";
 
-/** Hardhat's well-known dev account #0: the devnet deployer and single committee member. */
+/**
+ * Hardhat's well-known dev account #0: the devnet deployer and single committee member. Its key is
+ * public, so the production profile refuses to start with it (parseConfig).
+ */
 export const DEVNET_ORACLE_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 /** Largest committee the contracts accept (EpochManager, max 31). */
 export const MAX_COMMITTEE = 31;
@@ -37,7 +40,7 @@ export const configSchema = z
     rpcUrl: z.string().url("must be a URL").default("http://127.0.0.1:8545"),
     /** Deployment record written by scripts/deploy.ts (addresses; ABIs come from artifacts/). */
     deploymentFile: z.string().min(1).default("deployments/localhost.json"),
-    /** The oracle's own key: a committee member, the sender of its transactions. */
+    /** The oracle's own key: a committee member, the sender of its transactions (production: required). */
     oracleKey: hex32.default(DEVNET_ORACLE_KEY),
     /** HTTP API bind address and port (0 picks a free port). */
     host: z.string().min(1).default("127.0.0.1"),
@@ -174,6 +177,14 @@ export function parseConfig(file: Record<string, unknown> = {}, env: NodeJS.Proc
   const merged: Record<string, unknown> = { ...PROFILE_DEFAULTS[profile as Profile], ...explicit };
   const r = configSchema.safeParse(merged);
   if (r.success) {
+    // Anyone can sign with the devnet default: a production oracle must bring its own key.
+    if (r.data.profile === "production" && r.data.oracleKey.toLowerCase() === DEVNET_ORACLE_KEY) {
+      throw new OracleError(
+        "OR001",
+        `config error: ${ENV.oracleKey} (oracleKey) must be set to this oracle's own key in the production profile; the default is Hardhat's public dev key #0`,
+        { details: { key: "oracleKey" } },
+      );
+    }
     // Each proposer judges from its own records: with rotation no oracle holds a node's earlier
     // epochs, and the on-claim test would silently never condemn.
     if (r.data.proposerRotation && r.data.judgeWindowEpochs > 1 && r.data.committee.length > 1) {

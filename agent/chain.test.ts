@@ -5,9 +5,11 @@ import { AgentError } from "./errors";
 
 const node = "0x1111111111111111111111111111111111111111" as const;
 const base: NodeRecord = {
+  node,
   operator: "0x2222222222222222222222222222222222222222",
   status: "Active",
   jailedUntil: 0n,
+  unbondReleaseTime: 0n,
   stake: 100n,
   unbonding: 0n,
   claim: { gpuModel: 0, gpuCount: 1, gflops: 1, vramMiB: 1024, region: "0x6465766e65740000" },

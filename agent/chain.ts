@@ -1,48 +1,21 @@
 /**
  * What the agent reads and writes on chain: its NodeRegistry record (registered? jailed? stake)
- * and, for `register --operator-key`, the approve + register transactions. The ABI fragments are
- * written out from contracts/interfaces/INodeRegistry.sol so the agent runs without artifacts.
+ * and, for `register --operator-key`, the approve + register transactions. The ABIs are the
+ * committed typed ones of protocol/abi.ts, so the agent runs without artifacts.
  */
 import {
   createPublicClient,
   createWalletClient,
   http,
-  parseAbi,
   type Address,
   type Hex,
   type PublicClient,
   type Chain,
 } from "viem";
 import { AgentError } from "./errors";
-import { type HardwareClaim, NODE_STATUS, type NodeStatusName } from "../protocol";
+import { readNode as readRegistryNode, type NodeRecord } from "../protocol/registry";
 export { type HardwareClaim, NODE_STATUS, type NodeStatusName } from "../protocol";
-
-export const REGISTRY_ABI = parseAbi([
-  "struct HardwareClaim { uint16 gpuModel; uint16 gpuCount; uint32 gflops; uint32 vramMiB; bytes8 region; }",
-  "struct Node { address operator; uint8 status; uint64 jailedUntil; uint64 unbondReleaseTime; uint256 stake; uint256 unbonding; HardwareClaim claim; }",
-  "function getNode(address node) view returns (Node)",
-  "function nonces(address nodeKey) view returns (uint256)",
-  "function stakeToken() view returns (address)",
-  "function minimumStake(HardwareClaim claim) view returns (uint256)",
-  "function register(address nodeKey, HardwareClaim claim, uint256 amount, uint256 deadline, bytes nodeSig)",
-]);
-
-export const ERC20_ABI = parseAbi([
-  "function approve(address spender, uint256 amount) returns (bool)",
-  "function balanceOf(address account) view returns (uint256)",
-  "function allowance(address owner, address spender) view returns (uint256)",
-]);
-
-
-
-export interface NodeRecord {
-  operator: Address;
-  status: NodeStatusName;
-  jailedUntil: bigint;
-  stake: bigint;
-  unbonding: bigint;
-  claim: HardwareClaim;
-}
+export { type NodeRecord } from "../protocol/registry";
 
 /** `region` as bytes8: ASCII, right-padded with zeros, at most 8 characters. */
 export function regionBytes8(region: string): Hex {
@@ -75,20 +48,11 @@ export async function connect(rpcUrl: string, expectedChainId?: number): Promise
 }
 
 export async function readNode(client: PublicClient, registry: Address, node: Address): Promise<NodeRecord> {
-  let n;
   try {
-    n = await client.readContract({ address: registry, abi: REGISTRY_ABI, functionName: "getNode", args: [node] });
+    return await readRegistryNode(client, registry, node);
   } catch (err) {
     throw new AgentError("AG012_CHAIN", `cannot read node ${node} from the NodeRegistry at ${registry} (is it the right address and chain?)`, { cause: err });
   }
-  return {
-    operator: n.operator,
-    status: NODE_STATUS[n.status] ?? "None",
-    jailedUntil: n.jailedUntil,
-    stake: n.stake,
-    unbonding: n.unbonding,
-    claim: { ...n.claim },
-  };
 }
 
 /**

@@ -6,8 +6,9 @@
 import { createWalletClient, http, type Address, type Hex, type PublicClient, type Chain } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { REGISTRATION_TYPES, REGISTRY_DOMAIN_NAME, domain } from "../protocol";
+import { erc20Abi, nodeRegistryAbi } from "../protocol/abi";
 import { AgentError } from "./errors";
-import { ERC20_ABI, REGISTRY_ABI, type HardwareClaim } from "./chain";
+import { type HardwareClaim } from "./chain";
 
 export interface RegistrationSignature {
   operator: Address;
@@ -47,7 +48,7 @@ export async function signRegistration(args: {
 
 export async function readNonce(client: PublicClient, registry: Address, nodeKey: Address): Promise<bigint> {
   try {
-    return await client.readContract({ address: registry, abi: REGISTRY_ABI, functionName: "nonces", args: [nodeKey] });
+    return await client.readContract({ address: registry, abi: nodeRegistryAbi, functionName: "nonces", args: [nodeKey] });
   } catch (err) {
     throw new AgentError("AG012_CHAIN", `cannot read nonces(${nodeKey}) from the NodeRegistry at ${registry}: wrong address or chain?`, { cause: err });
   }
@@ -83,20 +84,20 @@ export async function registerOnChain(args: {
     registry: args.registry,
   });
   try {
-    const token = await args.client.readContract({ address: args.registry, abi: REGISTRY_ABI, functionName: "stakeToken" });
-    const need = await args.client.readContract({ address: args.registry, abi: REGISTRY_ABI, functionName: "minimumStake", args: [args.claim] });
+    const token = await args.client.readContract({ address: args.registry, abi: nodeRegistryAbi, functionName: "stakeToken" });
+    const need = await args.client.readContract({ address: args.registry, abi: nodeRegistryAbi, functionName: "minimumStake", args: [args.claim] });
     if (args.amount < need) {
       throw new AgentError("AG011_BAD_ARGUMENT", `stake ${args.amount} is below the minimum ${need} for a claim of ${args.claim.gflops} GFLOP/s`);
     }
-    const bal = await args.client.readContract({ address: token, abi: ERC20_ABI, functionName: "balanceOf", args: [operator.address] });
+    const bal = await args.client.readContract({ address: token, abi: erc20Abi, functionName: "balanceOf", args: [operator.address] });
     if (bal < args.amount) {
       throw new AgentError("AG011_BAD_ARGUMENT", `operator ${operator.address} holds ${bal} stake tokens, needs ${args.amount}`);
     }
-    const approve = await wallet.writeContract({ address: token, abi: ERC20_ABI, functionName: "approve", args: [args.registry, args.amount] });
+    const approve = await wallet.writeContract({ address: token, abi: erc20Abi, functionName: "approve", args: [args.registry, args.amount] });
     await args.client.waitForTransactionReceipt({ hash: approve });
     const txHash = await wallet.writeContract({
       address: args.registry,
-      abi: REGISTRY_ABI,
+      abi: nodeRegistryAbi,
       functionName: "register",
       args: [nodeKey, args.claim, args.amount, deadline, sig.signature],
     });

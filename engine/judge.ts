@@ -52,7 +52,7 @@
  * simulator (sim/) measures it under its own, independent noise (throttling stretches, lossy
  * links, retries).
  */
-import { encodeAbiParameters, keccak256, type Hex } from "viem";
+import { encodeAbiParameters, keccak256, zeroHash, type Hex } from "viem";
 import { SlashReason } from "./slash-reason";
 import { median } from "./timing";
 import type { ChallengeResult } from "./verdict";
@@ -287,8 +287,6 @@ function checkParams(p: JudgeParams): void {
   if (!ok) throw new JudgeError(`parameters out of range: ${JSON.stringify(p)}`);
 }
 
-const ZERO = ("0x" + "00".repeat(32)) as Hex;
-
 function timingEvidence(rows: readonly ChallengeResult[]): Hex {
   return keccak256(
     encodeAbiParameters(
@@ -386,7 +384,7 @@ export function judgeNode(
     const evidence = keccak256(
       encodeAbiParameters(
         [{ type: "bytes32[]" }, { type: "bytes32[]" }],
-        [wrong.map((w) => w.challengeHash), wrong.map((w) => w.evidence ?? ZERO)],
+        [wrong.map((w) => w.challengeHash), wrong.map((w) => w.evidence ?? zeroHash)],
       ),
     );
     return { verdict: "fraudulent", slashBps: FRAUD_SLASH_BPS, slashReason: SlashReason.Fraud, evidence, paidGflops: 0, stats, notes };

@@ -4,7 +4,6 @@
  * costs no RPC call in the common case; a chain that cannot be read answers 503, not a refusal.
  */
 import type { Address } from "viem";
-import { NODE_STATUS } from "../protocol";
 import type { Chain } from "./chain";
 import { httpError } from "./errors";
 
@@ -30,8 +29,8 @@ export function accessChecks(chain: Chain, members: readonly Address[], cacheMs:
       } catch (e) {
         throw httpError.unavailable("cannot read the node registry", e);
       }
-      if (rec.status === 0) throw httpError.unknownNode(node);
-      if (rec.status !== 1) throw httpError.inactive(node, (NODE_STATUS[rec.status] ?? "inactive").toLowerCase());
+      if (rec.status === "None") throw httpError.unknownNode(node);
+      if (rec.status !== "Active") throw httpError.inactive(node, rec.status.toLowerCase());
     },
     async requireCommitteeMember(signer) {
       let m;

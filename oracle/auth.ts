@@ -35,8 +35,6 @@ export interface Authenticated {
   timestampSec: number;
 }
 
-export { NODE_STATUS } from "../protocol";
-
 function header(h: IncomingHttpHeaders, name: string): string | undefined {
   const v = h[name];
   return Array.isArray(v) ? undefined : v; // a repeated auth header is malformed

@@ -1,8 +1,9 @@
 /**
  * The oracle's view of the chain: viem clients, the deployed addresses (deployments/<network>.json)
- * and ABIs (from the record, or from artifacts/ after `npx hardhat compile`), typed reads of the
- * contracts the oracle follows, and a short-lived cache of registry reads for the API. Every read
- * retries with backoff; an unreachable RPC ends as OracleError OR005 with the cause attached.
+ * and ABIs (from the record, or from artifacts/ after `npx hardhat compile`; the relay sends with
+ * them), reads of the contracts the oracle follows through the typed ABIs of protocol/abi.ts, and
+ * a short-lived cache of registry reads for the API. Every read retries with backoff; an
+ * unreachable RPC ends as OracleError OR005 with the cause attached.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -11,12 +12,17 @@ import {
   http,
   type Abi,
   type Address,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
+  type ContractFunctionReturnType,
   type Hex,
   type PublicClient,
 } from "viem";
 import { OracleError } from "./errors";
-import { type HardwareClaim } from "../protocol";
+import { contractAbis } from "../protocol/abi";
+import { readNode, type NodeRecord } from "../protocol/registry";
 export { type HardwareClaim } from "../protocol";
+export { type NodeRecord } from "../protocol/registry";
 
 export const CONTRACT_NAMES = ["NodeRegistry", "EpochManager", "Settlement", "RewardsDistributor"] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
@@ -60,16 +66,8 @@ export function loadDeployment(file: string, root = process.cwd()): Deployment {
   return { chainId, addresses, abis };
 }
 
-
-export interface NodeRecord {
-  node: Address;
-  operator: Address;
-  status: number;
-  jailedUntil: bigint;
-  stake: bigint;
-  unbonding: bigint;
-  claim: HardwareClaim;
-}
+type Abis = typeof contractAbis;
+type ReadName<N extends ContractName> = ContractFunctionName<Abis[N], "pure" | "view">;
 
 export interface ReportInfo {
   status: number; // 0 None, 1 Pending, 2 Vetoed, 3 Finalized
@@ -139,41 +137,20 @@ export class Chain {
     throw new OracleError("OR005", `RPC ${this.rpcUrl} failed on ${what} after ${this.retries} attempts`, { cause: last });
   }
 
-  read<T>(name: ContractName, functionName: string, args: readonly unknown[] = []): Promise<T> {
+  /** A view call on `name`, typed by its ABI (protocol/abi.ts). */
+  read<N extends ContractName, F extends ReadName<N>>(
+    name: N,
+    functionName: F,
+    args?: ContractFunctionArgs<Abis[N], "pure" | "view", F>,
+  ): Promise<ContractFunctionReturnType<Abis[N], "pure" | "view", F>> {
     return this.withRetry(`${name}.${functionName}`, () =>
-      this.client.readContract({
-        address: this.address(name),
-        abi: this.deployment.abis[name],
-        functionName,
-        args,
-      } as never) as Promise<T>,
+      // viem cannot narrow a call generic over the contract; the signature above carries the types.
+      this.client.readContract({ address: this.address(name), abi: contractAbis[name], functionName, args } as never),
     );
   }
 
-  async getNode(node: Address): Promise<NodeRecord> {
-    const n = await this.read<{
-      operator: Address;
-      status: number;
-      jailedUntil: bigint;
-      stake: bigint;
-      unbonding: bigint;
-      claim: { gpuModel: number; gpuCount: number; gflops: number; vramMiB: number; region: Hex };
-    }>("NodeRegistry", "getNode", [node]);
-    return {
-      node,
-      operator: n.operator,
-      status: Number(n.status),
-      jailedUntil: BigInt(n.jailedUntil),
-      stake: BigInt(n.stake),
-      unbonding: BigInt(n.unbonding),
-      claim: {
-        gpuModel: Number(n.claim.gpuModel),
-        gpuCount: Number(n.claim.gpuCount),
-        gflops: Number(n.claim.gflops),
-        vramMiB: Number(n.claim.vramMiB),
-        region: n.claim.region,
-      },
-    };
+  getNode(node: Address): Promise<NodeRecord> {
+    return this.withRetry("NodeRegistry.getNode", () => readNode(this.client, this.address("NodeRegistry"), node));
   }
 
   /** `getNode` through a cache of `cacheMs`: the API's per-request registry check. */
@@ -189,11 +166,11 @@ export class Chain {
 
   /** Every registered node, read page by page (bounded by MAX_NODES). */
   async allNodes(): Promise<NodeRecord[]> {
-    const count = Number(await this.read<bigint>("NodeRegistry", "nodeCount"));
+    const count = Number(await this.read("NodeRegistry", "nodeCount"));
     const n = Math.min(count, MAX_NODES);
     const ids: Address[] = [];
     for (let off = 0; off < n; off += NODE_PAGE) {
-      const page = await this.read<Address[]>("NodeRegistry", "nodesPage", [BigInt(off), BigInt(Math.min(NODE_PAGE, n - off))]);
+      const page = await this.read("NodeRegistry", "nodesPage", [BigInt(off), BigInt(Math.min(NODE_PAGE, n - off))]);
       ids.push(...page);
     }
     const out: NodeRecord[] = [];
@@ -203,32 +180,32 @@ export class Chain {
 
   async epochClock(): Promise<{ genesis: number; length: number }> {
     const [g, l] = await Promise.all([
-      this.read<bigint>("EpochManager", "genesis"),
-      this.read<bigint>("EpochManager", "epochLength"),
+      this.read("EpochManager", "genesis"),
+      this.read("EpochManager", "epochLength"),
     ]);
     return { genesis: Number(g), length: Number(l) };
   }
 
   seedCommitment(epoch: bigint): Promise<Hex> {
-    return this.read<Hex>("EpochManager", "seedCommitment", [epoch]);
+    return this.read("EpochManager", "seedCommitment", [epoch]);
   }
   async committee(): Promise<{ members: Address[]; quorum: number; configVersion: bigint }> {
     const [members, quorum, configVersion] = await Promise.all([
-      this.read<Address[]>("EpochManager", "committee"),
-      this.read<number>("EpochManager", "quorum"),
-      this.read<bigint>("EpochManager", "configVersion"),
+      this.read("EpochManager", "committee"),
+      this.read("EpochManager", "quorum"),
+      this.read("EpochManager", "configVersion"),
     ]);
     return { members: [...members], quorum: Number(quorum), configVersion: BigInt(configVersion) };
   }
   async reportOf(epoch: bigint): Promise<ReportInfo> {
-    const r = await this.read<ReportInfo>("Settlement", "reportOf", [epoch]);
+    const r = await this.read("Settlement", "reportOf", [epoch]);
     return { ...r, status: Number(r.status), slashCount: Number(r.slashCount) };
   }
   async maxSlashes(): Promise<number> {
-    return Number(await this.read<number>("Settlement", "maxSlashes"));
+    return Number(await this.read("Settlement", "maxSlashes"));
   }
   availableBudget(): Promise<bigint> {
-    return this.read<bigint>("RewardsDistributor", "availableBudget");
+    return this.read("RewardsDistributor", "availableBudget");
   }
   async blockTime(): Promise<number> {
     const b = await this.withRetry("eth_getBlockByNumber", () => this.client.getBlock({ blockTag: "latest" }));

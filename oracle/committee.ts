@@ -18,7 +18,7 @@
  * measurements. Members that also serve nodes (sharded verification) are future work.
  */
 import type { Address, Hex } from "viem";
-import { recoverAddress } from "viem";
+import { recoverAddress, zeroHash } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 import { seedCommitment } from "../protocol";
 import { signRequest } from "../protocol/request-signer";
@@ -29,14 +29,13 @@ import type { DB } from "./store/schema";
 import { httpError, OracleError } from "./errors";
 import type { Logger } from "./logger";
 import { buildReport, reportDigest, reportFromJson, reportToJson, type ReportInputs } from "./report";
-import { buildRewardsTree } from "./rewards";
+import { buildRewardsTree } from "../engine/rewards";
 import { putReport } from "./store/reports";
 import { replaceCumulativeRewards } from "./store/rewards";
 import { REPORT_STATE } from "./store/status";
 
 /** How far back a member looks for the latest earlier report on chain. */
 export const MAX_LOOKBACK_EPOCHS = 64;
-const ZERO32 = ("0x" + "00".repeat(32)) as Hex;
 
 /** The proposer of epoch e: the first member, or `committee[e mod size]` with rotation. */
 export function proposerOf(e: number, members: readonly Address[], rotate: boolean): Address {
@@ -123,7 +122,7 @@ export class Committee {
     if (this.now() / 1000 < genesis + (e + 1) * length) throw httpError.mismatch(`epoch ${e} has not ended`);
     if (BigInt(inputs.configVersion) !== configVersion) throw httpError.mismatch(`configVersion ${inputs.configVersion} is not the chain's ${configVersion}`);
     const onchainCommitment = await this.chain.seedCommitment(BigInt(e));
-    if (onchainCommitment === ZERO32 || seedCommitment(BigInt(e), inputs.seed) !== onchainCommitment) {
+    if (onchainCommitment === zeroHash || seedCommitment(BigInt(e), inputs.seed) !== onchainCommitment) {
       throw httpError.mismatch(`seed does not open the on-chain commitment of epoch ${e}`);
     }
     const available = await this.chain.availableBudget();
@@ -134,7 +133,7 @@ export class Committee {
     if (inputs.maxSlashes !== (await this.chain.maxSlashes())) throw httpError.mismatch("slash bound differs from the chain's");
     for (const n of inputs.nodes) {
       const rec = await this.chain.getNode(n.node);
-      if (rec.status === 0 || rec.operator.toLowerCase() !== n.operator.toLowerCase()) {
+      if (rec.status === "None" || rec.operator.toLowerCase() !== n.operator.toLowerCase()) {
         throw httpError.mismatch(`node ${n.node} is not registered to operator ${n.operator}`);
       }
     }
@@ -185,6 +184,6 @@ export class Committee {
       const r = await this.chain.reportOf(BigInt(p));
       if (r.status === REPORT_STATUS.Pending || r.status === REPORT_STATUS.Finalized) return r.rewardsRoot;
     }
-    return ZERO32;
+    return zeroHash;
   }
 }

@@ -5,6 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEVNET_ORACLE_KEY, MAX_CHALLENGE_KINDS, loadConfig, openingsFor, parseConfig } from "./config";
 import { OracleError } from "./errors";
+import { committeeParamsSchema, PROFILES, profileParams } from "../protocol/committee-params";
+
+/** A key of the oracle's own, which the production profile requires. */
+const OWN_KEY = "0x" + "11".repeat(32);
 
 function message(fn: () => unknown): string {
   try {
@@ -25,6 +29,14 @@ describe("config", () => {
     assert.deepEqual(c.committee, []);
   });
 
+  it("carries each profile's committee parameters unchanged (the simulator reads them from protocol/)", () => {
+    for (const profile of PROFILES) {
+      const c = parseConfig({ profile, oracleKey: OWN_KEY }, {});
+      const shared = Object.fromEntries(Object.keys(committeeParamsSchema.shape).filter((k) => k in c).map((k) => [k, c[k as keyof typeof c]]));
+      assert.deepEqual(committeeParamsSchema.parse(shared), profileParams(profile));
+    }
+  });
+
   it("keeps the devnet profile by default", () => {
     const c = parseConfig({}, {});
     assert.equal(c.profile, "devnet");
@@ -40,7 +52,7 @@ describe("config", () => {
   });
 
   it("the production profile yields the simulator's recommended challenge settings", () => {
-    const c = parseConfig({}, { POAI_PROFILE: "production" });
+    const c = parseConfig({}, { POAI_PROFILE: "production", POAI_ORACLE_KEY: OWN_KEY });
     assert.equal(c.profile, "production");
     assert.equal(c.epochChallenges, 18);
     assert.deepEqual(c.challengeKinds, ["gemm", "gemm", "gemm", "gemm", "gemm", "infer"]);
@@ -59,11 +71,11 @@ describe("config", () => {
     assert.equal(c.rpcUrl, "http://127.0.0.1:8545");
     assert.equal(c.uptimeShareBps, 2_000);
     // The same from a config file.
-    assert.deepEqual(parseConfig({ profile: "production" }, {}), c);
+    assert.deepEqual(parseConfig({ profile: "production", oracleKey: OWN_KEY }, {}), c);
   });
 
   it("an explicit setting wins over the profile's default", () => {
-    const c = parseConfig({ openings: 12 }, { POAI_PROFILE: "production", POAI_EPOCH_CHALLENGES: "6", POAI_CHALLENGE_KINDS: "gemm" });
+    const c = parseConfig({ openings: 12 }, { POAI_PROFILE: "production", POAI_ORACLE_KEY: OWN_KEY, POAI_EPOCH_CHALLENGES: "6", POAI_CHALLENGE_KINDS: "gemm" });
     assert.equal(c.epochChallenges, 6);
     assert.deepEqual(c.challengeKinds, ["gemm"]);
     assert.equal(c.openings, 12);
@@ -80,12 +92,23 @@ describe("config", () => {
     assert.equal(openingsFor(parseConfig({}, { POAI_INFER_OPENINGS: "6" }), "gemm"), 4);
     assert.equal(openingsFor(parseConfig({ openings: 9 }, {}), "infer"), 9);
     // An explicit value wins over the production profile's 4, from the file or the environment.
-    assert.equal(parseConfig({ inferOpenings: 8 }, { POAI_PROFILE: "production" }).inferOpenings, 8);
-    assert.equal(parseConfig({ inferOpenings: 8 }, { POAI_PROFILE: "production", POAI_INFER_OPENINGS: "2" }).inferOpenings, 2);
+    assert.equal(parseConfig({ inferOpenings: 8 }, { POAI_PROFILE: "production", POAI_ORACLE_KEY: OWN_KEY }).inferOpenings, 8);
+    assert.equal(parseConfig({ inferOpenings: 8 }, { POAI_PROFILE: "production", POAI_ORACLE_KEY: OWN_KEY, POAI_INFER_OPENINGS: "2" }).inferOpenings, 2);
     assert.equal(message(() => parseConfig({}, { POAI_INFER_OPENINGS: "0" })), 'config error: POAI_INFER_OPENINGS must be an integer 1..64, got "0"');
     assert.equal(message(() => parseConfig({}, { POAI_INFER_OPENINGS: "65" })), 'config error: POAI_INFER_OPENINGS must be an integer 1..64, got "65"');
     assert.equal(message(() => parseConfig({}, { POAI_INFER_OPENINGS: "four" })), 'config error: POAI_INFER_OPENINGS must be an integer 1..64, got "four"');
     assert.equal(message(() => parseConfig({ inferOpenings: 2.5 })), "config error: inferOpenings (config file) must be an integer 1..64, got 2.5");
+  });
+
+  it("the production profile refuses to start without its own key; the devnet keeps Hardhat's", () => {
+    const refusal = /^config error: POAI_ORACLE_KEY \(oracleKey\) must be set to this oracle's own key in the production profile/;
+    assert.match(message(() => parseConfig({}, { POAI_PROFILE: "production" })), refusal);
+    assert.match(message(() => parseConfig({ profile: "production" }, {})), refusal);
+    // Setting the public key by hand is no better than leaving the default.
+    assert.match(message(() => parseConfig({}, { POAI_PROFILE: "production", POAI_ORACLE_KEY: DEVNET_ORACLE_KEY.toUpperCase().replace("0X", "0x") })), refusal);
+    assert.equal(parseConfig({}, { POAI_PROFILE: "production", POAI_ORACLE_KEY: OWN_KEY }).oracleKey, OWN_KEY);
+    assert.equal(parseConfig({ profile: "production", oracleKey: OWN_KEY }, {}).oracleKey, OWN_KEY);
+    assert.equal(parseConfig({}, {}).oracleKey, DEVNET_ORACLE_KEY);
   });
 
   it("an unknown profile is a named config error", () => {

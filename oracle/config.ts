@@ -1,7 +1,8 @@
 /**
- * The oracle's configuration: a zod schema with bounds on every number, and two named profiles of
- * defaults: "devnet" (the schema's defaults, which run the local devnet, the demo and the tests)
- * and "production" (the fleet simulator's recommended challenge settings, sim/params.ts).
+ * The oracle's configuration: the committee parameters every member must share
+ * (protocol/committee-params.ts: challenges, judgment, rewards, and their "devnet" and
+ * "production" profiles) extended with this service's own settings (RPC, deployment, key, HTTP,
+ * database, relay, committee peers), a zod schema with bounds on every number.
  * Sources, later ones winning: the profile's defaults, a JSON file (`--config file`), then
  * POAI_* environment variables; the profile itself is chosen by `profile` / POAI_PROFILE. Read
  * once at start; a wrong value stops the start with its name,
@@ -9,27 +10,27 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { MAX_JUDGE_WINDOW_EPOCHS } from "../engine/judge";
+import {
+  challengeParamsSchema,
+  COMMITTEE_PROFILE_DEFAULTS,
+  judgmentParamsSchema,
+  PROFILES,
+  type Profile,
+} from "../protocol/committee-params";
 import { OracleError } from "./errors";
+export { MAX_CHALLENGE_KINDS, openingsFor, PROFILES, type Profile } from "../protocol/committee-params";
 
-/** Hardhat's well-known dev account #0: the devnet deployer and single committee member. */
+/**
+ * Hardhat's well-known dev account #0: the devnet deployer and single committee member. Its key is
+ * public, so the production profile refuses to start with it (parseConfig).
+ */
 export const DEVNET_ORACLE_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 /** Largest committee the contracts accept (EpochManager, max 31). */
 export const MAX_COMMITTEE = 31;
-/**
- * Most entries of `challengeKinds`. The scheduler draws one entry per node and round uniformly, so
- * a repeated kind weighs more: ["gemm", "gemm", "gemm", "gemm", "gemm", "infer"] issues infer on
- * one round in six.
- */
-export const MAX_CHALLENGE_KINDS = 8;
-
-export const PROFILES = ["devnet", "production"] as const;
-export type Profile = (typeof PROFILES)[number];
 
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 32-byte 0x-hex string");
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 20-byte 0x-hex address");
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
-const decimal = z.string().regex(/^[0-9]{1,78}$/, "must be a decimal integer string");
 
 export const configSchema = z
   .object({
@@ -39,7 +40,7 @@ export const configSchema = z
     rpcUrl: z.string().url("must be a URL").default("http://127.0.0.1:8545"),
     /** Deployment record written by scripts/deploy.ts (addresses; ABIs come from artifacts/). */
     deploymentFile: z.string().min(1).default("deployments/localhost.json"),
-    /** The oracle's own key: a committee member, the sender of its transactions. */
+    /** The oracle's own key: a committee member, the sender of its transactions (production: required). */
     oracleKey: hex32.default(DEVNET_ORACLE_KEY),
     /** HTTP API bind address and port (0 picks a free port). */
     host: z.string().min(1).default("127.0.0.1"),
@@ -50,34 +51,8 @@ export const configSchema = z
     dbPath: z.string().min(1).default(".data/oracle.sqlite"),
     logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
 
-    /** Challenges per active node per epoch. */
-    epochChallenges: int(1, 64).default(3),
-    /**
-     * Kinds of challenge issued: one entry drawn per node and round from the oracle's secret
-     * randomness, uniformly over the entries (a repeated kind weighs more).
-     */
-    challengeKinds: z.array(z.enum(["gemm", "infer"])).min(1).max(MAX_CHALLENGE_KINDS).default(["gemm"]),
-    /** Target time for an honest node to finish one challenge at its claimed rating, ms. */
-    challengeTargetMs: int(10, 600_000).default(500),
-    /** Largest gemm matrix dimension (a power of two, 64..4096); small on CPU devnets. */
-    gemmMaxN: z.union([z.literal(64), z.literal(128), z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]).default(256),
-    /** Rows (gemm) or items (infer) the oracle opens per challenge. */
-    openings: int(1, 64).default(4),
-    /**
-     * Items the oracle opens per infer challenge; unset, infer opens `openings` like gemm. Each
-     * opened item of a substituted model is flagged with probability ~0.95 (sim/infer-detection.ts),
-     * so 4 items catch a substitute with >= 0.99 per challenge, while gemm needs its 20 rows to
-     * find a node faking 1 % of them.
-     */
-    inferOpenings: int(1, 64).optional(),
-    /** Slack on the deadline over the target time (network, scheduling), ms. */
-    deadlineSlackMs: int(0, 600_000).default(4_000),
-    /**
-     * Share of the epoch, from its start, in which challenges may fall due. Whatever it is, a due
-     * time leaves the challenge's whole deadline before the epoch's end. The whole epoch by
-     * default: a public quiet tail would be time a node could rent its GPU out unchallenged.
-     */
-    issueWindowBps: int(100, 10_000).default(10_000),
+    // The committee's challenge parameters (protocol/committee-params.ts).
+    ...challengeParamsSchema.shape,
 
     /** Accepted distance between a request's timestamp and the oracle's clock, ms. */
     clockSkewMs: int(1_000, 600_000).default(30_000),
@@ -91,27 +66,8 @@ export const configSchema = z
     /** Origin allowed by CORS on the public read API. */
     corsOrigin: z.string().min(1).default("*"),
 
-    /** Rewards paid per epoch, token base units, decimal string. */
-    epochBudget: decimal.default("1000000000000000000000"),
-    /** Share of the budget paid for uptime (the rest for verified work), basis points. */
-    uptimeShareBps: int(0, 10_000).default(2_000),
-    /** Slash for a wrong committed result, basis points of stake. */
-    fraudSlashBps: int(1, 10_000).default(5_000),
-    /** Slash for an overstated claim, basis points of stake. */
-    overclaimSlashBps: int(1, 10_000).default(1_000),
-    /**
-     * Consecutive under-delivering epochs before an overclaim is slashed (1 = on the first).
-     * The judge's own bound (engine/judge.ts: alpha 1e-6 per epoch under a model with
-     * throttling and lossy links) already covers a single condemnation; a larger value trades
-     * slower slashing for a margin beyond the model. Fraud is always slashed at once.
-     */
-    overclaimSlashAfterEpochs: int(1, 10).default(1),
-    /**
-     * Epochs the judge's on-claim test reads, this one included (engine/judge.ts): a node's
-     * earlier records, each against the claim it was sized to, none from before its last slash.
-     * Three epochs of 18 challenges catch a claim 15 % above the hardware; one epoch cannot.
-     */
-    judgeWindowEpochs: int(1, MAX_JUDGE_WINDOW_EPOCHS).default(3),
+    // The committee's judgment and reward parameters (protocol/committee-params.ts).
+    ...judgmentParamsSchema.shape,
 
     /** Reconciliation loop period, ms. */
     pollIntervalMs: int(50, 60_000).default(500),
@@ -137,39 +93,10 @@ export const configSchema = z
   .strict();
 
 export type OracleConfig = z.infer<typeof configSchema>;
-
-/** Items (infer) or rows (gemm) opened per challenge of `kind` under `c`. */
-export function openingsFor(c: Pick<OracleConfig, "openings" | "inferOpenings">, kind: string): number {
-  return kind === "infer" ? c.inferOpenings ?? c.openings : c.openings;
-}
 export type OracleConfigInput = z.input<typeof configSchema>;
 
-/**
- * Defaults of each profile over the schema's (devnet) defaults. "production" holds the fleet
- * simulator's recommended settings for one-hour epochs (sim/params.ts RECOMMENDED; the epoch
- * length itself is a contract deployment parameter, not oracle configuration): 18 rounds per
- * epoch, infer on one round in six, 20 openings, the engine's 4 s GPU target, the engine's
- * largest gemm dimension (the simulator sizes gemm without a cap), challenges due across the
- * whole epoch, 4 s deadline slack, an overclaim slashed on its first condemnation, and the
- * judge's on-claim test over a window of 3 epochs.
- * 20 rows per gemm challenge but 4 items per infer challenge (`inferOpenings`), as the simulator
- * recommends.
- */
-export const PROFILE_DEFAULTS: Record<Profile, Readonly<Partial<OracleConfigInput>>> = {
-  devnet: {},
-  production: {
-    epochChallenges: 18,
-    challengeKinds: ["gemm", "gemm", "gemm", "gemm", "gemm", "infer"],
-    challengeTargetMs: 4_000,
-    gemmMaxN: 4096,
-    openings: 20,
-    inferOpenings: 4,
-    deadlineSlackMs: 4_000,
-    issueWindowBps: 10_000,
-    overclaimSlashAfterEpochs: 1,
-    judgeWindowEpochs: 3,
-  },
-};
+/** Defaults of each profile over the schema's: the committee parameters' profiles. */
+export const PROFILE_DEFAULTS: Record<Profile, Readonly<Partial<OracleConfigInput>>> = COMMITTEE_PROFILE_DEFAULTS;
 
 /** Environment variable of each key (POAI_ + the key in upper snake case). */
 const ENV: Record<keyof OracleConfig, string> = Object.fromEntries(
@@ -250,6 +177,14 @@ export function parseConfig(file: Record<string, unknown> = {}, env: NodeJS.Proc
   const merged: Record<string, unknown> = { ...PROFILE_DEFAULTS[profile as Profile], ...explicit };
   const r = configSchema.safeParse(merged);
   if (r.success) {
+    // Anyone can sign with the devnet default: a production oracle must bring its own key.
+    if (r.data.profile === "production" && r.data.oracleKey.toLowerCase() === DEVNET_ORACLE_KEY) {
+      throw new OracleError(
+        "OR001",
+        `config error: ${ENV.oracleKey} (oracleKey) must be set to this oracle's own key in the production profile; the default is Hardhat's public dev key #0`,
+        { details: { key: "oracleKey" } },
+      );
+    }
     // Each proposer judges from its own records: with rotation no oracle holds a node's earlier
     // epochs, and the on-claim test would silently never condemn.
     if (r.data.proposerRotation && r.data.judgeWindowEpochs > 1 && r.data.committee.length > 1) {

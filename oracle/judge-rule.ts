@@ -6,7 +6,7 @@
 import { keccak256, stringToBytes, type Hex } from "viem";
 import { DEADLINE_MISSED, judgeNode as engineJudge, PAY_CAP_RATIO, UNREACHABLE, type Judgment } from "../engine/judge";
 import type { ChallengeResult } from "../engine/verdict";
-import type { Verdict } from "./rewards";
+import type { Verdict } from "../engine/rewards";
 import { CHALLENGE_VERDICT, type ChallengeVerdict } from "./store/status";
 
 export interface JudgeSample {

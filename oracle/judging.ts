@@ -13,7 +13,7 @@ import { SlashReason, type SlashEntry } from "../protocol";
 import type { NodeRecord } from "./chain";
 import { judgeNode, type JudgeSample } from "./judge-rule";
 import type { NodeEpochInput } from "./report";
-import { NODE_VERDICT } from "./rewards";
+import { NODE_VERDICT } from "../engine/rewards";
 import type { JudgedRow } from "./store/challenges";
 import { CHALLENGE_VERDICT } from "./store/status";
 

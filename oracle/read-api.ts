@@ -5,11 +5,10 @@
  * writes.
  */
 import type { Address, Hex } from "viem";
-import { NODE_STATUS } from "../protocol";
 import type { Chain, Deployment } from "./chain";
 import type { ChainClock } from "./clock";
 import { httpError } from "./errors";
-import { buildRewardsTree, rewardsProof } from "./rewards";
+import { buildRewardsTree, rewardsProof } from "../engine/rewards";
 import { latestProgress } from "./store/challenges";
 import { datasetRecords } from "./store/datasets";
 import { latestNodeEpochs, nodeEpochsOf } from "./store/node-epochs";
@@ -65,7 +64,7 @@ export async function nodes(c: ReadContext) {
     nodes: registered.slice(0, MAX_READ_ROWS).map((n) => ({
       node: n.node,
       operator: n.operator,
-      status: NODE_STATUS[n.status] ?? String(n.status),
+      status: n.status,
       stake: n.stake.toString(),
       unbonding: n.unbonding.toString(),
       jailedUntil: n.jailedUntil.toString(),
@@ -102,11 +101,11 @@ export function nodeStats(c: ReadContext, node: Address) {
 
 /** The account's proof in the finalized rewards tree, rebuilt from this oracle's records. */
 export async function rewards(c: ReadContext, acct: Address) {
-  const hasRoot = await c.chain.read<boolean>("RewardsDistributor", "hasRoot");
+  const hasRoot = await c.chain.read("RewardsDistributor", "hasRoot");
   if (!hasRoot) throw httpError.notFound("no rewards root is finalized yet");
   const [root, rootEpoch] = await Promise.all([
-    c.chain.read<Hex>("RewardsDistributor", "merkleRoot"),
-    c.chain.read<bigint>("RewardsDistributor", "rootEpoch"),
+    c.chain.read("RewardsDistributor", "merkleRoot"),
+    c.chain.read("RewardsDistributor", "rootEpoch"),
   ]);
   const tree = buildRewardsTree(cumulativeRewards(c.db, Number(rootEpoch)));
   if (tree.root !== root) throw httpError.notFound(`this oracle has no record of the rewards tree of epoch ${rootEpoch}`);

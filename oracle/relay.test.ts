@@ -6,7 +6,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { privateKeyToAccount } from "viem/accounts";
-import type { Hex } from "viem";
+import { zeroHash, type Hex } from "viem";
 import { seedCommitment } from "../protocol";
 import { Chain, loadDeployment } from "./chain";
 import { openDb, type DB } from "./store/schema";
@@ -15,8 +15,6 @@ import { createLogger } from "./logger";
 import { createMetrics } from "./metrics";
 import { Relay } from "./relay";
 import { deployDevnet, HH_KEYS, readContract, startHardhatNode, type Devnet, type HardhatNode } from "./testkit";
-
-const ZERO32 = "0x" + "00".repeat(32);
 
 async function rpc(url: string, method: string, params: unknown[] = []) {
   const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
@@ -47,7 +45,7 @@ describe("relay", { timeout: 180_000 }, () => {
     const relay = new Relay(chain, account, db, { confirmations: 1, txStuckMs: 300, gasBumpPercent: 25 }, log, createMetrics());
     const epoch = 50n;
     const commitment = seedCommitment(epoch, ("0x" + "42".repeat(32)) as Hex);
-    const isDone = async () => (await chain.seedCommitment(epoch)) !== ZERO32;
+    const isDone = async () => (await chain.seedCommitment(epoch)) !== zeroHash;
     const call = { contract: "EpochManager" as const, functionName: "commitSeed", args: [epoch, commitment] };
     await rpc(hh.url, "evm_setAutomine", [false]);
     try {
@@ -95,7 +93,7 @@ describe("relay", { timeout: 180_000 }, () => {
     const relay = new Relay(dead, account, db, { confirmations: 1, txStuckMs: 300, gasBumpPercent: 25 }, log, createMetrics());
     const before = (db.prepare("SELECT COUNT(*) AS n FROM transactions").get() as { n: number }).n;
     await assert.rejects(
-      relay.ensure("commitSeed:51", async () => (await dead.seedCommitment(51n)) !== ZERO32, { contract: "EpochManager", functionName: "commitSeed", args: [51n, ("0x" + "44".repeat(32)) as Hex] }),
+      relay.ensure("commitSeed:51", async () => (await dead.seedCommitment(51n)) !== zeroHash, { contract: "EpochManager", functionName: "commitSeed", args: [51n, ("0x" + "44".repeat(32)) as Hex] }),
       (e: OracleError) => e.code === "OR005",
     );
     assert.equal((db.prepare("SELECT COUNT(*) AS n FROM transactions").get() as { n: number }).n, before);

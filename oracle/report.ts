@@ -6,15 +6,14 @@
  * hash instead of trusting them.
  */
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { hashTypedData, type Address, type Hex } from "viem";
+import { hashTypedData, zeroHash, type Address, type Hex } from "viem";
 import { EPOCH_REPORT_TYPES, SETTLEMENT_DOMAIN_NAME, domain, slashListHash, type EpochReport, type SlashEntry } from "../protocol";
-import { addCumulative, buildRewardsTree, CAPACITY_CAP_PPM, computeEpochRewards, type RewardsTree, type Verdict } from "./rewards";
+import { addCumulative, buildRewardsTree, CAPACITY_CAP_PPM, computeEpochRewards, type RewardsTree, type Verdict } from "../engine/rewards";
 
 export const VERDICT_CODES: Record<Verdict, number> = { honest: 0, unavailable: 1, "under-delivering": 2, fraudulent: 3 };
 /** Most nodes one report covers. */
 export const MAX_REPORT_NODES = 10_000;
 const UINT32_MAX = 0xffff_ffff;
-const ZERO32 = ("0x" + "00".repeat(32)) as Hex;
 
 export interface NodeEpochInput {
   node: Address;
@@ -60,7 +59,7 @@ const SLASH_ORDER = (a: SlashEntry, b: SlashEntry) =>
 
 /** Stats root: StandardMerkleTree over one leaf per node, zero when there is no node. */
 export function statsRoot(nodes: readonly NodeEpochInput[], rewards: ReadonlyMap<string, bigint>): Hex {
-  if (nodes.length === 0) return ZERO32;
+  if (nodes.length === 0) return zeroHash;
   const leaves = nodes.map((n) => [
     n.node,
     VERDICT_CODES[n.verdict],

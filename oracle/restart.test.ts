@@ -16,7 +16,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { createPublicClient, decodeFunctionData, http, type Hex } from "viem";
+import { createPublicClient, decodeFunctionData, http, zeroHash, type Hex } from "viem";
 import { answerChallenge, deployDevnet, E18, fundRewards, HH_KEYS, readContract, registerNode, ROOT, startHardhatNode, type Devnet, type HardhatNode } from "./testkit";
 
 interface Child {
@@ -25,8 +25,6 @@ interface Child {
   lines: { event: string; [k: string]: unknown }[];
   exited: Promise<void>;
 }
-
-const ZERO32 = "0x" + "00".repeat(32);
 
 describe("oracle crash recovery", { timeout: 300_000 }, () => {
   let hh: HardhatNode;
@@ -157,7 +155,7 @@ describe("oracle crash recovery", { timeout: 300_000 }, () => {
     for (let e = 0; e <= upTo; e++) {
       const commitment = await readContract<Hex>(dev, "EpochManager", "seedCommitment", [BigInt(e)]);
       const info = await readContract<{ status: number }>(dev, "Settlement", "reportOf", [BigInt(e)]);
-      if (commitment === ZERO32) {
+      if (commitment === zeroHash) {
         assert.equal(Number(info.status), 0, `epoch ${e} has a report without a commitment`);
         continue;
       }

@@ -6,3 +6,5 @@ export * from "./eip712";
 export * from "./node";
 export * from "./slashes";
 export * from "./seeds";
+export * from "./abi";
+export * from "./registry";

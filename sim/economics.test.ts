@@ -3,7 +3,7 @@ import test from "node:test";
 import { DEFAULT_ECONOMICS, epochCost, minimumStake, slashAmount } from "./economics";
 
 test("stake follows NodeRegistry.minimumStake with the deploy script's defaults", () => {
-  // base 100 tokens + 10 tokens per claimed TFLOP/s (scripts/deploy-lib.ts DEVNET_PARAMS)
+  // base 100 tokens + 10 tokens per claimed TFLOP/s (protocol/params.ts DEVNET_PARAMS)
   assert.equal(DEFAULT_ECONOMICS.minStakeBase, 100);
   assert.equal(DEFAULT_ECONOMICS.minStakePerTflop, 10);
   assert.equal(minimumStake(DEFAULT_ECONOMICS, 989_400), 100 + 9894);

@@ -3,17 +3,17 @@
  *
  * Parameters come from the project where it has them:
  * - stake: NodeRegistry.minimumStake = base + perTflop * claimed TFLOP/s, with the base and rate
- *   of scripts/deploy-lib.ts (DEVNET_PARAMS; production deployments set the same env variables);
+ *   of protocol/params.ts (DEVNET_PARAMS; production deployments set the same env variables);
  * - slash shares: the engine judge's suggestion (engine/judge.ts: 50 % for fraud, up to 20 %
  *   for an overclaim, growing with the overstatement), applied by the runner;
- * - the uptime share of the budget: the oracle's config default (oracle/config.ts);
- * - rewards: the oracle's own computeEpochRewards (oracle/rewards.ts), called by the runner.
+ * - the uptime share of the budget: the committee parameters' default (protocol/committee-params.ts);
+ * - rewards: the oracle's own computeEpochRewards (engine/rewards.ts), called by the runner.
  * The simulator adds what the project does not fix: the budget's size relative to the fleet,
  * the cost of holding hardware, the market rent of GPU time, and the yield forgone on stake.
  */
 import { PAY_CAP_RATIO } from "../engine/judge";
-import { configSchema } from "../oracle/config";
-import { DEVNET_PARAMS } from "../scripts/deploy-lib";
+import { profileParams } from "../protocol/committee-params";
+import { DEVNET_PARAMS } from "../protocol/params";
 
 const E18 = 10n ** 18n;
 
@@ -41,7 +41,7 @@ export interface EconomicParams {
   source: string;
 }
 
-const oracleDefaults = configSchema.parse({});
+const oracleDefaults = profileParams("devnet");
 
 /**
  * Defaults. Stake and the uptime share are the project's. The budget pays 0.003 tokens per
@@ -59,7 +59,7 @@ export const DEFAULT_ECONOMICS: EconomicParams = {
   rentPerTflopEpoch: 0.002,
   stakeYieldPerEpoch: 0.05 / (365 * 24),
   payCapRatio: PAY_CAP_RATIO,
-  source: "stake: scripts/deploy-lib.ts DEVNET_PARAMS; slashes: engine/judge.ts; uptime share: oracle/config.ts; budget and costs: sim/economics.ts",
+  source: "stake: protocol/params.ts DEVNET_PARAMS; slashes: engine/judge.ts; uptime share: protocol/committee-params.ts; budget and costs: sim/economics.ts",
 };
 
 /** NodeRegistry.minimumStake (the contract rounds up; a float here). */

@@ -1,11 +1,11 @@
 /**
  * The protocol parameters a simulation runs under: how often and how hard the oracle
  * challenges. The simulator models production (one-hour epochs), so PROJECT_DEFAULTS are the
- * oracle's "production" profile (oracle/config.ts PROFILE_DEFAULTS), which is what a production
- * deployment runs unless its operator changes a setting; DEVNET_DEFAULTS are the "devnet"
- * profile the demo and the tests run.
+ * committee's "production" profile (protocol/committee-params.ts COMMITTEE_PROFILE_DEFAULTS,
+ * which the oracle's configuration extends), what a production deployment runs unless its
+ * operator changes a setting; DEVNET_DEFAULTS are the "devnet" profile the demo and the tests run.
  */
-import { parseConfig, type OracleConfig } from "../oracle/config";
+import { profileParams, type CommitteeParams } from "../protocol/committee-params";
 import type { ChallengeKind } from "./engine-adapter";
 
 export type Schedule = "independent" | "synchronous";
@@ -49,7 +49,7 @@ export const MAX_ROUNDS = 64;
  * The simulator's parameters for an oracle configuration: infer challenges open `inferOpenings`
  * items when it is set, else as many as gemm challenges open rows.
  */
-export function paramsFromOracle(c: OracleConfig, label: string): ProtocolParams {
+export function paramsFromOracle(c: CommitteeParams, label: string): ProtocolParams {
   return {
     roundsPerEpoch: c.epochChallenges,
     openings: c.openings,
@@ -66,10 +66,10 @@ export function paramsFromOracle(c: OracleConfig, label: string): ProtocolParams
   };
 }
 
-const o = parseConfig({ profile: "production" });
+const o = profileParams("production");
 
 export const PROJECT_DEFAULTS: ProtocolParams = paramsFromOracle(o, 'project defaults (oracle/config.ts, profile "production")');
-export const DEVNET_DEFAULTS: ProtocolParams = paramsFromOracle(parseConfig({ profile: "devnet" }), 'devnet defaults (oracle/config.ts, profile "devnet")');
+export const DEVNET_DEFAULTS: ProtocolParams = paramsFromOracle(profileParams("devnet"), 'devnet defaults (oracle/config.ts, profile "devnet")');
 
 /**
  * The parameters this simulator recommends for production (one-hour epochs), chosen from the

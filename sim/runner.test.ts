@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import { BEHAVIOURS, type BehaviourName } from "./behaviours";
-import { parseConfig } from "../oracle/config";
+import { committeeParamsSchema, COMMITTEE_PROFILE_DEFAULTS } from "../protocol/committee-params";
 import { DEVNET_DEFAULTS, PROJECT_DEFAULTS, RECOMMENDED, paramsFromOracle, type ProtocolParams } from "./params";
 import { checkTargets, summarize, type BehaviourSummary } from "./report";
 import { defaultConfig, runFleet, RunError } from "./runner";
@@ -124,7 +124,7 @@ test("with the oracle's devnet profile the end of the epoch is watched, but 3 ro
 });
 
 test("the project defaults are the oracle's production profile: overclaims, substitutes and sybils are condemned, no honest node is slashed", () => {
-  assert.deepEqual(PROJECT_DEFAULTS, paramsFromOracle(parseConfig({}, { POAI_PROFILE: "production" }), PROJECT_DEFAULTS.label));
+  assert.deepEqual(PROJECT_DEFAULTS, paramsFromOracle(committeeParamsSchema.parse(COMMITTEE_PROFILE_DEFAULTS.production), PROJECT_DEFAULTS.label));
   assert.equal(PROJECT_DEFAULTS.roundsPerEpoch, RECOMMENDED.roundsPerEpoch);
   assert.deepEqual(PROJECT_DEFAULTS.kinds, RECOMMENDED.kinds);
   assert.equal(PROJECT_DEFAULTS.openings, RECOMMENDED.openings);

@@ -5,7 +5,7 @@
  * the oracle's reward split, slashes and jail. Pure: no I/O, deterministic for a seed.
  */
 import type { Address } from "viem";
-import { computeEpochRewards, type NodeOutcome as RewardInput } from "../oracle/rewards";
+import { computeEpochRewards, type NodeOutcome as RewardInput } from "../engine/rewards";
 import { BEHAVIOURS, INTERMITTENT_AWAY_SHARE, SUBSTITUTE_SPEEDUP, type BehaviourName } from "./behaviours";
 import { DEFAULT_ECONOMICS, epochCost, slashAmount, type EconomicParams } from "./economics";
 import {
@@ -310,7 +310,7 @@ export function runFleet(cfg: RunConfig): RunResult {
         }
       }
     }
-    // The oracle's own reward split (oracle/rewards.ts), in token base units.
+    // The oracle's own reward split (engine/rewards.ts), in token base units.
     const rewards = computeEpochRewards(budgetWei, econ.uptimeShareBps, rewardInputs);
     for (let i = 0; i < n; i++) {
       if (jailed[i]) continue;

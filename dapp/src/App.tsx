@@ -15,11 +15,11 @@ export function App() {
   const disconnect = useDisconnect();
   const switchChain = useSwitchChain();
   const chain = useChain();
-  const balance = useChainQuery(["balance", address], () => chain.read<bigint>("PoAIToken", "balanceOf", [address]), !!address);
+  const balance = useChainQuery(["balance", address], () => chain.read("PoAIToken", "balanceOf", [address!]), !!address);
   const { time: now } = useLatestBlock();
   const epoch = useChainQuery(["epoch"], async () => {
-    const current = await chain.read<bigint>("EpochManager", "currentEpoch");
-    return { current, end: await chain.read<bigint>("EpochManager", "epochEnd", [current]) };
+    const current = await chain.read("EpochManager", "currentEpoch");
+    return { current, end: await chain.read("EpochManager", "epochEnd", [current]) };
   });
   const wrongChain = status === "connected" && chainId !== deployment.chainId;
   const injectedConnector = connectors[0];

@@ -8,7 +8,7 @@ import type { Address } from "viem";
 import type { NodeRecord } from "../chain";
 import { condemnedStreak, judgeEpoch, MAX_VERDICT_LOOKBACK } from "../judging";
 import { buildReport, reportDigest, reportToJson, type ReportInputs } from "../report";
-import { NODE_VERDICT } from "../rewards";
+import { NODE_VERDICT } from "../../engine/rewards";
 import { closeUnansweredChallenges, judgedChallenges, windowRows, type JudgedRow } from "../store/challenges";
 import { markJudged, unjudgedEpochs, type EpochRow } from "../store/epochs";
 import { replaceNodeEpochs, verdictHistory } from "../store/node-epochs";

@@ -21,7 +21,7 @@ export async function reconcileSchedule(loop: EpochLoop, cur: number): Promise<v
   if (cur < 0) return;
   const row = getEpoch(d.db, cur);
   if (!row || row.committed_at === null || row.scheduled_at !== null) return;
-  const nodes = (await d.chain.allNodes()).filter((n) => n.status === 1);
+  const nodes = (await d.chain.allNodes()).filter((n) => n.status === "Active");
   const startMs = loop.epochStartMs(cur);
   const lenMs = loop.epochLengthMs();
   const scheduleKey = scheduleKeyOf(row.seed);

@@ -4,13 +4,12 @@
  * just before it started may confirm only now.
  */
 import { randomBytes } from "node:crypto";
-import { bytesToHex, type Address, type Hex } from "viem";
+import { bytesToHex, zeroHash, type Address, type Hex } from "viem";
 import { seedCommitment } from "../../protocol";
 import type { OracleError } from "../errors";
 import { getEpoch, insertEpoch, markCommitted } from "../store/epochs";
 import type { EpochLoop } from "./context";
 
-const ZERO32 = ("0x" + "00".repeat(32)) as Hex;
 /** A seed commitment is not sent later than this before its epoch starts (it must be mined first), ms. */
 export const SEED_MARGIN_MS = 1_500;
 
@@ -40,7 +39,7 @@ export async function reconcileSeeds(loop: EpochLoop, cur: number, members: read
       d.log.info("seed.committed", { epoch: e, commitment: row.commitment });
       continue;
     }
-    if (onchain !== ZERO32) {
+    if (onchain !== zeroHash) {
       d.log.error("seed.mismatch", { code: "OR209", epoch: e, onchain, ours: row.commitment });
       continue;
     }
@@ -61,7 +60,7 @@ async function relaySeed(loop: EpochLoop, e: number, commitment: Hex) {
   try {
     await d.relay.ensure(
       `commitSeed:${e}`,
-      async () => (await d.chain.seedCommitment(BigInt(e))) !== ZERO32,
+      async () => (await d.chain.seedCommitment(BigInt(e))) !== zeroHash,
       { contract: "EpochManager", functionName: "commitSeed", args: [BigInt(e), commitment] },
     );
   } catch (err) {

@@ -4,7 +4,7 @@
  * life cycle, the schedule phase plans, the judge phase reads and closes.
  */
 import type { Hex } from "viem";
-import { NODE_VERDICT } from "../rewards";
+import { NODE_VERDICT } from "../../engine/rewards";
 import type { ChallengeKind } from "../work";
 import type { DB } from "./schema";
 import { sqlList, statement } from "./statement";

@@ -4,7 +4,7 @@
  * API serves it.
  */
 import type { Hex } from "viem";
-import type { Verdict } from "../rewards";
+import type { Verdict } from "../../engine/rewards";
 import type { DB } from "./schema";
 import { statement } from "./statement";
 

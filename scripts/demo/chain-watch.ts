@@ -3,16 +3,15 @@
  * proposed and executed, reports finalized, rewards claimed. Polls `eth_getLogs` over new
  * blocks (a reconciliation loop: a missed poll is caught up by the next one).
  */
-import { parseAbi, type Address, type PublicClient } from "viem";
+import type { Address, PublicClient } from "viem";
+import { epochManagerAbi, rewardsDistributorAbi, settlementAbi } from "../../protocol/abi";
 
-export const WATCH_ABI = parseAbi([
-  "event ReportSubmitted(uint64 indexed epoch, address indexed submitter, bytes32 rewardsRoot, uint256 rewardsTotal, bytes32 statsRoot, uint256 slashCount, uint64 disputeEndsAt)",
-  "event SlashProposed(uint64 indexed epoch, uint256 index, address indexed node, uint16 bps, uint8 reason, bytes32 evidence)",
-  "event SlashExecuted(uint64 indexed epoch, uint256 index, address indexed node, uint256 amount)",
-  "event ReportFinalized(uint64 indexed epoch, uint256 slashedTotal, uint256 burned, uint256 toTreasury)",
-  "event RewardsClaimed(address indexed account, address indexed caller, uint256 amount, uint256 cumulativeAmount)",
-  "event SeedCommitted(uint64 indexed epoch, bytes32 commitment, address indexed member)",
-]);
+const WATCHED_EVENTS: readonly string[] = ["ReportSubmitted", "SlashProposed", "SlashExecuted", "ReportFinalized", "RewardsClaimed", "SeedCommitted"];
+const CONTRACT_ITEMS = [...settlementAbi, ...rewardsDistributorAbi, ...epochManagerAbi];
+/** The events the narration follows, from the contracts' typed ABIs. */
+export const WATCH_ABI = CONTRACT_ITEMS.filter(
+  (i): i is Extract<(typeof CONTRACT_ITEMS)[number], { type: "event" }> => i.type === "event" && WATCHED_EVENTS.includes(i.name),
+);
 
 export type WatchedEvent =
   | { kind: "ReportSubmitted"; epoch: bigint; submitter: Address; rewardsTotal: bigint; slashCount: bigint; disputeEndsAt: bigint; block: bigint }

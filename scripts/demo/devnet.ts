@@ -8,7 +8,8 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { JsonRpcProvider, NonceManager, Wallet, type Contract } from "ethers";
-import { createPublicClient, createWalletClient, http, parseAbi, type Address, type Hex, type PublicClient } from "viem";
+import { createPublicClient, createWalletClient, http, type Address, type Hex, type PublicClient } from "viem";
+import { epochManagerAbi, nodeRegistryAbi, rewardsDistributorAbi } from "../../protocol/abi";
 import { privateKeyToAccount } from "viem/accounts";
 import { DEVNET_PARAMS, deployProtocol, deploymentRecord, type ProtocolDeployment } from "../deploy-lib";
 import { spawnChild, type Child } from "./children";
@@ -27,19 +28,6 @@ export const DEMO_KEY_PASSWORD = "poai-demo-devnet-only";
 export const OPERATOR_MINT = 100_000n * E18;
 /** Longest wait for an oracle's HTTP API to come up, ms. */
 export const ORACLE_START_TIMEOUT_MS = 90_000;
-
-const REGISTRY_VIEW_ABI = parseAbi(["function minimumStake((uint16,uint16,uint32,uint32,bytes8) claim) view returns (uint256)"]);
-export const EPOCH_ABI = parseAbi([
-  "function currentEpoch() view returns (uint64)",
-  "function epochStart(uint64 epoch) view returns (uint256)",
-  "function epochLength() view returns (uint64)",
-]);
-export const DISTRIBUTOR_ABI = parseAbi([
-  "function claim(address account, uint256 cumulativeAmount, bytes32[] proof)",
-  "function claimed(address account) view returns (uint256)",
-  "function merkleRoot() view returns (bytes32)",
-]);
-export const TOKEN_ABI = parseAbi(["function balanceOf(address account) view returns (uint256)"]);
 
 export interface Devnet {
   rpcUrl: string;
@@ -186,12 +174,7 @@ export async function registerNode(
   const keystore = join(o.workDir, `${o.name}.json`);
   await writeKeystore(keystore, nodeWallet, DEMO_KEY_PASSWORD, { scryptN: MIN_SCRYPT_N });
   const claim: HardwareClaim = { ...o.claim, region: regionBytes8(o.claim.region ?? "devnet") };
-  const need = (await net.client.readContract({
-    address: net.addr("NodeRegistry"),
-    abi: REGISTRY_VIEW_ABI,
-    functionName: "minimumStake",
-    args: [[claim.gpuModel, claim.gpuCount, claim.gflops, claim.vramMiB, claim.region]],
-  })) as bigint;
+  const need = await net.client.readContract({ address: net.addr("NodeRegistry"), abi: nodeRegistryAbi, functionName: "minimumStake", args: [claim] });
   const stake = need + (o.extraStake ?? 100n * E18);
   const token = net.deployment.contracts.PoAIToken.contract as Contract;
   await (await token.mint(o.operator.address, OPERATOR_MINT)).wait();
@@ -266,21 +249,21 @@ export async function claimRewards(
   const cumulative = BigInt(r.cumulativeAmount ?? "0");
   if (cumulative === 0n || !Array.isArray(r.proof)) return { paid: 0n, cumulative, epoch: r.epoch };
   const distributor = net.addr("RewardsDistributor");
-  const already = (await net.client.readContract({ address: distributor, abi: DISTRIBUTOR_ABI, functionName: "claimed", args: [operator.address] })) as bigint;
+  const already = await net.client.readContract({ address: distributor, abi: rewardsDistributorAbi, functionName: "claimed", args: [operator.address] });
   if (already >= cumulative) return { paid: 0n, cumulative, epoch: r.epoch };
   const wallet = createWalletClient({ account: privateKeyToAccount(operator.privateKey), chain: devChain(net.chainId, net.rpcUrl), transport: http(net.rpcUrl) });
-  const hash = await wallet.writeContract({ address: distributor, abi: DISTRIBUTOR_ABI, functionName: "claim", args: [operator.address, cumulative, r.proof] });
+  const hash = await wallet.writeContract({ address: distributor, abi: rewardsDistributorAbi, functionName: "claim", args: [operator.address, cumulative, r.proof] });
   const receipt = await net.client.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success") throw new Error(`claim transaction ${hash} reverted`);
   return { paid: cumulative - already, cumulative, epoch: r.epoch };
 }
 
 export async function currentEpoch(net: Devnet): Promise<bigint> {
-  return (await net.client.readContract({ address: net.addr("EpochManager"), abi: EPOCH_ABI, functionName: "currentEpoch" })) as bigint;
+  return net.client.readContract({ address: net.addr("EpochManager"), abi: epochManagerAbi, functionName: "currentEpoch" });
 }
 
 export async function epochStart(net: Devnet, e: bigint): Promise<bigint> {
-  return (await net.client.readContract({ address: net.addr("EpochManager"), abi: EPOCH_ABI, functionName: "epochStart", args: [e] })) as bigint;
+  return net.client.readContract({ address: net.addr("EpochManager"), abi: epochManagerAbi, functionName: "epochStart", args: [e] });
 }
 
 export async function blockTime(net: Devnet): Promise<bigint> {

@@ -23,7 +23,7 @@ export function NodeSlashes({ node, account }: { node: Address; account: Address
   const { time: now } = useLatestBlock();
   const tx = useTx();
   const slashes = useChainQuery(["slashes", node], () => chain.nodeSlashes(node));
-  const bond = useChainQuery(["appealBond"], () => chain.read<bigint>("Settlement", "appealBond"));
+  const bond = useChainQuery(["appealBond"], () => chain.read("Settlement", "appealBond"));
   if (!slashes.data || slashes.data.length === 0) return null;
 
   const appeal = (s: SlashRecord) => {

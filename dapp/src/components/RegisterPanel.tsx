@@ -59,7 +59,7 @@ export function RegisterPanel({ account }: { account: Address }) {
   const claimKey = claim ? JSON.stringify(claim) : null;
   const minStake = useChainQuery(
     ["minimumStake", claimKey],
-    () => chain.read<bigint>("NodeRegistry", "minimumStake", [claim]),
+    () => chain.read("NodeRegistry", "minimumStake", [claim!]),
     !!claim,
   );
   // The query keeps its last answer while the claim is incomplete: show it only for a full claim.
@@ -129,7 +129,7 @@ export function RegisterPanel({ account }: { account: Address }) {
     const now = await chain.blockTime();
     if (deadline <= now)
       throw new FormError(`The agent's signature expired at ${formatTime(deadline)}: run the register command again.`);
-    const nonce = await chain.read<bigint>("NodeRegistry", "nonces", [nodeKey]);
+    const nonce = await chain.read("NodeRegistry", "nonces", [nodeKey]);
     const signer = await recoverTypedDataAddress({
       domain: domain(REGISTRY_DOMAIN_NAME, deployment.chainId, registry),
       types: REGISTRATION_TYPES,

@@ -15,8 +15,8 @@ export function RewardsPanel({ account }: { account: Address }) {
   const { settings, tokenSymbol } = useEnv();
   const chain = useChain();
   const tx = useTx();
-  const claimed = useChainQuery(["claimed", account], () => chain.read<bigint>("RewardsDistributor", "claimed", [account]));
-  const root = useChainQuery(["merkleRoot"], () => chain.read<`0x${string}`>("RewardsDistributor", "merkleRoot"));
+  const claimed = useChainQuery(["claimed", account], () => chain.read("RewardsDistributor", "claimed", [account]));
+  const root = useChainQuery(["merkleRoot"], () => chain.read("RewardsDistributor", "merkleRoot"));
   const proof = useQuery({
     queryKey: ["rewards", settings.oracleUrl, account],
     queryFn: () => fetchRewards(settings.oracleUrl!, account),

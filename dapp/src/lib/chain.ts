@@ -1,14 +1,27 @@
 /**
- * The page's calls to the chain: reads, and writes that are simulated first so a revert is
- * decoded before the wallet is even asked. Every write goes through the connected wallet.
+ * The page's calls to the chain: reads through the typed ABIs of protocol/abi.ts, and writes
+ * that are simulated first so a revert is decoded before the wallet is even asked. Every write
+ * goes through the connected wallet.
  */
-import { parseSignature, type Abi, type Address, type Hash, type Hex } from "viem";
+import {
+  parseSignature,
+  type Abi,
+  type Address,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
+  type ContractFunctionReturnType,
+  type Hash,
+  type Hex,
+} from "viem";
 import type { Config } from "wagmi";
 import { getBlock, getPublicClient, readContract, signTypedData, simulateContract, writeContract } from "wagmi/actions";
 import type { TxSteps } from "../hooks/useTx";
 import type { ContractName, Deployment } from "./deployment";
-import { type HardwareClaim, NODE_STATUS, type NodeStatusName, PERMIT_TYPES } from "../../../protocol";
+import { contractAbis } from "../../../protocol/abi";
+import { PERMIT_TYPES } from "../../../protocol/eip712";
+import { readNode, type NodeRecord } from "../../../protocol/registry";
 export { type HardwareClaim, NODE_STATUS, type NodeStatusName } from "../../../protocol";
+export { type NodeRecord } from "../../../protocol/registry";
 
 /** Nodes, slashes and log entries read per operator; more are not shown. */
 export const MAX_NODES_PER_OPERATOR = 100;
@@ -16,18 +29,8 @@ export const MAX_SLASHES_SHOWN = 50;
 /** Lifetime of a permit signature (seconds after the latest block). */
 export const PERMIT_LIFETIME_S = 3_600n;
 
-
-
-export interface NodeRecord {
-  node: Address;
-  operator: Address;
-  status: NodeStatusName;
-  jailedUntil: bigint;
-  unbondReleaseTime: bigint;
-  stake: bigint;
-  unbonding: bigint;
-  claim: HardwareClaim;
-}
+type Abis = typeof contractAbis;
+type ReadName<N extends ContractName> = ContractFunctionName<Abis[N], "pure" | "view">;
 
 export const SLASH_STATES = ["None", "Proposed", "Vetoed", "Appealed", "AppealUpheld", "AppealRejected", "Executed"] as const;
 export const REPORT_STATUS = ["None", "Pending", "Vetoed", "Finalized"] as const;
@@ -56,9 +59,15 @@ export class Chain {
     return this.deployment.contracts[name];
   }
 
-  read<T>(name: ContractName, functionName: string, args: readonly unknown[] = []): Promise<T> {
-    const { address, abi } = this.c(name);
-    return readContract(this.config, { address, abi, functionName, args }) as Promise<T>;
+  /** A view call on `name`, typed by its ABI (protocol/abi.ts). */
+  read<N extends ContractName, F extends ReadName<N>>(
+    name: N,
+    functionName: F,
+    args?: ContractFunctionArgs<Abis[N], "pure" | "view", F>,
+  ): Promise<ContractFunctionReturnType<Abis[N], "pure" | "view", F>> {
+    const { address } = this.c(name);
+    // viem cannot narrow a call generic over the contract; the signature above carries the types.
+    return readContract(this.config, { address, abi: contractAbis[name], functionName, args } as never);
   }
 
   async blockTime(): Promise<bigint> {
@@ -84,7 +93,7 @@ export class Chain {
 
   /** Approves `spender` for `amount` unless the allowance already covers it. */
   async ensureAllowance(steps: TxSteps, account: Address, spender: Address, amount: bigint): Promise<void> {
-    const allowance = await this.read<bigint>("PoAIToken", "allowance", [account, spender]);
+    const allowance = await this.read("PoAIToken", "allowance", [account, spender]);
     if (allowance >= amount) return;
     await this.send(steps, "Approve the stake token", account, "PoAIToken", "approve", [spender, amount]);
   }
@@ -93,14 +102,10 @@ export class Chain {
   async signPermit(steps: TxSteps, owner: Address, spender: Address, value: bigint) {
     const token = this.c("PoAIToken");
     // ERC-5267 tells the token's EIP-712 domain; a token without it is assumed to use version "1".
-    const [, name, version, chainId, verifyingContract] = await this.read<readonly [Hex, string, string, bigint, Address]>(
-      "PoAIToken",
-      "eip712Domain",
-    ).catch(
-      async () =>
-        ["0x0f", await this.read<string>("PoAIToken", "name"), "1", BigInt(this.deployment.chainId), token.address] as const,
+    const [, name, version, chainId, verifyingContract] = await this.read("PoAIToken", "eip712Domain").catch(
+      async () => ["0x0f", await this.read("PoAIToken", "name"), "1", BigInt(this.deployment.chainId), token.address] as const,
     );
-    const nonce = await this.read<bigint>("PoAIToken", "nonces", [owner]);
+    const nonce = await this.read("PoAIToken", "nonces", [owner]);
     const deadline = (await this.blockTime()) + PERMIT_LIFETIME_S;
     const signature = await steps.wallet("Sign the stake permit", () =>
       signTypedData(this.config, {
@@ -115,17 +120,8 @@ export class Chain {
     return { deadline, v: Number(v ?? BigInt(yParity + 27)), r, s };
   }
 
-  async getNode(node: Address): Promise<NodeRecord> {
-    const raw = await this.read<{
-      operator: Address;
-      status: number;
-      jailedUntil: bigint;
-      unbondReleaseTime: bigint;
-      stake: bigint;
-      unbonding: bigint;
-      claim: HardwareClaim;
-    }>("NodeRegistry", "getNode", [node]);
-    return { node, ...raw, status: NODE_STATUS[raw.status] ?? "None", claim: { ...raw.claim } };
+  getNode(node: Address): Promise<NodeRecord> {
+    return readNode(getPublicClient(this.config)!, this.c("NodeRegistry").address, node);
   }
 
   /** The operator's nodes, found from `NodeRegistered` logs and checked against `getNode`. */
@@ -162,8 +158,8 @@ export class Chain {
       recent.map(async (log) => {
         const a = log.args as { epoch: bigint; index: bigint; node: Address; bps: number; reason: number; evidence: Hex };
         const [info, report] = await Promise.all([
-          this.read<{ state: number; amount: bigint }>("Settlement", "slashOf", [a.epoch, a.index]),
-          this.read<{ status: number; disputeEndsAt: bigint }>("Settlement", "reportOf", [a.epoch]),
+          this.read("Settlement", "slashOf", [a.epoch, a.index]),
+          this.read("Settlement", "reportOf", [a.epoch]),
         ]);
         return {
           epoch: a.epoch,

@@ -15,8 +15,8 @@
  * (operator, cumulative amount over every epoch), the format RewardsDistributor.claim checks.
  */
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import type { Address, Hex } from "viem";
-import { PAY_CAP_RATIO } from "../engine/judge";
+import { zeroHash, type Address, type Hex } from "viem";
+import { PAY_CAP_RATIO } from "./judge";
 
 export const PPM = 1_000_000n;
 /** Largest capacity weight: the judge's pay cap in ppm (rounded down). */
@@ -93,8 +93,6 @@ export function addCumulative(prev: ReadonlyMap<string, bigint>, epoch: Readonly
   return out;
 }
 
-const ZERO32 = ("0x" + "00".repeat(32)) as Hex;
-
 export interface RewardsTree {
   root: Hex;
   tree?: StandardMerkleTree<[string, string]>;
@@ -103,7 +101,7 @@ export interface RewardsTree {
 /** The cumulative tree; zero root when nobody has ever been paid. Leaves sorted by account. */
 export function buildRewardsTree(cumulative: ReadonlyMap<string, bigint>): RewardsTree {
   const entries = [...cumulative].filter(([, v]) => v > 0n).sort(([a], [b]) => (a < b ? -1 : 1));
-  if (entries.length === 0) return { root: ZERO32 };
+  if (entries.length === 0) return { root: zeroHash };
   const tree = StandardMerkleTree.of(entries.map(([a, v]) => [a, v.toString()] as [string, string]), ["address", "uint256"]);
   return { root: tree.root as Hex, tree };
 }

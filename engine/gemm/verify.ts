@@ -21,7 +21,7 @@
  * probabilistic Higham-Mary bound λ·√n·u for the node's fp32 sums plus the rated output format's
  * rounding. `tolerance: "worst-case"` keeps the deterministic γ_n bound (loose; not the default).
  */
-import { encodeAbiParameters, keccak256, type Hex } from "viem";
+import { encodeAbiParameters, keccak256, zeroHash, type Hex } from "viem";
 import { MerklePathVerifier, hex32ToBytes } from "../merkle";
 import { seedBytes, streamKey } from "../prng";
 import { LAYOUT, kernels } from "../wasm/kernels";
@@ -351,18 +351,17 @@ export function checkGemmOpenings(
  * on a rejection, so the evidence stands on its own without the Freivalds secret.
  */
 export function gemmEvidence(spec: GemmSpec, root: Hex, o: GemmOpening | null): Hex {
-  const zero = ("0x" + "00".repeat(32)) as Hex;
-  let rowHash = zero;
-  let groupHash = zero;
-  let recomputed = zero;
+  let rowHash: Hex = zeroHash;
+  let groupHash: Hex = zeroHash;
+  let recomputed: Hex = zeroHash;
   let index = 0;
   if (o && Number.isInteger(o.index) && o.index >= 0 && o.index < gemmRows(spec)) {
     index = o.index;
-    rowHash = o.row instanceof Float32Array ? keccak256(f32Bytes(o.row)) : zero;
-    groupHash = o.group instanceof Float32Array ? keccak256(f32Bytes(o.group)) : zero;
+    rowHash = o.row instanceof Float32Array ? keccak256(f32Bytes(o.row)) : zeroHash;
+    groupHash = o.group instanceof Float32Array ? keccak256(f32Bytes(o.group)) : zeroHash;
     recomputed = keccak256(f32Bytes(computeRow(spec, index, bMatrix(spec.sharedSeed, spec.n))));
   }
-  const rootWord = /^0x[0-9a-fA-F]{64}$/.test(root) ? root : zero;
+  const rootWord = /^0x[0-9a-fA-F]{64}$/.test(root) ? root : zeroHash;
   return keccak256(
     encodeAbiParameters(
       [{ type: "bytes32" }, { type: "bytes32" }, { type: "uint64" }, { type: "bytes32" }, { type: "bytes32" }, { type: "bytes32" }],

@@ -17,7 +17,7 @@ import { devAccount, COMMITTEE_INDICES, DEPLOYER_INDEX, type DevAccount } from "
 import { writeKeystore, MIN_SCRYPT_N } from "../../agent/keystore";
 import { registerOnChain } from "../../agent/registration";
 import { devChain, regionBytes8, type HardwareClaim } from "../../agent/chain";
-import type { BehaviourName } from "../../agent/behaviours";
+import type { BehaviourName } from "../../redteam/behaviours";
 
 export const ROOT = resolve(__dirname, "..", "..");
 export const E18 = 10n ** 18n;
@@ -244,12 +244,17 @@ export async function startOracles(
   return oracles;
 }
 
-/** Starts `agent run` for a node as its own process, JSON log lines to `onLine`. */
+/**
+ * Starts a node's agent as its own process, JSON log lines to `onLine`: an honest node runs the
+ * operators' agent (`agent run`), a cheater the red team's (`redteam run --behaviour B`), which
+ * is the same run wiring with a cheating solver.
+ */
 export function startAgent(n: RegisteredNode, o: { oracleUrl: string; rpcUrl: string; onLine?: (line: string, stream: "stdout" | "stderr") => void; extraArgs?: string[] }): Child {
+  const entry = n.behaviour === "honest" ? [join(ROOT, "agent", "cli.ts"), "run"] : [join(ROOT, "redteam", "cli.ts"), "run", "--behaviour", n.behaviour];
   return spawnChild(
     `agent-${n.name}`,
     process.execPath,
-    ["--import", "tsx", join(ROOT, "agent", "cli.ts"), "run", "--oracle", o.oracleUrl, "--keystore", n.keystore, "--rpc", o.rpcUrl, "--log", "json", "--behaviour", n.behaviour, ...(o.extraArgs ?? [])],
+    ["--import", "tsx", ...entry, "--oracle", o.oracleUrl, "--keystore", n.keystore, "--rpc", o.rpcUrl, "--log", "json", ...(o.extraArgs ?? [])],
     { cwd: ROOT, env: { POAI_KEY_PASSWORD: DEMO_KEY_PASSWORD }, onLine: o.onLine },
   );
 }

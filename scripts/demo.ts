@@ -15,12 +15,12 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { formatUnits, type Address } from "viem";
-import { stopAll, stopChild, type Child } from "./demo/children";
-import { devAccount, FIRST_OPERATOR_INDEX } from "./demo/accounts";
+import { stopAll, stopChild, type Child } from "./devnet/children";
+import { devAccount, FIRST_OPERATOR_INDEX } from "./devnet/accounts";
 import { DEMO_FLEET, claimFor, type NodeSpec } from "./demo/nodes";
-import { ChainWatch, type WatchedEvent } from "./demo/chain-watch";
+import { ChainWatch, type WatchedEvent } from "./devnet/chain-watch";
 import { judgeDemo, resultJson, summaryTable, type NodeOutcome } from "./demo/summary";
-import { E18, blockTime, checkChainClock, claimRewards, currentEpoch, epochStart, registerNode, startAgent, startDevnet, startOracles, type RegisteredNode } from "./demo/devnet";
+import { E18, blockTime, checkChainClock, claimRewards, currentEpoch, epochStart, registerNode, startAgent, startDevnet, startOracles, type RegisteredNode } from "./devnet/devnet";
 import { readNode } from "../agent/chain";
 import { measureMachine } from "../agent/benchmark";
 

@@ -12,7 +12,7 @@ import { createPublicClient, createWalletClient, http, parseAbi, type Address, t
 import { privateKeyToAccount } from "viem/accounts";
 import { DEVNET_PARAMS, deployProtocol, deploymentRecord, type ProtocolDeployment } from "../deploy-lib";
 import { spawnChild, type Child } from "./children";
-import { startHardhatNode, freePort, rpcReady } from "./hardhat-node";
+import { startHardhatNode, freePort, rpcReady } from "./node";
 import { devAccount, COMMITTEE_INDICES, DEPLOYER_INDEX, type DevAccount } from "./accounts";
 import { writeKeystore, MIN_SCRYPT_N } from "../../agent/keystore";
 import { registerOnChain } from "../../agent/registration";
@@ -131,7 +131,7 @@ export async function checkChainClock(net: Devnet, log: (m: string) => void): Pr
   const latest = await net.client.getBlock();
   const ahead = Number(latest.timestamp) - Math.floor(Date.now() / 1000);
   if (ahead > 2) {
-    log(`WARNING: chain time is ${ahead} s ahead of the wall clock (each transaction burst advanced it); the oracle (wall clock) sees epochs ${ahead} s late. Start the node with \`npx hardhat --config scripts/demo/hardhat-node.config.ts node\` to keep them together.`);
+    log(`WARNING: chain time is ${ahead} s ahead of the wall clock (each transaction burst advanced it); the oracle (wall clock) sees epochs ${ahead} s late. Start the node with \`npx hardhat --config scripts/devnet/hardhat-node.config.ts node\` to keep them together.`);
   }
 }
 

@@ -20,12 +20,12 @@ import {
   type Hex,
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
-import { REGISTRATION_TYPES, REGISTRY_DOMAIN_NAME, domain } from "../protocol";
-import { f32Bytes, openGemm, runGemm, type GemmSpec } from "../engine/gemm";
-import { signRequest } from "../protocol/request-signer";
-import { DEVNET_PARAMS, deployProtocol, deploymentRecord, readArtifact } from "../scripts/deploy-lib";
+import { REGISTRATION_TYPES, REGISTRY_DOMAIN_NAME, domain } from "../../protocol";
+import { f32Bytes, openGemm, runGemm, type GemmSpec } from "../../engine/gemm";
+import { signRequest } from "../../protocol/request-signer";
+import { DEVNET_PARAMS, deployProtocol, deploymentRecord, readArtifact } from "../../scripts/deploy-lib";
 
-export const ROOT = resolve(__dirname, "..");
+export const ROOT = resolve(__dirname, "..", "..");
 export const E18 = 10n ** 18n;
 /** Hardhat's default accounts (mnemonic "test test ... junk"), first five private keys. */
 export const HH_KEYS: Hex[] = [

@@ -81,7 +81,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     if ((await rpcReady(rpcUrl)) === undefined) throw new Error(`no JSON-RPC node answers at ${rpcUrl}`);
     o.log(`using the external node at ${rpcUrl}`);
   } else {
-    const started = await startHardhatNode({ port: o.port ?? 8545, cwd: ROOT, log: o.hardhatLog });
+    const started = await startHardhatNode({ port: o.port ?? 8545, log: o.hardhatLog });
     rpcUrl = started.url;
     hardhat = started.child;
     o.log(`Hardhat node started on ${rpcUrl}`);

@@ -15,7 +15,8 @@ import { f32Bytes, openGemm, runGemm, type GemmSpec } from "../../engine/gemm";
 import { parseConfig } from "../../oracle/config";
 import type { DB } from "../../oracle/db";
 import { startOracle, type OracleHandle } from "../../oracle/index";
-import { deployDevnet, fundRewards, HH_KEYS, registerNode, signedFetch, startHardhatNode, E18, type Devnet, type HardhatNode } from "../support/oracle-devnet";
+import { deployDevnet, fundRewards, HH_KEYS, registerNode, startHardhatNode, E18, type Devnet, type HardhatNode } from "../support/oracle-devnet";
+import { signedFetch } from "../support/oracle-client";
 import { concat } from "viem";
 
 function snapshot(db: DB): string {

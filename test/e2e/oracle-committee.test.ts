@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { privateKeyToAccount } from "viem/accounts";
 import { parseConfig } from "../../oracle/config";
 import { startOracle, type OracleHandle } from "../../oracle/index";
-import { deployDevnet, E18, fundRewards, HH_KEYS, readContract, registerNode, signedFetch, startHardhatNode, type Devnet, type HardhatNode } from "../support/oracle-devnet";
+import { deployDevnet, E18, fundRewards, HH_KEYS, readContract, registerNode, startHardhatNode, type Devnet, type HardhatNode } from "../support/oracle-devnet";
+import { signedFetch } from "../support/oracle-client";
 import { createLogger } from "../../oracle/logger";
 
 describe("oracle committee", { timeout: 240_000 }, () => {

@@ -1,17 +1,14 @@
 /**
- * Test helpers for the oracle's tests (not part of the service): a Hardhat node as a child
- * process on a random port in 8600-8699, a deployment with scripts/deploy-lib.ts, node
- * registration with a real node-key signature, rewards funding, and a signed-request client
- * that answers gemm challenges with the engine (the same path the agent takes).
+ * Test helpers for the oracle's e2e tests (not part of the service): a Hardhat node from the
+ * devnet harness (scripts/devnet/node.ts), a deployment with scripts/deploy-lib.ts, node
+ * registration with a real node-key signature and rewards funding. The oracle's side of a test
+ * (signed requests, answering challenges) is oracle-client.ts.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { JsonRpcProvider, NonceManager, Wallet } from "ethers";
 import {
-  bytesToHex,
-  concat,
   createPublicClient,
   createWalletClient,
   http,
@@ -21,67 +18,21 @@ import {
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { REGISTRATION_TYPES, REGISTRY_DOMAIN_NAME, domain } from "../../protocol";
-import { f32Bytes, openGemm, runGemm, type GemmSpec } from "../../engine/gemm";
-import { signRequest } from "../../protocol/request-signer";
 import { DEVNET_PARAMS, deployProtocol, deploymentRecord, readArtifact } from "../../scripts/deploy-lib";
+import { startHardhatNode as startNode, type HardhatNode } from "../../scripts/devnet/node";
+import { devAccount } from "../../scripts/devnet/accounts";
 
 export const ROOT = resolve(__dirname, "..", "..");
 export const E18 = 10n ** 18n;
-/** Hardhat's default accounts (mnemonic "test test ... junk"), first five private keys. */
-export const HH_KEYS: Hex[] = [
-  "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
-  "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
-  "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
-  "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
-  "0x47e179ec197488593b187f8a8eb9e8d0e3d6cb2d97d1a51f2f3e7e5a3b7d1d0f",
-];
+/** Hardhat's default accounts (the devnet mnemonic, scripts/devnet/accounts.ts), first five private keys. */
+export const HH_KEYS: Hex[] = Array.from({ length: 5 }, (_, i) => devAccount(i).privateKey);
 
-export interface HardhatNode {
-  url: string;
-  port: number;
-  proc: ChildProcess;
-  stop(): Promise<void>;
-}
-
-/** Starts `npx hardhat node` on a random port in 8600-8699 and waits until it answers. */
-export async function startHardhatNode(timeoutMs = 90_000): Promise<HardhatNode> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = 8600 + Math.floor(Math.random() * 100);
-    const proc = spawn("npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", String(port)], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
-    let out = "";
-    proc.stdout!.on("data", (d) => (out = (out + d).slice(-4000)));
-    proc.stderr!.on("data", (d) => (out = (out + d).slice(-4000)));
-    const url = `http://127.0.0.1:${port}`;
-    const stop = async () => {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      await new Promise<void>((r) => {
-        proc.once("exit", () => r());
-        try {
-          process.kill(-proc.pid!, "SIGTERM");
-        } catch {
-          r();
-        }
-      });
-    };
-    const t0 = Date.now();
-    while (Date.now() - t0 < timeoutMs) {
-      if (proc.exitCode !== null) break;
-      try {
-        const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }) });
-        if (res.ok) return { url, port, proc, stop };
-      } catch {
-        /* not up yet */
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    await stop();
-    if (!/EADDRINUSE/.test(out)) throw new Error(`hardhat node did not start: ${out.slice(-1000)}`);
-  }
-  throw new Error("no free port for a hardhat node in 8600-8699");
+/**
+ * A Hardhat node on a free port with the project's config (every block a second past the last),
+ * the chain these tests were written against; the devnet harness's one starter.
+ */
+export function startHardhatNode(): Promise<HardhatNode> {
+  return startNode({ sameTimestamps: false });
 }
 
 export interface Devnet {
@@ -189,47 +140,4 @@ export async function readContract<T>(dev: Devnet, name: string, functionName: s
   return (await pub.readContract({ address: dev.addresses[name], abi: dev.abis[name], functionName, args })) as T;
 }
 
-/** A signed request to the oracle; returns status and parsed JSON. */
-export async function signedFetch(
-  base: string,
-  ctx: { account: PrivateKeyAccount; chainId: number; registry: Address },
-  method: string,
-  path: string,
-  body?: unknown,
-  over: { timestamp?: bigint; nonce?: Hex; rawBody?: Uint8Array; headers?: Record<string, string | undefined> } = {},
-): Promise<{ status: number; json: any; headers: Headers }> {
-  const bytes = over.rawBody ?? (body === undefined ? new Uint8Array() : new TextEncoder().encode(JSON.stringify(body)));
-  const signed = await signRequest(ctx, method, path, bytes, { timestamp: over.timestamp, nonce: over.nonce });
-  const headers: Record<string, string> = { "content-type": "application/json", ...signed.headers };
-  for (const [k, v] of Object.entries(over.headers ?? {})) {
-    if (v === undefined) delete headers[k];
-    else headers[k] = v;
-  }
-  const res = await fetch(base + path, { method, headers, body: method === "GET" ? undefined : Buffer.from(bytes) });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : undefined, headers: res.headers };
-}
-
-/** Runs one challenge honestly (or with a corrupted row) the way the agent does. */
-export async function answerChallenge(
-  base: string,
-  ctx: { account: PrivateKeyAccount; chainId: number; registry: Address },
-  o: { corrupt?: boolean } = {},
-): Promise<{ challengeId?: string; verdict?: string; status: number }> {
-  const next = await signedFetch(base, ctx, "POST", "/v1/challenges/next", {});
-  if (next.status !== 200) return { status: next.status };
-  const ch = next.json;
-  const spec = ch.spec as GemmSpec;
-  const run = await runGemm(spec, { executionProviders: ["cpu"], intraOpNumThreads: 1 });
-  const commit = await signedFetch(base, ctx, "POST", `/v1/challenges/${ch.challengeId}/commit`, { root: run.root });
-  if (commit.status !== 200) return { challengeId: ch.challengeId, status: commit.status };
-  const openings = openGemm(run, commit.json.openings).map((x) => {
-    const row = x.row.slice();
-    if (o.corrupt) row[0] += 1;
-    return { index: x.index, data: bytesToHex(concat([f32Bytes(row), f32Bytes(x.group)])), proof: x.proof };
-  });
-  const open = await signedFetch(base, ctx, "POST", `/v1/challenges/${ch.challengeId}/open`, { openings });
-  return { challengeId: ch.challengeId, verdict: open.json?.verdict, status: open.status };
-}
-
-export { readArtifact };
+export { readArtifact, type HardhatNode };

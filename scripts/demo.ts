@@ -20,7 +20,10 @@ import { devAccount, FIRST_OPERATOR_INDEX } from "./devnet/accounts";
 import { DEMO_FLEET, claimFor, type NodeSpec } from "./demo/nodes";
 import { ChainWatch, type WatchedEvent } from "./devnet/chain-watch";
 import { judgeDemo, resultJson, summaryTable, type NodeOutcome } from "./demo/summary";
-import { E18, blockTime, checkChainClock, claimRewards, currentEpoch, epochStart, registerNode, startAgent, startDevnet, startOracles, type RegisteredNode } from "./devnet/devnet";
+import { E18, startDevnet } from "./devnet/devnet";
+import { checkChainClock } from "./devnet/clock";
+import { registerNode, startAgent, startOracles, type RegisteredNode } from "./devnet/fleet";
+import { blockTime, claimRewards, currentEpoch, epochStart } from "./devnet/reads";
 import { readNode } from "../agent/chain";
 import { measureMachine } from "../agent/benchmark";
 

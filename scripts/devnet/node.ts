@@ -8,7 +8,8 @@ import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { spawnChild, stopChild, type Child } from "./children";
 
-const ROOT = resolve(__dirname, "..", "..");
+/** The repository root: every devnet process runs there. */
+export const ROOT = resolve(__dirname, "..", "..");
 /** Longest wait for the node to answer its first RPC call, ms. */
 export const NODE_START_TIMEOUT_MS = 90_000;
 /** Ports tried when another process takes the chosen one before the node binds it. */

@@ -4,7 +4,7 @@
  * registration with a real node-key signature and rewards funding. The oracle's side of a test
  * (signed requests, answering challenges) is oracle-client.ts.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { JsonRpcProvider, NonceManager, Wallet } from "ethers";
@@ -18,9 +18,10 @@ import {
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { REGISTRATION_TYPES, REGISTRY_DOMAIN_NAME, domain } from "../../protocol";
-import { DEVNET_PARAMS, deployProtocol, deploymentRecord, readArtifact } from "../../scripts/deploy-lib";
+import { DEVNET_PARAMS, deployProtocol, deploymentRecord } from "../../scripts/deploy-lib";
 import { startHardhatNode as startNode, type HardhatNode } from "../../scripts/devnet/node";
 import { devAccount } from "../../scripts/devnet/accounts";
+import { checkArtifacts } from "../../scripts/devnet/artifacts";
 
 export const ROOT = resolve(__dirname, "..", "..");
 export const E18 = 10n ** 18n;
@@ -48,15 +49,7 @@ export interface Devnet {
 
 /** Deploys the contracts with the deploy lib and writes the deployment record into a temp dir. */
 export async function deployDevnet(url: string, o: { epochLength?: number; disputeWindow?: number; genesisDelay?: number; committee?: Address[]; quorum?: number } = {}): Promise<Devnet> {
-  // `hardhat coverage` leaves instrumented contracts in artifacts/, too large to deploy on a
-  // standard node: say so instead of failing with an opaque constructor revert.
-  for (const name of ["NodeRegistry", "Settlement"] as const) {
-    const size = (readArtifact(name).bytecode.length - 2) / 2;
-    const deployed = (JSON.parse(readFileSync(join(ROOT, "artifacts", "contracts", `${name}.sol`, `${name}.json`), "utf8")).deployedBytecode.length - 2) / 2;
-    if (deployed > 24_576) {
-      throw new Error(`artifacts/ holds coverage-instrumented contracts (${name} is ${deployed} bytes of code, init ${size}): run \`npx hardhat compile --force\` first`);
-    }
-  }
+  checkArtifacts();
   const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true, pollingInterval: 50 });
   const signer = new NonceManager(new Wallet(HH_KEYS[0], provider));
   const epochLength = o.epochLength ?? 12;
@@ -140,4 +133,4 @@ export async function readContract<T>(dev: Devnet, name: string, functionName: s
   return (await pub.readContract({ address: dev.addresses[name], abi: dev.abis[name], functionName, args })) as T;
 }
 
-export { readArtifact, type HardhatNode };
+export type { HardhatNode };

@@ -1,5 +1,6 @@
 import { subtask } from "hardhat/config";
-import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import path from "node:path";
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, TASK_TEST_GET_TEST_FILES } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 import "@nomicfoundation/hardhat-toolbox";
 import "@nomicfoundation/hardhat-viem";
@@ -24,6 +25,19 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
     version: SOLC_VERSION,
     longVersion: installed.replace(".Emscripten.clang", ""),
   };
+});
+
+/**
+ * Folders under test/ that Hardhat's mocha must not load: test/e2e holds node:test files (they
+ * start their own Hardhat nodes and services; `npm run test:e2e`), test/support the helpers
+ * both kinds of test import. Explicitly named files are run as given.
+ */
+const NOT_MOCHA = ["e2e", "support"].map((dir) => path.join(__dirname, "test", dir) + path.sep);
+
+subtask(TASK_TEST_GET_TEST_FILES, async (args: { testFiles: string[] }, _hre, runSuper) => {
+  const files: string[] = await runSuper(args);
+  if (args.testFiles.length > 0) return files;
+  return files.filter((f) => !NOT_MOCHA.some((dir) => f.startsWith(dir)));
 });
 
 const rpcUrl = process.env.POAI_RPC_URL;

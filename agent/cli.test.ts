@@ -39,14 +39,15 @@ test("without a password and without a terminal the agent says how to give one",
   assert.match(r.err, /AG004_NO_PASSWORD: .*POAI_KEY_PASSWORD/);
 });
 
-test("run without --oracle, an unknown command or behaviour are AG011 with usage", () => {
+test("run without --oracle, an unknown command or option are AG011 with usage", () => {
   const ks = join(dir, "node.json");
   const noOracle = agent(["run", "--keystore", ks], { POAI_KEY_PASSWORD: "pw-1" });
   assert.equal(noOracle.code, 1);
   assert.match(noOracle.err, /AG011_BAD_ARGUMENT: --oracle URL is required/);
-  const badBehaviour = agent(["run", "--oracle", "http://127.0.0.1:9", "--behaviour", "sneaky"], { POAI_KEY_PASSWORD: "pw-1" });
-  assert.equal(badBehaviour.code, 1);
-  assert.match(badBehaviour.err, /AG011_BAD_ARGUMENT: --behaviour must be one of honest, overclaim, forge-rows, skip/);
+  // The operators' agent has no cheating knob: --behaviour is an unknown option (redteam/cli.ts has it).
+  const noBehaviour = agent(["run", "--oracle", "http://127.0.0.1:9", "--behaviour", "skip"], { POAI_KEY_PASSWORD: "pw-1" });
+  assert.equal(noBehaviour.code, 1);
+  assert.match(noBehaviour.err, /AG011_BAD_ARGUMENT: Unknown option '--behaviour'/);
   const unknown = agent(["teleport"]);
   assert.equal(unknown.code, 1);
   assert.match(unknown.err, /unknown command "teleport"/);

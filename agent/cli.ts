@@ -6,11 +6,11 @@
  *   run       answer the oracle's challenges until stopped
  * Every failure prints its AGxxx code and what to do (docs/agent.md); the exit code is 1.
  */
-import { AgentError, describeError } from "./errors";
 import { initCommand, INIT_HELP } from "./commands/init";
 import { registerCommand, REGISTER_HELP } from "./commands/register";
 import { benchCommand, BENCH_HELP } from "./commands/bench";
 import { runCommand, RUN_HELP } from "./commands/run";
+import { reportFailure } from "./commands/common";
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
   init: { run: initCommand, help: INIT_HELP },
@@ -42,14 +42,7 @@ export async function main(argv: string[]): Promise<number> {
     await cmd.run(rest);
     return 0;
   } catch (err) {
-    if (err instanceof AgentError) {
-      console.error(`error ${describeError(err)}`);
-    } else if (err instanceof TypeError && (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      console.error(`error AG011_BAD_ARGUMENT: ${err.message}\n\n${cmd.help}`);
-    } else {
-      console.error(`error (unexpected): ${describeError(err)}`);
-      if (process.env.POAI_DEBUG) console.error(err);
-    }
+    reportFailure(err, cmd.help);
     return 1;
   }
 }

@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { OracleClient } from "./client";
-import { makeBehaviour } from "./behaviours";
 import { runLoop } from "./loop";
 import { makeSolver } from "./solver";
 import { AgentError } from "./errors";
@@ -30,8 +29,7 @@ test("an unreachable oracle is retried with growing backoff and a countdown in t
   const started = Date.now();
   const stats = await runLoop({
     client,
-    solve: makeSolver(),
-    behaviour: makeBehaviour("honest"),
+    solver: makeSolver(),
     signal: controller.signal,
     backoff: { baseMs: 20, maxMs: 160 },
     log: (_level, event, msg, fields = {}) => {

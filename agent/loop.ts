@@ -8,16 +8,14 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { AgentError, describeError } from "./errors";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff";
-import type { Behaviour } from "./behaviours";
 import type { Challenge, OracleClient } from "./client";
-import type { Solver } from "./solver";
+import type { Solver } from "./solver-types";
 import type { Logger } from "./log";
 import type { GpuProcess } from "./gpu";
 
 export interface LoopOptions {
   client: OracleClient;
-  solve: Solver;
-  behaviour: Behaviour;
+  solver: Solver;
   log: Logger;
   /** Stop after this many challenges (tests); default: run until aborted. */
   maxChallenges?: number;
@@ -114,12 +112,12 @@ async function handleChallenge(o: LoopOptions, ch: Challenge, stats: LoopStats):
     epoch: ch.epoch,
     round: ch.round,
   });
-  if (!o.behaviour.answers) {
+  const solved = await o.solver.solve(ch);
+  if (!solved) {
     stats.unanswered++;
-    o.log("info", "challenge.skipped", `challenge ${ch.challengeId} left unanswered (behaviour ${o.behaviour.name})`, { challengeId: ch.challengeId });
+    o.log("info", "challenge.skipped", `challenge ${ch.challengeId} left unanswered (behaviour ${o.solver.name})`, { challengeId: ch.challengeId });
     return;
   }
-  const solved = await o.solve(ch, o.behaviour);
   const computeMs = performance.now() - t0;
   let openings: number[];
   if (ch.root !== undefined) {

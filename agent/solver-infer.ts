@@ -5,13 +5,11 @@
  * The model is the repository's embedded model (the one the oracle verifies with), loaded once
  * per agent process.
  */
-import { merkleRoot } from "../engine/merkle";
-import { checkInferChallenge, loadEmbeddedModel, openInfer, runInfer, itemLeaf, type CausalLm, type InferChallenge } from "../engine/llm";
+import { checkInferChallenge, loadEmbeddedModel, openInfer, runInfer, type CausalLm, type InferChallenge } from "../engine/llm";
 import { encodeInferOpening } from "../protocol/wire/infer";
 import { AgentError } from "./errors";
-import type { Behaviour } from "./behaviours";
 import type { Challenge } from "./client";
-import type { Solved, SolverOptions } from "./solver";
+import type { ResultHooks, Solved, SolverOptions } from "./solver-types";
 
 let model: Promise<CausalLm> | undefined;
 
@@ -23,7 +21,7 @@ function getModel(opts: SolverOptions): Promise<CausalLm> {
   return model;
 }
 
-export async function solveInfer(ch: Challenge, behaviour: Behaviour, opts: SolverOptions): Promise<Solved> {
+export async function solveInfer(ch: Challenge, opts: SolverOptions, hooks: ResultHooks = {}): Promise<Solved> {
   const m = await getModel(opts);
   const challenge = ch.spec as unknown as InferChallenge;
   try {
@@ -33,14 +31,7 @@ export async function solveInfer(ch: Challenge, behaviour: Behaviour, opts: Solv
   }
   const t0 = performance.now();
   let answer = await runInfer(m, challenge);
-  // Cheaters only: made-up logits for forged items, re-committed (see behaviours.ts).
-  if (answer.items.some((_, i) => behaviour.forges(i))) {
-    const items = answer.items.map((fp, i) =>
-      behaviour.forges(i) ? { ids: fp.ids, q: fp.q.map((row) => Array.from(behaviour.madeUpValues(row.length), (v) => Math.round(v * 4096))) } : fp,
-    );
-    const leaves = items.map((fp, i) => itemLeaf(challenge.seed, i, fp));
-    answer = { ...answer, items, leaves, root: merkleRoot(leaves) };
-  }
+  if (hooks.infer) answer = hooks.infer(answer, challenge);
   const ms = performance.now() - t0;
   const final = answer;
   return {

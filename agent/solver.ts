@@ -4,50 +4,31 @@
  * answers the openings in the kind's wire format, encoded by the codec the oracle decodes with
  * (protocol/wire/gemm.ts, protocol/wire/infer.ts).
  */
-import { bytesToHex, type Hex } from "viem";
-import { merkleRootBytes } from "../engine/merkle";
 import { checkGemmSpec, type GemmSpec } from "../engine/gemm/spec";
-import { fingerprintLeaves } from "../engine/gemm/data";
-import { openGemm, runGemm, type GemmRun } from "../engine/gemm/kernel";
+import { openGemm, runGemm } from "../engine/gemm/kernel";
 import { encodeGemmOpening } from "../protocol/wire/gemm";
 import { AgentError } from "./errors";
-import type { Behaviour } from "./behaviours";
-import type { Challenge, Opening } from "./client";
+import type { Challenge } from "./client";
+import type { ResultHooks, Solved, Solver, SolverOptions } from "./solver-types";
 
-export interface Solved {
-  root: Hex;
-  open(indices: readonly number[]): Opening[];
-  /** Extra fields sent with the openings (none for gemm). */
-  extra?: Record<string, unknown>;
-  /** Wall time of the work, ms. */
-  ms: number;
-  /** What ran it (onnxruntime execution provider). */
-  provider: string;
-}
-
-export interface SolverOptions {
-  /** onnxruntime execution providers, in order; default cuda then cpu when a GPU is seen, else cpu. */
-  executionProviders?: string[];
-  /** onnxruntime intra-op threads (0 = all cores). */
-  threads?: number;
-}
-
-export type Solver = (challenge: Challenge, behaviour: Behaviour) => Promise<Solved>;
-
-export function makeSolver(opts: SolverOptions = {}): Solver {
-  return async (ch, behaviour) => {
-    switch (ch.kind) {
-      case "gemm":
-        return solveGemm(ch, behaviour, opts);
-      case "infer":
-        return (await import("./solver-infer")).solveInfer(ch, behaviour, opts);
-      default:
-        throw new AgentError("AG010_BAD_CHALLENGE", `challenge kind "${ch.kind}" is not supported by this agent`);
-    }
+/** The honest solver: `hooks` is for the red team's wrappers only (see solver-types.ts). */
+export function makeSolver(opts: SolverOptions = {}, hooks: ResultHooks = {}): Solver {
+  return {
+    name: "honest",
+    solve: async (ch) => {
+      switch (ch.kind) {
+        case "gemm":
+          return solveGemm(ch, opts, hooks);
+        case "infer":
+          return (await import("./solver-infer")).solveInfer(ch, opts, hooks);
+        default:
+          throw new AgentError("AG010_BAD_CHALLENGE", `challenge kind "${ch.kind}" is not supported by this agent`);
+      }
+    },
   };
 }
 
-async function solveGemm(ch: Challenge, behaviour: Behaviour, opts: SolverOptions): Promise<Solved> {
+async function solveGemm(ch: Challenge, opts: SolverOptions, hooks: ResultHooks): Promise<Solved> {
   const spec = ch.spec as unknown as GemmSpec;
   try {
     checkGemmSpec(spec);
@@ -56,7 +37,7 @@ async function solveGemm(ch: Challenge, behaviour: Behaviour, opts: SolverOption
   }
   const t0 = performance.now();
   let run = await runGemm(spec, { executionProviders: opts.executionProviders ?? ["cpu"], intraOpNumThreads: opts.threads ?? 0 });
-  run = forgeGemm(run, behaviour);
+  if (hooks.gemm) run = hooks.gemm(run);
   const ms = performance.now() - t0;
   return {
     root: run.root,
@@ -70,21 +51,4 @@ async function solveGemm(ch: Challenge, behaviour: Behaviour, opts: SolverOption
       }
     },
   };
-}
-
-/** Replaces the fingerprints of forged rows with made-up values and re-commits (cheaters only). */
-function forgeGemm(run: GemmRun, behaviour: Behaviour): GemmRun {
-  const { spec } = run;
-  const rows = spec.batch * spec.n;
-  const m = spec.projCols;
-  let forged = 0;
-  const fp = run.fingerprints.slice();
-  for (let i = 0; i < rows; i++) {
-    if (!behaviour.forges(i)) continue;
-    fp.set(behaviour.madeUpValues(m), i * m);
-    forged++;
-  }
-  if (forged === 0) return run;
-  const leaves = fingerprintLeaves(spec, fp);
-  return { ...run, fingerprints: fp, leaves, root: bytesToHex(merkleRootBytes(leaves)) };
 }

@@ -28,7 +28,7 @@ import {
   signRegistration,
   type Protocol,
   type SlashEntry,
-} from "../test/attacks/helpers";
+} from "./hardhat-protocol";
 import { hashPairBytes, leafHashBytes } from "../engine/merkle";
 import { SlashReason, PERMIT_TYPES } from "../protocol";
 

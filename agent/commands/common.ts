@@ -1,10 +1,10 @@
-/** Helpers shared by the agent's commands: key loading, deployment lookup, argument checks. */
+/** Helpers shared by the agent's commands: key loading, deployment lookup, argument checks, failure reports. */
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { isAddress, type Address, type Hex } from "viem";
 import type { Wallet } from "ethers";
-import { AgentError } from "../errors";
+import { AgentError, describeError } from "../errors";
 import { loadKeystore } from "../keystore";
 import { readPassword } from "../password";
 
@@ -46,4 +46,16 @@ export function resolveRegistry(registry: string | undefined, deployment: string
   const json = JSON.parse(readFileSync(deployment, "utf8")) as Record<string, any>;
   const addr = json.contracts?.NodeRegistry?.address ?? json.addresses?.NodeRegistry ?? json.NodeRegistry;
   return requireAddress(addr, `NodeRegistry in ${deployment}`);
+}
+
+/** Prints a command's failure the way operators read it: the AGxxx code, and usage for bad arguments. */
+export function reportFailure(err: unknown, help: string): void {
+  if (err instanceof AgentError) {
+    console.error(`error ${describeError(err)}`);
+  } else if (err instanceof TypeError && (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    console.error(`error AG011_BAD_ARGUMENT: ${err.message}\n\n${help}`);
+  } else {
+    console.error(`error (unexpected): ${describeError(err)}`);
+    if (process.env.POAI_DEBUG) console.error(err);
+  }
 }

@@ -1,7 +1,9 @@
 /**
  * `agent run --oracle URL`: the challenge loop (loop.ts) with this node's key, the engine's
  * kernels (solver.ts), GPU process reports and an optional chain check (`--rpc`) that turns
- * "not registered" and "jailed" into precise messages with dates.
+ * "not registered" and "jailed" into precise messages with dates. The solver is the honest one;
+ * `runCommand`'s `solverFactory` lets another entry (the red team's) run the same wiring with
+ * its own.
  */
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -9,21 +11,23 @@ import { privateKeyToAccount } from "viem/accounts";
 import type { Address, Hex } from "viem";
 import { AgentError } from "../errors";
 import { OracleClient } from "../client";
-import { makeBehaviour, parseBehaviour } from "../behaviours";
 import { makeLogger } from "../log";
 import { runLoop } from "../loop";
 import { makeSolver } from "../solver";
+import type { Solver, SolverOptions } from "../solver-types";
 import { queryComputeApps, queryGpus } from "../gpu";
 import { assertChallengeable, connect, readNode } from "../chain";
 import { backoffDelay, DEFAULT_BACKOFF } from "../backoff";
 import { DEFAULT_KEYSTORE, loadNodeKey, requireInt } from "./common";
 
 export const RUN_HELP = `agent run --oracle URL [--keystore FILE] [--rpc URL] [--chain-id N]
-    [--behaviour honest|overclaim|forge-rows|skip] [--forge-fraction F]
     [--max-challenges N] [--log text|json] [--threads T]
   Runs the challenge loop against the oracle until stopped (Ctrl-C).`;
 
-export async function runCommand(argv: string[]): Promise<void> {
+/** Builds the solver once the compute options are known (default: the honest solver). */
+export type SolverFactory = (opts: SolverOptions) => Solver;
+
+export async function runCommand(argv: string[], solverFactory: SolverFactory = makeSolver): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -31,8 +35,6 @@ export async function runCommand(argv: string[]): Promise<void> {
       keystore: { type: "string" },
       rpc: { type: "string" },
       "chain-id": { type: "string" },
-      behaviour: { type: "string" },
-      "forge-fraction": { type: "string" },
       "max-challenges": { type: "string" },
       log: { type: "string" },
       threads: { type: "string" },
@@ -42,9 +44,6 @@ export async function runCommand(argv: string[]): Promise<void> {
   if (!values.oracle) throw new AgentError("AG011_BAD_ARGUMENT", "--oracle URL is required (e.g. http://127.0.0.1:8700)");
   const format = values.log ?? (process.stdout.isTTY ? "text" : "json");
   if (format !== "text" && format !== "json") throw new AgentError("AG011_BAD_ARGUMENT", `--log must be text or json, got ${format}`);
-  const behaviourName = parseBehaviour(values.behaviour);
-  const forgeFraction = values["forge-fraction"] === undefined ? 0.5 : Number(values["forge-fraction"]);
-  const behaviour = makeBehaviour(behaviourName, forgeFraction);
   const maxChallenges = values["max-challenges"] === undefined ? undefined : requireInt(values["max-challenges"], "--max-challenges", 1, 1_000_000);
   const expectedChainId = values["chain-id"] === undefined ? undefined : requireInt(values["chain-id"], "--chain-id", 1, 2 ** 31);
 
@@ -52,6 +51,10 @@ export async function runCommand(argv: string[]): Promise<void> {
   const account = privateKeyToAccount(wallet.privateKey as Hex);
   const log = makeLogger(format, account.address);
   const client = new OracleClient(values.oracle, account);
+  const threads = requireInt(values.threads, "--threads", 0, 1024, 0);
+  const gpus = await queryGpus();
+  const executionProviders = gpus && gpus.length > 0 ? ["cuda", "cpu"] : ["cpu"];
+  const solver = solverFactory({ executionProviders, threads });
   const controller = new AbortController();
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
     process.once(sig, () => {
@@ -59,7 +62,7 @@ export async function runCommand(argv: string[]): Promise<void> {
       controller.abort();
     });
   }
-  log("info", "agent.start", `node ${account.address} starting (behaviour ${behaviour.name}) against ${values.oracle}`, { behaviour: behaviour.name });
+  log("info", "agent.start", `node ${account.address} starting (behaviour ${solver.name}) against ${values.oracle}`, { behaviour: solver.name });
 
   // The oracle's chain and registry fix what the requests are signed for; wait for it.
   let info;
@@ -106,14 +109,10 @@ export async function runCommand(argv: string[]): Promise<void> {
     onStatusProblem = async () => check();
   }
 
-  const threads = requireInt(values.threads, "--threads", 0, 1024, 0);
-  const gpus = await queryGpus();
-  const executionProviders = gpus && gpus.length > 0 ? ["cuda", "cpu"] : ["cpu"];
   log("info", "agent.compute", `compute on ${executionProviders.join(" then ")}${threads ? ` with ${threads} thread(s)` : ""}`);
   const stats = await runLoop({
     client,
-    solve: makeSolver({ executionProviders, threads }),
-    behaviour,
+    solver,
     log,
     maxChallenges,
     signal: controller.signal,

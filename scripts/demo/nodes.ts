@@ -3,7 +3,7 @@
  * machine (they all share its cores, so claims leave room), and two cheaters: one registered
  * with far more throughput than the machine has, one that commits made-up rows.
  */
-import type { BehaviourName } from "../../agent/behaviours";
+import type { BehaviourName } from "../../redteam/behaviours";
 
 export interface NodeSpec {
   name: string;

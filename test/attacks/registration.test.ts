@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { PERMIT_TYPES } from "../../protocol";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { CLAIM, deployProtocol, newNodeKey, registerNode, signRegistration } from "./helpers";
+import { CLAIM, deployProtocol, newNodeKey, registerNode, signRegistration } from "../../scripts/hardhat-protocol";
 
 const STAKE = ethers.parseEther("2000");
 

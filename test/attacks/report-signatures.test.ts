@@ -15,7 +15,7 @@ import {
   signReport,
   SlashReason,
   type Protocol,
-} from "./helpers";
+} from "../../scripts/hardhat-protocol";
 import { seedCommitment } from "../../protocol";
 
 async function threeOfTwo() {

@@ -22,7 +22,7 @@ import {
   SlashReason,
   type Protocol,
   type SlashEntry,
-} from "./helpers";
+} from "../../scripts/hardhat-protocol";
 import { seedCommitment } from "../../protocol";
 
 const STAKE = ethers.parseEther("2000");

@@ -13,7 +13,7 @@ import {
   rewardsTree,
   submitEpochReport,
   type Protocol,
-} from "./helpers";
+} from "../../scripts/hardhat-protocol";
 import { hashPairBytes, merkleProof, merkleRoot, verifyMerkleProof } from "../../engine/merkle";
 import { hexToBytes, bytesToHex, type Hex } from "viem";
 

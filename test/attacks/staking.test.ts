@@ -19,7 +19,7 @@ import {
   SlashReason,
   type Protocol,
   type SlashEntry,
-} from "./helpers";
+} from "../../scripts/hardhat-protocol";
 import { checkParams, DeployParamsError, deployProtocol as deployWithLib } from "../../scripts/deploy-lib";
 
 const E18 = 10n ** 18n;

@@ -25,7 +25,7 @@ import {
   submitEpochReport,
   SlashReason,
   type Protocol,
-} from "./helpers";
+} from "../../scripts/hardhat-protocol";
 import type { Hex } from "viem";
 
 const E18 = 10n ** 18n;

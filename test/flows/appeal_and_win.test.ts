@@ -9,7 +9,7 @@ import {
   slashEntry,
   submitEpoch,
   SlashReason,
-} from "../helpers/fixtures";
+} from "../support/fixtures";
 
 describe("flow: an operator appeals a slash and wins", () => {
   it("posts the bond, governance upholds, the slash never executes and the bond comes back", async () => {

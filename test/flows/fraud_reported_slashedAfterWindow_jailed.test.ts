@@ -9,7 +9,7 @@ import {
   slashEntry,
   submitEpoch,
   SlashReason,
-} from "../helpers/fixtures";
+} from "../support/fixtures";
 
 const BURN = "0x000000000000000000000000000000000000dEaD";
 

@@ -12,7 +12,7 @@ import {
   rewardsTree,
   slashEntry,
   submitEpoch,
-} from "../helpers/fixtures";
+} from "../support/fixtures";
 
 describe("flow: governance vetoes", () => {
   it("a wrongful slash is vetoed; the rest of the report still finalizes", async () => {

@@ -11,7 +11,7 @@ import {
   registerNode,
   rewardsTree,
   submitEpoch,
-} from "../helpers/fixtures";
+} from "../support/fixtures";
 
 describe("flow: operator registers, stakes, gets rewarded, claims", () => {
   it("pays the operator exactly the tree amount after the epoch's report finalizes", async () => {

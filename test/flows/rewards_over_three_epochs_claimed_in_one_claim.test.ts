@@ -11,7 +11,7 @@ import {
   registerNode,
   rewardsTree,
   submitEpoch,
-} from "../helpers/fixtures";
+} from "../support/fixtures";
 
 describe("flow: rewards over three epochs, claimed in one claim", () => {
   it("one claim against the latest cumulative root pays all three epochs", async () => {

@@ -10,7 +10,7 @@ import {
   registerNode,
   slashEntry,
   submitEpoch,
-} from "../helpers/fixtures";
+} from "../support/fixtures";
 
 describe("flow: an operator unbonds right before the slash and is still slashed", () => {
   it("deregistering during the cheating epoch does not protect the stake", async () => {

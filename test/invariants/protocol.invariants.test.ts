@@ -28,7 +28,7 @@ import { ethers, network } from "hardhat";
 import { takeSnapshot, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HDNodeWallet } from "ethers";
 import type { Hex } from "viem";
-import { deployProtocol, makeReport, rewardsTree, seedOf, signRegistration, signReport, CLAIM, type Protocol } from "../attacks/helpers";
+import { deployProtocol, makeReport, rewardsTree, seedOf, signRegistration, signReport, CLAIM, type Protocol } from "../../scripts/hardhat-protocol";
 import { seedCommitment, SlashReason } from "../../protocol";
 import { Model, Rng, type ModelParams } from "./model";
 import type { InvariantLens } from "../../typechain-types";

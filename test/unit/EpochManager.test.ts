@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { PRECOMMITTED_EPOCHS, TEST_PARAMS, deployFixture, seedOf } from "../helpers/fixtures";
+import { PRECOMMITTED_EPOCHS, TEST_PARAMS, deployFixture, seedOf } from "../support/fixtures";
 import { seedCommitment } from "../../protocol";
 
 const { ethers } = hre;

@@ -12,8 +12,8 @@ import {
   registrationSig,
   type Fixture,
   futureDeadline,
-} from "../helpers/fixtures";
-import { signRegistration } from "../helpers/signing";
+} from "../support/fixtures";
+import { signRegistration } from "../support/signing";
 
 const { ethers } = hre;
 const Status = { None: 0n, Active: 1n, Jailed: 2n, Exiting: 3n };

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { PERMIT_TYPES } from "../../protocol";
 import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { E18, MINTED, deployFixture, futureDeadline } from "../helpers/fixtures";
+import { E18, MINTED, deployFixture, futureDeadline } from "../support/fixtures";
 
 const { ethers } = hre;
 

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { Hex } from "viem";
-import { E18, deployFixture, fundRewards, proofFor, rewardsTree } from "../helpers/fixtures";
+import { E18, deployFixture, fundRewards, proofFor, rewardsTree } from "../support/fixtures";
 
 const { ethers } = hre;
 

@@ -19,8 +19,8 @@ import {
   SlashReason,
   type Fixture,
   futureDeadline,
-} from "../helpers/fixtures";
-import { signReport, slashTuple } from "../helpers/signing";
+} from "../support/fixtures";
+import { signReport, slashTuple } from "../support/signing";
 import { deployProtocol } from "../../scripts/deploy-lib";
 import { EPOCH_REPORT_TYPES, SETTLEMENT_DOMAIN_NAME, domain, seedCommitment } from "../../protocol";
 
@@ -579,7 +579,7 @@ describe("Settlement", () => {
       const nodeKey = ethers.Wallet.createRandom();
       const registryAddr = c.NodeRegistry.address;
       const deadline = await futureDeadline();
-      const { signRegistration } = await import("../helpers/signing");
+      const { signRegistration } = await import("../support/signing");
       const sig = await signRegistration(nodeKey, fx.chainId, registryAddr, {
         operator: op.address,
         nodeKey: nodeKey.address,
@@ -594,7 +594,7 @@ describe("Settlement", () => {
       await epochs.connect(fx.committee[0]).commitSeed(0n, seedCommitment(0n, seedOf(0n)));
       await time.increaseTo(await epochs.epochEnd(0n));
       const slashes = [slashEntry(nodeKey.address, 100)];
-      const { buildReport } = await import("../helpers/signing");
+      const { buildReport } = await import("../support/signing");
       const report = buildReport({ epoch: 0n, seed: seedOf(0n), rewardsRoot: ethers.ZeroHash as Hex, rewardsTotal: 0n, slashes, configVersion: 1n });
       const sigs = await signReport([fx.committee[0]], fx.chainId, c.Settlement.address, report);
       await settlement.submitReport(report, slashes.map(slashTuple), sigs);

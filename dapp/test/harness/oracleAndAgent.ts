@@ -5,7 +5,6 @@
  */
 import type { Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { makeBehaviour } from "../../../agent/behaviours";
 import { OracleClient } from "../../../agent/client";
 import { makeLogger } from "../../../agent/log";
 import { runLoop } from "../../../agent/loop";
@@ -44,8 +43,7 @@ export function startTestAgent(o: { oracleUrl: string; nodePrivateKey: Hex }) {
   const controller = new AbortController();
   const done = runLoop({
     client: new OracleClient(o.oracleUrl, account),
-    solve: makeSolver({ executionProviders: ["cpu"], threads: 1 }),
-    behaviour: makeBehaviour("honest"),
+    solver: makeSolver({ executionProviders: ["cpu"], threads: 1 }),
     log: makeLogger("json", account.address, keep(lines)),
     signal: controller.signal,
     statusRetryMs: 1_000,

@@ -10,14 +10,15 @@ import { createHash, randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { bytesToHex, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { AUTH_HEADERS } from "../protocol";
-import type { GemmSpec } from "../engine/gemm/spec";
-import { openGemm, runGemm } from "../engine/gemm/kernel";
-import { encodeGemmOpening } from "../protocol/wire/gemm";
-import { parseConfig } from "./config";
-import type { DB } from "./store/schema";
-import { startOracle, type OracleHandle } from "./index";
-import { deployDevnet, fundRewards, HH_KEYS, registerNode, signedFetch, startHardhatNode, E18, type Devnet, type HardhatNode } from "./testkit";
+import { AUTH_HEADERS } from "../../protocol";
+import type { GemmSpec } from "../../engine/gemm/spec";
+import { openGemm, runGemm } from "../../engine/gemm/kernel";
+import { encodeGemmOpening } from "../../protocol/wire/gemm";
+import { parseConfig } from "../../oracle/config";
+import type { DB } from "../../oracle/store/schema";
+import { startOracle, type OracleHandle } from "../../oracle/index";
+import { deployDevnet, fundRewards, HH_KEYS, registerNode, startHardhatNode, E18, type Devnet, type HardhatNode } from "../support/oracle-devnet";
+import { signedFetch } from "../support/oracle-client";
 
 function snapshot(db: DB): string {
   const h = createHash("sha256");
@@ -125,7 +126,7 @@ describe("oracle API", { timeout: 240_000 }, () => {
 
   it("rejects a body or path other than the signed one (OR105)", async () => {
     await rejects(401, "OR105", async () => {
-      const { signRequest } = await import("../protocol/request-signer");
+      const { signRequest } = await import("../../protocol/request-signer");
       const signed = await signRequest(ctx, "POST", "/v1/processes", new TextEncoder().encode(JSON.stringify({ processes: [] })));
       const res = await fetch(oracle.url + "/v1/processes", {
         method: "POST",
@@ -135,7 +136,7 @@ describe("oracle API", { timeout: 240_000 }, () => {
       return { status: res.status, json: await res.json() };
     });
     await rejects(401, "OR105", async () => {
-      const { signRequest } = await import("../protocol/request-signer");
+      const { signRequest } = await import("../../protocol/request-signer");
       const body = new TextEncoder().encode("{}");
       const signed = await signRequest(ctx, "POST", "/v1/processes", body);
       const res = await fetch(oracle.url + "/v1/challenges/next", { method: "POST", headers: { "content-type": "application/json", ...signed.headers }, body });

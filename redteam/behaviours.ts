@@ -1,8 +1,8 @@
 /**
- * How a node behaves: `honest` (the default) or one of the cheating modes the devnet demo and
- * the integration tests use to show that PoAI catches them. Cheating lives here and only here;
- * the rest of the agent is honest code. A behaviour is chosen only with an explicit
- * `--behaviour` flag.
+ * How a red-team node behaves: `honest` (the default) or one of the cheating modes the devnet
+ * demo and the integration tests use to show that PoAI catches them. Cheating lives in redteam/
+ * and only there; the agent that operators install is honest code with no behaviour setting.
+ * A behaviour is chosen only with an explicit `--behaviour` flag of redteam/cli.ts.
  *
  * - `honest`: runs every challenge and answers truthfully.
  * - `overclaim`: identical to honest at run time. The cheat is the registration: the node was
@@ -15,7 +15,7 @@
  * - `skip`: fetches challenges and never answers them.
  */
 import { randomBytes } from "node:crypto";
-import { AgentError } from "./errors";
+import { AgentError } from "../agent/errors";
 
 export const BEHAVIOURS = ["honest", "overclaim", "forge-rows", "skip"] as const;
 export type BehaviourName = (typeof BEHAVIOURS)[number];

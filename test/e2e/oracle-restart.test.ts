@@ -17,7 +17,8 @@ import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { createPublicClient, decodeFunctionData, http, zeroHash, type Hex } from "viem";
-import { answerChallenge, deployDevnet, E18, fundRewards, HH_KEYS, readContract, registerNode, ROOT, startHardhatNode, type Devnet, type HardhatNode } from "./testkit";
+import { deployDevnet, E18, fundRewards, HH_KEYS, readContract, registerNode, ROOT, startHardhatNode, type Devnet, type HardhatNode } from "../support/oracle-devnet";
+import { answerChallenge } from "../support/oracle-client";
 
 interface Child {
   proc: ChildProcess;

@@ -1,11 +1,12 @@
 /**
- * Helpers shared by the attack and invariant tests: deploy the protocol over any stake token
+ * The protocol on Hardhat's in-process network, for the gas benchmark (bench-gas.ts) and the
+ * attack and invariant tests (so the script imports no test code): deploy it over any stake token
  * (the standard PoAIToken, a fee-on-transfer token, a hook token), sign registrations and epoch
  * reports exactly as the node agent and the oracle committee do (protocol/eip712.ts), and build
  * rewards trees in the OpenZeppelin standard format.
  */
 import { config, ethers, network } from "hardhat";
-import { deployProtocol as deployWithLib } from "../../scripts/deploy-lib";
+import { deployProtocol as deployWithLib } from "./deploy-lib";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HDNodeWallet, Signer, Wallet } from "ethers";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
@@ -19,7 +20,7 @@ import {
   seedCommitment,
   slashListHash,
   type SlashEntry,
-} from "../../protocol";
+} from "../protocol";
 import type { Hex } from "viem";
 
 export { SlashReason };

@@ -14,22 +14,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseAbi } from "viem";
-import { SlashReason } from "../protocol";
-import { stopAll } from "../scripts/demo/children";
-import { devAccount, FIRST_OPERATOR_INDEX } from "../scripts/demo/accounts";
-import { ChainWatch } from "../scripts/demo/chain-watch";
-import { freePort } from "../scripts/demo/hardhat-node";
-import { E18, claimRewards, registerNode, startAgent, startDevnet, startOracles } from "../scripts/demo/devnet";
+import { SlashReason } from "../../protocol";
+import { stopAll } from "../../scripts/devnet/children";
+import { devAccount, FIRST_OPERATOR_INDEX } from "../../scripts/devnet/accounts";
+import { ChainWatch } from "../../scripts/devnet/chain-watch";
+import { ROOT, freePort } from "../../scripts/devnet/node";
+import { E18, startDevnet } from "../../scripts/devnet/devnet";
+import { DEMO_KEY_PASSWORD, registerNode, startAgent, startOracles } from "../../scripts/devnet/fleet";
+import { claimRewards } from "../../scripts/devnet/reads";
 import { spawnSync } from "node:child_process";
 import { recoverAddress, recoverTypedDataAddress, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { REGISTRATION_TYPES, REGISTRY_DOMAIN_NAME, domain } from "../protocol";
-import { DEMO_KEY_PASSWORD } from "../scripts/demo/devnet";
-import { writeKeystore, MIN_SCRYPT_N } from "./keystore";
+import { REGISTRATION_TYPES, REGISTRY_DOMAIN_NAME, domain } from "../../protocol";
+import { writeKeystore, MIN_SCRYPT_N } from "../../agent/keystore";
 import { Wallet } from "ethers";
-import { assertChallengeable, connect, readNode } from "./chain";
-import { OracleClient } from "./client";
-import { AgentError } from "./errors";
+import { assertChallengeable, connect, readNode } from "../../agent/chain";
+import { OracleClient } from "../../agent/client";
+import { AgentError } from "../../agent/errors";
 
 /** Longest wait for the first epoch's report to finalize, ms. */
 const SETTLE_TIMEOUT_MS = 180_000;
@@ -135,7 +136,7 @@ test("one epoch: the forger is slashed for fraud, the honest node is paid and ne
   const ks = join(work, "fresh.json");
   await writeKeystore(ks, fresh, DEMO_KEY_PASSWORD, { scryptN: MIN_SCRYPT_N });
   const operator = devAccount(FIRST_OPERATOR_INDEX + 5).address;
-  const cli = spawnSync(process.execPath, ["--import", "tsx", join(__dirname, "cli.ts"), "register", "--rpc", net.rpcUrl, "--registry", net.addr("NodeRegistry"), "--keystore", ks, "--operator", operator], {
+  const cli = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "agent", "cli.ts"), "register", "--rpc", net.rpcUrl, "--registry", net.addr("NodeRegistry"), "--keystore", ks, "--operator", operator], {
     env: { ...process.env, POAI_KEY_PASSWORD: DEMO_KEY_PASSWORD },
     encoding: "utf8",
     timeout: 60_000,

@@ -7,14 +7,14 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { privateKeyToAccount } from "viem/accounts";
 import { zeroHash, type Hex } from "viem";
-import { seedCommitment } from "../protocol";
-import { Chain, loadDeployment } from "./chain";
-import { openDb, type DB } from "./store/schema";
-import { OracleError } from "./errors";
-import { createLogger } from "./logger";
-import { createMetrics } from "./metrics";
-import { Relay } from "./relay";
-import { deployDevnet, HH_KEYS, readContract, startHardhatNode, type Devnet, type HardhatNode } from "./testkit";
+import { seedCommitment } from "../../protocol";
+import { Chain, loadDeployment } from "../../oracle/chain";
+import { openDb, type DB } from "../../oracle/store/schema";
+import { OracleError } from "../../oracle/errors";
+import { createLogger } from "../../oracle/logger";
+import { createMetrics } from "../../oracle/metrics";
+import { Relay } from "../../oracle/relay";
+import { deployDevnet, HH_KEYS, readContract, startHardhatNode, type Devnet, type HardhatNode } from "../support/oracle-devnet";
 
 async function rpc(url: string, method: string, params: unknown[] = []) {
   const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });

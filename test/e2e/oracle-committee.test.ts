@@ -8,10 +8,11 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { privateKeyToAccount } from "viem/accounts";
-import { parseConfig } from "./config";
-import { startOracle, type OracleHandle } from "./index";
-import { deployDevnet, E18, fundRewards, HH_KEYS, readContract, registerNode, signedFetch, startHardhatNode, type Devnet, type HardhatNode } from "./testkit";
-import { createLogger } from "./logger";
+import { parseConfig } from "../../oracle/config";
+import { startOracle, type OracleHandle } from "../../oracle/index";
+import { deployDevnet, E18, fundRewards, HH_KEYS, readContract, registerNode, startHardhatNode, type Devnet, type HardhatNode } from "../support/oracle-devnet";
+import { signedFetch } from "../support/oracle-client";
+import { createLogger } from "../../oracle/logger";
 
 describe("oracle committee", { timeout: 240_000 }, () => {
   let hh: HardhatNode;

@@ -7,12 +7,16 @@
 import type { Hex } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 import { AgentError } from "./errors";
+import { ORACLE_API_VERSION } from "../protocol";
 import { signRequest, type SignContext } from "../protocol/request-signer";
+import { retryAfterMs } from "../protocol/retry-after";
 
 /** Largest answer body the agent reads, bytes. */
 export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 /** Per-request timeout, ms. */
 export const REQUEST_TIMEOUT_MS = 30_000;
+/** Wait before asking again when the oracle gave no usable retry-after, ms. */
+const DEFAULT_RETRY_MS = 1_000;
 
 export interface OracleInfo {
   chainId: number;
@@ -76,6 +80,15 @@ export class OracleClient {
   /** `GET /v1/info`; fixes the chain id and registry the requests are signed for. */
   async info(): Promise<OracleInfo> {
     const raw = (await this.request("GET", "/v1/info", undefined, false)) as Record<string, unknown>;
+    // An oracle of another API version would reject every signed request as a bad signature
+    // (the version is part of the signing domain): say what is wrong instead.
+    const apiVersion = raw.apiVersion === undefined ? "1" : String(raw.apiVersion);
+    if (apiVersion !== ORACLE_API_VERSION) {
+      throw new AgentError(
+        "AG009_ORACLE_REJECTED",
+        `the oracle at ${this.baseUrl} speaks API version ${apiVersion}, this agent ${ORACLE_API_VERSION}: run an agent and an oracle of the same release`,
+      );
+    }
     const chainId = Number(raw.chainId);
     const registry = pickAddress(raw);
     if (!Number.isInteger(chainId) || chainId <= 0 || !registry) {
@@ -133,9 +146,8 @@ export class OracleClient {
       throw new AgentError("AG007_ORACLE_UNREACHABLE", `oracle ${this.baseUrl} unreachable (${method} ${path})`, { cause: err });
     }
     if (res.status === 204) {
-      const ra = Number(res.headers.get("retry-after"));
       await res.arrayBuffer().catch(() => undefined);
-      return { retryAfterMs: Number.isFinite(ra) && ra > 0 ? ra : 1000 };
+      return { retryAfterMs: retryAfterMs(res.headers.get("retry-after")) ?? DEFAULT_RETRY_MS };
     }
     const text = await res.text();
     if (text.length > MAX_RESPONSE_BYTES) {
@@ -166,7 +178,7 @@ export class OracleClient {
         throw new AgentError("AG013_EXITING", `the oracle says node ${this.account.address} is not active: ${msg}`, { details: `oracle code ${code}` });
       }
       if (res.status === 429) {
-        const ms = Number((e as { details?: { retryAfterMs?: unknown } } | undefined)?.details?.retryAfterMs ?? 1000);
+        const ms = retryAfterMs(res.headers.get("retry-after")) ?? DEFAULT_RETRY_MS;
         throw new AgentError("AG007_ORACLE_UNREACHABLE", `oracle rate limit hit (retry after ${ms} ms)`);
       }
       throw new OracleRejection(code, `oracle rejected ${method} ${path} (${res.status} ${code}): ${msg}`, res.status);

@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Address } from "viem";
 import { z } from "zod";
+import { retryAfterHeader } from "../protocol/retry-after";
 import { authenticate, type AuthContext, type Authenticated } from "./auth";
 import { httpError, OracleError } from "./errors";
 import type { Logger } from "./logger";
@@ -187,8 +188,7 @@ export function startApi(o: ApiOptions): Promise<{ server: Server; port: number;
       const { ctx } = await signed(schemas.next, node);
       const ch = await o.service.nextChallenge(ctx);
       if (!ch) {
-        const ms = o.service.retryAfterMs();
-        send(res, 204, undefined, { "retry-after": String(ms) });
+        send(res, 204, undefined, { "retry-after": retryAfterHeader(o.service.retryAfterMs()) });
       } else send(res, 200, ch);
       return "next";
     }
@@ -269,7 +269,7 @@ export function startApi(o: ApiOptions): Promise<{ server: Server; port: number;
         else o.log.debug("api.rejected", { code: err.code, path: req.url, message: err.shortMessage });
         o.metrics.requestsRejected.inc({ code: err.code });
         const headers: Record<string, string> = {};
-        if (err.code === "OR110" && err.details?.retryAfterMs) headers["retry-after"] = String(Math.ceil(Number(err.details.retryAfterMs) / 1000));
+        if (err.code === "OR110" && err.details?.retryAfterMs) headers["retry-after"] = retryAfterHeader(Number(err.details.retryAfterMs));
         // An oversized body is not read further: answer and close the connection.
         if (err.code === "OR103") headers.connection = "close";
         if (!res.headersSent) send(res, err.status, err.toJSON(), headers);

@@ -5,6 +5,7 @@
  * writes.
  */
 import type { Address, Hex } from "viem";
+import { ORACLE_API_VERSION } from "../protocol";
 import type { Chain, Deployment } from "./chain";
 import type { ChainClock } from "./clock";
 import { httpError } from "./errors";
@@ -43,6 +44,7 @@ export function info(c: ReadContext): Record<string, unknown> {
   const cur = Math.floor((c.now() / 1000 - genesis) / length);
   return {
     version: ORACLE_VERSION,
+    apiVersion: ORACLE_API_VERSION,
     chainId: c.chain.chainId,
     registry: c.chain.address("NodeRegistry"),
     contracts: { ...c.deployment.addresses },

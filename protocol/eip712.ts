@@ -6,16 +6,36 @@
  */
 import type { Address, Hex } from "viem";
 
-/** Version string of every EIP-712 domain below; bumped with any change of a signed type. */
+/**
+ * Version of the on-chain domains (`PoAI NodeRegistry`, `PoAI Settlement`): the contracts'
+ * `EIP712(name, "1")`; bumped, with the contracts, on any change of a type they check.
+ */
 export const PROTOCOL_VERSION = "1";
+
+/**
+ * Version of the oracle API: the `PoAI Oracle API` domain every agent request is signed in, and
+ * so of the bodies and answers those requests carry. Only oracles check it, so it moves without
+ * the contracts. A request signed for another version fails authentication (OR105), and
+ * `GET /v1/info` says which version an oracle speaks (`apiVersion`).
+ * 2: one wire codec per challenge kind (a gemm opening is `{index, data, proof}` only), one
+ *    `retry-after` unit (whole seconds) on every answer, numbered error codes in every part, and
+ *    the production profile refusing to start on the devnet key.
+ */
+export const ORACLE_API_VERSION = "2";
 
 /** Domain names: `verifyingContract` is the contract that checks the signature. */
 export const REGISTRY_DOMAIN_NAME = "PoAI NodeRegistry";
 export const SETTLEMENT_DOMAIN_NAME = "PoAI Settlement";
 export const ORACLE_API_DOMAIN_NAME = "PoAI Oracle API";
 
+const DOMAIN_VERSIONS: Record<string, string> = {
+  [REGISTRY_DOMAIN_NAME]: PROTOCOL_VERSION,
+  [SETTLEMENT_DOMAIN_NAME]: PROTOCOL_VERSION,
+  [ORACLE_API_DOMAIN_NAME]: ORACLE_API_VERSION,
+};
+
 export function domain(name: string, chainId: number | bigint, verifyingContract: Address) {
-  return { name, version: PROTOCOL_VERSION, chainId: BigInt(chainId), verifyingContract } as const;
+  return { name, version: DOMAIN_VERSIONS[name] ?? PROTOCOL_VERSION, chainId: BigInt(chainId), verifyingContract } as const;
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   domain,
   seedCommitment,
   slashListHash,
+  type EpochReport,
   type SlashEntry,
 } from "../protocol";
 import type { Hex } from "viem";
@@ -191,15 +192,8 @@ export async function endEpoch(p: Protocol, epoch: bigint): Promise<void> {
   if (now < end) await time.increaseTo(end);
 }
 
-export interface Report {
-  epoch: bigint;
-  seed: Hex;
-  rewardsRoot: Hex;
-  rewardsTotal: bigint;
-  statsRoot: Hex;
-  slashListHash: Hex;
-  configVersion: bigint;
-}
+/** The epoch report the committee signs (protocol/eip712.ts). */
+export type Report = EpochReport;
 
 export function slashTuples(slashes: readonly SlashEntry[]) {
   return slashes.map((s) => ({ node: s.node, bps: s.bps, reason: Number(s.reason), evidence: s.evidence }));

@@ -6,7 +6,7 @@
  *   EN0xx  primitives: PRNG streams (EN00x), Merkle trees (EN01x), the WebAssembly assembler (EN02x)
  *   EN1xx  challenges: gemm (EN10x), vram (EN11x)
  *   EN2xx  the LLM and the infer challenge
- *   EN3xx  sizing (EN30x), hardware claims (EN31x), timing (EN32x), judgment (EN33x)
+ *   EN3xx  sizing (EN30x), hardware claims (EN31x), timing (EN32x), judgment (EN33x), rewards (EN34x)
  */
 import type { ErrorCode } from "./errors";
 
@@ -44,6 +44,7 @@ export const ENGINE_ERRORS = {
   HardwareClaimAbovePeak: "EN313",
   TimingBadInput: "EN321",
   JudgeBadInput: "EN331",
+  RewardsBadInput: "EN341",
 } as const satisfies Record<string, ErrorCode>;
 
 export type EngineErrorReason = keyof typeof ENGINE_ERRORS;

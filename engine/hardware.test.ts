@@ -25,9 +25,9 @@ test("datasheet figures: dense fp16 is twice tf32 where both exist on data-centr
 
 test("claims above the datasheet or malformed are named errors", () => {
   assert.equal(checkClaim({ gpuModel: 1, gpuCount: 2, gflops: 1_500_000, vramMiB: 160 * 1024 }).id, 1);
-  assert.throws(() => checkClaim({ gpuModel: 1, gpuCount: 1, gflops: 1_500_000, vramMiB: 80 * 1024 }), (e: unknown) => e instanceof HardwareError && e.code === "HardwareClaimAbovePeak");
+  assert.throws(() => checkClaim({ gpuModel: 1, gpuCount: 1, gflops: 1_500_000, vramMiB: 80 * 1024 }), (e: unknown) => e instanceof HardwareError && e.code === "EN313");
   assert.throws(() => checkClaim({ gpuModel: 1, gpuCount: 1, gflops: 1000, vramMiB: 81 * 1024 }), HardwareError);
-  assert.throws(() => checkClaim({ gpuModel: 999, gpuCount: 1, gflops: 1, vramMiB: 1 }), (e: unknown) => e instanceof HardwareError && e.code === "HardwareUnknownModel");
+  assert.throws(() => checkClaim({ gpuModel: 999, gpuCount: 1, gflops: 1, vramMiB: 1 }), (e: unknown) => e instanceof HardwareError && e.code === "EN311");
   assert.throws(() => checkClaim({ gpuModel: 1, gpuCount: 0, gflops: 1, vramMiB: 1 }), HardwareError);
   assert.throws(() => checkClaim({ gpuModel: 0, gpuCount: 2, gflops: 1, vramMiB: 1 }), HardwareError);
   assert.throws(() => checkClaim({ gpuModel: 0, gpuCount: 1, gflops: -5, vramMiB: 1 }), HardwareError);

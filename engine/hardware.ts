@@ -11,6 +11,8 @@
  * The CPU class (id 0) has no datasheet: its figures are measured on the machine (`bench`), and
  * the claim is checked against the measured throughput only.
  */
+import { ENGINE_ERRORS, type EngineReasons } from "./error-codes";
+import { PoaiError, type PoaiErrorOptions } from "./errors";
 
 export type Precision = "fp32" | "tf32" | "fp16" | "bf16";
 
@@ -160,13 +162,16 @@ export const HARDWARE_CLASSES: readonly HardwareClass[] = [
 /** Largest number of devices one node may claim (bounds every per-device loop). */
 export const MAX_GPU_COUNT = 64;
 
-export class HardwareError extends Error {
+/** A hardware claim that names no known class, is malformed or exceeds the class's peak (EN31x). */
+export class HardwareError extends PoaiError {
+  override name = "HardwareError";
+
   constructor(
-    readonly code: "HardwareUnknownModel" | "HardwareBadClaim" | "HardwareClaimAbovePeak",
-    message: string,
+    readonly reason: EngineReasons<"Hardware">,
+    shortMessage: string,
+    opts?: PoaiErrorOptions,
   ) {
-    super(`${code}: ${message}`);
-    this.name = "HardwareError";
+    super(ENGINE_ERRORS[reason], shortMessage, opts);
   }
 }
 

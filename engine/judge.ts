@@ -52,6 +52,8 @@
  * simulator (sim/) measures it under its own, independent noise (throttling stretches, lossy
  * links, retries).
  */
+import { ENGINE_ERRORS } from "./error-codes";
+import { PoaiError, type PoaiErrorOptions } from "./errors";
 import { encodeAbiParameters, keccak256, zeroHash, type Hex } from "viem";
 import { SlashReason } from "./slash-reason";
 import { median } from "./timing";
@@ -165,10 +167,13 @@ export interface Judgment {
   notes: string[];
 }
 
-export class JudgeError extends Error {
-  constructor(message: string) {
-    super(`JudgeBadInput: ${message}`);
-    this.name = "JudgeError";
+/** Judgment inputs out of their domain (EN331). */
+export class JudgeError extends PoaiError {
+  override name = "JudgeError";
+  readonly reason = "JudgeBadInput";
+
+  constructor(shortMessage: string, opts?: PoaiErrorOptions) {
+    super(ENGINE_ERRORS.JudgeBadInput, shortMessage, opts);
   }
 }
 

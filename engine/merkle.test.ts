@@ -102,9 +102,9 @@ test("an inner node cannot be presented as a leaf (double hashing)", () => {
 });
 
 test("malformed input: named errors when building, false when verifying", () => {
-  assert.throws(() => merkleRoot([]), (e: unknown) => e instanceof MerkleError && e.code === "MerkleEmpty");
-  assert.throws(() => merkleRoot(["0x12" as Hex]), (e: unknown) => e instanceof MerkleError && e.code === "MerkleBadLeaf");
-  assert.throws(() => merkleProof(leaves(3), 3), (e: unknown) => e instanceof MerkleError && e.code === "MerkleBadIndex");
+  assert.throws(() => merkleRoot([]), (e: unknown) => e instanceof MerkleError && e.code === "EN011");
+  assert.throws(() => merkleRoot(["0x12" as Hex]), (e: unknown) => e instanceof MerkleError && e.code === "EN013");
+  assert.throws(() => merkleProof(leaves(3), 3), (e: unknown) => e instanceof MerkleError && e.code === "EN014");
   assert.throws(() => merkleProof(leaves(3), -1), MerkleError);
   const ls = leaves(4);
   const root = merkleRoot(ls);

@@ -16,6 +16,8 @@
  * 7x faster here). The byte-level functions (`*Bytes`) skip hex conversions for hot loops
  * (one leaf per result row of a challenge).
  */
+import { ENGINE_ERRORS, type EngineReasons } from "./error-codes";
+import { PoaiError, type PoaiErrorOptions } from "./errors";
 import { bytesToHex, hexToBytes, isHex, type Hex } from "viem";
 import { keccak256Bytes } from "./keccak";
 import { HAS_WASM, LAYOUT, hashPairWasm, kernelBytes, kernels, leafHashWasm } from "./wasm/kernels";
@@ -27,13 +29,16 @@ export const MERKLE_MAX_LEAVES = 1 << 24;
 /** Longest proof accepted: one sibling per level of the largest tree. */
 export const MERKLE_MAX_PROOF_LENGTH = 24;
 
-export class MerkleError extends Error {
+/** A tree, leaf, index or proof the Merkle module does not accept (EN01x). */
+export class MerkleError extends PoaiError {
+  override name = "MerkleError";
+
   constructor(
-    readonly code: "MerkleEmpty" | "MerkleTooLarge" | "MerkleBadLeaf" | "MerkleBadIndex" | "MerkleBadData",
-    message: string,
+    readonly reason: EngineReasons<"Merkle">,
+    shortMessage: string,
+    opts?: PoaiErrorOptions,
   ) {
-    super(`${code}: ${message}`);
-    this.name = "MerkleError";
+    super(ENGINE_ERRORS[reason], shortMessage, opts);
   }
 }
 

@@ -59,10 +59,10 @@ test("sampleIndices: distinct, in range, deterministic, seed-dependent", () => {
 });
 
 test("bad seeds and shapes are named errors", () => {
-  assert.throws(() => streamKey("0x1234" as `0x${string}`, "A"), (e: unknown) => e instanceof PrngError && e.code === "PrngBadSeed");
-  assert.throws(() => fillMatrix(streamKey(seed, "A"), 2, 0), (e: unknown) => e instanceof PrngError && e.code === "PrngBadShape");
+  assert.throws(() => streamKey("0x1234" as `0x${string}`, "A"), (e: unknown) => e instanceof PrngError && e.code === "EN001");
+  assert.throws(() => fillMatrix(streamKey(seed, "A"), 2, 0), (e: unknown) => e instanceof PrngError && e.code === "EN002");
   assert.throws(() => fillMatrix(streamKey(seed, "A"), 1 << 20, 1 << 10), PrngError);
-  assert.throws(() => streamKey(seed, "A", -1), (e: unknown) => e instanceof PrngError && e.code === "PrngBadIndex");
+  assert.throws(() => streamKey(seed, "A", -1), (e: unknown) => e instanceof PrngError && e.code === "EN003");
 });
 
 test("draws are the protocol's: sampleIndices, stream keys and sub-seeds pinned (computed before the BigInt-free path)", () => {

@@ -20,6 +20,8 @@
  * honest kernels of any of these precisions, summing in any order, return the same bits
  * (see docs/challenges.md for when that holds and the tolerance used otherwise).
  */
+import { ENGINE_ERRORS, type EngineReasons } from "./error-codes";
+import { PoaiError, type PoaiErrorOptions } from "./errors";
 import { bytesToHex, keccak256, stringToBytes, type Hex } from "viem";
 import { keccak256Bytes } from "./keccak";
 import { hex32ToBytes } from "./merkle";
@@ -31,13 +33,16 @@ export const PRNG_MAX_DIM = 1 << 16;
 /** Largest number of values generated in one call: 2^28 (1 GiB of float32). */
 export const PRNG_MAX_VALUES = 1 << 28;
 
-export class PrngError extends Error {
+/** A seed, shape or stream index the generator does not accept (EN00x). */
+export class PrngError extends PoaiError {
+  override name = "PrngError";
+
   constructor(
-    readonly code: "PrngBadSeed" | "PrngBadShape" | "PrngBadIndex",
-    message: string,
+    readonly reason: EngineReasons<"Prng">,
+    shortMessage: string,
+    opts?: PoaiErrorOptions,
   ) {
-    super(`${code}: ${message}`);
-    this.name = "PrngError";
+    super(ENGINE_ERRORS[reason], shortMessage, opts);
   }
 }
 

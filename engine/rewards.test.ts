@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { keccak256, encodeAbiParameters, zeroHash, type Address, type Hex } from "viem";
 import { verifyMerkleProof } from "./merkle";
-import { buildRewardsTree, computeEpochRewards, rewardsProof, type NodeOutcome, type Verdict } from "./rewards";
+import { buildRewardsTree, computeEpochRewards, RewardsError, rewardsProof, type NodeOutcome, type Verdict } from "./rewards";
 
 const addr = (i: number) => ("0x" + i.toString(16).padStart(40, "0")) as Address;
 const E18 = 10n ** 18n;
@@ -52,6 +52,10 @@ describe("epoch rewards", () => {
     // Work weights 1000 * 1e6 and 1000 * 0.5e6: two thirds and one third of the budget.
     assert.equal(r.perNode.get(addr(1))!, (1000n * E18 * 2n) / 3n);
     assert.equal(r.perNode.get(addr(2))!, (1000n * E18 * 1n) / 3n);
+  });
+
+  it("refuses a negative budget with EN341", () => {
+    assert.throws(() => computeEpochRewards(-1n, 0, []), (e: unknown) => e instanceof RewardsError && e.code === "EN341");
   });
 });
 

@@ -16,6 +16,8 @@
  */
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { zeroHash, type Address, type Hex } from "viem";
+import { ENGINE_ERRORS } from "./error-codes";
+import { PoaiError, type PoaiErrorOptions } from "./errors";
 import { PAY_CAP_RATIO } from "./judge";
 
 export const PPM = 1_000_000n;
@@ -23,6 +25,16 @@ export const PPM = 1_000_000n;
 export const CAPACITY_CAP_PPM = BigInt(Math.floor(PAY_CAP_RATIO * 1e6));
 /** Most reward accounts in one tree (bounded like every list). */
 export const MAX_REWARD_ACCOUNTS = 100_000;
+
+/** A negative budget, or more reward accounts than one tree holds (EN341). */
+export class RewardsError extends PoaiError {
+  override name = "RewardsError";
+  readonly reason = "RewardsBadInput";
+
+  constructor(shortMessage: string, opts?: PoaiErrorOptions) {
+    super(ENGINE_ERRORS.RewardsBadInput, shortMessage, opts);
+  }
+}
 
 /** A node's verdict over one epoch, as the report encodes it and node_epochs stores it. */
 export const NODE_VERDICT = {
@@ -63,7 +75,7 @@ function split(pool: bigint, weights: bigint[]): bigint[] {
 }
 
 export function computeEpochRewards(budget: bigint, uptimeShareBps: number, outcomes: readonly NodeOutcome[]): EpochRewards {
-  if (budget < 0n) throw new Error("budget must be >= 0");
+  if (budget < 0n) throw new RewardsError("budget must be >= 0");
   // Rounds down: the uptime pool takes the rounding remainder of the work pool.
   const workPool = (budget * BigInt(10_000 - uptimeShareBps)) / 10_000n;
   const uptimePool = budget - workPool;
@@ -89,7 +101,7 @@ export function computeEpochRewards(budget: bigint, uptimeShareBps: number, outc
 export function addCumulative(prev: ReadonlyMap<string, bigint>, epoch: ReadonlyMap<string, bigint>): Map<string, bigint> {
   const out = new Map(prev);
   for (const [a, v] of epoch) out.set(a, (out.get(a) ?? 0n) + v);
-  if (out.size > MAX_REWARD_ACCOUNTS) throw new Error(`more than ${MAX_REWARD_ACCOUNTS} reward accounts`);
+  if (out.size > MAX_REWARD_ACCOUNTS) throw new RewardsError(`more than ${MAX_REWARD_ACCOUNTS} reward accounts`);
   return out;
 }
 

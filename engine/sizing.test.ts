@@ -36,7 +36,7 @@ test("the working set fits a quarter of the claimed memory per device", () => {
 });
 
 test("bad targets are named errors; vram sizing is a power of two within the claim", () => {
-  assert.throws(() => sizeGemm(cpu, { targetSeconds: 0 }), (e: unknown) => e instanceof SizingError && e.code === "SizingBadTarget");
+  assert.throws(() => sizeGemm(cpu, { targetSeconds: 0 }), (e: unknown) => e instanceof SizingError && e.code === "EN301");
   assert.throws(() => sizeGemm(cpu, { maxN: 100 }), SizingError);
   const v = sizeVram(h100);
   assert.ok(v.bytes <= 80 * 1024 * 1024 * 1024 * 0.9 && v.bytes > 80 * 1024 * 1024 * 1024 * 0.45);

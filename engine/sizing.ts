@@ -14,6 +14,8 @@
  *
  * vram: `items` 64-byte items filling VRAM_FILL_FRACTION of the claimed memory.
  */
+import { ENGINE_ERRORS, type EngineReasons } from "./error-codes";
+import { PoaiError, type PoaiErrorOptions } from "./errors";
 import { checkClaim, type NodeClaim, type Precision } from "./hardware";
 
 /** Largest matrix dimension (see prng.ts: partial sums stay exact in fp32 up to here). */
@@ -41,13 +43,16 @@ export const VRAM_FILL_FRACTION = 0.9;
 /** Bytes per vram item. */
 export const VRAM_ITEM_BYTES = 64;
 
-export class SizingError extends Error {
+/** A sizing target or bound out of range, or claimed memory too small for a challenge (EN30x). */
+export class SizingError extends PoaiError {
+  override name = "SizingError";
+
   constructor(
-    readonly code: "SizingBadTarget" | "SizingTooSmall",
-    message: string,
+    readonly reason: EngineReasons<"Sizing">,
+    shortMessage: string,
+    opts?: PoaiErrorOptions,
   ) {
-    super(`${code}: ${message}`);
-    this.name = "SizingError";
+    super(ENGINE_ERRORS[reason], shortMessage, opts);
   }
 }
 

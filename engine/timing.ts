@@ -11,14 +11,19 @@
  *                    = measured throughput / claimed throughput.
  * r = 1 is exactly the claim; r = 0.5 is a node delivering half of what it claims.
  */
+import { ENGINE_ERRORS } from "./error-codes";
+import { PoaiError, type PoaiErrorOptions } from "./errors";
 
 /** Floor of a measured compute time, seconds (1 ms). */
 export const MIN_COMPUTE_SECONDS = 0.001;
 
-export class TimingError extends Error {
-  constructor(message: string) {
-    super(`TimingBadInput: ${message}`);
-    this.name = "TimingError";
+/** Timing inputs out of order or not positive, or an empty sample (EN321). */
+export class TimingError extends PoaiError {
+  override name = "TimingError";
+  readonly reason = "TimingBadInput";
+
+  constructor(shortMessage: string, opts?: PoaiErrorOptions) {
+    super(ENGINE_ERRORS.TimingBadInput, shortMessage, opts);
   }
 }
 

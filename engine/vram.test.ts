@@ -84,7 +84,7 @@ test("the latency bound: honest walk far below a full recompute at production pa
 });
 
 test("bad specs are named errors", () => {
-  assert.throws(() => generateVramChallenge(spec.seed, spec.cacheSeed, 1000), (e: unknown) => e instanceof VramError && e.code === "VramBadSpec");
+  assert.throws(() => generateVramChallenge(spec.seed, spec.cacheSeed, 1000), (e: unknown) => e instanceof VramError && e.code === "EN111");
   assert.throws(() => generateVramChallenge(spec.seed, spec.cacheSeed, 1 << 14, { walk: 0 }), VramError);
   assert.throws(() => buildVramDataset(spec, cache.subarray(1)), VramError);
 });

@@ -29,6 +29,8 @@
  * time); nor anything about a node that holds ~75 % of the buffer and recomputes the rest.
  * The figures t_cache and t_read are hardware assumptions, not measurements from this host.
  */
+import { ENGINE_ERRORS, type EngineReasons } from "./error-codes";
+import { PoaiError, type PoaiErrorOptions } from "./errors";
 import { concat, keccak256, type Hex } from "viem";
 import { deriveSeed, seedBytes, streamKey, triple32 } from "./prng";
 
@@ -43,13 +45,16 @@ export const VRAM_MAX_ITEMS = 2 ** 31;
 export const VRAM_MAX_PARENTS = 1024;
 export const VRAM_MAX_WALK = 1 << 20;
 
-export class VramError extends Error {
+/** A malformed vram spec, cache or data set (EN11x). */
+export class VramError extends PoaiError {
+  override name = "VramError";
+
   constructor(
-    readonly code: "VramBadSpec" | "VramBadCache" | "VramBadDataset",
-    message: string,
+    readonly reason: EngineReasons<"Vram">,
+    shortMessage: string,
+    opts?: PoaiErrorOptions,
   ) {
-    super(`${code}: ${message}`);
-    this.name = "VramError";
+    super(ENGINE_ERRORS[reason], shortMessage, opts);
   }
 }
 

@@ -19,6 +19,7 @@ import {
   type PublicClient,
 } from "viem";
 import { OracleError } from "./errors";
+import { isRevert } from "./rpc-errors";
 import { contractAbis } from "../protocol/abi";
 import { readNode, type NodeRecord } from "../protocol/registry";
 export { type HardwareClaim } from "../protocol";
@@ -88,11 +89,6 @@ export const MAX_NODES = 10_000;
 const NODE_PAGE = 200;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function isRevert(e: unknown): boolean {
-  const s = String((e as { name?: string })?.name) + " " + String((e as Error)?.message);
-  return /ContractFunctionRevertedError|reverted|ContractFunctionExecutionError.*revert/i.test(s) && !/fetch failed|ECONNREFUSED|HTTP request failed/i.test(s);
-}
 
 export class Chain {
   readonly client: PublicClient;

@@ -8,7 +8,7 @@ import { writeSync } from "node:fs";
 import { privateKeyToAccount } from "viem/accounts";
 import type { Hex } from "viem";
 import { loadConfig } from "./config";
-import { OracleError } from "./errors";
+import { CONFIG_ERROR_CODES, OracleError } from "./errors";
 import { startOracle } from "./index";
 import { createLogger } from "./logger";
 
@@ -60,7 +60,8 @@ function faultInjectingWrite(): (line: string) => void {
 
 main(process.argv.slice(2)).catch((e) => {
   if (e instanceof OracleError) {
-    process.stderr.write(`${e.shortMessage.startsWith("config error") ? "" : e.code + " "}${e.shortMessage}${e.cause ? `: ${(e.cause as Error).message ?? e.cause}` : ""}\n`);
+    // A configuration error reads "config error: <setting> ..." and names the setting itself.
+    process.stderr.write(`${CONFIG_ERROR_CODES.includes(e.code) ? "" : e.code + " "}${e.shortMessage}${e.cause ? `: ${(e.cause as Error).message ?? e.cause}` : ""}\n`);
   } else {
     process.stderr.write(`oracle: ${(e as Error)?.stack ?? e}\n`);
   }

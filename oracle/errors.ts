@@ -3,6 +3,8 @@
  * from the numbered catalogue in docs/errors.md (OR001...), a short message, an HTTP status
  * where it answers a request, and the underlying cause where there is one.
  */
+import { PoaiError, type ErrorCode, type PoaiErrorOptions } from "../engine/errors";
+
 export const ERROR_CODES = {
   // Start-up and environment (OR00x)
   OR001: "config value invalid",
@@ -42,27 +44,22 @@ export const ERROR_CODES = {
   OR207: "slash list truncated to the contract's bound",
   OR208: "rewards pool underfunded for the epoch's rewards",
   OR209: "seed in the database does not match the on-chain commitment",
-} as const;
+} as const satisfies Record<ErrorCode, string>;
 
 export type OracleErrorCode = keyof typeof ERROR_CODES;
 
-export class OracleError extends Error {
-  readonly code: OracleErrorCode;
-  readonly status: number;
-  readonly shortMessage: string;
-  readonly details?: Record<string, unknown>;
+/** The codes of a configuration the oracle refuses to start with (value invalid, file unreadable). */
+export const CONFIG_ERROR_CODES: readonly OracleErrorCode[] = ["OR001", "OR002"];
 
-  constructor(
-    code: OracleErrorCode,
-    shortMessage: string,
-    opts: { status?: number; cause?: unknown; details?: Record<string, unknown> } = {},
-  ) {
-    super(`${code} ${shortMessage}`, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.name = "OracleError";
-    this.code = code;
+/** An oracle error: a PoaiError with the HTTP status it answers a request with (500 when none). */
+export class OracleError extends PoaiError {
+  override name = "OracleError";
+  declare readonly code: OracleErrorCode;
+  readonly status: number;
+
+  constructor(code: OracleErrorCode, shortMessage: string, opts: PoaiErrorOptions & { status?: number } = {}) {
+    super(code, shortMessage, { cause: opts.cause, details: opts.details });
     this.status = opts.status ?? 500;
-    this.shortMessage = shortMessage;
-    this.details = opts.details;
   }
 
   toJSON() {

@@ -28,6 +28,7 @@ import type { DB } from "./store/schema";
 import { LIVE_TX_STATUSES, TX_STATUS, type TxStatus } from "./store/status";
 import { hasLiveTransaction, insertSignedTransaction, setTransactionStatus, transactionsOf, type TxRow } from "./store/transactions";
 import { OracleError } from "./errors";
+import { isAlreadyKnown, isNonceStale, isReceiptNotFound, isUnreachable, revertName } from "./rpc-errors";
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
 
@@ -88,7 +89,7 @@ export class Relay {
       for (const r of live) {
         const receipt = await this.chain.withRetry("eth_getTransactionReceipt", () =>
           this.chain.client.getTransactionReceipt({ hash: r.hash }).catch((e) => {
-            if (/could not be found|not found/i.test(String(e?.message))) return undefined;
+            if (isReceiptNotFound(e)) return undefined;
             throw e;
           }),
         );
@@ -173,10 +174,11 @@ export class Relay {
     try {
       gasEstimate = await this.chain.client.estimateContractGas({ address, abi, functionName: call.functionName, args: call.args, account: this.account } as never);
     } catch (e) {
-      const name = revertName(e);
-      if (/fetch failed|ECONNREFUSED|HTTP request failed|timed out/i.test(String((e as Error)?.message))) {
+      if (isUnreachable(e)) {
         throw new OracleError("OR005", `RPC unreachable while preparing ${purpose}`, { cause: e });
       }
+      const others = Object.entries(this.chain.deployment.abis).filter(([n]) => n !== call.contract).map(([, a]) => a);
+      const name = revertName(e, others);
       throw new OracleError("OR202", `${purpose} would revert${name ? ` with ${name}` : ""}`, { cause: e, details: { errorName: name } });
     }
     const pending = await this.chain.withRetry("eth_getTransactionCount", () =>
@@ -221,11 +223,10 @@ export class Relay {
     try {
       await this.chain.withRetry("eth_sendRawTransaction", () => this.chain.client.sendRawTransaction({ serializedTransaction: r.raw }));
     } catch (e) {
-      const msg = String((e as Error)?.message) + String((e as { cause?: Error })?.cause?.message ?? "");
-      if (/already known|known transaction|already imported/i.test(msg)) {
+      if (isAlreadyKnown(e)) {
         // The node has it: fine.
-      } else if (/nonce too low|nonce.*too low|replacement transaction underpriced/i.test(msg)) {
-        this.log.warn("tx.rejected", { purpose, hash: r.hash, nonce: r.nonce, reason: msg.slice(0, 200) });
+      } else if (isNonceStale(e)) {
+        this.log.warn("tx.rejected", { purpose, hash: r.hash, nonce: r.nonce, reason: String((e as Error)?.message).slice(0, 200) });
         return;
       } else {
         throw e;
@@ -234,20 +235,6 @@ export class Relay {
     this.setStatus(r.id, TX_STATUS.Sent, { sent_at: this.now() });
     if (!quiet) this.log.info("tx.sent", { purpose, hash: r.hash, nonce: r.nonce });
   }
-}
-
-/** The custom error name of a revert, searched through viem's cause chain. */
-export function revertName(e: unknown): string | undefined {
-  let cur: unknown = e;
-  for (let i = 0; i < 8 && cur; i++) {
-    const c = cur as { data?: { errorName?: string }; errorName?: string; cause?: unknown; details?: string };
-    if (c.data?.errorName) return c.data.errorName;
-    if (c.errorName) return c.errorName;
-    const m = typeof c.details === "string" ? c.details.match(/custom error '([A-Za-z0-9_]+)\(/) : null;
-    if (m) return m[1];
-    cur = c.cause;
-  }
-  return undefined;
 }
 
 /** Wallet client for callers that need one (tests, tools); the relay signs locally instead. */

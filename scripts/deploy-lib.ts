@@ -8,6 +8,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { ContractFactory, type Contract, type Signer } from "ethers";
+import { PoaiError, type PoaiErrorOptions } from "../engine/errors";
+import { PROTOCOL_ERRORS } from "../protocol/errors";
 import { type ProtocolParams } from "../protocol/params";
 // The parameters live in the protocol layer (the simulator reads them too); callers of the
 // deploy library keep importing them from here.
@@ -30,10 +32,13 @@ export interface ProtocolDeployment {
   contracts: Record<ContractName, DeployedContract>;
 }
 
-export class DeployParamsError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "DeployParamsError";
+/** A deployment parameter out of its bounds, or a chain the deployment cannot use (PR101). */
+export class DeployParamsError extends PoaiError {
+  override name = "DeployParamsError";
+  readonly reason = "ParamsBadValue";
+
+  constructor(shortMessage: string, opts?: PoaiErrorOptions) {
+    super(PROTOCOL_ERRORS.ParamsBadValue, shortMessage, opts);
   }
 }
 

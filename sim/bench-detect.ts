@@ -18,6 +18,7 @@ import path from "node:path";
 import { DEFAULT_MIX, BEHAVIOURS } from "./behaviours";
 import { DEFAULT_ECONOMICS, type EconomicParams } from "./economics";
 import { DEFAULT_JUDGE_PARAMS } from "./engine-adapter";
+import { SimError } from "./errors";
 import { measureSubstituteDetection } from "./infer-detection";
 import { measureOracleCost, type OracleCost } from "./oracle-cost";
 import { PROJECT_DEFAULTS, RECOMMENDED, type ProtocolParams } from "./params";
@@ -30,7 +31,7 @@ function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   if (i < 0) return fallback;
   const v = Number(process.argv[i + 1]);
-  if (!Number.isFinite(v)) throw new Error(`SimBenchBadArgument: --${name} needs a number, got ${process.argv[i + 1]}`);
+  if (!Number.isFinite(v)) throw new SimError("SimBenchBadArgument", `--${name} needs a number, got ${process.argv[i + 1]}`);
   return v;
 }
 

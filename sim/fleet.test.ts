@@ -45,5 +45,5 @@ test("a claim beyond the held GPU's peak names a better GPU or more of the best"
 
 test("bad input is a named error", () => {
   assert.throws(() => buildFleet(1, 0, DEFAULT_MIX, hardwareClasses(), DEFAULT_ECONOMICS), FleetError);
-  assert.throws(() => behaviourCounts(10, { ...DEFAULT_MIX, honest: -1 }), /SimFleetBadInput/);
+  assert.throws(() => behaviourCounts(10, { ...DEFAULT_MIX, honest: -1 }), /SM002 /);
 });

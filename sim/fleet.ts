@@ -2,6 +2,8 @@
  * Builds the simulated fleet: node identities with a real hardware class from the engine's
  * table, a behaviour, a claim, the hardware actually held, a network profile and a stake.
  */
+import type { PoaiErrorOptions } from "../engine/errors";
+import { SimError } from "./errors";
 import { BEHAVIOURS, SPECS, OUTSOURCE_HOP_MAX_MS, OUTSOURCE_HOP_MIN_MS, type BehaviourName, type BehaviourSpec } from "./behaviours";
 import { minimumStake, type EconomicParams } from "./economics";
 import { checkClaim, type HardwareClassInfo, type NodeClaim } from "./engine-adapter";
@@ -11,10 +13,12 @@ import { drawNodeTiming, type NodeTiming } from "./timing";
 /** Largest fleet the simulator builds. */
 export const MAX_FLEET = 1_000_000;
 
-export class FleetError extends Error {
-  constructor(message: string) {
-    super(`SimFleetBadInput: ${message}`);
-    this.name = "FleetError";
+/** A fleet size, mix or hardware table the builder does not accept (SM002). */
+export class FleetError extends SimError {
+  override name = "FleetError";
+
+  constructor(shortMessage: string, opts?: PoaiErrorOptions) {
+    super("SimFleetBadInput", shortMessage, opts);
   }
 }
 

@@ -13,6 +13,7 @@ import { loadEmbeddedModel, loadModelFromBytes } from "../engine/llm/model";
 import type { WeightPrecision } from "../engine/llm/precision";
 import { generateInferChallenge } from "../engine/llm/prompts";
 import { ByteTokenizer } from "../engine/llm/tokenizer";
+import { SimError } from "./errors";
 
 export const MAX_DETECTION_BATCH = 256;
 
@@ -28,7 +29,7 @@ export interface SubstituteDetection {
 }
 
 export async function measureSubstituteDetection(batch = 32, promptLen = 32): Promise<SubstituteDetection> {
-  if (!Number.isInteger(batch) || batch < 1 || batch > MAX_DETECTION_BATCH) throw new Error(`SimDetectionBadBatch: batch must be in 1..${MAX_DETECTION_BATCH}`);
+  if (!Number.isInteger(batch) || batch < 1 || batch > MAX_DETECTION_BATCH) throw new SimError("SimDetectionBadBatch", `batch must be in 1..${MAX_DETECTION_BATCH}`);
   const model = await loadEmbeddedModel({ intraOpNumThreads: 1 });
   const challenge = await generateInferChallenge(keccak256(stringToBytes("poai.sim.substitute")), { batch, promptLen, model });
   const T = promptLen;

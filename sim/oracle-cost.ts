@@ -26,6 +26,7 @@ import { chooseInferOpenings, openInfer, runInfer, verifyInferOpenings } from ".
 import { loadEmbeddedModel } from "../engine/llm/model";
 import { generateInferChallenge, generatePromptPool } from "../engine/llm/prompts";
 import { sizeGemm } from "../engine/sizing";
+import { SimError } from "./errors";
 import type { ProtocolParams } from "./params";
 
 export interface OracleCost {
@@ -103,7 +104,7 @@ export async function measureOracleCost(p: ProtocolParams, epochMs: number, opts
     chooseOpenings(spec, deep.root, k);
     const v = checkGemmOpenings(spec, deep.root, deep.openings, key, deep.indices);
     verify.push(cpuMs() - v0);
-    if (!v.ok) throw new Error(`SimOracleCost: an honest answer did not verify: ${v.reason} ${v.detail}`);
+    if (!v.ok) throw new SimError("SimOracleCostUnverified", `an honest answer did not verify: ${v.reason} ${v.detail}`);
   }
   const gemmPer = median(choose) + median(verify);
 
@@ -133,7 +134,7 @@ export async function measureOracleCost(p: ProtocolParams, epochMs: number, opts
       const v0 = cpuMs();
       const v = await verifyInferOpenings(model, challenge, answer.root, openings, k);
       const verifyMs = cpuMs() - v0;
-      if (!v.ok) throw new Error(`SimOracleCost: an honest infer answer did not verify: ${v.reason}`);
+      if (!v.ok) throw new SimError("SimOracleCostUnverified", `an honest infer answer did not verify: ${v.reason}`);
       if (r >= INFER_WARMUP) {
         gen.push(genMs);
         ver.push(chooseMs + verifyMs);

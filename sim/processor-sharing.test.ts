@@ -15,5 +15,5 @@ test("jobs that do not overlap run at full speed", () => {
 
 test("bad input is a named error", () => {
   assert.throws(() => processorSharing([0], [1, 2]), SharingError);
-  assert.throws(() => processorSharing([NaN], [1]), /SimSharingBadInput/);
+  assert.throws(() => processorSharing([NaN], [1]), /SM003 /);
 });

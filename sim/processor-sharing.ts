@@ -3,13 +3,17 @@
  * egalitarian processor sharing, each of the j running jobs progresses at 1/j of full speed.
  * Pure and exact for the piecewise-constant rates; O(J^2) for J jobs, bounded by MAX_SHARED_JOBS.
  */
+import type { PoaiErrorOptions } from "../engine/errors";
+import { SimError } from "./errors";
 
 export const MAX_SHARED_JOBS = 256;
 
-export class SharingError extends Error {
-  constructor(message: string) {
-    super(`SimSharingBadInput: ${message}`);
-    this.name = "SharingError";
+/** Arrivals or works that are not a valid job list (SM003). */
+export class SharingError extends SimError {
+  override name = "SharingError";
+
+  constructor(shortMessage: string, opts?: PoaiErrorOptions) {
+    super("SimSharingBadInput", shortMessage, opts);
   }
 }
 

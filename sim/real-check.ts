@@ -15,6 +15,7 @@ import { prepareGemmVerifier } from "../engine/gemm/verifier-key";
 import { verifyGemmOpenings } from "../engine/gemm/verify";
 import { merkleRootBytes } from "../engine/merkle";
 import { MATRIX_SCALE } from "../engine/prng";
+import { SimError } from "./errors";
 import { Rng, Stream } from "./rng";
 import { forgedRows, probCaught } from "./sampling";
 
@@ -68,7 +69,7 @@ function forge(run: GemmRun, m: number, rng: Rng): { run: GemmRun; fake: Map<num
 export async function crossCheck(opts: { seed: number; modes: CheckMode[]; perMode: number; openings: number; n?: number; batch?: number }): Promise<CrossCheckRow[]> {
   const n = opts.n ?? 64;
   const batch = opts.batch ?? 8;
-  if (opts.modes.length * opts.perMode > MAX_CROSS_CHECKS) throw new Error(`SimCrossCheckTooLarge: more than ${MAX_CROSS_CHECKS} instances`);
+  if (opts.modes.length * opts.perMode > MAX_CROSS_CHECKS) throw new SimError("SimCrossCheckTooLarge", `more than ${MAX_CROSS_CHECKS} instances`);
   const epochSeed = seedOf(opts.seed);
   const shared = gemmSharedSeed(epochSeed, n);
   const key = prepareGemmVerifier(shared, gemmSecretSeed(epochSeed, n), n);

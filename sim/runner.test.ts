@@ -143,6 +143,6 @@ test("the project defaults are the oracle's production profile: overclaims, subs
 
 test("bad run parameters are named errors", () => {
   assert.throws(() => runFleet({ ...recommended, epochs: 0 }), RunError);
-  assert.throws(() => runFleet({ ...recommended, protocol: { ...RECOMMENDED, roundsPerEpoch: 0 } }), /SimRunBadInput/);
+  assert.throws(() => runFleet({ ...recommended, protocol: { ...RECOMMENDED, roundsPerEpoch: 0 } }), /SM004 /);
   assert.throws(() => runFleet({ ...recommended, protocol: { ...RECOMMENDED, kinds: [] } }), RunError);
 });

@@ -4,6 +4,8 @@
  * challenge; real-check.ts runs the real engine on small instances to validate that draw), the engine's judge,
  * the oracle's reward split, slashes and jail. Pure: no I/O, deterministic for a seed.
  */
+import type { PoaiErrorOptions } from "../engine/errors";
+import { SimError } from "./errors";
 import type { Address } from "viem";
 import { computeEpochRewards, type NodeOutcome as RewardInput } from "../engine/rewards";
 import { BEHAVIOURS, INTERMITTENT_AWAY_SHARE, SUBSTITUTE_SPEEDUP, type BehaviourName } from "./behaviours";
@@ -43,10 +45,12 @@ export const DEV_BINS = 60;
 export const DEV_BIN_WIDTH = 0.025;
 export const DEFAULT_EPOCH_MS = 3_600_000;
 
-export class RunError extends Error {
-  constructor(message: string) {
-    super(`SimRunBadInput: ${message}`);
-    this.name = "RunError";
+/** A run configuration out of its bounds (SM004). */
+export class RunError extends SimError {
+  override name = "RunError";
+
+  constructor(shortMessage: string, opts?: PoaiErrorOptions) {
+    super("SimRunBadInput", shortMessage, opts);
   }
 }
 

@@ -6,15 +6,19 @@
  * expectation), sampling the k openings one after the other without replacement: exactly the
  * oracle's sampling, seen from the node's side.
  */
+import type { PoaiErrorOptions } from "../engine/errors";
+import { SimError } from "./errors";
 import type { Rng } from "./rng";
 
 /** Longest opening list the simulator draws; the engine opens far fewer rows. */
 export const MAX_OPENINGS = 4096;
 
-export class SamplingError extends Error {
-  constructor(message: string) {
-    super(`SimSamplingBadInput: ${message}`);
-    this.name = "SamplingError";
+/** Inputs of the opening draws out of their domain (SM001). */
+export class SamplingError extends SimError {
+  override name = "SamplingError";
+
+  constructor(shortMessage: string, opts?: PoaiErrorOptions) {
+    super("SimSamplingBadInput", shortMessage, opts);
   }
 }
 

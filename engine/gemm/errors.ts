@@ -1,11 +1,15 @@
-/** The gemm challenge's one error class: a malformed spec or opening, or a node runtime failure. */
-export class GemmError extends Error {
+/** The gemm challenge's one error class: a malformed spec or opening, or a node runtime failure (EN10x). */
+import { ENGINE_ERRORS, type EngineReasons } from "../error-codes";
+import { PoaiError, type PoaiErrorOptions } from "../errors";
+
+export class GemmError extends PoaiError {
+  override name = "GemmError";
+
   constructor(
-    readonly code: "GemmBadSpec" | "GemmBadOpening" | "GemmRuntime",
-    message: string,
-    readonly cause?: unknown,
+    readonly reason: EngineReasons<"Gemm">,
+    shortMessage: string,
+    opts?: PoaiErrorOptions,
   ) {
-    super(`${code}: ${message}`);
-    this.name = "GemmError";
+    super(ENGINE_ERRORS[reason], shortMessage, opts);
   }
 }

@@ -95,7 +95,7 @@ async function createSession(modelBytes: Uint8Array, opts: GemmRunOptions) {
       lastError = e; // CUDA absent on this host: try the next provider.
     }
   }
-  throw new GemmError("GemmRuntime", `no execution provider of [${providers.join(", ")}] could run the gemm model`, lastError);
+  throw new GemmError("GemmRuntime", `no execution provider of [${providers.join(", ")}] could run the gemm model`, { cause: lastError });
 }
 
 
@@ -132,7 +132,7 @@ export async function runGemm(spec: GemmSpec, opts: GemmRunOptions = {}): Promis
     }
   } catch (e) {
     if (e instanceof GemmError) throw e;
-    throw new GemmError("GemmRuntime", `onnxruntime failed on the gemm model: ${(e as Error).message}`, e);
+    throw new GemmError("GemmRuntime", `onnxruntime failed on the gemm model: ${(e as Error).message}`, { cause: e });
   } finally {
     await session.release();
   }

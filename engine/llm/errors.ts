@@ -1,25 +1,21 @@
 /**
- * Errors of the LLM engine. Every failure an operator or the oracle can see carries a code from
- * this list (the catalogue is in docs/llm.md), a short message and, where there is one, the
- * underlying cause.
+ * Errors of the LLM engine. Every failure an operator or the oracle can see carries a reason
+ * from the engine's catalogue (engine/error-codes.ts, EN2xx; what each means is in
+ * docs/errors.md), a short message and, where there is one, the underlying cause.
  */
-export type LlmErrorCode =
-  | "LlmBadSeed" // a seed that is not a 32-byte hex string
-  | "LlmBadOption" // an option outside its documented bounds
-  | "LlmBadTokenizer" // a tokenizer file that does not parse or does not fit the model
-  | "LlmBadModel" // an ONNX model without usable token-ids input / logits output
-  | "LlmModelLoad" // onnxruntime could not create a session
-  | "LlmBadInput" // token ids outside the vocabulary, ragged batch, sequence too long
-  | "LlmBadChallenge" // an infer challenge that is malformed
-  | "LlmBadAnswer"; // an infer answer or opening that is malformed
+import { ENGINE_ERRORS, type EngineReasons } from "../error-codes";
+import { PoaiError, type PoaiErrorOptions } from "../errors";
 
-export class LlmError extends Error {
+export type LlmErrorReason = EngineReasons<"Llm">;
+
+export class LlmError extends PoaiError {
+  override name = "LlmError";
+
   constructor(
-    readonly code: LlmErrorCode,
-    readonly shortMessage: string,
-    options?: { cause?: unknown },
+    readonly reason: LlmErrorReason,
+    shortMessage: string,
+    opts?: PoaiErrorOptions,
   ) {
-    super(`${code}: ${shortMessage}`, options);
-    this.name = "LlmError";
+    super(ENGINE_ERRORS[reason], shortMessage, opts);
   }
 }

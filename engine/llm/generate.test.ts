@@ -47,8 +47,8 @@ test("generation and fingerprints: identical across runs and across intra-op thr
     assert.notEqual(other.text, a.text);
     const letters = [...a.prompts.flat()].filter((t) => t === 32 || (t >= 97 && t <= 122)).length;
     assert.ok(letters / (6 * 23) > 0.7, `share of lowercase and space ${letters / (6 * 23)}`);
-    await assert.rejects(generateText(m1, { seed: SEED, maxNewTokens: 4, temperature: -1 }), (e: unknown) => e instanceof LlmError && e.code === "LlmBadOption");
-    await assert.rejects(generateText(m1, { seed: "0x1234", maxNewTokens: 4 }), (e: unknown) => e instanceof LlmError && e.code === "LlmBadSeed");
+    await assert.rejects(generateText(m1, { seed: SEED, maxNewTokens: 4, temperature: -1 }), (e: unknown) => e instanceof LlmError && e.code === "EN202");
+    await assert.rejects(generateText(m1, { seed: "0x1234", maxNewTokens: 4 }), (e: unknown) => e instanceof LlmError && e.code === "EN201");
   } finally {
     await m1.release();
     await m2.release();
@@ -92,5 +92,5 @@ test("sampled positions: sorted, distinct, inside the prompt, always the last on
   assert.ok(p.every((x, i) => x >= 1 && x < 64 && (i === 0 || x > p[i - 1])));
   assert.deepEqual(choosePositions(SEED, 64, 8), p);
   assert.notDeepEqual(choosePositions(keccak256(stringToBytes("x")), 64, 8), p);
-  assert.throws(() => choosePositions(SEED, 8, 8), (e: unknown) => e instanceof LlmError && e.code === "LlmBadOption");
+  assert.throws(() => choosePositions(SEED, 8, 8), (e: unknown) => e instanceof LlmError && e.code === "EN202");
 });

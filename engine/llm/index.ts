@@ -3,7 +3,7 @@
  * generation, and the infer challenge (generation, node work, openings, verification, data-set
  * export, costs). Pure computation except reading and writing model files (model.ts).
  */
-export { LlmError, type LlmErrorCode } from "./errors";
+export { LlmError, type LlmErrorReason } from "./errors";
 export { CounterRng, deriveSeed } from "./rng";
 export { buildTinyLm, embeddedModelBytes, TINY_LM_DIMS, TINY_LM_ID, TINY_LM_SEED, TINY_LM_SHA256, type BuiltModel, type TinyLmDims } from "./build-model";
 export { roundWeights, type WeightPrecision } from "./precision";

@@ -206,7 +206,7 @@ test("verified outputs export as synthetic data-set records; unverified ones do 
   assert.ok(r.predictions[0].next[0].logit >= r.predictions[0].next[7].logit);
   assert.throws(
     () => exportSyntheticRecords(model.tokenizer, challenge, honest.root, openings, { ok: false }),
-    (e: unknown) => e instanceof LlmError && e.code === "LlmBadAnswer",
+    (e: unknown) => e instanceof LlmError && e.code === "EN208",
   );
 });
 
@@ -219,11 +219,11 @@ test("a challenge for another model or with a bad shape is refused with LlmBadCh
     }
     return "no error";
   };
-  assert.equal(await code({ ...challenge, modelId: "gpt-x" }), "LlmBadChallenge");
-  assert.equal(await code({ ...challenge, prompts: [challenge.prompts[0], challenge.prompts[1].slice(1)] }), "LlmBadChallenge");
-  assert.equal(await code({ ...challenge, positions: [3, 2, 47] }), "LlmBadChallenge");
-  assert.equal(await code({ ...challenge, positions: [3, 10] }), "LlmBadChallenge");
-  assert.equal(await code({ ...challenge, topK: 0 }), "LlmBadChallenge");
+  assert.equal(await code({ ...challenge, modelId: "gpt-x" }), "EN207");
+  assert.equal(await code({ ...challenge, prompts: [challenge.prompts[0], challenge.prompts[1].slice(1)] }), "EN207");
+  assert.equal(await code({ ...challenge, positions: [3, 2, 47] }), "EN207");
+  assert.equal(await code({ ...challenge, positions: [3, 10] }), "EN207");
+  assert.equal(await code({ ...challenge, topK: 0 }), "EN207");
 });
 
 test("pooled prompts: spliced from the epoch's pool without a model run, deterministic, verifiable", async () => {

@@ -80,8 +80,8 @@ test("embedded model: the positions graph gives forward's logits at those positi
     // Measured here: 1e-6 at most, most values bit for bit; the infer tolerance starts at 2.4e-4.
     assert.ok(maxAbs <= 1e-5, `largest difference ${maxAbs}`);
     assert.ok(exact / total > 0.5, `${exact} of ${total} values equal bit for bit`);
-    await rejectsWith(m.forwardAt!([[1, 2, 3]], [2, 1]), "LlmBadInput");
-    await rejectsWith(m.forwardAt!([[1, 2, 3]], [3]), "LlmBadInput");
+    await rejectsWith(m.forwardAt!([[1, 2, 3]], [2, 1]), "EN206");
+    await rejectsWith(m.forwardAt!([[1, 2, 3]], [3]), "EN206");
   } finally {
     await m.release();
   }
@@ -90,18 +90,18 @@ test("embedded model: the positions graph gives forward's logits at those positi
 test("bad inputs are named errors", async () => {
   const m = await loadEmbeddedModel({ intraOpNumThreads: 1 });
   try {
-    await rejectsWith(m.forward([[1, 2], [3]]), "LlmBadInput");
-    await rejectsWith(m.forward([[1, 999]]), "LlmBadInput");
-    await rejectsWith(m.forward([new Array(TINY_LM_DIMS.context + 1).fill(97)]), "LlmBadInput");
-    await rejectsWith(m.forward([]), "LlmBadInput");
+    await rejectsWith(m.forward([[1, 2], [3]]), "EN206");
+    await rejectsWith(m.forward([[1, 999]]), "EN206");
+    await rejectsWith(m.forward([new Array(TINY_LM_DIMS.context + 1).fill(97)]), "EN206");
+    await rejectsWith(m.forward([]), "EN206");
   } finally {
     await m.release();
   }
-  await rejectsWith(loadEmbeddedModel({ intraOpNumThreads: 0 }), "LlmBadOption");
-  await rejectsWith(loadEmbeddedModel({ executionProviders: [] }), "LlmBadOption");
+  await rejectsWith(loadEmbeddedModel({ intraOpNumThreads: 0 }), "EN202");
+  await rejectsWith(loadEmbeddedModel({ executionProviders: [] }), "EN202");
   // CUDA alone on a host without the CUDA provider: a named load error, not a silent CPU run.
-  await rejectsWith(loadEmbeddedModel({ executionProviders: ["cuda"] }), "LlmModelLoad");
-  await rejectsWith(loadModelFromBytes(new Uint8Array([1, 2, 3]), new ByteTokenizer(), { executionProviders: ["cpu"] }), "LlmModelLoad");
+  await rejectsWith(loadEmbeddedModel({ executionProviders: ["cuda"] }), "EN205");
+  await rejectsWith(loadModelFromBytes(new Uint8Array([1, 2, 3]), new ByteTokenizer(), { executionProviders: ["cpu"] }), "EN205");
 });
 
 test("generic loader: the embedded model written to disk loads through loadModel with its tokenizer file", async () => {
@@ -119,12 +119,12 @@ test("generic loader: the embedded model written to disk loads through loadModel
       await ext.release();
       await emb.release();
     }
-    await rejectsWith(loadModel(path.join(dir, "missing.onnx"), tokenizerPath), "LlmModelLoad");
+    await rejectsWith(loadModel(path.join(dir, "missing.onnx"), tokenizerPath), "EN205");
     await writeFile(path.join(dir, "bad.json"), "{}");
-    await rejectsWith(loadModel(onnxPath, path.join(dir, "bad.json")), "LlmBadTokenizer");
+    await rejectsWith(loadModel(onnxPath, path.join(dir, "bad.json")), "EN203");
     // A tokenizer larger than the model's logits does not fit.
     await writeFile(path.join(dir, "big.json"), JSON.stringify({ format: "vocab-list-v1", vocab: Array.from({ length: 300 }, (_, i) => `t${i}`) }));
-    await rejectsWith(loadModel(onnxPath, path.join(dir, "big.json")), "LlmBadTokenizer");
+    await rejectsWith(loadModel(onnxPath, path.join(dir, "big.json")), "EN203");
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -35,10 +35,10 @@ test("tokenizer files that do not parse or do not fit give LlmBadTokenizer", () 
     }
     return "no error";
   };
-  assert.equal(code(() => parseTokenizerFile("{not json")), "LlmBadTokenizer");
-  assert.equal(code(() => parseTokenizerFile(JSON.stringify({ format: "sentencepiece" }))), "LlmBadTokenizer");
-  assert.equal(code(() => parseTokenizerFile(JSON.stringify({ format: "vocab-list-v1", vocab: [] }))), "LlmBadTokenizer");
-  assert.equal(code(() => parseTokenizerFile(JSON.stringify({ format: "vocab-list-v1", vocab: ["a"], eos: 5 }))), "LlmBadTokenizer");
+  assert.equal(code(() => parseTokenizerFile("{not json")), "EN203");
+  assert.equal(code(() => parseTokenizerFile(JSON.stringify({ format: "sentencepiece" }))), "EN203");
+  assert.equal(code(() => parseTokenizerFile(JSON.stringify({ format: "vocab-list-v1", vocab: [] }))), "EN203");
+  assert.equal(code(() => parseTokenizerFile(JSON.stringify({ format: "vocab-list-v1", vocab: ["a"], eos: 5 }))), "EN203");
   const noUnk = parseTokenizerFile(JSON.stringify({ format: "vocab-list-v1", vocab: ["a"] }));
-  assert.equal(code(() => noUnk.encode("b")), "LlmBadInput");
+  assert.equal(code(() => noUnk.encode("b")), "EN206");
 });

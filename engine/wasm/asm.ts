@@ -25,6 +25,8 @@
  * into `(module (memory ...) (data ...) (func $name (export ...) (param ...) (local ...) body))`,
  * timed in fresh processes with `performance.now()`, best of 5 x 20 for the warm figures.
  */
+import { ENGINE_ERRORS } from "../error-codes";
+import { PoaiError, type PoaiErrorOptions } from "../errors";
 
 export type ValType = "i32" | "i64" | "f32" | "f64" | "v128";
 
@@ -46,10 +48,13 @@ export interface WasmModuleDef {
   data?: { offset: number; bytes: Uint8Array }[];
 }
 
-export class WasmAsmError extends Error {
-  constructor(message: string) {
-    super(`WasmAsm: ${message}`);
-    this.name = "WasmAsmError";
+/** A module definition the assembler cannot encode (EN021). */
+export class WasmAsmError extends PoaiError {
+  override name = "WasmAsmError";
+  readonly reason = "WasmAsmBadModule";
+
+  constructor(shortMessage: string, opts?: PoaiErrorOptions) {
+    super(ENGINE_ERRORS.WasmAsmBadModule, shortMessage, opts);
   }
 }
 

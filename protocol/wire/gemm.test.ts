@@ -1,11 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { keccak256, stringToBytes } from "viem";
-import { GemmError } from "../../engine/gemm/errors";
 import { openGemm, runGemm } from "../../engine/gemm/kernel";
 import { chooseOpenings, gemmSecretSeed, gemmSharedSeed, generateGemmChallenge, type GemmSpec } from "../../engine/gemm/spec";
 import { prepareGemmVerifier } from "../../engine/gemm/verifier-key";
 import { verifyGemmOpenings } from "../../engine/gemm/verify";
+import { WireError } from "../errors";
 import { decodeGemmOpening, encodeGemmOpening } from "./gemm";
 
 const epoch = keccak256(stringToBytes("gemm test epoch"));
@@ -27,13 +27,13 @@ test("openings survive the wire encoding", async () => {
   assert.equal(verifyGemmOpenings(s, run.root, back, key).ok, true);
 });
 
-test("a malformed opening is a GemmBadOpening error naming what is wrong", async () => {
+test("a malformed opening is a PR001 error naming what is wrong", async () => {
   const s = spec("wire malformed");
   const run = await runGemm(s, cpu);
   const [o] = openGemm(run, chooseOpenings(s, run.root, 1));
   const w = encodeGemmOpening(o);
   const bad = (input: unknown, message: RegExp) =>
-    assert.throws(() => decodeGemmOpening(input, s), (e: unknown) => e instanceof GemmError && e.code === "GemmBadOpening" && message.test(e.message));
+    assert.throws(() => decodeGemmOpening(input, s), (e: unknown) => e instanceof WireError && e.code === "PR001" && message.test(e.message));
   bad({ ...w, data: w.data.slice(0, -8) }, /data holds/);
   bad({ ...w, data: w.data + "00" }, /data holds/);
   bad({ ...w, data: "0xzz" }, /data: expected 0x-hex/);

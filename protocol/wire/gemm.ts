@@ -9,9 +9,9 @@
  */
 import { bytesToHex, concat, hexToBytes } from "viem";
 import { z } from "zod";
-import { GemmError } from "../../engine/gemm/errors";
 import { f32Bytes, f32FromBytes } from "../../engine/gemm/formats";
 import { gemmRows, type GemmOpening, type GemmSpec } from "../../engine/gemm/spec";
+import { WireError } from "../errors";
 import { hex32, hexBytes, issues } from "./hex";
 
 export const gemmOpeningWire = z.object({ index: z.number().int().min(0), data: hexBytes, proof: z.array(hex32) });
@@ -22,19 +22,19 @@ export function encodeGemmOpening(o: GemmOpening): GemmOpeningWire {
   return { index: o.index, data: bytesToHex(concat([f32Bytes(o.row), f32Bytes(o.group)])), proof: [...o.proof] };
 }
 
-/** Decodes an opening of `spec` from the wire; a malformed one is a GemmBadOpening error. */
+/** Decodes an opening of `spec` from the wire; a malformed one is a WireError (PR001). */
 export function decodeGemmOpening(input: unknown, spec: GemmSpec): GemmOpening {
   const parsed = gemmOpeningWire.safeParse(input);
-  if (!parsed.success) throw new GemmError("GemmBadOpening", issues(parsed.error));
+  if (!parsed.success) throw new WireError("WireBadGemmOpening", issues(parsed.error));
   const { index, data, proof } = parsed.data;
   const g = spec.groupRows;
   const rows = gemmRows(spec);
-  if (index >= rows) throw new GemmError("GemmBadOpening", `row ${index} out of range`);
+  if (index >= rows) throw new WireError("WireBadGemmOpening", `row ${index} out of range`);
   const j = Math.floor(index / g);
   const groupLen = (Math.min(rows, (j + 1) * g) - j * g) * spec.projCols;
   // 4 bytes (8 hex digits after "0x") per float32: the length is checked before decoding.
   const bytes = (data.length - 2) / 2;
-  if (bytes !== 4 * (spec.n + groupLen)) throw new GemmError("GemmBadOpening", `data holds ${bytes} bytes, expected 4 x (${spec.n} + ${groupLen}) floats`);
+  if (bytes !== 4 * (spec.n + groupLen)) throw new WireError("WireBadGemmOpening", `data holds ${bytes} bytes, expected 4 x (${spec.n} + ${groupLen}) floats`);
   const all = f32FromBytes(hexToBytes(data));
   return { index, row: all.slice(0, spec.n), group: all.slice(spec.n), proof };
 }

@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { keccak256, stringToBytes } from "viem";
-import { LlmError } from "../../engine/llm/errors";
 import type { InferOpening } from "../../engine/llm/infer";
+import { WireError } from "../errors";
 import { decodeInferOpening, encodeInferOpening } from "./infer";
 
 const opening: InferOpening = {
@@ -15,10 +15,10 @@ test("infer openings survive the wire encoding", () => {
   assert.deepEqual(decodeInferOpening(JSON.parse(JSON.stringify(encodeInferOpening(opening)))), opening);
 });
 
-test("a malformed infer opening is an LlmBadAnswer error naming what is wrong", () => {
+test("a malformed infer opening is a PR002 error naming what is wrong", () => {
   const w = encodeInferOpening(opening);
   const bad = (input: unknown, message: RegExp) =>
-    assert.throws(() => decodeInferOpening(input), (e: unknown) => e instanceof LlmError && e.code === "LlmBadAnswer" && message.test(e.message));
+    assert.throws(() => decodeInferOpening(input), (e: unknown) => e instanceof WireError && e.code === "PR002" && message.test(e.message));
   bad({ ...w, fingerprint: undefined }, /fingerprint/);
   bad({ ...w, fingerprint: { ids: w.fingerprint.ids, q: [["x"]] } }, /fingerprint\.q\.0\.0/);
   bad({ ...w, index: 1.5 }, /index/);

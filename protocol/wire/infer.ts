@@ -9,8 +9,8 @@
  * top-k, vocabulary, ranges: engine/llm `checkFingerprintShape`).
  */
 import { z } from "zod";
-import { LlmError } from "../../engine/llm/errors";
 import type { InferOpening } from "../../engine/llm/infer";
+import { WireError } from "../errors";
 import { hex32, issues } from "./hex";
 
 export const inferOpeningWire = z.object({
@@ -25,10 +25,10 @@ export function encodeInferOpening(o: InferOpening): InferOpeningWire {
   return { index: o.index, fingerprint: { ids: o.fingerprint.ids, q: o.fingerprint.q }, proof: [...o.proof] };
 }
 
-/** Decodes an opening from the wire; a malformed one is an LlmBadAnswer error naming the bad fields. */
+/** Decodes an opening from the wire; a malformed one is a WireError (PR002) naming the bad fields. */
 export function decodeInferOpening(input: unknown): InferOpening {
   const parsed = inferOpeningWire.safeParse(input);
-  if (!parsed.success) throw new LlmError("LlmBadAnswer", issues(parsed.error));
+  if (!parsed.success) throw new WireError("WireBadInferOpening", issues(parsed.error));
   return parsed.data;
 }
 

@@ -33,7 +33,7 @@ export function claimProblem(claim: NodeClaim): string | null {
     checkClaim(claim);
     return null;
   } catch (e) {
-    if (e instanceof HardwareError) return e.message.replace(/^Hardware\w+: /, "");
+    if (e instanceof HardwareError) return e.shortMessage;
     throw e;
   }
 }

@@ -1,0 +1,33 @@
+/**
+ * The protocol layer's error catalogue and classes: every reason a shared codec or parameter set
+ * can be refused for, by its readable name, with its PR code (docs/errors.md says where each
+ * happens and what to do).
+ *
+ *   PR0xx  wire codecs: a challenge's openings as they arrive over HTTP
+ *   PR1xx  protocol parameters (the values a deployment is made with)
+ */
+import { PoaiError, type ErrorCode, type PoaiErrorOptions } from "../engine/errors";
+
+export const PROTOCOL_ERRORS = {
+  WireBadGemmOpening: "PR001",
+  WireBadInferOpening: "PR002",
+  ParamsBadValue: "PR101",
+} as const satisfies Record<string, ErrorCode>;
+
+export type ProtocolErrorReason = keyof typeof PROTOCOL_ERRORS;
+
+/**
+ * An opening that does not decode: wrong shape, bad hex, an index or length that does not fit
+ * the challenge. The oracle counts it as a malformed (fraudulent) answer.
+ */
+export class WireError extends PoaiError {
+  override name = "WireError";
+
+  constructor(
+    readonly reason: Extract<ProtocolErrorReason, `Wire${string}`>,
+    shortMessage: string,
+    opts?: PoaiErrorOptions,
+  ) {
+    super(PROTOCOL_ERRORS[reason], shortMessage, opts);
+  }
+}

@@ -30,13 +30,13 @@ test("an active node may be challenged", () => {
 });
 
 test("an unregistered node is AG005 and says how to register", () => {
-  assert.match(code({ ...base, status: "None" }, 1_000)!, /^AG005_NOT_REGISTERED .*not registered.*agent -- register/);
+  assert.match(code({ ...base, status: "None" }, 1_000)!, /^AG005 .*not registered.*agent -- register/);
 });
 
 test("a jailed node is AG006 with the date and the seconds left", () => {
   const until = 1_795_000_000;
   const msg = code({ ...base, status: "Jailed", jailedUntil: BigInt(until) }, until - 120)!;
-  assert.match(msg, /^AG006_JAILED /);
+  assert.match(msg, /^AG006 /);
   assert.ok(msg.includes(new Date(until * 1000).toISOString()), msg);
   assert.match(msg, /\(120 s from now\)/);
   // The jail ends on time: the same record after jailedUntil is challengeable again.
@@ -44,7 +44,7 @@ test("a jailed node is AG006 with the date and the seconds left", () => {
 });
 
 test("an exiting node is AG013", () => {
-  assert.match(code({ ...base, status: "Exiting" }, 1_000)!, /^AG013_EXITING /);
+  assert.match(code({ ...base, status: "Exiting" }, 1_000)!, /^AG013 /);
 });
 
 test("regions are bytes8, longer ones refused", () => {

@@ -19,7 +19,7 @@ export { type NodeRecord } from "../protocol/registry";
 
 /** `region` as bytes8: ASCII, right-padded with zeros, at most 8 characters. */
 export function regionBytes8(region: string): Hex {
-  if (!/^[\x20-\x7e]{0,8}$/.test(region)) throw new AgentError("AG011_BAD_ARGUMENT", `region must be at most 8 ASCII characters, got "${region}"`);
+  if (!/^[\x20-\x7e]{0,8}$/.test(region)) throw new AgentError("BadArgument", `region must be at most 8 ASCII characters, got "${region}"`);
   return `0x${Buffer.from(region.padEnd(8, "\0"), "latin1").toString("hex")}` as Hex;
 }
 
@@ -38,10 +38,10 @@ export async function connect(rpcUrl: string, expectedChainId?: number): Promise
   try {
     chainId = await probe.getChainId();
   } catch (err) {
-    throw new AgentError("AG012_CHAIN", `cannot reach the RPC node at ${rpcUrl}`, { cause: err });
+    throw new AgentError("Chain", `cannot reach the RPC node at ${rpcUrl}`, { cause: err });
   }
   if (expectedChainId !== undefined && chainId !== expectedChainId) {
-    throw new AgentError("AG008_WRONG_CHAIN", `the RPC at ${rpcUrl} serves chain ${chainId}, expected chain ${expectedChainId}`);
+    throw new AgentError("WrongChain", `the RPC at ${rpcUrl} serves chain ${chainId}, expected chain ${expectedChainId}`);
   }
   const chain = devChain(chainId, rpcUrl);
   return { client: createPublicClient({ chain, transport: http(rpcUrl) }) as PublicClient, chainId, chain };
@@ -51,7 +51,7 @@ export async function readNode(client: PublicClient, registry: Address, node: Ad
   try {
     return await readRegistryNode(client, registry, node);
   } catch (err) {
-    throw new AgentError("AG012_CHAIN", `cannot read node ${node} from the NodeRegistry at ${registry} (is it the right address and chain?)`, { cause: err });
+    throw new AgentError("Chain", `cannot read node ${node} from the NodeRegistry at ${registry} (is it the right address and chain?)`, { cause: err });
   }
 }
 
@@ -61,14 +61,14 @@ export async function readNode(client: PublicClient, registry: Address, node: Ad
  */
 export function assertChallengeable(node: Address, rec: NodeRecord, nowSec: number): void {
   if (rec.status === "None") {
-    throw new AgentError("AG005_NOT_REGISTERED", `node ${node} is not registered: print a registration signature with \`npm run agent -- register\` and register it in the dApp`);
+    throw new AgentError("NotRegistered", `node ${node} is not registered: print a registration signature with \`npm run agent -- register\` and register it in the dApp`);
   }
   if (rec.status === "Jailed" || Number(rec.jailedUntil) > nowSec) {
     const until = new Date(Number(rec.jailedUntil) * 1000).toISOString();
-    throw new AgentError("AG006_JAILED", `node ${node} is jailed until ${until} (${Math.max(0, Number(rec.jailedUntil) - nowSec)} s from now); it is not challenged or paid meanwhile`);
+    throw new AgentError("Jailed", `node ${node} is jailed until ${until} (${Math.max(0, Number(rec.jailedUntil) - nowSec)} s from now); it is not challenged or paid meanwhile`);
   }
   if (rec.status === "Exiting") {
-    throw new AgentError("AG013_EXITING", `node ${node} is exiting (deregistered); it is no longer challenged`);
+    throw new AgentError("Exiting", `node ${node} is exiting (deregistered); it is no longer challenged`);
   }
 }
 

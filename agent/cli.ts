@@ -31,7 +31,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const cmd = COMMANDS[name];
   if (!cmd) {
-    console.error(`AG011_BAD_ARGUMENT: unknown command "${name}"\n\n${usage()}`);
+    console.error(`AG011 unknown command "${name}"\n\n${usage()}`);
     return 1;
   }
   if (rest.includes("--help") || rest.includes("-h")) {

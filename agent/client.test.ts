@@ -54,3 +54,26 @@ test("retry-after of a 204 is read as whole seconds", async () => {
     await s.close();
   }
 });
+
+test("a refusal is told apart by the oracle's code and details, never by its message text", async () => {
+  const refusal = (nodeStatus: string, message: string) =>
+    serve((path) =>
+      path === "/v1/info"
+        ? { status: 200, body: info(ORACLE_API_VERSION) }
+        : { status: 403, body: { error: { code: "OR109", message, details: { nodeStatus } } } },
+    );
+  // The message says "jailed" but the registry status is "exiting": the details decide.
+  for (const [nodeStatus, message, reason] of [
+    ["jailed", "node 0x1 is not active", "Jailed"],
+    ["exiting", "node 0x1 is jailed (sic)", "Exiting"],
+  ] as const) {
+    const s = await refusal(nodeStatus, message);
+    try {
+      const client = new OracleClient(s.url, privateKeyToAccount(generatePrivateKey()));
+      await client.info();
+      await assert.rejects(client.next(), (e: unknown) => e instanceof AgentError && e.reason === reason);
+    } finally {
+      await s.close();
+    }
+  }
+});

@@ -85,15 +85,15 @@ export class OracleClient {
     const apiVersion = raw.apiVersion === undefined ? "1" : String(raw.apiVersion);
     if (apiVersion !== ORACLE_API_VERSION) {
       throw new AgentError(
-        "AG009_ORACLE_REJECTED",
+        "OracleRejected",
         `the oracle at ${this.baseUrl} speaks API version ${apiVersion}, this agent ${ORACLE_API_VERSION}: run an agent and an oracle of the same release`,
       );
     }
     const chainId = Number(raw.chainId);
     const registry = pickAddress(raw);
     if (!Number.isInteger(chainId) || chainId <= 0 || !registry) {
-      throw new AgentError("AG009_ORACLE_REJECTED", `the oracle's /v1/info lacks a chain id or NodeRegistry address`, {
-        details: JSON.stringify(raw).slice(0, 300),
+      throw new AgentError("OracleRejected", `the oracle's /v1/info lacks a chain id or NodeRegistry address`, {
+        hint: JSON.stringify(raw).slice(0, 300),
       });
     }
     this.ctx = { account: this.account, chainId, registry };
@@ -143,7 +143,7 @@ export class OracleClient {
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
     } catch (err) {
-      throw new AgentError("AG007_ORACLE_UNREACHABLE", `oracle ${this.baseUrl} unreachable (${method} ${path})`, { cause: err });
+      throw new AgentError("OracleUnreachable", `oracle ${this.baseUrl} unreachable (${method} ${path})`, { cause: err });
     }
     if (res.status === 204) {
       await res.arrayBuffer().catch(() => undefined);
@@ -151,35 +151,36 @@ export class OracleClient {
     }
     const text = await res.text();
     if (text.length > MAX_RESPONSE_BYTES) {
-      throw new AgentError("AG009_ORACLE_REJECTED", `oracle answer of ${text.length} bytes exceeds ${MAX_RESPONSE_BYTES}`);
+      throw new AgentError("OracleRejected", `oracle answer of ${text.length} bytes exceeds ${MAX_RESPONSE_BYTES}`);
     }
     let json: unknown;
     try {
       json = text === "" ? undefined : JSON.parse(text);
     } catch {
-      if (res.status >= 500) throw new AgentError("AG007_ORACLE_UNREACHABLE", `oracle error ${res.status} on ${method} ${path}`);
-      throw new AgentError("AG009_ORACLE_REJECTED", `oracle answered ${res.status} with non-JSON on ${method} ${path}`);
+      if (res.status >= 500) throw new AgentError("OracleUnreachable", `oracle error ${res.status} on ${method} ${path}`);
+      throw new AgentError("OracleRejected", `oracle answered ${res.status} with non-JSON on ${method} ${path}`);
     }
     if (res.status >= 500 || res.status === 502 || res.status === 503) {
-      throw new AgentError("AG007_ORACLE_UNREACHABLE", `oracle error ${res.status} on ${method} ${path}: ${text.slice(0, 200)}`);
+      throw new AgentError("OracleUnreachable", `oracle error ${res.status} on ${method} ${path}: ${text.slice(0, 200)}`);
     }
     if (res.status >= 400) {
-      const e = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+      const e = (json as { error?: { code?: string; message?: string; details?: { nodeStatus?: unknown } } } | undefined)?.error;
       const code = String(e?.code ?? res.status);
       const msg = String(e?.message ?? text.slice(0, 200));
-      // Oracle codes (docs/errors.md): OR108 node not registered, OR109 node not active.
-      if (code === "OR108" || /not.?registered|unknown.?node/i.test(code)) {
-        throw new AgentError("AG005_NOT_REGISTERED", `the oracle says node ${this.account.address} is not registered: ${msg}`, { details: `oracle code ${code}` });
+      // Oracle codes (docs/errors.md): OR108 node not registered, OR109 node not active, with
+      // the registry's status in `details.nodeStatus` ("jailed", "exiting").
+      if (code === "OR108") {
+        throw new AgentError("NotRegistered", `the oracle says node ${this.account.address} is not registered: ${msg}`, { hint: `oracle code ${code}` });
       }
-      if (/jail/i.test(code) || (code === "OR109" && /jail/i.test(msg))) {
-        throw new AgentError("AG006_JAILED", `the oracle says node ${this.account.address} is jailed: ${msg}`, { details: `oracle code ${code}` });
+      if (code === "OR109" && e?.details?.nodeStatus === "jailed") {
+        throw new AgentError("Jailed", `the oracle says node ${this.account.address} is jailed: ${msg}`, { hint: `oracle code ${code}` });
       }
       if (code === "OR109") {
-        throw new AgentError("AG013_EXITING", `the oracle says node ${this.account.address} is not active: ${msg}`, { details: `oracle code ${code}` });
+        throw new AgentError("Exiting", `the oracle says node ${this.account.address} is not active: ${msg}`, { hint: `oracle code ${code}` });
       }
       if (res.status === 429) {
         const ms = retryAfterMs(res.headers.get("retry-after")) ?? DEFAULT_RETRY_MS;
-        throw new AgentError("AG007_ORACLE_UNREACHABLE", `oracle rate limit hit (retry after ${ms} ms)`);
+        throw new AgentError("OracleUnreachable", `oracle rate limit hit (retry after ${ms} ms)`);
       }
       throw new OracleRejection(code, `oracle rejected ${method} ${path} (${res.status} ${code}): ${msg}`, res.status);
     }
@@ -193,6 +194,6 @@ export class OracleRejection extends AgentError {
     message: string,
     readonly status: number,
   ) {
-    super("AG009_ORACLE_REJECTED", message);
+    super("OracleRejected", message);
   }
 }

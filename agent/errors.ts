@@ -1,31 +1,40 @@
 /**
- * Errors an operator of the node agent can see. Every failure carries a code from this list
- * (the catalogue with causes and fixes is docs/agent.md), a short message that says what to do,
- * and the underlying cause where there is one.
+ * The node agent's error catalogue and class: every failure an operator of the agent can see,
+ * by its readable name, with its AG code (docs/errors.md and docs/agent.md say the cause and the
+ * fix), on the one PoaiError base: a short message that says what to do, an optional hint line,
+ * and the underlying cause.
  */
-export type AgentErrorCode =
-  | "AG001_KEY_PASSWORD" // the keystore password is wrong
-  | "AG002_KEY_MISSING" // no keystore at the given path (run `agent init`)
-  | "AG003_KEY_FILE" // the keystore file is not a valid encrypted JSON keystore
-  | "AG004_NO_PASSWORD" // no POAI_KEY_PASSWORD and no terminal to prompt on
-  | "AG005_NOT_REGISTERED" // the node key is not registered in the NodeRegistry
-  | "AG006_JAILED" // the node is jailed until a given time
-  | "AG007_ORACLE_UNREACHABLE" // the oracle does not answer (the loop retries with backoff)
-  | "AG008_WRONG_CHAIN" // the RPC or the oracle is on another chain than the agent expects
-  | "AG009_ORACLE_REJECTED" // the oracle answered a request with an error
-  | "AG010_BAD_CHALLENGE" // a challenge the agent cannot run (unknown kind, malformed spec)
-  | "AG011_BAD_ARGUMENT" // a command-line argument is missing or malformed
-  | "AG012_CHAIN" // an RPC call or transaction failed
-  | "AG013_EXITING"; // the node is unbonding/deregistered and no longer challenged
+import { PoaiError, type ErrorCode } from "../engine/errors";
 
-export class AgentError extends Error {
+export const AGENT_ERRORS = {
+  KeyPassword: "AG001", // the keystore password is wrong
+  KeyMissing: "AG002", // no keystore at the given path (run `agent init`)
+  KeyFile: "AG003", // the keystore file is not a valid encrypted JSON keystore
+  NoPassword: "AG004", // no POAI_KEY_PASSWORD and no terminal to prompt on
+  NotRegistered: "AG005", // the node key is not registered in the NodeRegistry
+  Jailed: "AG006", // the node is jailed until a given time
+  OracleUnreachable: "AG007", // the oracle does not answer (the loop retries with backoff)
+  WrongChain: "AG008", // the RPC or the oracle is on another chain than the agent expects
+  OracleRejected: "AG009", // the oracle answered a request with an error
+  BadChallenge: "AG010", // a challenge the agent cannot run (unknown kind, malformed spec)
+  BadArgument: "AG011", // a command-line argument is missing or malformed
+  Chain: "AG012", // an RPC call or transaction failed
+  Exiting: "AG013", // the node is unbonding/deregistered and no longer challenged
+} as const satisfies Record<string, ErrorCode>;
+
+export type AgentErrorReason = keyof typeof AGENT_ERRORS;
+
+export class AgentError extends PoaiError {
+  override name = "AgentError";
+
   constructor(
-    readonly code: AgentErrorCode,
-    readonly shortMessage: string,
-    options?: { cause?: unknown; details?: string },
+    readonly reason: AgentErrorReason,
+    shortMessage: string,
+    options?: { cause?: unknown; hint?: string; details?: Record<string, unknown> },
   ) {
-    super(`${code}: ${shortMessage}${options?.details ? `\n  ${options.details}` : ""}`, options);
-    this.name = "AgentError";
+    super(AGENT_ERRORS[reason], shortMessage, { cause: options?.cause, details: options?.details });
+    // The hint is a second line for the operator (what was seen, what to check).
+    if (options?.hint) this.message += `\n  ${options.hint}`;
   }
 }
 

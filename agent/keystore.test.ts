@@ -24,7 +24,7 @@ test("a wrong password is AG001 with a message that says so", async () => {
   await createKeystore(path, "right", fast);
   await assert.rejects(loadKeystore(path, "wrong"), (err: unknown) => {
     assert.ok(err instanceof AgentError);
-    assert.equal(err.code, "AG001_KEY_PASSWORD");
+    assert.equal(err.code, "AG001");
     assert.match(err.message, /wrong password/);
     return true;
   });
@@ -33,7 +33,7 @@ test("a wrong password is AG001 with a message that says so", async () => {
 test("a missing file is AG002 and tells how to create one", async () => {
   await assert.rejects(loadKeystore(join(dir, "none.json"), "x"), (err: unknown) => {
     assert.ok(err instanceof AgentError);
-    assert.equal(err.code, "AG002_KEY_MISSING");
+    assert.equal(err.code, "AG002");
     assert.match(err.message, /agent -- init/);
     return true;
   });
@@ -42,17 +42,17 @@ test("a missing file is AG002 and tells how to create one", async () => {
 test("a file that is not a keystore is AG003", async () => {
   const path = join(dir, "c.json");
   writeFileSync(path, JSON.stringify({ hello: "world" }));
-  await assert.rejects(loadKeystore(path, "x"), (err: unknown) => err instanceof AgentError && err.code === "AG003_KEY_FILE");
+  await assert.rejects(loadKeystore(path, "x"), (err: unknown) => err instanceof AgentError && err.reason === "KeyFile");
 });
 
 test("init refuses to overwrite an existing node key", async () => {
   const path = join(dir, "d.json");
   const w = await createKeystore(path, "pw", fast);
-  await assert.rejects(createKeystore(path, "pw", fast), (err: unknown) => err instanceof AgentError && err.code === "AG011_BAD_ARGUMENT");
+  await assert.rejects(createKeystore(path, "pw", fast), (err: unknown) => err instanceof AgentError && err.reason === "BadArgument");
   assert.equal((await loadKeystore(path, "pw")).address, w.address);
 });
 
 test("an empty password or an out-of-range scrypt cost is refused", async () => {
-  await assert.rejects(createKeystore(join(dir, "e.json"), "", fast), (err: unknown) => err instanceof AgentError && err.code === "AG004_NO_PASSWORD");
-  await assert.rejects(createKeystore(join(dir, "f.json"), "pw", { scryptN: 1000 }), (err: unknown) => err instanceof AgentError && err.code === "AG011_BAD_ARGUMENT");
+  await assert.rejects(createKeystore(join(dir, "e.json"), "", fast), (err: unknown) => err instanceof AgentError && err.reason === "NoPassword");
+  await assert.rejects(createKeystore(join(dir, "f.json"), "pw", { scryptN: 1000 }), (err: unknown) => err instanceof AgentError && err.reason === "BadArgument");
 });

@@ -52,5 +52,5 @@ test("an unreachable oracle is retried with growing backoff and a countdown in t
 test("a request to an unreachable oracle is a typed AG007 error", async () => {
   const port = await closedPort();
   const client = new OracleClient(`http://127.0.0.1:${port}`, privateKeyToAccount(generatePrivateKey()));
-  await assert.rejects(client.next(), (err: unknown) => err instanceof AgentError && err.code === "AG007_ORACLE_UNREACHABLE");
+  await assert.rejects(client.next(), (err: unknown) => err instanceof AgentError && err.reason === "OracleUnreachable");
 });

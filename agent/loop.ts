@@ -78,15 +78,15 @@ export async function runLoop(o: LoopOptions): Promise<LoopStats> {
       await handleChallenge(o, next.challenge, stats);
     } catch (err) {
       if (o.signal?.aborted) break;
-      if (err instanceof AgentError && err.code === "AG007_ORACLE_UNREACHABLE") {
+      if (err instanceof AgentError && err.reason === "OracleUnreachable") {
         const delay = backoffDelay(attempt, backoff);
         attempt++;
         o.log("warn", "oracle.unreachable", `${err.shortMessage}; retry ${attempt} in ${(delay / 1000).toFixed(1)} s`, { retryInMs: delay, attempt });
         await wait(delay);
         continue;
       }
-      if (err instanceof AgentError && ["AG005_NOT_REGISTERED", "AG006_JAILED", "AG013_EXITING", "AG008_WRONG_CHAIN"].includes(err.code)) {
-        if (err.code === "AG008_WRONG_CHAIN") throw err;
+      if (err instanceof AgentError && ["NotRegistered", "Jailed", "Exiting", "WrongChain"].includes(err.code)) {
+        if (err.reason === "WrongChain") throw err;
         const chain = o.onStatusProblem ? await o.onStatusProblem(err).catch(() => undefined) : undefined;
         // Bounded: at least 1 s (no hammering), at most 10 min (a lifted jail is noticed).
         const delay = Math.min(Math.max(chain?.waitMs ?? o.statusRetryMs ?? 30_000, 1_000), 10 * 60_000);

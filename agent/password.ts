@@ -11,7 +11,7 @@ export async function readPassword(prompt = "node key password: ", env: NodeJS.P
   const fromEnv = env[PASSWORD_ENV];
   if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
   if (!process.stdin.isTTY) {
-    throw new AgentError("AG004_NO_PASSWORD", `no password: set ${PASSWORD_ENV} or run the agent on a terminal to be prompted`);
+    throw new AgentError("NoPassword", `no password: set ${PASSWORD_ENV} or run the agent on a terminal to be prompted`);
   }
   return promptHidden(prompt);
 }
@@ -35,7 +35,7 @@ function promptHidden(prompt: string): Promise<string> {
     const onData = (chunk: string) => {
       for (const ch of chunk) {
         if (ch === "\r" || ch === "\n" || ch === "\u0004") return done();
-        if (ch === "\u0003") return done(new AgentError("AG004_NO_PASSWORD", "password prompt interrupted"));
+        if (ch === "\u0003") return done(new AgentError("NoPassword", "password prompt interrupted"));
         if (ch === "\u007f" || ch === "\b") value = value.slice(0, -1);
         else value += ch;
       }

@@ -50,7 +50,7 @@ export async function readNonce(client: PublicClient, registry: Address, nodeKey
   try {
     return await client.readContract({ address: registry, abi: nodeRegistryAbi, functionName: "nonces", args: [nodeKey] });
   } catch (err) {
-    throw new AgentError("AG012_CHAIN", `cannot read nonces(${nodeKey}) from the NodeRegistry at ${registry}: wrong address or chain?`, { cause: err });
+    throw new AgentError("Chain", `cannot read nonces(${nodeKey}) from the NodeRegistry at ${registry}: wrong address or chain?`, { cause: err });
   }
 }
 
@@ -87,11 +87,11 @@ export async function registerOnChain(args: {
     const token = await args.client.readContract({ address: args.registry, abi: nodeRegistryAbi, functionName: "stakeToken" });
     const need = await args.client.readContract({ address: args.registry, abi: nodeRegistryAbi, functionName: "minimumStake", args: [args.claim] });
     if (args.amount < need) {
-      throw new AgentError("AG011_BAD_ARGUMENT", `stake ${args.amount} is below the minimum ${need} for a claim of ${args.claim.gflops} GFLOP/s`);
+      throw new AgentError("BadArgument", `stake ${args.amount} is below the minimum ${need} for a claim of ${args.claim.gflops} GFLOP/s`);
     }
     const bal = await args.client.readContract({ address: token, abi: erc20Abi, functionName: "balanceOf", args: [operator.address] });
     if (bal < args.amount) {
-      throw new AgentError("AG011_BAD_ARGUMENT", `operator ${operator.address} holds ${bal} stake tokens, needs ${args.amount}`);
+      throw new AgentError("BadArgument", `operator ${operator.address} holds ${bal} stake tokens, needs ${args.amount}`);
     }
     const approve = await wallet.writeContract({ address: token, abi: erc20Abi, functionName: "approve", args: [args.registry, args.amount] });
     await args.client.waitForTransactionReceipt({ hash: approve });
@@ -102,10 +102,10 @@ export async function registerOnChain(args: {
       args: [nodeKey, args.claim, args.amount, deadline, sig.signature],
     });
     const receipt = await args.client.waitForTransactionReceipt({ hash: txHash });
-    if (receipt.status !== "success") throw new AgentError("AG012_CHAIN", `register transaction ${txHash} reverted`);
+    if (receipt.status !== "success") throw new AgentError("Chain", `register transaction ${txHash} reverted`);
     return { txHash, signature: sig };
   } catch (err) {
     if (err instanceof AgentError) throw err;
-    throw new AgentError("AG012_CHAIN", `registering node ${nodeKey} failed: ${(err as Error).message.split("\n")[0]}`, { cause: err });
+    throw new AgentError("Chain", `registering node ${nodeKey} failed: ${(err as Error).message.split("\n")[0]}`, { cause: err });
   }
 }

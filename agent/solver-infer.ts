@@ -27,7 +27,7 @@ export async function solveInfer(ch: Challenge, opts: SolverOptions, hooks: Resu
   try {
     checkInferChallenge(challenge, m);
   } catch (err) {
-    throw new AgentError("AG010_BAD_CHALLENGE", `malformed infer challenge ${ch.challengeId}: ${(err as Error).message}`, { cause: err });
+    throw new AgentError("BadChallenge", `malformed infer challenge ${ch.challengeId}: ${(err as Error).message}`, { cause: err });
   }
   const t0 = performance.now();
   let answer = await runInfer(m, challenge);
@@ -42,7 +42,7 @@ export async function solveInfer(ch: Challenge, opts: SolverOptions, hooks: Resu
       try {
         return openInfer(final, indices).map(encodeInferOpening);
       } catch (err) {
-        throw new AgentError("AG010_BAD_CHALLENGE", `cannot open items [${indices.join(", ")}]: ${(err as Error).message}`, { cause: err });
+        throw new AgentError("BadChallenge", `cannot open items [${indices.join(", ")}]: ${(err as Error).message}`, { cause: err });
       }
     },
   };

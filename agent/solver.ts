@@ -22,7 +22,7 @@ export function makeSolver(opts: SolverOptions = {}, hooks: ResultHooks = {}): S
         case "infer":
           return (await import("./solver-infer")).solveInfer(ch, opts, hooks);
         default:
-          throw new AgentError("AG010_BAD_CHALLENGE", `challenge kind "${ch.kind}" is not supported by this agent`);
+          throw new AgentError("BadChallenge", `challenge kind "${ch.kind}" is not supported by this agent`);
       }
     },
   };
@@ -33,7 +33,7 @@ async function solveGemm(ch: Challenge, opts: SolverOptions, hooks: ResultHooks)
   try {
     checkGemmSpec(spec);
   } catch (err) {
-    throw new AgentError("AG010_BAD_CHALLENGE", `malformed gemm challenge ${ch.challengeId}: ${(err as Error).message}`, { cause: err });
+    throw new AgentError("BadChallenge", `malformed gemm challenge ${ch.challengeId}: ${(err as Error).message}`, { cause: err });
   }
   const t0 = performance.now();
   let run = await runGemm(spec, { executionProviders: opts.executionProviders ?? ["cpu"], intraOpNumThreads: opts.threads ?? 0 });
@@ -47,7 +47,7 @@ async function solveGemm(ch: Challenge, opts: SolverOptions, hooks: ResultHooks)
       try {
         return openGemm(run, indices).map(encodeGemmOpening);
       } catch (err) {
-        throw new AgentError("AG010_BAD_CHALLENGE", `cannot open rows [${indices.join(", ")}]: ${(err as Error).message}`, { cause: err });
+        throw new AgentError("BadChallenge", `cannot open rows [${indices.join(", ")}]: ${(err as Error).message}`, { cause: err });
       }
     },
   };

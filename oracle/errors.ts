@@ -77,7 +77,7 @@ export const httpError = {
   stale: (m: string) => new OracleError("OR106", m, { status: 401 }),
   replay: () => new OracleError("OR107", "nonce already used by this node", { status: 409 }),
   unknownNode: (node: string) => new OracleError("OR108", `node ${node} is not registered`, { status: 403 }),
-  inactive: (node: string, status: string) => new OracleError("OR109", `node ${node} is ${status}`, { status: 403 }),
+  inactive: (node: string, status: string) => new OracleError("OR109", `node ${node} is ${status}`, { status: 403, details: { nodeStatus: status } }),
   rateLimited: (retryAfterMs: number) =>
     new OracleError("OR110", "too many requests", { status: 429, details: { retryAfterMs } }),
   notFound: (m = "no such resource") => new OracleError("OR111", m, { status: 404 }),

@@ -33,7 +33,7 @@ export interface Behaviour {
 export function parseBehaviour(name: string | undefined): BehaviourName {
   const n = name ?? "honest";
   if (!(BEHAVIOURS as readonly string[]).includes(n)) {
-    throw new AgentError("AG011_BAD_ARGUMENT", `--behaviour must be one of ${BEHAVIOURS.join(", ")}, got "${n}"`);
+    throw new AgentError("BadArgument", `--behaviour must be one of ${BEHAVIOURS.join(", ")}, got "${n}"`);
   }
   return n as BehaviourName;
 }
@@ -51,7 +51,7 @@ function madeUp(count: number): Float32Array {
  */
 export function makeBehaviour(name: BehaviourName, forgeFraction = 0.5): Behaviour {
   if (!(forgeFraction > 0 && forgeFraction <= 1)) {
-    throw new AgentError("AG011_BAD_ARGUMENT", `--forge-fraction must be in (0, 1], got ${forgeFraction}`);
+    throw new AgentError("BadArgument", `--forge-fraction must be in (0, 1], got ${forgeFraction}`);
   }
   switch (name) {
     case "honest":

@@ -37,7 +37,7 @@ export function splitOptions(argv: readonly string[]): { own: Partial<Record<Red
       continue;
     }
     const value = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : argv[++i];
-    if (value === undefined) throw new AgentError("AG011_BAD_ARGUMENT", `--${name} needs a value`);
+    if (value === undefined) throw new AgentError("BadArgument", `--${name} needs a value`);
     own[name] = value;
   }
   return { own, rest };

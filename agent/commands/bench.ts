@@ -15,7 +15,7 @@ export async function benchCommand(argv: string[], out: (s: string) => void = co
   const seconds = requireInt(values.seconds, "--seconds", 1, 600, 3);
   const threads = requireInt(values.threads, "--threads", 0, 1024, 0);
   const given = values.margin === undefined ? undefined : Number(values.margin);
-  if (given !== undefined && !(given > 0 && given <= 1)) throw new AgentError("AG011_BAD_ARGUMENT", `--margin must be in (0, 1], got ${values.margin}`);
+  if (given !== undefined && !(given > 0 && given <= 1)) throw new AgentError("BadArgument", `--margin must be in (0, 1], got ${values.margin}`);
   out(`measuring for about ${seconds} s with the engine's gemm kernel...`);
   const m = await measureMachine({ seconds, threads });
   const margin = given ?? defaultClaimMargin(m.provider);

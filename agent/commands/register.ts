@@ -36,9 +36,9 @@ export async function registerCommand(argv: string[], out: (s: string) => void =
     },
     strict: true,
   });
-  if (!values.rpc) throw new AgentError("AG011_BAD_ARGUMENT", "--rpc URL is required (the chain the NodeRegistry lives on)");
+  if (!values.rpc) throw new AgentError("BadArgument", "--rpc URL is required (the chain the NodeRegistry lives on)");
   const registry = resolveRegistry(values.registry, values.deployment);
-  if (!registry) throw new AgentError("AG011_BAD_ARGUMENT", "--registry ADDR or --deployment FILE is required");
+  if (!registry) throw new AgentError("BadArgument", "--registry ADDR or --deployment FILE is required");
   const expected = values["chain-id"] ? requireInt(values["chain-id"], "--chain-id", 1, 2 ** 31) : undefined;
   const { client, chainId, chain } = await connect(values.rpc, expected);
   const node = await loadNodeKey(values.keystore ?? DEFAULT_KEYSTORE);
@@ -61,7 +61,7 @@ export async function registerCommand(argv: string[], out: (s: string) => void =
     vramMiB: requireInt(values["vram-mib"], "--vram-mib", 0, 2 ** 32 - 1),
     region: regionBytes8(values.region ?? ""),
   };
-  if (!values.stake || !/^\d+(\.\d+)?$/.test(values.stake)) throw new AgentError("AG011_BAD_ARGUMENT", "--stake TOKENS (decimal, 18 decimals) is required");
+  if (!values.stake || !/^\d+(\.\d+)?$/.test(values.stake)) throw new AgentError("BadArgument", "--stake TOKENS (decimal, 18 decimals) is required");
   const { txHash } = await registerOnChain({
     client,
     chain,

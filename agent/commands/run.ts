@@ -41,9 +41,9 @@ export async function runCommand(argv: string[], solverFactory: SolverFactory = 
     },
     strict: true,
   });
-  if (!values.oracle) throw new AgentError("AG011_BAD_ARGUMENT", "--oracle URL is required (e.g. http://127.0.0.1:8700)");
+  if (!values.oracle) throw new AgentError("BadArgument", "--oracle URL is required (e.g. http://127.0.0.1:8700)");
   const format = values.log ?? (process.stdout.isTTY ? "text" : "json");
-  if (format !== "text" && format !== "json") throw new AgentError("AG011_BAD_ARGUMENT", `--log must be text or json, got ${format}`);
+  if (format !== "text" && format !== "json") throw new AgentError("BadArgument", `--log must be text or json, got ${format}`);
   const maxChallenges = values["max-challenges"] === undefined ? undefined : requireInt(values["max-challenges"], "--max-challenges", 1, 1_000_000);
   const expectedChainId = values["chain-id"] === undefined ? undefined : requireInt(values["chain-id"], "--chain-id", 1, 2 ** 31);
 
@@ -71,7 +71,7 @@ export async function runCommand(argv: string[], solverFactory: SolverFactory = 
       info = await client.info();
       break;
     } catch (err) {
-      if (!(err instanceof AgentError) || err.code !== "AG007_ORACLE_UNREACHABLE") throw err;
+      if (!(err instanceof AgentError) || err.reason !== "OracleUnreachable") throw err;
       const delay = backoffDelay(attempt, DEFAULT_BACKOFF);
       log("warn", "oracle.unreachable", `${err.shortMessage}; retry ${attempt + 1} in ${(delay / 1000).toFixed(1)} s`, { retryInMs: delay });
       await sleep(delay, undefined, { signal: controller.signal }).catch(() => undefined);
@@ -79,15 +79,15 @@ export async function runCommand(argv: string[], solverFactory: SolverFactory = 
   }
   if (!info) return;
   if (expectedChainId !== undefined && info.chainId !== expectedChainId) {
-    throw new AgentError("AG008_WRONG_CHAIN", `the oracle at ${values.oracle} serves chain ${info.chainId}, this agent expects chain ${expectedChainId}`);
+    throw new AgentError("WrongChain", `the oracle at ${values.oracle} serves chain ${info.chainId}, this agent expects chain ${expectedChainId}`);
   }
   log("info", "oracle.info", `oracle on chain ${info.chainId}, NodeRegistry ${info.registry}`, { chainId: info.chainId, registry: info.registry });
 
   let onStatusProblem: ((e: AgentError) => Promise<{ waitMs?: number; message: string } | undefined>) | undefined;
   if (values.rpc) {
     const { client: pub } = await connect(values.rpc, info.chainId).catch((err) => {
-      if (err instanceof AgentError && err.code === "AG008_WRONG_CHAIN") {
-        throw new AgentError("AG008_WRONG_CHAIN", `the RPC at ${values.rpc} and the oracle disagree on the chain: ${err.shortMessage}`);
+      if (err instanceof AgentError && err.reason === "WrongChain") {
+        throw new AgentError("WrongChain", `the RPC at ${values.rpc} and the oracle disagree on the chain: ${err.shortMessage}`);
       }
       throw err;
     });
@@ -99,7 +99,7 @@ export async function runCommand(argv: string[], solverFactory: SolverFactory = 
         assertChallengeable(account.address, rec, now);
       } catch (e) {
         const err = e as AgentError;
-        return { message: err.message, waitMs: err.code === "AG006_JAILED" ? (Number(rec.jailedUntil) - now) * 1000 : undefined };
+        return { message: err.message, waitMs: err.reason === "Jailed" ? (Number(rec.jailedUntil) - now) * 1000 : undefined };
       }
       log("info", "node.chain", `node ${account.address} is ${rec.status} with stake ${rec.stake} and a claim of ${rec.claim.gflops} GFLOP/s`);
       return undefined;

@@ -126,10 +126,10 @@ test("one epoch: the forger is slashed for fraud, the honest node is paid and ne
   // What an operator of each is told: the forger is jailed until a date, a key nobody registered
   // is "not registered" by the oracle, and an RPC on another chain id is refused.
   const now = Number((await net.client.getBlock()).timestamp);
-  assert.throws(() => assertChallengeable(forger.node, f, now), (e: unknown) => e instanceof AgentError && e.code === "AG006_JAILED" && e.message.includes(new Date(Number(f.jailedUntil) * 1000).toISOString()));
+  assert.throws(() => assertChallengeable(forger.node, f, now), (e: unknown) => e instanceof AgentError && e.reason === "Jailed" && e.message.includes(new Date(Number(f.jailedUntil) * 1000).toISOString()));
   const stranger = new OracleClient(oracleUrl, privateKeyToAccount(generatePrivateKey()));
-  await assert.rejects(stranger.next(), (e: unknown) => e instanceof AgentError && e.code === "AG005_NOT_REGISTERED" && /not registered/.test(e.message));
-  await assert.rejects(connect(net.rpcUrl, net.chainId + 1), (e: unknown) => e instanceof AgentError && e.code === "AG008_WRONG_CHAIN");
+  await assert.rejects(stranger.next(), (e: unknown) => e instanceof AgentError && e.reason === "NotRegistered" && /not registered/.test(e.message));
+  await assert.rejects(connect(net.rpcUrl, net.chainId + 1), (e: unknown) => e instanceof AgentError && e.reason === "WrongChain");
 
   // `agent register` prints a Registration signature the registry would accept from that operator.
   const fresh = Wallet.createRandom();

@@ -55,8 +55,8 @@ test("a forge-rows answer is rejected as fraud by the oracle", async () => {
 
 test("an unknown challenge kind or a malformed spec is AG010", async () => {
   const ch = challenge("odd");
-  await assert.rejects(honest.solve({ ...ch, kind: "teleport" }), (e: unknown) => e instanceof AgentError && e.code === "AG010_BAD_CHALLENGE");
-  await assert.rejects(honest.solve({ ...ch, spec: { ...ch.spec, n: 100 } }), (e: unknown) => e instanceof AgentError && e.code === "AG010_BAD_CHALLENGE");
+  await assert.rejects(honest.solve({ ...ch, kind: "teleport" }), (e: unknown) => e instanceof AgentError && e.reason === "BadChallenge");
+  await assert.rejects(honest.solve({ ...ch, spec: { ...ch.spec, n: 100 } }), (e: unknown) => e instanceof AgentError && e.reason === "BadChallenge");
 });
 
 test("infer: an honest answer passes the oracle's verification, a forged one is fraud", { timeout: 120_000 }, async () => {

@@ -6,7 +6,7 @@
  * per agent process.
  */
 import { checkInferChallenge, loadEmbeddedModel, openInfer, runInfer, type CausalLm, type InferChallenge } from "../engine/llm";
-import { encodeInferOpening } from "../protocol/wire/infer";
+import { decodeInferChallenge, encodeInferOpening } from "../protocol/wire/infer";
 import { AgentError } from "./errors";
 import type { Challenge } from "./client";
 import type { ResultHooks, Solved, SolverOptions } from "./solver-types";
@@ -23,8 +23,9 @@ function getModel(opts: SolverOptions): Promise<CausalLm> {
 
 export async function solveInfer(ch: Challenge, opts: SolverOptions, hooks: ResultHooks = {}): Promise<Solved> {
   const m = await getModel(opts);
-  const challenge = ch.spec as unknown as InferChallenge;
+  let challenge: InferChallenge;
   try {
+    challenge = decodeInferChallenge(ch.spec);
     checkInferChallenge(challenge, m);
   } catch (err) {
     throw new AgentError("BadChallenge", `malformed infer challenge ${ch.challengeId}: ${(err as Error).message}`, { cause: err });

@@ -4,9 +4,9 @@
  * answers the openings in the kind's wire format, encoded by the codec the oracle decodes with
  * (protocol/wire/gemm.ts, protocol/wire/infer.ts).
  */
-import { checkGemmSpec, type GemmSpec } from "../engine/gemm/spec";
+import type { GemmSpec } from "../engine/gemm/spec";
 import { openGemm, runGemm } from "../engine/gemm/kernel";
-import { encodeGemmOpening } from "../protocol/wire/gemm";
+import { decodeGemmSpec, encodeGemmOpening } from "../protocol/wire/gemm";
 import { AgentError } from "./errors";
 import type { Challenge } from "./client";
 import type { ResultHooks, Solved, Solver, SolverOptions } from "./solver-types";
@@ -29,9 +29,9 @@ export function makeSolver(opts: SolverOptions = {}, hooks: ResultHooks = {}): S
 }
 
 async function solveGemm(ch: Challenge, opts: SolverOptions, hooks: ResultHooks): Promise<Solved> {
-  const spec = ch.spec as unknown as GemmSpec;
+  let spec: GemmSpec;
   try {
-    checkGemmSpec(spec);
+    spec = decodeGemmSpec(ch.spec);
   } catch (err) {
     throw new AgentError("BadChallenge", `malformed gemm challenge ${ch.challengeId}: ${(err as Error).message}`, { cause: err });
   }

@@ -7,7 +7,6 @@
 import type { Hex } from "viem";
 import {
   chooseOpenings,
-  checkGemmSpec,
   gemmLeaves,
   gemmRows,
   gemmSecretSeed,
@@ -18,7 +17,7 @@ import {
 } from "../engine/gemm/spec";
 import { prepareGemmVerifier, type GemmVerifierKey } from "../engine/gemm/verifier-key";
 import { verifyGemmOpenings } from "../engine/gemm/verify";
-import { decodeGemmOpening } from "../protocol/wire/gemm";
+import { decodeGemmOpening, decodeGemmSpec, encodeGemmSpec } from "../protocol/wire/gemm";
 import { sizeGemm } from "../engine/sizing";
 import type { HardwareClaim } from "./chain";
 import type { PlannedChallenge, VerifyResult, WorkKind } from "./work";
@@ -39,7 +38,7 @@ export class GemmWork implements WorkKind {
     const spec = generateGemmChallenge(seed, sizing, gemmSharedSeed(epochSeed, sizing.n));
     return {
       kind: "gemm",
-      spec: spec as unknown as Record<string, unknown>,
+      spec: encodeGemmSpec(spec),
       units: gemmRows(spec),
       // Rounds down: MFLOP of verified work.
       mflop: Math.floor(sizing.flops / 1e6),
@@ -48,7 +47,7 @@ export class GemmWork implements WorkKind {
   }
 
   chooseOpenings(spec: Record<string, unknown>, root: Hex, k: number): number[] {
-    const s = spec as unknown as GemmSpec;
+    const s = decodeGemmSpec(spec);
     return chooseOpenings(s, root, Math.min(k, gemmRows(s)));
   }
 
@@ -64,8 +63,8 @@ export class GemmWork implements WorkKind {
   }
 
   async verify(epochSeed: Hex, specIn: Record<string, unknown>, root: Hex, openings: readonly Record<string, unknown>[], k: number): Promise<VerifyResult> {
-    const spec = specIn as unknown as GemmSpec;
-    checkGemmSpec(spec);
+    // The oracle's own stored spec: one that does not decode is a verifier error, not the node's.
+    const spec = decodeGemmSpec(specIn);
     const decoded: GemmOpening[] = [];
     for (const o of openings) {
       try {

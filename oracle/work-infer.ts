@@ -18,11 +18,10 @@ import {
   loadEmbeddedModel,
   verifyInferOpenings,
   type CausalLm,
-  type InferChallenge,
   type PromptPool,
 } from "../engine/llm";
 import type { InferOpening } from "../engine/llm/infer";
-import { decodeInferOpening } from "../protocol/wire/infer";
+import { decodeInferChallenge, decodeInferOpening, encodeInferChallenge } from "../protocol/wire/infer";
 import type { HardwareClaim } from "./chain";
 import type { PlannedChallenge, VerifyResult, WorkKind } from "./work";
 
@@ -74,7 +73,7 @@ export class InferWork implements WorkKind {
     const flops = inferFlops(batch, seq);
     return {
       kind: "infer",
-      spec: challenge as unknown as Record<string, unknown>,
+      spec: encodeInferChallenge(challenge),
       units: batch,
       mflop: Math.floor(flops / 1e6),
       expectedMs: (flops / (claim.gflops * 1e9)) * 1000,
@@ -82,13 +81,13 @@ export class InferWork implements WorkKind {
   }
 
   chooseOpenings(spec: Record<string, unknown>, root: Hex, k: number): number[] {
-    const c = spec as unknown as InferChallenge;
+    const c = decodeInferChallenge(spec);
     return chooseInferOpenings(c, root, Math.min(k, c.prompts.length));
   }
 
   async verify(_epochSeed: Hex, spec: Record<string, unknown>, root: Hex, openings: readonly Record<string, unknown>[], k: number): Promise<VerifyResult> {
     const model = await this.getModel();
-    const c = spec as unknown as InferChallenge;
+    const c = decodeInferChallenge(spec);
     const decoded: InferOpening[] = [];
     for (const o of openings) {
       try {

@@ -11,6 +11,8 @@ import { PoaiError, type ErrorCode, type PoaiErrorOptions } from "../engine/erro
 export const PROTOCOL_ERRORS = {
   WireBadGemmOpening: "PR001",
   WireBadInferOpening: "PR002",
+  WireBadGemmSpec: "PR003",
+  WireBadInferChallenge: "PR004",
   ParamsBadValue: "PR101",
 } as const satisfies Record<string, ErrorCode>;
 

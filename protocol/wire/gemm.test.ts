@@ -6,7 +6,7 @@ import { chooseOpenings, gemmSecretSeed, gemmSharedSeed, generateGemmChallenge, 
 import { prepareGemmVerifier } from "../../engine/gemm/verifier-key";
 import { verifyGemmOpenings } from "../../engine/gemm/verify";
 import { WireError } from "../errors";
-import { decodeGemmOpening, encodeGemmOpening } from "./gemm";
+import { decodeGemmOpening, decodeGemmSpec, encodeGemmOpening, encodeGemmSpec } from "./gemm";
 
 const epoch = keccak256(stringToBytes("gemm test epoch"));
 const n = 128;
@@ -45,4 +45,20 @@ test("a malformed opening is a PR001 error naming what is wrong", async () => {
   // The base64 {row, group} form is not an opening.
   const { data: _data, ...rest } = w;
   bad({ ...rest, row: "AAAA", group: "AAAA" }, /data/);
+});
+
+test("a gemm spec decodes only with every field of the right type and values checkGemmSpec accepts", () => {
+  const spec = generateGemmChallenge(`0x${"11".repeat(32)}`, { n: 64, batch: 2, precision: "fp32" });
+  assert.deepEqual(decodeGemmSpec(JSON.parse(JSON.stringify(encodeGemmSpec(spec)))), spec);
+  const bad: [string, unknown][] = [
+    ["missing field", { ...spec, n: undefined }],
+    ["mistyped field", { ...spec, batch: "2" }],
+    ["unknown precision", { ...spec, precision: "fp8" }],
+    ["unknown field", { ...spec, extra: 1 }],
+    ["value checkGemmSpec refuses", { ...spec, n: 100 }],
+    ["not an object", "gemm"],
+  ];
+  for (const [what, input] of bad) {
+    assert.throws(() => decodeGemmSpec(input), (e: unknown) => e instanceof WireError && e.code === "PR003", what);
+  }
 });

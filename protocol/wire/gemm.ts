@@ -6,13 +6,49 @@
  * An opening is `{index, data, proof}`: `data` = 0x-hex of float32 little-endian values, the
  * opened row of C (`n` values) then its fingerprint group (`groupRows·projCols` values, fewer in
  * a last partial group); `proof` = the group's Merkle proof.
+ *
+ * The challenge itself travels as its `GemmSpec` (POST /v1/challenges/next, field `spec`):
+ * `decodeGemmSpec` checks its shape with a schema, then its values with `checkGemmSpec`.
  */
 import { bytesToHex, concat, hexToBytes } from "viem";
 import { z } from "zod";
 import { f32Bytes, f32FromBytes } from "../../engine/gemm/formats";
-import { gemmRows, type GemmOpening, type GemmSpec } from "../../engine/gemm/spec";
+import { checkGemmSpec, gemmRows, type GemmOpening, type GemmSpec } from "../../engine/gemm/spec";
 import { WireError } from "../errors";
 import { hex32, hexBytes, issues } from "./hex";
+
+const count = z.number().int().min(1);
+
+export const gemmSpecWire = z
+  .object({
+    kind: z.literal("gemm"),
+    version: z.number().int(),
+    seed: hex32,
+    sharedSeed: hex32,
+    n: count,
+    batch: count,
+    precision: z.enum(["fp32", "tf32", "fp16", "bf16"]),
+    projCols: count,
+    groupRows: count,
+  })
+  .strict();
+
+/** The spec as the API sends it (a plain JSON object). */
+export function encodeGemmSpec(spec: GemmSpec): Record<string, unknown> {
+  return { ...spec };
+}
+
+/** Decodes a gemm challenge spec from the wire; a malformed one is a WireError (PR003). */
+export function decodeGemmSpec(input: unknown): GemmSpec {
+  const parsed = gemmSpecWire.safeParse(input);
+  if (!parsed.success) throw new WireError("WireBadGemmSpec", issues(parsed.error, "spec"));
+  try {
+    checkGemmSpec(parsed.data);
+  } catch (err) {
+    throw new WireError("WireBadGemmSpec", (err as Error).message, { cause: err });
+  }
+  return parsed.data;
+}
 
 export const gemmOpeningWire = z.object({ index: z.number().int().min(0), data: hexBytes, proof: z.array(hex32) });
 

@@ -9,6 +9,6 @@ export const hex32 = z.custom<Hex>((v) => typeof v === "string" && /^0x[0-9a-fA-
 export const hexBytes = z.custom<Hex>((v) => typeof v === "string" && /^0x([0-9a-fA-F]{2})*$/.test(v), "expected 0x-hex of whole bytes");
 
 /** The schema's issues in one line, for an error message. */
-export function issues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.length > 0 ? i.path.join(".") : "opening"}: ${i.message}`).join("; ");
+export function issues(error: z.ZodError, what = "opening"): string {
+  return error.issues.map((i) => `${i.path.length > 0 ? i.path.join(".") : what}: ${i.message}`).join("; ");
 }

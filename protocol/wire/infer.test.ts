@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { keccak256, stringToBytes } from "viem";
 import type { InferOpening } from "../../engine/llm/infer";
 import { WireError } from "../errors";
-import { decodeInferOpening, encodeInferOpening } from "./infer";
+import { decodeInferChallenge, decodeInferOpening, encodeInferChallenge, encodeInferOpening } from "./infer";
+import { INFER_VERSION, type InferChallenge } from "../../engine/llm/prompts";
 
 const opening: InferOpening = {
   index: 3,
@@ -24,4 +25,20 @@ test("a malformed infer opening is a PR002 error naming what is wrong", () => {
   bad({ ...w, index: 1.5 }, /index/);
   bad({ ...w, proof: "0x" }, /proof/);
   bad("opening", /opening/);
+});
+
+test("an infer challenge decodes only with every field of the right type", () => {
+  const c: InferChallenge = { version: INFER_VERSION, seed: `0x${"22".repeat(32)}`, modelId: "poai-tiny-lm-v1", prompts: [[1, 5, 7], [1, 6, 8]], positions: [1, 2], topK: 4 };
+  assert.deepEqual(decodeInferChallenge(JSON.parse(JSON.stringify(encodeInferChallenge(c)))), c);
+  const bad: [string, unknown][] = [
+    ["other version", { ...c, version: "poai-infer-v0" }],
+    ["missing field", { ...c, topK: undefined }],
+    ["negative token", { ...c, prompts: [[1, -5, 7]] }],
+    ["fractional position", { ...c, positions: [1.5] }],
+    ["unknown field", { ...c, extra: true }],
+    ["bad seed", { ...c, seed: "0x12" }],
+  ];
+  for (const [what, input] of bad) {
+    assert.throws(() => decodeInferChallenge(input), (e: unknown) => e instanceof WireError && e.code === "PR004", what);
+  }
 });

@@ -1,6 +1,6 @@
 /**
  * Runs a fleet through epochs of challenges: the oracle's schedule, each node's answers under
- * its behaviour and the timing noise model, the oracle's openings (a hypergeometric draw per
+ * its behaviour and the timing noise model (answers.ts), the oracle's openings (a hypergeometric draw per
  * challenge; real-check.ts runs the real engine on small instances to validate that draw), the engine's judge,
  * the oracle's reward split, slashes and jail. Pure: no I/O, deterministic for a seed.
  */
@@ -8,7 +8,7 @@ import type { PoaiErrorOptions } from "../engine/errors";
 import { SimError } from "./errors";
 import type { Address } from "viem";
 import { computeEpochRewards, type NodeOutcome as RewardInput } from "../engine/rewards";
-import { BEHAVIOURS, INTERMITTENT_AWAY_SHARE, SUBSTITUTE_SPEEDUP, type BehaviourName } from "./behaviours";
+import { BEHAVIOURS, type BehaviourName } from "./behaviours";
 import { DEFAULT_ECONOMICS, epochCost, slashAmount, type EconomicParams } from "./economics";
 import {
   hardwareClasses,
@@ -25,21 +25,11 @@ import { buildFleet, type SimNode } from "./fleet";
 import { DEADLINE_EXPECTED_FACTOR, MAX_ROUNDS, PROJECT_DEFAULTS, type ProtocolParams } from "./params";
 import { processorSharing } from "./processor-sharing";
 import { Rng, Stream } from "./rng";
-import { drawWrongOpened, forgedRows } from "./sampling";
-import { computeMs, drawThrottle, networkMs, throttleAt, type NodeTiming, type ThrottleEpisode } from "./timing";
+import { drawWrongOpened } from "./sampling";
+import { drawThrottle } from "./timing";
 
+import { simulateAnswers } from "./answers";
 export const MAX_EPOCHS = 1000;
-/** A lost exchange is retried after this timeout, at most MAX_RETRIES times. */
-export const RETRY_TIMEOUT_MS = 2000;
-export const MAX_RETRIES = 2;
-/** Spread of the oracle's hand-out of one synchronous round across the fleet, ms. */
-export const DISPATCH_SPREAD_MS = 1000;
-/** Time an agent needs to hash and commit an answer it made up or replayed, ms. */
-export const FAKE_ANSWER_MS = 50;
-/** A faking node delays its answer to this multiple of the time its claim predicts, to look honest. */
-export const MIMIC_SLOWDOWN = 1.03;
-/** Agents poll the oracle for due challenges at this interval, ms; the deadline runs from issue. */
-export const POLL_INTERVAL_MS = 1000;
 /** Score-deviation histogram: bins of DEV_BIN_WIDTH from 0 to DEV_BINS * DEV_BIN_WIDTH. */
 export const DEV_BINS = 60;
 export const DEV_BIN_WIDTH = 0.025;
@@ -102,44 +92,6 @@ export interface RunResult {
   challenges: number;
   challengesByKind: Record<ChallengeKind, number>;
   judgeCalls: number;
-}
-
-interface Attempt {
-  plan: ChallengePlan;
-  at: number; // ms from epoch start when issued
-  pickupMs: number | null; // issue to pick-up (poll wait + hand-out exchange), null if lost for good
-  workMs: number; // GPU time the answer needs (before sharing)
-  mimicMs: number; // if > 0, the answer is faked and held back until this time
-  commitMs: number | null;
-  openMs: number | null;
-  wrongRows: number; // rows made up or replayed
-  substituted: boolean;
-}
-
-function exchange(t: NodeTiming, rng: Rng): number | null {
-  let spent = 0;
-  for (let attempt = 0; attempt <= MAX_RETRIES; attempt++) {
-    const ms = networkMs(t, rng);
-    if (ms !== null) return spent + ms;
-    spent += RETRY_TIMEOUT_MS;
-  }
-  return null;
-}
-
-function pickup(t: NodeTiming, rng: Rng): number | null {
-  const wait = rng.range(0, POLL_INTERVAL_MS);
-  const ms = exchange(t, rng);
-  return ms === null ? null : wait + ms;
-}
-
-/** Issue times (shares of the epoch) and kinds of one node's rounds. */
-function rounds(seed: number, epoch: number, node: number, p: ProtocolParams): { t: number; kind: ChallengeKind }[] {
-  const timeRng = p.schedule === "synchronous" ? new Rng(seed, Stream.schedule, epoch) : new Rng(seed, Stream.schedule, epoch, node + 1);
-  const kindRng = new Rng(seed, Stream.schedule, epoch, node + 1, 7);
-  const window = p.issueWindowBps / 10_000;
-  const out: { t: number; kind: ChallengeKind }[] = [];
-  for (let r = 0; r < p.roundsPerEpoch; r++) out.push({ t: timeRng.uniform() * window, kind: p.kinds[kindRng.below(p.kinds.length)] });
-  return out.sort((a, b) => a.t - b.t);
 }
 
 function nodeAddress(index: number): Address {
@@ -339,91 +291,6 @@ export function runFleet(cfg: RunConfig): RunResult {
   }
   const { onProgress: _o, ...config } = cfg;
   return { config, nodes: outcomes, deviation, caughtByEpoch, counts, challenges, challengesByKind, judgeCalls };
-}
-
-/** The answers of one identity in one epoch, before GPU sharing and the oracle's openings. */
-function simulateAnswers(
-  cfg: RunConfig,
-  nd: SimNode,
-  plans: Record<ChallengeKind, ChallengePlan>,
-  epoch: number,
-  episode: ThrottleEpisode | null,
-  replayCache: Uint8Array,
-  freed: Float64Array,
-): Attempt[] {
-  const rng = new Rng(cfg.seed, Stream.challenge, nd.index, epoch);
-  const spec = nd.spec;
-  const p = cfg.protocol;
-  const list = rounds(cfg.seed, epoch, nd.index, p);
-  const offset = p.schedule === "synchronous" ? rng.range(0, DISPATCH_SPREAD_MS) : 0;
-  // An intermittent operator expects challenges spread evenly over the issue window.
-  const meanGap = (cfg.epochMs * p.issueWindowBps) / 10_000 / p.roundsPerEpoch;
-  let awayUntil = -Infinity;
-  let awayMs = 0;
-  const out: Attempt[] = [];
-  for (const { t, kind } of list) {
-    const at = t * cfg.epochMs + offset;
-    const plan = plans[kind];
-    // An outsourcer's rented GPU is not the one whose throttling episode was drawn.
-    const throttle = spec.outsources ? 1 : throttleAt(episode, t);
-    const honestWork = computeMs(plan.flops, nd.actualGflops, 1, throttle, rng) + nd.hopMs;
-    const mimic = computeMs(plan.flops, nd.claim.gflops, 1 / MIMIC_SLOWDOWN, 1, rng);
-    let workMs = honestWork;
-    let mimicMs = 0;
-    let wrongRows = forgedRows(plan.units, spec.forgedFraction);
-    let substituted = false;
-    if (spec.forgedFraction >= 1) {
-      workMs = FAKE_ANSWER_MS;
-      mimicMs = mimic;
-    }
-    const bit = kind === "gemm" ? 1 : 2;
-    if (spec.replays) {
-      if (replayCache[nd.index] & bit) {
-        workMs = FAKE_ANSWER_MS;
-        mimicMs = mimic;
-        wrongRows = plan.units;
-      } else {
-        replayCache[nd.index] |= bit;
-      }
-    }
-    if (spec.substitutesModel && kind === "infer") {
-      substituted = true;
-      workMs = honestWork / SUBSTITUTE_SPEEDUP;
-      mimicMs = mimic; // the cheaper model finishes early; the answer waits to look honest
-    }
-    if (spec.intermittent) {
-      if (at < awayUntil) {
-        workMs = FAKE_ANSWER_MS;
-        mimicMs = mimic;
-        wrongRows = plan.units;
-      }
-      const back = at + INTERMITTENT_AWAY_SHARE * meanGap;
-      awayMs += Math.max(0, Math.min(back, cfg.epochMs) - Math.max(at, awayUntil));
-      awayUntil = back;
-    }
-    if (spec.rentsAfter !== null && t >= spec.rentsAfter) {
-      // Its GPU is rented out: it answers with made-up rows rather than miss the challenge.
-      workMs = FAKE_ANSWER_MS;
-      mimicMs = mimic;
-      wrongRows = plan.units;
-    }
-    out.push({
-      plan,
-      at,
-      pickupMs: pickup(nd.timing, rng),
-      workMs,
-      mimicMs,
-      commitMs: exchange(nd.timing, rng),
-      openMs: exchange(nd.timing, rng),
-      wrongRows,
-      substituted,
-    });
-  }
-  // The issue window is public configuration: after it, no challenge comes, and it rents out.
-  if (spec.intermittent) freed[nd.index] = Math.min(1, awayMs / cfg.epochMs + 1 - p.issueWindowBps / 10_000);
-  if (spec.replays && epoch > 0) freed[nd.index] = 1;
-  if (spec.rentsAfter !== null) freed[nd.index] = 1 - spec.rentsAfter;
-  return out;
 }
 
 export function defaultConfig(overrides: Partial<RunConfig> = {}): RunConfig {

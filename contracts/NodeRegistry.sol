@@ -21,6 +21,8 @@ contract NodeRegistry is INodeRegistry, AccessControl, Pausable, EIP712, Nonces 
     bytes32 public constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
     /// @notice Role that may slash (granted to Settlement).
     bytes32 public constant SLASHER_ROLE = keccak256("SLASHER_ROLE");
+    /// @notice Role that stakes claimed rewards into nodes (granted to RewardsDistributor).
+    bytes32 public constant REWARDS_ROLE = keccak256("REWARDS_ROLE");
     /// @notice EIP-712 type hash of the node key's consent to be registered by `operator`.
     bytes32 public constant REGISTRATION_TYPEHASH =
         keccak256("Registration(address operator,address nodeKey,uint256 nonce,uint256 deadline)");
@@ -178,6 +180,23 @@ contract NodeRegistry is INodeRegistry, AccessControl, Pausable, EIP712, Nonces 
         _totalActiveStake -= amount;
         _totalUnbonding += amount;
         emit NodeDeregistered(node, n.unbonding, releaseTime);
+    }
+
+    // ---------------------------------------------------------------- rewards
+
+    /// @inheritdoc INodeRegistry
+    function stakeRewards(address node, address operator, uint256 amount)
+        external
+        onlyRole(REWARDS_ROLE)
+        whenNotPaused
+    {
+        Node storage n = _nodes[node];
+        if (n.status == NodeStatus.None) revert NodeRegistryUnknownNode(node);
+        if (n.operator != operator) revert NodeRegistryNotOperator(node, operator);
+        if (n.status == NodeStatus.Exiting) revert NodeRegistryNodeExiting(node);
+        n.stake += amount;
+        _totalActiveStake += amount;
+        emit RewardsStaked(node, operator, amount, n.stake);
     }
 
     // ---------------------------------------------------------------- slasher

@@ -5,22 +5,32 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {IRewardsDistributor} from "./interfaces/IRewardsDistributor.sol";
+import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
+import {RewardsVault} from "./RewardsVault.sol";
 
 /// @title RewardsDistributor
 /// @notice Rewards budget and cumulative Merkle claims (OpenZeppelin standard tree of `[address, uint256]`).
 /// Amounts in the tree are computed off chain rounding down, against the claimant; nothing rounds here.
-/// `claim` touches a single accounting slot, `_unclaimedFinalized` (= totalFinalized - totalClaimed):
-/// `totalClaimed()` is derived from it, so the check that claims never exceed finalized rewards costs one
-/// storage read and write per claim. The reentrancy guard uses transient storage (EIP-1153, cancun).
+/// The budget not yet finalized waits in a RewardsVault; `finalizeEpoch` moves each finalized amount here,
+/// so this contract's own token balance is the finalized rewards not yet claimed and that balance is the
+/// claims' solvency check: a payout above it fails (`RewardsDistributorExceedsFinalized`) with no
+/// accounting slot read or written by a claim. A claim reads the root and the account's claimed amount and
+/// writes the latter before paying (checks-effects-interactions); the reentrancy guard uses transient
+/// storage (EIP-1153, cancun).
 contract RewardsDistributor is IRewardsDistributor, AccessControl, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     /// @notice Role that reserves budget and publishes roots (granted to Settlement).
     bytes32 public constant SETTLEMENT_ROLE = keccak256("SETTLEMENT_ROLE");
+    /// @notice Longest proof accepted (a tree of 2^64 leaves); a longer one is an invalid proof.
+    uint256 public constant MAX_PROOF_DEPTH = 64;
+    /// @notice Most claims in one `claimBatch`.
+    uint256 public constant MAX_BATCH_CLAIMS = 256;
 
     IERC20 private immutable _token;
+    INodeRegistry private immutable _registry;
+    address private immutable _vault;
 
     bytes32 private _merkleRoot;
     uint64 private _rootEpoch;
@@ -28,24 +38,29 @@ contract RewardsDistributor is IRewardsDistributor, AccessControl, ReentrancyGua
     uint256 private _totalFunded;
     uint256 private _totalCommitted;
     uint256 private _totalFinalized;
-    /// @dev Finalized rewards not yet claimed: totalFinalized - totalClaimed, never negative.
-    uint256 private _unclaimedFinalized;
     mapping(address account => uint256 cumulativeAmount) private _claimed;
 
     /// @param token The reward token (the stake token).
     /// @param admin Receives DEFAULT_ADMIN_ROLE (grants SETTLEMENT_ROLE).
-    constructor(IERC20 token, address admin) {
-        if (address(token) == address(0) || admin == address(0)) revert RewardsDistributorZeroAccount();
+    /// @param registry The node registry `claimToStake` stakes into (it must grant this contract its
+    /// REWARDS_ROLE).
+    constructor(IERC20 token, address admin, INodeRegistry registry) {
+        if (address(token) == address(0) || admin == address(0) || address(registry) == address(0)) {
+            revert RewardsDistributorZeroAccount();
+        }
         _token = token;
+        _registry = registry;
+        _vault = address(new RewardsVault(token));
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
     /// @inheritdoc IRewardsDistributor
     function fund(uint256 amount) external nonReentrant {
         if (amount == 0) revert RewardsDistributorZeroAmount();
-        uint256 before = _token.balanceOf(address(this));
-        _token.safeTransferFrom(msg.sender, address(this), amount);
-        uint256 received = _token.balanceOf(address(this)) - before;
+        address vault = _vault;
+        uint256 before = _token.balanceOf(vault);
+        _token.safeTransferFrom(msg.sender, vault, amount);
+        uint256 received = _token.balanceOf(vault) - before;
         if (received != amount) revert RewardsDistributorTransferShortfall(amount, received);
         _totalFunded += amount;
         emit RewardsFunded(msg.sender, amount, _totalFunded);
@@ -53,28 +68,44 @@ contract RewardsDistributor is IRewardsDistributor, AccessControl, ReentrancyGua
 
     /// @inheritdoc IRewardsDistributor
     function claim(address account, uint256 cumulativeAmount, bytes32[] calldata proof) external nonReentrant {
-        if (account == address(0)) revert RewardsDistributorZeroAccount();
-        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(account, cumulativeAmount))));
-        if (!MerkleProof.verifyCalldata(proof, _merkleRoot, leaf)) {
-            revert RewardsDistributorInvalidProof(account, cumulativeAmount);
+        uint256 payout = _record(account, cumulativeAmount, proof, _merkleRoot);
+        emit RewardsClaimed(account, cumulativeAmount);
+        _pay(account, payout);
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function claimBatch(
+        address[] calldata accounts,
+        uint256[] calldata cumulativeAmounts,
+        bytes32[][] calldata proofs
+    ) external nonReentrant {
+        uint256 n = accounts.length;
+        if (n == 0 || n > MAX_BATCH_CLAIMS || cumulativeAmounts.length != n || proofs.length != n) {
+            revert RewardsDistributorBadBatch(n, cumulativeAmounts.length, proofs.length);
         }
-        uint256 already = _claimed[account];
-        if (cumulativeAmount <= already) revert RewardsDistributorNothingToClaim(account, cumulativeAmount, already);
-        // Cannot underflow: cumulativeAmount > already checked above.
-        uint256 payout = cumulativeAmount - already;
-        uint256 unclaimed = _unclaimedFinalized;
-        // A faulty root can never pay out budget that no finalized report committed:
-        // payout <= totalFinalized - totalClaimed  <=>  totalClaimed + payout <= totalFinalized.
-        if (payout > unclaimed) {
-            // Revert path only. Cannot underflow: unclaimed <= totalFinalized. Checked addition, as before.
-            uint256 finalized = _totalFinalized;
-            revert RewardsDistributorExceedsFinalized(finalized - unclaimed + payout, finalized);
+        // One root read for the whole batch; every entry is proved against it.
+        bytes32 root = _merkleRoot;
+        // Loop bound: n <= MAX_BATCH_CLAIMS, checked above.
+        for (uint256 i; i < n; ++i) {
+            address account = accounts[i];
+            uint256 cumulativeAmount = cumulativeAmounts[i];
+            uint256 payout = _record(account, cumulativeAmount, proofs[i], root);
+            emit RewardsClaimed(account, cumulativeAmount);
+            _pay(account, payout);
         }
-        _claimed[account] = cumulativeAmount;
-        // Cannot underflow: payout <= unclaimed checked above.
-        _unclaimedFinalized = unclaimed - payout;
-        emit RewardsClaimed(account, msg.sender, payout, cumulativeAmount);
-        _token.safeTransfer(account, payout);
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function claimToStake(uint256 cumulativeAmount, bytes32[] calldata proof, address node) external nonReentrant {
+        uint256 payout = _record(msg.sender, cumulativeAmount, proof, _merkleRoot);
+        emit RewardsClaimed(msg.sender, cumulativeAmount);
+        address registry = address(_registry);
+        uint256 before = _token.balanceOf(registry);
+        _pay(registry, payout);
+        uint256 received = _token.balanceOf(registry) - before;
+        if (received != payout) revert RewardsDistributorTransferShortfall(payout, received);
+        // The registry checks that the caller operates `node` and credits its active stake.
+        _registry.stakeRewards(node, msg.sender, payout);
     }
 
     /// @inheritdoc IRewardsDistributor
@@ -99,8 +130,9 @@ contract RewardsDistributor is IRewardsDistributor, AccessControl, ReentrancyGua
         uint256 reserved = _totalCommitted - _totalFinalized;
         if (amount > reserved) revert RewardsDistributorExceedsReserved(amount, reserved);
         _totalFinalized += amount;
-        // Cannot overflow: unclaimed <= totalFinalized, which the checked addition above bounds.
-        _unclaimedFinalized += amount;
+        // The finalized amount leaves the vault: from now on it is this contract's balance, claimable.
+        // Cannot exceed the vault's balance: amount <= reserved <= funded - finalized, all of it in the vault.
+        if (amount != 0) _token.safeTransferFrom(_vault, address(this), amount);
         // The root only moves forward: an older epoch finalized late keeps the later cumulative root.
         bool replace = !_hasRoot || epoch > _rootEpoch;
         if (replace) {
@@ -116,6 +148,16 @@ contract RewardsDistributor is IRewardsDistributor, AccessControl, ReentrancyGua
     /// @inheritdoc IRewardsDistributor
     function rewardToken() external view returns (address) {
         return address(_token);
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function stakeRegistry() external view returns (address) {
+        return address(_registry);
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function rewardsVault() external view returns (address) {
+        return _vault;
     }
 
     /// @inheritdoc IRewardsDistributor
@@ -155,12 +197,90 @@ contract RewardsDistributor is IRewardsDistributor, AccessControl, ReentrancyGua
 
     /// @inheritdoc IRewardsDistributor
     function totalClaimed() external view returns (uint256) {
-        // Cannot underflow: unclaimed <= totalFinalized.
-        return _totalFinalized - _unclaimedFinalized;
+        return _claimedFromBalance(_token.balanceOf(address(this)));
     }
 
     /// @inheritdoc IRewardsDistributor
     function availableBudget() external view returns (uint256) {
         return _totalFunded - _totalCommitted;
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    /// @dev Checks a claim of `account` up to `cumulativeAmount` against `root` and records it; returns the
+    /// payout (the difference with what it already claimed, never zero). The caller pays it.
+    function _record(address account, uint256 cumulativeAmount, bytes32[] calldata proof, bytes32 root)
+        private
+        returns (uint256 payout)
+    {
+        if (account == address(0)) revert RewardsDistributorZeroAccount();
+        if (!_verify(proof, root, _leaf(account, cumulativeAmount))) {
+            revert RewardsDistributorInvalidProof(account, cumulativeAmount);
+        }
+        uint256 already = _claimed[account];
+        if (cumulativeAmount <= already) revert RewardsDistributorNothingToClaim(account, cumulativeAmount, already);
+        // Written before any token moves (checks-effects-interactions).
+        _claimed[account] = cumulativeAmount;
+        // Cannot underflow: cumulativeAmount > already checked above.
+        unchecked {
+            payout = cumulativeAmount - already;
+        }
+    }
+
+    /// @dev Pays `amount` to `to` from this contract's balance, which holds only finalized, unclaimed rewards:
+    /// the token's own balance check is the solvency check. On failure the balance tells why: above it, the
+    /// claim exceeds what finalized reports committed; otherwise the token refused the transfer.
+    function _pay(address to, uint256 amount) private {
+        if (!_token.trySafeTransfer(to, amount)) {
+            uint256 balance = _token.balanceOf(address(this));
+            if (amount > balance) {
+                // Same arguments as a check against totalClaimed: (totalClaimed + amount, totalFinalized).
+                revert RewardsDistributorExceedsFinalized(_claimedFromBalance(balance) + amount, _totalFinalized);
+            }
+            revert RewardsDistributorPayoutFailed(to, amount);
+        }
+    }
+
+    /// @dev totalFinalized - balance, at least 0 (tokens sent here directly make the balance exceed it).
+    function _claimedFromBalance(uint256 balance) private view returns (uint256) {
+        uint256 finalized = _totalFinalized;
+        // Cannot underflow: balance < finalized in the subtracting branch.
+        unchecked {
+            return balance < finalized ? finalized - balance : 0;
+        }
+    }
+
+    /// @dev The OpenZeppelin standard-tree leaf `keccak256(bytes.concat(keccak256(abi.encode(account, amount))))`:
+    /// double-hashed, so a 64-byte inner node can never pass as a leaf. Written over the scratch space.
+    function _leaf(address account, uint256 amount) private pure returns (bytes32 leaf) {
+        assembly ("memory-safe") {
+            mstore(0x00, account)
+            mstore(0x20, amount)
+            mstore(0x00, keccak256(0x00, 0x40))
+            leaf := keccak256(0x00, 0x20)
+        }
+    }
+
+    /// @dev OpenZeppelin `MerkleProof.verifyCalldata` (sorted pairs, calldata proof) over the scratch space,
+    /// without its per-step bounds check and library call; at most MAX_PROOF_DEPTH steps.
+    function _verify(bytes32[] calldata proof, bytes32 root, bytes32 leaf) private pure returns (bool valid) {
+        if (proof.length > MAX_PROOF_DEPTH) return false;
+        assembly ("memory-safe") {
+            let ptr := proof.offset
+            // Loop bound: proof.length <= MAX_PROOF_DEPTH, checked above.
+            for {
+                let end := add(ptr, shl(5, proof.length))
+            } lt(ptr, end) {
+                ptr := add(ptr, 0x20)
+            } {
+                let sibling := calldataload(ptr)
+                // The smaller of the pair first: at 0x00 if leaf <= sibling, else at 0x20.
+                let at := shl(5, gt(leaf, sibling))
+                mstore(at, leaf)
+                mstore(xor(at, 0x20), sibling)
+                leaf := keccak256(0x00, 0x40)
+            }
+            valid := eq(leaf, root)
+        }
     }
 }

@@ -120,7 +120,7 @@ export async function deployProtocol(
     params.minStakePerTflop,
   ]);
   contracts.EpochManager = await deploy("EpochManager", [admin, genesis, params.epochLength, committee, quorum]);
-  contracts.RewardsDistributor = await deploy("RewardsDistributor", [tokenAddress, deployer]);
+  contracts.RewardsDistributor = await deploy("RewardsDistributor", [tokenAddress, deployer, contracts.NodeRegistry.address]);
   const settlementParams = {
     disputeWindow: params.disputeWindow,
     slashBurnBps: params.slashBurnBps,
@@ -143,6 +143,8 @@ export async function deployProtocol(
   const settlement = contracts.Settlement.address;
   await (await registry.grantRole(await registry.SLASHER_ROLE(), settlement)).wait();
   await (await distributor.grantRole(await distributor.SETTLEMENT_ROLE(), settlement)).wait();
+  // claimToStake: the distributor credits claimed rewards to a node's stake.
+  await (await registry.grantRole(await registry.REWARDS_ROLE(), contracts.RewardsDistributor.address)).wait();
   if (admin !== deployer) {
     const handOver = async (c: Contract, roles: string[]) => {
       for (const role of roles) await (await c.grantRole(role, admin)).wait();
@@ -154,7 +156,7 @@ export async function deployProtocol(
     await handOver(distributor, [adminRole]);
     log(`roles handed to admin ${admin}`);
   }
-  log("roles wired: Settlement may slash and publish rewards roots");
+  log("roles wired: Settlement may slash and publish rewards roots; the distributor may stake claimed rewards");
 
   return {
     chainId,

@@ -289,12 +289,13 @@ export async function fund(p: Protocol, amount: bigint): Promise<void> {
 
 /** Tokens the protocol's three contracts hold together. */
 export async function protocolBalance(p: Protocol): Promise<bigint> {
-  const [r, d, s] = await Promise.all([
+  const [r, d, v, s] = await Promise.all([
     p.token.balanceOf(await p.registry.getAddress()),
     p.token.balanceOf(await p.distributor.getAddress()),
+    p.token.balanceOf(await p.distributor.rewardsVault()),
     p.token.balanceOf(await p.settlement.getAddress()),
   ]);
-  return r + d + s;
+  return r + d + v + s;
 }
 
 /** What the accounting says the protocol must hold (see docs/security.md, invariant I1). */

@@ -96,6 +96,8 @@ interface INodeRegistry {
     event NodeRegistered(address indexed node, address indexed operator, HardwareClaim claim, uint256 stake);
     /// @notice Stake was added to a node.
     event StakeAdded(address indexed node, address indexed operator, uint256 amount, uint256 newStake);
+    /// @notice The rewards distributor added `amount` of `operator`'s claimed rewards to the node's active stake.
+    event RewardsStaked(address indexed node, address indexed operator, uint256 amount, uint256 newStake);
     /// @notice A node's hardware claim changed.
     event ClaimUpdated(address indexed node, HardwareClaim oldClaim, HardwareClaim newClaim);
     /// @notice Stake moved from active to unbonding; the whole unbonding amount releases at `releaseTime`.
@@ -162,6 +164,13 @@ interface INodeRegistry {
 
     /// @notice Moves all active stake into unbonding and marks the node Exiting (operator only).
     function deregister(address node) external;
+
+    // ---------------------------------------------------------------- rewards
+
+    /// @notice Credits `amount` to the active stake of `node`, whose operator must be `operator`
+    /// (RewardsDistributor only, through `claimToStake`, after it transferred the tokens here). Like `topUp`:
+    /// refused for an unknown or exiting node and while paused; allowed for a jailed node.
+    function stakeRewards(address node, address operator, uint256 amount) external;
 
     // ---------------------------------------------------------------- slasher
 

@@ -7,6 +7,10 @@ pragma solidity 0.8.30;
 /// finalized epoch. Accounting: `totalFunded` (ever funded), `totalCommitted` (reserved by accepted
 /// reports, finalized or pending), `totalFinalized` (committed by finalized reports), `totalClaimed`.
 /// The budget a new report may use is `totalFunded - totalCommitted`; claims never exceed `totalFinalized`.
+/// Custody: the budget no finalized report has made claimable (`totalFunded - totalFinalized`) waits in the
+/// distributor's `rewardsVault()`; `finalizeEpoch` moves each finalized amount into the distributor, so the
+/// distributor's own token balance is exactly the finalized rewards not yet claimed (plus any tokens sent
+/// to it directly) and a claim can never spend budget that no finalized report committed.
 interface IRewardsDistributor {
     // ---------------------------------------------------------------- errors
 
@@ -26,6 +30,10 @@ interface IRewardsDistributor {
     error RewardsDistributorExceedsFinalized(uint256 totalAfterClaim, uint256 totalFinalized);
     /// @notice The account is the zero address.
     error RewardsDistributorZeroAccount();
+    /// @notice The token refused a payout the distributor's balance covers (e.g. the recipient rejects it).
+    error RewardsDistributorPayoutFailed(address to, uint256 amount);
+    /// @notice A batch's arrays differ in length, or it is empty or longer than `MAX_BATCH_CLAIMS`.
+    error RewardsDistributorBadBatch(uint256 accounts, uint256 amounts, uint256 proofs);
 
     // ---------------------------------------------------------------- events
 
@@ -39,8 +47,11 @@ interface IRewardsDistributor {
     event EpochRewardsFinalized(uint64 indexed epoch, bytes32 root, uint256 amount, bool rootReplaced);
     /// @notice The claim root changed (only ever to a later epoch's root).
     event MerkleRootUpdated(uint64 indexed epoch, bytes32 oldRoot, bytes32 newRoot);
-    /// @notice `amount` was paid to `account` (claim sent by `caller`); `cumulativeAmount` is now claimed.
-    event RewardsClaimed(address indexed account, address indexed caller, uint256 amount, uint256 cumulativeAmount);
+    /// @notice `account` claimed up to `cumulativeAmount`: the difference with its previous `RewardsClaimed`
+    /// (zero before the first) was paid, to the account (`claim`, `claimBatch`; the token's `Transfer` event
+    /// carries the amount) or into a node's stake (`claimToStake`, followed by the registry's `RewardsStaked`).
+    /// One event per claim, kept to one topic and one word: it is part of every claim's gas.
+    event RewardsClaimed(address indexed account, uint256 cumulativeAmount);
 
     // ---------------------------------------------------------------- actions
 
@@ -50,6 +61,21 @@ interface IRewardsDistributor {
     /// @notice Pays `account` the difference between `cumulativeAmount` and what it already claimed,
     /// given a proof of `(account, cumulativeAmount)` under the current root. Anyone may call.
     function claim(address account, uint256 cumulativeAmount, bytes32[] calldata proof) external;
+
+    /// @notice `claim` for each `(accounts[i], cumulativeAmounts[i], proofs[i])` in one transaction (at most
+    /// `MAX_BATCH_CLAIMS`), all under the current root. Any failing entry (including an account listed twice)
+    /// reverts the whole batch. Anyone may call.
+    function claimBatch(
+        address[] calldata accounts,
+        uint256[] calldata cumulativeAmounts,
+        bytes32[][] calldata proofs
+    ) external;
+
+    /// @notice Claims the caller's rewards, as `claim(msg.sender, cumulativeAmount, proof)` would, and adds
+    /// them to the active stake of `node` instead of paying them out. The caller must be the node's operator;
+    /// the node must be registered and not exiting (a jailed node may be topped up, as with `topUp`), and the
+    /// registry must not be paused (see `INodeRegistry.stakeRewards`).
+    function claimToStake(uint256 cumulativeAmount, bytes32[] calldata proof, address node) external;
 
     // ---------------------------------------------------------------- settlement
 
@@ -65,6 +91,10 @@ interface IRewardsDistributor {
 
     /// @notice The stake token paid out.
     function rewardToken() external view returns (address);
+    /// @notice The node registry that `claimToStake` stakes into.
+    function stakeRegistry() external view returns (address);
+    /// @notice The contract (created by the distributor) holding the budget not yet finalized.
+    function rewardsVault() external view returns (address);
     /// @notice Current cumulative claim root.
     function merkleRoot() external view returns (bytes32);
     /// @notice Epoch of the current root; meaningful when `hasRoot()`.
@@ -79,7 +109,8 @@ interface IRewardsDistributor {
     function totalCommitted() external view returns (uint256);
     /// @notice Rewards of finalized reports.
     function totalFinalized() external view returns (uint256);
-    /// @notice Tokens ever paid out by claims.
+    /// @notice Tokens ever paid out by claims: `totalFinalized` less the distributor's own balance (exact
+    /// unless tokens were sent to the distributor directly, which lowers it by that amount; never below 0).
     function totalClaimed() external view returns (uint256);
     /// @notice Funded but not yet committed: the most a new report may distribute.
     function availableBudget() external view returns (uint256);

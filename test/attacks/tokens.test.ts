@@ -261,6 +261,40 @@ describe("attacks: re-entrancy through token hooks", function () {
     expect(await protocolBalance(p)).to.equal(await protocolLiabilities(p));
   });
 
+  it("neither claimBatch nor claimToStake can be re-entered from a claim payout", async function () {
+    // Defence: nonReentrant on RewardsDistributor.claimBatch and claimToStake (new entry points sharing
+    // `claimed[account]` with claim). The attacker's hook, run by the payout of its first claim, tries to
+    // claim its leaf again through each of them; both revert and it is paid once.
+    const { p, hook, attacker, attackerAddr, owner, node } = await loadFixture(hookTokenProtocol);
+    await hook.mint(p.admin.address, 1_000n * E18);
+    await hook.connect(p.admin).approve(await p.distributor.getAddress(), 1_000n * E18);
+    await p.distributor.connect(p.admin).fund(1_000n * E18);
+    const tree = rewardsTree([
+      [attackerAddr, 100n * E18],
+      [p.operators[2].address, 400n * E18],
+    ]);
+    const { epoch } = await submitEpochReport(p, { rewardsRoot: tree.root as Hex, rewardsTotal: 500n * E18 });
+    await passDisputeWindow(p, epoch);
+    await p.settlement.finalize(epoch);
+    const { amount, proof } = proofFor(tree, attackerAddr);
+    const d = p.distributor.interface;
+    const batch = [
+      d.encodeFunctionData("claimBatch", [[attackerAddr], [amount], [proof]]),
+      d.encodeFunctionData("claimToStake", [amount, proof, node]),
+    ];
+    await attacker.connect(owner).armBatch(await p.distributor.getAddress(), batch, 0);
+    const before = await p.token.balanceOf(attackerAddr);
+    await p.distributor.claim(attackerAddr, amount, proof);
+    const [ok, reverts] = await attacker.batchResults();
+    expect(ok).to.deep.equal([false, false]);
+    expect(reverts.map((r: string) => decodeError(p, r))).to.deep.equal([
+      "ReentrancyGuardReentrantCall",
+      "ReentrancyGuardReentrantCall",
+    ]);
+    expect((await p.token.balanceOf(attackerAddr)) - before).to.equal(100n * E18);
+    expect(await protocolBalance(p)).to.equal(await protocolLiabilities(p));
+  });
+
   it("re-entering topUp from the sender hook cannot credit stake that was not received", async function () {
     // Defence: NodeRegistry._pull requires `received == amount`. The sender hook runs before the outer
     // transfer moves any balance, so the outer call sees the inner deposit too (received = 2 × amount) and

@@ -89,7 +89,7 @@ describe("Settlement", () => {
         );
       }
       const other = await (await ethers.getContractFactory("PoAIToken")).deploy(g);
-      const d2 = await (await ethers.getContractFactory("RewardsDistributor")).deploy(await other.getAddress(), g);
+      const d2 = await (await ethers.getContractFactory("RewardsDistributor")).deploy(await other.getAddress(), g, r);
       await expect(F.deploy(r, e, await d2.getAddress(), g, p))
         .to.be.revertedWithCustomError(fx.settlement, "SettlementTokenMismatch")
         .withArgs(await fx.token.getAddress(), await other.getAddress());

@@ -10,7 +10,8 @@ import {ISettlement} from "../../interfaces/ISettlement.sol";
 /// @notice Test helper: reads every figure the invariant tests check in one call, so a check after each
 ///         random action costs one eth_call instead of dozens.
 contract InvariantLens {
-    /// @notice Layout: [0] registry balance, [1] distributor balance, [2] settlement balance,
+    /// @notice Layout: [0] registry balance, [1] distributor balance (its own and its rewards vault's),
+    ///         [2] settlement balance,
     ///         [3] totalActiveStake, [4] totalUnbonding, [5] totalFunded, [6] totalCommitted,
     ///         [7] totalFinalized, [8] totalClaimed, [9] pendingBonds,
     ///         then (stake, unbonding, uint160(operator)) per node, then claimed per account.
@@ -24,7 +25,7 @@ contract InvariantLens {
     ) external view returns (uint256[] memory out) {
         out = new uint256[](10 + 3 * nodes.length + accounts.length);
         out[0] = token.balanceOf(address(registry));
-        out[1] = token.balanceOf(address(distributor));
+        out[1] = token.balanceOf(address(distributor)) + token.balanceOf(distributor.rewardsVault());
         out[2] = token.balanceOf(address(settlement));
         out[3] = registry.totalActiveStake();
         out[4] = registry.totalUnbonding();

@@ -3,14 +3,17 @@ import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { Hex } from "viem";
 import { E18, deployFixture, fundRewards, proofFor, rewardsTree } from "../support/fixtures";
+import { impersonated } from "../../scripts/hardhat-protocol";
 
 const { ethers } = hre;
 
-/** A distributor whose SETTLEMENT_ROLE is also held by a test account, to drive it directly. */
+/**
+ * The distributor driven directly by its only SETTLEMENT_ROLE holder, Settlement, impersonated (the role
+ * cannot be granted again after deployment).
+ */
 async function directFixture() {
   const fx = await deployFixture();
-  const settler = fx.outsider;
-  await fx.distributor.grantRole(await fx.distributor.SETTLEMENT_ROLE(), settler.address);
+  const settler = await impersonated(await fx.settlement.getAddress());
   return { ...fx, settler };
 }
 

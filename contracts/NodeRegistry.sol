@@ -11,17 +11,26 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
+import {IEpochManager} from "./interfaces/IEpochManager.sol";
+import {ISettlement} from "./interfaces/ISettlement.sol";
+import {IPoAITimelock} from "./interfaces/IPoAITimelock.sol";
 
 /// @title NodeRegistry
 /// @notice Node keys, hardware claims, stake, unbonding and jailing. Slashed only by SLASHER_ROLE (Settlement).
+/// SLASHER_ROLE and REWARDS_ROLE administer themselves: once the deployment has granted them to Settlement and
+/// the RewardsDistributor and renounced its own, nobody (the timelock included) can grant them again. Parameters: GOVERNANCE_ROLE (the timelock); pause:
+/// GUARDIAN_ROLE.
 contract NodeRegistry is INodeRegistry, AccessControl, Pausable, EIP712, Nonces {
     using SafeERC20 for IERC20;
 
-    /// @notice Role that changes parameters and pauses.
+    /// @notice Role that changes parameters (the timelock).
     bytes32 public constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
-    /// @notice Role that may slash (granted to Settlement).
+    /// @notice Role that pauses new stake and lifts the pause (the guardian, no delay).
+    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+    /// @notice Role that may slash (granted to Settlement); its own admin role, so it is fixed after deployment.
     bytes32 public constant SLASHER_ROLE = keccak256("SLASHER_ROLE");
-    /// @notice Role that stakes claimed rewards into nodes (granted to RewardsDistributor).
+    /// @notice Role that stakes claimed rewards into nodes (granted to RewardsDistributor, which pays the tokens
+    /// in first); its own admin role, so it is fixed after deployment: it credits stake, so no account may hold it.
     bytes32 public constant REWARDS_ROLE = keccak256("REWARDS_ROLE");
     /// @notice EIP-712 type hash of the node key's consent to be registered by `operator`.
     bytes32 public constant REGISTRATION_TYPEHASH =
@@ -53,8 +62,15 @@ contract NodeRegistry is INodeRegistry, AccessControl, Pausable, EIP712, Nonces 
     mapping(address node => Node) private _nodes;
     address[] private _nodeList;
 
+    /// @dev The contracts whose parameters bound the unbonding delay, set once by `linkGovernance`.
+    IEpochManager private _epochs;
+    ISettlement private _settlement;
+    IPoAITimelock private _timelock;
+
     /// @param token The stake token (any standard ERC-20; fee-on-transfer tokens are refused at transfer).
-    /// @param admin Receives DEFAULT_ADMIN_ROLE and GOVERNANCE_ROLE.
+    /// @param admin Receives DEFAULT_ADMIN_ROLE, GOVERNANCE_ROLE, GUARDIAN_ROLE, SLASHER_ROLE and REWARDS_ROLE: the
+    /// deployer, which grants SLASHER_ROLE to Settlement and REWARDS_ROLE to the RewardsDistributor, links the
+    /// governance contracts and hands the rest over.
     /// @param unbondingDelay_ Seconds between an unbonding request and its withdrawal; must exceed an epoch plus
     /// the dispute window so unbonded stake is still slashable when the epoch's report finalizes.
     /// @param jailDuration_ Seconds a slashed node stays jailed.
@@ -72,6 +88,14 @@ contract NodeRegistry is INodeRegistry, AccessControl, Pausable, EIP712, Nonces 
         _token = token;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(GOVERNANCE_ROLE, admin);
+        _grantRole(GUARDIAN_ROLE, admin);
+        // Only a holder of SLASHER_ROLE may grant it: after the deployer renounces it, the set is final.
+        _setRoleAdmin(SLASHER_ROLE, SLASHER_ROLE);
+        _grantRole(SLASHER_ROLE, admin);
+        // Likewise REWARDS_ROLE (credits stake the distributor has paid in): final once granted to the
+        // RewardsDistributor and renounced by the deployer.
+        _setRoleAdmin(REWARDS_ROLE, REWARDS_ROLE);
+        _grantRole(REWARDS_ROLE, admin);
         _setUnbondingDelay(unbondingDelay_);
         _setJailDuration(jailDuration_);
         _setMinStakeBase(minStakeBase_);
@@ -227,8 +251,27 @@ contract NodeRegistry is INodeRegistry, AccessControl, Pausable, EIP712, Nonces 
     // ---------------------------------------------------------------- governance
 
     /// @inheritdoc INodeRegistry
+    function linkGovernance(IEpochManager epochs, ISettlement settlement, IPoAITimelock timelock)
+        external
+        onlyRole(DEFAULT_ADMIN_ROLE)
+    {
+        if (address(_timelock) != address(0)) revert NodeRegistryGovernanceAlreadyLinked();
+        if (address(epochs) == address(0) || address(settlement) == address(0) || address(timelock) == address(0)) {
+            revert NodeRegistryZeroAddress();
+        }
+        _epochs = epochs;
+        _settlement = settlement;
+        _timelock = timelock;
+        _checkUnbondingInvariants(_unbondingDelay);
+        emit GovernanceLinked(address(epochs), address(settlement), address(timelock));
+    }
+
+    /// @inheritdoc INodeRegistry
     function setUnbondingDelay(uint64 delay) external onlyRole(GOVERNANCE_ROLE) {
+        if (address(_timelock) == address(0)) revert NodeRegistryGovernanceNotLinked();
         _setUnbondingDelay(delay);
+        // Checked after the bounds: a failure reverts the whole change.
+        _checkUnbondingInvariants(delay);
     }
 
     /// @inheritdoc INodeRegistry
@@ -247,12 +290,12 @@ contract NodeRegistry is INodeRegistry, AccessControl, Pausable, EIP712, Nonces 
     }
 
     /// @inheritdoc INodeRegistry
-    function pause() external onlyRole(GOVERNANCE_ROLE) {
+    function pause() external onlyRole(GUARDIAN_ROLE) {
         _pause();
     }
 
     /// @inheritdoc INodeRegistry
-    function unpause() external onlyRole(GOVERNANCE_ROLE) {
+    function unpause() external onlyRole(GUARDIAN_ROLE) {
         _unpause();
     }
 
@@ -338,6 +381,11 @@ contract NodeRegistry is INodeRegistry, AccessControl, Pausable, EIP712, Nonces 
     }
 
     /// @inheritdoc INodeRegistry
+    function governanceLinks() external view returns (address epochs, address settlement, address timelock) {
+        return (address(_epochs), address(_settlement), address(_timelock));
+    }
+
+    /// @inheritdoc INodeRegistry
     function nonces(address nodeKey) public view override(INodeRegistry, Nonces) returns (uint256) {
         return super.nonces(nodeKey);
     }
@@ -410,6 +458,17 @@ contract NodeRegistry is INodeRegistry, AccessControl, Pausable, EIP712, Nonces 
         _token.safeTransferFrom(from, address(this), amount);
         uint256 received = _token.balanceOf(address(this)) - before;
         if (received != amount) revert NodeRegistryTransferShortfall(amount, received);
+    }
+
+    /// @dev The unbonding delay must exceed an epoch plus the dispute window (stake unbonded during an epoch is
+    /// still slashable when that epoch's report finalizes) and stay below the timelock's delay (an operator
+    /// can exit before a scheduled change applies).
+    function _checkUnbondingInvariants(uint64 delay) private view {
+        // Two uint64 values summed in uint256: cannot overflow.
+        uint256 floor = uint256(_epochs.epochLength()) + _settlement.disputeWindow();
+        if (delay <= floor) revert NodeRegistryUnbondingDelayTooShort(delay, floor);
+        uint256 ceiling = _timelock.getMinDelay();
+        if (delay >= ceiling) revert NodeRegistryUnbondingDelayNotBelowTimelock(delay, ceiling);
     }
 
     function _setUnbondingDelay(uint64 delay) private {

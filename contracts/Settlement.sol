@@ -17,8 +17,11 @@ import {IRewardsDistributor} from "./interfaces/IRewardsDistributor.sol";
 contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
-    /// @notice Role that vetoes, resolves appeals and changes parameters.
+    /// @notice Role that changes parameters (the timelock).
     bytes32 public constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
+    /// @notice Role that vetoes and resolves appeals within the dispute window (the guardian, no delay): it can
+    /// only cancel a slash or a report, never move funds or change a parameter.
+    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
     /// @notice EIP-712 type hash of the committee's epoch report.
     bytes32 public constant EPOCH_REPORT_TYPEHASH = keccak256(
         "EpochReport(uint64 epoch,bytes32 seed,bytes32 rewardsRoot,uint256 rewardsTotal,bytes32 statsRoot,"
@@ -61,7 +64,8 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
     /// @param registry The NodeRegistry (must grant this contract SLASHER_ROLE).
     /// @param epochs The EpochManager.
     /// @param distributor The RewardsDistributor (must grant this contract SETTLEMENT_ROLE).
-    /// @param admin Receives DEFAULT_ADMIN_ROLE and GOVERNANCE_ROLE.
+    /// @param admin Receives DEFAULT_ADMIN_ROLE, GOVERNANCE_ROLE and GUARDIAN_ROLE (the deployer, which hands
+    /// them to the timelock and the guardian).
     /// @param params Initial governance parameters.
     constructor(
         INodeRegistry registry,
@@ -83,6 +87,7 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
         _distributor = distributor;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(GOVERNANCE_ROLE, admin);
+        _grantRole(GUARDIAN_ROLE, admin);
         _setDisputeWindow(params.disputeWindow);
         _setSlashBurnBps(params.slashBurnBps);
         _setAppealBond(params.appealBond);
@@ -138,7 +143,7 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
     }
 
     /// @inheritdoc ISettlement
-    function vetoSlash(uint64 epoch, uint256 index) external onlyRole(GOVERNANCE_ROLE) nonReentrant {
+    function vetoSlash(uint64 epoch, uint256 index) external onlyRole(GUARDIAN_ROLE) nonReentrant {
         _requireDisputable(epoch);
         SlashRecord storage s = _slashAt(epoch, index);
         SlashState state = s.state;
@@ -151,7 +156,7 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
     }
 
     /// @inheritdoc ISettlement
-    function vetoReport(uint64 epoch) external onlyRole(GOVERNANCE_ROLE) nonReentrant {
+    function vetoReport(uint64 epoch) external onlyRole(GUARDIAN_ROLE) nonReentrant {
         ReportInfo storage info = _requireDisputable(epoch);
         info.status = ReportStatus.Vetoed;
         _vetoedDigests[_storedDigest(epoch, info)] = true;
@@ -190,9 +195,10 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
     }
 
     /// @inheritdoc ISettlement
-    function resolveAppeal(uint64 epoch, uint256 index, bool upheld) external onlyRole(GOVERNANCE_ROLE) nonReentrant {
-        ReportInfo storage info = _reports[epoch];
-        if (info.status != ReportStatus.Pending) revert SettlementReportNotPending(epoch, info.status);
+    function resolveAppeal(uint64 epoch, uint256 index, bool upheld) external onlyRole(GUARDIAN_ROLE) nonReentrant {
+        // Only inside the window: from its last second on, `finalize` decides undecided appeals, so a decision
+        // can never race a finalization.
+        _requireDisputable(epoch);
         SlashRecord storage s = _slashAt(epoch, index);
         if (s.state != SlashState.Appealed) revert SettlementSlashStateInvalid(epoch, index, s.state);
         uint256 bond = s.bond;
@@ -482,6 +488,11 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
         if (window < MIN_DISPUTE_WINDOW || window > MAX_DISPUTE_WINDOW) {
             revert SettlementDisputeWindowOutOfBounds(window);
         }
+        // Stake unbonded during an epoch must still be slashable when that epoch's report finalizes.
+        uint256 unbonding = _registry.unbondingDelay();
+        uint256 epochLength = _epochs.epochLength();
+        // Two uint64 values summed in uint256: cannot overflow.
+        if (unbonding <= epochLength + window) revert SettlementDisputeWindowTooLong(window, epochLength, unbonding);
         uint64 oldValue = _disputeWindow;
         _disputeWindow = window;
         emit DisputeWindowSet(oldValue, window);

@@ -8,8 +8,23 @@
 export interface ProtocolParams {
   /** An existing ERC-20 stake token; if absent, a fresh PoAIToken is deployed. */
   token?: string;
-  /** Holder of every admin and governance role; defaults to the deployer. */
+  /**
+   * Governance: the only proposer of the timelock (PoAITimelock), which holds every parameter and
+   * role-admin role after deployment; defaults to the deployer. It holds no role on the protocol
+   * contracts themselves: every change it makes waits `timelockDelay`.
+   */
   admin?: string;
+  /**
+   * The guardian: vetoes slashes and reports and resolves appeals inside the dispute window, pauses new
+   * stake, cancels scheduled timelock operations; no delay, and no power to move funds or change a
+   * parameter. Defaults to `admin`.
+   */
+  guardian?: string;
+  /**
+   * The timelock's minimum delay (seconds); must exceed `unbondingDelay`, so an operator who sees a change
+   * scheduled can exit before it applies. Defaults to unbondingDelay + epochLength + disputeWindow.
+   */
+  timelockDelay?: bigint;
   /** Receives the treasury share of slashes and rejected appeal bonds; defaults to `admin`. */
   treasury?: string;
   /** Start of epoch 0 (unix seconds); defaults to the latest block time + one epoch length. */
@@ -33,7 +48,11 @@ export interface ProtocolParams {
 
 const E18 = 10n ** 18n;
 
-/** Devnet defaults: 20 s epochs, 30 s dispute window, unbonding long enough to stay slashable. */
+/**
+ * Devnet defaults: 20 s epochs, 30 s dispute window, unbonding long enough to stay slashable. The timelock
+ * delay is left to its default, unbonding + epoch + dispute window (170 s here), so it stays above the
+ * unbonding delay whatever a devnet overrides.
+ */
 export const DEVNET_PARAMS: ProtocolParams = {
   epochLength: 20n,
   unbondingDelay: 120n,

@@ -1,6 +1,14 @@
 /**
  * Deploys the PoAI contract set with any ethers v6 signer and wires the roles between them:
  * Settlement may slash on NodeRegistry and reserve budget / publish roots on RewardsDistributor.
+ * After deployment (see `deployProtocol`'s steps and docs/security.md, "Governance"):
+ * - SLASHER_ROLE (registry) and SETTLEMENT_ROLE (distributor) are held by Settlement alone and nobody can
+ *   grant them again: SLASHER_ROLE administers itself and the deployer renounced it; the distributor's
+ *   DEFAULT_ADMIN_ROLE is renounced.
+ * - Every parameter and role-admin role (GOVERNANCE_ROLE, DEFAULT_ADMIN_ROLE) is held by the timelock
+ *   (PoAITimelock, delay > unbonding delay), whose only proposer is `admin`.
+ * - GUARDIAN_ROLE (veto, appeal decisions, pause; cancel on the timelock) is held by `guardian`.
+ * - The deployer holds nothing (unless it is the guardian).
  * Used by scripts/deploy.ts, the Hardhat test fixtures, the devnet demo and the oracle tests.
  * Artifacts are read from the Hardhat artifacts directory, so this works inside Hardhat and from
  * plain `npx tsx` alike (run `npx hardhat compile` first).
@@ -15,7 +23,14 @@ import { type ProtocolParams } from "../protocol/params";
 // deploy library keep importing them from here.
 export { DEVNET_PARAMS, type ProtocolParams } from "../protocol/params";
 
-export const CONTRACT_NAMES = ["PoAIToken", "NodeRegistry", "EpochManager", "RewardsDistributor", "Settlement"] as const;
+export const CONTRACT_NAMES = [
+  "PoAIToken",
+  "NodeRegistry",
+  "EpochManager",
+  "RewardsDistributor",
+  "Settlement",
+  "PoAITimelock",
+] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 
 export interface DeployedContract {
@@ -60,6 +75,13 @@ export function readArtifact(name: ContractName, artifactsDir = path.join(__dirn
  */
 export function checkParams(p: ProtocolParams): void {
   if (p.epochLength <= 0n) throw new DeployParamsError("epochLength must be positive");
+  const timelockDelay = timelockDelayOf(p);
+  if (timelockDelay <= p.unbondingDelay) {
+    throw new DeployParamsError(
+      `timelockDelay (${timelockDelay}) must exceed unbondingDelay (${p.unbondingDelay}) ` +
+        "so an operator who sees a change scheduled can exit before it applies",
+    );
+  }
   if (p.unbondingDelay <= p.epochLength + p.disputeWindow) {
     throw new DeployParamsError(
       `unbondingDelay (${p.unbondingDelay}) must exceed epochLength + disputeWindow (${p.epochLength + p.disputeWindow}) ` +
@@ -68,6 +90,14 @@ export function checkParams(p: ProtocolParams): void {
   }
   if (p.slashBurnBps < 0 || p.slashBurnBps > 10_000) throw new DeployParamsError("slashBurnBps must be 0..10000");
   if (p.maxSlashes < 1 || p.maxSlashes > 64) throw new DeployParamsError("maxSlashes must be 1..64");
+}
+
+/** Seconds of chain time the deployment's transactions may take (at least one second per block). */
+export const DEPLOY_BLOCKS = 32n;
+
+/** The timelock delay of a parameter set: its own, or unbondingDelay + epochLength + disputeWindow. */
+export function timelockDelayOf(p: ProtocolParams): bigint {
+  return p.timelockDelay ?? p.unbondingDelay + p.epochLength + p.disputeWindow;
 }
 
 /** Deploys and wires the whole set. Every transaction is awaited to one confirmation. */
@@ -82,12 +112,16 @@ export async function deployProtocol(
   if (!provider) throw new DeployParamsError("signer has no provider");
   const deployer = await signer.getAddress();
   const admin = params.admin ?? deployer;
+  const guardian = params.guardian ?? admin;
+  const timelockDelay = timelockDelayOf(params);
   const treasury = params.treasury ?? admin;
   const committee = params.committee ?? [admin];
   const quorum = params.quorum ?? Math.floor(committee.length / 2) + 1;
   const latest = await provider.getBlock("latest");
   if (!latest) throw new DeployParamsError("no latest block");
-  const genesis = params.genesis ?? BigInt(latest.timestamp) + params.epochLength;
+  // Epoch 0 starts one epoch after the deployment's last transaction: the ~25 transactions below each take a
+  // block, and a chain that mines faster than one block a second still advances its clock a second a block.
+  const genesis = params.genesis ?? BigInt(latest.timestamp) + DEPLOY_BLOCKS + params.epochLength;
   const deploymentBlock = latest.number + 1;
   const { chainId } = await provider.getNetwork();
 
@@ -109,8 +143,8 @@ export async function deployProtocol(
     tokenAddress = contracts.PoAIToken.address;
     if (initialMint > 0n) await (await contracts.PoAIToken.contract.mint(deployer, initialMint)).wait();
   }
-  // The registry and the distributor start with the deployer as admin so it can wire Settlement; the roles
-  // pass to `admin` afterwards (see below).
+  // Every contract starts with the deployer holding its roles so it can wire them; the roles pass to the
+  // timelock and the guardian afterwards, and the deployer renounces its own (see below).
   contracts.NodeRegistry = await deploy("NodeRegistry", [
     tokenAddress,
     deployer,
@@ -119,7 +153,7 @@ export async function deployProtocol(
     params.minStakeBase,
     params.minStakePerTflop,
   ]);
-  contracts.EpochManager = await deploy("EpochManager", [admin, genesis, params.epochLength, committee, quorum]);
+  contracts.EpochManager = await deploy("EpochManager", [deployer, genesis, params.epochLength, committee, quorum]);
   contracts.RewardsDistributor = await deploy("RewardsDistributor", [tokenAddress, deployer, contracts.NodeRegistry.address]);
   const settlementParams = {
     disputeWindow: params.disputeWindow,
@@ -132,37 +166,76 @@ export async function deployProtocol(
     contracts.NodeRegistry.address,
     contracts.EpochManager.address,
     contracts.RewardsDistributor.address,
-    admin,
+    deployer,
     settlementParams,
   ]);
+  // Governance: `admin` proposes, anyone executes a ready operation, the guardian may cancel.
+  contracts.PoAITimelock = await deploy("PoAITimelock", [
+    timelockDelay,
+    [admin],
+    ["0x0000000000000000000000000000000000000000"],
+    guardian,
+    contracts.NodeRegistry.address,
+  ]);
 
-  // Wiring: the deployer grants Settlement its roles, then, if `admin` is another account, hands every
-  // role it holds to `admin` and renounces them.
+  // Wiring: the deployer grants Settlement its roles and links the registry to the contracts that bound its
+  // unbonding delay, then grants every other role to the timelock or the guardian and renounces its own.
   const registry = contracts.NodeRegistry.contract;
+  const epochs = contracts.EpochManager.contract;
   const distributor = contracts.RewardsDistributor.contract;
+  const settlementC = contracts.Settlement.contract;
   const settlement = contracts.Settlement.address;
-  await (await registry.grantRole(await registry.SLASHER_ROLE(), settlement)).wait();
-  await (await distributor.grantRole(await distributor.SETTLEMENT_ROLE(), settlement)).wait();
+  const timelock = contracts.PoAITimelock.address;
+  const send = async (tx: Promise<{ wait: () => Promise<unknown> }>) => {
+    await (await tx).wait();
+  };
+  await send(registry.grantRole(await registry.SLASHER_ROLE(), settlement));
+  await send(distributor.grantRole(await distributor.SETTLEMENT_ROLE(), settlement));
   // claimToStake: the distributor credits claimed rewards to a node's stake.
-  await (await registry.grantRole(await registry.REWARDS_ROLE(), contracts.RewardsDistributor.address)).wait();
-  if (admin !== deployer) {
-    const handOver = async (c: Contract, roles: string[]) => {
-      for (const role of roles) await (await c.grantRole(role, admin)).wait();
-      // The admin role last, so the deployer can still renounce the others first.
-      for (const role of [...roles].reverse()) await (await c.renounceRole(role, deployer)).wait();
-    };
-    const adminRole = await registry.DEFAULT_ADMIN_ROLE();
-    await handOver(registry, [adminRole, await registry.GOVERNANCE_ROLE()]);
-    await handOver(distributor, [adminRole]);
-    log(`roles handed to admin ${admin}`);
+  await send(registry.grantRole(await registry.REWARDS_ROLE(), contracts.RewardsDistributor.address));
+  await send(registry.linkGovernance(contracts.EpochManager.address, settlement, timelock));
+  const adminRole = await registry.DEFAULT_ADMIN_ROLE();
+  const governanceRole = await registry.GOVERNANCE_ROLE();
+  const guardianRole = await registry.GUARDIAN_ROLE();
+  // [contract, role, new holder or null (renounced)]. DEFAULT_ADMIN_ROLE last on each contract.
+  const handOver: [Contract, string, string | null][] = [
+    [registry, guardianRole, guardian],
+    [registry, governanceRole, timelock],
+    [registry, await registry.SLASHER_ROLE(), null],
+    [registry, await registry.REWARDS_ROLE(), null],
+    [registry, adminRole, timelock],
+    [epochs, governanceRole, timelock],
+    [epochs, adminRole, timelock],
+    [settlementC, guardianRole, guardian],
+    [settlementC, governanceRole, timelock],
+    [settlementC, adminRole, timelock],
+    [distributor, adminRole, null],
+  ];
+  const isDeployer = (a: string | null) => a !== null && a.toLowerCase() === deployer.toLowerCase();
+  for (const [c, role, holder] of handOver) {
+    if (holder !== null && !isDeployer(holder)) await send(c.grantRole(role, holder));
+    if (!isDeployer(holder)) await send(c.renounceRole(role, deployer));
   }
+  log(`roles handed over: parameters and role admin to the timelock ${timelock} (delay ${timelockDelay} s), ` +
+    `guardian ${guardian}, proposer ${admin}; the deployer holds nothing it does not act as`);
   log("roles wired: Settlement may slash and publish rewards roots; the distributor may stake claimed rewards");
 
   return {
     chainId,
     deployer,
     deploymentBlock,
-    params: { ...params, token: tokenAddress, admin, treasury, genesis, committee, quorum, initialMint },
+    params: {
+      ...params,
+      token: tokenAddress,
+      admin,
+      guardian,
+      timelockDelay,
+      treasury,
+      genesis,
+      committee,
+      quorum,
+      initialMint,
+    },
     contracts,
   };
 }

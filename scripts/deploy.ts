@@ -2,7 +2,7 @@
  * Deploys PoAI to the selected network and writes deployments/<network>.json.
  *   npx hardhat run scripts/deploy.ts --network localhost
  * Parameters come from environment variables, with devnet defaults (see DEVNET_PARAMS):
- *   POAI_TOKEN, POAI_ADMIN, POAI_TREASURY, POAI_GENESIS, POAI_EPOCH_LENGTH, POAI_COMMITTEE (comma list),
+ *   POAI_TOKEN, POAI_ADMIN (timelock proposer), POAI_GUARDIAN, POAI_TIMELOCK_DELAY, POAI_TREASURY, POAI_GENESIS, POAI_EPOCH_LENGTH, POAI_COMMITTEE (comma list),
  *   POAI_QUORUM, POAI_UNBONDING_DELAY, POAI_JAIL_DURATION, POAI_MIN_STAKE_BASE, POAI_MIN_STAKE_PER_TFLOP,
  *   POAI_DISPUTE_WINDOW, POAI_SLASH_BURN_BPS, POAI_APPEAL_BOND, POAI_MAX_SLASHES, POAI_INITIAL_MINT.
  */
@@ -42,6 +42,9 @@ export function paramsFromEnv(): ProtocolParams {
   return {
     token: envAddress("POAI_TOKEN"),
     admin: envAddress("POAI_ADMIN"),
+    guardian: envAddress("POAI_GUARDIAN"),
+    // Without POAI_TIMELOCK_DELAY: the library's default, unbonding + epoch + dispute window.
+    timelockDelay: process.env.POAI_TIMELOCK_DELAY ? envBigInt("POAI_TIMELOCK_DELAY", 0n) : undefined,
     treasury: envAddress("POAI_TREASURY"),
     genesis: process.env.POAI_GENESIS ? envBigInt("POAI_GENESIS", 0n) : undefined,
     epochLength: envBigInt("POAI_EPOCH_LENGTH", d.epochLength),

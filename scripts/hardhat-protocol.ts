@@ -3,12 +3,12 @@
  * attack and invariant tests (so the script imports no test code): deploy it over any stake token
  * (the standard PoAIToken, a fee-on-transfer token, a hook token), sign registrations and epoch
  * reports exactly as the node agent and the oracle committee do (protocol/eip712.ts), and build
- * rewards trees in the OpenZeppelin standard format.
+ * rewards trees in the OpenZeppelin standard format; change parameters through the timelock.
  */
 import { config, ethers, network } from "hardhat";
 import { deployProtocol as deployWithLib } from "./deploy-lib";
-import { time } from "@nomicfoundation/hardhat-network-helpers";
-import type { HDNodeWallet, Signer, Wallet } from "ethers";
+import { impersonateAccount, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { BaseContract, HDNodeWallet, Signer, Wallet } from "ethers";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import {
   EPOCH_REPORT_TYPES,
@@ -58,6 +58,10 @@ export interface DeployOptions {
   disputeWindow?: bigint;
   unbondingDelay?: bigint;
   maxSlashes?: number;
+  /** The guardian; the admin (deployer) when omitted. */
+  guardian?: string;
+  /** The timelock's delay; the deploy library's default (unbonding + epoch + dispute window) when omitted. */
+  timelockDelay?: bigint;
 }
 
 export type Protocol = Awaited<ReturnType<typeof deployProtocol>>;
@@ -93,6 +97,8 @@ export async function deployProtocol(opts: DeployOptions = {}) {
       committee: committeeSigners.map((s) => s.address),
       quorum,
       unbondingDelay: opts.unbondingDelay ?? PARAMS.unbondingDelay,
+      guardian: opts.guardian,
+      timelockDelay: opts.timelockDelay,
       jailDuration: PARAMS.jailDuration,
       minStakeBase: PARAMS.minStakeBase,
       minStakePerTflop: PARAMS.minStakePerTflop,
@@ -109,13 +115,23 @@ export async function deployProtocol(opts: DeployOptions = {}) {
   const registry = await ethers.getContractAt("NodeRegistry", c.NodeRegistry.address);
   const distributor = await ethers.getContractAt("RewardsDistributor", c.RewardsDistributor.address);
   const settlement = await ethers.getContractAt("Settlement", c.Settlement.address);
+  const timelock = await ethers.getContractAt("PoAITimelock", c.PoAITimelock.address);
   const genesis = deployment.params.genesis;
   const epochLength = deployment.params.epochLength;
   const { chainId } = await ethers.provider.getNetwork();
   return {
+    /** Deployer, token owner, the timelock's proposer and the guardian (veto, appeals, pause). */
     admin,
     treasury,
-    governance: admin,
+    /** The guardian (same account as `admin`). */
+    guardian: admin,
+    /**
+     * The timelock as its target contracts see it when it executes (an impersonated signer), for tests
+     * whose subject is not governance and that cannot wait the delay mid-scenario; the governance tests use
+     * `executeThroughTimelock`, the real schedule, wait and execute.
+     */
+    governance: await timelockSigner(c.PoAITimelock.address),
+    timelock,
     committeeSigners,
     committeeWallets,
     operators,
@@ -128,6 +144,44 @@ export async function deployProtocol(opts: DeployOptions = {}) {
     genesis,
     epochLength,
   };
+}
+
+// ---------------------------------------------------------------- governance
+
+/** A signer whose transactions come from `account` (Hardhat impersonation), given gas money. */
+export async function impersonated(account: string) {
+  await impersonateAccount(account);
+  await setBalance(account, 10n ** 20n);
+  return ethers.getSigner(account);
+}
+
+/** A signer whose transactions come from the timelock's address (Hardhat impersonation). */
+export async function timelockSigner(timelock: string) {
+  return impersonated(timelock);
+}
+
+/** Calldata of `contract.fn(...args)`, for a timelock operation. */
+export function callData(contract: BaseContract, fn: string, args: readonly unknown[]): string {
+  return contract.interface.encodeFunctionData(fn, args);
+}
+
+/**
+ * Schedules `target.data` on the timelock as `proposer`, waits the timelock's delay and executes it:
+ * what every parameter change and role grant goes through after deployment. Moves the chain's clock by
+ * the delay. Returns the execute transaction's promise so a test can expect its revert.
+ */
+export async function executeThroughTimelock(
+  timelock: BaseContract,
+  proposer: Signer,
+  target: string,
+  data: string,
+  salt: string = ethers.hexlify(ethers.randomBytes(32)),
+) {
+  const t = timelock.connect(proposer);
+  const delay = (await t.getFunction("getMinDelay")()) as bigint;
+  await (await t.getFunction("schedule")(target, 0n, data, ethers.ZeroHash, salt, delay)).wait();
+  await time.increase(delay);
+  return t.getFunction("execute")(target, 0n, data, ethers.ZeroHash, salt);
 }
 
 // ---------------------------------------------------------------- registration

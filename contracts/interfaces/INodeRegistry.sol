@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IEpochManager} from "./IEpochManager.sol";
+import {ISettlement} from "./ISettlement.sol";
+import {IPoAITimelock} from "./IPoAITimelock.sol";
+
 /// @title INodeRegistry
 /// @notice Staking and registry of PoAI GPU nodes. A node is identified by its node key's address; the
 /// operator who registered it holds the stake. Minimum stake grows with the claimed throughput. Unstaking
@@ -87,8 +91,18 @@ interface INodeRegistry {
     error NodeRegistryStakeParameterOutOfBounds(uint256 value);
     /// @notice The slash share is outside 1..10_000 basis points.
     error NodeRegistrySlashBpsOutOfBounds(uint256 bps);
-    /// @notice The slasher address is the zero address.
+    /// @notice An address given to the constructor or to `linkGovernance` is the zero address.
     error NodeRegistryZeroAddress();
+    /// @notice `linkGovernance` was already called: the links are set once.
+    error NodeRegistryGovernanceAlreadyLinked();
+    /// @notice The unbonding delay cannot change before `linkGovernance` (its bounds live in other contracts).
+    error NodeRegistryGovernanceNotLinked();
+    /// @notice The unbonding delay would not exceed an epoch plus the dispute window (`floor`): a node could
+    /// withdraw stake before the report that slashes it finalizes.
+    error NodeRegistryUnbondingDelayTooShort(uint256 delay, uint256 floor);
+    /// @notice The unbonding delay would not stay below the timelock's delay: an operator could no longer
+    /// exit before a scheduled change applies.
+    error NodeRegistryUnbondingDelayNotBelowTimelock(uint256 delay, uint256 timelockDelay);
 
     // ---------------------------------------------------------------- events
 
@@ -110,6 +124,8 @@ interface INodeRegistry {
     event NodeSlashed(
         address indexed node, uint16 bps, uint256 fromStake, uint256 fromUnbonding, uint64 jailedUntil
     );
+    /// @notice The contracts whose parameters bound the unbonding delay were linked (once, at deployment).
+    event GovernanceLinked(address epochs, address settlement, address timelock);
     /// @notice Governance changed the unbonding delay (seconds).
     event UnbondingDelaySet(uint64 oldValue, uint64 newValue);
     /// @notice Governance changed the jail duration (seconds).
@@ -183,7 +199,11 @@ interface INodeRegistry {
 
     // ---------------------------------------------------------------- governance
 
-    /// @notice Sets the unbonding delay in seconds.
+    /// @notice Links, once, the contracts whose parameters bound the unbonding delay (DEFAULT_ADMIN_ROLE, at
+    /// deployment); checks that the current delay already satisfies both bounds of `setUnbondingDelay`.
+    function linkGovernance(IEpochManager epochs, ISettlement settlement, IPoAITimelock timelock) external;
+    /// @notice Sets the unbonding delay in seconds (GOVERNANCE_ROLE). It must exceed the epoch length plus the
+    /// Settlement's dispute window and stay below the timelock's delay.
     function setUnbondingDelay(uint64 delay) external;
     /// @notice Sets the jail duration in seconds.
     function setJailDuration(uint64 duration) external;
@@ -191,9 +211,10 @@ interface INodeRegistry {
     function setMinStakeBase(uint256 base) external;
     /// @notice Sets the minimum stake per claimed TFLOP/s.
     function setMinStakePerTflop(uint256 perTflop) external;
-    /// @notice Stops registrations and stake top-ups. Withdrawals, unbonding and slashing go on.
+    /// @notice Stops new stake: registrations and top-ups (GUARDIAN_ROLE). It cannot take or lock funds:
+    /// unbonding, withdrawal, deregistration, claim updates and slashing never check the pause.
     function pause() external;
-    /// @notice Lifts a pause.
+    /// @notice Lifts a pause (GUARDIAN_ROLE).
     function unpause() external;
 
     // ---------------------------------------------------------------- views
@@ -225,6 +246,8 @@ interface INodeRegistry {
     function minStakeBase() external view returns (uint256);
     /// @notice Current minimum stake per TFLOP/s.
     function minStakePerTflop() external view returns (uint256);
+    /// @notice The EpochManager, Settlement and timelock linked by `linkGovernance` (zero before).
+    function governanceLinks() external view returns (address epochs, address settlement, address timelock);
     /// @notice Next registration nonce of `nodeKey` (consumed by each successful registration).
     function nonces(address nodeKey) external view returns (uint256);
     /// @notice EIP-712 digest of a Registration, as the node key must sign it.

@@ -12,7 +12,12 @@ pragma solidity 0.8.30;
 /// than the current root's epoch (roots are cumulative, so a later root already includes earlier rewards).
 ///
 /// Unresolved appeals at finalization: the slash proceeds (the quorum-signed evidence stands) and the bond
-/// is refunded in full, because governance did not decide. Finalization never waits on governance.
+/// is refunded in full, because the guardian did not decide. The guardian decides only inside the window
+/// (`block.timestamp < disputeEndsAt`) and `finalize` runs only from `disputeEndsAt` on, so the two never
+/// overlap: the outcome of every appeal is fixed when the window closes. Finalization never waits on anyone.
+///
+/// Roles: GUARDIAN_ROLE (no delay) vetoes and resolves appeals, which only cancel; GOVERNANCE_ROLE (the
+/// timelock) sets parameters.
 ///
 /// Bond refunds are credited, never pushed: the appellant withdraws them with `withdrawRefund`, so no
 /// appellant account (a contract, a blocklisted address, a token with hooks) can block a veto, an appeal
@@ -187,6 +192,9 @@ interface ISettlement {
     error SettlementMaxSlashesOutOfBounds(uint256 value);
     /// @notice An address parameter is zero.
     error SettlementZeroAddress();
+    /// @notice The registry's unbonding delay would not exceed the epoch length plus this dispute window: a
+    /// node could withdraw stake before the report that slashes it finalizes.
+    error SettlementDisputeWindowTooLong(uint256 window, uint256 epochLength, uint256 unbondingDelay);
 
     // ---------------------------------------------------------------- events
 
@@ -244,18 +252,18 @@ interface ISettlement {
     /// @notice Executes a pending report after its dispute window (anyone).
     function finalize(uint64 epoch) external;
 
-    /// @notice Cancels one slash of a pending report during its window (governance); refunds an appeal bond.
+    /// @notice Cancels one slash of a pending report during its window (guardian); refunds an appeal bond.
     function vetoSlash(uint64 epoch, uint256 index) external;
 
-    /// @notice Cancels a whole pending report during its window (governance); releases its budget and
+    /// @notice Cancels a whole pending report during its window (guardian); releases its budget and
     /// refunds appeal bonds. The epoch may be reported again.
     function vetoReport(uint64 epoch) external;
 
     /// @notice Appeals a proposed slash of the caller's node during the window, pulling the appeal bond.
     function appeal(uint64 epoch, uint256 index) external;
 
-    /// @notice Decides an appeal before finalization (governance). Upheld: slash cancelled, bond credited back
-    /// to the appellant. Rejected: the slash stands, bond to the treasury.
+    /// @notice Decides an appeal inside the report's dispute window (guardian). Upheld: slash cancelled, bond
+    /// credited back to the appellant. Rejected: the slash stands, bond to the treasury.
     function resolveAppeal(uint64 epoch, uint256 index, bool upheld) external;
 
     /// @notice Pays the caller all its credited bond refunds.
@@ -263,7 +271,8 @@ interface ISettlement {
 
     // ---------------------------------------------------------------- governance
 
-    /// @notice Sets the dispute window for reports submitted from now on.
+    /// @notice Sets the dispute window for reports submitted from now on (GOVERNANCE_ROLE); the registry's
+    /// unbonding delay must exceed the epoch length plus the new window.
     function setDisputeWindow(uint64 window) external;
     /// @notice Sets the share of slashed funds burned (the rest goes to the treasury).
     function setSlashBurnBps(uint16 bps) external;

@@ -48,6 +48,7 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
   let distributor: Contract;
   let settlement: Contract;
   let epochManager: Contract;
+  let timelock: Contract;
   let chainId: number;
   let oracle: Awaited<ReturnType<typeof startTestOracle>> | undefined;
   let oracleError = "";
@@ -129,6 +130,7 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     distributor = deployment.contracts.RewardsDistributor.contract.connect(signer) as Contract;
     settlement = deployment.contracts.Settlement.contract.connect(signer) as Contract;
     epochManager = deployment.contracts.EpochManager.contract.connect(signer) as Contract;
+    timelock = deployment.contracts.PoAITimelock.contract.connect(signer) as Contract;
     await (await token.approve(await distributor.getAddress(), REWARDS_POOL)).wait();
     await (await distributor.fund(REWARDS_POOL)).wait();
 
@@ -334,9 +336,18 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
 
   it("shows a proposed slash with its reason and evidence, and appeals it with the bond", async () => {
     // The committee (here by hand, the oracle stopped) reports epoch e with a 10 % overclaim slash;
-    // governance first lengthens the dispute window so the appeal happens inside it.
+    // governance first lengthens the dispute window so the appeal happens inside it: through the timelock
+    // (schedule, let its delay pass, execute), and only as far as the registry's bound allows (the
+    // unbonding delay must stay above an epoch plus the window).
     await stopServices();
-    await (await settlement.setDisputeWindow(3_600n)).wait();
+    const target = await settlement.getAddress();
+    const data = settlement.interface.encodeFunctionData("setDisputeWindow", [UNBONDING_DELAY - EPOCH_LENGTH - 1n]);
+    const zero = `0x${"0".repeat(64)}`;
+    const delay = (await timelock.getMinDelay()) as bigint;
+    await (await timelock.schedule(target, 0n, data, zero, zero, delay)).wait();
+    await devnet.rpc("evm_increaseTime", [Number(delay) + 1]);
+    await devnet.rpc("evm_mine");
+    await (await timelock.execute(target, 0n, data, zero, zero)).wait();
     const { epoch, evidence } = await proposeSlash({
       rpc: devnet.rpc,
       committeeKey: DEVNET_COMMITTEE_KEY,
@@ -440,7 +451,9 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     assert.ok(slashEpoch > epoch);
     const report = await settlement.reportOf(slashEpoch);
     const latest = (await devnet.rpc("eth_getBlockByNumber", ["latest", false])) as { timestamp: Hex };
-    await devnet.rpc("evm_increaseTime", [Number(BigInt(report.disputeEndsAt) - BigInt(latest.timestamp)) + 1]);
+    // The window may already be over (the unbonding wait above is longer than it).
+    const left = BigInt(report.disputeEndsAt) - BigInt(latest.timestamp);
+    if (left >= 0n) await devnet.rpc("evm_increaseTime", [Number(left) + 1]);
     await devnet.rpc("evm_mine");
     await (await settlement.finalize(slashEpoch)).wait();
     const node = await registry.getNode(nodeKey.address);

@@ -107,7 +107,7 @@ describe("attacks: report signatures", function () {
     const { report, slashes } = await makeReport(p, epoch);
     const sigs = await quorumSignatures(p, report);
     // Governance rotates the committee (here: the same members, a new version).
-    await p.epochs.connect(p.admin).setCommittee(p.committeeSigners.map((s) => s.address), 2);
+    await p.epochs.connect(p.governance).setCommittee(p.committeeSigners.map((s) => s.address), 2);
     await expect(p.settlement.submitReport(report, slashes, sigs))
       .to.be.revertedWithCustomError(p.settlement, "SettlementConfigVersionMismatch")
       .withArgs(report.configVersion, report.configVersion + 1n);
@@ -125,7 +125,7 @@ describe("attacks: report signatures", function () {
     // New committee without member 0 and with two fresh members.
     const signers = await ethers.getSigners();
     const members = [p.committeeSigners[1].address, p.committeeSigners[2].address, signers[10].address];
-    await p.epochs.connect(p.admin).setCommittee(members, 2);
+    await p.epochs.connect(p.governance).setCommittee(members, 2);
     const { report, slashes } = await makeReport(p, epoch);
     const sigs = await signReport(p, report, { indexes: [0, 1] });
     await expect(p.settlement.submitReport(report, slashes, sigs)).to.be.revertedWithCustomError(
@@ -262,10 +262,10 @@ describe("attacks: report signatures", function () {
     // can never both reach quorum.
     const p = await loadFixture(threeOfTwo);
     const members = (await ethers.getSigners()).slice(2, 6).map((s) => s.address);
-    await expect(p.epochs.connect(p.admin).setCommittee(members, 2))
+    await expect(p.epochs.connect(p.governance).setCommittee(members, 2))
       .to.be.revertedWithCustomError(p.epochs, "EpochManagerQuorumOutOfBounds")
       .withArgs(2, 4);
-    await expect(p.epochs.connect(p.admin).setCommittee([members[0], members[0], members[1]], 2))
+    await expect(p.epochs.connect(p.governance).setCommittee([members[0], members[0], members[1]], 2))
       .to.be.revertedWithCustomError(p.epochs, "EpochManagerInvalidMember")
       .withArgs(members[0]);
   });

@@ -11,6 +11,7 @@ import {
   commitSeed,
   deployProtocol,
   endEpoch,
+  impersonated,
   makeReport,
   newNodeKey,
   passDisputeWindow,
@@ -139,7 +140,7 @@ describe("attacks: report validity and timing", function () {
       .withArgs(max + 1, max);
     // Governance cannot lift the bound past the hard cap.
     const cap = await p.settlement.MAX_SLASHES_CAP();
-    await expect(p.settlement.connect(p.admin).setMaxSlashes(Number(cap) + 1))
+    await expect(p.settlement.connect(p.governance).setMaxSlashes(Number(cap) + 1))
       .to.be.revertedWithCustomError(p.settlement, "SettlementMaxSlashesOutOfBounds")
       .withArgs(cap + 1n);
     // Exactly the bound is accepted.
@@ -171,9 +172,9 @@ describe("attacks: report validity and timing", function () {
         .to.be.revertedWithCustomError(p.settlement, "SettlementInvalidSlash")
         .withArgs(indexes[k]);
     }
-    // The registry refuses an out-of-range share even from its slasher.
-    await p.registry.connect(p.admin).grantRole(await p.registry.SLASHER_ROLE(), p.admin.address);
-    await expect(p.registry.connect(p.admin).slash(node, 10_001))
+    // The registry refuses an out-of-range share even from its slasher (Settlement, impersonated).
+    const slasher = await impersonated(await p.settlement.getAddress());
+    await expect(p.registry.connect(slasher).slash(node, 10_001))
       .to.be.revertedWithCustomError(p.registry, "NodeRegistrySlashBpsOutOfBounds")
       .withArgs(10_001);
   });
@@ -246,7 +247,8 @@ describe("attacks: report validity and timing", function () {
   });
 
   it("vetoes and appeal resolutions by anyone but governance are rejected", async function () {
-    // Defence: onlyRole(GOVERNANCE_ROLE) on vetoSlash, vetoReport, resolveAppeal and every setter.
+    // Defence: onlyRole(GUARDIAN_ROLE) on vetoSlash, vetoReport, resolveAppeal; onlyRole(GOVERNANCE_ROLE) on
+    // every setter.
     const { p, node, operator } = await loadFixture(withNode);
     const { epoch } = await submitEpochReport(p, { slashes: [slash(node)] });
     const calls = [

@@ -196,12 +196,13 @@ describe("attacks: re-entrancy through token hooks", function () {
 
   it("no Settlement action can be re-entered from the treasury's hook during finalize, even by governance", async function () {
     // Defence: nonReentrant on every Settlement action. finalize pays the treasury last; a treasury that
-    // is a contract (here also holding GOVERNANCE_ROLE, the strongest case) gets control there and tries
+    // is a contract (here also holding GOVERNANCE_ROLE and GUARDIAN_ROLE, the strongest case) gets control there and tries
     // submitReport, finalize, vetoSlash, vetoReport, appeal, resolveAppeal and withdrawRefund: each one
     // reverts with ReentrancyGuardReentrantCall, and finalize completes.
     const { p, attacker, attackerAddr, owner, node } = await loadFixture(hookTokenProtocol);
-    await p.settlement.connect(p.admin).setTreasury(attackerAddr);
-    await p.settlement.connect(p.admin).grantRole(await p.settlement.GOVERNANCE_ROLE(), attackerAddr);
+    await p.settlement.connect(p.governance).setTreasury(attackerAddr);
+    await p.settlement.connect(p.governance).grantRole(await p.settlement.GOVERNANCE_ROLE(), attackerAddr);
+    await p.settlement.connect(p.governance).grantRole(await p.settlement.GUARDIAN_ROLE(), attackerAddr);
     const slashEntry = { node: node as Hex, bps: 2_000, reason: SlashReason.Fraud, evidence: ethers.ZeroHash as Hex };
     const { epoch: a } = await submitEpochReport(p, { slashes: [slashEntry] });
     const { epoch: b } = await submitEpochReport(p, { slashes: [slashEntry] });
@@ -387,8 +388,8 @@ describe("attacks: re-entrancy through token hooks", function () {
       p.settlement.interface.encodeFunctionData("appeal", [epoch, 0]),
     );
     await attacker.connect(owner).setRejectIncoming(true);
-    await passDisputeWindow(p, epoch);
     await p.settlement.connect(p.admin).resolveAppeal(epoch, 0, false);
+    await passDisputeWindow(p, epoch);
     await p.settlement.finalize(epoch);
     const n = await p.registry.getNode(node);
     expect(n.stake + n.unbonding).to.equal(0n);

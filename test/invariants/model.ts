@@ -321,9 +321,11 @@ export class Model {
     this.pendingBonds += this.p.appealBond;
   }
 
-  predictResolve(epoch: bigint, index: number): string | null {
-    const r = this.reports.get(epoch);
-    if (!r || r.status !== "Pending") return "SettlementReportNotPending";
+  predictResolve(epoch: bigint, index: number, now: bigint): string | null {
+    // Inside the dispute window only, as a veto: from disputeEndsAt on, finalize decides.
+    const e = this.disputable(epoch, now);
+    if (e) return e;
+    const r = this.reports.get(epoch)!;
     if (index >= r.slashes.length) return "SettlementSlashIndexOutOfBounds";
     if (r.slashes[index].state !== "Appealed") return "SettlementSlashStateInvalid";
     return null;

@@ -135,7 +135,7 @@ async function buildWorld(): Promise<World> {
     disputeWindow: PARAMS.disputeWindow,
     unbondingDelay: PARAMS.unbondingDelay,
   });
-  await p.registry.connect(p.admin).setJailDuration(PARAMS.jailDuration);
+  await p.registry.connect(p.governance).setJailDuration(PARAMS.jailDuration);
   const lens = (await ethers.deployContract("InvariantLens")) as unknown as InvariantLens;
   const keys = Array.from({ length: KEY_COUNT }, (_, i) =>
     ethers.HDNodeWallet.fromPhrase("test test test test test test test test test test test junk", undefined, `m/44'/60'/7'/0/${i}`),
@@ -468,7 +468,7 @@ describe("invariants: random operator, committee and governance sequences", func
               onSuccess = () => m.applyAppeal(epoch, index, appellant.address);
             } else if (action === "resolveAppeal") {
               const upheld = rng.chance(0.5);
-              expected = m.predictResolve(epoch, index);
+              expected = m.predictResolve(epoch, index, clock);
               send = () => p.settlement.connect(p.admin).resolveAppeal(epoch, index, upheld, { gasLimit: GAS });
               onSuccess = () => m.applyResolve(epoch, index, upheld);
               desc += ` upheld=${upheld}`;
@@ -531,7 +531,7 @@ describe("invariants: random operator, committee and governance sequences", func
           case "rotateCommittee": {
             const quorum = rng.pick([2, 3]);
             expected = null;
-            send = () => p.epochs.connect(p.admin).setCommittee(m.members, quorum, { gasLimit: GAS });
+            send = () => p.epochs.connect(p.governance).setCommittee(m.members, quorum, { gasLimit: GAS });
             onSuccess = () => {
               m.quorum = quorum;
             };

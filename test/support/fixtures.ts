@@ -10,14 +10,17 @@ import type { HDNodeWallet, Signer } from "ethers";
 import type { SignerWithAddress } from "@nomicfoundation/hardhat-ethers/signers";
 import type { Address, Hex } from "viem";
 import { deployProtocol, type ProtocolParams } from "../../scripts/deploy-lib";
+import { timelockSigner } from "../../scripts/hardhat-protocol";
 import {
   EpochManager__factory,
   NodeRegistry__factory,
+  PoAITimelock__factory,
   PoAIToken__factory,
   RewardsDistributor__factory,
   Settlement__factory,
   type EpochManager,
   type NodeRegistry,
+  type PoAITimelock,
   type PoAIToken,
   type RewardsDistributor,
   type Settlement,
@@ -33,10 +36,14 @@ export const MINTED = 1_000_000n * E18;
 /** The fixture commits the seeds of epochs 0..PRECOMMITTED_EPOCHS-1 before genesis. */
 export const PRECOMMITTED_EPOCHS = 10n;
 
-/** Parameters of the test deployment: one-hour epochs, a one-day dispute window, a week of unbonding. */
+/**
+ * Parameters of the test deployment: one-hour epochs, a one-day dispute window, a week of unbonding and
+ * an eight-day timelock.
+ */
 export const TEST_PARAMS: ProtocolParams = {
   epochLength: 3600n,
   unbondingDelay: 7n * 86_400n,
+  timelockDelay: 8n * 86_400n,
   jailDuration: 3n * 86_400n,
   minStakeBase: 100n * E18,
   minStakePerTflop: 10n * E18,
@@ -91,6 +98,7 @@ export async function deployFixture() {
   const epochs: EpochManager = EpochManager__factory.connect(c.EpochManager.address, governance);
   const distributor: RewardsDistributor = RewardsDistributor__factory.connect(c.RewardsDistributor.address, governance);
   const settlement: Settlement = Settlement__factory.connect(c.Settlement.address, governance);
+  const timelock: PoAITimelock = PoAITimelock__factory.connect(c.PoAITimelock.address, governance);
   const operators = [op1, op2, op3, op4];
   for (const a of [funder, ...operators, outsider]) await token.mint(a.address, MINTED);
   for (let e = 0n; e < PRECOMMITTED_EPOCHS; e++) {
@@ -102,7 +110,14 @@ export async function deployFixture() {
     epochs,
     distributor,
     settlement,
+    timelock,
+    /** The deployer: the timelock's proposer and the guardian (veto, appeals, pause); default runner. */
     governance,
+    /**
+     * The timelock as its targets see it executing (impersonated), for unit tests of setters and role
+     * grants; test/attacks/governance.test.ts drives the real schedule, wait and execute.
+     */
+    timelockSigner: await timelockSigner(c.PoAITimelock.address),
     treasury,
     committee,
     funder,

@@ -51,7 +51,7 @@ describe("EpochManager", () => {
     it("setCommittee replaces members, bumps the version and emits CommitteeSet", async () => {
       const fx = await loadFixture(deployFixture);
       const members = [fx.committee[2].address, fx.outsider.address];
-      await expect(fx.epochs.setCommittee(members, 2))
+      await expect(fx.epochs.connect(fx.timelockSigner).setCommittee(members, 2))
         .to.emit(fx.epochs, "CommitteeSet")
         .withArgs(members, 2, 2n);
       expect(await fx.epochs.configVersion()).to.equal(2n);
@@ -62,7 +62,7 @@ describe("EpochManager", () => {
 
     it("rejects empty or oversized committees, bad quorums, zero and duplicate members", async () => {
       const fx = await loadFixture(deployFixture);
-      const e = fx.epochs;
+      const e = fx.epochs.connect(fx.timelockSigner);
       const addrs = (await ethers.getSigners()).map((s) => s.address);
       await expect(e.setCommittee([], 1)).to.be.revertedWithCustomError(e, "EpochManagerCommitteeSizeOutOfBounds");
       await expect(e.setCommittee(addrs.slice(0, 32), 17))
@@ -83,11 +83,13 @@ describe("EpochManager", () => {
         .withArgs(addrs[0]);
     });
 
-    it("only governance sets the committee", async () => {
+    it("only the timelock sets the committee: not a member, not the deployer or guardian", async () => {
       const fx = await loadFixture(deployFixture);
-      await expect(
-        fx.epochs.connect(fx.committee[0]).setCommittee([fx.outsider.address], 1),
-      ).to.be.revertedWithCustomError(fx.epochs, "AccessControlUnauthorizedAccount");
+      for (const signer of [fx.committee[0], fx.governance]) {
+        await expect(
+          fx.epochs.connect(signer).setCommittee([fx.outsider.address], 1),
+        ).to.be.revertedWithCustomError(fx.epochs, "AccessControlUnauthorizedAccount");
+      }
     });
   });
 

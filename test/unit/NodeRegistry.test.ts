@@ -14,15 +14,16 @@ import {
   futureDeadline,
 } from "../support/fixtures";
 import { signRegistration } from "../support/signing";
+import { impersonated } from "../../scripts/hardhat-protocol";
 
 const { ethers } = hre;
 const Status = { None: 0n, Active: 1n, Jailed: 2n, Exiting: 3n };
 const DAY = 86_400n;
 
+/** The registry driven by its only slasher, Settlement, impersonated (SLASHER_ROLE cannot be granted again). */
 async function withSlasher() {
   const fx = await deployFixture();
-  const slasher = fx.outsider;
-  await fx.registry.grantRole(await fx.registry.SLASHER_ROLE(), slasher.address);
+  const slasher = await impersonated(await fx.settlement.getAddress());
   return { ...fx, slasher };
 }
 
@@ -82,7 +83,7 @@ describe("NodeRegistry", () => {
 
     it("computes the minimum stake rounding up, against the operator", async () => {
       const fx = await loadFixture(deployFixture);
-      await fx.registry.setMinStakePerTflop(1n);
+      await fx.registry.connect(fx.timelockSigner).setMinStakePerTflop(1n);
       // 1 wei per TFLOP/s and 1 GFLOP/s: 1/1000 wei rounds up to 1.
       expect(await fx.registry.minimumStake(claimOf(1))).to.equal(TEST_PARAMS.minStakeBase + 1n);
       expect(await fx.registry.minimumStake(claimOf(1000))).to.equal(TEST_PARAMS.minStakeBase + 1n);
@@ -501,7 +502,7 @@ describe("NodeRegistry", () => {
       const n = await registerNode(fx, fx.operators[0]);
       await fx.registry.connect(fx.slasher).slash(n.node, 100);
       const first = (await fx.registry.getNode(n.node)).jailedUntil;
-      await fx.registry.setJailDuration(60n);
+      await fx.registry.connect(fx.timelockSigner).setJailDuration(60n);
       await fx.registry.connect(fx.slasher).slash(n.node, 100);
       expect((await fx.registry.getNode(n.node)).jailedUntil).to.equal(first);
     });
@@ -526,16 +527,16 @@ describe("NodeRegistry", () => {
   describe("governance", () => {
     it("each setter emits old and new value", async () => {
       const fx = await loadFixture(deployFixture);
-      await expect(fx.registry.setUnbondingDelay(2n * DAY))
+      await expect(fx.registry.connect(fx.timelockSigner).setUnbondingDelay(2n * DAY))
         .to.emit(fx.registry, "UnbondingDelaySet")
         .withArgs(TEST_PARAMS.unbondingDelay, 2n * DAY);
-      await expect(fx.registry.setJailDuration(DAY))
+      await expect(fx.registry.connect(fx.timelockSigner).setJailDuration(DAY))
         .to.emit(fx.registry, "JailDurationSet")
         .withArgs(TEST_PARAMS.jailDuration, DAY);
-      await expect(fx.registry.setMinStakeBase(5n))
+      await expect(fx.registry.connect(fx.timelockSigner).setMinStakeBase(5n))
         .to.emit(fx.registry, "MinStakeBaseSet")
         .withArgs(TEST_PARAMS.minStakeBase, 5n);
-      await expect(fx.registry.setMinStakePerTflop(6n))
+      await expect(fx.registry.connect(fx.timelockSigner).setMinStakePerTflop(6n))
         .to.emit(fx.registry, "MinStakePerTflopSet")
         .withArgs(TEST_PARAMS.minStakePerTflop, 6n);
       expect(await fx.registry.minimumStake(claimOf(2000))).to.equal(5n + 12n);
@@ -543,7 +544,7 @@ describe("NodeRegistry", () => {
 
     it("setters check bounds with named errors", async () => {
       const fx = await loadFixture(deployFixture);
-      const r = fx.registry;
+      const r = fx.registry.connect(fx.timelockSigner);
       await expect(r.setUnbondingDelay(0n)).to.be.revertedWithCustomError(r, "NodeRegistryUnbondingDelayOutOfBounds");
       await expect(r.setUnbondingDelay(366n * DAY)).to.be.revertedWithCustomError(
         r,
@@ -560,18 +561,78 @@ describe("NodeRegistry", () => {
       );
     });
 
-    it("only governance changes parameters or pauses", async () => {
+    it("linkGovernance links once, by the role admin only, to the contracts that bound the unbonding delay", async () => {
       const fx = await loadFixture(deployFixture);
-      const r = fx.registry.connect(fx.outsider);
-      for (const call of [
-        () => r.setUnbondingDelay(10n),
-        () => r.setJailDuration(10n),
-        () => r.setMinStakeBase(10n),
-        () => r.setMinStakePerTflop(10n),
-        () => r.pause(),
-        () => r.unpause(),
+      const links = [await fx.epochs.getAddress(), await fx.settlement.getAddress(), await fx.timelock.getAddress()];
+      expect(await fx.registry.governanceLinks()).to.deep.equal(links);
+      await expect(fx.registry.connect(fx.timelockSigner).linkGovernance(links[0], links[1], links[2]))
+        .to.be.revertedWithCustomError(fx.registry, "NodeRegistryGovernanceAlreadyLinked");
+      await expect(fx.registry.connect(fx.governance).linkGovernance(links[0], links[1], links[2]))
+        .to.be.revertedWithCustomError(fx.registry, "AccessControlUnauthorizedAccount");
+    });
+
+    it("an unlinked registry refuses to change its unbonding delay; linking checks the delay it has", async () => {
+      const fx = await loadFixture(deployFixture);
+      const F = await ethers.getContractFactory("NodeRegistry");
+      const token = await fx.token.getAddress();
+      const deploy = (delay: bigint) => F.deploy(token, fx.governance.address, delay, 0n, 0n, 0n);
+      const links = [await fx.epochs.getAddress(), await fx.settlement.getAddress(), await fx.timelock.getAddress()];
+      const fresh = await deploy(TEST_PARAMS.unbondingDelay);
+      expect(await fresh.governanceLinks()).to.deep.equal([ethers.ZeroAddress, ethers.ZeroAddress, ethers.ZeroAddress]);
+      await expect(fresh.setUnbondingDelay(2n * DAY)).to.be.revertedWithCustomError(fresh, "NodeRegistryGovernanceNotLinked");
+      for (const bad of [
+        [ethers.ZeroAddress, links[1], links[2]],
+        [links[0], ethers.ZeroAddress, links[2]],
+        [links[0], links[1], ethers.ZeroAddress],
       ]) {
-        await expect(call()).to.be.revertedWithCustomError(fx.registry, "AccessControlUnauthorizedAccount");
+        await expect(fresh.linkGovernance(bad[0], bad[1], bad[2])).to.be.revertedWithCustomError(
+          fresh,
+          "NodeRegistryZeroAddress",
+        );
+      }
+      // Shorter than an epoch plus the dispute window (1 h + 1 day), or not below the timelock's 8 days.
+      const short = await deploy(DAY);
+      await expect(short.linkGovernance(links[0], links[1], links[2]))
+        .to.be.revertedWithCustomError(short, "NodeRegistryUnbondingDelayTooShort")
+        .withArgs(DAY, 3_600n + DAY);
+      const long = await deploy(8n * DAY);
+      await expect(long.linkGovernance(links[0], links[1], links[2]))
+        .to.be.revertedWithCustomError(long, "NodeRegistryUnbondingDelayNotBelowTimelock")
+        .withArgs(8n * DAY, 8n * DAY);
+      await expect(fresh.linkGovernance(links[0], links[1], links[2]))
+        .to.emit(fresh, "GovernanceLinked")
+        .withArgs(links[0], links[1], links[2]);
+      await expect(fresh.setUnbondingDelay(2n * DAY)).to.emit(fresh, "UnbondingDelaySet");
+    });
+
+    it("SLASHER_ROLE administers itself: the role admin (the timelock) cannot grant it", async () => {
+      // Guards the Medium finding "governance can take everything": DEFAULT_ADMIN_ROLE could grant itself
+      // SLASHER_ROLE and take any stake.
+      const fx = await loadFixture(deployFixture);
+      const role = await fx.registry.SLASHER_ROLE();
+      expect(await fx.registry.getRoleAdmin(role)).to.equal(role);
+      await expect(fx.registry.connect(fx.timelockSigner).grantRole(role, fx.timelockSigner.address))
+        .to.be.revertedWithCustomError(fx.registry, "AccessControlUnauthorizedAccount")
+        .withArgs(fx.timelockSigner.address, role);
+    });
+
+    it("only the timelock changes parameters and only the guardian pauses", async () => {
+      const fx = await loadFixture(deployFixture);
+      for (const signer of [fx.outsider, fx.governance]) {
+        const r = fx.registry.connect(signer);
+        for (const call of [
+          () => r.setUnbondingDelay(2n * DAY),
+          () => r.setJailDuration(10n),
+          () => r.setMinStakeBase(10n),
+          () => r.setMinStakePerTflop(10n),
+        ]) {
+          await expect(call()).to.be.revertedWithCustomError(fx.registry, "AccessControlUnauthorizedAccount");
+        }
+      }
+      for (const signer of [fx.outsider, fx.timelockSigner]) {
+        const r = fx.registry.connect(signer);
+        await expect(r.pause()).to.be.revertedWithCustomError(fx.registry, "AccessControlUnauthorizedAccount");
+        await expect(r.unpause()).to.be.revertedWithCustomError(fx.registry, "AccessControlUnauthorizedAccount");
       }
     });
 
@@ -616,8 +677,8 @@ describe("NodeRegistry", () => {
 
     it("nodesPage caps the page at MAX_PAGE_SIZE", async () => {
       const fx = await loadFixture(deployFixture);
-      await fx.registry.setMinStakeBase(0n);
-      await fx.registry.setMinStakePerTflop(0n);
+      await fx.registry.connect(fx.timelockSigner).setMinStakeBase(0n);
+      await fx.registry.connect(fx.timelockSigner).setMinStakePerTflop(0n);
       const op = fx.operators[0];
       // 257 zero-stake registrations (minimum stake set to 0) to pass the cap.
       for (let i = 0; i < 257; i++) await registerNode(fx, op, { gflops: 1, amount: 0n });

@@ -3,14 +3,17 @@ import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { Hex } from "viem";
 import { E18, balanceSheet, deployFixture, fundRewards, proofFor, registerNode, rewardsTree } from "../support/fixtures";
+import { impersonated } from "../../scripts/hardhat-protocol";
 
 const { ethers } = hre;
 
-/** A distributor whose SETTLEMENT_ROLE is also held by a test account, to drive it directly. */
+/**
+ * The distributor driven directly by its only SETTLEMENT_ROLE holder, Settlement, impersonated (the role
+ * cannot be granted again after deployment).
+ */
 async function directFixture() {
   const fx = await deployFixture();
-  const settler = fx.outsider;
-  await fx.distributor.grantRole(await fx.distributor.SETTLEMENT_ROLE(), settler.address);
+  const settler = await impersonated(await fx.settlement.getAddress());
   return { ...fx, settler };
 }
 
@@ -463,8 +466,8 @@ describe("RewardsDistributor", () => {
       );
       await fx.registry.unpause();
       // Jailed (slashed): still the operator's node, the stake is welcome (as with topUp).
-      await fx.registry.grantRole(await fx.registry.SLASHER_ROLE(), fx.outsider.address);
-      await fx.registry.connect(fx.outsider).slash(fx.n.node, 1_000);
+      // Slashed by Settlement, the only holder of SLASHER_ROLE (impersonated here).
+      await fx.registry.connect(await impersonated(await fx.settlement.getAddress())).slash(fx.n.node, 1_000);
       expect((await fx.registry.getNode(fx.n.node)).status).to.equal(2n); // Jailed
       const jailedStake = (await fx.registry.getNode(fx.n.node)).stake;
       await fx.distributor.connect(fx.op).claimToStake(50n * E18, proof, fx.n.node);

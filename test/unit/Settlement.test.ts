@@ -191,7 +191,7 @@ describe("Settlement", () => {
       const fx = await loadFixture(withNodes);
       await endEpoch(fx, 0n);
       const p = await prepareReport(fx, { epoch: 0n });
-      await fx.epochs.setCommittee(fx.committee.map((m) => m.address), 2);
+      await fx.epochs.connect(fx.timelockSigner).setCommittee(fx.committee.map((m) => m.address), 2);
       await expect(fx.settlement.submitReport(p.report, p.slashes, p.signatures))
         .to.be.revertedWithCustomError(fx.settlement, "SettlementConfigVersionMismatch")
         .withArgs(1n, 2n);
@@ -531,13 +531,35 @@ describe("Settlement", () => {
         .withArgs(0n, Report.Finalized);
     });
 
-    it("an appeal can be decided after the window closes, until someone finalizes", async () => {
+    it("an appeal is decided inside the window only: from its last second on, finalize decides", async () => {
+      // Guards the Low finding "an upheld appeal can be overridden": a decision sent after the window raced
+      // finalize (open to anyone), and whoever came first won. Now the outcome is fixed when the window
+      // closes: a late decision reverts, and finalize treats the appeal as undecided.
       const fx = await loadFixture(withPendingReport);
       const op = fx.operators[0];
       await approveBond(fx, op);
       await fx.settlement.connect(op).appeal(0n, 0n);
-      await time.increaseTo((await fx.settlement.reportOf(0n)).disputeEndsAt);
+      const endsAt = (await fx.settlement.reportOf(0n)).disputeEndsAt;
+      await time.setNextBlockTimestamp(endsAt);
+      await expect(fx.settlement.resolveAppeal(0n, 0n, true))
+        .to.be.revertedWithCustomError(fx.settlement, "SettlementDisputeWindowClosed")
+        .withArgs(0n, endsAt);
+      await fx.settlement.finalize(0n);
+      expect((await fx.settlement.slashOf(0n, 0n)).state).to.equal(Slash.Executed);
+      expect(await fx.settlement.refundOf(op.address)).to.equal(TEST_PARAMS.appealBond);
+    });
+
+    it("an appeal decided in the window's last second stands at finalization", async () => {
+      const fx = await loadFixture(withPendingReport);
+      const op = fx.operators[0];
+      await approveBond(fx, op);
+      await fx.settlement.connect(op).appeal(0n, 0n);
+      const endsAt = (await fx.settlement.reportOf(0n)).disputeEndsAt;
+      await time.setNextBlockTimestamp(endsAt - 1n);
       await expect(fx.settlement.resolveAppeal(0n, 0n, true)).to.emit(fx.settlement, "AppealResolved");
+      await fx.settlement.finalize(0n);
+      expect((await fx.settlement.slashOf(0n, 0n)).state).to.equal(Slash.AppealUpheld);
+      expect((await fx.registry.getNode(fx.a.node)).stake).to.equal(fx.a.amount);
     });
 
     it("an undecided appeal at finalization: the slash proceeds and the bond is refunded", async () => {
@@ -628,7 +650,7 @@ describe("Settlement", () => {
 
     it("executes slashes, jails, splits slashed funds between burn and treasury (burn rounded down)", async () => {
       const fx = await loadFixture(withPendingReport);
-      await fx.settlement.setSlashBurnBps(3_333);
+      await fx.settlement.connect(fx.timelockSigner).setSlashBurnBps(3_333);
       const amountA = (fx.a.amount * 5_000n + 9_999n) / 10_000n;
       const amountB = (fx.b.amount * 1_000n + 9_999n) / 10_000n;
       const total = amountA + amountB;
@@ -653,11 +675,11 @@ describe("Settlement", () => {
 
     it("sends everything to the treasury at 0 bps burn and everything to the burn address at 10000", async () => {
       const fx = await loadFixture(withNodes);
-      await fx.settlement.setSlashBurnBps(0);
+      await fx.settlement.connect(fx.timelockSigner).setSlashBurnBps(0);
       await submitEpoch(fx, { epoch: 0n, slashes: [slashEntry(fx.a.node, 10_000)] });
       let tx = await finalizeEpoch(fx, 0n);
       await expect(tx).to.changeTokenBalances(fx.token, [fx.treasury, BURN], [fx.a.amount, 0n]);
-      await fx.settlement.setSlashBurnBps(10_000);
+      await fx.settlement.connect(fx.timelockSigner).setSlashBurnBps(10_000);
       await submitEpoch(fx, { epoch: 1n, slashes: [slashEntry(fx.b.node, 10_000)] });
       tx = await finalizeEpoch(fx, 1n);
       await expect(tx).to.changeTokenBalances(fx.token, [fx.treasury, BURN], [0n, fx.b.amount]);
@@ -704,7 +726,7 @@ describe("Settlement", () => {
   describe("governance parameters", () => {
     it("each setter emits old and new value", async () => {
       const fx = await loadFixture(deployFixture);
-      const s = fx.settlement;
+      const s = fx.settlement.connect(fx.timelockSigner);
       await expect(s.setDisputeWindow(3_600n)).to.emit(s, "DisputeWindowSet").withArgs(TEST_PARAMS.disputeWindow, 3_600n);
       await expect(s.setSlashBurnBps(10_000)).to.emit(s, "SlashBurnBpsSet").withArgs(TEST_PARAMS.slashBurnBps, 10_000);
       await expect(s.setAppealBond(1n)).to.emit(s, "AppealBondSet").withArgs(TEST_PARAMS.appealBond, 1n);
@@ -716,7 +738,7 @@ describe("Settlement", () => {
 
     it("setters check bounds with named errors", async () => {
       const fx = await loadFixture(deployFixture);
-      const s = fx.settlement;
+      const s = fx.settlement.connect(fx.timelockSigner);
       await expect(s.setDisputeWindow(0n)).to.be.revertedWithCustomError(s, "SettlementDisputeWindowOutOfBounds");
       await expect(s.setDisputeWindow(30n * 86_400n + 1n)).to.be.revertedWithCustomError(
         s,
@@ -731,18 +753,28 @@ describe("Settlement", () => {
       await expect(s.setTreasury(ethers.ZeroAddress)).to.be.revertedWithCustomError(s, "SettlementZeroAddress");
     });
 
-    it("only governance changes parameters", async () => {
+    it("only the timelock changes parameters: not the guardian, not anyone else", async () => {
       const fx = await loadFixture(deployFixture);
-      const s = fx.settlement.connect(fx.outsider);
-      for (const call of [
-        () => s.setDisputeWindow(10n),
-        () => s.setSlashBurnBps(10),
-        () => s.setAppealBond(10n),
-        () => s.setMaxSlashes(10),
-        () => s.setTreasury(fx.outsider.address),
-      ]) {
-        await expect(call()).to.be.revertedWithCustomError(fx.settlement, "AccessControlUnauthorizedAccount");
+      for (const signer of [fx.outsider, fx.governance]) {
+        const s = fx.settlement.connect(signer);
+        for (const call of [
+          () => s.setDisputeWindow(10n),
+          () => s.setSlashBurnBps(10),
+          () => s.setAppealBond(10n),
+          () => s.setMaxSlashes(10),
+          () => s.setTreasury(fx.outsider.address),
+        ]) {
+          await expect(call()).to.be.revertedWithCustomError(fx.settlement, "AccessControlUnauthorizedAccount");
+        }
       }
+    });
+
+    it("only the guardian vetoes and resolves appeals: not the timelock", async () => {
+      const fx = await loadFixture(withPendingReport);
+      const s = fx.settlement.connect(fx.timelockSigner);
+      await expect(s.vetoSlash(0n, 0n)).to.be.revertedWithCustomError(s, "AccessControlUnauthorizedAccount");
+      await expect(s.vetoReport(0n)).to.be.revertedWithCustomError(s, "AccessControlUnauthorizedAccount");
+      await expect(s.resolveAppeal(0n, 0n, true)).to.be.revertedWithCustomError(s, "AccessControlUnauthorizedAccount");
     });
   });
 });
@@ -752,8 +784,8 @@ describe("Settlement bounds", () => {
     const fx = await loadFixture(deployFixture);
     const signers = await ethers.getSigners();
     const committee = signers.slice(signers.length - 31);
-    await fx.epochs.setCommittee(committee.map((s) => s.address), 16);
-    await fx.settlement.setMaxSlashes(64);
+    await fx.epochs.connect(fx.timelockSigner).setCommittee(committee.map((s) => s.address), 16);
+    await fx.settlement.connect(fx.timelockSigner).setMaxSlashes(64);
     const nodes: string[] = [];
     for (let i = 0; i < 64; i++) nodes.push((await registerNode(fx, fx.operators[i % 4], { gflops: 1_000 })).node);
     await endEpoch(fx, 0n);

@@ -18,8 +18,8 @@ import {IPoAITimelock} from "./interfaces/IPoAITimelock.sol";
 /// @title NodeRegistry
 /// @notice Node keys, hardware claims, stake, unbonding and jailing. Slashed only by SLASHER_ROLE (Settlement).
 /// SLASHER_ROLE and REWARDS_ROLE administer themselves: once the deployment has granted them to Settlement and
-/// the RewardsDistributor and renounced its own, nobody (the timelock included) can grant them again. Parameters: GOVERNANCE_ROLE (the timelock); pause:
-/// GUARDIAN_ROLE.
+/// the RewardsDistributor and renounced its own, nobody (the timelock included) can grant them again.
+/// Parameters: GOVERNANCE_ROLE (the timelock); pause: GUARDIAN_ROLE.
 contract NodeRegistry is INodeRegistry, AccessControl, Pausable, EIP712, Nonces {
     using SafeERC20 for IERC20;
 

@@ -94,7 +94,7 @@ const WEIGHTS: Record<Action, number> = {
   appeal: 5,
   resolveAppeal: 4,
   finalize: 8,
-  withdrawRefund: 3,
+  withdrawRefund: 5,
   claim: 8,
   rotateCommittee: 0.5,
   timeJump: 12,
@@ -172,7 +172,8 @@ async function buildWorld(): Promise<World> {
   };
   // Starting state of every sequence, built through the model's own apply functions: two registered
   // nodes (one with stake unbonding), a funded budget, seeds committed for epochs up to 60, a finalized
-  // report (claims open) and a pending report with slashes inside its dispute window.
+  // report (claims open), a pending report with slashes inside its dispute window and a pending report
+  // built on it.
   const model0 = new Model(params);
   model0.members = p.committeeSigners.map((s) => s.address);
   const last = async () => BigInt(await time.latest());
@@ -222,6 +223,8 @@ async function buildWorld(): Promise<World> {
   // The operator of node 0 appeals its slash in the pending report.
   await p.settlement.connect(ops[0]).appeal(3n, 0);
   model0.applyAppeal(3n, 0, ops[0].address);
+  // A second pending report built on it: a veto of epoch 3 must invalidate it too.
+  await report(4n, [[accounts[1], 5n * E18]], []);
   const snapshotModel = JSON.stringify(model0, (_k, v) =>
     typeof v === "bigint" ? `${v}n` : v instanceof Map ? { __map: [...v] } : v instanceof Set ? { __set: [...v] } : v,
   );
@@ -381,12 +384,19 @@ describe("invariants: random operator, committee and governance sequences", func
             break;
           }
           case "withdraw": {
-            expected = m.predictWithdraw(key, caller.address, clock);
-            send = () => p.registry.connect(caller).withdraw(key, { gasLimit: GAS });
+            // Mostly a node whose unbonding is released, by its operator, when there is one.
+            const released = w.keys.map((k, i) => ({ k: k.address, i })).filter(({ k }) => {
+              const n = m.nodes.get(k);
+              return n !== undefined && n.unbonding > 0n && clock >= n.release;
+            });
+            const pick = released.length && rng.chance(0.7) ? rng.pick(released) : { k: key, i: keyIdx };
+            const who = pick.k === key ? caller : ops.find((o) => o.address === m.nodes.get(pick.k)!.operator)!;
+            expected = m.predictWithdraw(pick.k, who.address, clock);
+            send = () => p.registry.connect(who).withdraw(pick.k, { gasLimit: GAS });
             onSuccess = () => {
-              m.applyWithdraw(key);
+              m.applyWithdraw(pick.k);
             };
-            desc += ` key${keyIdx}`;
+            desc += ` key${pick.i}`;
             break;
           }
           case "deregister": {

@@ -24,13 +24,16 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
     /// @notice EIP-712 type hash of the committee's epoch report.
     bytes32 public constant EPOCH_REPORT_TYPEHASH = keccak256(
-        "EpochReport(uint64 epoch,bytes32 seed,bytes32 rewardsRoot,uint256 rewardsTotal,bytes32 statsRoot,"
-        "bytes32 slashListHash,uint64 configVersion)"
+        "EpochReport(uint64 epoch,bytes32 parent,bytes32 seed,bytes32 sharesHash,bytes32 rewardsRoot,"
+        "uint256 rewardsTotal,bytes32 statsRoot,bytes32 slashListHash,bytes32 leasesRoot,uint64 configVersion)"
     );
     /// @notice Most signatures a report may carry (the EpochManager's committee cap).
     uint256 public constant MAX_COMMITTEE_SIZE = 31;
     /// @notice Hard cap of the governance slash list bound: bounds every loop over a report's slashes.
     uint16 public constant MAX_SLASHES_CAP = 64;
+    /// @notice Most reports of the chain pending at once: bounds the walk of a veto over a report's descendants.
+    /// With 1 h epochs a 1-day window keeps 24-25 pending; a shorter epoch needs a shorter window.
+    uint256 public constant MAX_PENDING_REPORTS = 64;
     /// @notice Basis-point denominator.
     uint16 public constant BPS_DENOMINATOR = 10_000;
     /// @notice Shortest dispute window governance may set.
@@ -55,6 +58,12 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
     mapping(address appellant => uint256 amount) private _refunds;
     uint64 private _lastFinalizedEpoch;
     bool private _hasFinalized;
+    /// @dev The chain's tip: the latest pending or finalized report (see `tip`).
+    uint64 private _tipEpoch;
+    bool private _hasTip;
+    /// @dev Pending reports of the chain: always its last `_pendingCount` reports, since finalization follows
+    /// the chain and a veto cuts the chain back to the vetoed report's parent.
+    uint16 private _pendingCount;
 
     mapping(uint64 epoch => ReportInfo) private _reports;
     mapping(uint64 epoch => mapping(uint256 index => SlashRecord)) private _slashes;
@@ -73,7 +82,7 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
         IRewardsDistributor distributor,
         address admin,
         SettlementParams memory params
-    ) EIP712("PoAI Settlement", "1") {
+    ) EIP712("PoAI Settlement", "2") {
         if (
             address(registry) == address(0) || address(epochs) == address(0) || address(distributor) == address(0)
                 || admin == address(0)
@@ -111,7 +120,7 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
         // A vetoed report of this epoch may have left appeal fields behind: clear them only then.
         _storeSlashes(report.epoch, slashes, reReport);
         _distributor.reserveBudget(report.rewardsTotal);
-        _storeReport(report, slashes.length, version);
+        _storeReport(report, digest, slashes.length, version);
     }
 
     /// @inheritdoc ISettlement
@@ -119,27 +128,38 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
         ReportInfo storage info = _reports[epoch];
         if (info.status != ReportStatus.Pending) revert SettlementReportNotPending(epoch, info.status);
         if (block.timestamp < info.disputeEndsAt) revert SettlementDisputeWindowOpen(epoch, info.disputeEndsAt);
+        // The parent of a pending report is pending or finalized (a veto invalidates every descendant), so
+        // this publishes a root only over an intact chain, in chain order.
+        if (info.hasParent && _reports[info.parentEpoch].status != ReportStatus.Finalized) {
+            revert SettlementParentNotFinalized(epoch, info.parentEpoch);
+        }
         info.status = ReportStatus.Finalized;
+        // Cannot underflow: this report was pending, so it is counted.
+        --_pendingCount;
 
         uint256 slashedTotal = 0;
+        uint256 forfeited = 0;
         uint256 count = info.slashCount;
         // Bounded by MAX_SLASHES_CAP.
         for (uint256 i = 0; i < count; ++i) {
-            slashedTotal += _executeSlash(epoch, i);
+            (uint256 amount, uint256 bond) = _executeSlash(epoch, i);
+            slashedTotal += amount;
+            forfeited += bond;
         }
         // Rounds down: the burn never exceeds its share; the treasury receives the remainder.
         uint256 burned = (slashedTotal * _slashBurnBps) / BPS_DENOMINATOR;
         // Cannot underflow: burned <= slashedTotal since _slashBurnBps <= BPS_DENOMINATOR.
         uint256 toTreasury = slashedTotal - burned;
 
-        if (!_hasFinalized || epoch > _lastFinalizedEpoch) {
-            _lastFinalizedEpoch = epoch;
-            _hasFinalized = true;
-        }
+        // Always the latest: reports finalize in chain order and the chain's epochs strictly increase.
+        _lastFinalizedEpoch = epoch;
+        _hasFinalized = true;
         _distributor.finalizeEpoch(epoch, info.rewardsRoot, info.rewardsTotal);
         emit ReportFinalized(epoch, slashedTotal, burned, toTreasury);
         if (burned > 0) _token.safeTransfer(BURN_ADDRESS, burned);
-        if (toTreasury > 0) _token.safeTransfer(_treasury, toTreasury);
+        // Rejected appeals' bonds were held in `_pendingBonds` until now (released in _executeSlash).
+        uint256 toTreasuryWithBonds = toTreasury + forfeited;
+        if (toTreasuryWithBonds > 0) _token.safeTransfer(_treasury, toTreasuryWithBonds);
     }
 
     /// @inheritdoc ISettlement
@@ -158,39 +178,60 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
     /// @inheritdoc ISettlement
     function vetoReport(uint64 epoch) external onlyRole(GUARDIAN_ROLE) nonReentrant {
         ReportInfo storage info = _requireDisputable(epoch);
-        info.status = ReportStatus.Vetoed;
-        _vetoedDigests[_storedDigest(epoch, info)] = true;
-        uint256 released = info.rewardsTotal;
-        _distributor.releaseBudget(released);
-        emit ReportVetoed(epoch, released);
-        uint256 count = info.slashCount;
-        // Bounded by MAX_SLASHES_CAP.
-        for (uint256 i = 0; i < count; ++i) {
-            SlashRecord storage s = _slashes[epoch][i];
-            if (s.state == SlashState.Appealed) {
-                s.state = SlashState.Vetoed;
-                _refundBond(epoch, i, s);
-            }
+        // Every report after this one in the chain was built on it: walk back from the tip to it. All of them
+        // are pending (a report finalizes only after its parent), so the walk is bounded by _pendingCount <=
+        // MAX_PENDING_REPORTS; it ends at `epoch` because a pending report is on the chain below the tip.
+        uint256 released = 0;
+        uint256 cancelled = 1;
+        uint64 e = _tipEpoch;
+        while (e != epoch) {
+            ReportInfo storage d = _reports[e];
+            uint256 amount = _cancelReport(e, d);
+            released += amount;
+            ++cancelled;
+            emit ReportInvalidated(e, epoch, amount);
+            e = d.parentEpoch;
         }
+        _vetoedDigests[info.digest] = true;
+        uint256 own = _cancelReport(epoch, info);
+        released += own;
+        // The tip returns to the vetoed report's parent (none if it was the first report of the chain).
+        _tipEpoch = info.parentEpoch;
+        _hasTip = info.hasParent;
+        // Cannot underflow: each report cancelled was pending and counted. Fits: cancelled <= MAX_PENDING_REPORTS.
+        _pendingCount -= uint16(cancelled);
+        emit ReportVetoed(epoch, own);
+        _distributor.releaseBudget(released);
     }
 
     /// @inheritdoc ISettlement
     function appeal(uint64 epoch, uint256 index) external nonReentrant {
-        _requireDisputable(epoch);
+        ReportInfo storage info = _requireDisputable(epoch);
         SlashRecord storage s = _slashAt(epoch, index);
         if (s.state != SlashState.Proposed) revert SettlementSlashStateInvalid(epoch, index, s.state);
         address node = s.node;
         if (_registry.getNode(node).operator != msg.sender) revert SettlementNotNodeOperator(node, msg.sender);
         uint256 bond = _appealBond;
-        uint256 before = _token.balanceOf(address(this));
-        _token.safeTransferFrom(msg.sender, address(this), bond);
-        uint256 received = _token.balanceOf(address(this)) - before;
-        if (received != bond) revert SettlementTransferShortfall(bond, received);
+        // Credited refunds pay first (e.g. the bond of the same appeal in a vetoed report): those tokens are
+        // already held and counted in _pendingBonds, so they only change hands from refund to bond.
+        uint256 credit = _refunds[msg.sender];
+        uint256 fromCredit = credit < bond ? credit : bond;
+        // Cannot underflow: fromCredit <= credit.
+        _refunds[msg.sender] = credit - fromCredit;
+        // Cannot underflow: fromCredit <= bond.
+        uint256 owed = bond - fromCredit;
+        if (owed > 0) {
+            uint256 before = _token.balanceOf(address(this));
+            _token.safeTransferFrom(msg.sender, address(this), owed);
+            uint256 received = _token.balanceOf(address(this)) - before;
+            if (received != owed) revert SettlementTransferShortfall(owed, received);
+            _pendingBonds += owed;
+        }
         s.state = SlashState.Appealed;
         s.appellant = msg.sender;
         // Fits: the appeal bond is bounded by type(uint96).max in _setAppealBond.
         s.bond = uint96(bond);
-        _pendingBonds += bond;
+        info.hasAppeals = true;
         emit SlashAppealed(epoch, index, node, msg.sender, bond);
     }
 
@@ -207,10 +248,9 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
             emit AppealResolved(epoch, index, true, bond, s.appellant);
             _refundBond(epoch, index, s);
         } else {
+            // The bond stays held (in _pendingBonds) until the report finalizes: a veto before then refunds it.
             s.state = SlashState.AppealRejected;
-            _pendingBonds -= bond;
             emit AppealResolved(epoch, index, false, bond, _treasury);
-            _token.safeTransfer(_treasury, bond);
         }
     }
 
@@ -293,21 +333,19 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
     }
 
     /// @inheritdoc ISettlement
+    function tip() external view returns (bool exists, uint64 epoch, bytes32 digest) {
+        return (_hasTip, _tipEpoch, _tipDigest());
+    }
+
+    /// @inheritdoc ISettlement
+    function pendingReports() external view returns (uint256) {
+        return _pendingCount;
+    }
+
+    /// @inheritdoc ISettlement
     function reportDigest(EpochReport calldata report) public view returns (bytes32) {
-        return _hashTypedDataV4(
-            keccak256(
-                abi.encode(
-                    EPOCH_REPORT_TYPEHASH,
-                    report.epoch,
-                    report.seed,
-                    report.rewardsRoot,
-                    report.rewardsTotal,
-                    report.statsRoot,
-                    report.slashListHash,
-                    report.configVersion
-                )
-            )
-        );
+        // abi.encode of the calldata struct: every field is a static 32-byte word, in the type hash's order.
+        return _hashTypedDataV4(keccak256(abi.encodePacked(EPOCH_REPORT_TYPEHASH, abi.encode(report))));
     }
 
     /// @inheritdoc ISettlement
@@ -352,13 +390,27 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
         }
         uint64 version = _epochs.configVersion();
         if (report.configVersion != version) revert SettlementConfigVersionMismatch(report.configVersion, version);
+        _checkParent(report);
         if (slashes.length > _maxSlashes) revert SettlementTooManySlashes(slashes.length, _maxSlashes);
         bytes32 computed = keccak256(abi.encode(slashes));
         if (computed != report.slashListHash) revert SettlementSlashListHashMismatch(report.slashListHash, computed);
         return version;
     }
 
-    function _storeReport(EpochReport calldata report, uint256 slashCount, uint64 version) private {
+    /// @dev The report must extend the chain: name the tip's digest as parent, for a later epoch, with room for
+    /// one more pending report.
+    function _checkParent(EpochReport calldata report) private view {
+        bytes32 expected = _tipDigest();
+        if (report.parent != expected) revert SettlementParentMismatch(report.epoch, report.parent, expected);
+        if (_hasTip && report.epoch <= _tipEpoch) revert SettlementEpochNotAfterTip(report.epoch, _tipEpoch);
+        if (_pendingCount >= MAX_PENDING_REPORTS) revert SettlementTooManyPendingReports(MAX_PENDING_REPORTS);
+    }
+
+    function _tipDigest() private view returns (bytes32) {
+        return _hasTip ? _reports[_tipEpoch].digest : bytes32(0);
+    }
+
+    function _storeReport(EpochReport calldata report, bytes32 digest, uint256 slashCount, uint64 version) private {
         uint64 epoch = report.epoch;
         uint64 disputeEndsAt = uint64(block.timestamp) + _disputeWindow;
         ReportInfo storage info = _reports[epoch];
@@ -367,14 +419,51 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
         info.configVersion = version;
         // Fits: slashCount <= MAX_SLASHES_CAP.
         info.slashCount = uint16(slashCount);
+        // The parent is the tip (checked in _checkParent); a re-report overwrites what the vetoed one left.
+        info.parentEpoch = _tipEpoch;
+        info.hasParent = _hasTip;
+        info.hasAppeals = false;
         info.submitter = msg.sender;
+        info.digest = digest;
         info.seed = report.seed;
         info.rewardsRoot = report.rewardsRoot;
         info.rewardsTotal = report.rewardsTotal;
         info.statsRoot = report.statsRoot;
+        _tipEpoch = epoch;
+        _hasTip = true;
+        // Cannot overflow: _pendingCount < MAX_PENDING_REPORTS (checked in _checkParent).
+        ++_pendingCount;
         emit ReportSubmitted(
-            epoch, msg.sender, report.rewardsRoot, report.rewardsTotal, report.statsRoot, slashCount, disputeEndsAt
+            epoch,
+            msg.sender,
+            digest,
+            report.parent,
+            report.rewardsRoot,
+            report.rewardsTotal,
+            report.statsRoot,
+            slashCount,
+            disputeEndsAt
         );
+    }
+
+    /// @dev Marks a pending report vetoed and credits back every bond its slashes hold (undecided and
+    /// rejected appeals alike: the rejection is moot once the report is cancelled). Returns its reserved
+    /// budget for the caller to release.
+    function _cancelReport(uint64 epoch, ReportInfo storage info) private returns (uint256) {
+        info.status = ReportStatus.Vetoed;
+        if (info.hasAppeals) {
+            uint256 count = info.slashCount;
+            // Bounded by MAX_SLASHES_CAP.
+            for (uint256 i = 0; i < count; ++i) {
+                SlashRecord storage s = _slashes[epoch][i];
+                SlashState state = s.state;
+                if (state == SlashState.Appealed || state == SlashState.AppealRejected) {
+                    s.state = SlashState.Vetoed;
+                    _refundBond(epoch, i, s);
+                }
+            }
+        }
+        return info.rewardsTotal;
     }
 
     /// @dev Every signature must recover to a committee member, signers strictly ascending (no duplicates),
@@ -393,32 +482,6 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
             if (!_epochs.isCommitteeMember(signer)) revert SettlementSignerNotMember(i, signer);
             previous = signer;
         }
-    }
-
-    /// @dev The digest the committee signed for the stored report of `epoch`, rebuilt from storage (the slash
-    /// list from the stored slashes), so a submission does not pay to store it; only a veto computes it.
-    function _storedDigest(uint64 epoch, ReportInfo storage info) private view returns (bytes32) {
-        uint256 count = info.slashCount;
-        Slash[] memory list = new Slash[](count);
-        // Bounded by MAX_SLASHES_CAP.
-        for (uint256 i = 0; i < count; ++i) {
-            SlashRecord storage r = _slashes[epoch][i];
-            list[i] = Slash({node: r.node, bps: r.bps, reason: r.reason, evidence: r.evidence});
-        }
-        return _hashTypedDataV4(
-            keccak256(
-                abi.encode(
-                    EPOCH_REPORT_TYPEHASH,
-                    epoch,
-                    info.seed,
-                    info.rewardsRoot,
-                    info.rewardsTotal,
-                    info.statsRoot,
-                    keccak256(abi.encode(list)),
-                    info.configVersion
-                )
-            )
-        );
     }
 
     function _storeSlashes(uint64 epoch, Slash[] calldata slashes, bool clearOld) private {
@@ -447,16 +510,23 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
     }
 
     /// @dev Executes slash `index` unless vetoed or upheld on appeal; an undecided appeal's bond is refunded
-    /// and the slash proceeds. The registry's slash never reverts for a valid bps and returns 0 for an
+    /// and the slash proceeds; a rejected appeal's bond is released from `_pendingBonds` and returned as
+    /// `forfeited` for the treasury. The registry's slash never reverts for a valid bps and returns 0 for an
     /// unknown node or a node without stake.
-    function _executeSlash(uint64 epoch, uint256 index) private returns (uint256 amount) {
+    function _executeSlash(uint64 epoch, uint256 index) private returns (uint256 amount, uint256 forfeited) {
         SlashRecord storage s = _slashes[epoch][index];
         SlashState state = s.state;
         if (state != SlashState.Proposed && state != SlashState.Appealed && state != SlashState.AppealRejected) {
-            return 0;
+            return (0, 0);
         }
         s.state = SlashState.Executed;
         if (state == SlashState.Appealed) _refundBond(epoch, index, s);
+        if (state == SlashState.AppealRejected) {
+            forfeited = s.bond;
+            // Cannot underflow: the bond was added to _pendingBonds by `appeal` and not released since.
+            _pendingBonds -= forfeited;
+            emit AppealBondForfeited(epoch, index, s.appellant, forfeited);
+        }
         amount = _registry.slash(s.node, s.bps);
         s.amount = amount;
         emit SlashExecuted(epoch, index, s.node, amount);

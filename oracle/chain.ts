@@ -75,7 +75,13 @@ export interface ReportInfo {
   disputeEndsAt: bigint;
   configVersion: bigint;
   slashCount: number;
+  /** Epoch of the parent report (meaningful only when `hasParent`). */
+  parentEpoch: bigint;
+  hasParent: boolean;
+  hasAppeals: boolean;
   submitter: Address;
+  /** The report's EIP-712 digest (what a child names as `parent`). */
+  digest: Hex;
   seed: Hex;
   rewardsRoot: Hex;
   rewardsTotal: bigint;
@@ -196,6 +202,11 @@ export class Chain {
   async reportOf(epoch: bigint): Promise<ReportInfo> {
     const r = await this.read("Settlement", "reportOf", [epoch]);
     return { ...r, status: Number(r.status), slashCount: Number(r.slashCount) };
+  }
+  /** Settlement's tip: the latest report not vetoed, which the next report must name as parent. */
+  async tip(): Promise<{ exists: boolean; epoch: bigint; digest: Hex }> {
+    const [exists, epoch, digest] = await this.read("Settlement", "tip");
+    return { exists, epoch, digest };
   }
   async maxSlashes(): Promise<number> {
     return Number(await this.read("Settlement", "maxSlashes"));

@@ -11,8 +11,10 @@
  * - the budget is at most its own configured budget and the chain's available budget, the
  *   uptime share is its own, the slash bound is the chain's;
  * - every node in the inputs is registered on chain with that operator;
- * - the previous cumulative amounts hash to the rewards root of the latest earlier report on
- *   chain (so nobody's past rewards are rewritten);
+ * - the report's parent is the chain's tip (Settlement `tip()`: the latest report not vetoed,
+ *   pending or finalized), the tip is before the epoch, and the previous cumulative amounts hash
+ *   to the tip's rewards root (so nobody's past rewards are rewritten, and no vetoed report's
+ *   rewards are carried on);
  * - the report, slash list and roots recompute exactly from the inputs (report.ts).
  * It does NOT re-run the challenges: verdicts, timings and verified work are the proposer's
  * measurements. Members that also serve nodes (sharded verification) are future work.
@@ -33,9 +35,6 @@ import { buildRewardsTree } from "../engine/rewards";
 import { putReport } from "./store/reports";
 import { replaceCumulativeRewards } from "./store/rewards";
 import { REPORT_STATE } from "./store/status";
-
-/** How far back a member looks for the latest earlier report on chain. */
-export const MAX_LOOKBACK_EPOCHS = 64;
 
 /** The proposer of epoch e: the first member, or `committee[e mod size]` with rotation. */
 export function proposerOf(e: number, members: readonly Address[], rotate: boolean): Address {
@@ -137,7 +136,7 @@ export class Committee {
         throw httpError.mismatch(`node ${n.node} is not registered to operator ${n.operator}`);
       }
     }
-    const prevRoot = await this.previousRoot(e);
+    const prevRoot = await this.expectedParent(e, inputs.parent);
     const prevTree = buildRewardsTree(new Map(Object.entries(inputs.previousCumulative).map(([a, v]) => [a.toLowerCase(), BigInt(v)])));
     if (prevTree.root !== prevRoot) throw httpError.mismatch(`previous cumulative rewards do not hash to the latest on-chain root ${prevRoot}`);
 
@@ -178,12 +177,25 @@ export class Committee {
     return { signature, signer: this.account.address, digest };
   }
 
-  /** Rewards root of the latest report before `e` that is pending or finalized on chain. */
-  private async previousRoot(e: number): Promise<Hex> {
-    for (let p = e - 1; p >= 0 && p >= e - MAX_LOOKBACK_EPOCHS; p--) {
-      const r = await this.chain.reportOf(BigInt(p));
-      if (r.status === REPORT_STATUS.Pending || r.status === REPORT_STATUS.Finalized) return r.rewardsRoot;
+  /**
+   * This member's view of the report epoch `e` builds on: the chain's tip. Refuses (OR118) a
+   * parent other than the tip's digest, or a tip at or after `e`; returns the tip's rewards root
+   * (zero when the chain has no report yet).
+   */
+  private async expectedParent(e: number, parent: Hex): Promise<Hex> {
+    const tip = await this.chain.tip();
+    if (tip.exists && tip.epoch >= BigInt(e)) {
+      throw httpError.mismatch(`epoch ${e} is not after the chain's latest report not vetoed (epoch ${tip.epoch})`);
     }
-    return zeroHash;
+    if (parent !== tip.digest) {
+      const mine = tip.exists ? `${tip.digest} (the report of epoch ${tip.epoch})` : `${zeroHash} (no report on chain yet)`;
+      throw httpError.mismatch(`parent ${parent} is not the latest report not vetoed on chain: expected ${mine}`);
+    }
+    if (!tip.exists) return zeroHash;
+    const r = await this.chain.reportOf(tip.epoch);
+    if (r.status !== REPORT_STATUS.Pending && r.status !== REPORT_STATUS.Finalized) {
+      throw httpError.mismatch(`the chain's tip (epoch ${tip.epoch}) is not pending or finalized`);
+    }
+    return r.rewardsRoot;
   }
 }

@@ -23,6 +23,7 @@ describe("report building", () => {
   });
   const inputs = (over: Partial<ReportInputs> = {}): ReportInputs => ({
     epoch: "7",
+    parent: ("0x" + "cd".repeat(32)) as Hex,
     seed: ("0x" + "ab".repeat(32)) as Hex,
     configVersion: "1",
     budget: (100n * E18).toString(),
@@ -60,6 +61,17 @@ describe("report building", () => {
     const n = inputs().nodes;
     n[0] = { ...n[0], meanLatencyMs: 121 };
     assert.notEqual(buildReport(inputs({ nodes: n })).report.statsRoot, a.report.statsRoot);
+  });
+
+  it("names its parent and round-trips every signed field through JSON", async () => {
+    const { reportFromJson, reportToJson, reportDigest } = await import("./report");
+    const a = buildReport(inputs());
+    assert.equal(a.report.parent, inputs().parent);
+    assert.deepEqual(reportFromJson(reportToJson(a.report)), a.report);
+    // The parent is signed: the same tree on another parent is another report.
+    const other = buildReport(inputs({ parent: ("0x" + "ce".repeat(32)) as Hex }));
+    const s = addr(9);
+    assert.notEqual(reportDigest(other.report, 31337, s), reportDigest(a.report, 31337, s));
   });
 
   it("orders signatures by signer address", () => {

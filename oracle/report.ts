@@ -33,6 +33,11 @@ export interface NodeEpochInput {
 
 export interface ReportInputs {
   epoch: string;
+  /**
+   * EIP-712 digest of the report `previousCumulative` comes from: the latest earlier report not
+   * vetoed (Settlement's tip when this one is submitted); zero for the first report.
+   */
+  parent: Hex;
   seed: Hex;
   configVersion: string;
   /** The budget used: min(config budget, on-chain available budget), decimal. */
@@ -97,11 +102,16 @@ export function buildReport(inp: ReportInputs): BuiltReport {
   const slashes = all.slice(0, inp.maxSlashes);
   const report: EpochReport = {
     epoch: BigInt(inp.epoch),
+    parent: inp.parent,
     seed: inp.seed,
+    // One member commits the whole seed: no shares yet (the committee's shared seed fills it).
+    sharesHash: zeroHash,
     rewardsRoot: rewardsTree.root,
     rewardsTotal: epochRewards.total,
     statsRoot: statsRoot(nodes, epochRewards.perNode),
     slashListHash: slashListHash(slashes),
+    // No leases yet.
+    leasesRoot: zeroHash,
     configVersion: BigInt(inp.configVersion),
   };
   return { report, slashes, truncated: all.length - slashes.length, rewardsPerNode: epochRewards.perNode, cumulative, rewardsTree };
@@ -120,11 +130,14 @@ export function reportDigest(report: EpochReport, chainId: number, settlement: A
 export function reportToJson(r: EpochReport): Record<string, string> {
   return {
     epoch: r.epoch.toString(),
+    parent: r.parent,
     seed: r.seed,
+    sharesHash: r.sharesHash,
     rewardsRoot: r.rewardsRoot,
     rewardsTotal: r.rewardsTotal.toString(),
     statsRoot: r.statsRoot,
     slashListHash: r.slashListHash,
+    leasesRoot: r.leasesRoot,
     configVersion: r.configVersion.toString(),
   };
 }
@@ -132,11 +145,15 @@ export function reportToJson(r: EpochReport): Record<string, string> {
 export function reportFromJson(j: Record<string, string>): EpochReport {
   return {
     epoch: BigInt(j.epoch),
+    // A report stored before the parent field existed built on nothing the chain can check: zero.
+    parent: (j.parent ?? zeroHash) as Hex,
     seed: j.seed as Hex,
+    sharesHash: (j.sharesHash ?? zeroHash) as Hex,
     rewardsRoot: j.rewardsRoot as Hex,
     rewardsTotal: BigInt(j.rewardsTotal),
     statsRoot: j.statsRoot as Hex,
     slashListHash: j.slashListHash as Hex,
+    leasesRoot: (j.leasesRoot ?? zeroHash) as Hex,
     configVersion: BigInt(j.configVersion),
   };
 }

@@ -8,9 +8,16 @@ import type { Address, Hex } from "viem";
 
 /**
  * Version of the on-chain domains (`PoAI NodeRegistry`, `PoAI Settlement`): the contracts'
- * `EIP712(name, "1")`; bumped, with the contracts, on any change of a type they check.
+ * `EIP712(name, version)`; each domain's version is bumped, with its contract, on any change of a
+ * type it checks. `PROTOCOL_VERSION` is the NodeRegistry's (and the default).
  */
 export const PROTOCOL_VERSION = "1";
+
+/**
+ * Version of the `PoAI Settlement` domain (`EIP712("PoAI Settlement", "2")`).
+ * 2: the epoch report names its parent report and carries the seed-shares hash and the leases root.
+ */
+export const SETTLEMENT_VERSION = "2";
 
 /**
  * Version of the oracle API: the `PoAI Oracle API` domain every agent request is signed in, and
@@ -30,7 +37,7 @@ export const ORACLE_API_DOMAIN_NAME = "PoAI Oracle API";
 
 const DOMAIN_VERSIONS: Record<string, string> = {
   [REGISTRY_DOMAIN_NAME]: PROTOCOL_VERSION,
-  [SETTLEMENT_DOMAIN_NAME]: PROTOCOL_VERSION,
+  [SETTLEMENT_DOMAIN_NAME]: SETTLEMENT_VERSION,
   [ORACLE_API_DOMAIN_NAME]: ORACLE_API_VERSION,
 };
 
@@ -66,30 +73,43 @@ export const PERMIT_TYPES = {
 } as const;
 
 /**
- * The committee's epoch report. Chain id and contract are bound by the domain; `epoch` and
- * `configVersion` by the struct, so a signature is valid for exactly one report of one epoch
- * under one committee configuration.
+ * The committee's epoch report (contracts/interfaces/ISettlement.sol `EpochReport`). Chain id and
+ * contract are bound by the domain; `epoch`, `parent` and `configVersion` by the struct, so a
+ * signature is valid for exactly one report of one epoch, built on one parent report, under one
+ * committee configuration.
  */
 export const EPOCH_REPORT_TYPES = {
   EpochReport: [
     { name: "epoch", type: "uint64" },
+    { name: "parent", type: "bytes32" },
     { name: "seed", type: "bytes32" },
+    { name: "sharesHash", type: "bytes32" },
     { name: "rewardsRoot", type: "bytes32" },
     { name: "rewardsTotal", type: "uint256" },
     { name: "statsRoot", type: "bytes32" },
     { name: "slashListHash", type: "bytes32" },
+    { name: "leasesRoot", type: "bytes32" },
     { name: "configVersion", type: "uint64" },
   ],
 } as const;
 
 export interface EpochReport {
   epoch: bigint;
+  /**
+   * EIP-712 digest of the report whose cumulative tree this one builds on (Settlement's tip when
+   * submitted: the latest report not vetoed); zero for the first report.
+   */
+  parent: Hex;
   seed: Hex;
+  /** Hash of the revealed seed shares the seed mixes; zero while one member commits the seed. */
+  sharesHash: Hex;
   rewardsRoot: Hex;
   /** Rewards of this epoch alone (the increase of the cumulative tree's total). */
   rewardsTotal: bigint;
   statsRoot: Hex;
   slashListHash: Hex;
+  /** Root of the leases the report settles; zero while no lease exists. */
+  leasesRoot: Hex;
   configVersion: bigint;
 }
 

@@ -261,11 +261,15 @@ export async function makeReport(
   const slashes = fields.slashes ?? [];
   const report: Report = {
     epoch,
+    // The chain's tip by default: the report this one must build on.
+    parent: fields.parent ?? ((await p.settlement.tip()).digest as Hex),
     seed: fields.seed ?? seedOf(epoch),
+    sharesHash: fields.sharesHash ?? (ethers.ZeroHash as Hex),
     rewardsRoot: fields.rewardsRoot ?? ethers.ZeroHash as Hex,
     rewardsTotal: fields.rewardsTotal ?? 0n,
     statsRoot: fields.statsRoot ?? (ethers.keccak256(ethers.toUtf8Bytes(`stats:${epoch}`)) as Hex),
     slashListHash: slashListHash(slashes),
+    leasesRoot: fields.leasesRoot ?? (ethers.ZeroHash as Hex),
     configVersion: fields.configVersion ?? (await p.epochs.configVersion()),
   };
   return { report, slashes: slashTuples(slashes) };

@@ -4,7 +4,7 @@
  * build the report, stored with its inputs (committee members recompute it from them) in one
  * transaction.
  */
-import type { Address } from "viem";
+import { zeroHash, type Address, type Hex } from "viem";
 import type { NodeRecord } from "../chain";
 import { condemnedStreak, judgeEpoch, MAX_VERDICT_LOOKBACK } from "../judging";
 import { buildReport, reportDigest, reportToJson, type ReportInputs } from "../report";
@@ -12,7 +12,7 @@ import { NODE_VERDICT } from "../../engine/rewards";
 import { closeUnansweredChallenges, judgedChallenges, windowRows, type JudgedRow } from "../store/challenges";
 import { markJudged, unjudgedEpochs, type EpochRow } from "../store/epochs";
 import { replaceNodeEpochs, verdictHistory } from "../store/node-epochs";
-import { latestUnvetoedReportBefore, putReport } from "../store/reports";
+import { latestUnvetoedReportBefore, putReport, reportDigestOf } from "../store/reports";
 import { cumulativeRewards, replaceCumulativeRewards } from "../store/rewards";
 import { REPORT_STATE } from "../store/status";
 import { MAX_BACKLOG_EPOCHS, type EpochLoop } from "./context";
@@ -64,7 +64,7 @@ async function judgeAndBuild(loop: EpochLoop, ep: EpochRow, challenges: JudgedRo
     if (n.verdict !== NODE_VERDICT.UnderDelivering || n.slash || inARow >= d.cfg.overclaimSlashAfterEpochs) continue;
     d.log.info("overclaim.slash_deferred", { epoch: e, node: n.node, condemnedInARow: inARow, slashAfter: d.cfg.overclaimSlashAfterEpochs });
   }
-  const prev = previousCumulative(loop, e);
+  const { parent, cumulative: prev } = previousReport(loop, e);
   const available = await d.chain.availableBudget();
   const budgetCfg = BigInt(d.cfg.epochBudget);
   // Rounds against the claimants: pay the smaller of the configured and the available budget.
@@ -72,6 +72,7 @@ async function judgeAndBuild(loop: EpochLoop, ep: EpochRow, challenges: JudgedRo
   if (available < budgetCfg) d.log.warn("rewards.underfunded", { code: "OR208", epoch: e, available, budget: budgetCfg });
   const inputs: ReportInputs = {
     epoch: String(e),
+    parent,
     seed: ep.seed,
     configVersion: configVersion.toString(),
     budget: budget.toString(),
@@ -117,9 +118,15 @@ async function judgeAndBuild(loop: EpochLoop, ep: EpochRow, challenges: JudgedRo
   });
 }
 
-/** Cumulative rewards before epoch `e`: the latest earlier report of ours that was not vetoed. */
-function previousCumulative(loop: EpochLoop, e: number): Map<string, bigint> {
+/**
+ * The report epoch `e` builds on: the latest earlier report of ours (built or cosigned) that was
+ * not vetoed, its digest (the new report's `parent`) and its cumulative amounts; none before the
+ * first report. Settlement accepts the new report only if that parent is its tip by then
+ * (report.ts rebuilds a report whose parent the chain has left behind).
+ */
+function previousReport(loop: EpochLoop, e: number): { parent: Hex; cumulative: Map<string, bigint> } {
   const { d } = loop;
   const prevEpoch = latestUnvetoedReportBefore(d.db, e);
-  return prevEpoch === null ? new Map() : cumulativeRewards(d.db, prevEpoch);
+  if (prevEpoch === null) return { parent: zeroHash, cumulative: new Map() };
+  return { parent: reportDigestOf(d.db, prevEpoch)!, cumulative: cumulativeRewards(d.db, prevEpoch) };
 }

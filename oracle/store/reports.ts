@@ -42,6 +42,8 @@ const latestUnvetoedBefore = statement<[number], { e: number | null }>(
   `SELECT MAX(epoch) AS e FROM reports WHERE epoch < ? AND status NOT IN ${sqlList([REPORT_STATE.Vetoed])}`,
 );
 const latest = statement<[], { e: number | null }>("SELECT MAX(epoch) AS e FROM reports");
+const digestOf = statement<[number], { digest: Hex }>("SELECT digest FROM reports WHERE epoch = ?");
+const byDigest = statement<[Hex], { epoch: number; status: ReportState }>("SELECT epoch, status FROM reports WHERE digest = ?");
 const latestOnChain = statement<[], { e: number | null }>(`SELECT MAX(epoch) AS e FROM reports WHERE status IN ${sqlList(ON_CHAIN)}`);
 
 /** Stores a report, replacing any earlier one of its epoch. */
@@ -74,6 +76,16 @@ export function deleteReport(db: DB, epoch: number): void {
 /** The latest epoch before `epoch` with a report of ours that was not vetoed. */
 export function latestUnvetoedReportBefore(db: DB, epoch: number): number | null {
   return latestUnvetoedBefore(db).get(epoch)!.e;
+}
+
+/** The EIP-712 digest of our report of `epoch` (built or cosigned), if we hold one. */
+export function reportDigestOf(db: DB, epoch: number): Hex | undefined {
+  return digestOf(db).get(epoch)?.digest;
+}
+
+/** Our report (built or cosigned) with this EIP-712 digest, if any. */
+export function reportByDigest(db: DB, digest: Hex): { epoch: number; status: ReportState } | undefined {
+  return byDigest(db).get(digest);
 }
 
 /** The latest epoch with a report of ours, whatever its state. */

@@ -183,8 +183,9 @@ describe("attacks: rewards claims", function () {
   });
 
   it("finalizing an older epoch late does not roll the root back", async function () {
-    // Defence: `replace = !_hasRoot || epoch > _rootEpoch` in RewardsDistributor.finalizeEpoch. Without it
-    // the late older root would replace the newer cumulative one and strand the newer rewards.
+    // Defence: Settlement.finalize publishes a root only after its parent's (SettlementParentNotFinalized),
+    // so roots go out in chain order; RewardsDistributor.finalizeEpoch's `epoch > _rootEpoch` backs it up.
+    // Without them the late older root would replace the newer cumulative one and strand the newer rewards.
     const p = await loadFixture(funded);
     const [a, b] = p.operators;
     const t1 = rewardsTree([
@@ -198,8 +199,9 @@ describe("attacks: rewards claims", function () {
     const { epoch: e1 } = await submitEpochReport(p, { rewardsRoot: t1.root as Hex, rewardsTotal: 20n * E18 });
     const { epoch: e2 } = await submitEpochReport(p, { rewardsRoot: t2.root as Hex, rewardsTotal: 40n * E18 });
     await passDisputeWindow(p, e2);
-    await p.settlement.finalize(e2);
+    await expect(p.settlement.finalize(e2)).to.be.revertedWithCustomError(p.settlement, "SettlementParentNotFinalized");
     await p.settlement.finalize(e1);
+    await p.settlement.finalize(e2);
     expect(await p.distributor.merkleRoot()).to.equal(t2.root);
     expect(await p.distributor.rootEpoch()).to.equal(e2);
     expect(await p.distributor.totalFinalized()).to.equal(60n * E18);

@@ -49,7 +49,14 @@ export interface ModelReport {
   slashes: ModelSlash[];
   /** Submission order (a vetoed epoch can be reported again later). */
   submittedAt: number;
+  /** Epoch of the report it names as parent (the tip when submitted); null for the first. */
+  parentEpoch: bigint | null;
 }
+
+/** Settlement.MAX_PENDING_REPORTS. */
+export const MAX_PENDING_REPORTS = 64;
+/** EpochManager.MAX_COMMIT_AHEAD_EPOCHS. */
+export const MAX_COMMIT_AHEAD_EPOCHS = 64n;
 
 export class Model {
   nodes = new Map<string, ModelNode>();
@@ -70,6 +77,10 @@ export class Model {
   /** Bond refunds credited to each appellant (pull payment, Settlement.withdrawRefund). */
   refunds = new Map<string, bigint>();
   submissions = 0;
+  /** Settlement's tip: the latest pending or finalized report (null when none). */
+  tip: bigint | null = null;
+  /** Rewards of reports that were vetoed or invalidated (never finalized, never claimable). */
+  cancelledRewards = 0n;
 
   constructor(readonly p: ModelParams) {}
 
@@ -214,17 +225,29 @@ export class Model {
   predictCommit(epoch: bigint, caller: string, now: bigint): string | null {
     if (!this.members.includes(caller)) return "EpochManagerNotCommitteeMember";
     if (now >= this.epochStart(epoch)) return "EpochManagerEpochStarted";
+    if (epoch > this.currentEpoch(now) + MAX_COMMIT_AHEAD_EPOCHS) return "EpochManagerCommitTooFarAhead";
     if (this.seeds.has(epoch)) return "EpochManagerSeedAlreadyCommitted";
     return null;
   }
 
   // ------------------------------------------------------------ settlement
 
-  predictSubmit(epoch: bigint, now: bigint, signatures: number, rewardsTotal: bigint, slashCount: number): string | null {
+  /** Reports still pending (always the chain's last ones). */
+  get pendingCount(): number {
+    let n = 0;
+    for (const r of this.reports.values()) if (r.status === "Pending") n++;
+    return n;
+  }
+
+  /** `parentIsTip`: whether the report names the tip's digest as parent. */
+  predictSubmit(epoch: bigint, now: bigint, signatures: number, rewardsTotal: bigint, slashCount: number, parentIsTip = true): string | null {
     const r = this.reports.get(epoch);
     if (r && r.status !== "Vetoed") return "SettlementReportExists";
     if (now < this.epochEnd(epoch)) return "SettlementEpochNotOver";
     if (!this.seeds.has(epoch)) return "SettlementSeedMismatch";
+    if (!parentIsTip) return "SettlementParentMismatch";
+    if (this.tip !== null && epoch <= this.tip) return "SettlementEpochNotAfterTip";
+    if (this.pendingCount >= MAX_PENDING_REPORTS) return "SettlementTooManyPendingReports";
     if (slashCount > this.p.maxSlashes) return "SettlementTooManySlashes";
     if (signatures < this.quorum) return "SettlementQuorumNotReached";
     if (rewardsTotal > this.funded - this.committed) return "RewardsDistributorInsufficientBudget";
@@ -247,7 +270,9 @@ export class Model {
       root,
       slashes: slashes.map((s) => ({ ...s, state: "Proposed", appellant: "", bond: 0n, amount: 0n })),
       submittedAt: ++this.submissions,
+      parentEpoch: this.tip,
     });
+    this.tip = epoch;
   }
 
   private disputable(epoch: bigint, now: bigint): string | null {
@@ -290,12 +315,25 @@ export class Model {
   predictVetoReport(epoch: bigint, now: bigint): string | null {
     return this.disputable(epoch, now);
   }
-  applyVetoReport(epoch: bigint): void {
+  /** Vetoes `epoch` and invalidates every report built on it (the chain from the tip back to it). */
+  applyVetoReport(epoch: bigint): bigint[] {
+    const invalidated: bigint[] = [];
+    for (let e = this.tip!; e !== epoch; e = this.reports.get(e)!.parentEpoch!) {
+      invalidated.push(e);
+      this.cancel(this.reports.get(e)!);
+    }
     const r = this.reports.get(epoch)!;
+    this.cancel(r);
+    this.tip = r.parentEpoch;
+    return invalidated;
+  }
+  private cancel(r: ModelReport): void {
     r.status = "Vetoed";
     this.committed -= r.rewardsTotal;
+    this.cancelledRewards += r.rewardsTotal;
     for (const s of r.slashes) {
-      if (s.state === "Appealed") {
+      // Undecided and rejected appeals alike: the bond goes back to the appellant.
+      if (s.state === "Appealed" || s.state === "AppealRejected") {
         this.creditRefund(s);
         s.state = "Vetoed";
       }
@@ -313,12 +351,17 @@ export class Model {
     if (!n || n.operator !== caller) return "SettlementNotNodeOperator";
     return null;
   }
-  applyAppeal(epoch: bigint, index: number, caller: string): void {
+  /** Returns what the appellant pays in (the bond less the credited refunds it uses). */
+  applyAppeal(epoch: bigint, index: number, caller: string): bigint {
     const s = this.reports.get(epoch)!.slashes[index];
     s.state = "Appealed";
     s.appellant = caller;
     s.bond = this.p.appealBond;
-    this.pendingBonds += this.p.appealBond;
+    const credit = this.refunds.get(caller) ?? 0n;
+    const fromCredit = credit < this.p.appealBond ? credit : this.p.appealBond;
+    this.refunds.set(caller, credit - fromCredit);
+    this.pendingBonds += this.p.appealBond - fromCredit;
+    return this.p.appealBond - fromCredit;
   }
 
   predictResolve(epoch: bigint, index: number, now: bigint): string | null {
@@ -332,9 +375,8 @@ export class Model {
   }
   applyResolve(epoch: bigint, index: number, upheld: boolean): void {
     const s = this.reports.get(epoch)!.slashes[index];
-    // Upheld: credited back to the appellant; rejected: transferred to the treasury.
+    // Upheld: credited back to the appellant; rejected: held until the report finalizes.
     if (upheld) this.creditRefund(s);
-    else this.pendingBonds -= s.bond;
     s.state = upheld ? "AppealUpheld" : "AppealRejected";
   }
 
@@ -342,6 +384,7 @@ export class Model {
     const r = this.reports.get(epoch);
     if (!r || r.status !== "Pending") return "SettlementReportNotPending";
     if (now < r.disputeEndsAt) return "SettlementDisputeWindowOpen";
+    if (r.parentEpoch !== null && this.reports.get(r.parentEpoch)!.status !== "Finalized") return "SettlementParentNotFinalized";
     return null;
   }
   /** Returns, per slash, the amount taken and what the node held just before. */
@@ -355,6 +398,8 @@ export class Model {
         continue;
       }
       if (s.state === "Appealed") this.creditRefund(s);
+      // A rejected appeal's bond goes to the treasury now.
+      if (s.state === "AppealRejected") this.pendingBonds -= s.bond;
       s.state = "Executed";
       const t = this.applyRegistrySlash(s.node, s.bps, now);
       s.amount = t.amount;

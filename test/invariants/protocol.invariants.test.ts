@@ -22,6 +22,15 @@
  *     takes exactly ceil(had * bps / 10_000).
  *  I4 (model): each node's stake, unbonding and operator, the registry totals, the distributor totals,
  *     each account's claimed amount and the pending bonds equal the model's.
+ *  I5 (vetoes cancel rewards): the cumulative amounts of the current claim root add up to exactly the
+ *     rewards of finalized reports (totalFinalized), so what can be claimed never includes a vetoed
+ *     report's rewards, even when reports built on it were pending at the veto (they are invalidated
+ *     with it: each is checked `Vetoed` on chain); after a finalization the distributor's root is the
+ *     model's.
+ *
+ * Reports name their parent: usually the chain's tip (as the oracle does), sometimes a vetoed report's
+ * digest or a random one (refused: SettlementParentMismatch); reports of epochs at or before the tip are
+ * refused (SettlementEpochNotAfterTip), and a report finalizes only after its parent.
  */
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
@@ -85,7 +94,7 @@ const WEIGHTS: Record<Action, number> = {
   appeal: 5,
   resolveAppeal: 4,
   finalize: 8,
-  withdrawRefund: 3,
+  withdrawRefund: 5,
   claim: 8,
   rotateCommittee: 0.5,
   timeJump: 12,
@@ -163,7 +172,8 @@ async function buildWorld(): Promise<World> {
   };
   // Starting state of every sequence, built through the model's own apply functions: two registered
   // nodes (one with stake unbonding), a funded budget, seeds committed for epochs up to 60, a finalized
-  // report (claims open) and a pending report with slashes inside its dispute window.
+  // report (claims open), a pending report with slashes inside its dispute window and a pending report
+  // built on it.
   const model0 = new Model(params);
   model0.members = p.committeeSigners.map((s) => s.address);
   const last = async () => BigInt(await time.latest());
@@ -213,6 +223,8 @@ async function buildWorld(): Promise<World> {
   // The operator of node 0 appeals its slash in the pending report.
   await p.settlement.connect(ops[0]).appeal(3n, 0);
   model0.applyAppeal(3n, 0, ops[0].address);
+  // A second pending report built on it: a veto of epoch 3 must invalidate it too.
+  await report(4n, [[accounts[1], 5n * E18]], []);
   const snapshotModel = JSON.stringify(model0, (_k, v) =>
     typeof v === "bigint" ? `${v}n` : v instanceof Map ? { __map: [...v] } : v instanceof Set ? { __set: [...v] } : v,
   );
@@ -280,6 +292,10 @@ async function checkInvariants(w: World, m: Model, where: string): Promise<void>
   eq(finalized, m.finalized, () => `${where}: I4 finalized`);
   eq(claimedTotal, m.claimedTotal, () => `${where}: I4 claimedTotal`);
   eq(bonds, m.pendingBonds, () => `${where}: I4 bonds`);
+  // I5: what the current root lets anyone claim is exactly what finalized (never vetoed) reports paid.
+  let claimable = 0n;
+  for (const c of m.rootCumulative().values()) claimable += c;
+  eq(claimable, finalized, () => `${where}: I5 root total ${claimable} vs finalized ${finalized}`);
   let credited = 0n;
   for (const r of m.refunds.values()) credited += r;
   // Credited refunds are part of the bonds Settlement holds.
@@ -308,6 +324,7 @@ describe("invariants: random operator, committee and governance sequences", func
     let sequences = 0;
     let actions = 0;
     let slashesChecked = 0;
+    let vetoesWithDescendants = 0;
     const started = Date.now();
 
     for (let seq = 0; seq < SEQUENCES; seq++) {
@@ -367,12 +384,19 @@ describe("invariants: random operator, committee and governance sequences", func
             break;
           }
           case "withdraw": {
-            expected = m.predictWithdraw(key, caller.address, clock);
-            send = () => p.registry.connect(caller).withdraw(key, { gasLimit: GAS });
+            // Mostly a node whose unbonding is released, by its operator, when there is one.
+            const released = w.keys.map((k, i) => ({ k: k.address, i })).filter(({ k }) => {
+              const n = m.nodes.get(k);
+              return n !== undefined && n.unbonding > 0n && clock >= n.release;
+            });
+            const pick = released.length && rng.chance(0.7) ? rng.pick(released) : { k: key, i: keyIdx };
+            const who = pick.k === key ? caller : ops.find((o) => o.address === m.nodes.get(pick.k)!.operator)!;
+            expected = m.predictWithdraw(pick.k, who.address, clock);
+            send = () => p.registry.connect(who).withdraw(pick.k, { gasLimit: GAS });
             onSuccess = () => {
-              m.applyWithdraw(key);
+              m.applyWithdraw(pick.k);
             };
-            desc += ` key${keyIdx}`;
+            desc += ` key${pick.i}`;
             break;
           }
           case "deregister": {
@@ -394,7 +418,8 @@ describe("invariants: random operator, committee and governance sequences", func
           }
           case "commitSeed": {
             // Mostly a future epoch beyond the base's precommitted ones, sometimes one already started.
-            const epoch = m.currentEpoch(clock) + BigInt(rng.int(0, 3)) + (rng.chance(0.7) ? 61n : 0n);
+            // Past MAX_COMMIT_AHEAD_EPOCHS (64) now and then: refused.
+            const epoch = m.currentEpoch(clock) + BigInt(rng.int(0, 5)) + (rng.chance(0.7) ? 61n : 0n);
             const member = rng.chance(0.9) ? rng.pick(p.committeeSigners) : stranger;
             expected = m.predictCommit(epoch, member.address, clock);
             send = () => p.epochs.connect(member).commitSeed(epoch, seedCommitment(epoch, seedOf(epoch)), { gasLimit: GAS });
@@ -405,7 +430,8 @@ describe("invariants: random operator, committee and governance sequences", func
             break;
           }
           case "submitReport": {
-            const back = cur(m, clock) - BigInt(rng.int(-1, 3));
+            // Often right after the tip (building a chain of pending reports), else near the current epoch.
+            const back = m.tip !== null && rng.chance(0.5) ? m.tip + BigInt(rng.int(1, 2)) : cur(m, clock) - BigInt(rng.int(-1, 3));
             const epoch = back < 0n ? 0n : back;
             const slashCount = rng.weighted([4, 3, 2, 1]);
             const slashes = Array.from({ length: slashCount }, () => ({
@@ -426,20 +452,30 @@ describe("invariants: random operator, committee and governance sequences", func
             }
             if (cumulative.size === 0) cumulative.set(w.accounts[0], 0n);
             const tree = rewardsTree([...cumulative.entries()]);
+            // Mostly the tip (as the oracle names it); sometimes a vetoed report's digest or a random one.
+            const vetoed = [...m.reports.entries()].filter(([, r]) => r.status === "Vetoed").map(([e]) => e);
+            let parent: Hex | undefined;
+            if (rng.chance(0.1)) {
+              parent = vetoed.length && rng.chance(0.7)
+                ? ((await p.settlement.reportOf(rng.pick(vetoed))).digest as Hex)
+                : (ethers.keccak256(ethers.toBeHex(rng.int(1, 1e9), 32)) as Hex);
+            }
             const { report, slashes: tuples } = await makeReport(p, epoch, {
               rewardsRoot: tree.root as Hex,
               rewardsTotal: total,
               slashes,
               // A fresh stats root per report: a re-report of a vetoed epoch is never the vetoed report.
               statsRoot: ethers.keccak256(ethers.toUtf8Bytes(`stats ${seq}.${step}`)) as Hex,
+              ...(parent ? { parent } : {}),
             });
+            const parentIsTip = parent === undefined || parent === (await p.settlement.tip()).digest;
             const signers = rng.chance(0.9) ? m.quorum : m.quorum - 1;
             const sigs = await signReport(p, report, { indexes: Array.from({ length: signers }, (_, i) => i) });
-            expected = m.predictSubmit(epoch, clock, signers, total, slashCount);
+            expected = m.predictSubmit(epoch, clock, signers, total, slashCount, parentIsTip);
             const relayer = rng.pick(p.committeeSigners);
             send = () => p.settlement.connect(relayer).submitReport(report, tuples, sigs, { gasLimit: GAS });
             onSuccess = () => m.applySubmit(epoch, clock, total, cumulative, tree.root, slashes);
-            desc += ` e${epoch} slashes=${slashCount} total=${total / E18} sigs=${signers}`;
+            desc += ` e${epoch} slashes=${slashCount} total=${total / E18} sigs=${signers}${parentIsTip ? "" : " wrong-parent"}`;
             break;
           }
           case "vetoSlash":
@@ -448,7 +484,11 @@ describe("invariants: random operator, committee and governance sequences", func
           case "resolveAppeal":
           case "finalize": {
             const known = [...m.reports.keys()];
-            const epoch = known.length && rng.chance(0.9) ? rng.pick(known) : m.currentEpoch(clock);
+            const pending = known.filter((e) => m.reports.get(e)!.status === "Pending").sort((a, b) => (a < b ? -1 : 1));
+            // A veto often aims at the oldest pending report: the one most likely to have descendants.
+            const epoch = action === "vetoReport" && pending.length > 1 && rng.chance(0.5)
+              ? pending[0]
+              : known.length && rng.chance(0.9) ? rng.pick(known) : m.currentEpoch(clock);
             const r = m.reports.get(epoch);
             const index = r && r.slashes.length && rng.chance(0.9) ? rng.int(0, r.slashes.length - 1) : rng.int(0, 3);
             desc += ` e${epoch} i${index}`;
@@ -459,13 +499,22 @@ describe("invariants: random operator, committee and governance sequences", func
             } else if (action === "vetoReport") {
               expected = m.predictVetoReport(epoch, clock);
               send = () => p.settlement.connect(p.admin).vetoReport(epoch, { gasLimit: GAS });
-              onSuccess = () => m.applyVetoReport(epoch);
+              onSuccess = async () => {
+                const invalidated = m.applyVetoReport(epoch);
+                if (invalidated.length > 0) vetoesWithDescendants++;
+                for (const e of invalidated) {
+                  // I5: every report built on the vetoed one is cancelled with it.
+                  eq((await p.settlement.reportOf(e)).status, 2n, () => `${where}: I5 descendant e${e} not vetoed`);
+                }
+              };
             } else if (action === "appeal") {
               const slashed = r && index < r.slashes.length ? m.nodes.get(r.slashes[index].node)?.operator : undefined;
               const appellant = slashed && rng.chance(0.85) ? ops.find((o) => o.address === slashed)! : rng.pick([...ops, stranger]);
               expected = m.predictAppeal(epoch, index, appellant.address, clock);
               send = () => p.settlement.connect(appellant).appeal(epoch, index, { gasLimit: GAS });
-              onSuccess = () => m.applyAppeal(epoch, index, appellant.address);
+              onSuccess = () => {
+                m.applyAppeal(epoch, index, appellant.address);
+              };
             } else if (action === "resolveAppeal") {
               const upheld = rng.chance(0.5);
               expected = m.predictResolve(epoch, index, clock);
@@ -478,6 +527,8 @@ describe("invariants: random operator, committee and governance sequences", func
               send = () => p.settlement.connect(finalizer).finalize(epoch, { gasLimit: GAS });
               onSuccess = async () => {
                 const taken = m.applyFinalize(epoch, clock);
+                // I5: the published root is the model's (the finalized chain's latest).
+                eq(await p.distributor.merkleRoot(), m.reports.get(m.rootEpoch!)!.root, () => `${where}: I5 root`);
                 const rep = m.reports.get(epoch)!;
                 for (let i = 0; i < taken.length; i++) {
                   const onChain = await p.settlement.slashOf(epoch, i);
@@ -598,6 +649,9 @@ describe("invariants: random operator, committee and governance sequences", func
       expect(counts[a]?.ok ?? 0, `successful ${a} actions`).to.be.greaterThan(0);
     }
     expect(slashesChecked).to.be.greaterThan(0);
+    // Vetoes must hit reports that have descendants, the case the parent check exists for.
+    console.log(`      ${vetoesWithDescendants} vetoes invalidated reports built on the vetoed one`);
+    expect(vetoesWithDescendants).to.be.greaterThan(0);
     void network;
   });
 });

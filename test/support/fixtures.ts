@@ -227,6 +227,8 @@ export async function prepareReport(
   fx: Fixture,
   fields: {
     epoch: bigint;
+    /** Defaults to the chain's tip (the report the next one must build on). */
+    parent?: Hex;
     rewardsRoot?: Hex;
     rewardsTotal?: bigint;
     slashes?: SlashEntry[];
@@ -237,6 +239,7 @@ export async function prepareReport(
 ): Promise<PreparedReport> {
   const report = buildReport({
     epoch: fields.epoch,
+    parent: fields.parent ?? ((await fx.settlement.tip()).digest as Hex),
     seed: fields.seed ?? seedOf(fields.epoch),
     rewardsRoot: fields.rewardsRoot ?? (ethers.ZeroHash as Hex),
     rewardsTotal: fields.rewardsTotal ?? 0n,

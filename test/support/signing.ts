@@ -17,6 +17,7 @@ import {
 } from "../../protocol";
 
 type Types = Record<string, TypedDataField[]>;
+const ZERO = ("0x" + "00".repeat(32)) as Hex;
 const asTypes = (t: unknown) => t as Types;
 
 export interface Registration {
@@ -65,10 +66,13 @@ export function slashTuple(s: SlashEntry) {
   return { node: s.node, bps: s.bps, reason: Number(s.reason), evidence: s.evidence };
 }
 
-/** Builds a report whose slashListHash matches `slashes`. */
+/** Builds a report whose slashListHash matches `slashes` (parent, shares and leases zero unless given). */
 export function buildReport(fields: {
   epoch: bigint;
+  parent?: Hex;
   seed: Hex;
+  sharesHash?: Hex;
+  leasesRoot?: Hex;
   rewardsRoot: Hex;
   rewardsTotal: bigint;
   statsRoot?: Hex;
@@ -77,11 +81,14 @@ export function buildReport(fields: {
 }): EpochReport {
   return {
     epoch: fields.epoch,
+    parent: fields.parent ?? ZERO,
     seed: fields.seed,
+    sharesHash: fields.sharesHash ?? ZERO,
     rewardsRoot: fields.rewardsRoot,
     rewardsTotal: fields.rewardsTotal,
     statsRoot: fields.statsRoot ?? (("0x" + "ab".repeat(32)) as Hex),
     slashListHash: slashListHash(fields.slashes ?? []),
+    leasesRoot: fields.leasesRoot ?? ZERO,
     configVersion: fields.configVersion,
   };
 }

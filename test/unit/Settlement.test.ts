@@ -121,7 +121,17 @@ describe("Settlement", () => {
       const tx = fx.settlement.connect(fx.outsider).submitReport(p.report, p.slashes, p.signatures);
       await expect(tx)
         .to.emit(fx.settlement, "ReportSubmitted")
-        .withArgs(0n, fx.outsider.address, ethers.id("root"), 100n * E18, p.report.statsRoot, 1n, t + TEST_PARAMS.disputeWindow)
+        .withArgs(
+          0n,
+          fx.outsider.address,
+          await fx.settlement.reportDigest(p.report),
+          ethers.ZeroHash,
+          ethers.id("root"),
+          100n * E18,
+          p.report.statsRoot,
+          1n,
+          t + TEST_PARAMS.disputeWindow,
+        )
         .and.to.emit(fx.settlement, "SlashProposed")
         .withArgs(0n, 0n, fx.a.node, 2_500, SlashReason.Fraud, slashes[0].evidence)
         .and.to.emit(fx.distributor, "BudgetReserved")
@@ -132,6 +142,10 @@ describe("Settlement", () => {
       expect(info.submitter).to.equal(fx.outsider.address);
       expect(info.slashCount).to.equal(1n);
       expect(info.configVersion).to.equal(1n);
+      expect(info.digest).to.equal(await fx.settlement.reportDigest(p.report));
+      expect(info.hasParent).to.equal(false);
+      expect(await fx.settlement.tip()).to.deep.equal([true, 0n, info.digest]);
+      expect(await fx.settlement.pendingReports()).to.equal(1n);
       const s = await fx.settlement.slashOf(0n, 0n);
       expect(s.state).to.equal(Slash.Proposed);
       expect(s.slash.node).to.equal(fx.a.node);
@@ -481,7 +495,7 @@ describe("Settlement", () => {
       );
     });
 
-    it("upheld: slash cancelled, bond back; rejected: slash stands, bond to the treasury", async () => {
+    it("upheld: slash cancelled, bond back; rejected: slash stands, bond to the treasury at finalization", async () => {
       const fx = await loadFixture(withPendingReport);
       const [opA, opB] = fx.operators;
       await approveBond(fx, opA);
@@ -499,13 +513,20 @@ describe("Settlement", () => {
       );
       const down = await fx.settlement.resolveAppeal(0n, 1n, false);
       await expect(down).to.emit(fx.settlement, "AppealResolved").withArgs(0n, 1n, false, bond, fx.treasury.address);
-      await expect(down).to.changeTokenBalances(fx.token, [fx.treasury, fx.settlement], [bond, -bond]);
+      // Held until the report finalizes (a veto before then would give it back).
+      await expect(down).to.changeTokenBalances(fx.token, [fx.treasury, fx.settlement], [0n, 0n]);
+      expect(await fx.settlement.pendingBonds()).to.equal(bond);
       expect((await fx.settlement.slashOf(0n, 0n)).state).to.equal(Slash.AppealUpheld);
       expect((await fx.settlement.slashOf(0n, 1n)).state).to.equal(Slash.AppealRejected);
       await expect(fx.settlement.resolveAppeal(0n, 0n, true))
         .to.be.revertedWithCustomError(fx.settlement, "SettlementSlashStateInvalid")
         .withArgs(0n, 0n, Slash.AppealUpheld);
-      await finalizeEpoch(fx, 0n);
+      const fin = await finalizeEpoch(fx, 0n);
+      await expect(fin).to.emit(fx.settlement, "AppealBondForfeited").withArgs(0n, 1n, opB.address, bond);
+      const slashed = (await fx.settlement.slashOf(0n, 1n)).amount;
+      // Treasury: its share of the slash plus the forfeited bond.
+      const burned = (slashed * BigInt(TEST_PARAMS.slashBurnBps)) / 10_000n;
+      await expect(fin).to.changeTokenBalances(fx.token, [fx.treasury, fx.settlement], [slashed - burned + bond, -bond]);
       expect((await fx.registry.getNode(fx.a.node)).stake).to.equal(fx.a.amount);
       expect((await fx.registry.getNode(fx.b.node)).stake).to.be.lessThan(fx.b.amount);
       expect((await fx.settlement.slashOf(0n, 1n)).state).to.equal(Slash.Executed);
@@ -697,29 +718,35 @@ describe("Settlement", () => {
       await expect(tx).to.emit(fx.settlement, "SlashExecuted").withArgs(0n, 1n, stranger, 0n);
     });
 
-    it("finalizes out of epoch order: slashes always execute, the root only moves forward", async () => {
+    it("follows the chain: a report before the tip is refused, a child finalizes only after its parent", async () => {
       const fx = await loadFixture(withNodes);
       const t0 = rewardsTree([[fx.operators[0].address, 10n], [fx.operators[1].address, 10n]]);
       const t1 = rewardsTree([[fx.operators[0].address, 30n], [fx.operators[1].address, 30n]]);
       await endEpoch(fx, 1n);
-      // Epoch 1's report lands first; epoch 0's later.
+      // Epoch 1's report lands first: epoch 0 can no longer be reported (the chain's epochs increase).
       const p1 = await prepareReport(fx, { epoch: 1n, rewardsRoot: t1.root as Hex, rewardsTotal: 40n });
       await fx.settlement.submitReport(p1.report, p1.slashes, p1.signatures);
-      const p0 = await prepareReport(fx, {
-        epoch: 0n,
-        rewardsRoot: t0.root as Hex,
-        rewardsTotal: 20n,
-        slashes: [slashEntry(fx.a.node, 1_000)],
-      });
-      await fx.settlement.submitReport(p0.report, p0.slashes, p0.signatures);
+      const late = await prepareReport(fx, { epoch: 0n, rewardsRoot: t0.root as Hex, rewardsTotal: 20n });
+      await expect(fx.settlement.submitReport(late.report, late.slashes, late.signatures))
+        .to.be.revertedWithCustomError(fx.settlement, "SettlementEpochNotAfterTip")
+        .withArgs(0n, 1n);
+      // A child whose window closes before its parent's waits for the parent (a shorter window set later).
+      await fx.settlement.connect(fx.timelockSigner).setDisputeWindow(60n);
+      await endEpoch(fx, 2n);
+      const p2 = await prepareReport(fx, { epoch: 2n, rewardsRoot: t1.root as Hex, rewardsTotal: 0n, slashes: [slashEntry(fx.a.node, 1_000)] });
+      await fx.settlement.submitReport(p2.report, p2.slashes, p2.signatures);
+      expect((await fx.settlement.reportOf(2n)).parentEpoch).to.equal(1n);
+      await time.increaseTo((await fx.settlement.reportOf(2n)).disputeEndsAt);
+      await expect(fx.settlement.finalize(2n))
+        .to.be.revertedWithCustomError(fx.settlement, "SettlementParentNotFinalized")
+        .withArgs(2n, 1n);
       await finalizeEpoch(fx, 1n);
       expect(await fx.distributor.merkleRoot()).to.equal(t1.root);
-      const tx = await finalizeEpoch(fx, 0n);
-      await expect(tx).to.emit(fx.distributor, "EpochRewardsFinalized").withArgs(0n, t0.root, 20n, false);
+      const tx = await finalizeEpoch(fx, 2n);
       await expect(tx).to.emit(fx.settlement, "SlashExecuted");
-      expect(await fx.distributor.merkleRoot()).to.equal(t1.root);
-      expect(await fx.settlement.lastFinalizedEpoch()).to.equal(1n);
-      expect(await fx.distributor.totalFinalized()).to.equal(60n);
+      expect(await fx.settlement.lastFinalizedEpoch()).to.equal(2n);
+      expect(await fx.settlement.pendingReports()).to.equal(0n);
+      expect(await fx.distributor.totalFinalized()).to.equal(40n);
     });
   });
 
@@ -786,16 +813,19 @@ describe("Settlement bounds", () => {
     const committee = signers.slice(signers.length - 31);
     await fx.epochs.connect(fx.timelockSigner).setCommittee(committee.map((s) => s.address), 16);
     await fx.settlement.connect(fx.timelockSigner).setMaxSlashes(64);
+    // The fixture's seeds were committed by a member the new committee dropped: a new member commits.
+    const epoch = (await fx.epochs.currentEpoch()) + 1n;
+    await fx.epochs.connect(committee[0]).commitSeed(epoch, seedCommitment(epoch, seedOf(epoch)));
     const nodes: string[] = [];
     for (let i = 0; i < 64; i++) nodes.push((await registerNode(fx, fx.operators[i % 4], { gflops: 1_000 })).node);
-    await endEpoch(fx, 0n);
+    await endEpoch(fx, epoch);
     const p = await prepareReport(fx, {
-      epoch: 0n,
+      epoch,
       slashes: nodes.map((n) => slashEntry(n, 5_000)),
       signers: committee,
     });
     const submit = await (await fx.settlement.submitReport(p.report, p.slashes, p.signatures)).wait();
-    const fin = await (await finalizeEpoch(fx, 0n)).wait();
+    const fin = await (await finalizeEpoch(fx, epoch)).wait();
     console.log(`      max report: submit ${submit!.gasUsed} gas, finalize ${fin!.gasUsed} gas`);
     expect(submit!.gasUsed).to.be.lessThan(10_000_000n);
     expect(fin!.gasUsed).to.be.lessThan(10_000_000n);

@@ -41,14 +41,21 @@ export async function proposeSlash(o: {
 
   const evidence = keccak256(toHex(`overclaim evidence for ${o.node} in epoch ${epoch}`));
   const slashes: SlashEntry[] = [{ node: o.node, bps: o.bps, reason: SlashReason.Overclaim, evidence }];
+  // Built on the chain's tip (the latest report not vetoed), with no new rewards: the cumulative root
+  // stays the tip's (the distributor's root when nothing is pending).
+  const [hasTip, tipEpoch, parent] = (await o.settlement.tip()) as [boolean, bigint, Hex];
+  const rewardsRoot = hasTip ? ((await o.settlement.reportOf(tipEpoch)).rewardsRoot as Hex) : ((await o.distributor.merkleRoot()) as Hex);
+  const zero = ("0x" + "00".repeat(32)) as Hex;
   const report = {
     epoch,
+    parent,
     seed,
-    // No new rewards: the cumulative root stays the one already finalized.
-    rewardsRoot: (await o.distributor.merkleRoot()) as Hex,
+    sharesHash: zero,
+    rewardsRoot,
     rewardsTotal: 0n,
     statsRoot: keccak256(toHex(`stats ${epoch}`)),
     slashListHash: slashListHash(slashes),
+    leasesRoot: zero,
     configVersion: (await o.epochManager.configVersion()) as bigint,
   };
   const signature = await member.signTypedData({

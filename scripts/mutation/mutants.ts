@@ -16,6 +16,8 @@ export interface Mutant {
 const REGISTRY = "contracts/NodeRegistry.sol";
 const DISTRIBUTOR = "contracts/RewardsDistributor.sol";
 const TIMELOCK = "contracts/PoAITimelock.sol";
+const SETTLEMENT = "contracts/Settlement.sol";
+const EPOCHS = "contracts/EpochManager.sol";
 
 const T = {
   registry: "test/unit/NodeRegistry.test.ts",
@@ -27,6 +29,11 @@ const T = {
   governance: "test/attacks/governance.test.ts",
   unbondFlow: "test/flows/unbond_rightBeforeSlash_stillSlashed.test.ts",
   invariants: "test/invariants/protocol.invariants.test.ts",
+  settlement: "test/unit/Settlement.test.ts",
+  epochs: "test/unit/EpochManager.test.ts",
+  signatures: "test/attacks/report-signatures.test.ts",
+  validity: "test/attacks/report-validity.test.ts",
+  parent: "test/attacks/report-parent.test.ts",
 };
 
 export const MUTANTS: Mutant[] = [
@@ -206,6 +213,211 @@ export const MUTANTS: Mutant[] = [
     from: "if (received != payout) revert RewardsDistributorTransferShortfall(payout, received);",
     to: "",
     tests: [T.distributor],
+  },
+  // ---------------------------------------------------------------- Settlement
+  {
+    name: "settlement: a report needs a quorum of signatures",
+    file: SETTLEMENT,
+    from: "if (count < needed) revert SettlementQuorumNotReached(count, needed);",
+    to: "",
+    tests: [T.settlement, T.signatures],
+  },
+  {
+    name: "settlement: signers strictly ascending (no signer counted twice)",
+    file: SETTLEMENT,
+    from: "if (signer <= previous) revert SettlementSignersNotAscending(i, signer);",
+    to: "",
+    tests: [T.settlement, T.signatures],
+  },
+  {
+    name: "settlement: every signer is a committee member",
+    file: SETTLEMENT,
+    from: "if (!_epochs.isCommitteeMember(signer)) revert SettlementSignerNotMember(i, signer);",
+    to: "",
+    tests: [T.settlement, T.signatures],
+  },
+  {
+    name: "settlement: the revealed seed opens the epoch's commitment",
+    file: SETTLEMENT,
+    from: "if (commitment == bytes32(0) || keccak256(abi.encode(epoch, report.seed)) != commitment) {",
+    to: "if (false) {",
+    tests: [T.settlement, T.validity],
+  },
+  {
+    name: "settlement: the report is of the committee's current configuration",
+    file: SETTLEMENT,
+    from: "if (report.configVersion != version) revert SettlementConfigVersionMismatch(report.configVersion, version);",
+    to: "",
+    tests: [T.settlement, T.signatures],
+  },
+  {
+    name: "settlement: an epoch is reported only after it ends",
+    file: SETTLEMENT,
+    from: "if (block.timestamp < endsAt) revert SettlementEpochNotOver(epoch, endsAt);",
+    to: "",
+    tests: [T.settlement, T.validity],
+  },
+  {
+    name: "settlement: one pending or finalized report per epoch",
+    file: SETTLEMENT,
+    from: "if (status == ReportStatus.Pending || status == ReportStatus.Finalized) {",
+    to: "if (false) {",
+    tests: [T.settlement, T.validity],
+  },
+  {
+    name: "settlement: the slash list matches the signed hash",
+    file: SETTLEMENT,
+    from: "if (computed != report.slashListHash) revert SettlementSlashListHashMismatch(report.slashListHash, computed);",
+    to: "",
+    tests: [T.settlement, T.validity],
+  },
+  {
+    name: "settlement: a report's slash list is bounded",
+    file: SETTLEMENT,
+    from: "if (slashes.length > _maxSlashes) revert SettlementTooManySlashes(slashes.length, _maxSlashes);",
+    to: "",
+    tests: [T.settlement, T.validity],
+  },
+  {
+    name: "settlement: a report names the chain's tip as parent",
+    file: SETTLEMENT,
+    from: "if (report.parent != expected) revert SettlementParentMismatch(report.epoch, report.parent, expected);",
+    to: "",
+    tests: [T.parent],
+  },
+  {
+    name: "settlement: a report's epoch is after the tip's",
+    file: SETTLEMENT,
+    from: "if (_hasTip && report.epoch <= _tipEpoch) revert SettlementEpochNotAfterTip(report.epoch, _tipEpoch);",
+    to: "",
+    tests: [T.settlement, T.parent],
+  },
+  {
+    name: "settlement: pending reports are bounded",
+    file: SETTLEMENT,
+    from: "if (_pendingCount >= MAX_PENDING_REPORTS) revert SettlementTooManyPendingReports(MAX_PENDING_REPORTS);",
+    to: "",
+    tests: [T.parent],
+  },
+  {
+    name: "settlement: a veto invalidates the reports built on the vetoed one",
+    file: SETTLEMENT,
+    from: "        while (e != epoch) {",
+    to: "        while (false) {",
+    tests: [T.parent, T.invariants],
+  },
+  {
+    name: "settlement: a report finalizes only after its parent",
+    file: SETTLEMENT,
+    from: "if (info.hasParent && _reports[info.parentEpoch].status != ReportStatus.Finalized) {",
+    to: "if (false) {",
+    tests: [T.settlement, T.rewards],
+  },
+  {
+    name: "settlement: finalize waits for the dispute window (its last second included)",
+    file: SETTLEMENT,
+    from: "if (block.timestamp < info.disputeEndsAt) revert SettlementDisputeWindowOpen(epoch, info.disputeEndsAt);",
+    to: "if (block.timestamp + 1 < info.disputeEndsAt) revert SettlementDisputeWindowOpen(epoch, info.disputeEndsAt);",
+    tests: [T.governance],
+  },
+  {
+    name: "settlement: vetoes and appeals end when the window ends",
+    file: SETTLEMENT,
+    from: "if (block.timestamp >= info.disputeEndsAt) revert SettlementDisputeWindowClosed(epoch, info.disputeEndsAt);",
+    to: "if (block.timestamp > info.disputeEndsAt) revert SettlementDisputeWindowClosed(epoch, info.disputeEndsAt);",
+    tests: [T.governance],
+  },
+  {
+    name: "settlement: only the guardian vetoes a report",
+    file: SETTLEMENT,
+    from: "function vetoReport(uint64 epoch) external onlyRole(GUARDIAN_ROLE) nonReentrant {",
+    to: "function vetoReport(uint64 epoch) external nonReentrant {",
+    tests: [T.settlement, T.governance],
+  },
+  {
+    name: "settlement: only the guardian resolves an appeal",
+    file: SETTLEMENT,
+    from: "function resolveAppeal(uint64 epoch, uint256 index, bool upheld) external onlyRole(GUARDIAN_ROLE) nonReentrant {",
+    to: "function resolveAppeal(uint64 epoch, uint256 index, bool upheld) external nonReentrant {",
+    tests: [T.settlement, T.governance],
+  },
+  {
+    name: "settlement: only the node's operator appeals its slash",
+    file: SETTLEMENT,
+    from: "if (_registry.getNode(node).operator != msg.sender) revert SettlementNotNodeOperator(node, msg.sender);",
+    to: "",
+    tests: [T.settlement],
+  },
+  {
+    name: "settlement: the dispute window stays below the unbonding delay less an epoch",
+    file: SETTLEMENT,
+    from: "if (unbonding <= epochLength + window) revert SettlementDisputeWindowTooLong(window, epochLength, unbonding);",
+    to: "",
+    tests: [T.governance],
+  },
+  {
+    name: "settlement: only the timelock changes the dispute window",
+    file: SETTLEMENT,
+    from: "function setDisputeWindow(uint64 window) external onlyRole(GOVERNANCE_ROLE) {",
+    to: "function setDisputeWindow(uint64 window) external {",
+    tests: [T.settlement],
+  },
+  // ---------------------------------------------------------------- EpochManager
+  {
+    name: "epochs: only a committee member commits a seed",
+    file: EPOCHS,
+    from: "if (!_isMember[msg.sender]) revert EpochManagerNotCommitteeMember(msg.sender);",
+    to: "",
+    tests: [T.epochs],
+  },
+  {
+    name: "epochs: a seed is committed before its epoch starts",
+    file: EPOCHS,
+    from: "        if (block.timestamp >= start) revert EpochManagerEpochStarted(epoch, start);\n        uint256",
+    to: "        uint256",
+    tests: [T.epochs],
+  },
+  {
+    name: "epochs: a commitment is not replaced while in force",
+    file: EPOCHS,
+    from: "if (_inForce(c)) revert EpochManagerSeedAlreadyCommitted(epoch);",
+    to: "",
+    tests: [T.epochs],
+  },
+  {
+    name: "epochs: a seed is committed at most MAX_COMMIT_AHEAD_EPOCHS ahead",
+    file: EPOCHS,
+    from: "if (epoch > latestAllowed) revert EpochManagerCommitTooFarAhead(epoch, uint64(latestAllowed));",
+    to: "",
+    tests: [T.epochs],
+  },
+  {
+    name: "epochs: a commitment dies with its author's membership",
+    file: EPOCHS,
+    from: "return c.commitment != bytes32(0) && _isMember[author] && c.configVersion >= _memberSince[author];",
+    to: "return c.commitment != bytes32(0);",
+    tests: [T.epochs],
+  },
+  {
+    name: "epochs: only the author or the timelock clears a commitment",
+    file: EPOCHS,
+    from: "if (msg.sender != author && !hasRole(GOVERNANCE_ROLE, msg.sender)) {",
+    to: "if (false) {",
+    tests: [T.epochs],
+  },
+  {
+    name: "epochs: only the timelock changes the committee",
+    file: EPOCHS,
+    from: "function setCommittee(address[] calldata members, uint8 quorum_) external onlyRole(GOVERNANCE_ROLE) {",
+    to: "function setCommittee(address[] calldata members, uint8 quorum_) external {",
+    tests: [T.epochs],
+  },
+  {
+    name: "epochs: the quorum is a strict majority",
+    file: EPOCHS,
+    from: "            revert EpochManagerQuorumOutOfBounds(quorum_, size);",
+    to: "            quorum_ = quorum_;",
+    tests: [T.epochs],
   },
   // ---------------------------------------------------------------- PoAITimelock
   {

@@ -449,13 +449,24 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     assert.equal(pending.length, 1);
     const slashEpoch = pending[0];
     assert.ok(slashEpoch > epoch);
-    const report = await settlement.reportOf(slashEpoch);
+    // Reports finalize in chain order: first every pending report the slash's report builds on.
+    const PENDING = 1n; // ISettlement.ReportStatus.Pending
+    const chain = [slashEpoch];
+    for (let r = await settlement.reportOf(slashEpoch); r.hasParent; r = await settlement.reportOf(r.parentEpoch)) {
+      if (BigInt((await settlement.reportOf(r.parentEpoch)).status) !== PENDING) break;
+      chain.unshift(BigInt(r.parentEpoch));
+    }
+    let endsAt = 0n;
+    for (const e of chain) {
+      const ends = BigInt((await settlement.reportOf(e)).disputeEndsAt);
+      if (ends > endsAt) endsAt = ends;
+    }
     const latest = (await devnet.rpc("eth_getBlockByNumber", ["latest", false])) as { timestamp: Hex };
-    // The window may already be over (the unbonding wait above is longer than it).
-    const left = BigInt(report.disputeEndsAt) - BigInt(latest.timestamp);
+    // The windows may already be over (the unbonding wait above is longer than they are).
+    const left = endsAt - BigInt(latest.timestamp);
     if (left >= 0n) await devnet.rpc("evm_increaseTime", [Number(left) + 1]);
     await devnet.rpc("evm_mine");
-    await (await settlement.finalize(slashEpoch)).wait();
+    for (const e of chain) await (await settlement.finalize(e)).wait();
     const node = await registry.getNode(nodeKey.address);
     assert.equal(Number(node.status), 2, "NodeStatus.Jailed");
     const card = page.getByTestId("node-card").filter({ hasText: nodeKey.address });

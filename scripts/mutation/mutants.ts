@@ -373,8 +373,8 @@ export const MUTANTS: Mutant[] = [
   {
     name: "epochs: a seed is committed before its epoch starts",
     file: EPOCHS,
-    from: "        if (block.timestamp >= start) revert EpochManagerEpochStarted(epoch, start);\n        uint256",
-    to: "        uint256",
+    from: "        if (block.timestamp >= start) revert EpochManagerEpochStarted(epoch, start);\n        // Computed in uint256",
+    to: "        // Computed in uint256",
     tests: [T.epochs],
   },
   {

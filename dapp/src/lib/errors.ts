@@ -48,6 +48,13 @@ export const ERROR_MESSAGES: Record<string, Message> = {
   NodeRegistryUnbondingNotReleased: ([release]) => `The unbonding delay is not over: withdraw after ${when(release)}.`,
   NodeRegistryTransferShortfall: ([expected, received], c) =>
     `The token delivered ${amt(received, c)} instead of ${amt(expected, c)}.`,
+  // Governance (the timelock), shown if a parameter change is attempted from this page.
+  NodeRegistryGovernanceAlreadyLinked: () => "The registry is already linked to its governance contracts.",
+  NodeRegistryGovernanceNotLinked: () => "The registry is not yet linked to its governance contracts: the deployment is incomplete.",
+  NodeRegistryUnbondingDelayTooShort: ([delay, floor]) =>
+    `An unbonding delay of ${delay} s is too short: it must exceed an epoch plus the dispute window (${floor} s), or a slashed node could leave first.`,
+  NodeRegistryUnbondingDelayNotBelowTimelock: ([delay, ceiling]) =>
+    `An unbonding delay of ${delay} s must stay below the timelock's delay (${ceiling} s), so operators can exit before a change applies.`,
   // Settlement
   SettlementReportNotPending: () => "That epoch's report is no longer pending: it was vetoed or finalized.",
   SettlementDisputeWindowClosed: ([, end]) => `The dispute window closed at ${when(end)}: this slash can no longer be appealed.`,

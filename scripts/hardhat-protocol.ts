@@ -249,6 +249,12 @@ export async function endEpoch(p: Protocol, epoch: bigint): Promise<void> {
 /** The epoch report the committee signs (protocol/eip712.ts). */
 export type Report = EpochReport;
 
+/** A fraud slash of `bps` of `node`'s stake, with a fixed evidence hash (the attack tests' common slash). */
+export function fraudSlash(node: string, bps: number): SlashEntry {
+  const evidence = ethers.keccak256(ethers.toUtf8Bytes("fraud evidence")) as `0x${string}`;
+  return { node: node as `0x${string}`, bps, reason: SlashReason.Fraud, evidence };
+}
+
 export function slashTuples(slashes: readonly SlashEntry[]) {
   return slashes.map((s) => ({ node: s.node, bps: s.bps, reason: Number(s.reason), evidence: s.evidence }));
 }

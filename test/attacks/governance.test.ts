@@ -12,24 +12,20 @@ import {
   commitSeed,
   deployProtocol,
   endEpoch,
+  fraudSlash,
   executeThroughTimelock,
   makeReport,
   newNodeKey,
   PARAMS,
   quorumSignatures,
   registerNode,
-  SlashReason,
   type Protocol,
   type SlashEntry,
 } from "../../scripts/hardhat-protocol";
 
 const E18 = 10n ** 18n;
 const STAKE = 5_000n * E18;
-const EVIDENCE = ethers.keccak256(ethers.toUtf8Bytes("fraud evidence")) as `0x${string}`;
-
-function slash(node: string, bps: number): SlashEntry {
-  return { node: node as `0x${string}`, bps, reason: SlashReason.Fraud, evidence: EVIDENCE };
-}
+const slash = fraudSlash;
 
 /** The protocol with a guardian apart from governance, and one registered node. */
 async function withGuardian() {

@@ -10,13 +10,13 @@ import {
   commitSeed,
   deployProtocol,
   endEpoch,
+  fraudSlash,
   makeReport,
   newNodeKey,
   passDisputeWindow,
   PARAMS,
   quorumSignatures,
   registerNode,
-  SlashReason,
   type Protocol,
   type SlashEntry,
 } from "../../scripts/hardhat-protocol";
@@ -24,11 +24,7 @@ import { checkParams, DeployParamsError, deployProtocol as deployWithLib } from 
 
 const E18 = 10n ** 18n;
 const STAKE = 5_000n * E18;
-const EVIDENCE = ethers.keccak256(ethers.toUtf8Bytes("fraud evidence")) as `0x${string}`;
-
-function slash(node: string, bps: number): SlashEntry {
-  return { node: node as `0x${string}`, bps, reason: SlashReason.Fraud, evidence: EVIDENCE };
-}
+const slash = fraudSlash;
 
 async function withNode() {
   const p = await deployProtocol();

@@ -30,7 +30,7 @@ import type { OracleConfig } from "./config";
 import type { DB } from "./store/schema";
 import { httpError, OracleError } from "./errors";
 import type { Logger } from "./logger";
-import { buildReport, reportDigest, reportFromJson, reportToJson, type ReportInputs } from "./report";
+import { buildReport, reportDigest, reportFromJson, reportInputsSchema, reportToJson, type ReportInputs } from "./report";
 import { buildRewardsTree } from "../engine/rewards";
 import { putReport } from "./store/reports";
 import { replaceCumulativeRewards } from "./store/rewards";
@@ -115,7 +115,12 @@ export class Committee {
     if (proposerOf(e, members, this.cfg.proposerRotation).toLowerCase() !== auth.signer.toLowerCase()) {
       throw httpError.mismatch(`${auth.signer} is not the proposer of epoch ${e}`);
     }
-    const inputs = body.inputs as unknown as ReportInputs;
+    const parsed = reportInputsSchema.safeParse(body.inputs);
+    if (!parsed.success) {
+      const i = parsed.error.issues[0];
+      throw httpError.schema(`inputs.${i.path.join(".")}: ${i.message}`);
+    }
+    const inputs: ReportInputs = parsed.data;
     if (inputs.epoch !== body.epoch || body.report.epoch !== body.epoch) throw httpError.mismatch("epoch differs between report and inputs");
     const { genesis, length } = await this.chain.epochClock();
     if (this.now() / 1000 < genesis + (e + 1) * length) throw httpError.mismatch(`epoch ${e} has not ended`);

@@ -7,13 +7,58 @@
  */
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { hashTypedData, zeroHash, type Address, type Hex } from "viem";
+import { z } from "zod";
 import { EPOCH_REPORT_TYPES, SETTLEMENT_DOMAIN_NAME, domain, slashListHash, type EpochReport, type SlashEntry } from "../protocol";
-import { addCumulative, buildRewardsTree, CAPACITY_CAP_PPM, computeEpochRewards, type RewardsTree, type Verdict } from "../engine/rewards";
+import { addCumulative, buildRewardsTree, CAPACITY_CAP_PPM, computeEpochRewards, NODE_VERDICT, type RewardsTree, type Verdict } from "../engine/rewards";
+import { SlashReason } from "../engine/slash-reason";
 
 export const VERDICT_CODES: Record<Verdict, number> = { honest: 0, unavailable: 1, "under-delivering": 2, fraudulent: 3 };
 /** Most nodes one report covers. */
 export const MAX_REPORT_NODES = 10_000;
 const UINT32_MAX = 0xffff_ffff;
+
+const address = z.custom<Address>((v) => typeof v === "string" && /^0x[0-9a-fA-F]{40}$/.test(v), "expected a 20-byte 0x-address");
+const word = z.custom<Hex>((v) => typeof v === "string" && /^0x[0-9a-fA-F]{64}$/.test(v), "expected 0x-hex of 32 bytes");
+const decimal = z.string().regex(/^[0-9]{1,78}$/, "expected a decimal integer");
+const count = z.number().int().min(0).max(UINT32_MAX);
+
+/**
+ * `ReportInputs` as a committee member receives them in a signature request: checked for shape
+ * before anything is recomputed (a malformed proposal is OR102, never an internal error).
+ */
+export const reportInputsSchema = z
+  .object({
+    epoch: decimal,
+    parent: word,
+    seed: word,
+    configVersion: decimal,
+    budget: decimal,
+    uptimeShareBps: z.number().int().min(0).max(10_000),
+    maxSlashes: z.number().int().min(0).max(UINT32_MAX),
+    nodes: z
+      .array(
+        z
+          .object({
+            node: address,
+            operator: address,
+            verdict: z.enum([NODE_VERDICT.Honest, NODE_VERDICT.Unavailable, NODE_VERDICT.UnderDelivering, NODE_VERDICT.Fraudulent]),
+            challenges: count,
+            passed: count,
+            answered: count,
+            meanLatencyMs: z.number().min(0),
+            scoreDeviationPpm: z.number().int().min(0),
+            verifiedWork: decimal,
+            slash: z
+              .object({ node: address, bps: z.number().int().min(1).max(10_000), reason: z.nativeEnum(SlashReason), evidence: word })
+              .strict()
+              .optional(),
+          })
+          .strict(),
+      )
+      .max(MAX_REPORT_NODES),
+    previousCumulative: z.record(decimal),
+  })
+  .strict();
 
 export interface NodeEpochInput {
   node: Address;

@@ -89,6 +89,14 @@ describe("oracle committee", { timeout: 240_000 }, () => {
     const wrongSeed = await send({ ...report, seed: "0x" + "11".repeat(32) }, { ...inputs, seed: "0x" + "11".repeat(32) });
     assert.equal(wrongSeed.status, 409);
     assert.match(wrongSeed.json.error.message, /commitment/);
+    // Malformed inputs are refused by their schema before anything is recomputed (OR102, nothing kept).
+    const malformed = await send(report, { ...inputs, nodes: [{ ...inputs.nodes[0], verdict: "saint" }] });
+    assert.equal(malformed.status, 400);
+    assert.equal(malformed.json.error.code, "OR102");
+    assert.match(malformed.json.error.message, /inputs\.nodes\.0\.verdict/);
+    const noSeed = await send(report, { ...inputs, seed: undefined });
+    assert.equal(noSeed.status, 400);
+    assert.equal(noSeed.json.error.code, "OR102");
     const after = state();
     assert.equal(after, before);
     // A node key is not a committee member.

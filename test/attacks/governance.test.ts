@@ -9,18 +9,15 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import {
   callData,
-  commitSeed,
   deployProtocol,
-  endEpoch,
   fraudSlash,
   executeThroughTimelock,
-  makeReport,
   newNodeKey,
   PARAMS,
-  quorumSignatures,
   registerNode,
   type Protocol,
   type SlashEntry,
+  submitEpochReport,
 } from "../../scripts/hardhat-protocol";
 
 const E18 = 10n ** 18n;
@@ -40,12 +37,7 @@ async function withGuardian() {
 
 /** Submits a report of the next epoch with `slashes`; returns the epoch. */
 async function reportWith(p: Protocol, slashes: SlashEntry[]): Promise<bigint> {
-  const epoch = (await p.epochs.currentEpoch()) + 1n;
-  await commitSeed(p, epoch);
-  await endEpoch(p, epoch);
-  const { report, slashes: tuples } = await makeReport(p, epoch, { slashes });
-  await p.settlement.submitReport(report, tuples, await quorumSignatures(p, report));
-  return epoch;
+  return (await submitEpochReport(p, { slashes })).epoch;
 }
 
 async function addr(c: { getAddress(): Promise<string> }): Promise<string> {

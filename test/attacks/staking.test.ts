@@ -19,6 +19,7 @@ import {
   registerNode,
   type Protocol,
   type SlashEntry,
+  submitEpochReport,
 } from "../../scripts/hardhat-protocol";
 import { checkParams, DeployParamsError, deployProtocol as deployWithLib } from "../../scripts/deploy-lib";
 
@@ -36,12 +37,7 @@ async function withNode() {
 
 /** Submits a report of the next epoch with `slashes`; returns the epoch. */
 async function reportWith(p: Protocol, slashes: SlashEntry[]): Promise<bigint> {
-  const epoch = (await p.epochs.currentEpoch()) + 1n;
-  await commitSeed(p, epoch);
-  await endEpoch(p, epoch);
-  const { report, slashes: tuples } = await makeReport(p, epoch, { slashes });
-  await p.settlement.submitReport(report, tuples, await quorumSignatures(p, report));
-  return epoch;
+  return (await submitEpochReport(p, { slashes })).epoch;
 }
 
 describe("attacks: escaping and exceeding slashes", function () {

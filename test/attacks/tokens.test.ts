@@ -39,6 +39,24 @@ async function feeTokenProtocol() {
   return { p, fot };
 }
 
+/**
+ * Funds the distributor with the hook token and finalizes an epoch paying the attacker 100 and an
+ * operator 400: returns the attacker's leaf, ready to claim.
+ */
+async function finalizedAttackerLeaf(p: Protocol, hook: Awaited<ReturnType<typeof hookTokenProtocol>>["hook"], attackerAddr: string) {
+  await hook.mint(p.admin.address, 1_000n * E18);
+  await hook.connect(p.admin).approve(await p.distributor.getAddress(), 1_000n * E18);
+  await p.distributor.connect(p.admin).fund(1_000n * E18);
+  const tree = rewardsTree([
+    [attackerAddr, 100n * E18],
+    [p.operators[2].address, 400n * E18],
+  ]);
+  const { epoch } = await submitEpochReport(p, { rewardsRoot: tree.root as Hex, rewardsTotal: 500n * E18 });
+  await passDisputeWindow(p, epoch);
+  await p.settlement.finalize(epoch);
+  return proofFor(tree, attackerAddr);
+}
+
 describe("attacks: fee-on-transfer stake token", function () {
   it("staking with a fee-on-transfer token is refused instead of over-crediting the stake", async function () {
     // Defence: NodeRegistry._pull compares the balance before and after safeTransferFrom and reverts with
@@ -171,17 +189,7 @@ describe("attacks: re-entrancy through token hooks", function () {
     // Defences: nonReentrant on RewardsDistributor.claim, and `_claimed[account] = cumulativeAmount`
     // before safeTransfer (either alone stops the double payout).
     const { p, hook, attacker, attackerAddr, owner } = await loadFixture(hookTokenProtocol);
-    await hook.mint(p.admin.address, 1_000n * E18);
-    await hook.connect(p.admin).approve(await p.distributor.getAddress(), 1_000n * E18);
-    await p.distributor.connect(p.admin).fund(1_000n * E18);
-    const tree = rewardsTree([
-      [attackerAddr, 100n * E18],
-      [p.operators[2].address, 400n * E18],
-    ]);
-    const { epoch } = await submitEpochReport(p, { rewardsRoot: tree.root as Hex, rewardsTotal: 500n * E18 });
-    await passDisputeWindow(p, epoch);
-    await p.settlement.finalize(epoch);
-    const { amount, proof } = proofFor(tree, attackerAddr);
+    const { amount, proof } = await finalizedAttackerLeaf(p, hook, attackerAddr);
     const claimCall = p.distributor.interface.encodeFunctionData("claim", [attackerAddr, amount, proof]);
     await attacker.connect(owner).arm(await p.distributor.getAddress(), claimCall, 3, 0);
     const before = await p.token.balanceOf(attackerAddr);
@@ -237,17 +245,7 @@ describe("attacks: re-entrancy through token hooks", function () {
     // Defence: nonReentrant on RewardsDistributor.claim and fund (cross-function: a re-entered fund
     // would run while the claim's payout is half done).
     const { p, hook, attacker, attackerAddr, owner } = await loadFixture(hookTokenProtocol);
-    await hook.mint(p.admin.address, 1_000n * E18);
-    await hook.connect(p.admin).approve(await p.distributor.getAddress(), 1_000n * E18);
-    await p.distributor.connect(p.admin).fund(1_000n * E18);
-    const tree = rewardsTree([
-      [attackerAddr, 100n * E18],
-      [p.operators[2].address, 400n * E18],
-    ]);
-    const { epoch } = await submitEpochReport(p, { rewardsRoot: tree.root as Hex, rewardsTotal: 500n * E18 });
-    await passDisputeWindow(p, epoch);
-    await p.settlement.finalize(epoch);
-    const { amount, proof } = proofFor(tree, attackerAddr);
+    const { amount, proof } = await finalizedAttackerLeaf(p, hook, attackerAddr);
     const d = p.distributor.interface;
     const batch = [d.encodeFunctionData("claim", [attackerAddr, amount, proof]), d.encodeFunctionData("fund", [1n])];
     await attacker.connect(owner).armBatch(await p.distributor.getAddress(), batch, 0);
@@ -267,17 +265,7 @@ describe("attacks: re-entrancy through token hooks", function () {
     // `claimed[account]` with claim). The attacker's hook, run by the payout of its first claim, tries to
     // claim its leaf again through each of them; both revert and it is paid once.
     const { p, hook, attacker, attackerAddr, owner, node } = await loadFixture(hookTokenProtocol);
-    await hook.mint(p.admin.address, 1_000n * E18);
-    await hook.connect(p.admin).approve(await p.distributor.getAddress(), 1_000n * E18);
-    await p.distributor.connect(p.admin).fund(1_000n * E18);
-    const tree = rewardsTree([
-      [attackerAddr, 100n * E18],
-      [p.operators[2].address, 400n * E18],
-    ]);
-    const { epoch } = await submitEpochReport(p, { rewardsRoot: tree.root as Hex, rewardsTotal: 500n * E18 });
-    await passDisputeWindow(p, epoch);
-    await p.settlement.finalize(epoch);
-    const { amount, proof } = proofFor(tree, attackerAddr);
+    const { amount, proof } = await finalizedAttackerLeaf(p, hook, attackerAddr);
     const d = p.distributor.interface;
     const batch = [
       d.encodeFunctionData("claimBatch", [[attackerAddr], [amount], [proof]]),

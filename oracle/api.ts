@@ -76,7 +76,7 @@ export interface ApiService {
   rewards(account: Address): Promise<unknown>;
   datasets(epoch?: number): Promise<unknown>;
   healthz(): Promise<Record<string, unknown>>;
-  metricsText(): string;
+  metricsText(): Promise<string>;
   /** Throws OR108/OR109 unless `node` is an active registered node. */
   requireActiveNode(node: Address): Promise<void>;
   /** Throws OR117 unless `signer` is a committee member. */
@@ -247,7 +247,7 @@ export function startApi(o: ApiOptions): Promise<{ server: Server; port: number;
     }
     if (path === "/metrics") {
       get("metrics");
-      send(res, 200, o.service.metricsText());
+      send(res, 200, await o.service.metricsText());
       return "metrics";
     }
     if (path === "/healthz") {
@@ -261,7 +261,10 @@ export function startApi(o: ApiOptions): Promise<{ server: Server; port: number;
   const server = createServer((req, res) => {
     const t0 = performance.now();
     handle(req, res)
-      .then((route) => o.metrics.requests.inc({ route, status: String(res.statusCode) }))
+      .then((route) => {
+        o.metrics.requests.inc({ route, status: String(res.statusCode) });
+        o.metrics.requestSeconds.observe((performance.now() - t0) / 1000, { route });
+      })
       .catch((e) => {
         const err =
           e instanceof OracleError ? e : new OracleError("OR120", "internal error", { status: 500, cause: e });

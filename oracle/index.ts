@@ -127,6 +127,7 @@ export async function startOracle(
       await scheduler.stop();
       await api.close();
       await inferWork?.close();
+      metrics.close();
       db.close();
       log.info("oracle.stopped", {});
     },

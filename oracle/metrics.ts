@@ -1,114 +1,157 @@
 /**
- * Prometheus metrics in the text exposition format (version 0.0.4): counters and histograms
- * with labels, kept in memory. No I/O: `render()` returns the text the API serves at /metrics.
+ * The oracle's Prometheus metrics on prom-client, in one `Registry` per oracle (several oracles
+ * share a process in the tests and the demo; the library's global registry is never used).
+ * `render()` returns the text exposition the API serves at /metrics.
+ *
+ * Each metric sits behind a thin wrapper that keeps at most MAX_SERIES_PER_METRIC label
+ * combinations, so a hostile label value cannot grow memory (prom-client has no such bound).
  */
+import { createHistogram, performance } from "node:perf_hooks";
+import * as prom from "prom-client";
 
-/** Most label combinations one metric keeps, so a hostile label value cannot grow memory. */
+/** Most label combinations one metric keeps; observations of further ones are dropped. */
 export const MAX_SERIES_PER_METRIC = 1_000;
 
-type Labels = Record<string, string>;
+type Labels<L extends string> = Partial<Record<L, string>>;
 
-function labelKey(labels: Labels): string {
-  const keys = Object.keys(labels).sort();
-  return keys.map((k) => `${k}="${String(labels[k]).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`).join(",");
-}
-
-export class Counter {
-  private readonly series = new Map<string, number>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
-  inc(labels: Labels = {}, by = 1): void {
-    const k = labelKey(labels);
-    if (!this.series.has(k) && this.series.size >= MAX_SERIES_PER_METRIC) return;
-    this.series.set(k, (this.series.get(k) ?? 0) + by);
-  }
-  get(labels: Labels = {}): number {
-    return this.series.get(labelKey(labels)) ?? 0;
-  }
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    if (this.series.size === 0) lines.push(`${this.name} 0`);
-    for (const [k, v] of this.series) lines.push(`${this.name}${k ? `{${k}}` : ""} ${v}`);
-    return lines.join("\n");
+/** The label combinations a metric has, up to MAX_SERIES_PER_METRIC. */
+class SeriesBound {
+  private readonly seen = new Set<string>();
+  admits(labels: Record<string, string | undefined>): boolean {
+    const key = JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)));
+    if (this.seen.has(key)) return true;
+    if (this.seen.size >= MAX_SERIES_PER_METRIC) return false;
+    this.seen.add(key);
+    return true;
   }
 }
 
-export class Gauge {
-  private readonly series = new Map<string, number>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
-  set(value: number, labels: Labels = {}): void {
-    const k = labelKey(labels);
-    if (!this.series.has(k) && this.series.size >= MAX_SERIES_PER_METRIC) return;
-    this.series.set(k, value);
+type Spec<L extends string> = { name: string; help: string; labelNames?: readonly L[] };
+
+export class Counter<L extends string = never> {
+  private readonly bound = new SeriesBound();
+  private readonly metric: prom.Counter<L>;
+  constructor(registry: prom.Registry, spec: Spec<L>) {
+    this.metric = new prom.Counter({ ...spec, registers: [registry] });
   }
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`];
-    for (const [k, v] of this.series) lines.push(`${this.name}${k ? `{${k}}` : ""} ${v}`);
-    return lines.join("\n");
+  inc(labels: Labels<L> = {}, by = 1): void {
+    if (this.bound.admits(labels)) this.metric.inc(labels, by);
   }
 }
 
-export class Histogram {
-  private readonly series = new Map<string, { counts: number[]; sum: number; count: number }>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly buckets: readonly number[],
-  ) {}
-  observe(value: number, labels: Labels = {}): void {
-    const k = labelKey(labels);
-    let s = this.series.get(k);
-    if (!s) {
-      if (this.series.size >= MAX_SERIES_PER_METRIC) return;
-      s = { counts: this.buckets.map(() => 0), sum: 0, count: 0 };
-      this.series.set(k, s);
-    }
-    for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]) s.counts[i]++;
-    s.sum += value;
-    s.count++;
+export class Gauge<L extends string = never> {
+  private readonly bound = new SeriesBound();
+  private readonly metric: prom.Gauge<L>;
+  constructor(registry: prom.Registry, spec: Spec<L>) {
+    this.metric = new prom.Gauge({ ...spec, registers: [registry] });
   }
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
-    for (const [k, s] of this.series) {
-      const sep = k ? "," : "";
-      this.buckets.forEach((b, i) => lines.push(`${this.name}_bucket{${k}${sep}le="${b}"} ${s.counts[i]}`));
-      lines.push(`${this.name}_bucket{${k}${sep}le="+Inf"} ${s.count}`);
-      lines.push(`${this.name}_sum${k ? `{${k}}` : ""} ${s.sum}`);
-      lines.push(`${this.name}_count${k ? `{${k}}` : ""} ${s.count}`);
-    }
-    return lines.join("\n");
+  set(value: number, labels: Labels<L> = {}): void {
+    if (this.bound.admits(labels)) this.metric.set(labels, value);
   }
 }
 
-/** The oracle's metrics. One instance per oracle process. */
+export class Histogram<L extends string = never> {
+  private readonly bound = new SeriesBound();
+  private readonly metric: prom.Histogram<L>;
+  constructor(registry: prom.Registry, spec: Spec<L> & { buckets: number[] }) {
+    this.metric = new prom.Histogram({ ...spec, registers: [registry] });
+  }
+  observe(value: number, labels: Labels<L> = {}): void {
+    if (this.bound.admits(labels)) this.metric.observe(labels, value);
+  }
+}
+
+/** Interval of the event-loop lag probe, ms. */
+const LAG_PROBE_MS = 10;
+
+/**
+ * `poai_event_loop_lag_seconds{stat="p50"|"p99"|"max"}` over the interval since the last scrape:
+ * a probe timer every LAG_PROBE_MS records how late it fired. (perf_hooks' monitorEventLoopDelay
+ * is not used: its reset drops the next interval, so a stall right after a scrape would not show.)
+ * Returns the probe's stop.
+ */
+function eventLoopLag(registry: prom.Registry): () => void {
+  const h = createHistogram();
+  let last = performance.now();
+  const probe = setInterval(() => {
+    const now = performance.now();
+    // In ns; the histogram takes integers >= 1.
+    h.record(Math.max(1, Math.round((now - last - LAG_PROBE_MS) * 1e6)));
+    last = now;
+  }, LAG_PROBE_MS);
+  probe.unref();
+  const seconds = (ns: number) => (h.count === 0 ? 0 : ns / 1e9);
+  new prom.Gauge({
+    name: "poai_event_loop_lag_seconds",
+    help: "Event-loop lag since the last scrape: median, 99th percentile and maximum",
+    labelNames: ["stat"],
+    registers: [registry],
+    collect() {
+      this.set({ stat: "p50" }, seconds(h.percentile(50)));
+      this.set({ stat: "p99" }, seconds(h.percentile(99)));
+      this.set({ stat: "max" }, seconds(h.max));
+      h.reset();
+    },
+  });
+  return () => clearInterval(probe);
+}
+
+/** The queues whose depth the oracle reports (`poai_queue_depth{queue}`). */
+export type QueueName = "verification" | "delivery";
+
+/** The oracle's metrics. One instance per oracle. */
 export function createMetrics() {
+  const registry = new prom.Registry();
   const m = {
-    challengesIssued: new Counter("poai_challenges_issued_total", "Challenges handed to nodes, by kind"),
-    challengesVerified: new Counter("poai_challenges_verified_total", "Challenges whose openings verified, by kind"),
-    challengesFailed: new Counter("poai_challenges_failed_total", "Challenges failed (wrong result, late, missed), by kind and reason"),
-    verificationSeconds: new Histogram(
-      "poai_verification_seconds",
-      "Time to verify one challenge's openings, by kind",
-      [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
-    ),
-    reportsRelayed: new Counter("poai_reports_relayed_total", "Epoch reports submitted on chain"),
-    reportsFinalized: new Counter("poai_reports_finalized_total", "Epoch reports finalized on chain"),
-    seedsCommitted: new Counter("poai_seeds_committed_total", "Epoch seed commitments submitted on chain"),
-    txRetries: new Counter("poai_tx_retries_total", "Transaction retries and fee bumps, by purpose"),
-    requests: new Counter("poai_http_requests_total", "API requests, by route and status"),
-    requestsRejected: new Counter("poai_http_rejected_total", "API requests rejected, by error code"),
-    lastEpoch: new Gauge("poai_last_processed_epoch", "Last epoch whose report this oracle built"),
-    reconcileErrors: new Counter("poai_reconcile_errors_total", "Reconciliation passes that ended in an error, by step"),
+    challengesIssued: new Counter(registry, { name: "poai_challenges_issued_total", help: "Challenges handed to nodes, by kind", labelNames: ["kind"] }),
+    challengesVerified: new Counter(registry, { name: "poai_challenges_verified_total", help: "Challenges whose openings verified, by kind", labelNames: ["kind"] }),
+    challengesFailed: new Counter(registry, {
+      name: "poai_challenges_failed_total",
+      help: "Challenges failed (wrong result, late, missed), by kind and reason",
+      labelNames: ["kind", "reason"],
+    }),
+    verificationSeconds: new Histogram(registry, {
+      name: "poai_verification_seconds",
+      help: "Time to verify one challenge's openings, by kind",
+      labelNames: ["kind"],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    }),
+    reportsRelayed: new Counter(registry, { name: "poai_reports_relayed_total", help: "Epoch reports submitted on chain" }),
+    reportsFinalized: new Counter(registry, { name: "poai_reports_finalized_total", help: "Epoch reports finalized on chain" }),
+    seedsCommitted: new Counter(registry, { name: "poai_seeds_committed_total", help: "Epoch seed commitments submitted on chain" }),
+    txRetries: new Counter(registry, { name: "poai_tx_retries_total", help: "Transaction retries and fee bumps, by purpose", labelNames: ["purpose"] }),
+    requests: new Counter(registry, { name: "poai_http_requests_total", help: "API requests, by route and status", labelNames: ["route", "status"] }),
+    requestSeconds: new Histogram(registry, {
+      name: "poai_request_duration_seconds",
+      help: "API request latency of the requests served, by route",
+      labelNames: ["route"],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    }),
+    requestsRejected: new Counter(registry, { name: "poai_http_rejected_total", help: "API requests rejected, by error code", labelNames: ["code"] }),
+    lastEpoch: new Gauge(registry, { name: "poai_last_processed_epoch", help: "Last epoch whose report this oracle built" }),
+    reconcileErrors: new Counter(registry, { name: "poai_reconcile_errors_total", help: "Reconciliation passes that ended in an error, by step", labelNames: ["step"] }),
+    relayTransactions: new Gauge(registry, {
+      name: "poai_relay_transactions",
+      help: "The relay's stored transactions, by status (set on every reconciliation pass)",
+      labelNames: ["status"],
+    }),
   };
+  const queueDepth = new Gauge(registry, { name: "poai_queue_depth", help: "Items waiting in one of the oracle's queues", labelNames: ["queue"] });
+  const stopLag = eventLoopLag(registry);
   return {
     ...m,
-    render(): string {
-      return Object.values(m).map((x) => x.render()).join("\n") + "\n";
+    registry,
+    /** Sets how many items wait in `queue` now. */
+    setQueueDepth(queue: QueueName, depth: number): void {
+      queueDepth.set(depth, { queue });
+    },
+    /** The text exposition (format 0.0.4) of this oracle's metrics. */
+    render(): Promise<string> {
+      return registry.metrics();
+    },
+    /** Stops the event-loop lag probe (the oracle's `stop()`). */
+    close(): void {
+      stopLag();
     },
   };
 }

@@ -26,7 +26,7 @@ import type { PrivateKeyAccount } from "viem/accounts";
 import type { Chain, ContractName } from "./chain";
 import type { DB } from "./store/schema";
 import { LIVE_TX_STATUSES, TX_STATUS, type TxStatus } from "./store/status";
-import { hasLiveTransaction, insertSignedTransaction, setTransactionStatus, transactionsOf, type TxRow } from "./store/transactions";
+import { hasLiveTransaction, insertSignedTransaction, setTransactionStatus, transactionCountsByStatus, transactionsOf, type TxRow } from "./store/transactions";
 import { OracleError } from "./errors";
 import { isAlreadyKnown, isNonceStale, isReceiptNotFound, isUnreachable, revertName } from "./rpc-errors";
 import type { Logger } from "./logger";
@@ -76,6 +76,11 @@ export class Relay {
   /** Whether a transaction of `purpose` is in flight (signed, sent or mined, not settled). */
   inFlight(purpose: string): boolean {
     return hasLiveTransaction(this.db, purpose);
+  }
+
+  /** Sets `poai_relay_transactions{status}` from the transactions table. */
+  recordTransactionCounts(): void {
+    for (const [status, n] of Object.entries(transactionCountsByStatus(this.db))) this.metrics.relayTransactions.set(n, { status });
   }
 
   /** One step towards `purpose`; returns "done" once `isDone` holds on chain (after confirmations). */

@@ -104,6 +104,7 @@ export class Scheduler implements EpochLoop {
     await step("judge", () => reconcileJudgement(this, cur, nowMs, committee.configVersion, committee.members));
     await step("report", () => reconcileReports(this, committee));
     await step("finalize", () => reconcileFinalization(this));
+    this.d.relay.recordTransactionCounts();
     pruneNonces(this.d.db, nowMs, this.d.cfg.clockSkewMs);
     this.lastPassAt = nowMs;
   }

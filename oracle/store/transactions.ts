@@ -29,6 +29,7 @@ const setStatus = statement<[TxStatus, number | null, string | null, number | nu
 const insert = statement<[string, string, number, Hex, Hex, string, string, number]>(
   `INSERT INTO transactions (purpose, sender, nonce, hash, raw, max_fee, priority_fee, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, '${TX_STATUS.Signed}', ?)`,
 );
+const countsByStatus = statement<[], { status: TxStatus; n: number }>("SELECT status, COUNT(*) AS n FROM transactions GROUP BY status");
 const liveCount = statement<[string], { n: number }>(`SELECT COUNT(*) AS n FROM transactions WHERE purpose = ? AND status IN ${sqlList(LIVE_TX_STATUSES)}`);
 
 /** A purpose's transactions, oldest first. */
@@ -53,4 +54,11 @@ export function insertSignedTransaction(
 /** Whether a transaction of `purpose` is still in flight (signed, sent or mined, not settled). */
 export function hasLiveTransaction(db: DB, purpose: string): boolean {
   return liveCount(db).get(purpose)!.n > 0;
+}
+
+/** How many stored transactions have each status; every status is present, 0 where none. */
+export function transactionCountsByStatus(db: DB): Record<TxStatus, number> {
+  const counts = Object.fromEntries(Object.values(TX_STATUS).map((s) => [s, 0])) as Record<TxStatus, number>;
+  for (const r of countsByStatus(db).all()) counts[r.status] = r.n;
+  return counts;
 }

@@ -14,11 +14,12 @@ import { AUTH_HEADERS } from "../../protocol";
 import type { GemmSpec } from "../../engine/gemm/spec";
 import { openGemm, runGemm } from "../../engine/gemm/kernel";
 import { encodeGemmOpening } from "../../protocol/wire/gemm";
-import { parseConfig } from "../../oracle/config";
+import { parseConfig, type OracleConfig } from "../../oracle/config";
 import type { DB } from "../../oracle/store/schema";
 import { startOracle, type OracleHandle } from "../../oracle/index";
 import { deployDevnet, fundRewards, HH_KEYS, registerNode, startHardhatNode, E18, type Devnet, type HardhatNode } from "../support/oracle-devnet";
 import { signedFetch } from "../support/oracle-client";
+import { parseExposition, sampleValue } from "../support/exposition";
 
 function snapshot(db: DB): string {
   const h = createHash("sha256");
@@ -31,6 +32,7 @@ describe("oracle API", { timeout: 240_000 }, () => {
   let hh: HardhatNode;
   let dev: Devnet;
   let oracle: OracleHandle;
+  let cfg: OracleConfig;
   let ctx: { account: ReturnType<typeof privateKeyToAccount>; chainId: number; registry: `0x${string}` };
   let ctx2: typeof ctx;
   let rateCtx: typeof ctx;
@@ -52,7 +54,7 @@ describe("oracle API", { timeout: 240_000 }, () => {
     const n1 = await registerNode(dev, HH_KEYS[1]);
     const n2 = await registerNode(dev, HH_KEYS[2]);
     const n3 = await registerNode(dev, HH_KEYS[3]);
-    const cfg = parseConfig({
+    cfg = parseConfig({
       rpcUrl: hh.url,
       deploymentFile: dev.deploymentFile,
       dbPath: join(dev.dir, "api.sqlite"),
@@ -270,5 +272,44 @@ describe("oracle API", { timeout: 240_000 }, () => {
     assert.equal(open.json.verdict, "fraud", open.json.reason);
     const row = oracle.db.prepare("SELECT evidence FROM challenges WHERE id = ?").get(ch.challengeId) as { evidence: Hex };
     assert.match(row.evidence, /^0x[0-9a-f]{64}$/);
+  });
+
+  it("serves /metrics in the text exposition format, from a registry of its own", async () => {
+    const scrape = async (o: OracleHandle) => parseExposition(await (await fetch(o.url + "/metrics")).text());
+    const other = await startOracle({ ...cfg, dbPath: join(dev.dir, "api-other.sqlite") }, { runScheduler: false });
+    try {
+      await fetch(oracle.url + "/v1/info");
+      const mine = await scrape(oracle);
+      for (const [name, type] of [
+        ["poai_request_duration_seconds", "histogram"],
+        ["poai_event_loop_lag_seconds", "gauge"],
+        ["poai_queue_depth", "gauge"],
+        ["poai_relay_transactions", "gauge"],
+        ["poai_verification_seconds", "histogram"],
+        ["poai_http_requests_total", "counter"],
+      ]) {
+        assert.equal(mine.types.get(name), type, name);
+      }
+      assert.ok(sampleValue(mine, "poai_request_duration_seconds_count", { route: "info" })! >= 1, "latency of the info requests");
+      assert.ok(sampleValue(mine, "poai_request_duration_seconds_bucket", { route: "info", le: "+Inf" })! >= 1);
+      for (const stat of ["p50", "p99", "max"]) assert.ok(sampleValue(mine, "poai_event_loop_lag_seconds", { stat })! >= 0, stat);
+      // The epoch loop's passes (earlier tests) committed a seed through the relay.
+      const relayed = mine.samples.filter((s) => s.name === "poai_relay_transactions");
+      assert.equal(relayed.length, 7, "one series per transaction status");
+      assert.ok(relayed.reduce((n, s) => n + s.value, 0) >= 1, JSON.stringify(relayed));
+
+      // Another oracle in the same process counts only its own.
+      const infoCount = sampleValue(mine, "poai_http_requests_total", { route: "info", status: "200" })!;
+      await fetch(other.url + "/v1/info");
+      const theirs = await scrape(other);
+      assert.equal(sampleValue(theirs, "poai_http_requests_total", { route: "info", status: "200" }), 1);
+      assert.equal(sampleValue(theirs, "poai_challenges_verified_total", { kind: "gemm" }), undefined);
+      assert.equal(theirs.samples.filter((s) => s.name === "poai_relay_transactions").length, 0);
+      const again = await scrape(oracle);
+      assert.equal(sampleValue(again, "poai_http_requests_total", { route: "info", status: "200" }), infoCount);
+      assert.equal(sampleValue(again, "poai_challenges_verified_total", { kind: "gemm" }), 1);
+    } finally {
+      await other.stop();
+    }
   });
 });

@@ -42,7 +42,8 @@ describe("relay", { timeout: 180_000 }, () => {
   });
 
   it("replaces a stuck transaction with higher fees and completes the purpose once", async () => {
-    const relay = new Relay(chain, account, db, { confirmations: 1, txStuckMs: 300, gasBumpPercent: 25 }, log, createMetrics());
+    const metrics = createMetrics();
+    const relay = new Relay(chain, account, db, { confirmations: 1, txStuckMs: 300, gasBumpPercent: 25 }, log, metrics);
     const epoch = 50n;
     const commitment = seedCommitment(epoch, ("0x" + "42".repeat(32)) as Hex);
     const isDone = async () => (await chain.seedCommitment(epoch)) !== zeroHash;
@@ -73,6 +74,12 @@ describe("relay", { timeout: 180_000 }, () => {
     assert.equal(await readContract<Hex>(dev, "EpochManager", "seedCommitment", [epoch]), commitment);
     const statuses = (db.prepare("SELECT status FROM transactions WHERE purpose = 'commitSeed:50' ORDER BY id").all() as { status: string }[]).map((r) => r.status);
     assert.deepEqual(statuses, ["replaced", "confirmed"]);
+    relay.recordTransactionCounts();
+    const text = await metrics.render();
+    metrics.close();
+    assert.match(text, /^poai_relay_transactions\{status="replaced"\} 1$/m);
+    assert.match(text, /^poai_relay_transactions\{status="confirmed"\} 1$/m);
+    assert.match(text, /^poai_relay_transactions\{status="sent"\} 0$/m);
     // Achieved: further passes send nothing.
     assert.equal(await relay.ensure("commitSeed:50", isDone, call), "done");
     assert.equal((db.prepare("SELECT COUNT(*) AS n FROM transactions WHERE purpose = 'commitSeed:50'").get() as { n: number }).n, 2);

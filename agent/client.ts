@@ -165,27 +165,27 @@ export class OracleClient {
     }
     if (res.status >= 400) {
       const e = (json as { error?: { code?: string; message?: string; details?: { nodeStatus?: unknown } } } | undefined)?.error;
-      const code = String(e?.code ?? res.status);
-      const msg = String(e?.message ?? text.slice(0, 200));
-      // Oracle codes (docs/errors.md): OR108 node not registered, OR109 node not active, with
-      // the registry's status in `details.nodeStatus` ("jailed", "exiting").
-      if (code === "OR108") {
-        throw new AgentError("NotRegistered", `the oracle says node ${this.account.address} is not registered: ${msg}`, { hint: `oracle code ${code}` });
-      }
-      if (code === "OR109" && e?.details?.nodeStatus === "jailed") {
-        throw new AgentError("Jailed", `the oracle says node ${this.account.address} is jailed: ${msg}`, { hint: `oracle code ${code}` });
-      }
-      if (code === "OR109") {
-        throw new AgentError("Exiting", `the oracle says node ${this.account.address} is not active: ${msg}`, { hint: `oracle code ${code}` });
-      }
       if (res.status === 429) {
         const ms = retryAfterMs(res.headers.get("retry-after")) ?? DEFAULT_RETRY_MS;
         throw new AgentError("OracleUnreachable", `oracle rate limit hit (retry after ${ms} ms)`);
       }
-      throw new OracleRejection(code, `oracle rejected ${method} ${path} (${res.status} ${code}): ${msg}`, res.status);
+      throw oracleRejection(this.account.address, String(e?.code ?? res.status), String(e?.message ?? text.slice(0, 200)), e?.details, res.status, `${method} ${path}`);
     }
     return json;
   }
+}
+
+/**
+ * The agent's error for an oracle's refusal `code` (docs/errors.md): OR108 node not registered,
+ * OR109 node not active (with the registry's status in `details.nodeStatus`: "jailed",
+ * "exiting"), OR110 rate limited (retried like an unreachable oracle), else an OracleRejection.
+ */
+export function oracleRejection(node: string, code: string, msg: string, details: { nodeStatus?: unknown } | undefined, status: number, what: string): AgentError {
+  if (code === "OR108") return new AgentError("NotRegistered", `the oracle says node ${node} is not registered: ${msg}`, { hint: `oracle code ${code}` });
+  if (code === "OR109" && details?.nodeStatus === "jailed") return new AgentError("Jailed", `the oracle says node ${node} is jailed: ${msg}`, { hint: `oracle code ${code}` });
+  if (code === "OR109") return new AgentError("Exiting", `the oracle says node ${node} is not active: ${msg}`, { hint: `oracle code ${code}` });
+  if (code === "OR110") return new AgentError("OracleUnreachable", `oracle rate limit hit on ${what}: ${msg}`);
+  return new OracleRejection(code, `oracle rejected ${what} (${status} ${code}): ${msg}`, status);
 }
 
 export class OracleRejection extends AgentError {

@@ -8,13 +8,14 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { AgentError, describeError } from "./errors";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff";
-import type { Challenge, OracleClient } from "./client";
+import type { Challenge } from "./client";
+import type { OracleTransport } from "./session-client";
 import type { Solver } from "./solver-types";
 import type { Logger } from "./log";
 import type { GpuProcess } from "./gpu";
 
 export interface LoopOptions {
-  client: OracleClient;
+  client: OracleTransport;
   solver: Solver;
   log: Logger;
   /** Stop after this many challenges (tests); default: run until aborted. */

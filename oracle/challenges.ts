@@ -12,7 +12,7 @@
  * changes nothing and two racing requests cannot both succeed.
  */
 import { keccak256, encodeAbiParameters, type Address, type Hex } from "viem";
-import { recordNonce, type Authenticated } from "./auth";
+import { recordCaller as record, type Caller } from "./caller";
 import { openingsFor } from "./config";
 import { httpError } from "./errors";
 import type { Logger } from "./logger";
@@ -37,6 +37,20 @@ export function challengeId(epoch: number, node: Address, round: number, salt: H
   return keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "uint64" }, { type: "address" }, { type: "uint32" }], [salt, BigInt(epoch), node, round])).slice(0, 34);
 }
 
+/** A challenge as the node receives it (HTTP `next`, or pushed over its session). */
+export function challengePayload(row: ChallengeRow): Record<string, unknown> {
+  return {
+    challengeId: row.id,
+    kind: row.kind,
+    epoch: String(row.epoch),
+    round: row.round,
+    seed: row.seed,
+    spec: JSON.parse(row.spec),
+    deadline: row.deadline,
+    ...(row.root ? { root: row.root, openings: JSON.parse(row.openings ?? "[]") } : {}),
+  };
+}
+
 export class ChallengeService {
   constructor(
     private readonly db: DB,
@@ -59,32 +73,29 @@ export class ChallengeService {
 
   /** The earliest due challenge of `node`: one already handed out and still open, else a new one. */
   /** `nowMs` is chain-aligned time (issue times, deadlines); `wallMs` the wall clock (latency). */
-  next(auth: Authenticated, nowMs: number, wallMs = nowMs): Record<string, unknown> | undefined {
+  next(auth: Caller, nowMs: number, wallMs = nowMs): Record<string, unknown> | undefined {
     const node = auth.signer.toLowerCase();
     return this.db.transaction(() => {
-      recordNonce(this.db, auth);
+      record(this.db, auth);
       let row = openChallenge(this.db, node, nowMs);
       if (!row) {
         row = dueChallenge(this.db, node, nowMs);
         if (!row) return undefined;
-        markIssued(this.db, row.id, wallMs);
-        this.metrics.challengesIssued.inc({ kind: row.kind });
-        this.log.info("challenge.issued", { id: row.id, epoch: row.epoch, node, round: row.round, kind: row.kind });
+        this.issue(row, wallMs);
       }
-      return {
-        challengeId: row.id,
-        kind: row.kind,
-        epoch: String(row.epoch),
-        round: row.round,
-        seed: row.seed,
-        spec: JSON.parse(row.spec),
-        deadline: row.deadline,
-        ...(row.root ? { root: row.root, openings: JSON.parse(row.openings ?? "[]") } : {}),
-      };
+      return challengePayload(row);
     })();
   }
 
-  commit(auth: Authenticated, id: string, root: Hex, nowMs: number, wallMs = nowMs): { openings: number[] } {
+  /** Marks `row` handed out now (latency starts); the caller holds the transaction. */
+  issue(row: ChallengeRow, wallMs: number): void {
+    markIssued(this.db, row.id, wallMs);
+    row.issued_at = wallMs;
+    this.metrics.challengesIssued.inc({ kind: row.kind });
+    this.log.info("challenge.issued", { id: row.id, epoch: row.epoch, node: row.node, round: row.round, kind: row.kind });
+  }
+
+  commit(auth: Caller, id: string, root: Hex, nowMs: number, wallMs = nowMs): { openings: number[] } {
     const row = this.owned(id, auth.signer);
     if (row.issued_at === null) throw httpError.state("challenge not handed out yet");
     if (row.root !== null) throw httpError.state("challenge already committed");
@@ -95,14 +106,14 @@ export class ChallengeService {
     if (!w) throw httpError.state(`challenge kind ${row.kind} not served by this oracle`);
     const openings = w.chooseOpenings(spec, root, openingsFor(this.opts, row.kind));
     this.db.transaction(() => {
-      recordNonce(this.db, auth);
+      record(this.db, auth);
       if (!storeCommitment(this.db, id, root, wallMs, openings)) throw httpError.state("challenge already committed");
     })();
     this.log.info("challenge.committed", { id, node: row.node, ms: wallMs - (row.issued_at ?? wallMs) });
     return { openings };
   }
 
-  async open(auth: Authenticated, id: string, openings: readonly ({ index: number } & Record<string, unknown>)[], extra: Record<string, unknown>, nowMs: number) {
+  async open(auth: Caller, id: string, openings: readonly ({ index: number } & Record<string, unknown>)[], extra: Record<string, unknown>, nowMs: number) {
     const row = this.owned(id, auth.signer);
     if (row.root === null) throw httpError.state("challenge not committed yet");
     if (row.opened_at !== null || row.verdict !== null) throw httpError.state(`challenge already ${row.verdict ?? "opened"}`);
@@ -140,7 +151,7 @@ export class ChallengeService {
     const after = this.get(id);
     if (after && (after.opened_at !== null || after.verdict !== null)) throw httpError.state("challenge already answered");
     this.db.transaction(() => {
-      recordNonce(this.db, auth);
+      record(this.db, auth);
       if (!storeAnswer(this.db, id, { answer: { openings, extra }, openedAt: nowMs, verdict, reason, verifyMs, evidence })) {
         throw httpError.state("challenge already answered");
       }

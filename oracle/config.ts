@@ -63,6 +63,20 @@ export const configSchema = z
     rateLimitBurst: int(1, 100_000).default(40),
     /** How long a registry read about a node is reused, ms. */
     registryCacheMs: int(0, 600_000).default(2_000),
+    /** Agent sessions (protocol/session.ts): most open at once, and per source address. */
+    maxSessions: int(1, 10_000_000).default(200_000),
+    maxConnectionsPerSource: int(1, 10_000_000).default(4_096),
+    /** Session openings per source address: sustained per second and burst (before any signature is checked). */
+    sessionOpensPerSec: z.number().positive().max(1_000_000).default(50),
+    sessionOpenBurst: int(1, 10_000_000).default(500),
+    /** Time a new connection has to send its signed opening, ms. */
+    sessionHandshakeMs: int(100, 120_000).default(10_000),
+    /** Ping period of a session; one unanswered ping ends it, ms. */
+    sessionHeartbeatMs: int(100, 600_000).default(30_000),
+    /** A challenge pushed later than this after its due instant, to a connected node, is voided (the oracle's delay), ms. */
+    voidLagMs: int(10, 600_000).default(2_000),
+    /** After a restart, a delivered challenge whose deadline falls this soon is voided too (the node could not answer), ms. */
+    restartGraceMs: int(0, 600_000).default(5_000),
     /** Origin allowed by CORS on the public read API. */
     corsOrigin: z.string().min(1).default("*"),
 

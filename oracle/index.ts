@@ -26,6 +26,8 @@ import { GemmWork } from "./work-gemm";
 import { InferWork } from "./work-infer";
 import { ChainClock } from "./clock";
 import type { Work } from "./work";
+import { SessionHub, type SessionMessage, type NodeSession } from "./sessions";
+import { Delivery } from "./delivery";
 
 export interface OracleHandle {
   url: string;
@@ -108,6 +110,75 @@ export async function startOracle(
     log: log.child({ part: "api" }),
     metrics,
   });
+  // Sessions: the agents' transport (protocol/session.ts); challenges pushed by delivery.ts.
+  let delivery: Delivery | undefined = undefined;
+  const handle = async (s: NodeSession, m: SessionMessage): Promise<unknown> => {
+    const caller = { signer: s.node };
+    switch (m.t) {
+      case "commit":
+        try {
+          return challenges.commit(caller, m.id, m.root as Hex, now(), wall());
+        } finally {
+          delivery!.settled(s, m.id);
+        }
+      case "open": {
+        const { t: _t, id, openings, ...extra } = m;
+        try {
+          return await challenges.open(caller, id, openings as never, extra, now());
+        } finally {
+          delivery!.settled(s, id);
+        }
+      }
+      case "processes":
+        return recordProcesses(db, caller, m.processes, now());
+    }
+  };
+  const hub = new SessionHub({
+    chainId: chain.chainId,
+    registry: chain.address("NodeRegistry"),
+    oracle: account.address,
+    db,
+    clockSkewMs: cfg.clockSkewMs,
+    maxPayloadBytes: cfg.maxBodyBytes,
+    limiter,
+    sourceLimiter: new TokenBuckets(cfg.sessionOpensPerSec, cfg.sessionOpenBurst),
+    maxSessions: cfg.maxSessions,
+    maxConnectionsPerSource: cfg.maxConnectionsPerSource,
+    handshakeMs: cfg.sessionHandshakeMs,
+    heartbeatMs: cfg.sessionHeartbeatMs,
+    wallNow: wall,
+    now,
+    requireActiveNode: access.requireActiveNode,
+    handlers: {
+      handle,
+      opened: (s) => {
+        metrics.sessions.set(hub.size);
+        delivery!.opened(s);
+      },
+      closed: (s) => {
+        metrics.sessions.set(hub.size);
+        delivery!.closed(s);
+      },
+    },
+    log: log.child({ part: "sessions" }),
+    metrics,
+  });
+  hub.attach(api.server);
+  delivery = new Delivery({
+    db, hub, challenges, now, wallNow: wall, voidLagMs: cfg.voidLagMs, heartbeatMs: 1_000, restartGraceMs: cfg.restartGraceMs,
+    log: log.child({ part: "delivery" }), metrics,
+  });
+  // Delivery starts on the first pass, once the clock follows the chain; with no heartbeat in the
+  // database (new or lost), the downtime counts from the current epoch's start.
+  let deliveryStarted = false;
+  scheduler.onPassStart = (nowMs) => {
+    if (deliveryStarted) return;
+    deliveryStarted = true;
+    const epochStart = (epochs.genesis + Math.max(0, Math.floor((nowMs / 1000 - epochs.genesis) / epochs.length)) * epochs.length) * 1000;
+    delivery!.start(nowMs, epochStart);
+  };
+  scheduler.onPlanned = () => deliveryStarted && delivery!.poke();
+
   const url = `http://${cfg.host}:${api.port}`;
   if (opts.runScheduler !== false) scheduler.start();
   log.info("oracle.started", { url, address: account.address, chainId: chain.chainId, db: cfg.dbPath, epochLength: epochs.length });
@@ -125,6 +196,8 @@ export async function startOracle(
       if (stopped) return;
       stopped = true;
       await scheduler.stop();
+      delivery!.stop();
+      await hub.close();
       await api.close();
       await inferWork?.close();
       metrics.close();

@@ -74,7 +74,10 @@ function toSample(r: JudgedRow): JudgeSample {
 
 export function judgeEpoch(rows: readonly JudgedRow[], registry: ReadonlyMap<string, NodeRecord>, o: JudgeOptions): NodeEpochInput[] {
   const byNode = new Map<string, JudgedRow[]>();
+  // A void challenge (the oracle's own delay or downtime) leaves every count, numerator and
+  // denominator alike; a node whose every challenge was void is not judged this epoch.
   for (const r of rows) {
+    if (r.verdict === CHALLENGE_VERDICT.Void) continue;
     const list = byNode.get(r.node) ?? [];
     if (list.length < MAX_PER_NODE) list.push(r);
     byNode.set(r.node, list);
@@ -87,7 +90,7 @@ export function judgeEpoch(rows: readonly JudgedRow[], registry: ReadonlyMap<str
     // The window: every earlier record, each measured against the claim it was sized to. A claim
     // change does not start a new window, or an overclaimer could dodge the test by changing its
     // claim every epoch (NodeRegistry.updateClaim).
-    const earlier = (o.earlier?.(node) ?? []).slice(0, MAX_PER_NODE * (MAX_JUDGE_WINDOW_EPOCHS - 1)).map(toSample);
+    const earlier = (o.earlier?.(node) ?? []).filter((r) => r.verdict !== CHALLENGE_VERDICT.Void).slice(0, MAX_PER_NODE * (MAX_JUDGE_WINDOW_EPOCHS - 1)).map(toSample);
     const j = judgeNode(samples, meta0.claim.gflops, earlier);
     const latencies = samples.filter((s) => s.answered && s.elapsedMs !== undefined).map((s) => s.elapsedMs!);
     const meanLatencyMs = latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : 0;

@@ -135,6 +135,18 @@ export function createMetrics() {
       help: "The relay's stored transactions, by status (set on every reconciliation pass)",
       labelNames: ["status"],
     }),
+    sessionsOpened: new Counter(registry, { name: "poai_sessions_opened_total", help: "Agent sessions accepted" }),
+    sessions: new Gauge(registry, { name: "poai_sessions", help: "Agent sessions open now" }),
+    challengesVoided: new Counter(registry, {
+      name: "poai_challenges_voided_total",
+      help: "Challenges voided for the oracle's own delay or downtime, by reason",
+      labelNames: ["reason"],
+    }),
+    deliveryLagSeconds: new Histogram(registry, {
+      name: "poai_delivery_lag_seconds",
+      help: "Delay from a challenge's due instant to its push to a connected node",
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    }),
   };
   const queueDepth = new Gauge(registry, { name: "poai_queue_depth", help: "Items waiting in one of the oracle's queues", labelNames: ["queue"] });
   const stopLag = eventLoopLag(registry);

@@ -44,6 +44,10 @@ export class Scheduler implements EpochLoop {
   lastError?: string;
   readonly now: () => number;
   private readonly warned = new Set<string>();
+  /** Called at the start of each pass, once the clock is aligned to the chain (delivery starts on the first). */
+  onPassStart?: (nowMs: number) => void;
+  /** Called after the schedule step (delivery looks at the plan again). */
+  onPlanned?: () => void;
 
   constructor(readonly d: SchedulerDeps) {
     this.now = () => d.clock.now();
@@ -86,6 +90,7 @@ export class Scheduler implements EpochLoop {
     const nowMs = this.now();
     const cur = this.epochAt(nowMs);
     this.d.log.debug("reconcile.pass", { epoch: cur, chainMs: nowMs, leadMs: this.d.clock.leadMs });
+    this.onPassStart?.(nowMs);
     const committee = await this.d.chain.committee();
     const step = async (name: string, fn: () => Promise<void>) => {
       const t0 = performance.now();
@@ -101,6 +106,7 @@ export class Scheduler implements EpochLoop {
     };
     await step("seed", () => reconcileSeeds(this, cur, committee.members));
     await step("schedule", () => reconcileSchedule(this, cur));
+    this.onPlanned?.();
     await step("judge", () => reconcileJudgement(this, cur, nowMs, committee.configVersion, committee.members));
     await step("report", () => reconcileReports(this, committee));
     await step("finalize", () => reconcileFinalization(this));

@@ -27,8 +27,10 @@ export const SETTLEMENT_VERSION = "2";
  * 2: one wire codec per challenge kind (a gemm opening is `{index, data, proof}` only), one
  *    `retry-after` unit (whole seconds) on every answer, numbered error codes in every part, and
  *    the production profile refusing to start on the devnet key.
+ * 3: the session transport (protocol/session.ts): a WebSocket opened with one `SessionOpen`
+ *    signature, HMAC-sealed frames, challenges pushed at their due instant; a `void` verdict.
  */
-export const ORACLE_API_VERSION = "2";
+export const ORACLE_API_VERSION = "3";
 
 /** Domain names: `verifyingContract` is the contract that checks the signature. */
 export const REGISTRY_DOMAIN_NAME = "PoAI NodeRegistry";

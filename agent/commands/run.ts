@@ -1,5 +1,6 @@
 /**
- * `agent run --oracle URL`: the challenge loop (loop.ts) with this node's key, the engine's
+ * `agent run --oracle URL`: the challenge loop (loop.ts) over a session with the oracle
+ * (session-client.ts) with this node's key, the engine's
  * kernels (solver.ts), GPU process reports and an optional chain check (`--rpc`) that turns
  * "not registered" and "jailed" into precise messages with dates. The solver is the honest one;
  * `runCommand`'s `solverFactory` lets another entry (the red team's) run the same wiring with
@@ -10,7 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { privateKeyToAccount } from "viem/accounts";
 import type { Address, Hex } from "viem";
 import { AgentError } from "../errors";
-import { OracleClient } from "../client";
+import { SessionClient } from "../session-client";
 import { makeLogger } from "../log";
 import { runLoop } from "../loop";
 import { makeSolver } from "../solver";
@@ -50,7 +51,8 @@ export async function runCommand(argv: string[], solverFactory: SolverFactory = 
   const wallet = await loadNodeKey(values.keystore ?? DEFAULT_KEYSTORE);
   const account = privateKeyToAccount(wallet.privateKey as Hex);
   const log = makeLogger(format, account.address);
-  const client = new OracleClient(values.oracle, account);
+  // One session per oracle: challenges are pushed at their due instant (protocol/session.ts).
+  const client = new SessionClient(values.oracle, account);
   const threads = requireInt(values.threads, "--threads", 0, 1024, 0);
   const gpus = await queryGpus();
   const executionProviders = gpus && gpus.length > 0 ? ["cuda", "cpu"] : ["cpu"];
@@ -119,5 +121,6 @@ export async function runCommand(argv: string[], solverFactory: SolverFactory = 
     gpuProcesses: queryComputeApps,
     onStatusProblem,
   });
+  client.close();
   log("info", "agent.done", `stopped after ${stats.challenges} challenges: ${JSON.stringify(stats.verdicts)}`, { ...stats });
 }

@@ -63,6 +63,21 @@ const committed = statement<[Hex, number, string, string]>("UPDATE challenges SE
 const answered = statement<[string, number, ChallengeVerdict, string, number, Hex | null, string]>(
   "UPDATE challenges SET answer = ?, opened_at = ?, verdict = ?, reason = ?, verify_ms = ?, evidence = ? WHERE id = ? AND opened_at IS NULL AND verdict IS NULL",
 );
+const nextUndelivered = statement<[number], { at: number | null }>(
+  "SELECT MIN(issue_at) AS at FROM challenges WHERE issued_at IS NULL AND verdict IS NULL AND issue_at > ?",
+);
+const undeliveredIn = statement<[number, number, string, number, number, number], ChallengeRow>(
+  "SELECT * FROM challenges WHERE issued_at IS NULL AND verdict IS NULL AND (issue_at > ? OR (issue_at = ? AND id > ?)) AND issue_at <= ? AND deadline > ? ORDER BY issue_at, id LIMIT ?",
+);
+const voidOne = statement<[string, string]>(
+  `UPDATE challenges SET verdict = '${CHALLENGE_VERDICT.Void}', reason = ? WHERE id = ? AND verdict IS NULL AND opened_at IS NULL`,
+);
+const voidUndeliveredBefore = statement<[string, number]>(
+  `UPDATE challenges SET verdict = '${CHALLENGE_VERDICT.Void}', reason = ? WHERE issued_at IS NULL AND verdict IS NULL AND issue_at < ?`,
+);
+const voidDeadlineIn = statement<[string, number, number]>(
+  `UPDATE challenges SET verdict = '${CHALLENGE_VERDICT.Void}', reason = ? WHERE issued_at IS NOT NULL AND opened_at IS NULL AND verdict IS NULL AND deadline > ? AND deadline <= ?`,
+);
 const insertPlanned = statement<[string, number, string, number, ChallengeKind, Hex, string, string, number, number]>(
   "INSERT OR IGNORE INTO challenges (id, epoch, node, round, kind, seed, spec, claim, issue_at, deadline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 );
@@ -92,6 +107,34 @@ export function openChallenge(db: DB, node: string, nowMs: number): ChallengeRow
 /** The node's earliest challenge due by `nowMs` and not handed out yet, deadline ahead. */
 export function dueChallenge(db: DB, node: string, nowMs: number): ChallengeRow | undefined {
   return dueOf(db).get(node, nowMs, nowMs);
+}
+
+/** The earliest due instant after `afterMs` of a challenge not yet delivered (null: none planned). */
+export function nextUndeliveredAt(db: DB, afterMs: number): number | null {
+  return nextUndelivered(db).get(afterMs)?.at ?? null;
+}
+
+/**
+ * Challenges not yet delivered that fell due after `after` (a due instant, and the id of the
+ * last row seen at that instant: keyset paging) and by `toMs`, deadline after `nowMs`, in
+ * (due instant, id) order.
+ */
+export function undeliveredBetween(db: DB, after: { at: number; id: string }, toMs: number, nowMs: number, limit: number): ChallengeRow[] {
+  return undeliveredIn(db).all(after.at, after.at, after.id, toMs, nowMs, limit);
+}
+
+/** Voids one unanswered challenge (the oracle's own fault); false when it was answered or closed. */
+export function voidChallenge(db: DB, id: string, reason: string): boolean {
+  return voidOne(db).run(reason, id).changes === 1;
+}
+
+/**
+ * After downtime `(downFromMs, upAtMs)`: voids every challenge that fell due before `upAtMs` and
+ * was never delivered, and every delivered one whose deadline fell in the downtime or within
+ * `graceMs` after it (the node could not answer). Returns how many were voided.
+ */
+export function voidDowntime(db: DB, downFromMs: number, upAtMs: number, graceMs: number, reason: string): number {
+  return db.transaction(() => voidUndeliveredBefore(db).run(reason, upAtMs).changes + voidDeadlineIn(db).run(reason, downFromMs, upAtMs + graceMs).changes)();
 }
 
 export function markIssued(db: DB, id: string, wallMs: number): void {

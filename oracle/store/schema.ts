@@ -125,6 +125,10 @@ const MIGRATIONS: string[] = [
   `
   CREATE INDEX node_epochs_node_epoch ON node_epochs (node, epoch);
   `,
+  // 3: challenges pushed at their due instant: delivery reads the undelivered ones by due time
+  `
+  CREATE INDEX challenges_undelivered ON challenges (issue_at) WHERE issued_at IS NULL AND verdict IS NULL;
+  `,
 ];
 
 export type DB = Database.Database;

@@ -14,6 +14,11 @@ export const CHALLENGE_VERDICT = {
   Missed: "missed",
   /** The verifier itself failed: not the node's fault. */
   Error: "error",
+  /**
+   * The oracle itself delayed or missed it (its loop lagged, it was down, it lost its database):
+   * left out of every count, numerator and denominator alike (DESIGN.md "Voiding").
+   */
+  Void: "void",
 } as const;
 export type ChallengeVerdict = (typeof CHALLENGE_VERDICT)[keyof typeof CHALLENGE_VERDICT];
 

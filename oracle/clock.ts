@@ -16,6 +16,11 @@ export class ChainClock {
     this.leadMax = Math.max(this.leadMax, blockTimestampSec * 1000 - this.wall());
   }
 
+  /** Restores a lead observed before a restart (so a restarted oracle's time does not run behind). */
+  restore(leadMs: number): void {
+    if (Number.isFinite(leadMs)) this.leadMax = Math.max(this.leadMax, leadMs);
+  }
+
   now(): number {
     return this.wall() + this.leadMax;
   }

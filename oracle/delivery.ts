@@ -18,7 +18,7 @@ import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
 import { challengePayload, type ChallengeService } from "./challenges";
 import { dueChallenge, nextUndeliveredAt, openChallenge, undeliveredBetween, voidChallenge, voidDowntime, type ChallengeRow } from "./store/challenges";
-import { getMeta, HEARTBEAT_KEY, setMeta } from "./store/meta";
+import { CLOCK_LEAD_KEY, getMeta, HEARTBEAT_KEY, setMeta } from "./store/meta";
 import type { DB } from "./store/schema";
 import type { NodeSession, SessionHub } from "./sessions";
 
@@ -38,6 +38,8 @@ export interface DeliveryOptions {
   voidLagMs: number;
   heartbeatMs: number;
   restartGraceMs: number;
+  /** The chain clock's lead over the wall clock, kept with the heartbeat (restored on restart). */
+  leadMs?: () => number;
   log: Logger;
   metrics: Metrics;
 }
@@ -78,6 +80,7 @@ export class Delivery {
 
   private heartbeat() {
     setMeta(this.o.db, HEARTBEAT_KEY, String(this.o.now()));
+    if (this.o.leadMs) setMeta(this.o.db, CLOCK_LEAD_KEY, String(this.o.leadMs()));
   }
 
   /** Looks at the schedule again (call after planning challenges). */

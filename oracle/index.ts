@@ -28,6 +28,7 @@ import { ChainClock } from "./clock";
 import type { Work } from "./work";
 import { SessionHub, type SessionMessage, type NodeSession } from "./sessions";
 import { Delivery } from "./delivery";
+import { CLOCK_LEAD_KEY, getMeta } from "./store/meta";
 
 export interface OracleHandle {
   url: string;
@@ -60,6 +61,7 @@ export async function startOracle(
   const deployment = loadDeployment(cfg.deploymentFile, opts.root);
   const chain = await Chain.connect(cfg.rpcUrl, deployment, cfg.rpcRetries, cfg.registryCacheMs);
   const db = openDb(cfg.dbPath);
+  clock.restore(Number(getMeta(db, CLOCK_LEAD_KEY) ?? NaN));
   const inferWork = cfg.challengeKinds.includes("infer") ? new InferWork() : undefined;
   const work: Work = { gemm: new GemmWork({ maxN: cfg.gemmMaxN }), infer: inferWork, ...opts.work };
   const relay = new Relay(chain, account, db, cfg, log.child({ part: "relay" }), metrics, now);
@@ -165,7 +167,7 @@ export async function startOracle(
   });
   hub.attach(api.server);
   delivery = new Delivery({
-    db, hub, challenges, now, wallNow: wall, voidLagMs: cfg.voidLagMs, heartbeatMs: 1_000, restartGraceMs: cfg.restartGraceMs,
+    db, hub, challenges, now, wallNow: wall, voidLagMs: cfg.voidLagMs, heartbeatMs: 1_000, restartGraceMs: cfg.restartGraceMs, leadMs: () => clock.leadMs,
     log: log.child({ part: "delivery" }), metrics,
   });
   // Delivery starts on the first pass, once the clock follows the chain; with no heartbeat in the

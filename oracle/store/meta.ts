@@ -15,3 +15,5 @@ export function setMeta(db: DB, key: string, value: string): void {
 
 /** Key of the oracle's heartbeat: the chain-aligned time (ms) it was last known up. */
 export const HEARTBEAT_KEY = "alive_at";
+/** Key of the largest chain-time lead over the wall clock seen (ms): restored on restart. */
+export const CLOCK_LEAD_KEY = "chain_lead_ms";

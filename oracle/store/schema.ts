@@ -101,7 +101,7 @@ const MIGRATIONS: string[] = [
     block INTEGER,
     error TEXT,
     created_at INTEGER NOT NULL,
-    sent_at INTEGER
+    sent_at INTEGER                   -- latest broadcast (first_sent_at, migration 3: the first)
   );
   CREATE INDEX transactions_purpose ON transactions (purpose);
   CREATE TABLE datasets (
@@ -124,6 +124,12 @@ const MIGRATIONS: string[] = [
   // 2: an overclaim is slashed only after consecutive condemned epochs: a node's verdict history
   `
   CREATE INDEX node_epochs_node_epoch ON node_epochs (node, epoch);
+  `,
+  // 3: a transaction is stuck after txStuckMs from its first broadcast (sent_at moves with every
+  // re-broadcast). A row already sent was signed and broadcast at once: created_at stands in.
+  `
+  ALTER TABLE transactions ADD COLUMN first_sent_at INTEGER;
+  UPDATE transactions SET first_sent_at = created_at WHERE sent_at IS NOT NULL;
   `,
 ];
 

@@ -87,7 +87,7 @@ export const configSchema = z
     pollIntervalMs: int(50, 60_000).default(500),
     /** Confirmations before a transaction counts as done. */
     confirmations: int(1, 64).default(1),
-    /** A sent transaction without a receipt after this long is re-sent with a higher fee, ms. */
+    /** A sent transaction without a receipt this long after its first broadcast is replaced with a higher fee, ms. */
     txStuckMs: int(500, 3_600_000).default(15_000),
     /** Fee increase of a replacement transaction, percent (nodes need at least 10). */
     gasBumpPercent: int(10, 500).default(25),

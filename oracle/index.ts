@@ -6,6 +6,7 @@
  */
 import { privateKeyToAccount } from "viem/accounts";
 import type { Address, Hex } from "viem";
+import { memberSecret } from "../protocol/keys";
 import { startApi, type ApiService } from "./api";
 import { accessChecks } from "./access";
 import { TokenBuckets } from "./ratelimit";
@@ -67,7 +68,8 @@ export async function startOracle(
   const relay = new Relay(chain, account, db, cfg, log.child({ part: "relay" }), metrics, now);
   const committee = new Committee(cfg, account, chain, db, log.child({ part: "committee" }), now);
   const challenges = new ChallengeService(db, work, { openings: cfg.openings, inferOpenings: cfg.inferOpenings }, log.child({ part: "challenges" }), metrics);
-  const scheduler = new Scheduler({ cfg, db, chain, relay, account, work, committee, log: log.child({ part: "scheduler" }), metrics, clock });
+  const secret = memberSecret(cfg.oracleKey as Hex, { chainId: chain.chainId, epochManager: chain.address("EpochManager") });
+  const scheduler = new Scheduler({ cfg, db, chain, relay, account, memberSecret: secret, work, committee, log: log.child({ part: "scheduler" }), metrics, clock });
   const limiter = new TokenBuckets(cfg.rateLimitPerSec, cfg.rateLimitBurst);
 
   const members = await chain.committee();

@@ -7,7 +7,9 @@
  * 2. Otherwise look at this purpose's transactions in the database: a receipt settles them
  *    (confirmed after `confirmations` blocks, or reverted); a transaction signed but maybe never
  *    broadcast (crash between the two) is broadcast again byte for byte; one pending longer than
- *    `txStuckMs` is replaced at the same nonce with fees raised by `gasBumpPercent`.
+ *    `txStuckMs` since its first broadcast (re-broadcasts do not restart the clock) is replaced
+ *    at the same nonce with fees raised by `gasBumpPercent`; the replacement's clock starts at
+ *    its own first broadcast.
  * 3. With nothing in flight: estimate the call on the pending block (a revert is reported by its error name and
  *    nothing is sent), sign locally, store the raw transaction and its hash, then broadcast.
  *
@@ -151,7 +153,8 @@ export class Relay {
       await this.broadcast(newest, purpose);
       return RELAY_STATE.Pending;
     }
-    if (this.now() - newest.sent_at >= this.opts.txStuckMs) {
+    // Stuck counts from the first broadcast: re-broadcasts at every pass must not restart it.
+    if (this.now() - (newest.first_sent_at ?? newest.sent_at) >= this.opts.txStuckMs) {
       if (live.length > MAX_BUMPS) return RELAY_STATE.Pending;
       const pct = BigInt(100 + this.opts.gasBumpPercent);
       // Rounds up: a replacement must pay at least the bump.

@@ -3,7 +3,8 @@
  * true, on chain and in the database, and takes the next step for each epoch; no step depends on
  * having seen an event, so a crash or a missed pass heals on the next one:
  *
- *   seed      next epoch (if this oracle proposes it): secret seed stored, then committed on chain
+ *   seed      next epoch (if this oracle proposes it): secret seed (derived from the oracle's key)
+ *             stored, then committed on chain; a committed epoch without a row is recovered
  *   schedule  current epoch, once its commitment is on chain: plan K rounds, each issued to every
  *             active node at one secret time drawn from the epoch's secret randomness, up to the last moment a
  *             challenge can still be answered before the epoch's end

@@ -5,6 +5,7 @@
  *
  *   PR0xx  wire codecs: a challenge's openings as they arrive over HTTP
  *   PR1xx  protocol parameters (the values a deployment is made with)
+ *   PR2xx  keys: a committee member's secret and what derives from it (keys.ts)
  */
 import { PoaiError, type ErrorCode, type PoaiErrorOptions } from "../engine/errors";
 
@@ -14,6 +15,7 @@ export const PROTOCOL_ERRORS = {
   WireBadGemmSpec: "PR003",
   WireBadInferChallenge: "PR004",
   ParamsBadValue: "PR101",
+  KeyBadInput: "PR201",
 } as const satisfies Record<string, ErrorCode>;
 
 export type ProtocolErrorReason = keyof typeof PROTOCOL_ERRORS;
@@ -31,5 +33,18 @@ export class WireError extends PoaiError {
     opts?: PoaiErrorOptions,
   ) {
     super(PROTOCOL_ERRORS[reason], shortMessage, opts);
+  }
+}
+
+/**
+ * A key derivation refused its input: a private key or member secret that is not 32 bytes, a
+ * chain id, contract address or epoch out of range. Nothing is derived.
+ */
+export class KeyError extends PoaiError {
+  override name = "KeyError";
+  readonly reason = "KeyBadInput";
+
+  constructor(shortMessage: string, opts?: PoaiErrorOptions) {
+    super(PROTOCOL_ERRORS.KeyBadInput, shortMessage, opts);
   }
 }

@@ -2,7 +2,7 @@
  * What every phase of the epoch loop (seed, schedule, judge, report, finalize) is given: the
  * oracle's parts and the loop's view of the epoch clock. The loop itself is scheduler.ts.
  */
-import type { Address } from "viem";
+import type { Address, Hex } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 import type { Chain } from "../chain";
 import type { ChainClock } from "../clock";
@@ -23,6 +23,8 @@ export interface SchedulerDeps {
   chain: Chain;
   relay: Relay;
   account: PrivateKeyAccount;
+  /** This member's durable secret (protocol/keys.ts memberSecret of `cfg.oracleKey`): its seeds derive from it. */
+  memberSecret: Hex;
   work: Work;
   committee: Committee;
   log: Logger;

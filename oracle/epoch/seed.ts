@@ -1,13 +1,20 @@
 /**
- * The seed phase: for the next epoch (if this oracle proposes it), a secret seed is stored, then
- * its commitment sent on chain; the current epoch is followed up too, since a commitment sent
- * just before it started may confirm only now.
+ * The seed phase: for the next epoch (if this oracle proposes it), its seed is stored, then its
+ * commitment sent on chain; the current epoch is followed up too, since a commitment sent just
+ * before it started may confirm only now.
+ *
+ * The seed of epoch `e` is this member's seed share, `seedShare(memberSecret, e)`
+ * (protocol/keys.ts): derived from the oracle's key, not drawn, so a lost database loses no seed.
+ * An epoch (current or next) without a row whose on-chain commitment opens with the derived seed
+ * is recovered: its row is stored again as committed, and the epoch is scheduled and reported as
+ * if nothing had happened. A commitment that the derived seed does not open (one committed by a
+ * release that drew random seeds, or by another process) is OR209 and the epoch is not reported.
  */
-import { randomBytes } from "node:crypto";
-import { bytesToHex, zeroHash, type Address, type Hex } from "viem";
+import { zeroHash, type Address, type Hex } from "viem";
 import { seedCommitment } from "../../protocol";
+import { seedShare } from "../../protocol/keys";
 import type { OracleError } from "../errors";
-import { getEpoch, insertEpoch, markCommitted } from "../store/epochs";
+import { getEpoch, insertEpoch, markCommitted, type EpochRow } from "../store/epochs";
 import type { EpochLoop } from "./context";
 
 /** A seed commitment is not sent later than this before its epoch starts (it must be mined first), ms. */
@@ -19,19 +26,8 @@ export async function reconcileSeeds(loop: EpochLoop, cur: number, members: read
   // The current epoch: a commitment sent just before it started may confirm only now.
   for (const e of [cur, next]) {
     if (e < 0 || !loop.isProposer(e, members)) continue;
-    let row = getEpoch(d.db, e);
-    if (!row) {
-      if (e !== next) {
-        loop.warnOnce(`uncommitted:${e}`, "epoch.uncommitted", { code: "OR201", epoch: e });
-        continue;
-      }
-      // Stored before any transaction: a crash after sending still knows the seed it committed.
-      const seed = bytesToHex(randomBytes(32));
-      insertEpoch(d.db, e, seed, seedCommitment(BigInt(e), seed), loop.now());
-      row = getEpoch(d.db, e)!;
-      d.log.info("seed.created", { epoch: e, commitment: row.commitment });
-    }
-    if (row.committed_at !== null) continue;
+    const row = getEpoch(d.db, e) ?? (await seedRow(loop, e, e === next));
+    if (!row || row.committed_at !== null) continue;
     const onchain = await d.chain.seedCommitment(BigInt(e));
     if (onchain === row.commitment) {
       markCommitted(d.db, e, loop.now());
@@ -53,6 +49,38 @@ export async function reconcileSeeds(loop: EpochLoop, cur: number, members: read
     }
     await relaySeed(loop, e, row.commitment);
   }
+}
+
+/**
+ * The row of an epoch the database does not hold: recovered (stored as committed) when the chain
+ * holds the derived seed's commitment; stored uncommitted for the next epoch when the chain holds
+ * none yet (before any transaction: a crash after sending still knows the seed it committed);
+ * none otherwise (a foreign commitment, OR209; or the current epoch started uncommitted, OR201).
+ */
+async function seedRow(loop: EpochLoop, e: number, isNext: boolean): Promise<EpochRow | undefined> {
+  const { d } = loop;
+  const seed = seedShare(d.memberSecret, e);
+  const commitment = seedCommitment(BigInt(e), seed);
+  const onchain = await d.chain.seedCommitment(BigInt(e));
+  if (onchain === commitment) {
+    d.db.transaction(() => {
+      insertEpoch(d.db, e, seed, commitment, loop.now());
+      markCommitted(d.db, e, loop.now());
+    })();
+    d.log.info("seed.recovered", { epoch: e, commitment });
+    return getEpoch(d.db, e);
+  }
+  if (onchain !== zeroHash) {
+    d.log.error("seed.mismatch", { code: "OR209", epoch: e, onchain, ours: commitment });
+    return undefined;
+  }
+  if (!isNext) {
+    loop.warnOnce(`uncommitted:${e}`, "epoch.uncommitted", { code: "OR201", epoch: e });
+    return undefined;
+  }
+  insertEpoch(d.db, e, seed, commitment, loop.now());
+  d.log.info("seed.created", { epoch: e, commitment });
+  return getEpoch(d.db, e);
 }
 
 async function relaySeed(loop: EpochLoop, e: number, commitment: Hex) {

@@ -101,7 +101,7 @@ const MIGRATIONS: string[] = [
     block INTEGER,
     error TEXT,
     created_at INTEGER NOT NULL,
-    sent_at INTEGER
+    sent_at INTEGER                   -- latest broadcast (first_sent_at, migration 3: the first)
   );
   CREATE INDEX transactions_purpose ON transactions (purpose);
   CREATE TABLE datasets (
@@ -125,7 +125,13 @@ const MIGRATIONS: string[] = [
   `
   CREATE INDEX node_epochs_node_epoch ON node_epochs (node, epoch);
   `,
-  // 3: challenges pushed at their due instant: delivery reads the undelivered ones by due time
+  // 3: a transaction is stuck after txStuckMs from its first broadcast (sent_at moves with every
+  // re-broadcast). A row already sent was signed and broadcast at once: created_at stands in.
+  `
+  ALTER TABLE transactions ADD COLUMN first_sent_at INTEGER;
+  UPDATE transactions SET first_sent_at = created_at WHERE sent_at IS NOT NULL;
+  `,
+  // 4: challenges pushed at their due instant: delivery reads the undelivered ones by due time
   `
   CREATE INDEX challenges_undelivered ON challenges (issue_at) WHERE issued_at IS NULL AND verdict IS NULL;
   `,

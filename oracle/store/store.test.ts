@@ -5,14 +5,23 @@ import { SlashReason } from "../../protocol";
 import { windowRows } from "./challenges";
 import { verdictHistory } from "./node-epochs";
 import { migrate, openDb } from "./schema";
+import { TX_STATUS } from "./status";
+import { insertSignedTransaction, setTransactionStatus, transactionsOf } from "./transactions";
 import { condemnedStreak, MAX_VERDICT_LOOKBACK } from "../judging";
 
 const NODE = "0x00000000000000000000000000000000000000AA";
+/** The transactions table as schema 1 created it. */
+const TRANSACTIONS_V1 = `CREATE TABLE transactions (id INTEGER PRIMARY KEY AUTOINCREMENT, purpose TEXT NOT NULL, sender TEXT NOT NULL,
+  nonce INTEGER NOT NULL, hash TEXT NOT NULL, raw TEXT NOT NULL, max_fee TEXT NOT NULL, priority_fee TEXT NOT NULL,
+  status TEXT NOT NULL, block INTEGER, error TEXT, created_at INTEGER NOT NULL, sent_at INTEGER)`;
+
+/** The columns of schema 1's challenges table that later migrations index. */
+const CHALLENGES_V1 = "CREATE TABLE challenges (id TEXT PRIMARY KEY, issue_at INTEGER NOT NULL, issued_at INTEGER, verdict TEXT)";
 
 describe("database: verdict history", () => {
   it("migrates a version-1 database and reads a node's earlier verdicts newest first", () => {
     const db = openDb(":memory:");
-    assert.equal(db.pragma("user_version", { simple: true }), 2);
+    assert.equal(db.pragma("user_version", { simple: true }), 4);
     const ins = db.prepare("INSERT INTO node_epochs (epoch, node, operator, verdict, stats, reward, slash_bps, slash_reason) VALUES (?, ?, 'op', ?, '{}', '0', ?, ?)");
     ins.run(1, NODE.toLowerCase(), "honest", 0, 0);
     ins.run(2, NODE.toLowerCase(), "under-delivering", 0, 0);
@@ -31,9 +40,11 @@ describe("database: verdict history", () => {
   it("upgrades a database of schema 1 in place (the index the history query uses)", () => {
     const db = new Database(":memory:");
     db.exec("CREATE TABLE node_epochs (epoch INTEGER NOT NULL, node TEXT NOT NULL, operator TEXT NOT NULL, verdict TEXT NOT NULL, stats TEXT NOT NULL, reward TEXT NOT NULL, slash_bps INTEGER NOT NULL DEFAULT 0, slash_reason INTEGER NOT NULL DEFAULT 0, evidence TEXT, PRIMARY KEY (epoch, node))");
+    db.exec(TRANSACTIONS_V1);
+    db.exec(CHALLENGES_V1);
     db.pragma("user_version = 1");
     migrate(db);
-    assert.equal(db.pragma("user_version", { simple: true }), 2);
+    assert.equal(db.pragma("user_version", { simple: true }), 4);
     const idx = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'node_epochs_node_epoch'").get();
     assert.ok(idx);
     db.close();
@@ -56,6 +67,38 @@ describe("database: verdict history", () => {
     assert.deepEqual(epochs(windowRows(db, other, 6, 3)), [4, 4, 5, 5]);
     db.prepare("INSERT INTO node_epochs (epoch, node, operator, verdict, stats, reward) VALUES (5, ?, 'op', 'unavailable', '{}', '0')").run(other);
     assert.deepEqual(epochs(windowRows(db, other, 6, 3)), [4, 4], "an epoch judged unavailable is left out");
+    db.close();
+  });
+});
+
+describe("database: transactions", () => {
+  const tx = (purpose: string) => ({ purpose, sender: NODE, nonce: 7, hash: "0x01" as const, raw: "0x02" as const, maxFee: 10n, priorityFee: 1n });
+
+  it("keeps a transaction's first broadcast when it is broadcast again", () => {
+    const db = openDb(":memory:");
+    const id = insertSignedTransaction(db, tx("commitSeed:1"), 1_000);
+    assert.equal(transactionsOf(db, "commitSeed:1")[0].first_sent_at, null, "not broadcast yet");
+    setTransactionStatus(db, id, TX_STATUS.Sent, { sent_at: 1_100 });
+    setTransactionStatus(db, id, TX_STATUS.Sent, { sent_at: 1_600 });
+    setTransactionStatus(db, id, TX_STATUS.Mined, { block: 3 });
+    const [row] = transactionsOf(db, "commitSeed:1");
+    assert.equal(row.first_sent_at, 1_100);
+    assert.equal(row.sent_at, 1_600, "sent_at is the latest broadcast");
+    db.close();
+  });
+
+  it("upgrades a database of schema 2: a transaction already sent counts from when it was signed", () => {
+    const db = new Database(":memory:");
+    db.exec(TRANSACTIONS_V1);
+    db.exec(CHALLENGES_V1);
+    db.pragma("user_version = 2");
+    const ins = db.prepare("INSERT INTO transactions (purpose, sender, nonce, hash, raw, max_fee, priority_fee, status, created_at, sent_at) VALUES (?, 'a', 0, '0x', '0x', '1', '1', ?, ?, ?)");
+    ins.run("commitSeed:1", "sent", 1_000, 9_000);
+    ins.run("commitSeed:2", "signed", 2_000, null);
+    migrate(db);
+    assert.equal(db.pragma("user_version", { simple: true }), 4);
+    assert.equal(transactionsOf(db, "commitSeed:1")[0].first_sent_at, 1_000);
+    assert.equal(transactionsOf(db, "commitSeed:2")[0].first_sent_at, null);
     db.close();
   });
 });

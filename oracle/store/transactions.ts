@@ -19,12 +19,15 @@ export interface TxRow {
   priority_fee: string;
   status: TxStatus;
   created_at: number;
+  /** The latest broadcast (a re-broadcast moves it). */
   sent_at: number | null;
+  /** The first broadcast of this transaction: its stuck clock (a re-broadcast does not move it). */
+  first_sent_at: number | null;
 }
 
 const ofPurpose = statement<[string], TxRow>("SELECT * FROM transactions WHERE purpose = ? ORDER BY id");
-const setStatus = statement<[TxStatus, number | null, string | null, number | null, number]>(
-  "UPDATE transactions SET status = ?, block = COALESCE(?, block), error = COALESCE(?, error), sent_at = COALESCE(?, sent_at) WHERE id = ?",
+const setStatus = statement<[TxStatus, number | null, string | null, number | null, number | null, number]>(
+  "UPDATE transactions SET status = ?, block = COALESCE(?, block), error = COALESCE(?, error), sent_at = COALESCE(?, sent_at), first_sent_at = COALESCE(first_sent_at, ?) WHERE id = ?",
 );
 const insert = statement<[string, string, number, Hex, Hex, string, string, number]>(
   `INSERT INTO transactions (purpose, sender, nonce, hash, raw, max_fee, priority_fee, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, '${TX_STATUS.Signed}', ?)`,
@@ -37,9 +40,13 @@ export function transactionsOf(db: DB, purpose: string): TxRow[] {
   return ofPurpose(db).all(purpose);
 }
 
-/** Sets a transaction's status; a field left out keeps its stored value. */
+/**
+ * Sets a transaction's status; a field left out keeps its stored value. `sent_at` records a
+ * broadcast: the first one also becomes `first_sent_at`, which later ones leave as it is.
+ */
 export function setTransactionStatus(db: DB, id: number, status: TxStatus, extra: { block?: number; error?: string; sent_at?: number } = {}): void {
-  setStatus(db).run(status, extra.block ?? null, extra.error ?? null, extra.sent_at ?? null, id);
+  const sentAt = extra.sent_at ?? null;
+  setStatus(db).run(status, extra.block ?? null, extra.error ?? null, sentAt, sentAt, id);
 }
 
 /** Stores a transaction just signed (before it is broadcast); returns its id. */

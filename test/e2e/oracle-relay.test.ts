@@ -1,7 +1,9 @@
 /**
  * The relay against a Hardhat node: a transaction that is not mined is replaced at the same nonce
- * with higher fees, and the purpose completes exactly once; a dead RPC ends in OR005 with nothing
- * recorded; a purpose already achieved on chain sends nothing.
+ * with higher fees, and the purpose completes exactly once; while mining stalls and passes
+ * re-broadcast it at the poll interval, the replacement still comes `txStuckMs` after the first
+ * broadcast; a dead RPC ends in OR005 with nothing recorded; a purpose already achieved on chain
+ * sends nothing.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -83,6 +85,44 @@ describe("relay", { timeout: 180_000 }, () => {
     // Achieved: further passes send nothing.
     assert.equal(await relay.ensure("commitSeed:50", isDone, call), "done");
     assert.equal((db.prepare("SELECT COUNT(*) AS n FROM transactions WHERE purpose = 'commitSeed:50'").get() as { n: number }).n, 2);
+  });
+
+  it("replaces a transaction txStuckMs after its first broadcast while passes re-broadcast it", async () => {
+    const stuckMs = 600;
+    const pollMs = 100;
+    const relay = new Relay(chain, account, db, { confirmations: 1, txStuckMs: stuckMs, gasBumpPercent: 25 }, log, createMetrics());
+    const epoch = 52n;
+    const commitment = seedCommitment(epoch, ("0x" + "52".repeat(32)) as Hex);
+    const isDone = async () => (await chain.seedCommitment(epoch)) !== zeroHash;
+    const call = { contract: "EpochManager" as const, functionName: "commitSeed", args: [epoch, commitment] };
+    type Row = { nonce: number; max_fee: string; priority_fee: string; sent_at: number; first_sent_at: number };
+    const rows = () => db.prepare("SELECT nonce, max_fee, priority_fee, sent_at, first_sent_at FROM transactions WHERE purpose = 'commitSeed:52' ORDER BY id").all() as Row[];
+    // Mining stalls: no block until the test mines one.
+    await rpc(hh.url, "evm_setAutomine", [false]);
+    await rpc(hh.url, "evm_setIntervalMining", [0]);
+    try {
+      const t0 = Date.now();
+      // Passes at the poll interval, for well over txStuckMs: each one follows the transaction up.
+      while (Date.now() - t0 < stuckMs * 3 && rows().length < 2) {
+        assert.equal(await relay.ensure("commitSeed:52", isDone, call), "pending");
+        await new Promise((r) => setTimeout(r, pollMs));
+      }
+      const [first, replacement] = rows();
+      assert.ok(replacement, `no replacement after ${Date.now() - t0} ms of passes every ${pollMs} ms (txStuckMs ${stuckMs})`);
+      assert.ok(first.sent_at > first.first_sent_at, "the original was re-broadcast meanwhile");
+      assert.ok(replacement.first_sent_at - first.first_sent_at >= stuckMs, "replaced only after txStuckMs");
+      assert.equal(replacement.nonce, first.nonce, "same nonce");
+      assert.ok(BigInt(replacement.max_fee) * 100n >= BigInt(first.max_fee) * 125n, "max fee bumped by 25 %");
+      assert.ok(BigInt(replacement.priority_fee) * 100n >= BigInt(first.priority_fee) * 125n, "priority fee bumped by 25 %");
+      // The replacement's clock starts at its own first broadcast: the next pass re-broadcasts it only.
+      assert.equal(await relay.ensure("commitSeed:52", isDone, call), "pending");
+      assert.equal(rows().length, 2, "no second replacement before the first one is stuck");
+      await rpc(hh.url, "evm_mine");
+    } finally {
+      await rpc(hh.url, "evm_setAutomine", [true]);
+    }
+    assert.equal(await relay.ensure("commitSeed:52", isDone, call), "done");
+    assert.equal(await readContract<Hex>(dev, "EpochManager", "seedCommitment", [epoch]), commitment);
   });
 
   it("reports a predicted revert by its error name and sends nothing", async () => {

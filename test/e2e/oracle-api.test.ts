@@ -17,16 +17,12 @@ import { encodeGemmOpening } from "../../protocol/wire/gemm";
 import { parseConfig, type OracleConfig } from "../../oracle/config";
 import type { DB } from "../../oracle/store/schema";
 import { startOracle, type OracleHandle } from "../../oracle/index";
+import { dbSnapshot } from "../support/db-snapshot";
 import { deployDevnet, fundRewards, HH_KEYS, registerNode, startHardhatNode, E18, type Devnet, type HardhatNode } from "../support/oracle-devnet";
 import { signedFetch } from "../support/oracle-client";
 import { parseExposition, sampleValue } from "../support/exposition";
 
-function snapshot(db: DB): string {
-  const h = createHash("sha256");
-  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name").all() as { name: string }[];
-  for (const { name } of tables) h.update(name + JSON.stringify(db.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all()));
-  return h.digest("hex");
-}
+const snapshot = dbSnapshot;
 
 describe("oracle API", { timeout: 240_000 }, () => {
   let hh: HardhatNode;

@@ -25,14 +25,10 @@ import { SessionClient } from "../../agent/session-client";
 import { runLoop } from "../../agent/loop";
 import { makeSolver } from "../../agent/solver";
 import type { Challenge } from "../../agent/client";
+import { dbSnapshot } from "../support/db-snapshot";
 import { deployDevnet, fundRewards, HH_KEYS, registerNode, startHardhatNode, E18, type Devnet, type HardhatNode } from "../support/oracle-devnet";
 
-function snapshot(db: DB): string {
-  const h = createHash("sha256");
-  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name").all() as { name: string }[];
-  for (const { name } of tables) h.update(name + JSON.stringify(db.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all()));
-  return h.digest("hex");
-}
+const snapshot = dbSnapshot;
 
 interface Raw {
   ws: WebSocket;

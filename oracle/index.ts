@@ -56,7 +56,7 @@ export async function startOracle(
   const now = () => clock.now();
   const account = privateKeyToAccount(cfg.oracleKey as Hex);
   const deployment = loadDeployment(cfg.deploymentFile, opts.root);
-  const chain = await Chain.connect(cfg.rpcUrl, deployment, cfg.rpcRetries, cfg.registryCacheMs);
+  const chain = await Chain.connect(cfg.rpcUrl, deployment, cfg.rpcRetries, { registryRefreshMs: cfg.registryRefreshMs });
   const db = openDb(cfg.dbPath);
   const inferWork = cfg.challengeKinds.includes("infer") ? new InferWork() : undefined;
   const work: Work = { gemm: new GemmWork({ maxN: cfg.gemmMaxN }), infer: inferWork, ...opts.work };
@@ -64,16 +64,24 @@ export async function startOracle(
   const committee = new Committee(cfg, account, chain, db, log.child({ part: "committee" }), now);
   const challenges = new ChallengeService(db, work, { openings: cfg.openings, inferOpenings: cfg.inferOpenings }, log.child({ part: "challenges" }), metrics);
   const scheduler = new Scheduler({ cfg, db, chain, relay, account, work, committee, log: log.child({ part: "scheduler" }), metrics, clock });
-  const limiter = new TokenBuckets(cfg.rateLimitPerSec, cfg.rateLimitBurst);
+  const limits = {
+    perSigner: new TokenBuckets(cfg.rateLimitPerSec, cfg.rateLimitBurst),
+    perSource: new TokenBuckets(cfg.rateLimitSourcePerSec, cfg.rateLimitSourceBurst),
+  };
 
   const members = await chain.committee();
   if (!members.members.some((m) => m.toLowerCase() === account.address.toLowerCase())) {
     log.warn("oracle.not_member", { code: "OR006", address: account.address, committee: members.members });
   }
-  const access = accessChecks(chain, members.members, cfg.registryCacheMs, now);
+  const access = accessChecks(
+    chain,
+    members.members,
+    { cacheMs: cfg.registryCacheMs, negativeCacheMs: cfg.registryNegativeCacheMs, cacheMax: cfg.registryCacheMax },
+    now,
+  );
   const epochs = await chain.epochClock();
   const reads: ReadContext = {
-    db, chain, deployment, oracle: account.address, epochs, clock, now, pollIntervalMs: cfg.pollIntervalMs, loop: scheduler,
+    db, chain, deployment, oracle: account.address, epochs, clock, now, pollIntervalMs: cfg.pollIntervalMs, registryCacheMs: cfg.registryCacheMs, loop: scheduler,
   };
 
   const service: ApiService = {
@@ -102,7 +110,7 @@ export async function startOracle(
     port: cfg.port,
     maxBodyBytes: cfg.maxBodyBytes,
     corsOrigin: cfg.corsOrigin,
-    auth: () => ({ chainId: chain.chainId, registry: chain.address("NodeRegistry"), clockSkewMs: cfg.clockSkewMs, db, limiter, now: wall }),
+    auth: () => ({ chainId: chain.chainId, registry: chain.address("NodeRegistry"), clockSkewMs: cfg.clockSkewMs, db, limits, now: wall }),
     service,
     now,
     log: log.child({ part: "api" }),

@@ -167,7 +167,7 @@ export function startApi(o: ApiOptions): Promise<{ server: Server; port: number;
     // Signed routes.
     const signed = async <T extends z.ZodTypeAny>(schema: T, allow: (a: Address) => Promise<void>) => {
       const body = await readBody(req, o.maxBodyBytes);
-      const auth = await authenticate(o.auth(), { method, path: rawPath, headers: req.headers, body }, allow);
+      const auth = await authenticate(o.auth(), { method, path: rawPath, headers: req.headers, body, remoteAddress: req.socket.remoteAddress }, allow);
       const parsed = parseJson(body, schema);
       return { ctx: { auth, nowMs: o.now(), wallMs: Date.now() } as RequestCtx, body: parsed as z.infer<T> };
     };

@@ -4,8 +4,10 @@
  * of this exact method, path, body hash, timestamp and nonce, in the domain `PoAI Oracle API` /
  * chain id / NodeRegistry. A request for another chain or deployment therefore recovers to another
  * address and fails. The timestamp must be within the clock-skew window and the (signer, nonce)
- * pair unused; the signer must be an active registered node (or a committee member for committee
- * routes) and within its rate limit.
+ * pair unused; the signer must be within its rate limit and an active registered node (or a
+ * committee member for committee routes). The cheap checks come first (access.ts): the source
+ * address's rate limit before anything is parsed or recovered, the signer's rate limit before
+ * the registry is looked at.
  *
  * Nothing here writes: `authenticate` only reads the nonce table, and the handler records the
  * nonce in the same database transaction as the request's effect (`recordNonce`), so a request
@@ -17,7 +19,7 @@ import { AUTH_HEADERS, ORACLE_API_DOMAIN_NAME, ORACLE_REQUEST_TYPES, domain } fr
 import { insertNonce, nonceUsed, pruneNoncesBefore } from "./store/nonces";
 import type { DB } from "./store/schema";
 import { httpError, OracleError } from "./errors";
-import type { TokenBuckets } from "./ratelimit";
+import { admitSigner, admitSource, type RequestLimits } from "./access";
 
 export interface AuthContext {
   chainId: number;
@@ -25,7 +27,7 @@ export interface AuthContext {
   registry: Address;
   clockSkewMs: number;
   db: DB;
-  limiter: TokenBuckets;
+  limits: RequestLimits;
   now: () => number;
 }
 
@@ -41,14 +43,17 @@ function header(h: IncomingHttpHeaders, name: string): string | undefined {
 }
 
 /**
- * Checks the signature, window, nonce and rate limit of a request; `isAllowed` decides whether
- * the recovered signer may use this route (active node, committee member) and throws if not.
+ * Checks the source's rate limit, then the signature, window, nonce and the signer's rate limit
+ * of a request; `isAllowed` decides whether the recovered signer may use this route (active
+ * node, committee member) and throws if not. `remoteAddress`: the peer's address, as the socket
+ * has it.
  */
 export async function authenticate(
   ctx: AuthContext,
-  req: { method: string; path: string; headers: IncomingHttpHeaders; body: Buffer },
+  req: { method: string; path: string; headers: IncomingHttpHeaders; body: Buffer; remoteAddress?: string },
   isAllowed: (signer: Address) => Promise<void>,
 ): Promise<Authenticated> {
+  admitSource(ctx.limits, req.remoteAddress, ctx.now());
   const node = header(req.headers, AUTH_HEADERS.node);
   const ts = header(req.headers, AUTH_HEADERS.timestamp);
   const nonce = header(req.headers, AUTH_HEADERS.nonce);
@@ -93,10 +98,7 @@ export async function authenticate(
 
   if (nonceUsed(ctx.db, signer.toLowerCase(), nonce.toLowerCase())) throw httpError.replay();
 
-  await isAllowed(signer);
-
-  const wait = ctx.limiter.take(signer.toLowerCase(), ctx.now());
-  if (wait > 0) throw httpError.rateLimited(wait);
+  await admitSigner(ctx.limits, signer, ctx.now(), isAllowed);
 
   return { signer, nonce: nonce.toLowerCase() as Hex, timestampSec };
 }

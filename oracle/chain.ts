@@ -2,8 +2,9 @@
  * The oracle's view of the chain: viem clients, the deployed addresses (deployments/<network>.json)
  * and ABIs (from the record, or from artifacts/ after `npx hardhat compile`; the relay sends with
  * them), reads of the contracts the oracle follows through the typed ABIs of protocol/abi.ts, and
- * a short-lived cache of registry reads for the API. Every read retries with backoff; an
- * unreachable RPC ends as OracleError OR005 with the cause attached.
+ * the registry mirror (registry-mirror.ts) that answers for the whole fleet in a few batched
+ * calls. Every read retries with backoff; an unreachable RPC ends as OracleError OR005 with the
+ * cause attached.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -22,6 +23,8 @@ import { OracleError } from "./errors";
 import { isRevert } from "./rpc-errors";
 import { contractAbis } from "../protocol/abi";
 import { readNode, type NodeRecord } from "../protocol/registry";
+import { RegistryMirror } from "./registry-mirror";
+import type { AgedRecord } from "./registry-cache";
 export { type HardwareClaim } from "../protocol";
 export { type NodeRecord } from "../protocol/registry";
 
@@ -90,34 +93,45 @@ export interface ReportInfo {
 
 export const REPORT_STATUS = { None: 0, Pending: 1, Vetoed: 2, Finalized: 3 } as const;
 
-/** Most nodes the oracle reads from the registry (pages of NODE_PAGE). */
-export const MAX_NODES = 10_000;
-const NODE_PAGE = 200;
+/** Default period of the registry mirror's full load, ms (config `registryRefreshMs`). */
+export const REGISTRY_REFRESH_MS = 300_000;
+
+export interface ChainOptions {
+  /** The registry mirror's full load at least this often, ms (its staleness bound). */
+  registryRefreshMs?: number;
+  /** Wall clock of the mirror's freshness, ms. */
+  now?: () => number;
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Chain {
   readonly client: PublicClient;
-  private readonly nodeCache = new Map<string, { at: number; rec: NodeRecord }>();
+  /** Every registered node, kept current from the registry's events. */
+  readonly registry: RegistryMirror;
 
   constructor(
     readonly rpcUrl: string,
     readonly deployment: Deployment,
     readonly chainId: number,
     private readonly retries = 4,
-    private readonly cacheMs = 2_000,
+    opts: ChainOptions = {},
   ) {
     this.client = createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: 10_000 }) }) as PublicClient;
+    this.registry = new RegistryMirror(
+      { client: this.client, registry: this.address("NodeRegistry"), retry: (what, fn) => this.withRetry(what, fn) },
+      { refreshMs: opts.registryRefreshMs ?? REGISTRY_REFRESH_MS, now: opts.now ?? Date.now },
+    );
   }
 
   /** Connects, checks the chain id against the deployment record and returns the Chain. */
-  static async connect(rpcUrl: string, deployment: Deployment, retries = 4, cacheMs = 2_000): Promise<Chain> {
-    const probe = new Chain(rpcUrl, deployment, 0, retries, cacheMs);
+  static async connect(rpcUrl: string, deployment: Deployment, retries = 4, opts: ChainOptions = {}): Promise<Chain> {
+    const probe = new Chain(rpcUrl, deployment, 0, retries, opts);
     const chainId = await probe.withRetry("eth_chainId", () => probe.client.getChainId());
     if (deployment.chainId !== undefined && deployment.chainId !== chainId) {
       throw new OracleError("OR003", `deployment record is for chain ${deployment.chainId}, RPC ${rpcUrl} serves chain ${chainId}`);
     }
-    return new Chain(rpcUrl, deployment, chainId, retries, cacheMs);
+    return new Chain(rpcUrl, deployment, chainId, retries, opts);
   }
 
   address(name: ContractName): Address {
@@ -151,33 +165,28 @@ export class Chain {
     );
   }
 
+  /** One node's record read now (one RPC call); the fleet's reads go through the mirror. */
   getNode(node: Address): Promise<NodeRecord> {
     return this.withRetry("NodeRegistry.getNode", () => readNode(this.client, this.address("NodeRegistry"), node));
   }
 
-  /** `getNode` through a cache of `cacheMs`: the API's per-request registry check. */
-  async getNodeCached(node: Address, nowMs = Date.now()): Promise<NodeRecord> {
-    const k = node.toLowerCase();
-    const hit = this.nodeCache.get(k);
-    if (hit && nowMs - hit.at < this.cacheMs) return hit.rec;
-    const rec = await this.getNode(node);
-    if (this.nodeCache.size >= MAX_NODES) this.nodeCache.clear();
-    this.nodeCache.set(k, { at: nowMs, rec });
-    return rec;
+  /**
+   * `node` as the mirror answers it once the mirror matched the head within `maxAgeMs`, with the
+   * answer's age: the loader of the API's per-request cache (access.ts). A miss on an unknown key
+   * costs no read of its own: at most one mirror sync per `maxAgeMs`, shared by every key.
+   */
+  async registryAnswer(node: Address, maxAgeMs: number): Promise<AgedRecord> {
+    await this.registry.fresh(maxAgeMs);
+    return { rec: this.registry.get(node), ageMs: this.registry.ageMs() };
   }
 
-  /** Every registered node, read page by page (bounded by MAX_NODES). */
-  async allNodes(): Promise<NodeRecord[]> {
-    const count = Number(await this.read("NodeRegistry", "nodeCount"));
-    const n = Math.min(count, MAX_NODES);
-    const ids: Address[] = [];
-    for (let off = 0; off < n; off += NODE_PAGE) {
-      const page = await this.read("NodeRegistry", "nodesPage", [BigInt(off), BigInt(Math.min(NODE_PAGE, n - off))]);
-      ids.push(...page);
-    }
-    const out: NodeRecord[] = [];
-    for (const id of ids) out.push(await this.getNode(id));
-    return out;
+  /**
+   * Every registered node, any count, in registration order, as `getNode` answers at the
+   * mirror's block, which matched the head within `maxAgeMs` (0: synced now).
+   */
+  async allNodes(maxAgeMs = 0): Promise<NodeRecord[]> {
+    await this.registry.fresh(maxAgeMs);
+    return this.registry.nodes();
   }
 
   async epochClock(): Promise<{ genesis: number; length: number }> {

@@ -61,7 +61,13 @@ export const configSchema = z
     /** Per-node token bucket: sustained requests per second and burst. */
     rateLimitPerSec: z.number().positive().max(10_000).default(20),
     rateLimitBurst: int(1, 100_000).default(40),
-    /** How long a registry read about a node is reused, ms. */
+    /**
+     * Per-source-address token bucket (an IPv6 /64 is one source), checked before a signature is
+     * recovered: sustained signed requests per second and burst. One host may run many nodes.
+     */
+    rateLimitSourcePerSec: z.number().positive().max(1_000_000).default(200),
+    rateLimitSourceBurst: int(1, 1_000_000).default(1_000),
+    /** How long a registry answer about a registered node is reused, ms (0: read on every request). */
     registryCacheMs: int(0, 600_000).default(2_000),
     /** Agent sessions (protocol/session.ts): most open at once, and per source address. */
     maxSessions: int(1, 10_000_000).default(200_000),
@@ -77,6 +83,12 @@ export const configSchema = z
     voidLagMs: int(10, 600_000).default(2_000),
     /** After a restart, a delivered challenge whose deadline falls this soon is voided too (the node could not answer), ms. */
     restartGraceMs: int(0, 600_000).default(5_000),
+    /** How long an answer about an unregistered key is reused, ms (0: not cached). */
+    registryNegativeCacheMs: int(0, 600_000).default(10_000),
+    /** Most keys in the registry answer cache (least recently used dropped first). */
+    registryCacheMax: int(1, 10_000_000).default(200_000),
+    /** The registry mirror is read whole at least this often, ms: its bound on staleness. */
+    registryRefreshMs: int(1_000, 86_400_000).default(300_000),
     /** Origin allowed by CORS on the public read API. */
     corsOrigin: z.string().min(1).default("*"),
 

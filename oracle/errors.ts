@@ -78,8 +78,9 @@ export const httpError = {
   replay: () => new OracleError("OR107", "nonce already used by this node", { status: 409 }),
   unknownNode: (node: string) => new OracleError("OR108", `node ${node} is not registered`, { status: 403 }),
   inactive: (node: string, status: string) => new OracleError("OR109", `node ${node} is ${status}`, { status: 403, details: { nodeStatus: status } }),
-  rateLimited: (retryAfterMs: number) =>
-    new OracleError("OR110", "too many requests", { status: 429, details: { retryAfterMs } }),
+  /** `limit`: the bucket that is empty, the source address's or the signer's (access.ts). */
+  rateLimited: (retryAfterMs: number, limit?: "source" | "signer") =>
+    new OracleError("OR110", "too many requests", { status: 429, details: limit ? { retryAfterMs, limit } : { retryAfterMs } }),
   notFound: (m = "no such resource") => new OracleError("OR111", m, { status: 404 }),
   method: () => new OracleError("OR112", "method not allowed", { status: 405 }),
   notYours: () => new OracleError("OR113", "challenge belongs to another node", { status: 403 }),

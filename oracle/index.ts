@@ -60,7 +60,7 @@ export async function startOracle(
   const now = () => clock.now();
   const account = privateKeyToAccount(cfg.oracleKey as Hex);
   const deployment = loadDeployment(cfg.deploymentFile, opts.root);
-  const chain = await Chain.connect(cfg.rpcUrl, deployment, cfg.rpcRetries, cfg.registryCacheMs);
+  const chain = await Chain.connect(cfg.rpcUrl, deployment, cfg.rpcRetries, { registryRefreshMs: cfg.registryRefreshMs });
   const db = openDb(cfg.dbPath);
   clock.restore(Number(getMeta(db, CLOCK_LEAD_KEY) ?? NaN));
   const inferWork = cfg.challengeKinds.includes("infer") ? new InferWork() : undefined;
@@ -70,16 +70,24 @@ export async function startOracle(
   const challenges = new ChallengeService(db, work, { openings: cfg.openings, inferOpenings: cfg.inferOpenings }, log.child({ part: "challenges" }), metrics);
   const secret = memberSecret(cfg.oracleKey as Hex, { chainId: chain.chainId, epochManager: chain.address("EpochManager") });
   const scheduler = new Scheduler({ cfg, db, chain, relay, account, memberSecret: secret, work, committee, log: log.child({ part: "scheduler" }), metrics, clock });
-  const limiter = new TokenBuckets(cfg.rateLimitPerSec, cfg.rateLimitBurst);
+  const limits = {
+    perSigner: new TokenBuckets(cfg.rateLimitPerSec, cfg.rateLimitBurst),
+    perSource: new TokenBuckets(cfg.rateLimitSourcePerSec, cfg.rateLimitSourceBurst),
+  };
 
   const members = await chain.committee();
   if (!members.members.some((m) => m.toLowerCase() === account.address.toLowerCase())) {
     log.warn("oracle.not_member", { code: "OR006", address: account.address, committee: members.members });
   }
-  const access = accessChecks(chain, members.members, cfg.registryCacheMs, now);
+  const access = accessChecks(
+    chain,
+    members.members,
+    { cacheMs: cfg.registryCacheMs, negativeCacheMs: cfg.registryNegativeCacheMs, cacheMax: cfg.registryCacheMax },
+    now,
+  );
   const epochs = await chain.epochClock();
   const reads: ReadContext = {
-    db, chain, deployment, oracle: account.address, epochs, clock, now, pollIntervalMs: cfg.pollIntervalMs, loop: scheduler,
+    db, chain, deployment, oracle: account.address, epochs, clock, now, pollIntervalMs: cfg.pollIntervalMs, registryCacheMs: cfg.registryCacheMs, loop: scheduler,
   };
 
   const service: ApiService = {
@@ -108,7 +116,7 @@ export async function startOracle(
     port: cfg.port,
     maxBodyBytes: cfg.maxBodyBytes,
     corsOrigin: cfg.corsOrigin,
-    auth: () => ({ chainId: chain.chainId, registry: chain.address("NodeRegistry"), clockSkewMs: cfg.clockSkewMs, db, limiter, now: wall }),
+    auth: () => ({ chainId: chain.chainId, registry: chain.address("NodeRegistry"), clockSkewMs: cfg.clockSkewMs, db, limits, now: wall }),
     service,
     now,
     log: log.child({ part: "api" }),
@@ -144,7 +152,7 @@ export async function startOracle(
     db,
     clockSkewMs: cfg.clockSkewMs,
     maxPayloadBytes: cfg.maxBodyBytes,
-    limiter,
+    limiter: limits.perSigner,
     sourceLimiter: new TokenBuckets(cfg.sessionOpensPerSec, cfg.sessionOpenBurst),
     maxSessions: cfg.maxSessions,
     maxConnectionsPerSource: cfg.maxConnectionsPerSource,

@@ -35,6 +35,8 @@ export interface ReadContext {
   /** Chain-aligned time, ms. */
   now: () => number;
   pollIntervalMs: number;
+  /** How old the registry mirror may be for the node list, ms (`registryCacheMs`). */
+  registryCacheMs: number;
   /** The epoch loop's progress (scheduler.ts). */
   loop: { readonly lastPassAt: number; readonly lastError?: string };
 }
@@ -60,7 +62,7 @@ export function info(c: ReadContext): Record<string, unknown> {
 }
 
 export async function nodes(c: ReadContext) {
-  const registered = await c.chain.allNodes();
+  const registered = await c.chain.allNodes(c.registryCacheMs);
   const byNode = new Map(latestNodeEpochs(c.db).map((l) => [l.node, l]));
   return {
     nodes: registered.slice(0, MAX_READ_ROWS).map((n) => ({

@@ -19,7 +19,7 @@ const ctx = { account, chainId: 31337, registry };
 const body = new TextEncoder().encode(JSON.stringify({ root: `0x${"ab".repeat(32)}` }));
 
 function oracleCtx(over: Partial<AuthContext> = {}): AuthContext {
-  return { chainId: 31337, registry, clockSkewMs: 30_000, db: openDb(":memory:"), limiter: new TokenBuckets(100, 100), now: () => Date.now(), ...over };
+  return { chainId: 31337, registry, clockSkewMs: 30_000, db: openDb(":memory:"), limits: { perSigner: new TokenBuckets(100, 100), perSource: new TokenBuckets(100, 100) }, now: () => Date.now(), ...over };
 }
 
 async function verify(c: AuthContext, headers: Record<string, string>, method: string, path: string, bytes: Uint8Array) {

@@ -16,12 +16,7 @@ import { OracleError } from "../../oracle/errors";
 import { createLogger } from "../../oracle/logger";
 import { createMetrics } from "../../oracle/metrics";
 import { Relay } from "../../oracle/relay";
-import { deployDevnet, HH_KEYS, readContract, startHardhatNode, type Devnet, type HardhatNode } from "../support/oracle-devnet";
-
-async function rpc(url: string, method: string, params: unknown[] = []) {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
-  return (await res.json()).result;
-}
+import { deployDevnet, HH_KEYS, readContract, rpc, startHardhatNode, type Devnet, type HardhatNode } from "../support/oracle-devnet";
 
 describe("relay", { timeout: 180_000 }, () => {
   let hh: HardhatNode;
@@ -34,7 +29,7 @@ describe("relay", { timeout: 180_000 }, () => {
   before(async () => {
     hh = await startHardhatNode();
     dev = await deployDevnet(hh.url, { epochLength: 60, genesisDelay: 5 });
-    chain = await Chain.connect(hh.url, loadDeployment(dev.deploymentFile), 3, 0);
+    chain = await Chain.connect(hh.url, loadDeployment(dev.deploymentFile), 3);
     db = openDb(":memory:");
   });
 
@@ -136,7 +131,7 @@ describe("relay", { timeout: 180_000 }, () => {
   });
 
   it("ends with OR005 on a dead RPC and records nothing", async () => {
-    const dead = new Chain("http://127.0.0.1:1", chain.deployment, chain.chainId, 2, 0);
+    const dead = new Chain("http://127.0.0.1:1", chain.deployment, chain.chainId, 2);
     const relay = new Relay(dead, account, db, { confirmations: 1, txStuckMs: 300, gasBumpPercent: 25 }, log, createMetrics());
     const before = (db.prepare("SELECT COUNT(*) AS n FROM transactions").get() as { n: number }).n;
     await assert.rejects(

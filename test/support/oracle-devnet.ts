@@ -100,6 +100,16 @@ async function write(url: string, key: Hex, address: Address, abi: Abi, function
 
 export const CPU_CLAIM = { gpuModel: 0, gpuCount: 1, gflops: 20, vramMiB: 1024, region: "0x65752d7765737400" as Hex };
 
+/** The node key's EIP-712 consent to be registered by `operator` (NodeRegistry `Registration`). */
+function registrationSig(dev: Devnet, node: PrivateKeyAccount, operator: Address, nonce: bigint, deadline: bigint): Promise<Hex> {
+  return node.signTypedData({
+    domain: domain(REGISTRY_DOMAIN_NAME, dev.chainId, dev.addresses.NodeRegistry),
+    types: REGISTRATION_TYPES,
+    primaryType: "Registration",
+    message: { operator, nodeKey: node.address, nonce, deadline },
+  });
+}
+
 /** Registers a fresh node key under `operatorKey` with a CPU claim; returns the node account. */
 export async function registerNode(dev: Devnet, operatorKey: Hex, claim = CPU_CLAIM, nodeKey: Hex = generatePrivateKey()): Promise<{ node: PrivateKeyAccount; nodeKey: Hex; operator: Address }> {
   const node = privateKeyToAccount(nodeKey);
@@ -112,14 +122,55 @@ export async function registerNode(dev: Devnet, operatorKey: Hex, claim = CPU_CL
   await write(dev.url, operatorKey, token, dev.abis.PoAIToken, "approve", [registry, amount]);
   const nonce = (await pub.readContract({ address: registry, abi: dev.abis.NodeRegistry, functionName: "nonces", args: [node.address] })) as bigint;
   const deadline = BigInt(Math.floor(Date.now() / 1000) + 3600);
-  const sig = await node.signTypedData({
-    domain: domain(REGISTRY_DOMAIN_NAME, dev.chainId, registry),
-    types: REGISTRATION_TYPES,
-    primaryType: "Registration",
-    message: { operator, nodeKey: node.address, nonce, deadline },
-  });
+  const sig = await registrationSig(dev, node, operator, nonce, deadline);
   await write(dev.url, operatorKey, registry, dev.abis.NodeRegistry, "register", [node.address, claim, amount, deadline, sig]);
   return { node, nodeKey, operator };
+}
+
+/**
+ * Registers `count` fresh node keys under `operatorKey` with a CPU claim at the minimum stake: one
+ * transfer and one approval for all, then the registrations sent back to back without waiting
+ * for each receipt. Returns the node keys' addresses in registration order.
+ */
+export async function registerNodes(dev: Devnet, operatorKey: Hex, count: number, claim = CPU_CLAIM): Promise<Address[]> {
+  const { pub, wallet, account } = clients(dev.url, operatorKey);
+  const registry = dev.addresses.NodeRegistry;
+  const token = dev.addresses.PoAIToken;
+  const amount = (await pub.readContract({ address: registry, abi: dev.abis.NodeRegistry, functionName: "minimumStake", args: [claim] })) as bigint;
+  if (operatorKey !== HH_KEYS[0]) await write(dev.url, HH_KEYS[0], token, dev.abis.PoAIToken, "transfer", [account.address, amount * BigInt(count)]);
+  await write(dev.url, operatorKey, token, dev.abis.PoAIToken, "approve", [registry, amount * BigInt(count)]);
+  const before = (await pub.readContract({ address: registry, abi: dev.abis.NodeRegistry, functionName: "nodeCount" })) as bigint;
+  const fees = await pub.estimateFeesPerGas();
+  let nonce = await pub.getTransactionCount({ address: account.address, blockTag: "pending" });
+  const deadline = BigInt(Math.floor(Date.now() / 1000) + 3600);
+  const nodes: Address[] = [];
+  let last: Hex | undefined;
+  for (let i = 0; i < count; i++) {
+    const node = privateKeyToAccount(generatePrivateKey());
+    const sig = await registrationSig(dev, node, account.address, 0n, deadline); // a fresh key's first registration
+    last = await wallet.writeContract({
+      address: registry, abi: dev.abis.NodeRegistry, functionName: "register", args: [node.address, claim, amount, deadline, sig],
+      account, chain: { id: dev.chainId } as never, nonce: nonce++, gas: 600_000n, ...fees,
+    } as never);
+    nodes.push(node.address);
+  }
+  if (last) await pub.waitForTransactionReceipt({ hash: last, pollingInterval: 50 });
+  const after = (await pub.readContract({ address: registry, abi: dev.abis.NodeRegistry, functionName: "nodeCount" })) as bigint;
+  if (after - before !== BigInt(count)) throw new Error(`registered ${after - before} of ${count} nodes`);
+  return nodes;
+}
+
+/** Sends `functionName` on contract `name` from `key` and waits for it to succeed. */
+export function send(dev: Devnet, key: Hex, name: string, functionName: string, args: unknown[]): Promise<Hex> {
+  return write(dev.url, key, dev.addresses[name], dev.abis[name], functionName, args);
+}
+
+/** One raw JSON-RPC call (Hardhat's evm_* and hardhat_* methods included); throws on an error answer. */
+export async function rpc<T = unknown>(url: string, method: string, params: unknown[] = []): Promise<T> {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  const j = (await res.json()) as { result?: T; error?: { message: string } };
+  if (j.error) throw new Error(`${method}: ${j.error.message}`);
+  return j.result as T;
 }
 
 /** Funds the rewards budget from the deployer. */

@@ -23,7 +23,8 @@ import * as read from "./read-api";
 import type { ReadContext } from "./read-api";
 import { Scheduler } from "./scheduler";
 import { GemmWork } from "./work-gemm";
-import { InferWork } from "./work-infer";
+import { DEFAULT_INFER_OPTIONS, InferWork } from "./work-infer";
+import { defaultVerifyThreads, WorkerPool } from "./pool";
 import { ChainClock } from "./clock";
 import type { Work } from "./work";
 
@@ -35,6 +36,8 @@ export interface OracleHandle {
   chain: Chain;
   scheduler: Scheduler;
   metrics: Metrics;
+  /** The worker pool that verifies answers and judges epochs. */
+  pool: WorkerPool;
   stop(): Promise<void>;
 }
 
@@ -58,12 +61,15 @@ export async function startOracle(
   const deployment = loadDeployment(cfg.deploymentFile, opts.root);
   const chain = await Chain.connect(cfg.rpcUrl, deployment, cfg.rpcRetries, cfg.registryCacheMs);
   const db = openDb(cfg.dbPath);
-  const inferWork = cfg.challengeKinds.includes("infer") ? new InferWork() : undefined;
-  const work: Work = { gemm: new GemmWork({ maxN: cfg.gemmMaxN }), infer: inferWork, ...opts.work };
+  // Verification and judging run on worker threads (verifyThreads 0: inline, on this thread).
+  const pool = new WorkerPool({ threads: cfg.verifyThreads ?? defaultVerifyThreads(), maxQueue: cfg.verifyQueueMax });
+  const runner = pool.threads > 0 ? pool : undefined;
+  const inferWork = cfg.challengeKinds.includes("infer") ? new InferWork(DEFAULT_INFER_OPTIONS, runner) : undefined;
+  const work: Work = { gemm: new GemmWork({ maxN: cfg.gemmMaxN }, runner), infer: inferWork, ...opts.work };
   const relay = new Relay(chain, account, db, cfg, log.child({ part: "relay" }), metrics, now);
   const committee = new Committee(cfg, account, chain, db, log.child({ part: "committee" }), now);
   const challenges = new ChallengeService(db, work, { openings: cfg.openings, inferOpenings: cfg.inferOpenings }, log.child({ part: "challenges" }), metrics);
-  const scheduler = new Scheduler({ cfg, db, chain, relay, account, work, committee, log: log.child({ part: "scheduler" }), metrics, clock });
+  const scheduler = new Scheduler({ cfg, db, chain, relay, account, work, committee, log: log.child({ part: "scheduler" }), metrics, clock, pool });
   const limiter = new TokenBuckets(cfg.rateLimitPerSec, cfg.rateLimitBurst);
 
   const members = await chain.committee();
@@ -91,6 +97,7 @@ export async function startOracle(
     rewards: (acct) => read.rewards(reads, acct),
     datasets: async (epoch) => read.datasets(reads, epoch),
     healthz: async () => read.healthz(reads),
+    // Queue depths for poai_queue_depth{queue="verify"}: pool.queueSize, read at scrape time here.
     metricsText: () => metrics.render(),
     requireActiveNode: access.requireActiveNode,
     requireCommitteeMember: access.requireCommitteeMember,
@@ -121,11 +128,13 @@ export async function startOracle(
     chain,
     scheduler,
     metrics,
+    pool,
     async stop() {
       if (stopped) return;
       stopped = true;
       await scheduler.stop();
       await api.close();
+      await pool.destroy();
       await inferWork?.close();
       db.close();
       log.info("oracle.stopped", {});

@@ -37,6 +37,14 @@ describe("config", () => {
     }
   });
 
+  it("sizes the worker pool: unset by default (cores - 1), 0 for inline, bounded, from the environment", () => {
+    assert.equal(parseConfig({}, {}).verifyThreads, undefined);
+    assert.equal(parseConfig({}, {}).verifyQueueMax, 1024);
+    assert.equal(parseConfig({}, { POAI_VERIFY_THREADS: "0" }).verifyThreads, 0);
+    assert.equal(message(() => parseConfig({ verifyThreads: -1 }, {})), "config error: verifyThreads (config file) must be an integer 0..256, got -1");
+    assert.equal(message(() => parseConfig({}, { POAI_VERIFY_QUEUE_MAX: "0" })), 'config error: POAI_VERIFY_QUEUE_MAX must be an integer 1..100000, got "0"');
+  });
+
   it("keeps the devnet profile by default", () => {
     const c = parseConfig({}, {});
     assert.equal(c.profile, "devnet");

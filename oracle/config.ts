@@ -95,6 +95,14 @@ export const configSchema = z
     // The committee's judgment and reward parameters (protocol/committee-params.ts).
     ...judgmentParamsSchema.shape,
 
+    /**
+     * Worker threads that verify answers and judge epochs off the event loop (pool.ts); unset:
+     * one fewer than the cores (at least 1); 0: on the main thread.
+     */
+    verifyThreads: int(0, 256).optional(),
+    /** Tasks the worker pool holds waiting; beyond it a task is refused (OR212). */
+    verifyQueueMax: int(1, 100_000).default(1_024),
+
     /** Reconciliation loop period, ms. */
     pollIntervalMs: int(50, 60_000).default(500),
     /** Confirmations before a transaction counts as done. */

@@ -24,7 +24,8 @@ import * as read from "./read-api";
 import type { ReadContext } from "./read-api";
 import { Scheduler } from "./scheduler";
 import { GemmWork } from "./work-gemm";
-import { InferWork } from "./work-infer";
+import { DEFAULT_INFER_OPTIONS, InferWork } from "./work-infer";
+import { defaultVerifyThreads, WorkerPool } from "./pool";
 import { ChainClock } from "./clock";
 import type { Work } from "./work";
 import { SessionHub, type SessionMessage, type NodeSession } from "./sessions";
@@ -39,6 +40,8 @@ export interface OracleHandle {
   chain: Chain;
   scheduler: Scheduler;
   metrics: Metrics;
+  /** The worker pool that verifies answers and judges epochs. */
+  pool: WorkerPool;
   stop(): Promise<void>;
 }
 
@@ -63,13 +66,16 @@ export async function startOracle(
   const chain = await Chain.connect(cfg.rpcUrl, deployment, cfg.rpcRetries, { registryRefreshMs: cfg.registryRefreshMs });
   const db = openDb(cfg.dbPath);
   clock.restore(Number(getMeta(db, CLOCK_LEAD_KEY) ?? NaN));
-  const inferWork = cfg.challengeKinds.includes("infer") ? new InferWork() : undefined;
-  const work: Work = { gemm: new GemmWork({ maxN: cfg.gemmMaxN }), infer: inferWork, ...opts.work };
+  // Verification and judging run on worker threads (verifyThreads 0: inline, on this thread).
+  const pool = new WorkerPool({ threads: cfg.verifyThreads ?? defaultVerifyThreads(), maxQueue: cfg.verifyQueueMax });
+  const runner = pool.threads > 0 ? pool : undefined;
+  const inferWork = cfg.challengeKinds.includes("infer") ? new InferWork(DEFAULT_INFER_OPTIONS, runner) : undefined;
+  const work: Work = { gemm: new GemmWork({ maxN: cfg.gemmMaxN }, runner), infer: inferWork, ...opts.work };
   const relay = new Relay(chain, account, db, cfg, log.child({ part: "relay" }), metrics, now);
   const committee = new Committee(cfg, account, chain, db, log.child({ part: "committee" }), now);
   const challenges = new ChallengeService(db, work, { openings: cfg.openings, inferOpenings: cfg.inferOpenings }, log.child({ part: "challenges" }), metrics);
   const secret = memberSecret(cfg.oracleKey as Hex, { chainId: chain.chainId, epochManager: chain.address("EpochManager") });
-  const scheduler = new Scheduler({ cfg, db, chain, relay, account, memberSecret: secret, work, committee, log: log.child({ part: "scheduler" }), metrics, clock });
+  const scheduler = new Scheduler({ cfg, db, chain, relay, account, memberSecret: secret, work, committee, log: log.child({ part: "scheduler" }), metrics, clock, pool });
   const limits = {
     perSigner: new TokenBuckets(cfg.rateLimitPerSec, cfg.rateLimitBurst),
     perSource: new TokenBuckets(cfg.rateLimitSourcePerSec, cfg.rateLimitSourceBurst),
@@ -105,6 +111,7 @@ export async function startOracle(
     rewards: (acct) => read.rewards(reads, acct),
     datasets: async (epoch) => read.datasets(reads, epoch),
     healthz: async () => read.healthz(reads),
+    // Queue depths for poai_queue_depth{queue="verify"}: pool.queueSize, read at scrape time here.
     metricsText: () => metrics.render(),
     requireActiveNode: access.requireActiveNode,
     requireCommitteeMember: access.requireCommitteeMember,
@@ -204,6 +211,7 @@ export async function startOracle(
     chain,
     scheduler,
     metrics,
+    pool,
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -211,6 +219,7 @@ export async function startOracle(
       delivery!.stop();
       await hub.close();
       await api.close();
+      await pool.destroy();
       await inferWork?.close();
       metrics.close();
       db.close();

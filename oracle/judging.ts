@@ -72,7 +72,7 @@ function toSample(r: JudgedRow): JudgeSample {
   };
 }
 
-export function judgeEpoch(rows: readonly JudgedRow[], registry: ReadonlyMap<string, NodeRecord>, o: JudgeOptions): NodeEpochInput[] {
+export function judgeEpoch(rows: readonly JudgedRow[], registry: ReadonlyMap<string, Pick<NodeRecord, "operator">>, o: JudgeOptions): NodeEpochInput[] {
   const byNode = new Map<string, JudgedRow[]>();
   // A void challenge (the oracle's own delay or downtime) leaves every count, numerator and
   // denominator alike; a node whose every challenge was void is not judged this epoch.
@@ -119,4 +119,30 @@ export function judgeEpoch(rows: readonly JudgedRow[], registry: ReadonlyMap<str
     });
   }
   return out;
+}
+
+/**
+ * judgeEpoch's inputs as plain data, the form in which they cross to a worker thread (pool.ts):
+ * the epoch's records, each node's operator (lower-case node -> operator), and per node its
+ * condemned epochs in a row and its records of the window's earlier epochs, read beforehand.
+ */
+export interface PlainJudgeInput {
+  rows: JudgedRow[];
+  operators: Record<string, Address>;
+  options: Omit<JudgeOptions, "priorCondemned" | "earlier"> & {
+    priorCondemned: Record<string, number>;
+    earlier: Record<string, JudgedRow[]>;
+  };
+}
+
+const own = <T>(o: Record<string, T>, k: string): T | undefined => (Object.hasOwn(o, k) ? o[k] : undefined);
+
+/** judgeEpoch over plain inputs: the same verdicts as over the maps and the window reader. */
+export function judgeEpochPlain({ rows, operators, options }: PlainJudgeInput): NodeEpochInput[] {
+  const { priorCondemned, earlier, ...rest } = options;
+  return judgeEpoch(rows, new Map(Object.entries(operators).map(([node, operator]) => [node, { operator }])), {
+    ...rest,
+    priorCondemned: new Map(Object.entries(priorCondemned)),
+    earlier: (node) => own(earlier, node) ?? [],
+  });
 }

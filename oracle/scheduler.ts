@@ -15,7 +15,10 @@
  *   finalize  once the dispute window has closed
  *
  * One module per phase (epoch/seed.ts, schedule.ts, judge.ts, report.ts, finalize.ts), called in
- * this order every pass; the secret draws are epoch/draws.ts.
+ * this order every pass; the secret draws are epoch/draws.ts. Judging runs beside the passes,
+ * not in them: a pass starts it when none is running and goes on, so the next seed commitment,
+ * the schedule and the relay never wait for the judge's rules (which run in the worker pool); the
+ * report it builds is taken up by the next pass.
  *
  * Epoch e spans [genesis + e*len, genesis + (e+1)*len) in chain time; the oracle follows it with
  * its own clock (a devnet's block time follows the wall clock).
@@ -39,6 +42,7 @@ const SLOW_STEP_MS = 2_000;
 export class Scheduler implements EpochLoop {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  private judging?: Promise<void>;
   private stopped = false;
   clock?: { genesis: number; length: number };
   lastPassAt = 0;
@@ -82,6 +86,12 @@ export class Scheduler implements EpochLoop {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
+    await this.judging;
+  }
+
+  /** Resolves once the judging a pass started (if any) has ended. */
+  async judged(): Promise<void> {
+    await this.judging;
   }
 
   /** One reconciliation pass. Each step's failure is logged and retried on the next pass. */
@@ -108,7 +118,9 @@ export class Scheduler implements EpochLoop {
     await step("seed", () => reconcileSeeds(this, cur, committee.members));
     await step("schedule", () => reconcileSchedule(this, cur));
     this.onPlanned?.();
-    await step("judge", () => reconcileJudgement(this, cur, nowMs, committee.configVersion, committee.members));
+    this.judging ??= step("judge", () => reconcileJudgement(this, cur, nowMs, committee.configVersion, committee.members)).finally(() => {
+      this.judging = undefined;
+    });
     await step("report", () => reconcileReports(this, committee));
     await step("finalize", () => reconcileFinalization(this));
     this.d.relay.recordTransactionCounts();

@@ -2,7 +2,7 @@
  * The gemm verifier side loads no native code: the oracle (plan, openings, verification and the
  * wire codec it decodes with) and the simulator import these modules and must not pay for (or
  * depend on) onnxruntime, which only the node kernel (engine/gemm/kernel.ts) needs; only the
- * infer verifier needs the model. Each module is loaded alone in a fresh process that records
+ * infer verifier needs the model (the worker pool loads it on its first infer answer). Each module is loaded alone in a fresh process that records
  * every module file and every native addon it loads.
  */
 import { test } from "node:test";
@@ -35,6 +35,8 @@ for (const [module, needs] of [
   ["engine/index.ts", "engine/gemm/verify.ts"],
   ["protocol/wire/gemm.ts", "engine/gemm/formats.ts"],
   ["oracle/work-gemm.ts", "engine/gemm/verify.ts"],
+  // The worker pool's tasks load the infer verifier (and onnxruntime) on the first infer answer only.
+  ["oracle/pool.ts", "oracle/pool-tasks.ts"],
 ]) {
   test(`${module} loads no onnxruntime`, () => {
     const files = loadedBy(path.join(ROOT, module));

@@ -2,7 +2,8 @@
  * The gemm challenge for the oracle (engine/gemm/verify.ts): sized to the node's claim with
  * engine/sizing.ts, openings drawn from the committed root, verified with the per-epoch
  * verifier key (Freivalds vector secret until the epoch seed is revealed). Openings arrive in
- * the one gemm wire format, decoded by protocol/wire/gemm.ts.
+ * the one gemm wire format, decoded by protocol/wire/gemm.ts. Verification runs in the worker
+ * pool when one is given (its inputs and verdict are plain data), else on the caller's thread.
  */
 import type { Hex } from "viem";
 import {
@@ -20,15 +21,56 @@ import { verifyGemmOpenings } from "../engine/gemm/verify";
 import { decodeGemmOpening, decodeGemmSpec, encodeGemmSpec } from "../protocol/wire/gemm";
 import { sizeGemm } from "../engine/sizing";
 import type { HardwareClaim } from "./chain";
-import type { PlannedChallenge, VerifyResult, WorkKind } from "./work";
+import type { PlannedChallenge, VerifyArgs, VerifyResult, VerifyRunner, WorkKind } from "./work";
 
 /** Verifier keys kept (one per epoch and matrix size). */
 export const MAX_VERIFIER_KEYS = 16;
 
-export class GemmWork implements WorkKind {
+/**
+ * The gemm verifier: per-epoch verifier keys (kept per thread, MAX_VERIFIER_KEYS of them) and the
+ * check of one answer's openings. Runs wherever it is constructed: in GemmWork on the main
+ * thread, or in each worker of the pool (pool-tasks.ts).
+ */
+export class GemmVerifier {
   private readonly keys = new Map<string, GemmVerifierKey>();
 
-  constructor(private readonly opts: { maxN: number }) {}
+  private key(epochSeed: Hex, spec: GemmSpec): GemmVerifierKey {
+    const id = `${spec.sharedSeed}:${spec.n}`;
+    let k = this.keys.get(id);
+    if (!k) {
+      k = prepareGemmVerifier(spec.sharedSeed, gemmSecretSeed(epochSeed, spec.n), spec.n);
+      if (this.keys.size >= MAX_VERIFIER_KEYS) this.keys.delete(this.keys.keys().next().value as string);
+      this.keys.set(id, k);
+    }
+    return k;
+  }
+
+  verify({ epochSeed, spec: specIn, root, openings, k }: VerifyArgs): VerifyResult {
+    // The oracle's own stored spec: one that does not decode is a verifier error, not the node's.
+    const spec = decodeGemmSpec(specIn);
+    const decoded: GemmOpening[] = [];
+    for (const o of openings) {
+      try {
+        decoded.push(decodeGemmOpening(o, spec));
+      } catch (e) {
+        return { ok: false, fraud: true, reason: `malformed opening: ${(e as Error).message}` };
+      }
+    }
+    const v = verifyGemmOpenings(spec, root, decoded, this.key(epochSeed, spec), { k: Math.min(k, gemmRows(spec)) });
+    if (v.ok) return { ok: true, fraud: false, reason: v.detail };
+    // Every rejection is of a committed answer: the root was fixed before the openings were known.
+    return { ok: false, fraud: true, reason: `${v.reason}: ${v.detail}`, evidence: v.evidence ?? undefined };
+  }
+}
+
+export class GemmWork implements WorkKind {
+  private local?: GemmVerifier;
+
+  /** `runner`: where verifications run (the worker pool); none: here, on the caller's thread. */
+  constructor(
+    private readonly opts: { maxN: number },
+    private readonly runner?: VerifyRunner,
+  ) {}
 
   plan(epochSeed: Hex, seed: Hex, claim: HardwareClaim, targetMs: number): PlannedChallenge {
     const sizing = sizeGemm(
@@ -51,32 +93,11 @@ export class GemmWork implements WorkKind {
     return chooseOpenings(s, root, Math.min(k, gemmRows(s)));
   }
 
-  private key(epochSeed: Hex, spec: GemmSpec): GemmVerifierKey {
-    const id = `${spec.sharedSeed}:${spec.n}`;
-    let k = this.keys.get(id);
-    if (!k) {
-      k = prepareGemmVerifier(spec.sharedSeed, gemmSecretSeed(epochSeed, spec.n), spec.n);
-      if (this.keys.size >= MAX_VERIFIER_KEYS) this.keys.delete(this.keys.keys().next().value as string);
-      this.keys.set(id, k);
-    }
-    return k;
-  }
-
-  async verify(epochSeed: Hex, specIn: Record<string, unknown>, root: Hex, openings: readonly Record<string, unknown>[], k: number): Promise<VerifyResult> {
-    // The oracle's own stored spec: one that does not decode is a verifier error, not the node's.
-    const spec = decodeGemmSpec(specIn);
-    const decoded: GemmOpening[] = [];
-    for (const o of openings) {
-      try {
-        decoded.push(decodeGemmOpening(o, spec));
-      } catch (e) {
-        return { ok: false, fraud: true, reason: `malformed opening: ${(e as Error).message}` };
-      }
-    }
-    const v = verifyGemmOpenings(spec, root, decoded, this.key(epochSeed, spec), { k: Math.min(k, gemmRows(spec)) });
-    if (v.ok) return { ok: true, fraud: false, reason: v.detail };
-    // Every rejection is of a committed answer: the root was fixed before the openings were known.
-    return { ok: false, fraud: true, reason: `${v.reason}: ${v.detail}`, evidence: v.evidence ?? undefined };
+  async verify(epochSeed: Hex, spec: Record<string, unknown>, root: Hex, openings: readonly Record<string, unknown>[], k: number): Promise<VerifyResult> {
+    const args = { epochSeed, spec, root, openings, k };
+    if (this.runner) return this.runner.verify("gemm", args);
+    this.local ??= new GemmVerifier();
+    return this.local.verify(args);
   }
 }
 

@@ -5,7 +5,9 @@
  * time at the node's claimed throughput; openings drawn from the committed root; opened items
  * recomputed and compared with tolerance. Verified items become synthetic-data records.
  *
- * Openings arrive in the one infer wire format, decoded by protocol/wire/infer.ts.
+ * Openings arrive in the one infer wire format, decoded by protocol/wire/infer.ts. Verification
+ * runs in the worker pool when one is given (each worker loads its own copy of the model on its
+ * first infer answer), else on the caller's thread.
  */
 import type { Hex } from "viem";
 import {
@@ -23,7 +25,7 @@ import {
 import type { InferOpening } from "../engine/llm/infer";
 import { decodeInferChallenge, decodeInferOpening, encodeInferChallenge } from "../protocol/wire/infer";
 import type { HardwareClaim } from "./chain";
-import type { PlannedChallenge, VerifyResult, WorkKind } from "./work";
+import type { PlannedChallenge, VerifyArgs, VerifyResult, VerifyRunner, WorkKind } from "./work";
 
 /** Prompt pools kept (one per epoch). */
 export const MAX_POOLS = 4;
@@ -41,16 +43,51 @@ export interface InferWorkOptions {
 
 export const DEFAULT_INFER_OPTIONS: InferWorkOptions = { promptLen: 32, poolSize: 64, maxBatch: 256, minBatch: 8 };
 
+/**
+ * The infer verifier: the embedded model, loaded once on first use (per thread: in InferWork on
+ * the main thread, or in each worker of the pool, pool-tasks.ts), and the check of one answer's
+ * opened items.
+ */
+export class InferVerifier {
+  private loaded?: Promise<CausalLm>;
+
+  model(): Promise<CausalLm> {
+    this.loaded ??= loadEmbeddedModel({ executionProviders: ["cpu"], intraOpNumThreads: 1 });
+    return this.loaded;
+  }
+
+  async verify({ spec, root, openings, k }: VerifyArgs): Promise<VerifyResult> {
+    const model = await this.model();
+    const c = decodeInferChallenge(spec);
+    const decoded: InferOpening[] = [];
+    for (const o of openings) {
+      try {
+        decoded.push(decodeInferOpening(o));
+      } catch (e) {
+        return { ok: false, fraud: true, reason: `malformed opening: ${(e as Error).message}` };
+      }
+    }
+    const v = await verifyInferOpenings(model, c, root, decoded, Math.min(k, c.prompts.length));
+    if (!v.ok) return { ok: false, fraud: true, reason: v.reason };
+    const records = exportSyntheticRecords(model.tokenizer, c, root, decoded, v).map((r) => ({ index: r.item, record: r }));
+    return { ok: true, fraud: false, reason: v.reason || `${decoded.length} items verified`, records };
+  }
+
+  async close(): Promise<void> {
+    if (this.loaded) await (await this.loaded).release();
+  }
+}
+
 export class InferWork implements WorkKind {
-  private model?: Promise<CausalLm>;
+  /** The model for prompt synthesis, and for verification when there is no runner. */
+  private readonly local = new InferVerifier();
   private readonly pools = new Map<string, Promise<PromptPool>>();
 
-  constructor(private readonly opts: InferWorkOptions = DEFAULT_INFER_OPTIONS) {}
-
-  private getModel(): Promise<CausalLm> {
-    this.model ??= loadEmbeddedModel({ executionProviders: ["cpu"], intraOpNumThreads: 1 });
-    return this.model;
-  }
+  /** `runner`: where verifications run (the worker pool); none: here, on the caller's thread. */
+  constructor(
+    private readonly opts: InferWorkOptions = DEFAULT_INFER_OPTIONS,
+    private readonly runner?: VerifyRunner,
+  ) {}
 
   private pool(epochSeed: Hex, model: CausalLm): Promise<PromptPool> {
     let p = this.pools.get(epochSeed);
@@ -63,7 +100,7 @@ export class InferWork implements WorkKind {
   }
 
   async plan(epochSeed: Hex, seed: Hex, claim: HardwareClaim, targetMs: number): Promise<PlannedChallenge> {
-    const model = await this.getModel();
+    const model = await this.local.model();
     const seq = this.opts.promptLen;
     const perItem = inferFlops(1, seq);
     // Rounded up: an honest node is never given less work than the target.
@@ -85,24 +122,12 @@ export class InferWork implements WorkKind {
     return chooseInferOpenings(c, root, Math.min(k, c.prompts.length));
   }
 
-  async verify(_epochSeed: Hex, spec: Record<string, unknown>, root: Hex, openings: readonly Record<string, unknown>[], k: number): Promise<VerifyResult> {
-    const model = await this.getModel();
-    const c = decodeInferChallenge(spec);
-    const decoded: InferOpening[] = [];
-    for (const o of openings) {
-      try {
-        decoded.push(decodeInferOpening(o));
-      } catch (e) {
-        return { ok: false, fraud: true, reason: `malformed opening: ${(e as Error).message}` };
-      }
-    }
-    const v = await verifyInferOpenings(model, c, root, decoded, Math.min(k, c.prompts.length));
-    if (!v.ok) return { ok: false, fraud: true, reason: v.reason };
-    const records = exportSyntheticRecords(model.tokenizer, c, root, decoded, v).map((r) => ({ index: r.item, record: r }));
-    return { ok: true, fraud: false, reason: v.reason || `${decoded.length} items verified`, records };
+  async verify(epochSeed: Hex, spec: Record<string, unknown>, root: Hex, openings: readonly Record<string, unknown>[], k: number): Promise<VerifyResult> {
+    const args = { epochSeed, spec, root, openings, k };
+    return this.runner ? this.runner.verify("infer", args) : this.local.verify(args);
   }
 
   async close(): Promise<void> {
-    if (this.model) await (await this.model).release();
+    await this.local.close();
   }
 }

@@ -32,6 +32,25 @@ export interface VerifyResult {
   evidence?: Hex;
 }
 
+/**
+ * One verification's inputs: plain data only (hex strings, numbers, the wire's JSON objects), so
+ * it can be handed to a worker thread (pool.ts) as it is.
+ */
+export interface VerifyArgs {
+  /** Secret until the report; the verifier key derives from it. */
+  epochSeed: Hex;
+  spec: Record<string, unknown>;
+  root: Hex;
+  openings: readonly Record<string, unknown>[];
+  /** Openings asked for (the configured count, capped by the challenge's rows or items). */
+  k: number;
+}
+
+/** Runs verifications off the caller's thread (the worker pool, pool.ts). */
+export interface VerifyRunner {
+  verify(kind: ChallengeKind, args: VerifyArgs): Promise<VerifyResult>;
+}
+
 export interface WorkKind {
   /** `epochSeed` is secret until the report; `seed` is the challenge seed (challengeSeed()). */
   plan(epochSeed: Hex, seed: Hex, claim: HardwareClaim, targetMs: number): PlannedChallenge | Promise<PlannedChallenge>;

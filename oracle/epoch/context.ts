@@ -10,6 +10,7 @@ import type { Committee } from "../committee";
 import type { OracleConfig } from "../config";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
+import type { WorkerPool } from "../pool";
 import type { Relay } from "../relay";
 import type { DB } from "../store/schema";
 import type { Work } from "../work";
@@ -30,6 +31,8 @@ export interface SchedulerDeps {
   log: Logger;
   metrics: Metrics;
   clock: ChainClock;
+  /** Where the judge's per-node rules run (worker threads, or inline). */
+  pool: WorkerPool;
 }
 
 /** The committee as one pass reads it. */

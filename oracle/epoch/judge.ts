@@ -3,10 +3,13 @@
  * answered or past its deadline, close the unanswered ones, judge every node, compute rewards and
  * build the report, stored with its inputs (committee members recompute it from them) in one
  * transaction.
+ *
+ * The database reads (the epoch's records, each node's window and verdict history) and the
+ * writes stay on the main thread; the per-node statistics and rules run in the worker pool, on
+ * plain copies of those rows (judging.ts judgeEpochPlain).
  */
 import { zeroHash, type Address, type Hex } from "viem";
-import type { NodeRecord } from "../chain";
-import { condemnedStreak, judgeEpoch, MAX_VERDICT_LOOKBACK } from "../judging";
+import { condemnedStreak, MAX_VERDICT_LOOKBACK } from "../judging";
 import { buildReport, reportDigest, reportToJson, type ReportInputs } from "../report";
 import { NODE_VERDICT } from "../../engine/rewards";
 import { closeUnansweredChallenges, judgedChallenges, windowRows, type JudgedRow } from "../store/challenges";
@@ -44,23 +47,30 @@ async function judgeAndBuild(loop: EpochLoop, ep: EpochRow, challenges: JudgedRo
   const { d } = loop;
   const e = ep.epoch;
   // Nodes: everyone registered now that had challenges planned, plus active nodes (no plan = no pay).
-  const registry = new Map<string, NodeRecord>();
-  for (const n of await d.chain.allNodes()) registry.set(n.node.toLowerCase(), n);
-  // Condemned epochs in a row before this one, from this oracle's own verdict history.
-  const priorCondemned = new Map<string, number>();
-  for (const node of new Set(challenges.map((c) => c.node.toLowerCase()))) {
-    priorCondemned.set(node, condemnedStreak(verdictHistory(d.db, node, e, MAX_VERDICT_LOOKBACK)));
+  const operators: Record<string, Address> = {};
+  for (const n of await d.chain.allNodes()) operators[n.node.toLowerCase()] = n.operator;
+  // Condemned epochs in a row before this one, from this oracle's own verdict history, and the
+  // records of the window's earlier epochs, each read once per node.
+  const priorCondemned: Record<string, number> = {};
+  const earlier: Record<string, JudgedRow[]> = {};
+  for (const node of new Set(challenges.map((c) => c.node))) {
+    priorCondemned[node.toLowerCase()] = condemnedStreak(verdictHistory(d.db, node.toLowerCase(), e, MAX_VERDICT_LOOKBACK));
+    earlier[node] = windowRows(d.db, node, e, d.cfg.judgeWindowEpochs);
   }
-  const nodes = judgeEpoch(challenges, registry, {
-    fraudSlashBps: d.cfg.fraudSlashBps,
-    overclaimSlashBps: d.cfg.overclaimSlashBps,
-    overclaimSlashAfterEpochs: d.cfg.overclaimSlashAfterEpochs,
-    priorCondemned,
-    earlier: (node) => windowRows(d.db, node, e, d.cfg.judgeWindowEpochs),
-    nowMs,
+  const nodes = await d.pool.judge({
+    rows: challenges,
+    operators,
+    options: {
+      fraudSlashBps: d.cfg.fraudSlashBps,
+      overclaimSlashBps: d.cfg.overclaimSlashBps,
+      overclaimSlashAfterEpochs: d.cfg.overclaimSlashAfterEpochs,
+      priorCondemned,
+      earlier,
+      nowMs,
+    },
   });
   for (const n of nodes) {
-    const inARow = 1 + (priorCondemned.get(n.node.toLowerCase()) ?? 0);
+    const inARow = 1 + (priorCondemned[n.node.toLowerCase()] ?? 0);
     if (n.verdict !== NODE_VERDICT.UnderDelivering || n.slash || inARow >= d.cfg.overclaimSlashAfterEpochs) continue;
     d.log.info("overclaim.slash_deferred", { epoch: e, node: n.node, condemnedInARow: inARow, slashAfter: d.cfg.overclaimSlashAfterEpochs });
   }

@@ -73,6 +73,7 @@ describe("oracle sessions", { timeout: 300_000 }, () => {
 
   /** Sends `frame` as the opening and expects the session to end with `code`, the database unchanged. */
   async function refused(code: number, frame: unknown, protocol?: string) {
+    await oracle.scheduler.judged(); // judging started by a pass runs beside the passes
     const before = snapshot(oracle.db);
     const r = await raw(oracle.url, protocol);
     r.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
@@ -208,6 +209,7 @@ describe("oracle sessions", { timeout: 300_000 }, () => {
       const { frame } = sealer.seal({ t: "processes", processes: [] });
       r.ws.send(frame);
       assert.equal((await reply()).ok, true);
+      await oracle.scheduler.judged();
       const before = snapshot(oracle.db);
       r.ws.send(frame);
       const end = await r.closed;

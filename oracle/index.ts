@@ -111,8 +111,14 @@ export async function startOracle(
     rewards: (acct) => read.rewards(reads, acct),
     datasets: async (epoch) => read.datasets(reads, epoch),
     healthz: async () => read.healthz(reads),
-    // Queue depths for poai_queue_depth{queue="verify"}: pool.queueSize, read at scrape time here.
-    metricsText: () => metrics.render(),
+    // Queue depths, read at scrape time: answers waiting for a verifier thread, and nodes with a
+    // pushed challenge not yet answered.
+    metricsText: () => {
+      metrics.setQueueDepth("verification", pool.queueSize);
+      metrics.setQueueDepth("delivery", delivery?.inFlight ?? 0);
+      metrics.sessions.set(hub?.size ?? 0);
+      return metrics.render();
+    },
     requireActiveNode: access.requireActiveNode,
     requireCommitteeMember: access.requireCommitteeMember,
     retryAfterMs: () => 1_000,

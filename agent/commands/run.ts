@@ -21,9 +21,13 @@ import { assertChallengeable, connect, readNode } from "../chain";
 import { backoffDelay, DEFAULT_BACKOFF } from "../backoff";
 import { DEFAULT_KEYSTORE, loadNodeKey, requireInt } from "./common";
 
-export const RUN_HELP = `agent run --oracle URL [--keystore FILE] [--rpc URL] [--chain-id N]
+/** Most oracles one agent holds sessions with (a committee's size is bounded too). */
+export const MAX_ORACLES = 16;
+
+export const RUN_HELP = `agent run --oracle URL [--oracle URL ...] [--keystore FILE] [--rpc URL] [--chain-id N]
     [--max-challenges N] [--log text|json] [--threads T]
-  Runs the challenge loop against the oracle until stopped (Ctrl-C).`;
+  Runs the challenge loop against each oracle (one session per committee member
+  that measures this node) until stopped (Ctrl-C).`;
 
 /** Builds the solver once the compute options are known (default: the honest solver). */
 export type SolverFactory = (opts: SolverOptions) => Solver;
@@ -32,7 +36,7 @@ export async function runCommand(argv: string[], solverFactory: SolverFactory = 
   const { values } = parseArgs({
     args: argv,
     options: {
-      oracle: { type: "string" },
+      oracle: { type: "string", multiple: true },
       keystore: { type: "string" },
       rpc: { type: "string" },
       "chain-id": { type: "string" },
@@ -42,7 +46,9 @@ export async function runCommand(argv: string[], solverFactory: SolverFactory = 
     },
     strict: true,
   });
-  if (!values.oracle) throw new AgentError("BadArgument", "--oracle URL is required (e.g. http://127.0.0.1:8700)");
+  const oracles = [...new Set(values.oracle ?? [])];
+  if (oracles.length === 0) throw new AgentError("BadArgument", "--oracle URL is required (e.g. http://127.0.0.1:8700)");
+  if (oracles.length > MAX_ORACLES) throw new AgentError("BadArgument", `at most ${MAX_ORACLES} --oracle URLs (one per committee member)`);
   const format = values.log ?? (process.stdout.isTTY ? "text" : "json");
   if (format !== "text" && format !== "json") throw new AgentError("BadArgument", `--log must be text or json, got ${format}`);
   const maxChallenges = values["max-challenges"] === undefined ? undefined : requireInt(values["max-challenges"], "--max-challenges", 1, 1_000_000);
@@ -51,8 +57,10 @@ export async function runCommand(argv: string[], solverFactory: SolverFactory = 
   const wallet = await loadNodeKey(values.keystore ?? DEFAULT_KEYSTORE);
   const account = privateKeyToAccount(wallet.privateKey as Hex);
   const log = makeLogger(format, account.address);
-  // One session per oracle: challenges are pushed at their due instant (protocol/session.ts).
-  const client = new SessionClient(values.oracle, account);
+  // One session per committee member that measures this node: each pushes its challenges at
+  // their due instant (protocol/session.ts) and the loops run side by side.
+  const clients = oracles.map((url) => new SessionClient(url, account));
+  const client = clients[0];
   const threads = requireInt(values.threads, "--threads", 0, 1024, 0);
   const gpus = await queryGpus();
   const executionProviders = gpus && gpus.length > 0 ? ["cuda", "cpu"] : ["cpu"];
@@ -64,7 +72,7 @@ export async function runCommand(argv: string[], solverFactory: SolverFactory = 
       controller.abort();
     });
   }
-  log("info", "agent.start", `node ${account.address} starting (behaviour ${solver.name}) against ${values.oracle}`, { behaviour: solver.name });
+  log("info", "agent.start", `node ${account.address} starting (behaviour ${solver.name}) against ${oracles.join(", ")}`, { behaviour: solver.name });
 
   // The oracle's chain and registry fix what the requests are signed for; wait for it.
   let info;
@@ -81,7 +89,7 @@ export async function runCommand(argv: string[], solverFactory: SolverFactory = 
   }
   if (!info) return;
   if (expectedChainId !== undefined && info.chainId !== expectedChainId) {
-    throw new AgentError("WrongChain", `the oracle at ${values.oracle} serves chain ${info.chainId}, this agent expects chain ${expectedChainId}`);
+    throw new AgentError("WrongChain", `the oracle at ${oracles[0]} serves chain ${info.chainId}, this agent expects chain ${expectedChainId}`);
   }
   log("info", "oracle.info", `oracle on chain ${info.chainId}, NodeRegistry ${info.registry}`, { chainId: info.chainId, registry: info.registry });
 
@@ -112,15 +120,32 @@ export async function runCommand(argv: string[], solverFactory: SolverFactory = 
   }
 
   log("info", "agent.compute", `compute on ${executionProviders.join(" then ")}${threads ? ` with ${threads} thread(s)` : ""}`);
-  const stats = await runLoop({
-    client,
-    solver,
-    log,
-    maxChallenges,
-    signal: controller.signal,
-    gpuProcesses: queryComputeApps,
-    onStatusProblem,
-  });
-  client.close();
+  const all = await Promise.all(
+    clients.map(async (c, i) => {
+      if (i > 0) {
+        // Every member must serve the same chain and registry as the first.
+        const other = await c.info();
+        if (other.chainId !== info.chainId || other.registry.toLowerCase() !== info.registry.toLowerCase()) {
+          throw new AgentError("WrongChain", `the oracle at ${oracles[i]} serves chain ${other.chainId} / registry ${other.registry}, the one at ${oracles[0]} chain ${info.chainId} / registry ${info.registry}`);
+        }
+      }
+      return runLoop({
+        client: c,
+        solver,
+        log,
+        maxChallenges,
+        signal: controller.signal,
+        gpuProcesses: queryComputeApps,
+        onStatusProblem,
+      });
+    }),
+  );
+  for (const c of clients) c.close();
+  const stats = all.reduce((a, s) => ({
+    challenges: a.challenges + s.challenges,
+    verdicts: Object.fromEntries([...new Set([...Object.keys(a.verdicts), ...Object.keys(s.verdicts)])].map((k) => [k, (a.verdicts[k] ?? 0) + (s.verdicts[k] ?? 0)])),
+    unanswered: a.unanswered + s.unanswered,
+    errors: a.errors + s.errors,
+  }));
   log("info", "agent.done", `stopped after ${stats.challenges} challenges: ${JSON.stringify(stats.verdicts)}`, { ...stats });
 }

@@ -9,11 +9,12 @@
  * connection closed), authentication (auth.ts, over the raw body bytes), content type, JSON, the
  * numbers check and the route's schema (api-schemas.ts).
  *
- * Why fastify and not node:http: `oracle/bench/http-api.ts` serves the same routes both ways to
- * many keep-alive clients, with the server pinned to one core (figures in docs/oracle.md,
- * "HTTP server"). Fastify costs no more CPU per request than the hand-rolled node:http router on
- * the public read route and on the rejected unsigned request, and brings a maintained router,
- * body limits and per-route hooks.
+ * Why fastify and not node:http: `oracle/bench/http-api.ts` serves the same routes both ways
+ * (node:http: bench/node-http-api.ts) to 256 and 1024 keep-alive clients, the server pinned to
+ * one core. Neither was clearly faster: 68-89 µs of server CPU per `GET /v1/info` with fastify,
+ * 75-82 with node:http; 95-138 µs per unsigned request rejected OR104 with fastify, 106-129 with
+ * node:http (figures in docs/oracle.md, "HTTP server"). Fastify's own code is about 5 % of the
+ * server's CPU there, and it brings a maintained router, body limits and per-route hooks.
  *
  * A slow sender cannot hold a connection: its headers must arrive within `headersMs` and the
  * whole request within `requestMs` (node checks both every `checkIntervalMs`); it is answered
@@ -150,6 +151,8 @@ export async function startApi(o: ApiOptions): Promise<Api> {
   const cors = corsHeaders(o.corsOrigin);
   const corsLines = Object.entries(cors).map(([k, v]) => `${k}: ${v}\r\n`).join("");
 
+  const noRoute = (req: FastifyRequest) => httpError.notFound(`no route ${req.method} ${req.url.split("?")[0]}`);
+
   /** Maps anything thrown while serving a request to the error it answers with. */
   const toOracleError = (req: FastifyRequest, e: unknown): OracleError => {
     if (e instanceof OracleError) return e;
@@ -157,6 +160,7 @@ export async function startApi(o: ApiOptions): Promise<Api> {
     if (f.code === "FST_ERR_CTP_BODY_TOO_LARGE") return httpError.tooLarge(o.maxBodyBytes);
     if (f.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") return httpError.contentType(req.headers["content-type"]);
     if (f.code === "FST_ERR_BAD_URL") return httpError.schema("path is not valid percent-encoding");
+    if (f.code === "FST_ERR_MAX_PARAM_LENGTH") return noRoute(req);
     // A body that ended early or differs from its content-length.
     if (typeof f.statusCode === "number" && f.statusCode >= 400 && f.statusCode < 500) return httpError.badJson(`body could not be read: ${f.message}`);
     return new OracleError("OR120", "internal error", { status: 500, cause: e });
@@ -208,8 +212,9 @@ export async function startApi(o: ApiOptions): Promise<Api> {
     connectionTimeout: t.idleMs,
     forceCloseConnections: true,
     exposeHeadRoutes: false,
-    // Ids are bounded by MAX_ID in the handler, so that a longer one is a 404 like any unknown path.
-    routerOptions: { maxParamLength: 2_048 },
+    // No router bound below node's 16 KiB header limit: ids are bounded by MAX_ID in the handler
+    // (a longer one is a 404, as any unknown path), addresses by their pattern (OR102).
+    routerOptions: { maxParamLength: 16 * 1024 },
     clientErrorHandler: clientError,
     frameworkErrors: (e, req, reply) => void sendError(req, reply, e),
   });
@@ -226,7 +231,7 @@ export async function startApi(o: ApiOptions): Promise<Api> {
       reply.code(204).send();
       return;
     }
-    if (req.is404) return done(httpError.notFound(`no route ${req.method} ${req.url.split("?")[0]}`));
+    if (req.is404) return done(noRoute(req));
     if (!configOf(req).allow?.includes(req.method)) return done(httpError.method());
     done();
   });
@@ -254,12 +259,12 @@ export async function startApi(o: ApiOptions): Promise<Api> {
   const member = (a: Address) => o.service.requireCommitteeMember(a);
   const challengeId = (req: FastifyRequest) => {
     const id = (req.params as { id: string }).id;
-    if (id.length === 0 || id.length > MAX_ID) throw httpError.notFound(`no route ${req.method} ${req.url.split("?")[0]}`);
+    if (id.length === 0 || id.length > MAX_ID) throw noRoute(req);
     return id;
   };
   const addressParam = (req: FastifyRequest, key: string) => {
     const v = (req.params as Record<string, string>)[key];
-    if (v === "") throw httpError.notFound(`no route ${req.method} ${req.url.split("?")[0]}`);
+    if (v === "") throw noRoute(req);
     if (!ADDRESS_RE.test(v)) throw httpError.schema(`${key} must be a 20-byte 0x-hex address`);
     return v as Address;
   };

@@ -4,7 +4,7 @@
  * process, for the public read route `GET /v1/info` and for a signed route rejected early
  * (`POST /v1/challenges/next` without auth headers: OR104, the bulk of abuse traffic).
  *
- *   npx tsx oracle/bench/http-api.ts [--connections 256] [--seconds 5] [--warmup 3] [--rounds 5]
+ *   npm run bench:http -- [--connections 256] [--seconds 5] [--warmup 3] [--rounds 5]
  *
  * Each run starts a fresh server process (pinned to CPU 0 with `taskset` where there is one, the
  * load generator to CPU 1), warms it up (the JIT), then reads the server's CPU time

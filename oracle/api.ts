@@ -1,59 +1,39 @@
 /**
- * The oracle's HTTP API on node:http (docs/interfaces.md). Agent routes are signed by the node
+ * The oracle's HTTP API on fastify 5 (docs/interfaces.md). Agent routes are signed by the node
  * key (auth.ts); the committee route by a committee member key; the read routes are public with
  * CORS for the dApp. Every rejected request answers `{error: {code, message}}` with a 4xx status
  * and leaves the database unchanged: handlers validate first and write (nonce included) in one
  * transaction at the end.
+ *
+ * Order of the checks on a signed route: method (before the body is read), body size (413 and the
+ * connection closed), authentication (auth.ts, over the raw body bytes), content type, JSON, the
+ * numbers check and the route's schema (api-schemas.ts).
+ *
+ * Why fastify and not node:http: `oracle/bench/http-api.ts` serves the same routes both ways
+ * (node:http: bench/node-http-api.ts) to 256 and 1024 keep-alive clients, the server pinned to
+ * one core. Neither was clearly faster: 68-89 µs of server CPU per `GET /v1/info` with fastify,
+ * 75-82 with node:http; 95-138 µs per unsigned request rejected OR104 with fastify, 106-129 with
+ * node:http (figures in docs/oracle.md, "HTTP server"). Fastify's own code is about 5 % of the
+ * server's CPU there, and it brings a maintained router, body limits and per-route hooks.
+ *
+ * A slow sender cannot hold a connection: its headers must arrive within `headersMs` and the
+ * whole request within `requestMs` (node checks both every `checkIntervalMs`); it is answered
+ * OR122 and the connection closed. The `http.Server` is returned so that other transports (the
+ * WebSocket sessions) can attach to its `upgrade` event.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { STATUS_CODES, type Server } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Address } from "viem";
-import { z } from "zod";
+import type { z } from "zod";
 import { retryAfterHeader } from "../protocol/retry-after";
+import { parseBody, schemas } from "./api-schemas";
 import { authenticate, type AuthContext, type Authenticated } from "./auth";
 import { httpError, OracleError } from "./errors";
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
 
-const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/);
-const hexBytes = z.string().regex(/^0x([0-9a-fA-F]{2})*$/);
-/** Most openings / processes one request may carry. */
-export const MAX_LIST = 256;
-/** Longest Merkle proof accepted in an opening. */
-export const MAX_PROOF = 32;
-
-export const schemas = {
-  next: z.object({}).passthrough(),
-  commit: z.object({ root: hex32 }).strict(),
-  open: z
-    .object({
-      openings: z
-        .array(
-          z
-            .object({ index: z.number().int().min(0), data: hexBytes.optional(), proof: z.array(hex32).max(MAX_PROOF) })
-            // Kind-specific fields (gemm row/group, infer fingerprint) are checked by the verifier.
-            .passthrough(),
-        )
-        .min(1)
-        .max(MAX_LIST),
-    })
-    .passthrough(),
-  processes: z
-    .object({
-      processes: z
-        .array(z.object({ pid: z.number().int().min(0), name: z.string().max(256), usedMemoryMiB: z.number().min(0) }).strict())
-        .max(MAX_LIST),
-    })
-    .strict(),
-  committeeSign: z
-    .object({
-      epoch: z.string().regex(/^[0-9]{1,20}$/),
-      inputs: z.record(z.unknown()),
-      report: z.record(z.string()),
-      slashes: z.array(z.record(z.unknown())).max(MAX_LIST),
-    })
-    .strict(),
-};
+export { MAX_LIST, MAX_PROOF, schemas } from "./api-schemas";
 
 export interface RequestCtx {
   auth: Authenticated;
@@ -85,6 +65,23 @@ export interface ApiService {
   retryAfterMs(): number;
 }
 
+export interface ApiTimeouts {
+  /** A request's headers must arrive within this, ms (a sender trickling headers). */
+  headersMs: number;
+  /** The whole request, headers and body, must arrive within this, ms (a sender stalling its body). */
+  requestMs: number;
+  /**
+   * An idle keep-alive connection is closed after this, ms. Agents poll with keep-alive
+   * connections and compute between requests: longer than a challenge takes, so a client does
+   * not reuse a socket the server just closed.
+   */
+  keepAliveMs: number;
+  /** A connection with a request in flight and no traffic either way for this long is closed, ms. */
+  idleMs: number;
+}
+
+export const DEFAULT_API_TIMEOUTS: Readonly<ApiTimeouts> = { headersMs: 20_000, requestMs: 60_000, keepAliveMs: 65_000, idleMs: 120_000 };
+
 export interface ApiOptions {
   host: string;
   port: number;
@@ -96,209 +93,224 @@ export interface ApiOptions {
   now: () => number;
   log: Logger;
   metrics: Metrics;
+  /** Defaults: DEFAULT_API_TIMEOUTS; `headersMs` is capped at `requestMs`. */
+  timeouts?: Partial<ApiTimeouts>;
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers["content-length"]);
-    if (Number.isFinite(declared) && declared > limit) {
-      reject(httpError.tooLarge(limit));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    req.on("data", (c: Buffer) => {
-      if (failed) return;
-      size += c.length;
-      if (size > limit) {
-        failed = true;
-        reject(httpError.tooLarge(limit));
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on("end", () => !failed && resolve(Buffer.concat(chunks)));
-    req.on("error", (e) => !failed && reject(e));
-  });
+export interface Api {
+  server: Server;
+  port: number;
+  close: () => Promise<void>;
 }
 
-function parseJson<T extends z.ZodTypeAny>(body: Buffer, schema: T): z.infer<T> {
-  let json: unknown;
-  try {
-    json = body.length === 0 ? {} : JSON.parse(body.toString("utf8"));
-  } catch {
-    throw httpError.badJson();
-  }
-  const r = schema.safeParse(json);
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw httpError.schema(`${i.path.join(".") || "body"}: ${i.message}`);
-  }
-  return r.data;
+/** The headers of every answer: CORS for the dApp, the auth headers allowed in preflight. */
+export function corsHeaders(origin: string): Record<string, string> {
+  return {
+    "access-control-allow-origin": origin,
+    "access-control-allow-methods": "GET, POST, OPTIONS",
+    "access-control-allow-headers": "content-type, x-poai-node, x-poai-timestamp, x-poai-nonce, x-poai-signature",
+    "access-control-max-age": "600",
+  };
+}
+
+/** JSON with bigints as decimal strings. */
+export function toJson(body: unknown): string {
+  return JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+}
+
+/** How often node looks for connections past the headers or request timeout, ms. */
+export function checkIntervalMs(t: Pick<ApiTimeouts, "headersMs" | "requestMs">): number {
+  return Math.max(10, Math.min(5_000, Math.floor(Math.min(t.headersMs, t.requestMs) / 4)));
+}
+
+/** A non-empty body must be JSON (the agent and committee peers send `application/json`). */
+function requireJson(req: FastifyRequest, body: Buffer): void {
+  if (body.length === 0) return;
+  const got = req.headers["content-type"];
+  if (got?.split(";")[0].trim().toLowerCase() !== "application/json") throw httpError.contentType(got);
 }
 
 const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
+/** Longest challenge id in a path. */
+const MAX_ID = 128;
+/** Methods a route is registered for: a wrong one is OR112, answered before the body is read. */
+const GET = ["GET", "HEAD"];
+const POST = ["POST"];
+const EMPTY = Buffer.alloc(0);
 
-export function startApi(o: ApiOptions): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
-  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-    const text = body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
-    res.writeHead(status, {
-      "access-control-allow-origin": o.corsOrigin,
-      "access-control-allow-methods": "GET, POST, OPTIONS",
-      "access-control-allow-headers": "content-type, x-poai-node, x-poai-timestamp, x-poai-nonce, x-poai-signature",
-      "access-control-max-age": "600",
-      ...(typeof body === "string" ? { "content-type": "text/plain; version=0.0.4" } : body === undefined ? {} : { "content-type": "application/json" }),
-      ...headers,
-    });
-    res.end(text);
+interface RouteConfig {
+  name: string;
+  allow: string[];
+}
+/** The route's own config; empty on the not-found route. */
+const configOf = (req: FastifyRequest) => req.routeOptions.config as unknown as Partial<RouteConfig>;
+
+export async function startApi(o: ApiOptions): Promise<Api> {
+  const t = { ...DEFAULT_API_TIMEOUTS, ...o.timeouts };
+  const headersMs = Math.min(t.headersMs, t.requestMs);
+  const cors = corsHeaders(o.corsOrigin);
+  const corsLines = Object.entries(cors).map(([k, v]) => `${k}: ${v}\r\n`).join("");
+
+  const noRoute = (req: FastifyRequest) => httpError.notFound(`no route ${req.method} ${req.url.split("?")[0]}`);
+
+  /** Maps anything thrown while serving a request to the error it answers with. */
+  const toOracleError = (req: FastifyRequest, e: unknown): OracleError => {
+    if (e instanceof OracleError) return e;
+    const f = e as Partial<FastifyError>;
+    if (f.code === "FST_ERR_CTP_BODY_TOO_LARGE") return httpError.tooLarge(o.maxBodyBytes);
+    if (f.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") return httpError.contentType(req.headers["content-type"]);
+    if (f.code === "FST_ERR_BAD_URL") return httpError.schema("path is not valid percent-encoding");
+    if (f.code === "FST_ERR_MAX_PARAM_LENGTH") return noRoute(req);
+    // A body that ended early or differs from its content-length.
+    if (typeof f.statusCode === "number" && f.statusCode >= 400 && f.statusCode < 500) return httpError.badJson(`body could not be read: ${f.message}`);
+    return new OracleError("OR120", "internal error", { status: 500, cause: e });
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<string> => {
-    const method = (req.method ?? "GET").toUpperCase();
-    const rawPath = req.url ?? "/";
-    const path = rawPath.split("?")[0];
-    const query = new URLSearchParams(rawPath.includes("?") ? rawPath.slice(rawPath.indexOf("?") + 1) : "");
-    if (method === "OPTIONS") {
-      send(res, 204, undefined);
-      return "options";
-    }
-
-    // Signed routes.
-    const signed = async <T extends z.ZodTypeAny>(schema: T, allow: (a: Address) => Promise<void>) => {
-      const body = await readBody(req, o.maxBodyBytes);
-      const auth = await authenticate(o.auth(), { method, path: rawPath, headers: req.headers, body, remoteAddress: req.socket.remoteAddress }, allow);
-      const parsed = parseJson(body, schema);
-      return { ctx: { auth, nowMs: o.now(), wallMs: Date.now() } as RequestCtx, body: parsed as z.infer<T> };
-    };
-    const node = (a: Address) => o.service.requireActiveNode(a);
-    const member = (a: Address) => o.service.requireCommitteeMember(a);
-    const post = (name: string) => {
-      if (method !== "POST") throw httpError.method();
-      return name;
-    };
-    const get = (name: string) => {
-      if (method !== "GET" && method !== "HEAD") throw httpError.method();
-      return name;
-    };
-
-    let m: RegExpMatchArray | null;
-    if (path === "/v1/challenges/next") {
-      post("next");
-      const { ctx } = await signed(schemas.next, node);
-      const ch = await o.service.nextChallenge(ctx);
-      if (!ch) {
-        send(res, 204, undefined, { "retry-after": retryAfterHeader(o.service.retryAfterMs()) });
-      } else send(res, 200, ch);
-      return "next";
-    }
-    if ((m = path.match(/^\/v1\/challenges\/([^/]{1,128})\/(commit|open)$/))) {
-      post(m[2]);
-      const id = decodeURIComponent(m[1]);
-      if (m[2] === "commit") {
-        const { ctx, body } = await signed(schemas.commit, node);
-        send(res, 200, await o.service.commit(ctx, id, body));
-      } else {
-        const { ctx, body } = await signed(schemas.open, node);
-        send(res, 200, await o.service.open(ctx, id, body));
-      }
-      return m[2];
-    }
-    if (path === "/v1/processes") {
-      post("processes");
-      const { ctx, body } = await signed(schemas.processes, node);
-      send(res, 200, await o.service.processes(ctx, body));
-      return "processes";
-    }
-    if (path === "/v1/committee/sign") {
-      post("committee");
-      const { ctx, body } = await signed(schemas.committeeSign, member);
-      send(res, 200, await o.service.committeeSign(ctx, body));
-      return "committee";
-    }
-    if (path === "/v1/info") {
-      get("info");
-      send(res, 200, await o.service.info());
-      return "info";
-    }
-    if (path === "/v1/nodes") {
-      get("nodes");
-      send(res, 200, await o.service.nodes());
-      return "nodes";
-    }
-    if ((m = path.match(/^\/v1\/nodes\/([^/]+)\/stats$/))) {
-      get("stats");
-      if (!ADDRESS_RE.test(m[1])) throw httpError.schema("node must be a 20-byte 0x-hex address");
-      send(res, 200, await o.service.nodeStats(m[1] as Address));
-      return "stats";
-    }
-    if ((m = path.match(/^\/v1\/rewards\/([^/]+)$/))) {
-      get("rewards");
-      if (!ADDRESS_RE.test(m[1])) throw httpError.schema("account must be a 20-byte 0x-hex address");
-      send(res, 200, await o.service.rewards(m[1] as Address));
-      return "rewards";
-    }
-    if (path === "/v1/datasets") {
-      get("datasets");
-      const e = query.get("epoch");
-      if (e !== null && !/^[0-9]{1,15}$/.test(e)) throw httpError.schema("epoch must be a non-negative integer");
-      send(res, 200, await o.service.datasets(e === null ? undefined : Number(e)));
-      return "datasets";
-    }
-    if (path === "/metrics") {
-      get("metrics");
-      send(res, 200, await o.service.metricsText());
-      return "metrics";
-    }
-    if (path === "/healthz") {
-      get("healthz");
-      send(res, 200, await o.service.healthz());
-      return "healthz";
-    }
-    throw httpError.notFound(`no route ${method} ${path}`);
+  const sendError = (req: FastifyRequest, reply: FastifyReply, e: unknown) => {
+    const err = toOracleError(req, e);
+    // A client that is gone (it aborted, or a timeout closed the connection and counted it) gets no answer.
+    const gone = reply.raw.destroyed;
+    if (err.status >= 500) o.log.error("api.error", { code: err.code, path: req.url, err: e });
+    else o.log.debug(gone ? "api.aborted" : "api.rejected", { code: err.code, path: req.url, message: err.shortMessage });
+    if (!gone) o.metrics.requestsRejected.inc({ code: err.code });
+    reply.headers(cors);
+    if (err.code === "OR110" && err.details?.retryAfterMs) reply.header("retry-after", retryAfterHeader(Number(err.details.retryAfterMs)));
+    // An oversized body is not read further: answer and close the connection.
+    if (err.code === "OR103") reply.header("connection", "close");
+    return reply.code(err.status).send(err.toJSON());
   };
 
-  const server = createServer((req, res) => {
-    const t0 = performance.now();
-    handle(req, res)
-      .then((route) => {
-        o.metrics.requests.inc({ route, status: String(res.statusCode) });
-        o.metrics.requestSeconds.observe((performance.now() - t0) / 1000, { route });
-      })
-      .catch((e) => {
-        const err =
-          e instanceof OracleError ? e : new OracleError("OR120", "internal error", { status: 500, cause: e });
-        if (err.status >= 500) o.log.error("api.error", { code: err.code, path: req.url, err: e });
-        else o.log.debug("api.rejected", { code: err.code, path: req.url, message: err.shortMessage });
-        o.metrics.requestsRejected.inc({ code: err.code });
-        const headers: Record<string, string> = {};
-        if (err.code === "OR110" && err.details?.retryAfterMs) headers["retry-after"] = retryAfterHeader(Number(err.details.retryAfterMs));
-        // An oversized body is not read further: answer and close the connection.
-        if (err.code === "OR103") headers.connection = "close";
-        if (!res.headersSent) send(res, err.status, err.toJSON(), headers);
-        else res.end();
-      })
-      .finally(() => o.log.debug("api.request", { method: req.method, path: req.url, status: res.statusCode, ms: +(performance.now() - t0).toFixed(1) }));
-  });
-  // Agents poll with keep-alive connections and compute between requests: keep idle sockets open
-  // longer than a challenge takes, so a client does not reuse a socket the server just closed.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 60_000;
+  /** A request that never became one (a timeout, bad HTTP): answered on the socket, then closed. */
+  const clientError = (e: NodeJS.ErrnoException, socket: Socket) => {
+    if (e.code === "ECONNRESET" || socket.destroyed) return;
+    const err =
+      e.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? httpError.timeout(`request not received in time (headers within ${headersMs} ms, the whole request within ${t.requestMs} ms)`)
+        : e.code === "HPE_HEADER_OVERFLOW"
+          ? httpError.malformed("request headers too large", 431)
+          : httpError.malformed(`malformed HTTP request (${e.code ?? "parse error"})`);
+    o.log.debug("api.rejected", { code: err.code, message: err.shortMessage });
+    o.metrics.requestsRejected.inc({ code: err.code });
+    // As node does: answer only if no response has started on this socket.
+    const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (socket.writable && !inFlight?.headersSent) {
+      const text = JSON.stringify(err.toJSON());
+      socket.write(
+        `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status]}\r\nconnection: close\r\ncontent-type: application/json\r\n` +
+          `content-length: ${Buffer.byteLength(text)}\r\n${corsLines}\r\n${text}`,
+      );
+    }
+    socket.destroy(e);
+  };
 
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(o.port, o.host, () => {
-      const port = (server.address() as AddressInfo).port;
-      resolve({
-        server,
-        port,
-        close: () =>
-          new Promise<void>((r) => {
-            server.closeAllConnections?.();
-            server.close(() => r());
-          }),
-      });
-    });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: o.maxBodyBytes,
+    http: { headersTimeout: headersMs, requestTimeout: t.requestMs, keepAliveTimeout: t.keepAliveMs, connectionsCheckingInterval: checkIntervalMs(t) },
+    requestTimeout: t.requestMs,
+    keepAliveTimeout: t.keepAliveMs,
+    connectionTimeout: t.idleMs,
+    forceCloseConnections: true,
+    exposeHeadRoutes: false,
+    // No router bound below node's 16 KiB header limit: ids are bounded by MAX_ID in the handler
+    // (a longer one is a 404, as any unknown path), addresses by their pattern (OR102).
+    routerOptions: { maxParamLength: 16 * 1024 },
+    clientErrorHandler: clientError,
+    frameworkErrors: (e, req, reply) => void sendError(req, reply, e),
   });
+
+  // Every body is handed over as the raw bytes: the signature covers their hash (auth.ts).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, raw, done) => done(null, raw));
+  app.setReplySerializer(toJson);
+  app.setErrorHandler((e, req, reply) => sendError(req, reply, e));
+
+  app.addHook("onRequest", (req, reply, done) => {
+    reply.headers(cors);
+    if (req.method === "OPTIONS") {
+      reply.code(204).send();
+      return;
+    }
+    if (req.is404) return done(noRoute(req));
+    if (!configOf(req).allow?.includes(req.method)) return done(httpError.method());
+    done();
+  });
+  app.addHook("onResponse", (req, reply, done) => {
+    if (reply.statusCode < 400) {
+      const route = req.method === "OPTIONS" ? "options" : configOf(req).name ?? "unknown";
+      o.metrics.requests.inc({ route, status: String(reply.statusCode) });
+      o.metrics.requestSeconds.observe(reply.elapsedTime / 1000, { route });
+    }
+    o.log.debug("api.request", { method: req.method, path: req.url, status: reply.statusCode, ms: +reply.elapsedTime.toFixed(1) });
+    done();
+  });
+
+  const route = (allow: string[], url: string, name: string, handler: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>) =>
+    app.all(url, { config: { name, allow } satisfies RouteConfig }, handler);
+
+  // Signed routes.
+  const signed = async <T extends z.ZodTypeAny>(req: FastifyRequest, schema: T, allow: (a: Address) => Promise<void>) => {
+    const body = (req.body as Buffer | undefined) ?? EMPTY;
+    const auth = await authenticate(o.auth(), { method: req.method, path: req.url, headers: req.raw.headers, body, remoteAddress: req.socket.remoteAddress }, allow);
+    requireJson(req, body);
+    const parsed = parseBody(body, schema);
+    return { ctx: { auth, nowMs: o.now(), wallMs: Date.now() } as RequestCtx, body: parsed as z.infer<T> };
+  };
+  const node = (a: Address) => o.service.requireActiveNode(a);
+  const member = (a: Address) => o.service.requireCommitteeMember(a);
+  const challengeId = (req: FastifyRequest) => {
+    const id = (req.params as { id: string }).id;
+    if (id.length === 0 || id.length > MAX_ID) throw noRoute(req);
+    return id;
+  };
+  const addressParam = (req: FastifyRequest, key: string) => {
+    const v = (req.params as Record<string, string>)[key];
+    if (v === "") throw noRoute(req);
+    if (!ADDRESS_RE.test(v)) throw httpError.schema(`${key} must be a 20-byte 0x-hex address`);
+    return v as Address;
+  };
+
+  route(POST, "/v1/challenges/next", "next", async (req, reply) => {
+    const { ctx } = await signed(req, schemas.next, node);
+    const ch = await o.service.nextChallenge(ctx);
+    if (ch) return ch;
+    return reply.code(204).header("retry-after", retryAfterHeader(o.service.retryAfterMs())).send();
+  });
+  route(POST, "/v1/challenges/:id/commit", "commit", async (req) => {
+    const id = challengeId(req);
+    const { ctx, body } = await signed(req, schemas.commit, node);
+    return o.service.commit(ctx, id, body);
+  });
+  route(POST, "/v1/challenges/:id/open", "open", async (req) => {
+    const id = challengeId(req);
+    const { ctx, body } = await signed(req, schemas.open, node);
+    return o.service.open(ctx, id, body);
+  });
+  route(POST, "/v1/processes", "processes", async (req) => {
+    const { ctx, body } = await signed(req, schemas.processes, node);
+    return o.service.processes(ctx, body);
+  });
+  route(POST, "/v1/committee/sign", "committee", async (req) => {
+    const { ctx, body } = await signed(req, schemas.committeeSign, member);
+    return o.service.committeeSign(ctx, body);
+  });
+  route(GET, "/v1/info", "info", () => o.service.info());
+  route(GET, "/v1/nodes", "nodes", () => o.service.nodes());
+  route(GET, "/v1/nodes/:node/stats", "stats", async (req) => o.service.nodeStats(addressParam(req, "node")));
+  route(GET, "/v1/rewards/:account", "rewards", async (req) => o.service.rewards(addressParam(req, "account")));
+  route(GET, "/v1/datasets", "datasets", async (req) => {
+    const q = req.url.indexOf("?");
+    const e = q < 0 ? null : new URLSearchParams(req.url.slice(q + 1)).get("epoch");
+    if (e !== null && !/^[0-9]{1,15}$/.test(e)) throw httpError.schema("epoch must be a non-negative integer");
+    return o.service.datasets(e === null ? undefined : Number(e));
+  });
+  route(GET, "/metrics", "metrics", async (_req, reply) => reply.type("text/plain; version=0.0.4").send(await o.service.metricsText()));
+  route(GET, "/healthz", "healthz", () => o.service.healthz());
+
+  await app.listen({ port: o.port, host: o.host });
+  return {
+    server: app.server,
+    port: (app.server.address() as AddressInfo).port,
+    close: () => app.close(),
+  };
 }

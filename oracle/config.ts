@@ -91,6 +91,10 @@ export const configSchema = z
     registryRefreshMs: int(1_000, 86_400_000).default(300_000),
     /** Origin allowed by CORS on the public read API. */
     corsOrigin: z.string().min(1).default("*"),
+    /** A request's headers must arrive within this, ms (capped at httpRequestTimeoutMs). */
+    httpHeadersTimeoutMs: int(100, 600_000).default(20_000),
+    /** A whole request, headers and body, must arrive within this, ms. */
+    httpRequestTimeoutMs: int(100, 600_000).default(60_000),
 
     // The committee's judgment and reward parameters (protocol/committee-params.ts).
     ...judgmentParamsSchema.shape,

@@ -34,6 +34,9 @@ export const ERROR_CODES = {
   OR118: "report differs from this member's own view",
   OR119: "chain state unavailable, try again",
   OR120: "internal error",
+  OR121: "request content type is not application/json",
+  OR122: "request not received in time",
+  OR123: "malformed HTTP request",
   // Epoch loop, committee and relay (OR2xx)
   OR201: "epoch started without a seed commitment: no challenges for it",
   OR202: "transaction reverted",
@@ -91,4 +94,8 @@ export const httpError = {
   notMember: (a: string) => new OracleError("OR117", `${a} is not a committee member`, { status: 403 }),
   mismatch: (m: string) => new OracleError("OR118", m, { status: 409 }),
   unavailable: (m: string, cause?: unknown) => new OracleError("OR119", m, { status: 503, cause }),
+  contentType: (got: string | undefined) =>
+    new OracleError("OR121", `content-type must be application/json, got ${got === undefined ? "none" : JSON.stringify(got.slice(0, 100))}`, { status: 415 }),
+  timeout: (m: string) => new OracleError("OR122", m, { status: 408 }),
+  malformed: (m: string, status = 400) => new OracleError("OR123", m, { status }),
 };

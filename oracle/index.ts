@@ -129,6 +129,7 @@ export async function startOracle(
     port: cfg.port,
     maxBodyBytes: cfg.maxBodyBytes,
     corsOrigin: cfg.corsOrigin,
+    timeouts: { headersMs: cfg.httpHeadersTimeoutMs, requestMs: cfg.httpRequestTimeoutMs },
     auth: () => ({ chainId: chain.chainId, registry: chain.address("NodeRegistry"), clockSkewMs: cfg.clockSkewMs, db, limits, now: wall }),
     service,
     now,

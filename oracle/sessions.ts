@@ -35,7 +35,7 @@ import {
   SESSION_SUBPROTOCOL,
   type OpenFrame,
 } from "../protocol/session";
-import { schemas } from "./api";
+import { agentBodies, checkedBody } from "./api-schemas";
 import { httpError, OracleError } from "./errors";
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
@@ -48,11 +48,14 @@ export const MAX_IN_FLIGHT = 8;
 /** Unsent bytes a session may buffer before the reader counts as stalled and is dropped. */
 export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
-export const sessionMessageSchema = z.discriminatedUnion("t", [
-  z.object({ t: z.literal("commit"), id: z.string().min(1).max(128) }).merge(schemas.commit).strict(),
-  z.object({ t: z.literal("open"), id: z.string().min(1).max(128) }).merge(schemas.open),
-  z.object({ t: z.literal("processes") }).merge(schemas.processes).strict(),
-]);
+/** A session frame's message: the HTTP routes' bodies (and their numbers check) with `t` and the challenge id. */
+export const sessionMessageSchema = checkedBody(
+  z.discriminatedUnion("t", [
+    z.object({ t: z.literal("commit"), id: z.string().min(1).max(128) }).merge(agentBodies.commit).strict(),
+    z.object({ t: z.literal("open"), id: z.string().min(1).max(128) }).merge(agentBodies.open),
+    z.object({ t: z.literal("processes") }).merge(agentBodies.processes).strict(),
+  ]),
+);
 export type SessionMessage = z.infer<typeof sessionMessageSchema>;
 
 /** An accepted session, as delivery and the handlers see it. */

@@ -7,6 +7,8 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { bytesToHex, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
@@ -23,6 +25,10 @@ import { signedFetch } from "../support/oracle-client";
 import { parseExposition, sampleValue } from "../support/exposition";
 
 const snapshot = dbSnapshot;
+
+const MAX_BODY = 64 * 1024;
+const HEADERS_TIMEOUT_MS = 1_000;
+const REQUEST_TIMEOUT_MS = 2_000;
 
 describe("oracle API", { timeout: 240_000 }, () => {
   let hh: HardhatNode;
@@ -61,7 +67,9 @@ describe("oracle API", { timeout: 240_000 }, () => {
       issueWindowBps: 1_000,
       gemmMaxN: 512,
       challengeTargetMs: 100,
-      maxBodyBytes: 64 * 1024,
+      maxBodyBytes: MAX_BODY,
+      httpHeadersTimeoutMs: HEADERS_TIMEOUT_MS,
+      httpRequestTimeoutMs: REQUEST_TIMEOUT_MS,
       rateLimitPerSec: 5,
       rateLimitBurst: 10,
       clockSkewMs: 30_000,
@@ -161,6 +169,75 @@ describe("oracle API", { timeout: 240_000 }, () => {
   it("rejects an oversized body (OR103)", async () => {
     const big = { processes: [{ pid: 1, name: "x".repeat(100), usedMemoryMiB: 1 }], pad: "y".repeat(70 * 1024) };
     await rejects(413, "OR103", () => signedFetch(oracle.url, ctx, "POST", "/v1/processes", big));
+  });
+
+  it("accepts a body of exactly maxBodyBytes and rejects one byte more (OR103), closing the connection", async () => {
+    const json = JSON.stringify({ processes: [] });
+    // Trailing whitespace keeps the body valid JSON at any length.
+    const at = new TextEncoder().encode(json + " ".repeat(MAX_BODY - json.length));
+    assert.equal(at.length, MAX_BODY);
+    const ok = await signedFetch(oracle.url, ctx2, "POST", "/v1/processes", undefined, { rawBody: at });
+    assert.equal(ok.status, 200, JSON.stringify(ok.json));
+    const past = new TextEncoder().encode(json + " ".repeat(MAX_BODY + 1 - json.length));
+    let headers: Headers | undefined;
+    await rejects(413, "OR103", async () => {
+      const res = await signedFetch(oracle.url, ctx2, "POST", "/v1/processes", undefined, { rawBody: past });
+      headers = res.headers;
+      return res;
+    });
+    assert.equal(headers?.get("connection"), "close");
+  });
+
+  it("rejects a body that is not application/json (OR121)", async () => {
+    await rejects(415, "OR121", () =>
+      signedFetch(oracle.url, ctx2, "POST", "/v1/processes", { processes: [] }, { headers: { "content-type": "text/plain" } }),
+    );
+    // Parameters are allowed; the agent sends plain application/json.
+    const res = await signedFetch(oracle.url, ctx2, "POST", "/v1/processes", { processes: [] }, { headers: { "content-type": "application/json; charset=utf-8" } });
+    assert.equal(res.status, 200, JSON.stringify(res.json));
+  });
+
+  it("rejects a non-finite or unsafe number anywhere in a body, naming the field (OR102)", async () => {
+    const raw = (text: string) => ({ rawBody: new TextEncoder().encode(text) });
+    for (const [path, body, field] of [
+      // JSON.parse reads 1e999 as Infinity.
+      ["/v1/processes", '{"processes":[{"pid":1,"name":"x","usedMemoryMiB":1e999}]}', "processes.0.usedMemoryMiB"],
+      ["/v1/processes", '{"processes":[{"pid":9007199254740993,"name":"x","usedMemoryMiB":1}]}', "processes.0.pid"],
+      // A field the schema passes through unchecked.
+      ["/v1/challenges/next", '{"x":[-1e999]}', "x.0"],
+    ]) {
+      let message = "";
+      await rejects(400, "OR102", async () => {
+        const res = await signedFetch(oracle.url, ctx2, "POST", path, undefined, raw(body));
+        message = res.json?.error?.message ?? "";
+        return res;
+      });
+      assert.ok(message.startsWith(`${field}: number must be finite`), message);
+    }
+  });
+
+  it("closes the connection of a sender that stalls its headers or its body (OR122)", async () => {
+    /** Writes `data`, then nothing; resolves when the oracle closes the connection (or after 15 s). */
+    async function stall(data: string): Promise<{ ms: number; answer: string }> {
+      const s = connect(oracle.port, "127.0.0.1");
+      s.setTimeout(15_000, () => s.destroy());
+      let answer = "";
+      s.on("data", (d) => (answer += d));
+      await once(s, "connect");
+      const t0 = Date.now();
+      s.write(data);
+      await once(s, "close");
+      return { ms: Date.now() - t0, answer };
+    }
+    const before = snapshot(oracle.db);
+    const slack = 1_500;
+    const headers = await stall("POST /v1/processes HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: appl");
+    assert.ok(headers.ms >= HEADERS_TIMEOUT_MS * 0.9 && headers.ms < HEADERS_TIMEOUT_MS + slack, `headers stall closed after ${headers.ms} ms`);
+    assert.match(headers.answer, /^HTTP\/1\.1 408 [^]*"code":"OR122"/);
+    const body = await stall("POST /v1/processes HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{");
+    assert.ok(body.ms >= REQUEST_TIMEOUT_MS * 0.9 && body.ms < REQUEST_TIMEOUT_MS + slack, `body stall closed after ${body.ms} ms`);
+    assert.match(body.answer, /^HTTP\/1\.1 408 [^]*"code":"OR122"/);
+    assert.equal(snapshot(oracle.db), before);
   });
 
   it("rejects an unknown node (OR108)", async () => {

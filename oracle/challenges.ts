@@ -14,7 +14,7 @@
 import { keccak256, encodeAbiParameters, type Address, type Hex } from "viem";
 import { recordCaller as record, type Caller } from "./caller";
 import { openingsFor } from "./config";
-import { httpError } from "./errors";
+import { httpError, OracleError } from "./errors";
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
 import {
@@ -24,6 +24,7 @@ import {
   openChallenge,
   storeAnswer,
   storeCommitment,
+  voidChallenge,
   type ChallengeRow,
 } from "./store/challenges";
 import { insertDatasetRecords } from "./store/datasets";
@@ -55,10 +56,22 @@ export class ChallengeService {
   constructor(
     private readonly db: DB,
     private readonly work: Work,
-    private readonly opts: { openings: number; inferOpenings?: number },
+    private readonly opts: { openings: number; inferOpenings?: number; voidLagMs?: number },
     private readonly log: Logger,
     private readonly metrics: Metrics,
+    /** The longest event-loop stall that covered an instant (lag.ts); none: stalls are not looked at. */
+    private readonly stallCovering?: (atMs: number) => number,
   ) {}
+
+  /**
+   * Whether the oracle's own stall covered `row`'s deadline for at least `voidLagMs`: a frame or
+   * request handled after the deadline may then have arrived before it (DESIGN.md "Voiding").
+   */
+  private stalledAtDeadline(row: ChallengeRow): number | undefined {
+    if (!this.stallCovering || this.opts.voidLagMs === undefined || row.deadline === null) return undefined;
+    const stall = this.stallCovering(row.deadline);
+    return stall >= this.opts.voidLagMs ? stall : undefined;
+  }
 
   get(id: string): ChallengeRow | undefined {
     return getChallenge(this.db, id);
@@ -100,7 +113,15 @@ export class ChallengeService {
     if (row.issued_at === null) throw httpError.state("challenge not handed out yet");
     if (row.root !== null) throw httpError.state("challenge already committed");
     if (row.verdict !== null) throw httpError.state(`challenge already ${row.verdict}`);
-    if (row.deadline !== null && nowMs > row.deadline) throw httpError.deadline();
+    if (row.deadline !== null && nowMs > row.deadline) {
+      const stall = this.stalledAtDeadline(row);
+      if (stall !== undefined && voidChallenge(this.db, id, `the oracle's loop was stalled ${Math.round(stall)} ms across the deadline`)) {
+        this.metrics.challengesVoided.inc({ reason: "lag" });
+        this.log.warn("challenge.voided", { id, node: row.node, reason: "lag", stallMs: Math.round(stall) });
+        throw new OracleError("OR115", "challenge deadline passed while the oracle was stalled: the challenge is void, not counted", { status: 409, details: { voided: true } });
+      }
+      throw httpError.deadline();
+    }
     const spec = JSON.parse(row.spec);
     const w = this.work[row.kind];
     if (!w) throw httpError.state(`challenge kind ${row.kind} not served by this oracle`);
@@ -123,6 +144,7 @@ export class ChallengeService {
       throw httpError.openings(`expected openings for indices [${asked.join(", ")}] in that order`);
     }
     const late = row.deadline !== null && nowMs > row.deadline;
+    const stall = late ? this.stalledAtDeadline(row) : undefined;
     const w = this.work[row.kind]!;
     const t0 = performance.now();
     let verdict: ChallengeVerdict;
@@ -135,8 +157,9 @@ export class ChallengeService {
       const r = await w.verify(seed, JSON.parse(row.spec), row.root, openings, openingsFor(this.opts, row.kind));
       records = r.ok ? (r.records ?? []) : [];
       if (!r.ok) evidence = r.evidence ?? null;
-      verdict = late ? CHALLENGE_VERDICT.Late : r.ok ? CHALLENGE_VERDICT.Pass : r.fraud ? CHALLENGE_VERDICT.Fraud : CHALLENGE_VERDICT.Fail;
-      reason = late ? "opened after the deadline" : r.reason;
+      // Lateness the oracle's own stall explains is void, not late.
+      verdict = late ? (stall !== undefined ? CHALLENGE_VERDICT.Void : CHALLENGE_VERDICT.Late) : r.ok ? CHALLENGE_VERDICT.Pass : r.fraud ? CHALLENGE_VERDICT.Fraud : CHALLENGE_VERDICT.Fail;
+      reason = late ? (stall !== undefined ? `the oracle's loop was stalled ${Math.round(stall)} ms across the deadline` : "opened after the deadline") : r.reason;
     } catch (e) {
       verdict = CHALLENGE_VERDICT.Error;
       reason = `verification error: ${(e as Error).message}`.slice(0, 300);

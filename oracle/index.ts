@@ -30,6 +30,7 @@ import { ChainClock } from "./clock";
 import type { Work } from "./work";
 import { SessionHub, type SessionMessage, type NodeSession } from "./sessions";
 import { Delivery } from "./delivery";
+import { LagMonitor } from "./lag";
 import { CLOCK_LEAD_KEY, getMeta } from "./store/meta";
 
 export interface OracleHandle {
@@ -73,7 +74,13 @@ export async function startOracle(
   const work: Work = { gemm: new GemmWork({ maxN: cfg.gemmMaxN }, runner), infer: inferWork, ...opts.work };
   const relay = new Relay(chain, account, db, cfg, log.child({ part: "relay" }), metrics, now);
   const committee = new Committee(cfg, account, chain, db, log.child({ part: "committee" }), now);
-  const challenges = new ChallengeService(db, work, { openings: cfg.openings, inferOpenings: cfg.inferOpenings }, log.child({ part: "challenges" }), metrics);
+  // Event-loop stalls, on the chain-aligned clock: a deadline one covered voids instead of counting.
+  const lag = new LagMonitor(now);
+  lag.start();
+  const challenges = new ChallengeService(
+    db, work, { openings: cfg.openings, inferOpenings: cfg.inferOpenings, voidLagMs: cfg.voidLagMs }, log.child({ part: "challenges" }), metrics,
+    (at) => lag.stallCovering(at),
+  );
   const secret = memberSecret(cfg.oracleKey as Hex, { chainId: chain.chainId, epochManager: chain.address("EpochManager") });
   const scheduler = new Scheduler({ cfg, db, chain, relay, account, memberSecret: secret, work, committee, log: log.child({ part: "scheduler" }), metrics, clock, pool });
   const limits = {
@@ -224,6 +231,7 @@ export async function startOracle(
       stopped = true;
       await scheduler.stop();
       delivery!.stop();
+      lag.stop();
       await hub.close();
       await api.close();
       await pool.destroy();

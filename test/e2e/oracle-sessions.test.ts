@@ -83,6 +83,28 @@ describe("oracle sessions", { timeout: 300_000 }, () => {
     return end;
   }
 
+  async function live(node = nodes[2]) {
+    const o = await opening(node);
+    const r = await raw(oracle.url);
+    r.ws.send(JSON.stringify(o.frame));
+    while (r.frames.length === 0) await sleep(10);
+    const ready = JSON.parse(r.frames.shift()!);
+    assert.equal(ready.t, "ready", JSON.stringify(ready));
+    const keys = sessionKeys(o.own, ready.serverKey, { chainId: dev.chainId, registry: dev.addresses.NodeRegistry, oracle: oracle.address, node: node.address, nonce: o.frame.nonce as Hex, session: ready.session });
+    const opener = new FrameOpener(keys.down);
+    const pushed: any[] = [];
+    /** The next frame of type `t`, past others (every frame is checked in order); pushed challenges are kept. */
+    const next = async (t: "reply" | "challenge"): Promise<any> => {
+      if (t === "challenge" && pushed.length > 0) return pushed.shift();
+      for (;;) {
+        while (r.frames.length === 0) await sleep(10);
+        const m = opener.open(r.frames.shift()!).message as any;
+        if (m.t === t) return t === "challenge" ? m.challenge : m;
+        if (m.t === "challenge") pushed.push(m.challenge);
+      }
+    };
+    return { r, sealer: new FrameSealer(keys.up), reply: () => next("reply"), challenge: () => next("challenge") };
+  }
   /** Passes of the epoch loop until `got()` holds. */
   async function until<T>(got: () => T | undefined, what: string, ms = 60_000): Promise<T> {
     const end = Date.now() + ms;
@@ -183,26 +205,6 @@ describe("oracle sessions", { timeout: 300_000 }, () => {
   });
 
   it("ends the session on a replayed, reordered or forged frame", async () => {
-    async function live() {
-      const o = await opening(nodes[2]);
-      const r = await raw(oracle.url);
-      r.ws.send(JSON.stringify(o.frame));
-      while (r.frames.length === 0) await sleep(10);
-      const ready = JSON.parse(r.frames.shift()!);
-      assert.equal(ready.t, "ready", JSON.stringify(ready));
-      const keys = sessionKeys(o.own, ready.serverKey, { chainId: dev.chainId, registry: dev.addresses.NodeRegistry, oracle: oracle.address, node: nodes[2].address, nonce: o.frame.nonce as Hex, session: ready.session });
-      const opener = new FrameOpener(keys.down);
-      /** The next reply, past any challenge the oracle pushes meanwhile (every frame is checked in order). */
-      const reply = async (): Promise<any> => {
-        for (;;) {
-          while (r.frames.length === 0) await sleep(10);
-          const m = opener.open(r.frames.shift()!).message as any;
-          if (m.t === "reply") return m;
-          assert.equal(m.t, "challenge");
-        }
-      };
-      return { r, sealer: new FrameSealer(keys.up), reply };
-    }
     // A good frame is answered; the same frame again is a replay.
     {
       const { r, sealer, reply } = await live();
@@ -236,6 +238,39 @@ describe("oracle sessions", { timeout: 300_000 }, () => {
       r.ws.close();
       await r.closed;
     }
+  });
+
+  it("voids a challenge whose commit arrived before its deadline but was handled after it, the oracle's loop stalled", async () => {
+    const { r, sealer, reply, challenge } = await live(nodes[0]);
+    // One reader of the session's frames; the epoch loop runs until it has a challenge.
+    let ch: any;
+    const pushed = challenge().then((c) => (ch = c));
+    const end = Date.now() + 60_000;
+    while (!ch && Date.now() < end) {
+      await oracle.scheduler.pass();
+      await Promise.race([pushed, sleep(300)]);
+    }
+    assert.ok(ch, "no challenge was pushed to node 1");
+    const run = await runGemm(ch.spec as GemmSpec, { executionProviders: ["cpu"], intraOpNumThreads: 1 });
+    const lead = oracle.scheduler.d.clock.leadMs;
+    // Sent 150 ms before the deadline; the oracle's loop (this process) is then blocked past it.
+    const wait = Number(ch.deadline) - lead - Date.now() - 150;
+    assert.ok(wait > 0, "the deadline is ahead");
+    await sleep(wait);
+    r.ws.send(sealer.seal({ t: "commit", id: ch.challengeId, root: run.root }).frame);
+    const busyUntil = Date.now() + 150 + cfg.voidLagMs + 300;
+    while (Date.now() < busyUntil) {
+      /* the oracle's own event loop is busy */
+    }
+    const answer = await reply();
+    assert.equal(answer.ok, false);
+    assert.equal(answer.error.code, "OR115");
+    assert.equal(answer.error.details?.voided, true, JSON.stringify(answer));
+    const row = oracle.db.prepare("SELECT verdict, reason FROM challenges WHERE id = ?").get(ch.challengeId) as { verdict: string; reason: string };
+    assert.equal(row.verdict, "void", JSON.stringify(row));
+    assert.match(row.reason, /stalled/);
+    r.ws.close();
+    await r.closed;
   });
 
   it("voids a challenge its own blocked event loop delayed, and those that fell due while it was down", async () => {

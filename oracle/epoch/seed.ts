@@ -6,15 +6,17 @@
  * The seed of epoch `e` is this member's seed share, `seedShare(memberSecret, e)`
  * (protocol/keys.ts): derived from the oracle's key, not drawn, so a lost database loses no seed.
  * An epoch (current or next) without a row whose on-chain commitment opens with the derived seed
- * is recovered: its row is stored again as committed, and the epoch is scheduled and reported as
- * if nothing had happened. A commitment that the derived seed does not open (one committed by a
- * release that drew random seeds, or by another process) is OR209 and the epoch is not reported.
+ * is recovered: its row is stored again as committed (with the instant of the recovery), and the
+ * epoch is scheduled and reported from the same seed; its rounds due before the recovery are void
+ * (schedule.ts: what the lost database knew of their delivery and answers is gone). A commitment
+ * that the derived seed does not open (one committed by a release that drew random seeds, or by
+ * another process) is OR209 and the epoch is not reported.
  */
 import { zeroHash, type Address, type Hex } from "viem";
 import { seedCommitment } from "../../protocol";
 import { seedShare } from "../../protocol/keys";
 import type { OracleError } from "../errors";
-import { getEpoch, insertEpoch, markCommitted, type EpochRow } from "../store/epochs";
+import { getEpoch, insertEpoch, insertRecoveredEpoch, markCommitted, type EpochRow } from "../store/epochs";
 import type { EpochLoop } from "./context";
 
 /** A seed commitment is not sent later than this before its epoch starts (it must be mined first), ms. */
@@ -63,10 +65,7 @@ async function seedRow(loop: EpochLoop, e: number, isNext: boolean): Promise<Epo
   const commitment = seedCommitment(BigInt(e), seed);
   const onchain = await d.chain.seedCommitment(BigInt(e));
   if (onchain === commitment) {
-    d.db.transaction(() => {
-      insertEpoch(d.db, e, seed, commitment, loop.now());
-      markCommitted(d.db, e, loop.now());
-    })();
+    insertRecoveredEpoch(d.db, e, seed, commitment, loop.now());
     d.log.info("seed.recovered", { epoch: e, commitment });
     return getEpoch(d.db, e);
   }

@@ -44,6 +44,7 @@ export const ERROR_CODES = {
   OR207: "slash list truncated to the contract's bound",
   OR208: "rewards pool underfunded for the epoch's rewards",
   OR209: "seed in the database does not match the on-chain commitment",
+  OR212: "ended epoch lost with the database: not reported",
 } as const satisfies Record<ErrorCode, string>;
 
 export type OracleErrorCode = keyof typeof ERROR_CODES;

@@ -10,14 +10,16 @@
  * epoch is scheduled and reported from the same seed; its rounds due before the recovery are void
  * (schedule.ts: what the lost database knew of their delivery and answers is gone). A commitment
  * that the derived seed does not open (one committed by a release that drew random seeds, or by
- * another process) is OR209 and the epoch is not reported.
+ * another process) is OR209 and the epoch is not reported. An ended epoch without a row is not
+ * recovered: it is logged as lost (OR212, reportLostEpochs).
  */
 import { zeroHash, type Address, type Hex } from "viem";
 import { seedCommitment } from "../../protocol";
 import { seedShare } from "../../protocol/keys";
+import { REPORT_STATUS } from "../chain";
 import type { OracleError } from "../errors";
 import { getEpoch, insertEpoch, insertRecoveredEpoch, markCommitted, type EpochRow } from "../store/epochs";
-import type { EpochLoop } from "./context";
+import { MAX_BACKLOG_EPOCHS, type EpochLoop } from "./context";
 
 /** A seed commitment is not sent later than this before its epoch starts (it must be mined first), ms. */
 export const SEED_MARGIN_MS = 1_500;
@@ -80,6 +82,23 @@ async function seedRow(loop: EpochLoop, e: number, isNext: boolean): Promise<Epo
   insertEpoch(d.db, e, seed, commitment, loop.now());
   d.log.info("seed.created", { epoch: e, commitment });
   return getEpoch(d.db, e);
+}
+
+/**
+ * Ended epochs in reach that this oracle committed (the chain holds its key's commitment) but
+ * that its database does not hold, and that have no report on chain: their challenge records
+ * were lost with a database, so they are not reported. Each is logged once (OR212). Run once
+ * after a start: epochs the oracle followed have rows, and a loss shows only after a restart.
+ */
+export async function reportLostEpochs(loop: EpochLoop, cur: number, members: readonly Address[]): Promise<void> {
+  const { d } = loop;
+  for (let e = Math.max(0, cur - MAX_BACKLOG_EPOCHS); e < cur; e++) {
+    if (!loop.isProposer(e, members) || getEpoch(d.db, e)) continue;
+    const onchain = await d.chain.seedCommitment(BigInt(e));
+    if (onchain === zeroHash || onchain !== seedCommitment(BigInt(e), seedShare(d.memberSecret, e))) continue;
+    if ((await d.chain.reportOf(BigInt(e))).status !== REPORT_STATUS.None) continue;
+    loop.warnOnce(`lost:${e}`, "epoch.lost", { code: "OR212", epoch: e, reason: "ended before this oracle's database was lost: its challenge records are gone, so it is not reported" });
+  }
 }
 
 async function relaySeed(loop: EpochLoop, e: number, commitment: Hex) {

@@ -45,6 +45,7 @@ export const ERROR_CODES = {
   OR208: "rewards pool underfunded for the epoch's rewards",
   OR209: "seed in the database does not match the on-chain commitment",
   OR212: "ended epoch lost with the database: not reported",
+  OR213: "the chain's latest report is not in this oracle's database: no report can build on it",
 } as const satisfies Record<ErrorCode, string>;
 
 export type OracleErrorCode = keyof typeof ERROR_CODES;

@@ -190,6 +190,10 @@ describe(`oracle kill test (POAI_KILL_SEED=${SEED}, ${EPOCHS} epochs)`, { timeou
       return runner.all.some((l) => l.event === "report.onchain") && Date.now() - (dev.genesis + e * EPOCH_S) * 1000 < 5_000 &&
         runner.all.some((l) => l.event === "challenge.verdict" && l.epoch === e && l.verdict === "pass");
     };
+    // The oracle's public view of each node (GET /v1/nodes/:node/stats): before the loss and at the end.
+    type NodeStats = { node: string; epochs: { epoch: number; verdict: string; challenges: number; passed: number; slash: unknown }[] };
+    const stats: NodeStats[] = [];
+    const nodeStats = () => Promise.all(nodes.map(async (n) => (await (await fetch(`${oracleUrl}/v1/nodes/${n.address}/stats`)).json()) as NodeStats));
     const isLoss = (i: number) => i !== rpcAt && lost.length === 0 && epochAt(Date.now()) >= lossFrom;
     await startOracle();
     for (let i = 1; Date.now() < faultsEnd - 2_000; i++) {
@@ -205,6 +209,7 @@ describe(`oracle kill test (POAI_KILL_SEED=${SEED}, ${EPOCHS} epochs)`, { timeou
         outages.push({ from, to: Date.now(), what: `RPC outage ${i}` });
         continue;
       }
+      if (loss) stats.push(...(await nodeStats()));
       const from = Date.now();
       await runner.kill(oracle!);
       oracle = undefined;
@@ -241,7 +246,7 @@ describe(`oracle kill test (POAI_KILL_SEED=${SEED}, ${EPOCHS} epochs)`, { timeou
       if (fates.every((f) => f.status !== 0 || f.reasons.length > 0) || Date.now() > settleBy) break;
       await sleep(1_000);
     }
-    const stats = await Promise.all(nodes.map(async (n) => (await fetch(`${oracleUrl}/v1/nodes/${n.address}/stats`)).json()));
+    stats.push(...(await nodeStats()));
     await runner.stop(oracle!);
     oracle = undefined;
     stopAgents.abort();
@@ -294,7 +299,16 @@ describe(`oracle kill test (POAI_KILL_SEED=${SEED}, ${EPOCHS} epochs)`, { timeou
       }
     }
     for (const [e, n] of perEpoch) check(n === 1, `epoch ${e} reported ${n} times`);
-    for (const s of stats) for (const ep of s.epochs) check(ep.slash === null, `node ${s.node} slashed in epoch ${ep.epoch}`);
+    // Every node is honest: judged so in every epoch it was judged, never slashed.
+    check(stats.some((s) => s.epochs.length > 0), "no node judged in any epoch");
+    for (const s of stats) {
+      for (const ep of s.epochs) {
+        check(ep.slash === null, `node ${s.node} slashed in epoch ${ep.epoch}`);
+        check(ep.verdict === "honest", `node ${s.node} judged ${ep.verdict} in epoch ${ep.epoch}`);
+      }
+    }
+    const judged = new Set(stats.flatMap((s) => s.epochs.map((ep) => `${s.node} ${ep.epoch}`)));
+    console.log(`node epochs judged (GET /v1/nodes/:node/stats): ${judged.size}`);
 
     // Downtime: nothing that fell due while the oracle was down counts against a node.
     const lead = Number(metaOf(dbPath, CLOCK_LEAD_KEY) ?? 0);
@@ -318,6 +332,8 @@ describe(`oracle kill test (POAI_KILL_SEED=${SEED}, ${EPOCHS} epochs)`, { timeou
         check(!now || now.verdict === "void", `challenge ${c.id} (epoch ${c.epoch}), answered before the database loss, is ${now?.verdict} (${now?.reason}) after it`);
       }
     }
+    const agentEvents = agentLog.reduce<Record<string, number>>((m, l) => ({ ...m, [l.event]: (m[l.event] ?? 0) + 1 }), {});
+    console.log(`agents: ${JSON.stringify(agentEvents)}`);
     const missed = all.filter((c) => c.verdict === "missed");
     console.log(`missed: ${missed.map((c) => `${c.id.slice(0, 10)} e${c.epoch} due ${new Date(c.issue_at - lead).toISOString()}`).join(", ") || "none"}`);
     assert.deepEqual(problems, [], `POAI_KILL_SEED=${SEED}: ${problems.length} problems`);

@@ -12,7 +12,8 @@
  * - On start, the downtime since the last heartbeat (kept in the database every `heartbeatMs`;
  *   from the epoch's start when the database is new or lost) voids every challenge that fell due
  *   undelivered before the start, and every delivered one whose deadline fell in the downtime or
- *   within `restartGraceMs` of the start.
+ *   within `restartGraceMs` of the start. Nothing is delivered before that: a session opened
+ *   between the API's start and the first pass gets its challenge once the downtime is voided.
  */
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
@@ -52,6 +53,8 @@ export class Delivery {
   /** Node (lower case) -> the challenge it is working on, until its deadline. */
   private readonly busy = new Map<string, { id: string; deadline: number }>();
   private stopped = false;
+  /** Whether the downtime was voided (start): until then nothing is delivered. */
+  private started = false;
 
   constructor(private readonly o: DeliveryOptions) {}
 
@@ -66,6 +69,9 @@ export class Delivery {
       this.o.log.warn("challenges.voided", { reason: "downtime", count: voided, downFrom, up });
     }
     this.watermark = up;
+    this.started = true;
+    // Sessions opened before the start get what they should work on now.
+    for (const s of this.o.hub.sessions()) this.deliverNext(s);
     this.heartbeat();
     this.beat = setInterval(() => this.heartbeat(), this.o.heartbeatMs);
     this.beat.unref();
@@ -154,7 +160,7 @@ export class Delivery {
   /** A session opened: push what the node should work on now. */
   opened(s: NodeSession): void {
     this.busy.delete(s.node.toLowerCase());
-    this.deliverNext(s);
+    if (this.started) this.deliverNext(s);
   }
 
   closed(s: NodeSession): void {

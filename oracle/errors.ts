@@ -47,7 +47,11 @@ export const ERROR_CODES = {
   OR207: "slash list truncated to the contract's bound",
   OR208: "rewards pool underfunded for the epoch's rewards",
   OR209: "seed in the database does not match the on-chain commitment",
+  OR210: "report's parent left behind by the chain: dropped, judged again",
+  OR211: "the chain's latest report is at or after this epoch: report dropped",
   OR212: "worker pool queue full: verification or judging refused",
+  OR213: "ended epoch lost with the database: not reported",
+  OR214: "the chain's latest report is not in this oracle's database: no report can build on it",
 } as const satisfies Record<ErrorCode, string>;
 
 export type OracleErrorCode = keyof typeof ERROR_CODES;

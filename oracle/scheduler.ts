@@ -4,7 +4,8 @@
  * having seen an event, so a crash or a missed pass heals on the next one:
  *
  *   seed      next epoch (if this oracle proposes it): secret seed (derived from the oracle's key)
- *             stored, then committed on chain; a committed epoch without a row is recovered
+ *             stored, then committed on chain; a committed epoch without a row is recovered (the
+ *             current and next; an ended one is logged as lost, once after a start)
  *   schedule  current epoch, once its commitment is on chain: plan K rounds, each issued to every
  *             active node at one secret time drawn from the epoch's secret randomness, up to the last moment a
  *             challenge can still be answered before the epoch's end
@@ -32,7 +33,7 @@ import { reconcileFinalization } from "./epoch/finalize";
 import { reconcileJudgement } from "./epoch/judge";
 import { reconcileReports } from "./epoch/report";
 import { reconcileSchedule } from "./epoch/schedule";
-import { reconcileSeeds } from "./epoch/seed";
+import { reconcileSeeds, reportLostEpochs } from "./epoch/seed";
 
 export type { SchedulerDeps } from "./epoch/context";
 
@@ -49,6 +50,8 @@ export class Scheduler implements EpochLoop {
   lastError?: string;
   readonly now: () => number;
   private readonly warned = new Set<string>();
+  /** Ended epochs lost with a database are looked for once after a start (epoch/seed.ts). */
+  private lostEpochsChecked = false;
   /** Called at the start of each pass, once the clock is aligned to the chain (delivery starts on the first). */
   onPassStart?: (nowMs: number) => void;
   /** Called after the schedule step (delivery looks at the plan again). */
@@ -115,6 +118,12 @@ export class Scheduler implements EpochLoop {
         this.d.log.error("reconcile.step_failed", { step: name, code: (e as OracleError).code, err: e });
       }
     };
+    if (!this.lostEpochsChecked) {
+      await step("lost", async () => {
+        await reportLostEpochs(this, cur, committee.members);
+        this.lostEpochsChecked = true;
+      });
+    }
     await step("seed", () => reconcileSeeds(this, cur, committee.members));
     await step("schedule", () => reconcileSchedule(this, cur));
     this.onPlanned?.();

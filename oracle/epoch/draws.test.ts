@@ -67,4 +67,20 @@ describe("scheduler: one secret instant per round for the whole fleet", () => {
     }
     assert.ok(moved > 0, "some rounds were due before the late plan");
   });
+
+  it("an epoch recovered after a lost database keeps the rounds due before the recovery at their time (they are void), and moves the rest", () => {
+    const rounds = Array.from({ length: 12 }, (_, r) => ({ round: r, spanMs: 1_000 }));
+    const onTime = roundDueTimes(rounds, o);
+    const sorted = [...onTime.values()].sort((a, b) => a - b);
+    const recoveredAt = sorted[4] + 1; // the lost database may have delivered the first five rounds
+    const now = sorted[8] + 1; // planned later still (the RPC was down meanwhile)
+    const due = roundDueTimes(rounds, { ...o, nowMs: now, keptBeforeMs: recoveredAt });
+    let kept = 0;
+    for (const [r, at] of onTime) {
+      if (at < recoveredAt) (kept++, assert.equal(due.get(r), at, `round ${r} due before the recovery keeps its time`));
+      else if (at < now) assert.ok(due.get(r)! >= now && due.get(r)! < now + LATE_SPREAD_MS, `round ${r} due after the recovery is moved`);
+      else assert.equal(due.get(r), at);
+    }
+    assert.equal(kept, 5);
+  });
 });

@@ -40,18 +40,20 @@ export function dueTimeMs(startMs: number, lenMs: number, issueWindowBps: number
  * same instant and must compute them concurrently (their measured throughput splits). A round's
  * due time leaves the longest deadline span among its challenges before the epoch's end. A due
  * time already past (the epoch is planned late) becomes due within LATE_SPREAD_MS from now, so
- * nodes are not charged for the oracle's downtime.
+ * nodes are not charged for the oracle's downtime; one before `keptBeforeMs` keeps its time (the
+ * epoch was recovered after a lost database, which may have delivered and answered that round:
+ * the caller voids it rather than issue the same challenge again).
  */
 export function roundDueTimes(
   items: readonly { round: number; spanMs: number }[],
-  o: { scheduleKey: Hex; startMs: number; lenMs: number; issueWindowBps: number; nowMs: number },
+  o: { scheduleKey: Hex; startMs: number; lenMs: number; issueWindowBps: number; nowMs: number; keptBeforeMs?: number },
 ): Map<number, number> {
   const span = new Map<number, number>();
   for (const it of items) span.set(it.round, Math.max(span.get(it.round) ?? 0, it.spanMs));
   const out = new Map<number, number>();
   for (const [r, spanMs] of span) {
     let at = dueTimeMs(o.startMs, o.lenMs, o.issueWindowBps, spanMs, draw(o.scheduleKey, "time", FLEET, r));
-    if (at < o.nowMs) at = o.nowMs + Number(draw(o.scheduleKey, "late", FLEET, r) % BigInt(LATE_SPREAD_MS));
+    if (at < o.nowMs && !(at < (o.keptBeforeMs ?? -Infinity))) at = o.nowMs + Number(draw(o.scheduleKey, "late", FLEET, r) % BigInt(LATE_SPREAD_MS));
     out.set(r, at);
   }
   return out;

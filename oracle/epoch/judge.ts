@@ -1,8 +1,8 @@
 /**
  * The judge phase: for each ended epoch this oracle proposes, once every handed-out challenge is
- * answered or past its deadline, close the unanswered ones, judge every node, compute rewards and
- * build the report, stored with its inputs (committee members recompute it from them) in one
- * transaction.
+ * answered or past its deadline and the chain's tip is a report this oracle holds, close the
+ * unanswered ones, judge every node, compute rewards and build the report, stored with its inputs
+ * (committee members recompute it from them) in one transaction.
  *
  * The database reads (the epoch's records, each node's window and verdict history) and the
  * writes stay on the main thread; the per-node statistics and rules run in the worker pool, on
@@ -15,7 +15,7 @@ import { NODE_VERDICT } from "../../engine/rewards";
 import { closeUnansweredChallenges, judgedChallenges, windowRows, type JudgedRow } from "../store/challenges";
 import { markJudged, unjudgedEpochs, type EpochRow } from "../store/epochs";
 import { replaceNodeEpochs, verdictHistory } from "../store/node-epochs";
-import { latestUnvetoedReportBefore, putReport, reportDigestOf } from "../store/reports";
+import { latestUnvetoedReportBefore, putReport, reportByDigest, reportDigestOf } from "../store/reports";
 import { cumulativeRewards, replaceCumulativeRewards } from "../store/rewards";
 import { REPORT_STATE } from "../store/status";
 import { MAX_BACKLOG_EPOCHS, type EpochLoop } from "./context";
@@ -36,11 +36,30 @@ export async function reconcileJudgement(loop: EpochLoop, cur: number, nowMs: nu
     // being verified.
     const pending = challenges.some((c) => c.verdict === null && (c.issued_at !== null || (c.deadline ?? 0) > nowMs));
     if (pending && nowMs < lastDeadline + JUDGE_GRACE_MS) continue;
+    if (!(await parentKnown(loop, ep.epoch))) continue;
     if (ep.scheduled_at === null) {
       d.log.warn("epoch.unscheduled", { epoch: ep.epoch, reason: "no challenges were planned (oracle down during the epoch)" });
     }
     await judgeAndBuild(loop, ep, challenges, nowMs, configVersion);
   }
+}
+
+/**
+ * Whether a report of epoch `e` can build on the chain's tip: the tip is a report this oracle
+ * built or co-signed (it holds the tip's cumulative rewards, which the new report carries on),
+ * or there is none yet. A tip it does not hold (its database was lost after that report, or a
+ * member's report it did not co-sign) cannot be built on: the epoch is left unjudged, OR214 is
+ * logged once, and the check is repeated on later passes. A tip at or after `e` is left to the
+ * report phase (OR211).
+ */
+async function parentKnown(loop: EpochLoop, e: number): Promise<boolean> {
+  const tip = await loop.d.chain.tip();
+  if (!tip.exists || tip.epoch >= BigInt(e) || reportByDigest(loop.d.db, tip.digest) !== undefined) return true;
+  loop.warnOnce(`parent-unknown:${e}:${tip.digest}`, "report.parent_unknown", {
+    code: "OR214", epoch: e, tipEpoch: Number(tip.epoch), tip: tip.digest,
+    reason: "the chain's latest report is not in this oracle's database: its cumulative rewards are unknown, so no report can build on it",
+  });
+  return false;
 }
 
 async function judgeAndBuild(loop: EpochLoop, ep: EpochRow, challenges: JudgedRow[], nowMs: number, configVersion: bigint): Promise<void> {

@@ -1,7 +1,9 @@
 /**
  * The schedule phase: once the current epoch's commitment is on chain, plan K rounds, each issued
  * to every active node at one secret time drawn from the epoch's secret randomness (draws.ts), up
- * to the last moment a challenge can still be answered before the epoch's end.
+ * to the last moment a challenge can still be answered before the epoch's end. An epoch recovered
+ * after a lost database voids its rounds due before the recovery (DESIGN.md "Voiding": what was
+ * delivered and answered of them is gone, and the same challenge is not issued twice).
  */
 import type { Hex } from "viem";
 import { challengeSeed } from "../../protocol";
@@ -9,7 +11,7 @@ import { DEADLINE_EXPECTED_FACTOR } from "../../protocol/deadline";
 import type { NodeRecord } from "../chain";
 import { challengeId } from "../challenges";
 import { OracleError } from "../errors";
-import { insertChallenges, type NewChallenge } from "../store/challenges";
+import { insertChallenges, voidPlannedBefore, type NewChallenge } from "../store/challenges";
 import { getEpoch, markScheduled } from "../store/epochs";
 import type { Work } from "../work";
 import type { EpochLoop } from "./context";
@@ -45,8 +47,10 @@ export async function reconcileSchedule(loop: EpochLoop, cur: number): Promise<v
     }
   }
   // One secret instant per round for the whole fleet (identities sharing a GPU answer at once).
+  // Recovered after a lost database: rounds due before the recovery keep their time and are void.
+  const lostBefore = row.recovered_at ?? undefined;
   const dueAt = roundDueTimes(planned.map((p) => ({ round: p.r, spanMs: p.spanMs })), {
-    scheduleKey, startMs, lenMs, issueWindowBps: d.cfg.issueWindowBps, nowMs: loop.now(),
+    scheduleKey, startMs, lenMs, issueWindowBps: d.cfg.issueWindowBps, nowMs: loop.now(), keptBeforeMs: lostBefore,
   });
   const rows = planned.map(({ n, r, kind, seed, spanMs, plan }): NewChallenge => {
     const issueAt = dueAt.get(r)!;
@@ -56,9 +60,15 @@ export async function reconcileSchedule(loop: EpochLoop, cur: number): Promise<v
       issue_at: issueAt, deadline: issueAt + spanMs,
     };
   });
+  let voided = 0;
   d.db.transaction(() => {
     insertChallenges(d.db, rows);
+    if (lostBefore !== undefined) voided = voidPlannedBefore(d.db, cur, lostBefore, `due before the oracle recovered from a lost database at ${new Date(lostBefore).toISOString()}`);
     markScheduled(d.db, cur, loop.now());
   })();
+  if (voided > 0) {
+    d.metrics.challengesVoided.inc({ reason: "lost-database" }, voided);
+    d.log.warn("challenges.voided", { reason: "lost-database", epoch: cur, count: voided, recoveredAt: lostBefore });
+  }
   d.log.info("epoch.scheduled", { epoch: cur, nodes: nodes.length, challenges: planned.length });
 }

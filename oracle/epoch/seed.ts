@@ -6,16 +6,20 @@
  * The seed of epoch `e` is this member's seed share, `seedShare(memberSecret, e)`
  * (protocol/keys.ts): derived from the oracle's key, not drawn, so a lost database loses no seed.
  * An epoch (current or next) without a row whose on-chain commitment opens with the derived seed
- * is recovered: its row is stored again as committed, and the epoch is scheduled and reported as
- * if nothing had happened. A commitment that the derived seed does not open (one committed by a
- * release that drew random seeds, or by another process) is OR209 and the epoch is not reported.
+ * is recovered: its row is stored again as committed (with the instant of the recovery), and the
+ * epoch is scheduled and reported from the same seed; its rounds due before the recovery are void
+ * (schedule.ts: what the lost database knew of their delivery and answers is gone). A commitment
+ * that the derived seed does not open (one committed by a release that drew random seeds, or by
+ * another process) is OR209 and the epoch is not reported. An ended epoch without a row is not
+ * recovered: it is logged as lost (OR213, reportLostEpochs).
  */
 import { zeroHash, type Address, type Hex } from "viem";
 import { seedCommitment } from "../../protocol";
 import { seedShare } from "../../protocol/keys";
+import { REPORT_STATUS } from "../chain";
 import type { OracleError } from "../errors";
-import { getEpoch, insertEpoch, markCommitted, type EpochRow } from "../store/epochs";
-import type { EpochLoop } from "./context";
+import { getEpoch, insertEpoch, insertRecoveredEpoch, markCommitted, type EpochRow } from "../store/epochs";
+import { MAX_BACKLOG_EPOCHS, type EpochLoop } from "./context";
 
 /** A seed commitment is not sent later than this before its epoch starts (it must be mined first), ms. */
 export const SEED_MARGIN_MS = 1_500;
@@ -63,10 +67,7 @@ async function seedRow(loop: EpochLoop, e: number, isNext: boolean): Promise<Epo
   const commitment = seedCommitment(BigInt(e), seed);
   const onchain = await d.chain.seedCommitment(BigInt(e));
   if (onchain === commitment) {
-    d.db.transaction(() => {
-      insertEpoch(d.db, e, seed, commitment, loop.now());
-      markCommitted(d.db, e, loop.now());
-    })();
+    insertRecoveredEpoch(d.db, e, seed, commitment, loop.now());
     d.log.info("seed.recovered", { epoch: e, commitment });
     return getEpoch(d.db, e);
   }
@@ -81,6 +82,23 @@ async function seedRow(loop: EpochLoop, e: number, isNext: boolean): Promise<Epo
   insertEpoch(d.db, e, seed, commitment, loop.now());
   d.log.info("seed.created", { epoch: e, commitment });
   return getEpoch(d.db, e);
+}
+
+/**
+ * Ended epochs in reach that this oracle committed (the chain holds its key's commitment) but
+ * that its database does not hold, and that have no report on chain: their challenge records
+ * were lost with a database, so they are not reported. Each is logged once (OR213). Run once
+ * after a start: epochs the oracle followed have rows, and a loss shows only after a restart.
+ */
+export async function reportLostEpochs(loop: EpochLoop, cur: number, members: readonly Address[]): Promise<void> {
+  const { d } = loop;
+  for (let e = Math.max(0, cur - MAX_BACKLOG_EPOCHS); e < cur; e++) {
+    if (!loop.isProposer(e, members) || getEpoch(d.db, e)) continue;
+    const onchain = await d.chain.seedCommitment(BigInt(e));
+    if (onchain === zeroHash || onchain !== seedCommitment(BigInt(e), seedShare(d.memberSecret, e))) continue;
+    if ((await d.chain.reportOf(BigInt(e))).status !== REPORT_STATUS.None) continue;
+    loop.warnOnce(`lost:${e}`, "epoch.lost", { code: "OR213", epoch: e, reason: "ended before this oracle's database was lost: its challenge records are gone, so it is not reported" });
+  }
 }
 
 async function relaySeed(loop: EpochLoop, e: number, commitment: Hex) {

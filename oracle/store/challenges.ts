@@ -75,6 +75,9 @@ const voidOne = statement<[string, string]>(
 const voidUndeliveredBefore = statement<[string, number]>(
   `UPDATE challenges SET verdict = '${CHALLENGE_VERDICT.Void}', reason = ? WHERE issued_at IS NULL AND verdict IS NULL AND issue_at < ?`,
 );
+const voidPlannedOfEpoch = statement<[string, number, number]>(
+  `UPDATE challenges SET verdict = '${CHALLENGE_VERDICT.Void}', reason = ? WHERE epoch = ? AND issued_at IS NULL AND verdict IS NULL AND issue_at < ?`,
+);
 const voidDeadlineIn = statement<[string, number, number]>(
   `UPDATE challenges SET verdict = '${CHALLENGE_VERDICT.Void}', reason = ? WHERE issued_at IS NOT NULL AND opened_at IS NULL AND verdict IS NULL AND deadline > ? AND deadline <= ?`,
 );
@@ -135,6 +138,11 @@ export function voidChallenge(db: DB, id: string, reason: string): boolean {
  */
 export function voidDowntime(db: DB, downFromMs: number, upAtMs: number, graceMs: number, reason: string): number {
   return db.transaction(() => voidUndeliveredBefore(db).run(reason, upAtMs).changes + voidDeadlineIn(db).run(reason, downFromMs, upAtMs + graceMs).changes)();
+}
+
+/** Voids the epoch's challenges due before `beforeMs` and not delivered (just planned after a lost database). */
+export function voidPlannedBefore(db: DB, epoch: number, beforeMs: number, reason: string): number {
+  return voidPlannedOfEpoch(db).run(reason, epoch, beforeMs).changes;
 }
 
 export function markIssued(db: DB, id: string, wallMs: number): void {

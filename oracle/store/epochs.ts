@@ -18,11 +18,19 @@ export interface EpochRow {
   scheduled_at: number | null;
   /** Verdicts and rewards computed, report built. */
   judged_at: number | null;
+  /**
+   * Stored again after a lost database (the seed re-derived, the commitment found on chain):
+   * what the lost database knew of the epoch's challenges before this instant is gone.
+   */
+  recovered_at: number | null;
 }
 
 const byEpoch = statement<[number], EpochRow>("SELECT * FROM epochs WHERE epoch = ?");
 const insert = statement<[number, Hex, Hex, number]>("INSERT OR IGNORE INTO epochs (epoch, seed, commitment, created_at) VALUES (?, ?, ?, ?)");
 const committed = statement<[number, number]>("UPDATE epochs SET committed_at = ? WHERE epoch = ?");
+const recovered = statement<[number, Hex, Hex, number, number, number]>(
+  "INSERT OR IGNORE INTO epochs (epoch, seed, commitment, created_at, committed_at, recovered_at) VALUES (?, ?, ?, ?, ?, ?)",
+);
 const scheduled = statement<[number, number]>("UPDATE epochs SET scheduled_at = ? WHERE epoch = ?");
 const judged = statement<[number | null, number]>("UPDATE epochs SET judged_at = ? WHERE epoch = ?");
 const unjudged = statement<[number, number], EpochRow>(
@@ -37,6 +45,11 @@ export function getEpoch(db: DB, epoch: number): EpochRow | undefined {
 /** Stores a new epoch's seed and commitment; an existing row is kept as it is. */
 export function insertEpoch(db: DB, epoch: number, seed: Hex, commitment: Hex, nowMs: number): void {
   insert(db).run(epoch, seed, commitment, nowMs);
+}
+
+/** Stores an epoch recovered after a lost database: committed, and recovered at `nowMs`. */
+export function insertRecoveredEpoch(db: DB, epoch: number, seed: Hex, commitment: Hex, nowMs: number): void {
+  recovered(db).run(epoch, seed, commitment, nowMs, nowMs, nowMs);
 }
 
 export function markCommitted(db: DB, epoch: number, nowMs: number): void {

@@ -135,6 +135,11 @@ const MIGRATIONS: string[] = [
   `
   CREATE INDEX challenges_undelivered ON challenges (issue_at) WHERE issued_at IS NULL AND verdict IS NULL;
   `,
+  // 5: an epoch recovered after a lost database (seed re-derived from the key, commitment on
+  // chain) keeps the instant of its recovery: its rounds due before it are void when planned
+  `
+  ALTER TABLE epochs ADD COLUMN recovered_at INTEGER;
+  `,
 ];
 
 export type DB = Database.Database;

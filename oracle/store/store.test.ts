@@ -2,7 +2,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import Database from "better-sqlite3";
 import { SlashReason } from "../../protocol";
-import { windowRows } from "./challenges";
+import { voidPlannedBefore, windowRows } from "./challenges";
+import { getEpoch, insertRecoveredEpoch } from "./epochs";
 import { verdictHistory } from "./node-epochs";
 import { migrate, openDb } from "./schema";
 import { TX_STATUS } from "./status";
@@ -15,13 +16,17 @@ const TRANSACTIONS_V1 = `CREATE TABLE transactions (id INTEGER PRIMARY KEY AUTOI
   nonce INTEGER NOT NULL, hash TEXT NOT NULL, raw TEXT NOT NULL, max_fee TEXT NOT NULL, priority_fee TEXT NOT NULL,
   status TEXT NOT NULL, block INTEGER, error TEXT, created_at INTEGER NOT NULL, sent_at INTEGER)`;
 
+/** The epochs table as schema 1 created it. */
+const EPOCHS_V1 = `CREATE TABLE epochs (epoch INTEGER PRIMARY KEY, seed TEXT NOT NULL, commitment TEXT NOT NULL, created_at INTEGER NOT NULL,
+  committed_at INTEGER, scheduled_at INTEGER, judged_at INTEGER)`;
+
 /** The columns of schema 1's challenges table that later migrations index. */
 const CHALLENGES_V1 = "CREATE TABLE challenges (id TEXT PRIMARY KEY, issue_at INTEGER NOT NULL, issued_at INTEGER, verdict TEXT)";
 
 describe("database: verdict history", () => {
   it("migrates a version-1 database and reads a node's earlier verdicts newest first", () => {
     const db = openDb(":memory:");
-    assert.equal(db.pragma("user_version", { simple: true }), 4);
+    assert.equal(db.pragma("user_version", { simple: true }), 5);
     const ins = db.prepare("INSERT INTO node_epochs (epoch, node, operator, verdict, stats, reward, slash_bps, slash_reason) VALUES (?, ?, 'op', ?, '{}', '0', ?, ?)");
     ins.run(1, NODE.toLowerCase(), "honest", 0, 0);
     ins.run(2, NODE.toLowerCase(), "under-delivering", 0, 0);
@@ -42,9 +47,10 @@ describe("database: verdict history", () => {
     db.exec("CREATE TABLE node_epochs (epoch INTEGER NOT NULL, node TEXT NOT NULL, operator TEXT NOT NULL, verdict TEXT NOT NULL, stats TEXT NOT NULL, reward TEXT NOT NULL, slash_bps INTEGER NOT NULL DEFAULT 0, slash_reason INTEGER NOT NULL DEFAULT 0, evidence TEXT, PRIMARY KEY (epoch, node))");
     db.exec(TRANSACTIONS_V1);
     db.exec(CHALLENGES_V1);
+    db.exec(EPOCHS_V1);
     db.pragma("user_version = 1");
     migrate(db);
-    assert.equal(db.pragma("user_version", { simple: true }), 4);
+    assert.equal(db.pragma("user_version", { simple: true }), 5);
     const idx = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'node_epochs_node_epoch'").get();
     assert.ok(idx);
     db.close();
@@ -91,14 +97,36 @@ describe("database: transactions", () => {
     const db = new Database(":memory:");
     db.exec(TRANSACTIONS_V1);
     db.exec(CHALLENGES_V1);
+    db.exec(EPOCHS_V1);
+    db.prepare("INSERT INTO epochs (epoch, seed, commitment, created_at, committed_at) VALUES (3, '0x01', '0x02', 10, 20)").run();
     db.pragma("user_version = 2");
     const ins = db.prepare("INSERT INTO transactions (purpose, sender, nonce, hash, raw, max_fee, priority_fee, status, created_at, sent_at) VALUES (?, 'a', 0, '0x', '0x', '1', '1', ?, ?, ?)");
     ins.run("commitSeed:1", "sent", 1_000, 9_000);
     ins.run("commitSeed:2", "signed", 2_000, null);
     migrate(db);
-    assert.equal(db.pragma("user_version", { simple: true }), 4);
+    assert.equal(db.pragma("user_version", { simple: true }), 5);
     assert.equal(transactionsOf(db, "commitSeed:1")[0].first_sent_at, 1_000);
     assert.equal(transactionsOf(db, "commitSeed:2")[0].first_sent_at, null);
+    assert.equal(getEpoch(db, 3)?.recovered_at, null, "an epoch of an older schema was not recovered");
+    db.close();
+  });
+});
+
+describe("database: an epoch recovered after a lost database", () => {
+  it("is stored committed with its recovery instant, and voids only its own rounds due before it and not delivered", () => {
+    const db = openDb(":memory:");
+    insertRecoveredEpoch(db, 7, "0x01", "0x02", 5_000);
+    const row = getEpoch(db, 7)!;
+    assert.equal(row.committed_at, 5_000);
+    assert.equal(row.recovered_at, 5_000);
+    const ins = db.prepare("INSERT INTO challenges (id, epoch, node, round, kind, seed, spec, claim, issue_at, issued_at) VALUES (?, ?, 'n', ?, 'gemm', '0x', '{}', '{}', ?, ?)");
+    ins.run("due-before", 7, 0, 4_000, null);
+    ins.run("due-after", 7, 1, 6_000, null);
+    ins.run("delivered", 7, 2, 3_000, 3_100);
+    ins.run("other-epoch", 6, 0, 1_000, null);
+    assert.equal(voidPlannedBefore(db, 7, 5_000, "lost"), 1);
+    const verdicts = Object.fromEntries((db.prepare("SELECT id, verdict FROM challenges").all() as { id: string; verdict: string | null }[]).map((r) => [r.id, r.verdict]));
+    assert.deepEqual(verdicts, { "due-before": "void", "due-after": null, delivered: null, "other-epoch": null });
     db.close();
   });
 });

@@ -3,7 +3,8 @@
  * challenges pushed at their due instant (never before) and answered over the session; every bad
  * opening and every bad frame ends the session with its named close code and leaves the database
  * as it was; the oracle's own delay (its event loop blocked past `voidLagMs`) and its downtime
- * void the challenges they made late instead of charging the node.
+ * void the challenges they made late instead of charging the node, also for a node whose session
+ * opens before the restarted oracle's first pass.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -20,6 +21,7 @@ import { ORACLE_API_DOMAIN_NAME, domain } from "../../protocol";
 import { ephemeralKey, FrameOpener, FrameSealer, sessionKeys, SESSION_OPEN_TYPES, SESSION_PATH, SESSION_SUBPROTOCOL, type OpenFrame } from "../../protocol/session";
 import { parseConfig, type OracleConfig } from "../../oracle/config";
 import type { DB } from "../../oracle/store/schema";
+import { CLOCK_LEAD_KEY, HEARTBEAT_KEY } from "../../oracle/store/meta";
 import { startOracle, type OracleHandle } from "../../oracle/index";
 import { SessionClient } from "../../agent/session-client";
 import { runLoop } from "../../agent/loop";
@@ -310,9 +312,18 @@ describe("oracle sessions", { timeout: 300_000 }, () => {
     await oracle.stop();
     await sleep(Math.max(0, next.issue_at - (Date.now() + lead)) + 500);
     oracle = await startOracle(cfg, { runScheduler: false });
-    await oracle.scheduler.pass();
-    const after = oracle.db.prepare("SELECT verdict, reason FROM challenges WHERE id = ?").get(next.id) as { verdict: string; reason: string };
-    assert.equal(after.verdict, "void", JSON.stringify(after));
-    assert.match(after.reason, /oracle down/);
+    // Node 3 is back before the first pass, when the downtime is not voided yet: nothing is pushed.
+    const early = new SessionClient(oracle.url, nodes[2], { waitMs: 300 });
+    try {
+      const got = await early.next();
+      assert.ok(!("challenge" in got), `pushed before the downtime was voided: ${"challenge" in got ? got.challenge.challengeId : ""}`);
+      await oracle.scheduler.pass();
+      const after = oracle.db.prepare("SELECT verdict, reason, issued_at FROM challenges WHERE id = ?").get(next.id) as { verdict: string; reason: string; issued_at: number | null };
+      assert.equal(after.verdict, "void", JSON.stringify(after));
+      assert.match(after.reason, /oracle down/);
+      assert.equal(after.issued_at, null, "a challenge due while the oracle was down is not delivered");
+    } finally {
+      early.close();
+    }
   });
 });

@@ -8,7 +8,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { bytesToHex, type Hex } from "viem";
@@ -21,7 +21,6 @@ import { ORACLE_API_DOMAIN_NAME, domain } from "../../protocol";
 import { ephemeralKey, FrameOpener, FrameSealer, sessionKeys, SESSION_OPEN_TYPES, SESSION_PATH, SESSION_SUBPROTOCOL, type OpenFrame } from "../../protocol/session";
 import { parseConfig, type OracleConfig } from "../../oracle/config";
 import type { DB } from "../../oracle/store/schema";
-import { CLOCK_LEAD_KEY, HEARTBEAT_KEY } from "../../oracle/store/meta";
 import { startOracle, type OracleHandle } from "../../oracle/index";
 import { SessionClient } from "../../agent/session-client";
 import { runLoop } from "../../agent/loop";

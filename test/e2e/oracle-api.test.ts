@@ -17,7 +17,6 @@ import type { GemmSpec } from "../../engine/gemm/spec";
 import { openGemm, runGemm } from "../../engine/gemm/kernel";
 import { encodeGemmOpening } from "../../protocol/wire/gemm";
 import { parseConfig, type OracleConfig } from "../../oracle/config";
-import type { DB } from "../../oracle/store/schema";
 import { startOracle, type OracleHandle } from "../../oracle/index";
 import { dbSnapshot } from "../support/db-snapshot";
 import { deployDevnet, fundRewards, HH_KEYS, registerNode, startHardhatNode, E18, type Devnet, type HardhatNode } from "../support/oracle-devnet";

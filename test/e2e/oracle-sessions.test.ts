@@ -20,7 +20,6 @@ import { encodeGemmOpening } from "../../protocol/wire/gemm";
 import { ORACLE_API_DOMAIN_NAME, domain } from "../../protocol";
 import { ephemeralKey, FrameOpener, FrameSealer, sessionKeys, SESSION_OPEN_TYPES, SESSION_PATH, SESSION_SUBPROTOCOL, type OpenFrame } from "../../protocol/session";
 import { parseConfig, type OracleConfig } from "../../oracle/config";
-import type { DB } from "../../oracle/store/schema";
 import { startOracle, type OracleHandle } from "../../oracle/index";
 import { SessionClient } from "../../agent/session-client";
 import { runLoop } from "../../agent/loop";

@@ -12,6 +12,7 @@ import { z } from "zod";
 import { retryAfterHeader } from "../protocol/retry-after";
 import { authenticate, type AuthContext, type Authenticated } from "./auth";
 import { httpError, OracleError } from "./errors";
+import { guardServer, serverOptions, type HttpLimits } from "./http-limits";
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
 
@@ -89,6 +90,7 @@ export interface ApiOptions {
   host: string;
   port: number;
   maxBodyBytes: number;
+  limits: HttpLimits;
   corsOrigin: string;
   auth: () => AuthContext;
   service: ApiService;
@@ -119,7 +121,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       chunks.push(c);
     });
     req.on("end", () => !failed && resolve(Buffer.concat(chunks)));
-    req.on("error", (e) => !failed && reject(e));
+    // The client went away, or sent too slowly (http-limits.ts): the body never arrived in full.
+    req.on("error", () => !failed && reject(httpError.incomplete("request body not received in full")));
   });
 }
 
@@ -258,7 +261,7 @@ export function startApi(o: ApiOptions): Promise<{ server: Server; port: number;
     throw httpError.notFound(`no route ${method} ${path}`);
   };
 
-  const server = createServer((req, res) => {
+  const server = createServer(serverOptions(o.limits), (req, res) => {
     const t0 = performance.now();
     handle(req, res)
       .then((route) => {
@@ -280,11 +283,7 @@ export function startApi(o: ApiOptions): Promise<{ server: Server; port: number;
       })
       .finally(() => o.log.debug("api.request", { method: req.method, path: req.url, status: res.statusCode, ms: +(performance.now() - t0).toFixed(1) }));
   });
-  // Agents poll with keep-alive connections and compute between requests: keep idle sockets open
-  // longer than a challenge takes, so a client does not reuse a socket the server just closed.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 60_000;
+  guardServer(server, o.limits, (code) => o.metrics.requestsRejected.inc({ code }));
 
   return new Promise((resolve, reject) => {
     server.once("error", reject);

@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   OR118: "report differs from this member's own view",
   OR119: "chain state unavailable, try again",
   OR120: "internal error",
+  OR121: "HTTP request malformed",
+  OR122: "request not received in full in time",
   // Epoch loop, committee and relay (OR2xx)
   OR201: "epoch started without a seed commitment: no challenges for it",
   OR202: "transaction reverted",
@@ -89,4 +91,6 @@ export const httpError = {
   notMember: (a: string) => new OracleError("OR117", `${a} is not a committee member`, { status: 403 }),
   mismatch: (m: string) => new OracleError("OR118", m, { status: 409 }),
   unavailable: (m: string, cause?: unknown) => new OracleError("OR119", m, { status: 503, cause }),
+  malformed: (m: string, status = 400) => new OracleError("OR121", m, { status }),
+  incomplete: (m: string) => new OracleError("OR122", m, { status: 408 }),
 };

@@ -103,6 +103,7 @@ export async function startOracle(
     host: cfg.host,
     port: cfg.port,
     maxBodyBytes: cfg.maxBodyBytes,
+    limits: { headersTimeoutMs: cfg.httpHeadersTimeoutMs, requestTimeoutMs: cfg.httpRequestTimeoutMs, keepAliveTimeoutMs: cfg.httpKeepAliveTimeoutMs },
     corsOrigin: cfg.corsOrigin,
     auth: () => ({ chainId: chain.chainId, registry: chain.address("NodeRegistry"), clockSkewMs: cfg.clockSkewMs, db, limiter, now: wall }),
     service,

@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { bytesToHex, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
@@ -15,18 +15,12 @@ import type { GemmSpec } from "../../engine/gemm/spec";
 import { openGemm, runGemm } from "../../engine/gemm/kernel";
 import { encodeGemmOpening } from "../../protocol/wire/gemm";
 import { parseConfig, type OracleConfig } from "../../oracle/config";
-import type { DB } from "../../oracle/store/schema";
 import { startOracle, type OracleHandle } from "../../oracle/index";
 import { deployDevnet, fundRewards, HH_KEYS, registerNode, startHardhatNode, E18, type Devnet, type HardhatNode } from "../support/oracle-devnet";
 import { signedFetch } from "../support/oracle-client";
 import { parseExposition, sampleValue } from "../support/exposition";
+import { dbDigest } from "../support/db-digest";
 
-function snapshot(db: DB): string {
-  const h = createHash("sha256");
-  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name").all() as { name: string }[];
-  for (const { name } of tables) h.update(name + JSON.stringify(db.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all()));
-  return h.digest("hex");
-}
 
 describe("oracle API", { timeout: 240_000 }, () => {
   let hh: HardhatNode;
@@ -39,12 +33,12 @@ describe("oracle API", { timeout: 240_000 }, () => {
 
   /** Sends a request and asserts its status, error code and an unchanged database. */
   async function rejects(status: number, code: string, send: () => Promise<{ status: number; json: any }>) {
-    const before = snapshot(oracle.db);
+    const before = dbDigest(oracle.db);
     const res = await send();
     assert.equal(res.status, status, `status for ${code}: ${JSON.stringify(res.json)}`);
     assert.equal(res.json?.error?.code, code, JSON.stringify(res.json));
     assert.equal(typeof res.json.error.message, "string");
-    assert.equal(snapshot(oracle.db), before, `database changed by a rejected request (${code})`);
+    assert.equal(dbDigest(oracle.db), before, `database changed by a rejected request (${code})`);
   }
 
   before(async () => {
@@ -198,12 +192,12 @@ describe("oracle API", { timeout: 240_000 }, () => {
     let limited = false;
     // Bound: burst 10 at 5/s; sent back to back (well over 5/s), a request within the first 60 is limited.
     for (let i = 0; i < 60 && !limited; i++) {
-      const before = snapshot(oracle.db);
+      const before = dbDigest(oracle.db);
       const res = await signedFetch(oracle.url, rateCtx, "POST", "/v1/processes", { processes: [] });
       if (res.status === 429) {
         limited = true;
         assert.equal(res.json.error.code, "OR110");
-        assert.equal(snapshot(oracle.db), before, "a rate-limited request changed the database");
+        assert.equal(dbDigest(oracle.db), before, "a rate-limited request changed the database");
       } else assert.equal(res.status, 200);
     }
     assert.ok(limited, "no request was rate-limited");

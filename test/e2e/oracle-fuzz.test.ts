@@ -1,0 +1,186 @@
+/**
+ * A fuzzer of the oracle's every route and session message, against a real oracle over real
+ * HTTP and WebSocket connections (a black box: only the database digest and the process's RSS
+ * are read from inside). Hostile input comes from test/support/fuzz/: while the chain is up,
+ * every request gets a named 4xx, every refused session a close 4000 + its code (1009 when
+ * oversize), nothing changes in the database, RSS stays bounded, and slow senders are cut off
+ * within the configured timeouts. With the RPC endpoint cut, what needs the chain is a named 503.
+ *
+ * Size: POAI_FUZZ_RUNS (default 60) runs per property; POAI_FUZZ_SEED replays a seed.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import fc from "fast-check";
+import { randomBytes } from "node:crypto";
+import { bytesToHex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { parseConfig, type OracleConfig } from "../../oracle/config";
+import { createLogger } from "../../oracle/logger";
+import { startOracle, type OracleHandle } from "../../oracle/index";
+import { closeCodeOf, SESSION_SUBPROTOCOL } from "../../protocol/session";
+import { deployDevnet, HH_KEYS, registerNode, startHardhatNode, type Devnet, type HardhatNode } from "../support/oracle-devnet";
+import { signedFetch } from "../support/oracle-client";
+import { signRequest } from "../../protocol/request-signer";
+import { changedTables, tableDigests, type RowFilter } from "../support/db-digest";
+import { parseExposition, sampleValue } from "../support/exposition";
+import { exchange } from "../support/fuzz/raw-http";
+import { closeCodeIn, malformedFrames, upgradeRequest } from "../support/fuzz/raw-ws";
+import { fieldCases, httpPlanArb, materialize, mayBeOk, type FuzzContext } from "../support/fuzz/http-cases";
+import { deepText } from "../support/fuzz/hostile";
+import { framePlanArb, LOW_ORDER_KEYS, messageText, openingPlanArb } from "../support/fuzz/session-cases";
+import { sendFrame, tryOpening } from "../support/fuzz/session-drive";
+import { connect, openSession, signedOpening, type SessionTarget } from "../support/fuzz/session-probe";
+import { assertNamedClose, assertNamedError, assertNamedHttp } from "../support/fuzz/verdicts";
+import { plantChallenges, rssSampler, tcpRelay } from "../support/fuzz/harness";
+
+const RUNS = Number(process.env.POAI_FUZZ_RUNS ?? 60);
+const SEED = Number(process.env.POAI_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const fcOpts = (runs: number) => ({ numRuns: runs, seed: SEED, endOnFailure: true, includeErrorInReport: true });
+/** Timeouts of the oracle under test, ms: small, so slow senders are cut off quickly. */
+const T = { handshake: 300, heartbeat: 400, headers: 500, request: 1_000, keepAlive: 500 };
+/** Slack on top of a timeout for the scheduling of two busy cores, ms. */
+const SLACK = 1_500;
+/** What a request refused for its body (or for the challenge it names) gets: past every auth check. */
+const PAST_AUTH = new Set(["OR102", "OR111", "OR113", "OR114", "OR116", "OR118"]);
+/** Most the process's RSS may grow over the fuzz, bytes (runs are bounded, so memory must be too). */
+const RSS_GROWTH = Number(process.env.POAI_FUZZ_RSS_MIB ?? 384) * 1024 * 1024;
+
+describe(`oracle fuzz (runs ${RUNS}, seed ${SEED})`, { timeout: 600_000 }, () => {
+  let hh: HardhatNode;
+  let dev: Devnet;
+  let cfg: OracleConfig;
+  let oracle: OracleHandle;
+  let ctx: FuzzContext;
+  let target: SessionTarget;
+  let flooder: ReturnType<typeof privateKeyToAccount>;
+  const errors: string[] = [];
+  /** Exceptions nothing caught: in a service process, each would have ended it. */
+  const uncaught: unknown[] = [];
+  const onUncaught = (e: unknown) => uncaught.push(e);
+  /** Nonces of session openings the oracle accepted: their rows are expected in the database. */
+  const accepted = new Set<string>();
+  const skipAccepted: RowFilter = (table, row) => table === "request_nonces" && accepted.has(String(row.nonce));
+  let rss: ReturnType<typeof rssSampler>;
+  let rssStart = 0;
+
+  const digest = () => tableDigests(oracle.db, skipAccepted);
+  const sf = () => ({ target, ctx, accepted });
+  const unchanged = (before: Record<string, string>, what: string) =>
+    assert.deepEqual(changedTables(before, digest()), [], `database changed by rejected input: ${what}`);
+
+  before(async () => {
+    process.on("uncaughtExceptionMonitor", onUncaught);
+    hh = await startHardhatNode();
+    dev = await deployDevnet(hh.url, { epochLength: 3_600, genesisDelay: 6 });
+    const a = await registerNode(dev, HH_KEYS[1]);
+    const b = await registerNode(dev, HH_KEYS[2]);
+    flooder = b.node;
+    cfg = parseConfig({
+      rpcUrl: hh.url,
+      deploymentFile: dev.deploymentFile,
+      dbPath: join(dev.dir, "fuzz.sqlite"),
+      port: 0,
+      logLevel: "warn",
+      maxBodyBytes: 64 * 1024,
+      // Rate limits out of the way of the fuzz (the floods run on an oracle of their own).
+      rateLimitPerSec: 10_000,
+      rateLimitBurst: 100_000,
+      sessionHandshakeMs: T.handshake,
+      sessionHeartbeatMs: T.heartbeat,
+      sessionOpensPerSec: 1_000,
+      sessionOpenBurst: 1_000,
+      httpHeadersTimeoutMs: T.headers,
+      httpRequestTimeoutMs: T.request,
+      httpKeepAliveTimeoutMs: T.keepAlive,
+    });
+    const log = createLogger({ level: "warn", write: (line) => JSON.parse(line).level === "error" && errors.push(line) });
+    oracle = await startOracle(cfg, { runScheduler: false, log });
+    const info = await (await fetch(oracle.url + "/v1/info")).json();
+    target = { url: oracle.url, chainId: info.chainId, registry: info.registry, oracle: info.oracle };
+    const challenges = plantChallenges(oracle.db, a.node.address, b.node.address, Date.now());
+    // One accepted request and one accepted session: their nonces are what replays reuse.
+    const usedNonce = bytesToHex(randomBytes(32));
+    const used = await signedFetch(oracle.url, { account: a.node, chainId: info.chainId, registry: info.registry }, "POST", "/v1/processes", { processes: [] }, { nonce: usedNonce });
+    assert.equal(used.status, 200, JSON.stringify(used.json));
+    const s = await openSession(target, a.node);
+    accepted.add(s.nonce);
+    s.probe.ws.close();
+    ctx = {
+      chainId: info.chainId,
+      registry: info.registry,
+      maxBodyBytes: cfg.maxBodyBytes,
+      node: a.node,
+      member: privateKeyToAccount(HH_KEYS[0]),
+      stranger: privateKeyToAccount(generatePrivateKey()),
+      challenges,
+      usedNonce,
+    };
+    rssStart = process.memoryUsage.rss();
+    rss = rssSampler();
+  });
+
+  after(async () => {
+    process.off("uncaughtExceptionMonitor", onUncaught);
+    rss?.stop();
+    await oracle?.stop();
+    await hh?.stop();
+  });
+
+  it("cuts off slow HTTP senders within the configured timeouts, with a named 408", async () => {
+    const port = oracle.port;
+    const bound = (ms: number) => ms + SLACK;
+    // A connection that sends nothing, half the headers, or the headers and half the body.
+    for (const [what, bytes, limit] of [
+      ["silent", Buffer.alloc(0), T.headers],
+      ["half the headers", Buffer.from("POST /v1/processes HTTP/1.1\r\nhost: x\r\n"), T.headers],
+      ["half the body", Buffer.from("POST /v1/processes HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"), T.request],
+    ] as const) {
+      const ex = await exchange(port, bytes.length ? bytes : [], { timeoutMs: bound(limit) + 30_000 });
+      assert.ok(ex.closedAfterMs < bound(limit), `${what}: held ${ex.closedAfterMs.toFixed(0)} ms`);
+      const r = assertNamedHttp(ex, { mayBeOk: false, what });
+      assert.equal(r.status, 408, what);
+    }
+    // Headers dripped a byte at a time: the headers timeout counts from the first byte.
+    const drip = [...Buffer.from("GET /v1/info HTTP/1.1\r\nhost: 127.0.0.1\r\nx-slow: " + "a".repeat(60))].map((b) => Buffer.from([b]));
+    const dripped = await exchange(port, drip, { timeoutMs: 30_000, gapMs: 25 });
+    assert.ok(dripped.closedAfterMs < bound(T.headers), `drip: held ${dripped.closedAfterMs.toFixed(0)} ms`);
+    assert.equal(assertNamedHttp(dripped, { mayBeOk: false, what: "drip" }).status, 408);
+    // An idle keep-alive connection after one answer.
+    const idle = await exchange(port, Buffer.from("GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n"), { timeoutMs: 30_000 });
+    assert.equal(idle.response?.status, 200);
+    assert.ok(idle.closedAfterMs < bound(T.keepAlive), `keep-alive: held ${idle.closedAfterMs.toFixed(0)} ms`);
+  });
+
+  it("answers requests node's HTTP parser refuses, CONNECT and unmet expectations with a named 4xx", async () => {
+    const cases: [string, string][] = [
+      ["no host", "POST /v1/processes HTTP/1.1\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}"],
+      ["bad request line", "GARBAGE\r\n\r\n"],
+      ["lower-case method", "get /v1/info HTTP/1.1\r\nhost: x\r\n\r\n"],
+      ["control byte in a header", "GET /v1/info HTTP/1.1\r\nhost: x\r\nx-a\u0001: b\r\n\r\n"],
+      ["headers over the size limit", `GET /v1/info HTTP/1.1\r\nhost: x\r\nx-big: ${"a".repeat(20_000)}\r\n\r\n`],
+      ["content-length and chunked", "POST /v1/processes HTTP/1.1\r\nhost: x\r\ncontent-length: 3\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n"],
+      ["bad chunk", "POST /v1/processes HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n\r\n"],
+      ["unmet expectation", "POST /v1/processes HTTP/1.1\r\nhost: x\r\nexpect: garbage\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}"],
+      ["CONNECT", "CONNECT 127.0.0.1:1 HTTP/1.1\r\nhost: 127.0.0.1:1\r\n\r\n"],
+      ["HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"],
+    ];
+    for (const [what, text] of cases) {
+      const before = digest();
+      const ex = await exchange(oracle.port, Buffer.from(text, "latin1"), { timeoutMs: 10_000 });
+      assertNamedHttp(ex, { mayBeOk: false, what });
+      unchanged(before, what);
+    }
+  });
+
+  it("logs no internal error, counts none, and keeps its memory bounded", async (t) => {
+    const peak = rss.stop();
+    t.diagnostic(`RSS grew ${((peak - rssStart) / 2 ** 20).toFixed(0)} MiB over the fuzz (bound ${RSS_GROWTH / 2 ** 20} MiB)`);
+    assert.ok(peak - rssStart < RSS_GROWTH, `RSS grew ${((peak - rssStart) / 2 ** 20).toFixed(0)} MiB over the fuzz`);
+    assert.deepEqual(errors, []);
+    const m = parseExposition(await (await fetch(oracle.url + "/metrics")).text());
+    assert.equal(sampleValue(m, "poai_http_rejected_total", { code: "OR120" }) ?? 0, 0, "internal errors counted");
+    assert.deepEqual(uncaught.map(String), [], "exceptions no one caught");
+    assert.equal((await fetch(oracle.url + "/healthz")).status, 200);
+  });
+});

@@ -19,7 +19,7 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { bytesToHex, recoverTypedDataAddress, type Address, type Hex } from "viem";
-import { WebSocketServer, type WebSocket, type RawData } from "ws";
+import { WebSocketServer, type RawData, type ServerOptions, type WebSocket } from "ws";
 import { z } from "zod";
 import { ORACLE_API_DOMAIN_NAME, domain } from "../protocol";
 import {
@@ -107,12 +107,16 @@ export class SessionHub {
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(private readonly o: SessionOptions) {
-    this.wss = new WebSocketServer({
+    // `closeTimeout` (ws 8.21, not in its types yet): a peer that does not answer a close frame is
+    // cut off as soon as one that sends no opening.
+    const options: ServerOptions & { closeTimeout: number } = {
       noServer: true,
       maxPayload: o.maxPayloadBytes,
       perMessageDeflate: false,
+      closeTimeout: o.handshakeMs,
       handleProtocols: (protocols) => (protocols.has(SESSION_SUBPROTOCOL) ? SESSION_SUBPROTOCOL : false),
-    });
+    };
+    this.wss = new WebSocketServer(options);
     this.heartbeat = setInterval(() => this.beat(), o.heartbeatMs);
     this.heartbeat.unref();
   }

@@ -152,6 +152,26 @@ describe(`oracle fuzz (runs ${RUNS}, seed ${SEED})`, { timeout: 600_000 }, () =>
     assert.ok(idle.closedAfterMs < bound(T.keepAlive), `keep-alive: held ${idle.closedAfterMs.toFixed(0)} ms`);
   });
 
+  it("cuts off session peers that send no opening, ignore the close, or stop answering pings", async () => {
+    const bound = (ms: number) => ms + SLACK;
+    // A WebSocket upgrade with no opening frame: closed with OR104 in time.
+    const t0 = performance.now();
+    const p = connect(target);
+    const c = await p.closed;
+    assert.equal(c.code, closeCodeOf("OR104"));
+    assert.ok(performance.now() - t0 < bound(T.handshake), `no opening: held ${(performance.now() - t0).toFixed(0)} ms`);
+    // The same over a bare socket that never answers the close frame.
+    const bare = await exchange(oracle.port, upgradeRequest(), { timeoutMs: 60_000 });
+    assert.equal(bare.response?.status, 101);
+    assert.ok(bare.closedAfterMs < bound(2 * T.handshake), `bare upgrade: held ${bare.closedAfterMs.toFixed(0)} ms`);
+    // A session whose peer stops answering pings: ended within two heartbeats.
+    const s = await openSession(target, ctx.node, { autoPong: false });
+    accepted.add(s.nonce);
+    const t1 = performance.now();
+    await s.probe.closed;
+    assert.ok(performance.now() - t1 < bound(3 * T.heartbeat), `silent session: held ${(performance.now() - t1).toFixed(0)} ms`);
+  });
+
   it("answers requests node's HTTP parser refuses, CONNECT and unmet expectations with a named 4xx", async () => {
     const cases: [string, string][] = [
       ["no host", "POST /v1/processes HTTP/1.1\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}"],

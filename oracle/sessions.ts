@@ -37,6 +37,7 @@ import {
 } from "../protocol/session";
 import { schemas } from "./api";
 import { httpError, OracleError } from "./errors";
+import { endWithError } from "./http-limits";
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
 import type { TokenBuckets } from "./ratelimit";
@@ -117,6 +118,10 @@ export class SessionHub {
       handleProtocols: (protocols) => (protocols.has(SESSION_SUBPROTOCOL) ? SESSION_SUBPROTOCOL : false),
     };
     this.wss = new WebSocketServer(options);
+    // A malformed upgrade (method, Upgrade, key, version, subprotocol list) gets a named refusal.
+    this.wss.on("wsClientError", (e: Error, socket: Duplex) =>
+      this.refuse(socket, /method/i.test(e.message) ? httpError.method() : httpError.malformed(`WebSocket upgrade refused: ${e.message}`)),
+    );
     this.heartbeat = setInterval(() => this.beat(), o.heartbeatMs);
     this.heartbeat.unref();
   }
@@ -138,25 +143,24 @@ export class SessionHub {
     server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
   }
 
-  private refuse(socket: Duplex, status: number, err: OracleError) {
+  private refuse(socket: Duplex, err: OracleError) {
     this.o.metrics.requestsRejected.inc({ code: err.code });
-    const body = JSON.stringify(err.toJSON());
-    socket.end(`HTTP/1.1 ${status} ${status === 429 ? "Too Many Requests" : status === 503 ? "Service Unavailable" : status === 404 ? "Not Found" : "Bad Request"}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    endWithError(socket, err);
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     const path = (req.url ?? "/").split("?")[0];
-    if (path !== SESSION_PATH) return this.refuse(socket, 404, httpError.notFound(`no WebSocket endpoint at ${path}`));
+    if (path !== SESSION_PATH) return this.refuse(socket, httpError.notFound(`no WebSocket endpoint at ${path}`));
+    // Refused before the 101: a client that asked for other subprotocols would fail a 101
+    // without one on its own side, and never see why.
+    const offered = String(req.headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
+    if (!offered.includes(SESSION_SUBPROTOCOL)) return this.refuse(socket, httpError.missingAuth(`subprotocol ${SESSION_SUBPROTOCOL} required`));
     const source = req.socket.remoteAddress ?? "?";
-    if (this.connections >= this.o.maxSessions) return this.refuse(socket, 503, new OracleError("OR119", "session limit reached, try again", { status: 503 }));
-    if ((this.perSource.get(source) ?? 0) >= this.o.maxConnectionsPerSource) return this.refuse(socket, 429, httpError.rateLimited(1_000));
+    if (this.connections >= this.o.maxSessions) return this.refuse(socket, new OracleError("OR119", "session limit reached, try again", { status: 503 }));
+    if ((this.perSource.get(source) ?? 0) >= this.o.maxConnectionsPerSource) return this.refuse(socket, httpError.rateLimited(1_000));
     const wait = this.o.sourceLimiter.take(source, this.o.wallNow());
-    if (wait > 0) return this.refuse(socket, 429, httpError.rateLimited(wait));
+    if (wait > 0) return this.refuse(socket, httpError.rateLimited(wait));
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      if (ws.protocol !== SESSION_SUBPROTOCOL) {
-        ws.close(closeCodeOf("OR104"), `subprotocol ${SESSION_SUBPROTOCOL} required`);
-        return;
-      }
       this.connections++;
       this.perSource.set(source, (this.perSource.get(source) ?? 0) + 1);
       ws.once("close", () => {

@@ -127,6 +127,23 @@ describe(`oracle fuzz (runs ${RUNS}, seed ${SEED})`, { timeout: 600_000 }, () =>
     await hh?.stop();
   });
 
+  it("refuses every hostile session opening with a named close and changes nothing", async () => {
+    await fc.assert(
+      fc.asyncProperty(openingPlanArb, async (plan) => {
+        const before = digest();
+        const r = await tryOpening(sf(), plan);
+        const what = JSON.stringify(plan).slice(0, 300);
+        assert.equal(r.ready, false, `a hostile opening was accepted: ${what}`);
+        if (r.refusedStatus === undefined) {
+          assert.ok(r.close, `the oracle kept a refused session open: ${what}`);
+          assertNamedClose(r.close, what);
+        }
+        unchanged(before, what);
+      }),
+      fcOpts(RUNS),
+    );
+  });
+
   it("cuts off slow HTTP senders within the configured timeouts, with a named 408", async () => {
     const port = oracle.port;
     const bound = (ms: number) => ms + SLACK;
@@ -190,6 +207,35 @@ describe(`oracle fuzz (runs ${RUNS}, seed ${SEED})`, { timeout: 600_000 }, () =>
       const ex = await exchange(oracle.port, Buffer.from(text, "latin1"), { timeoutMs: 10_000 });
       assertNamedHttp(ex, { mayBeOk: false, what });
       unchanged(before, what);
+    }
+  });
+
+  it("answers malformed WebSocket upgrades with a named 4xx", async () => {
+    const key = Buffer.from("0123456789abcdef").toString("base64");
+    const cases: [string, string][] = [
+      ["upgrade by POST", `POST /v1/session HTTP/1.1\r\nhost: x\r\nupgrade: websocket\r\nconnection: upgrade\r\nsec-websocket-key: ${key}\r\nsec-websocket-version: 13\r\n\r\n`],
+      ["upgrade without key", "GET /v1/session HTTP/1.1\r\nhost: x\r\nupgrade: websocket\r\nconnection: upgrade\r\nsec-websocket-version: 13\r\n\r\n"],
+      ["upgrade with a bad version", `GET /v1/session HTTP/1.1\r\nhost: x\r\nupgrade: websocket\r\nconnection: upgrade\r\nsec-websocket-key: ${key}\r\nsec-websocket-version: 7\r\n\r\n`],
+      ["upgrade to another protocol", "GET /v1/session HTTP/1.1\r\nhost: x\r\nupgrade: h2c\r\nconnection: upgrade\r\n\r\n"],
+      ["upgrade without the subprotocol", `GET /v1/session HTTP/1.1\r\nhost: x\r\nupgrade: websocket\r\nconnection: upgrade\r\nsec-websocket-key: ${key}\r\nsec-websocket-version: 13\r\n\r\n`],
+      ["upgrade with a bad subprotocol list", `GET /v1/session HTTP/1.1\r\nhost: x\r\nupgrade: websocket\r\nconnection: upgrade\r\nsec-websocket-key: ${key}\r\nsec-websocket-version: 13\r\nsec-websocket-protocol: a,,b\r\n\r\n`],
+      ["upgrade elsewhere", `GET /v1/info HTTP/1.1\r\nhost: x\r\nupgrade: websocket\r\nconnection: upgrade\r\nsec-websocket-key: ${key}\r\nsec-websocket-version: 13\r\n\r\n`],
+    ];
+    for (const [what, text] of cases) {
+      const before = digest();
+      const ex = await exchange(oracle.port, Buffer.from(text, "latin1"), { timeoutMs: 10_000 });
+      assertNamedHttp(ex, { mayBeOk: false, what });
+      unchanged(before, what);
+    }
+  });
+
+  it("refuses low-order client keys even with a valid signature", async () => {
+    for (const key of LOW_ORDER_KEYS) {
+      const before = digest();
+      const r = await tryOpening(sf(), { kind: "signed", mutation: { kind: "client-key", key } });
+      assert.equal(r.ready, false);
+      assert.equal(r.close?.code, closeCodeOf("OR104"), `${key}: ${JSON.stringify(r.close)}`);
+      unchanged(before, `low-order key ${key}`);
     }
   });
 

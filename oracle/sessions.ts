@@ -161,6 +161,13 @@ export class SessionHub {
     const wait = this.o.sourceLimiter.take(source, this.o.wallNow());
     if (wait > 0) return this.refuse(socket, httpError.rateLimited(wait));
     this.wss.handleUpgrade(req, socket, head, (ws) => {
+      // A frame ws refuses (oversize, not UTF-8, not masked, a bad opcode) is an "error" event
+      // before ws closes the connection itself (1009, 1007, 1002): without a listener it would
+      // be thrown, and end the process.
+      ws.on("error", (e) => {
+        this.o.metrics.requestsRejected.inc({ code: /payload size/i.test(e.message) ? "OR103" : "OR105" });
+        this.o.log.debug("session.frame_refused", { source, message: e.message });
+      });
       this.connections++;
       this.perSource.set(source, (this.perSource.get(source) ?? 0) + 1);
       ws.once("close", () => {

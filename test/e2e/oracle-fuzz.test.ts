@@ -144,6 +144,22 @@ describe(`oracle fuzz (runs ${RUNS}, seed ${SEED})`, { timeout: 600_000 }, () =>
     );
   });
 
+  it("refuses every hostile frame after a good opening (a named reply or close) and changes nothing", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(framePlanArb(ctx), { minLength: 1, maxLength: 4 }), async (plans) => {
+        const before = digest();
+        const s = await openSession(target, ctx.node);
+        accepted.add(s.nonce);
+        for (const plan of plans) if (!(await sendFrame(sf(), s, plan))) break;
+        s.probe.ws.close();
+        // Pushed challenges are fine; any other message is a reply, and none accepted anything.
+        for (const m of s.messages) assert.ok(m.t === "challenge" || (m.t === "reply" && m.ok === false), JSON.stringify(m).slice(0, 300));
+        unchanged(before, JSON.stringify(plans).slice(0, 400));
+      }),
+      fcOpts(RUNS),
+    );
+  });
+
   it("cuts off slow HTTP senders within the configured timeouts, with a named 408", async () => {
     const port = oracle.port;
     const bound = (ms: number) => ms + SLACK;
@@ -227,6 +243,25 @@ describe(`oracle fuzz (runs ${RUNS}, seed ${SEED})`, { timeout: 600_000 }, () =>
       assertNamedHttp(ex, { mayBeOk: false, what });
       unchanged(before, what);
     }
+  });
+
+  it("closes the connection on malformed WebSocket frames, before and after the opening, and stays up", async () => {
+    for (const f of malformedFrames(cfg.maxBodyBytes)) {
+      const before = digest();
+      const ex = await exchange(oracle.port, [upgradeRequest(), f.bytes], { timeoutMs: 10_000, gapMs: 50 });
+      assert.equal(ex.response?.status, 101, f.what);
+      const code = closeCodeIn(ex.bytes);
+      assert.ok(code !== undefined && f.codes.includes(code), `${f.what}: close ${code}`);
+      unchanged(before, f.what);
+    }
+    for (const f of malformedFrames(cfg.maxBodyBytes)) {
+      const s = await openSession(target, ctx.node);
+      accepted.add(s.nonce);
+      (s.probe.ws as unknown as { _socket: import("node:net").Socket })._socket.write(f.bytes);
+      const c = await s.probe.closed;
+      assert.ok(f.codes.includes(c.code) || c.code === 1006, `${f.what} after the opening: close ${c.code}`);
+    }
+    assert.deepEqual(uncaught.map(String), []);
   });
 
   it("refuses low-order client keys even with a valid signature", async () => {

@@ -197,7 +197,12 @@ export function startApi(o: ApiOptions): Promise<{ server: Server; port: number;
     }
     if ((m = path.match(/^\/v1\/challenges\/([^/]{1,128})\/(commit|open)$/))) {
       post(m[2]);
-      const id = decodeURIComponent(m[1]);
+      let id: string;
+      try {
+        id = decodeURIComponent(m[1]);
+      } catch {
+        throw httpError.schema("challenge id is not a valid percent-encoding");
+      }
       if (m[2] === "commit") {
         const { ctx, body } = await signed(schemas.commit, node);
         send(res, 200, await o.service.commit(ctx, id, body));

@@ -127,6 +127,27 @@ describe(`oracle fuzz (runs ${RUNS}, seed ${SEED})`, { timeout: 600_000 }, () =>
     await hh?.stop();
   });
 
+  it("refuses a path parameter that is not a valid percent-encoding, signed or not", async () => {
+    const sign = { chainId: ctx.chainId, registry: ctx.registry, account: ctx.node };
+    for (const bad of ["%", "%ZZ", "%E0%A4%A", "%C0%AF", "%ED%A0%80", "%FF"]) {
+      for (const path of [`/v1/challenges/a${bad}/commit`, `/v1/challenges/a${bad}/open`, `/v1/nodes/${bad}/stats`, `/v1/rewards/${bad}`]) {
+        const before = digest();
+        const method = path.startsWith("/v1/challenges") ? "POST" : "GET";
+        for (const ex of [
+          await exchange(oracle.port, { method, target: path, headers: [["content-type", "application/json"]], body: Buffer.from("{}") }, { timeoutMs: 10_000 }),
+          await exchange(oracle.port, await (async () => {
+            const body = Buffer.from(JSON.stringify({ root: "0x" + "ab".repeat(32) }));
+            const signed = await signRequest(sign, method, path, body);
+            return { method, target: path, headers: [["content-type", "application/json"], ...Object.entries(signed.headers)] as [string, string][], body };
+          })(), { timeoutMs: 10_000 }),
+        ]) {
+          assertNamedHttp(ex, { mayBeOk: false, what: `${method} ${path}` });
+        }
+        unchanged(before, path);
+      }
+    }
+  });
+
   it("refuses every hostile session opening with a named close and changes nothing", async () => {
     await fc.assert(
       fc.asyncProperty(openingPlanArb, async (plan) => {

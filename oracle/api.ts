@@ -24,7 +24,7 @@ export const MAX_LIST = 256;
 export const MAX_PROOF = 32;
 
 export const schemas = {
-  next: z.object({}).passthrough(),
+  next: z.object({}).strict(),
   commit: z.object({ root: hex32 }).strict(),
   open: z
     .object({
@@ -42,7 +42,7 @@ export const schemas = {
   processes: z
     .object({
       processes: z
-        .array(z.object({ pid: z.number().int().min(0), name: z.string().max(256), usedMemoryMiB: z.number().min(0) }).strict())
+        .array(z.object({ pid: z.number().int().min(0).max(2 ** 32 - 1), name: z.string().max(256), usedMemoryMiB: z.number().finite().min(0).max(2 ** 32) }).strict())
         .max(MAX_LIST),
     })
     .strict(),

@@ -127,6 +127,18 @@ describe(`oracle fuzz (runs ${RUNS}, seed ${SEED})`, { timeout: 600_000 }, () =>
     await hh?.stop();
   });
 
+  it("answers hostile requests on every route with a named 4xx and changes nothing", async () => {
+    await fc.assert(
+      fc.asyncProperty(httpPlanArb(ctx), async (plan) => {
+        const before = digest();
+        const ex = await exchange(oracle.port, await materialize(plan, ctx), { timeoutMs: 10_000 });
+        assertNamedHttp(ex, { mayBeOk: mayBeOk(plan), head: plan.method === "HEAD", what: `${plan.method} ${plan.route}` });
+        unchanged(before, JSON.stringify(plan).slice(0, 400));
+      }),
+      fcOpts(RUNS * 4),
+    );
+  });
+
   it("refuses a path parameter that is not a valid percent-encoding, signed or not", async () => {
     const sign = { chainId: ctx.chainId, registry: ctx.registry, account: ctx.node };
     for (const bad of ["%", "%ZZ", "%E0%A4%A", "%C0%AF", "%ED%A0%80", "%FF"]) {
@@ -146,6 +158,36 @@ describe(`oracle fuzz (runs ${RUNS}, seed ${SEED})`, { timeout: 600_000 }, () =>
         unchanged(before, path);
       }
     }
+  });
+
+  it("refuses every hostile value in every typed field of every signed route, over HTTP and in session messages", async () => {
+    const sign = { chainId: ctx.chainId, registry: ctx.registry };
+    const s = await openSession(target, ctx.node);
+    accepted.add(s.nonce);
+    let live = s;
+    for (const c of fieldCases(ctx)) {
+      const before = digest();
+      const account = c.route === "committee" ? ctx.member : ctx.node;
+      const res = await signedFetch(oracle.url, { ...sign, account }, "POST", c.path, undefined, { rawBody: Buffer.from(c.body) });
+      assert.ok(res.status >= 400 && res.status < 500, `${c.what}: ${res.status} ${JSON.stringify(res.json)?.slice(0, 200)}`);
+      assert.ok(PAST_AUTH.has(assertNamedError(res.json, c.what)), `${c.what}: refused before its body was looked at: ${res.json.error.code}`);
+      if (c.route === "commit" || c.route === "open" || c.route === "processes") {
+        const id = c.route === "processes" ? undefined : c.path.split("/")[3];
+        if (live.probe.ended) {
+          live = await openSession(target, ctx.node);
+          accepted.add(live.nonce);
+        }
+        const re = live.send(messageText(c.route, id, c.body));
+        const reply = await live.reply(re);
+        if (reply === undefined) assertNamedClose(await live.probe.closed, `session ${c.what}`);
+        else {
+          assert.equal(reply.ok, false, `session ${c.what}: ${JSON.stringify(reply)}`);
+          assert.ok(PAST_AUTH.has(assertNamedError(reply, `session ${c.what}`)), `session ${c.what}: ${reply.error.code}`);
+        }
+      }
+      unchanged(before, c.what);
+    }
+    live.probe.ws.close();
   });
 
   it("refuses every hostile session opening with a named close and changes nothing", async () => {

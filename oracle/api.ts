@@ -171,6 +171,7 @@ export function startApi(o: ApiOptions): Promise<{ server: Server; port: number;
     const signed = async <T extends z.ZodTypeAny>(schema: T, allow: (a: Address) => Promise<void>) => {
       const body = await readBody(req, o.maxBodyBytes);
       const auth = await authenticate(o.auth(), { method, path: rawPath, headers: req.headers, body }, allow);
+      if (!/^application\/json\s*(;|$)/i.test(req.headers["content-type"] ?? "")) throw httpError.mediaType();
       const parsed = parseJson(body, schema);
       return { ctx: { auth, nowMs: o.now(), wallMs: Date.now() } as RequestCtx, body: parsed as z.infer<T> };
     };

@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   OR120: "internal error",
   OR121: "HTTP request malformed",
   OR122: "request not received in full in time",
+  OR123: "request body is not application/json",
   // Epoch loop, committee and relay (OR2xx)
   OR201: "epoch started without a seed commitment: no challenges for it",
   OR202: "transaction reverted",
@@ -93,4 +94,5 @@ export const httpError = {
   unavailable: (m: string, cause?: unknown) => new OracleError("OR119", m, { status: 503, cause }),
   malformed: (m: string, status = 400) => new OracleError("OR121", m, { status }),
   incomplete: (m: string) => new OracleError("OR122", m, { status: 408 }),
+  mediaType: () => new OracleError("OR123", "request body must be application/json", { status: 415 }),
 };

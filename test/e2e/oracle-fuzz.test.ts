@@ -190,6 +190,29 @@ describe(`oracle fuzz (runs ${RUNS}, seed ${SEED})`, { timeout: 600_000 }, () =>
     live.probe.ws.close();
   });
 
+  it("reads a body at the size limit and refuses one byte past it, and refuses a body that is not JSON by its type", async () => {
+    const sign = { chainId: ctx.chainId, registry: ctx.registry, account: ctx.node };
+    const sized = (n: number) => {
+      const head = '{"processes":[],"pad":"';
+      return Buffer.from(head + "p".repeat(n - head.length - 2) + '"}');
+    };
+    for (const [n, status, code] of [[cfg.maxBodyBytes, 400, "OR102"], [cfg.maxBodyBytes + 1, 413, "OR103"]] as const) {
+      const before = digest();
+      const res = await signedFetch(oracle.url, sign, "POST", "/v1/processes", undefined, { rawBody: sized(n) });
+      assert.equal(res.status, status, `${n} bytes: ${JSON.stringify(res.json)}`);
+      assert.equal(res.json.error.code, code);
+      unchanged(before, `${n} bytes`);
+    }
+    // A valid body, validly signed, under another media type (or none): refused, not stored.
+    for (const type of ["text/plain", "application/x-www-form-urlencoded", undefined]) {
+      const before = digest();
+      const res = await signedFetch(oracle.url, sign, "POST", "/v1/processes", { processes: [] }, { headers: { "content-type": type } });
+      assert.equal(res.status, 415, `${type}: ${JSON.stringify(res.json)}`);
+      assert.equal(res.json.error.code, "OR123");
+      unchanged(before, `content type ${type}`);
+    }
+  });
+
   it("refuses every hostile session opening with a named close and changes nothing", async () => {
     await fc.assert(
       fc.asyncProperty(openingPlanArb, async (plan) => {

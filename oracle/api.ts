@@ -13,6 +13,7 @@ import { retryAfterHeader } from "../protocol/retry-after";
 import { authenticate, type AuthContext, type Authenticated } from "./auth";
 import { httpError, OracleError } from "./errors";
 import { guardServer, serverOptions, type HttpLimits } from "./http-limits";
+import { MAX_JSON_DEPTH, nestedDeeperThan } from "./json-depth";
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
 
@@ -133,6 +134,7 @@ function parseJson<T extends z.ZodTypeAny>(body: Buffer, schema: T): z.infer<T> 
   } catch {
     throw httpError.badJson();
   }
+  if (nestedDeeperThan(json)) throw httpError.schema(`body nests deeper than ${MAX_JSON_DEPTH} levels`);
   const r = schema.safeParse(json);
   if (!r.success) {
     const i = r.error.issues[0];

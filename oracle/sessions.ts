@@ -38,6 +38,7 @@ import {
 import { schemas } from "./api";
 import { httpError, OracleError } from "./errors";
 import { endWithError } from "./http-limits";
+import { MAX_JSON_DEPTH, nestedDeeperThan } from "./json-depth";
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
 import type { TokenBuckets } from "./ratelimit";
@@ -331,6 +332,10 @@ class Session implements NodeSession {
     const wait = this.o.limiter.take(this.node.toLowerCase(), this.o.wallNow());
     if (wait > 0) {
       this.reply(seq, httpError.rateLimited(wait));
+      return;
+    }
+    if (nestedDeeperThan(message)) {
+      this.reply(seq, httpError.schema(`frame nests deeper than ${MAX_JSON_DEPTH} levels`));
       return;
     }
     const parsed = sessionMessageSchema.safeParse(message);

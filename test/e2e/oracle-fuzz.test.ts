@@ -213,6 +213,27 @@ describe(`oracle fuzz (runs ${RUNS}, seed ${SEED})`, { timeout: 600_000 }, () =>
     }
   });
 
+  it("refuses deep nesting in an answer that is otherwise right (it would overflow the stack where it is stored)", async () => {
+    const sign = { chainId: ctx.chainId, registry: ctx.registry, account: ctx.node };
+    const openings = ctx.challenges.committedOpenings.map((index) => ({ index, data: "0x", proof: [] }));
+    const bodies = [
+      `{"openings":${JSON.stringify(openings)},"extra":${deepText(10_000, "array")}}`,
+      `{"openings":[{"index":${openings[0].index},"proof":[],"x":${deepText(10_000, "object")}}${JSON.stringify(openings.slice(1)).replace(/^\[/, ",")}}`,
+    ];
+    for (const body of bodies) {
+      const before = digest();
+      const res = await signedFetch(oracle.url, sign, "POST", `/v1/challenges/${ctx.challenges.committed}/open`, undefined, { rawBody: Buffer.from(body) });
+      assert.equal(res.status, 400, JSON.stringify(res.json));
+      assert.equal(res.json.error.code, "OR102");
+      const s = await openSession(target, ctx.node);
+      accepted.add(s.nonce);
+      const reply = await s.reply(s.send(messageText("open", ctx.challenges.committed, body)));
+      assert.equal(reply?.error?.code, "OR102", JSON.stringify(reply));
+      s.probe.ws.close();
+      unchanged(before, "deep nesting");
+    }
+  });
+
   it("refuses every hostile session opening with a named close and changes nothing", async () => {
     await fc.assert(
       fc.asyncProperty(openingPlanArb, async (plan) => {

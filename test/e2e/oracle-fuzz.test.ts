@@ -381,6 +381,48 @@ describe(`oracle fuzz (runs ${RUNS}, seed ${SEED})`, { timeout: 600_000 }, () =>
     }
   });
 
+  it("answers what needs the chain with a named 503 while the RPC endpoint is down", async () => {
+    const relay = await tcpRelay(Number(new URL(hh.url).port));
+    const dark = await startOracle(
+      { ...cfg, rpcUrl: relay.url, rpcRetries: 1, registryCacheMs: 0, dbPath: join(dev.dir, "fuzz-dark.sqlite") },
+      { runScheduler: false, log: createLogger({ level: "error", write: () => undefined }) },
+    );
+    try {
+      await relay.cut();
+      const sign = { chainId: ctx.chainId, registry: ctx.registry };
+      const answers: [string, { status: number; json: any }][] = [
+        ["node request", await signedFetch(dark.url, { ...sign, account: ctx.node }, "POST", "/v1/processes", { processes: [] })],
+        ["committee request", await signedFetch(dark.url, { ...sign, account: ctx.member }, "POST", "/v1/committee/sign", { epoch: "0", inputs: {}, report: {}, slashes: [] })],
+      ];
+      for (const path of ["/v1/nodes", `/v1/rewards/${ctx.node.address}`]) {
+        const res = await fetch(dark.url + path);
+        answers.push([path, { status: res.status, json: await res.json() }]);
+      }
+      for (const [what, r] of answers) {
+        assert.equal(r.status, 503, `${what}: ${JSON.stringify(r.json)}`);
+        assertNamedError(r.json, what);
+      }
+      // Whatever does not need the chain still answers as before.
+      assert.equal((await fetch(dark.url + "/v1/info")).status, 200);
+      const bad = await signedFetch(dark.url, { ...sign, account: ctx.node }, "POST", "/v1/processes", { processes: [] }, { headers: { "x-poai-signature": "0x12" } });
+      assert.equal(bad.json?.error?.code, "OR104");
+      const p = connect({ ...target, url: dark.url });
+      await p.opened();
+      p.ws.send(JSON.stringify((await signedOpening({ ...target, url: dark.url }, ctx.node)).frame));
+      assert.equal((await p.closed).code, closeCodeOf("OR119"));
+      // Every hostile request: a named 4xx as before, or a named 503 where it needed the chain.
+      await fc.assert(
+        fc.asyncProperty(httpPlanArb(ctx), async (plan) => {
+          const ex = await exchange(dark.port, await materialize(plan, ctx), { timeoutMs: 10_000 });
+          assertNamedHttp(ex, { mayBeOk: mayBeOk(plan), head: plan.method === "HEAD", chainDown: true, what: `${plan.method} ${plan.route}` });
+        }),
+        fcOpts(RUNS),
+      );
+    } finally {
+      await dark.stop();
+    }
+  });
+
   it("logs no internal error, counts none, and keeps its memory bounded", async (t) => {
     const peak = rss.stop();
     t.diagnostic(`RSS grew ${((peak - rssStart) / 2 ** 20).toFixed(0)} MiB over the fuzz (bound ${RSS_GROWTH / 2 ** 20} MiB)`);

@@ -213,6 +213,22 @@ describe(`oracle fuzz (runs ${RUNS}, seed ${SEED})`, { timeout: 600_000 }, () =>
     }
   });
 
+  it("accepts a signed request once when copies of it race, and refuses the rest as replays", async () => {
+    const sign = { chainId: ctx.chainId, registry: ctx.registry, account: ctx.node };
+    const body = Buffer.from(JSON.stringify({ processes: [] }));
+    const signed = await signRequest(sign, "POST", "/v1/processes", body);
+    const count = () => (oracle.db.prepare("SELECT COUNT(*) AS n FROM request_nonces WHERE nonce = ?").get(signed.headers["x-poai-nonce"].toLowerCase()) as { n: number }).n;
+    const answers = await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        const res = await fetch(oracle.url + "/v1/processes", { method: "POST", headers: { "content-type": "application/json", ...signed.headers }, body });
+        return { status: res.status, json: await res.json() };
+      }),
+    );
+    assert.equal(answers.filter((a) => a.status === 200).length, 1, JSON.stringify(answers.map((a) => a.status)));
+    for (const a of answers.filter((a) => a.status !== 200)) assert.equal(a.json.error.code, "OR107");
+    assert.equal(count(), 1);
+  });
+
   it("refuses deep nesting in an answer that is otherwise right (it would overflow the stack where it is stored)", async () => {
     const sign = { chainId: ctx.chainId, registry: ctx.registry, account: ctx.node };
     const openings = ctx.challenges.committedOpenings.map((index) => ({ index, data: "0x", proof: [] }));
@@ -349,6 +365,61 @@ describe(`oracle fuzz (runs ${RUNS}, seed ${SEED})`, { timeout: 600_000 }, () =>
       const ex = await exchange(oracle.port, Buffer.from(text, "latin1"), { timeoutMs: 10_000 });
       assertNamedHttp(ex, { mayBeOk: false, what });
       unchanged(before, what);
+    }
+  });
+
+  it("holds under floods from unregistered and registered keys, over HTTP and sessions", async () => {
+    const flooded = await startOracle(
+      { ...cfg, dbPath: join(dev.dir, "fuzz-flood.sqlite"), rateLimitPerSec: 5, rateLimitBurst: 20, maxConnectionsPerSource: 16 },
+      { runScheduler: false, log: createLogger({ level: "warn", write: (line) => JSON.parse(line).level === "error" && errors.push(line) }) },
+    );
+    try {
+      const t = { ...target, url: flooded.url };
+      const before = tableDigests(flooded.db);
+      const sign = { chainId: ctx.chainId, registry: ctx.registry };
+      // Unregistered keys: each a valid signature, each refused as unknown.
+      const strangers = await Promise.all(
+        Array.from({ length: 30 }, () => signedFetch(flooded.url, { ...sign, account: privateKeyToAccount(generatePrivateKey()) }, "POST", "/v1/processes", { processes: [] })),
+      );
+      for (const r of strangers) assert.equal(r.json?.error?.code, "OR108", JSON.stringify(r.json));
+      // A registered key past its burst over HTTP (signed first, sent at once), then over a session
+      // (frames share the node's bucket): refused as rate-limited, never served.
+      const body = Buffer.from(JSON.stringify({ processes: "x" }));
+      const ahead = [];
+      for (let i = 0; i < 60; i++) ahead.push(await signRequest({ ...sign, account: flooder }, "POST", "/v1/processes", body));
+      const flood = await Promise.all(
+        ahead.map(async (r) => (await fetch(flooded.url + "/v1/processes", { method: "POST", headers: { "content-type": "application/json", ...r.headers }, body })).json()),
+      );
+      const codes = flood.map((j) => j?.error?.code);
+      assert.ok(codes.includes("OR110"), `no request was rate-limited: ${[...new Set(codes)]}`);
+      assert.deepEqual([...new Set(codes)].filter((c) => c !== "OR110" && c !== "OR102"), []);
+      await new Promise((r) => setTimeout(r, 1_000)); // a token for the opening
+      const fs = await openSession(t, flooder);
+      const seqs = Array.from({ length: 60 }, () => fs.send('{"t":"nope"}'));
+      assert.ok(await fs.probe.until(() => (fs.drain(), fs.messages.filter((m) => m.t === "reply").length === seqs.length), 10_000), "not every flooded frame was answered");
+      const frameCodes = fs.messages.filter((m) => m.t === "reply").map((m) => (assert.equal(m.ok, false), assertNamedError(m, "flooded frame")));
+      assert.ok(frameCodes.includes("OR110"), `no frame was rate-limited: ${[...new Set(frameCodes)]}`);
+      fs.probe.ws.close();
+      await fs.probe.closed;
+      // Session connections from one source past its limit: refused at the upgrade.
+      const held = Array.from({ length: 24 }, () => connect(t));
+      await Promise.all(held.map((p) => p.opened(3_000)));
+      const refused = held.filter((p) => p.refused);
+      assert.ok(refused.length > 0, "no connection over the per-source limit was refused");
+      for (const p of refused) assert.equal(assertNamedError(p.refused!.json, "upgrade over the limit"), "OR110");
+      for (const p of held) p.ws.terminate();
+      await Promise.all(held.map((p) => p.closed));
+      // Openings by unregistered keys: each refused as unknown.
+      for (let i = 0; i < 10; i++) {
+        const p = connect(t);
+        await p.opened();
+        p.ws.send(JSON.stringify((await signedOpening(t, privateKeyToAccount(generatePrivateKey()))).frame));
+        assert.equal((await p.closed).code, closeCodeOf("OR108"));
+      }
+      // Only the one accepted opening was written.
+      assert.deepEqual(changedTables(before, tableDigests(flooded.db, (table, row) => table === "request_nonces" && row.nonce === fs.nonce)), []);
+    } finally {
+      await flooded.stop();
     }
   });
 

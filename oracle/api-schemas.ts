@@ -10,6 +10,7 @@
  */
 import { z } from "zod";
 import { httpError } from "./errors";
+import { MAX_JSON_DEPTH, nestedDeeperThan } from "./json-depth";
 
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/);
 const hexBytes = z.string().regex(/^0x([0-9a-fA-F]{2})*$/);
@@ -73,7 +74,7 @@ export const agentBodies = {
 };
 
 export const schemas = {
-  next: body(z.object({}).passthrough()),
+  next: body(z.object({}).strict()),
   commit: body(agentBodies.commit),
   open: body(agentBodies.open),
   processes: body(agentBodies.processes),
@@ -97,6 +98,7 @@ export function parseBody<T extends z.ZodTypeAny>(raw: Buffer, schema: T): z.inf
   } catch {
     throw httpError.badJson();
   }
+  if (nestedDeeperThan(json)) throw httpError.schema(`body nests deeper than ${MAX_JSON_DEPTH} levels`);
   const r = schema.safeParse(json);
   if (!r.success) {
     const i = r.error.issues[0];

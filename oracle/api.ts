@@ -29,6 +29,7 @@ import type { z } from "zod";
 import { retryAfterHeader } from "../protocol/retry-after";
 import { parseBody, schemas } from "./api-schemas";
 import { authenticate, type AuthContext, type Authenticated } from "./auth";
+import { guardServer } from "./http-limits";
 import { httpError, OracleError } from "./errors";
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
@@ -206,7 +207,8 @@ export async function startApi(o: ApiOptions): Promise<Api> {
   const app = Fastify({
     logger: false,
     bodyLimit: o.maxBodyBytes,
-    http: { headersTimeout: headersMs, requestTimeout: t.requestMs, keepAliveTimeout: t.keepAliveMs, connectionsCheckingInterval: checkIntervalMs(t) },
+    // A request without `Host` reaches the routes (none reads it) instead of node's bare 400.
+    http: { headersTimeout: headersMs, requestTimeout: t.requestMs, keepAliveTimeout: t.keepAliveMs, connectionsCheckingInterval: checkIntervalMs(t), requireHostHeader: false },
     requestTimeout: t.requestMs,
     keepAliveTimeout: t.keepAliveMs,
     connectionTimeout: t.idleMs,
@@ -307,6 +309,7 @@ export async function startApi(o: ApiOptions): Promise<Api> {
   route(GET, "/metrics", "metrics", async (_req, reply) => reply.type("text/plain; version=0.0.4").send(await o.service.metricsText()));
   route(GET, "/healthz", "healthz", () => o.service.healthz());
 
+  guardServer(app.server, (code) => o.metrics.requestsRejected.inc({ code }));
   await app.listen({ port: o.port, host: o.host });
   return {
     server: app.server,

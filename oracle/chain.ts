@@ -150,7 +150,8 @@ export class Chain {
         if (i + 1 < this.retries) await sleep(100 * 2 ** i);
       }
     }
-    throw new OracleError("OR005", `RPC ${this.rpcUrl} failed on ${what} after ${this.retries} attempts`, { cause: last });
+    // 503: an API request that needs the chain says so (try again), never an internal error.
+    throw new OracleError("OR005", `RPC ${this.rpcUrl} failed on ${what} after ${this.retries} attempts`, { status: 503, cause: last });
   }
 
   /** A view call on `name`, typed by its ABI (protocol/abi.ts). */

@@ -58,6 +58,11 @@ export const configSchema = z
     clockSkewMs: int(1_000, 600_000).default(30_000),
     /** Largest request body, bytes. */
     maxBodyBytes: int(1_024, 64 * 1024 * 1024).default(4 * 1024 * 1024),
+    /**
+     * An idle keep-alive connection is closed after this long, ms. Agents compute between
+     * requests: longer than a challenge takes, so a client does not reuse a socket just closed.
+     */
+    httpKeepAliveTimeoutMs: int(100, 600_000).default(65_000),
     /** Per-node token bucket: sustained requests per second and burst. */
     rateLimitPerSec: z.number().positive().max(10_000).default(20),
     rateLimitBurst: int(1, 100_000).default(40),

@@ -102,4 +102,6 @@ export const httpError = {
     new OracleError("OR121", `content-type must be application/json, got ${got === undefined ? "none" : JSON.stringify(got.slice(0, 100))}`, { status: 415 }),
   timeout: (m: string) => new OracleError("OR122", m, { status: 408 }),
   malformed: (m: string, status = 400) => new OracleError("OR123", m, { status }),
+  /** A body that ended before its declared length. */
+  incomplete: (m: string) => new OracleError("OR122", m, { status: 408 }),
 };

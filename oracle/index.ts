@@ -136,7 +136,7 @@ export async function startOracle(
     port: cfg.port,
     maxBodyBytes: cfg.maxBodyBytes,
     corsOrigin: cfg.corsOrigin,
-    timeouts: { headersMs: cfg.httpHeadersTimeoutMs, requestMs: cfg.httpRequestTimeoutMs },
+    timeouts: { headersMs: cfg.httpHeadersTimeoutMs, requestMs: cfg.httpRequestTimeoutMs, keepAliveMs: cfg.httpKeepAliveTimeoutMs },
     auth: () => ({ chainId: chain.chainId, registry: chain.address("NodeRegistry"), clockSkewMs: cfg.clockSkewMs, db, limits, now: wall }),
     service,
     now,

@@ -19,7 +19,7 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { bytesToHex, recoverTypedDataAddress, type Address, type Hex } from "viem";
-import { WebSocketServer, type WebSocket, type RawData } from "ws";
+import { WebSocketServer, type RawData, type ServerOptions, type WebSocket } from "ws";
 import { z } from "zod";
 import { ORACLE_API_DOMAIN_NAME, domain } from "../protocol";
 import {
@@ -37,6 +37,8 @@ import {
 } from "../protocol/session";
 import { agentBodies, checkedBody } from "./api-schemas";
 import { httpError, OracleError } from "./errors";
+import { endWithError } from "./http-limits";
+import { MAX_JSON_DEPTH, nestedDeeperThan } from "./json-depth";
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
 import type { TokenBuckets } from "./ratelimit";
@@ -110,12 +112,20 @@ export class SessionHub {
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(private readonly o: SessionOptions) {
-    this.wss = new WebSocketServer({
+    // `closeTimeout` (ws 8.21, not in its types yet): a peer that does not answer a close frame is
+    // cut off as soon as one that sends no opening.
+    const options: ServerOptions & { closeTimeout: number } = {
       noServer: true,
       maxPayload: o.maxPayloadBytes,
       perMessageDeflate: false,
+      closeTimeout: o.handshakeMs,
       handleProtocols: (protocols) => (protocols.has(SESSION_SUBPROTOCOL) ? SESSION_SUBPROTOCOL : false),
-    });
+    };
+    this.wss = new WebSocketServer(options);
+    // A malformed upgrade (method, Upgrade, key, version, subprotocol list) gets a named refusal.
+    this.wss.on("wsClientError", (e: Error, socket: Duplex) =>
+      this.refuse(socket, /method/i.test(e.message) ? httpError.method() : httpError.malformed(`WebSocket upgrade refused: ${e.message}`)),
+    );
     this.heartbeat = setInterval(() => this.beat(), o.heartbeatMs);
     this.heartbeat.unref();
   }
@@ -137,25 +147,31 @@ export class SessionHub {
     server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
   }
 
-  private refuse(socket: Duplex, status: number, err: OracleError) {
+  private refuse(socket: Duplex, err: OracleError) {
     this.o.metrics.requestsRejected.inc({ code: err.code });
-    const body = JSON.stringify(err.toJSON());
-    socket.end(`HTTP/1.1 ${status} ${status === 429 ? "Too Many Requests" : status === 503 ? "Service Unavailable" : status === 404 ? "Not Found" : "Bad Request"}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    endWithError(socket, err);
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     const path = (req.url ?? "/").split("?")[0];
-    if (path !== SESSION_PATH) return this.refuse(socket, 404, httpError.notFound(`no WebSocket endpoint at ${path}`));
+    if (path !== SESSION_PATH) return this.refuse(socket, httpError.notFound(`no WebSocket endpoint at ${path}`));
+    // Refused before the 101: a client that asked for other subprotocols would fail a 101
+    // without one on its own side, and never see why.
+    const offered = String(req.headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
+    if (!offered.includes(SESSION_SUBPROTOCOL)) return this.refuse(socket, httpError.missingAuth(`subprotocol ${SESSION_SUBPROTOCOL} required`));
     const source = req.socket.remoteAddress ?? "?";
-    if (this.connections >= this.o.maxSessions) return this.refuse(socket, 503, new OracleError("OR119", "session limit reached, try again", { status: 503 }));
-    if ((this.perSource.get(source) ?? 0) >= this.o.maxConnectionsPerSource) return this.refuse(socket, 429, httpError.rateLimited(1_000));
+    if (this.connections >= this.o.maxSessions) return this.refuse(socket, new OracleError("OR119", "session limit reached, try again", { status: 503 }));
+    if ((this.perSource.get(source) ?? 0) >= this.o.maxConnectionsPerSource) return this.refuse(socket, httpError.rateLimited(1_000));
     const wait = this.o.sourceLimiter.take(source, this.o.wallNow());
-    if (wait > 0) return this.refuse(socket, 429, httpError.rateLimited(wait));
+    if (wait > 0) return this.refuse(socket, httpError.rateLimited(wait));
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      if (ws.protocol !== SESSION_SUBPROTOCOL) {
-        ws.close(closeCodeOf("OR104"), `subprotocol ${SESSION_SUBPROTOCOL} required`);
-        return;
-      }
+      // A frame ws refuses (oversize, not UTF-8, not masked, a bad opcode) is an "error" event
+      // before ws closes the connection itself (1009, 1007, 1002): without a listener it would
+      // be thrown, and end the process.
+      ws.on("error", (e) => {
+        this.o.metrics.requestsRejected.inc({ code: /payload size/i.test(e.message) ? "OR103" : "OR105" });
+        this.o.log.debug("session.frame_refused", { source, message: e.message });
+      });
       this.connections++;
       this.perSource.set(source, (this.perSource.get(source) ?? 0) + 1);
       ws.once("close", () => {
@@ -319,6 +335,10 @@ class Session implements NodeSession {
     const wait = this.o.limiter.take(this.node.toLowerCase(), this.o.wallNow());
     if (wait > 0) {
       this.reply(seq, httpError.rateLimited(wait));
+      return;
+    }
+    if (nestedDeeperThan(message)) {
+      this.reply(seq, httpError.schema(`frame nests deeper than ${MAX_JSON_DEPTH} levels`));
       return;
     }
     const parsed = sessionMessageSchema.safeParse(message);

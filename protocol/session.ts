@@ -143,6 +143,11 @@ export class SessionError extends Error {
 
 const macOf = (key: Buffer, seq: number, json: string) => createHmac("sha256", key).update(`${seq}.`).update(json).digest().subarray(0, MAC_BYTES);
 
+/** The frame `<seq>.<mac>.<text>` for a text as given (FrameSealer serializes a message first). */
+export function sealText(key: Buffer, seq: number, text: string): string {
+  return `${seq}.${macOf(key, seq, text).toString("hex")}.${text}`;
+}
+
 /** Seals outgoing frames with one key and a counter. */
 export class FrameSealer {
   private seq = 0;
@@ -151,7 +156,7 @@ export class FrameSealer {
   seal(message: unknown): { frame: string; seq: number } {
     const json = JSON.stringify(message, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
     const seq = ++this.seq;
-    return { frame: `${seq}.${macOf(this.key, seq, json).toString("hex")}.${json}`, seq };
+    return { frame: sealText(this.key, seq, json), seq };
   }
 }
 

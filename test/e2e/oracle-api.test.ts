@@ -18,12 +18,12 @@ import { openGemm, runGemm } from "../../engine/gemm/kernel";
 import { encodeGemmOpening } from "../../protocol/wire/gemm";
 import { parseConfig, type OracleConfig } from "../../oracle/config";
 import { startOracle, type OracleHandle } from "../../oracle/index";
-import { dbSnapshot } from "../support/db-snapshot";
 import { deployDevnet, fundRewards, HH_KEYS, registerNode, startHardhatNode, E18, type Devnet, type HardhatNode } from "../support/oracle-devnet";
 import { signedFetch } from "../support/oracle-client";
 import { parseExposition, sampleValue } from "../support/exposition";
+import { dbDigest } from "../support/db-digest";
 
-const snapshot = dbSnapshot;
+const snapshot = (db: Parameters<typeof dbDigest>[0]) => dbDigest(db);
 
 const MAX_BODY = 64 * 1024;
 const HEADERS_TIMEOUT_MS = 1_000;
@@ -46,7 +46,7 @@ describe("oracle API", { timeout: 240_000 }, () => {
     assert.equal(res.status, status, `status for ${code}: ${JSON.stringify(res.json)}`);
     assert.equal(res.json?.error?.code, code, JSON.stringify(res.json));
     assert.equal(typeof res.json.error.message, "string");
-    assert.equal(snapshot(oracle.db), before, `database changed by a rejected request (${code})`);
+    assert.equal(dbDigest(oracle.db), before, `database changed by a rejected request (${code})`);
   }
 
   before(async () => {
@@ -271,12 +271,12 @@ describe("oracle API", { timeout: 240_000 }, () => {
     let limited = false;
     // Bound: burst 10 at 5/s; sent back to back (well over 5/s), a request within the first 60 is limited.
     for (let i = 0; i < 60 && !limited; i++) {
-      const before = snapshot(oracle.db);
+      const before = dbDigest(oracle.db);
       const res = await signedFetch(oracle.url, rateCtx, "POST", "/v1/processes", { processes: [] });
       if (res.status === 429) {
         limited = true;
         assert.equal(res.json.error.code, "OR110");
-        assert.equal(snapshot(oracle.db), before, "a rate-limited request changed the database");
+        assert.equal(dbDigest(oracle.db), before, "a rate-limited request changed the database");
       } else assert.equal(res.status, 200);
     }
     assert.ok(limited, "no request was rate-limited");

@@ -25,10 +25,10 @@ import { SessionClient } from "../../agent/session-client";
 import { runLoop } from "../../agent/loop";
 import { makeSolver } from "../../agent/solver";
 import type { Challenge } from "../../agent/client";
-import { dbSnapshot } from "../support/db-snapshot";
+import { dbDigest } from "../support/db-digest";
 import { deployDevnet, fundRewards, HH_KEYS, registerNode, startHardhatNode, E18, type Devnet, type HardhatNode } from "../support/oracle-devnet";
 
-const snapshot = dbSnapshot;
+const snapshot = (db: Parameters<typeof dbDigest>[0]) => dbDigest(db);
 
 interface Raw {
   ws: WebSocket;

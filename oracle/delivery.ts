@@ -95,6 +95,7 @@ export class Delivery {
   }
 
   private fire() {
+    const t0 = performance.now();
     try {
       const now = this.o.now();
       // Keyset pages over (due instant, id): a whole round falls due at one instant.
@@ -111,6 +112,7 @@ export class Delivery {
     } catch (e) {
       this.o.log.error("delivery.error", { err: e });
     }
+    this.o.metrics.deliverySeconds.observe((performance.now() - t0) / 1000);
     this.arm();
   }
 

@@ -169,8 +169,10 @@ export class SessionHub {
     const timer = setTimeout(() => ws.close(closeCodeOf("OR104"), "no session opening in time"), this.o.handshakeMs);
     ws.once("message", (data: RawData, isBinary: boolean) => {
       clearTimeout(timer);
+      const t0 = performance.now();
       this.accept(ws, data, isBinary)
         .then((s) => {
+          if (s) this.o.metrics.sessionOpenSeconds.observe((performance.now() - t0) / 1000);
           if (s) this.o.log.debug("session.opened", { node: s.node, source });
         })
         .catch((e) => {
@@ -337,6 +339,7 @@ class Session implements NodeSession {
       .finally(() => {
         this.inFlight--;
         this.o.metrics.requests.inc({ route: `session.${parsed.data.t}`, status: "done" });
+        this.o.metrics.requestSeconds.observe((performance.now() - t0) / 1000, { route: `session.${parsed.data.t}` });
         this.o.log.debug("session.frame", { node: this.node, t: parsed.data.t, ms: +(performance.now() - t0).toFixed(1) });
       });
   }

@@ -19,6 +19,7 @@ import type { Metrics } from "./metrics";
 import { challengePayload, type ChallengeService } from "./challenges";
 import { dueChallenge, nextUndeliveredAt, openChallenge, undeliveredBetween, voidChallenge, voidDowntime, type ChallengeRow } from "./store/challenges";
 import { getMeta, HEARTBEAT_KEY, setMeta } from "./store/meta";
+import { relaxedTransaction } from "./store/relaxed";
 import type { DB } from "./store/schema";
 import type { NodeSession, SessionHub } from "./sessions";
 
@@ -77,7 +78,7 @@ export class Delivery {
   }
 
   private heartbeat() {
-    setMeta(this.o.db, HEARTBEAT_KEY, String(this.o.now()));
+    relaxedTransaction(this.o.db, () => setMeta(this.o.db, HEARTBEAT_KEY, String(this.o.now())));
   }
 
   /** Looks at the schedule again (call after planning challenges). */
@@ -120,7 +121,7 @@ export class Delivery {
     const out: { s: NodeSession; row: ChallengeRow }[] = [];
     const now = this.o.now();
     const wall = this.o.wallNow();
-    this.o.db.transaction(() => {
+    relaxedTransaction(this.o.db, () => {
       for (const row of rows) {
         const s = this.o.hub.get(row.node);
         if (!s || this.isBusy(row.node, now)) continue; // delivered when it connects or answers
@@ -136,7 +137,7 @@ export class Delivery {
         this.o.metrics.deliveryLagSeconds.observe(Math.max(0, lagMs) / 1000);
         out.push({ s, row });
       }
-    })();
+    });
     for (const { s, row } of out) this.send(s, row);
   }
 
@@ -180,11 +181,11 @@ export class Delivery {
     if (this.isBusy(node, now)) return;
     const open = openChallenge(this.o.db, node, now);
     if (open) return this.send(s, open);
-    const due = this.o.db.transaction(() => {
+    const due = relaxedTransaction(this.o.db, () => {
       const row = dueChallenge(this.o.db, node, now);
       if (row) this.o.challenges.issue(row, this.o.wallNow());
       return row;
-    })();
+    });
     if (due) this.send(s, due);
   }
 

@@ -41,6 +41,7 @@ import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
 import type { TokenBuckets } from "./ratelimit";
 import { insertNonce, nonceUsed } from "./store/nonces";
+import { relaxedTransaction } from "./store/relaxed";
 import type { DB } from "./store/schema";
 
 /** Frames one session may have in flight; one more ends it (OR110). */
@@ -231,7 +232,7 @@ export class SessionHub {
     } catch (e) {
       throw httpError.missingAuth((e as SessionError).message);
     }
-    if (!insertNonce(this.o.db, node, nonce, f.timestamp * 1000)) throw httpError.replay();
+    if (!relaxedTransaction(this.o.db, () => insertNonce(this.o.db, node, nonce, f.timestamp * 1000))) throw httpError.replay();
     const s = new Session(ws, signer, sessionId, this.o.now(), new FrameSealer(keys.down), new FrameOpener(keys.up), this.o);
     ws.send(JSON.stringify({ t: "ready", session: sessionId, serverKey: own.publicHex, oracle: this.o.oracle, heartbeatMs: this.o.heartbeatMs }));
     const old = this.byNode.get(node);

@@ -93,11 +93,18 @@ export const REPORT_STATUS = { None: 0, Pending: 1, Vetoed: 2, Finalized: 3 } as
 /** Most nodes the oracle reads from the registry (pages of NODE_PAGE). */
 export const MAX_NODES = 10_000;
 const NODE_PAGE = 200;
+/**
+ * Registry records read in one JSON-RPC batch (one HTTP request): a read alone costs the oracle
+ * about 2 ms of CPU in request handling, one in a batch of this size a tenth of that.
+ */
+export const NODE_BATCH = 100;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Chain {
   readonly client: PublicClient;
+  /** The same endpoint, calls made together sent as one JSON-RPC batch (bulk registry reads). */
+  private readonly bulk: PublicClient;
   private readonly nodeCache = new Map<string, { at: number; rec: NodeRecord }>();
 
   constructor(
@@ -108,6 +115,7 @@ export class Chain {
     private readonly cacheMs = 2_000,
   ) {
     this.client = createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: 10_000 }) }) as PublicClient;
+    this.bulk = createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: 30_000, batch: { batchSize: NODE_BATCH, wait: 0 } }) }) as PublicClient;
   }
 
   /** Connects, checks the chain id against the deployment record and returns the Chain. */
@@ -166,7 +174,7 @@ export class Chain {
     return rec;
   }
 
-  /** Every registered node, read page by page (bounded by MAX_NODES). */
+  /** Every registered node, read page by page (bounded by MAX_NODES), the records in JSON-RPC batches. */
   async allNodes(): Promise<NodeRecord[]> {
     const count = Number(await this.read("NodeRegistry", "nodeCount"));
     const n = Math.min(count, MAX_NODES);
@@ -176,7 +184,11 @@ export class Chain {
       ids.push(...page);
     }
     const out: NodeRecord[] = [];
-    for (const id of ids) out.push(await this.getNode(id));
+    // Loop bound: MAX_NODES / NODE_BATCH batches, each retried as a whole.
+    for (let off = 0; off < ids.length; off += NODE_BATCH) {
+      const batch = ids.slice(off, off + NODE_BATCH);
+      out.push(...(await this.withRetry("NodeRegistry.getNode (batch)", () => Promise.all(batch.map((id) => readNode(this.bulk, this.address("NodeRegistry"), id))))));
+    }
     return out;
   }
 

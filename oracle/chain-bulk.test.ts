@@ -1,0 +1,74 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import { decodeFunctionData, encodeFunctionResult, getAddress, type Address, type Hex } from "viem";
+import { nodeRegistryAbi } from "../protocol/abi";
+import { Chain, NODE_BATCH, type Deployment } from "./chain";
+
+/** A JSON-RPC endpoint serving a registry of `count` nodes, counting the HTTP requests it gets. */
+function fakeRegistry(count: number) {
+  const nodes: Address[] = Array.from({ length: count }, (_, i) => getAddress(`0x${(i + 1).toString(16).padStart(40, "0")}`));
+  const stats = { requests: 0, calls: 0 };
+  const answer = (req: { id: number; method: string; params: unknown[] }) => {
+    stats.calls++;
+    if (req.method === "eth_chainId") return { jsonrpc: "2.0", id: req.id, result: "0x7a69" };
+    const { data } = req.params[0] as { data: Hex };
+    const call = decodeFunctionData({ abi: nodeRegistryAbi, data });
+    let result: Hex;
+    if (call.functionName === "nodeCount") result = encodeFunctionResult({ abi: nodeRegistryAbi, functionName: "nodeCount", result: BigInt(count) });
+    else if (call.functionName === "nodesPage") {
+      const [off, lim] = call.args as [bigint, bigint];
+      result = encodeFunctionResult({ abi: nodeRegistryAbi, functionName: "nodesPage", result: nodes.slice(Number(off), Number(off + lim)) });
+    } else if (call.functionName === "getNode") {
+      const i = nodes.indexOf(getAddress(call.args![0] as Address));
+      result = encodeFunctionResult({
+        abi: nodeRegistryAbi,
+        functionName: "getNode",
+        result: {
+          operator: nodes[(i + 1) % count], status: 1, jailedUntil: 0n, unbondReleaseTime: 0n, stake: BigInt(i), unbonding: 0n,
+          claim: { gpuModel: 0, gpuCount: 1, gflops: i + 1, vramMiB: 1024, region: "0x0000000000000000" },
+        } as never,
+      });
+    } else throw new Error(`unexpected call ${call.functionName}`);
+    return { jsonrpc: "2.0", id: req.id, result };
+  };
+  const server: Server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      stats.requests++;
+      const j = JSON.parse(body);
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify(Array.isArray(j) ? j.map(answer) : answer(j)));
+    });
+  });
+  return { server, nodes, stats };
+}
+
+describe("chain: every registered node", () => {
+  const count = 2 * NODE_BATCH + 37;
+  const fake = fakeRegistry(count);
+  let url = "";
+  before(async () => {
+    await new Promise<void>((r) => fake.server.listen(0, "127.0.0.1", () => r()));
+    url = `http://127.0.0.1:${(fake.server.address() as { port: number }).port}`;
+  });
+  after(() => fake.server.close());
+
+  it("reads each record once, in one JSON-RPC batch per NODE_BATCH records", async () => {
+    const deployment = { addresses: { NodeRegistry: "0x00000000000000000000000000000000000000f0" } } as unknown as Deployment;
+    const chain = new Chain(url, deployment, 31337, 1, 0);
+    const before = { ...fake.stats };
+    const all = await chain.allNodes();
+    assert.equal(all.length, count);
+    assert.deepEqual(all.map((n) => n.node), fake.nodes);
+    assert.deepEqual(all.map((n) => n.claim.gflops), fake.nodes.map((_, i) => i + 1));
+    assert.equal(all[5].operator, fake.nodes[6]);
+    assert.equal(all[5].status, "Active");
+    const requests = fake.stats.requests - before.requests;
+    const calls = fake.stats.calls - before.calls;
+    // nodeCount, two pages of 200, then three batches of records.
+    assert.equal(calls, 1 + 2 + count);
+    assert.equal(requests, 1 + 2 + Math.ceil(count / NODE_BATCH));
+  });
+});

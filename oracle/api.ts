@@ -16,7 +16,7 @@ import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
 
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/);
-const hexBytes = z.string().regex(/^0x([0-9a-fA-F]{2})*$/);
+const hexBytes = z.string().regex(/^0x(?:[0-9a-fA-F]{2})*$/);
 /** Most openings / processes one request may carry. */
 export const MAX_LIST = 256;
 /** Longest Merkle proof accepted in an opening. */

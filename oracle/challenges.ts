@@ -18,6 +18,7 @@ import { httpError } from "./errors";
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
 import {
+  challengeState,
   dueChallenge,
   getChallenge,
   markIssued,
@@ -25,6 +26,7 @@ import {
   storeAnswer,
   storeCommitment,
   type ChallengeRow,
+  type ChallengeState,
 } from "./store/challenges";
 import { insertDatasetRecords } from "./store/datasets";
 import { epochSeed } from "./store/epochs";
@@ -63,6 +65,11 @@ export class ChallengeService {
 
   get(id: string): ChallengeRow | undefined {
     return getChallenge(this.db, id);
+  }
+
+  /** Where challenge `id` is in its life cycle (opened, verdict, deadline), read cheaply. */
+  state(id: string): ChallengeState | undefined {
+    return challengeState(this.db, id);
   }
 
   private owned(id: string, node: Address): ChallengeRow {
@@ -149,7 +156,7 @@ export class ChallengeService {
         new TextEncoder().encode(JSON.stringify({ id, epoch: row.epoch, node: row.node, round: row.round, kind: row.kind, seed: row.seed, spec: row.spec, root: row.root, openings })),
       );
     }
-    const after = this.get(id);
+    const after = this.state(id);
     if (after && (after.opened_at !== null || after.verdict !== null)) throw httpError.state("challenge already answered");
     relaxedTransaction(this.db, () => {
       record(this.db, auth);

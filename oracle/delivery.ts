@@ -169,7 +169,7 @@ export class Delivery {
   settled(s: NodeSession, id: string): void {
     const node = s.node.toLowerCase();
     if (this.busy.get(node)?.id !== id) return;
-    const row = this.o.challenges.get(id);
+    const row = this.o.challenges.state(id);
     if (row && row.opened_at === null && row.verdict === null && (row.deadline ?? Infinity) > this.o.now()) return;
     this.busy.delete(node);
     this.deliverNext(s);
@@ -181,6 +181,8 @@ export class Delivery {
     if (this.isBusy(node, now)) return;
     const open = openChallenge(this.o.db, node, now);
     if (open) return this.send(s, open);
+    // Usually nothing is due: look before opening a transaction.
+    if (!dueChallenge(this.o.db, node, now)) return;
     const due = relaxedTransaction(this.o.db, () => {
       const row = dueChallenge(this.o.db, node, now);
       if (row) this.o.challenges.issue(row, this.o.wallNow());

@@ -2,8 +2,10 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import { decodeFunctionData, encodeFunctionResult, getAddress, type Address, type Hex } from "viem";
-import { nodeRegistryAbi } from "../protocol/abi";
+import { epochManagerAbi, nodeRegistryAbi } from "../protocol/abi";
 import { Chain, NODE_BATCH, type Deployment } from "./chain";
+
+const EPOCH_MANAGER = "0x00000000000000000000000000000000000000f1";
 
 /** A JSON-RPC endpoint serving a registry of `count` nodes, counting the HTTP requests it gets. */
 function fakeRegistry(count: number) {
@@ -12,9 +14,14 @@ function fakeRegistry(count: number) {
   const answer = (req: { id: number; method: string; params: unknown[] }) => {
     stats.calls++;
     if (req.method === "eth_chainId") return { jsonrpc: "2.0", id: req.id, result: "0x7a69" };
-    const { data } = req.params[0] as { data: Hex };
-    const call = decodeFunctionData({ abi: nodeRegistryAbi, data });
+    const { data, to } = req.params[0] as { data: Hex; to: Address };
     let result: Hex;
+    if (to.toLowerCase() === EPOCH_MANAGER) {
+      const c = decodeFunctionData({ abi: epochManagerAbi, data });
+      const value = { committee: [nodes[0]], quorum: 1, configVersion: 7n }[c.functionName as string];
+      return { jsonrpc: "2.0", id: req.id, result: encodeFunctionResult({ abi: epochManagerAbi, functionName: c.functionName, result: value } as never) };
+    }
+    const call = decodeFunctionData({ abi: nodeRegistryAbi, data });
     if (call.functionName === "nodeCount") result = encodeFunctionResult({ abi: nodeRegistryAbi, functionName: "nodeCount", result: BigInt(count) });
     else if (call.functionName === "nodesPage") {
       const [off, lim] = call.args as [bigint, bigint];
@@ -54,9 +61,9 @@ describe("chain: every registered node", () => {
     url = `http://127.0.0.1:${(fake.server.address() as { port: number }).port}`;
   });
   after(() => fake.server.close());
+  const deployment = { addresses: { NodeRegistry: "0x00000000000000000000000000000000000000f0", EpochManager: EPOCH_MANAGER } } as unknown as Deployment;
 
   it("reads each record once, in one JSON-RPC batch per NODE_BATCH records", async () => {
-    const deployment = { addresses: { NodeRegistry: "0x00000000000000000000000000000000000000f0" } } as unknown as Deployment;
     const chain = new Chain(url, deployment, 31337, 1, 0);
     const before = { ...fake.stats };
     const all = await chain.allNodes();
@@ -70,5 +77,12 @@ describe("chain: every registered node", () => {
     // nodeCount, two pages of 200, then three batches of records.
     assert.equal(calls, 1 + 2 + count);
     assert.equal(requests, 1 + 2 + Math.ceil(count / NODE_BATCH));
+  });
+
+  it("reads the committee (members, quorum, config version) in one request", async () => {
+    const chain = new Chain(url, deployment, 31337, 1, 0);
+    const before = fake.stats.requests;
+    assert.deepEqual(await chain.committee(), { members: [fake.nodes[0]], quorum: 1, configVersion: 7n });
+    assert.equal(fake.stats.requests - before, 1);
   });
 });

@@ -152,10 +152,13 @@ export class Chain {
     name: N,
     functionName: F,
     args?: ContractFunctionArgs<Abis[N], "pure" | "view", F>,
+    /** Calls made together on the bulk client go out as one JSON-RPC batch. */
+    via: "single" | "bulk" = "single",
   ): Promise<ContractFunctionReturnType<Abis[N], "pure" | "view", F>> {
+    const client = via === "bulk" ? this.bulk : this.client;
     return this.withRetry(`${name}.${functionName}`, () =>
       // viem cannot narrow a call generic over the contract; the signature above carries the types.
-      this.client.readContract({ address: this.address(name), abi: contractAbis[name], functionName, args } as never),
+      client.readContract({ address: this.address(name), abi: contractAbis[name], functionName, args } as never),
     );
   }
 
@@ -203,11 +206,12 @@ export class Chain {
   seedCommitment(epoch: bigint): Promise<Hex> {
     return this.read("EpochManager", "seedCommitment", [epoch]);
   }
+  /** Members, quorum and config version: one JSON-RPC batch (every reconciliation pass reads it). */
   async committee(): Promise<{ members: Address[]; quorum: number; configVersion: bigint }> {
     const [members, quorum, configVersion] = await Promise.all([
-      this.read("EpochManager", "committee"),
-      this.read("EpochManager", "quorum"),
-      this.read("EpochManager", "configVersion"),
+      this.read("EpochManager", "committee", undefined, "bulk"),
+      this.read("EpochManager", "quorum", undefined, "bulk"),
+      this.read("EpochManager", "configVersion", undefined, "bulk"),
     ]);
     return { members: [...members], quorum: Number(quorum), configVersion: BigInt(configVersion) };
   }

@@ -93,6 +93,9 @@ export interface ReportInfo {
 
 export const REPORT_STATUS = { None: 0, Pending: 1, Vetoed: 2, Finalized: 3 } as const;
 
+/** Calls one JSON-RPC batch of the bulk client carries. */
+const BULK_BATCH = 100;
+
 /** Default period of the registry mirror's full load, ms (config `registryRefreshMs`). */
 export const REGISTRY_REFRESH_MS = 300_000;
 
@@ -109,6 +112,8 @@ export class Chain {
   readonly client: PublicClient;
   /** Every registered node, kept current from the registry's events. */
   readonly registry: RegistryMirror;
+  /** The same endpoint, calls made together sent as one JSON-RPC batch (the committee's reads). */
+  private readonly bulk: PublicClient;
 
   constructor(
     readonly rpcUrl: string,
@@ -118,6 +123,7 @@ export class Chain {
     opts: ChainOptions = {},
   ) {
     this.client = createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: 10_000 }) }) as PublicClient;
+    this.bulk = createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: 30_000, batch: { batchSize: BULK_BATCH, wait: 0 } }) }) as PublicClient;
     this.registry = new RegistryMirror(
       { client: this.client, registry: this.address("NodeRegistry"), retry: (what, fn) => this.withRetry(what, fn) },
       { refreshMs: opts.registryRefreshMs ?? REGISTRY_REFRESH_MS, now: opts.now ?? Date.now },
@@ -159,10 +165,13 @@ export class Chain {
     name: N,
     functionName: F,
     args?: ContractFunctionArgs<Abis[N], "pure" | "view", F>,
+    /** Calls made together on the bulk client go out as one JSON-RPC batch. */
+    via: "single" | "bulk" = "single",
   ): Promise<ContractFunctionReturnType<Abis[N], "pure" | "view", F>> {
+    const client = via === "bulk" ? this.bulk : this.client;
     return this.withRetry(`${name}.${functionName}`, () =>
       // viem cannot narrow a call generic over the contract; the signature above carries the types.
-      this.client.readContract({ address: this.address(name), abi: contractAbis[name], functionName, args } as never),
+      client.readContract({ address: this.address(name), abi: contractAbis[name], functionName, args } as never),
     );
   }
 
@@ -201,11 +210,12 @@ export class Chain {
   seedCommitment(epoch: bigint): Promise<Hex> {
     return this.read("EpochManager", "seedCommitment", [epoch]);
   }
+  /** Members, quorum and config version: one JSON-RPC batch (every reconciliation pass reads it). */
   async committee(): Promise<{ members: Address[]; quorum: number; configVersion: bigint }> {
     const [members, quorum, configVersion] = await Promise.all([
-      this.read("EpochManager", "committee"),
-      this.read("EpochManager", "quorum"),
-      this.read("EpochManager", "configVersion"),
+      this.read("EpochManager", "committee", undefined, "bulk"),
+      this.read("EpochManager", "quorum", undefined, "bulk"),
+      this.read("EpochManager", "configVersion", undefined, "bulk"),
     ]);
     return { members: [...members], quorum: Number(quorum), configVersion: BigInt(configVersion) };
   }

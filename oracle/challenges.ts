@@ -18,6 +18,7 @@ import { httpError, OracleError } from "./errors";
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
 import {
+  challengeState,
   dueChallenge,
   getChallenge,
   markIssued,
@@ -26,9 +27,11 @@ import {
   storeCommitment,
   voidChallenge,
   type ChallengeRow,
+  type ChallengeState,
 } from "./store/challenges";
 import { insertDatasetRecords } from "./store/datasets";
 import { epochSeed } from "./store/epochs";
+import { relaxedTransaction } from "./store/relaxed";
 import type { DB } from "./store/schema";
 import { CHALLENGE_VERDICT, type ChallengeVerdict } from "./store/status";
 import type { Work } from "./work";
@@ -77,6 +80,11 @@ export class ChallengeService {
     return getChallenge(this.db, id);
   }
 
+  /** Where challenge `id` is in its life cycle (opened, verdict, deadline), read cheaply. */
+  state(id: string): ChallengeState | undefined {
+    return challengeState(this.db, id);
+  }
+
   private owned(id: string, node: Address): ChallengeRow {
     const row = this.get(id);
     if (!row) throw httpError.notFound(`no challenge ${id}`);
@@ -88,7 +96,7 @@ export class ChallengeService {
   /** `nowMs` is chain-aligned time (issue times, deadlines); `wallMs` the wall clock (latency). */
   next(auth: Caller, nowMs: number, wallMs = nowMs): Record<string, unknown> | undefined {
     const node = auth.signer.toLowerCase();
-    return this.db.transaction(() => {
+    return relaxedTransaction(this.db, () => {
       record(this.db, auth);
       let row = openChallenge(this.db, node, nowMs);
       if (!row) {
@@ -97,7 +105,7 @@ export class ChallengeService {
         this.issue(row, wallMs);
       }
       return challengePayload(row);
-    })();
+    });
   }
 
   /** Marks `row` handed out now (latency starts); the caller holds the transaction. */
@@ -126,10 +134,10 @@ export class ChallengeService {
     const w = this.work[row.kind];
     if (!w) throw httpError.state(`challenge kind ${row.kind} not served by this oracle`);
     const openings = w.chooseOpenings(spec, root, openingsFor(this.opts, row.kind));
-    this.db.transaction(() => {
+    relaxedTransaction(this.db, () => {
       record(this.db, auth);
       if (!storeCommitment(this.db, id, root, wallMs, openings)) throw httpError.state("challenge already committed");
-    })();
+    });
     this.log.info("challenge.committed", { id, node: row.node, ms: wallMs - (row.issued_at ?? wallMs) });
     return { openings };
   }
@@ -171,15 +179,15 @@ export class ChallengeService {
         new TextEncoder().encode(JSON.stringify({ id, epoch: row.epoch, node: row.node, round: row.round, kind: row.kind, seed: row.seed, spec: row.spec, root: row.root, openings })),
       );
     }
-    const after = this.get(id);
+    const after = this.state(id);
     if (after && (after.opened_at !== null || after.verdict !== null)) throw httpError.state("challenge already answered");
-    this.db.transaction(() => {
+    relaxedTransaction(this.db, () => {
       record(this.db, auth);
       if (!storeAnswer(this.db, id, { answer: { openings, extra }, openedAt: nowMs, verdict, reason, verifyMs, evidence })) {
         throw httpError.state("challenge already answered");
       }
       insertDatasetRecords(this.db, { epoch: row.epoch, node: row.node, challengeId: id }, records, nowMs);
-    })();
+    });
     this.metrics.verificationSeconds.observe(verifyMs / 1000, { kind: row.kind });
     if (verdict === CHALLENGE_VERDICT.Pass) this.metrics.challengesVerified.inc({ kind: row.kind });
     else this.metrics.challengesFailed.inc({ kind: row.kind, reason: verdict });

@@ -45,6 +45,12 @@ describe("config", () => {
     assert.equal(message(() => parseConfig({}, { POAI_VERIFY_QUEUE_MAX: "0" })), 'config error: POAI_VERIFY_QUEUE_MAX must be an integer 1..100000, got "0"');
   });
 
+  it("reads a gemm dimension from the environment, and names the allowed ones when it is wrong", () => {
+    assert.equal(parseConfig({}, { POAI_GEMM_MAX_N: "64" }).gemmMaxN, 64);
+    assert.equal(parseConfig({ gemmMaxN: 1024 }, {}).gemmMaxN, 1024);
+    assert.equal(message(() => parseConfig({}, { POAI_GEMM_MAX_N: "100" })), 'config error: POAI_GEMM_MAX_N must be one of 64, 128, 256, 512, 1024, 2048, 4096, got "100"');
+  });
+
   it("keeps the devnet profile by default", () => {
     const c = parseConfig({}, {});
     assert.equal(c.profile, "devnet");

@@ -160,7 +160,8 @@ function fromEnv(key: keyof OracleConfig, raw: string): unknown {
   let t: z.ZodTypeAny = shape;
   while (t instanceof z.ZodDefault || t instanceof z.ZodOptional) t = t._def.innerType;
   if (t instanceof z.ZodBoolean) return raw === "true" ? true : raw === "false" ? false : raw;
-  if (t instanceof z.ZodNumber) return /^-?[0-9]+(\.[0-9]+)?$/.test(raw.trim()) ? Number(raw) : raw;
+  const numeric = t instanceof z.ZodNumber || (t instanceof z.ZodUnion && (t.options as z.ZodTypeAny[]).every((o) => o instanceof z.ZodLiteral && typeof o.value === "number"));
+  if (numeric) return /^-?[0-9]+(\.[0-9]+)?$/.test(raw.trim()) ? Number(raw) : raw;
   if (t instanceof z.ZodArray) {
     if (key === "challengeKinds") return raw.split(",").map((s) => s.trim()).filter(Boolean);
     try {
@@ -187,6 +188,9 @@ function describe(issue: z.ZodIssue): string {
 function boundsOf(key: keyof OracleConfig): string | undefined {
   let t: z.ZodTypeAny = configSchema.shape[key];
   while (t instanceof z.ZodDefault || t instanceof z.ZodOptional) t = t._def.innerType;
+  if (t instanceof z.ZodUnion && (t.options as z.ZodTypeAny[]).every((o) => o instanceof z.ZodLiteral)) {
+    return `must be one of ${(t.options as z.ZodLiteral<unknown>[]).map((o) => String(o.value)).join(", ")}`;
+  }
   if (!(t instanceof z.ZodNumber)) return undefined;
   const isInt = t._def.checks.some((c) => c.kind === "int");
   const min = t._def.checks.find((c) => c.kind === "min") as { value: number } | undefined;
@@ -243,7 +247,7 @@ export function parseConfig(file: Record<string, unknown> = {}, env: NodeJS.Proc
   const key = String(issue.path[0] ?? "");
   const name = fromEnvKeys.has(key) ? ENV[key as keyof OracleConfig] : key ? `${key} (config file)` : "config file";
   const got = fromEnvKeys.has(key) ? env[ENV[key as keyof OracleConfig]] : issue.path.length ? pick(merged, issue.path) : undefined;
-  const rule = (issue.code === "invalid_type" || issue.code === "too_small" || issue.code === "too_big") && key
+  const rule = (issue.code === "invalid_type" || issue.code === "too_small" || issue.code === "too_big" || issue.code === "invalid_union") && key
     ? boundsOf(key as keyof OracleConfig) ?? describe(issue)
     : issue.code === "unrecognized_keys"
       ? `unknown key(s) ${issue.keys.join(", ")}`

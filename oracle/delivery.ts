@@ -20,6 +20,7 @@ import type { Metrics } from "./metrics";
 import { challengePayload, type ChallengeService } from "./challenges";
 import { dueChallenge, nextUndeliveredAt, openChallenge, undeliveredBetween, voidChallenge, voidDowntime, type ChallengeRow } from "./store/challenges";
 import { CLOCK_LEAD_KEY, getMeta, HEARTBEAT_KEY, setMeta } from "./store/meta";
+import { relaxedTransaction } from "./store/relaxed";
 import type { DB } from "./store/schema";
 import type { NodeSession, SessionHub } from "./sessions";
 
@@ -85,8 +86,10 @@ export class Delivery {
   }
 
   private heartbeat() {
-    setMeta(this.o.db, HEARTBEAT_KEY, String(this.o.now()));
-    if (this.o.leadMs) setMeta(this.o.db, CLOCK_LEAD_KEY, String(this.o.leadMs()));
+    relaxedTransaction(this.o.db, () => {
+      setMeta(this.o.db, HEARTBEAT_KEY, String(this.o.now()));
+      if (this.o.leadMs) setMeta(this.o.db, CLOCK_LEAD_KEY, String(this.o.leadMs()));
+    });
   }
 
   /** Looks at the schedule again (call after planning challenges). */
@@ -104,6 +107,7 @@ export class Delivery {
   }
 
   private fire() {
+    const t0 = performance.now();
     try {
       const now = this.o.now();
       // Keyset pages over (due instant, id): a whole round falls due at one instant.
@@ -120,6 +124,7 @@ export class Delivery {
     } catch (e) {
       this.o.log.error("delivery.error", { err: e });
     }
+    this.o.metrics.deliverySeconds.observe((performance.now() - t0) / 1000);
     this.arm();
   }
 
@@ -127,7 +132,7 @@ export class Delivery {
     const out: { s: NodeSession; row: ChallengeRow }[] = [];
     const now = this.o.now();
     const wall = this.o.wallNow();
-    this.o.db.transaction(() => {
+    relaxedTransaction(this.o.db, () => {
       for (const row of rows) {
         const s = this.o.hub.get(row.node);
         if (!s || this.isBusy(row.node, now)) continue; // delivered when it connects or answers
@@ -143,7 +148,7 @@ export class Delivery {
         this.o.metrics.deliveryLagSeconds.observe(Math.max(0, lagMs) / 1000);
         out.push({ s, row });
       }
-    })();
+    });
     for (const { s, row } of out) this.send(s, row);
   }
 
@@ -175,7 +180,7 @@ export class Delivery {
   settled(s: NodeSession, id: string): void {
     const node = s.node.toLowerCase();
     if (this.busy.get(node)?.id !== id) return;
-    const row = this.o.challenges.get(id);
+    const row = this.o.challenges.state(id);
     if (row && row.opened_at === null && row.verdict === null && (row.deadline ?? Infinity) > this.o.now()) return;
     this.busy.delete(node);
     this.deliverNext(s);
@@ -187,11 +192,13 @@ export class Delivery {
     if (this.isBusy(node, now)) return;
     const open = openChallenge(this.o.db, node, now);
     if (open) return this.send(s, open);
-    const due = this.o.db.transaction(() => {
+    // Usually nothing is due: look before opening a transaction.
+    if (!dueChallenge(this.o.db, node, now)) return;
+    const due = relaxedTransaction(this.o.db, () => {
       const row = dueChallenge(this.o.db, node, now);
       if (row) this.o.challenges.issue(row, this.o.wallNow());
       return row;
-    })();
+    });
     if (due) this.send(s, due);
   }
 

@@ -142,6 +142,22 @@ export function createMetrics() {
       help: "Challenges voided for the oracle's own delay or downtime, by reason",
       labelNames: ["reason"],
     }),
+    sessionOpenSeconds: new Histogram(registry, {
+      name: "poai_session_open_seconds",
+      help: "Time to accept one session opening: schema, nonce, signature recovery, registry check, keys (wall time, registry reads included)",
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    }),
+    reconcileStepSeconds: new Histogram(registry, {
+      name: "poai_reconcile_step_seconds",
+      help: "Time of one step of the epoch loop's reconciliation pass, by step (wall time, chain calls included)",
+      labelNames: ["step"],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30],
+    }),
+    deliverySeconds: new Histogram(registry, {
+      name: "poai_delivery_seconds",
+      help: "Time of one look at the schedule by delivery: read what is due, mark it issued, push it",
+      buckets: [0.0001, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5],
+    }),
     deliveryLagSeconds: new Histogram(registry, {
       name: "poai_delivery_lag_seconds",
       help: "Delay from a challenge's due instant to its push to a connected node",

@@ -111,6 +111,7 @@ export class Scheduler implements EpochLoop {
       try {
         await fn();
         const ms = performance.now() - t0;
+        this.d.metrics.reconcileStepSeconds.observe(ms / 1000, { step: name });
         if (ms > SLOW_STEP_MS) this.d.log.warn("reconcile.slow_step", { step: name, ms: Math.round(ms) });
       } catch (e) {
         this.d.metrics.reconcileErrors.inc({ step: name });

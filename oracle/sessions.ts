@@ -43,6 +43,7 @@ import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
 import type { TokenBuckets } from "./ratelimit";
 import { insertNonce, nonceUsed } from "./store/nonces";
+import { relaxedTransaction } from "./store/relaxed";
 import type { DB } from "./store/schema";
 
 /** Frames one session may have in flight; one more ends it (OR110). */
@@ -188,8 +189,10 @@ export class SessionHub {
     const timer = setTimeout(() => ws.close(closeCodeOf("OR104"), "no session opening in time"), this.o.handshakeMs);
     ws.once("message", (data: RawData, isBinary: boolean) => {
       clearTimeout(timer);
+      const t0 = performance.now();
       this.accept(ws, data, isBinary)
         .then((s) => {
+          if (s) this.o.metrics.sessionOpenSeconds.observe((performance.now() - t0) / 1000);
           if (s) this.o.log.debug("session.opened", { node: s.node, source });
         })
         .catch((e) => {
@@ -248,7 +251,7 @@ export class SessionHub {
     } catch (e) {
       throw httpError.missingAuth((e as SessionError).message);
     }
-    if (!insertNonce(this.o.db, node, nonce, f.timestamp * 1000)) throw httpError.replay();
+    if (!relaxedTransaction(this.o.db, () => insertNonce(this.o.db, node, nonce, f.timestamp * 1000))) throw httpError.replay();
     const s = new Session(ws, signer, sessionId, this.o.now(), new FrameSealer(keys.down), new FrameOpener(keys.up), this.o);
     ws.send(JSON.stringify({ t: "ready", session: sessionId, serverKey: own.publicHex, oracle: this.o.oracle, heartbeatMs: this.o.heartbeatMs }));
     const old = this.byNode.get(node);
@@ -360,6 +363,7 @@ class Session implements NodeSession {
       .finally(() => {
         this.inFlight--;
         this.o.metrics.requests.inc({ route: `session.${parsed.data.t}`, status: "done" });
+        this.o.metrics.requestSeconds.observe((performance.now() - t0) / 1000, { route: `session.${parsed.data.t}` });
         this.o.log.debug("session.frame", { node: this.node, t: parsed.data.t, ms: +(performance.now() - t0).toFixed(1) });
       });
   }

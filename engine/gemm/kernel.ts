@@ -1,17 +1,20 @@
 /**
  * The gemm challenge on the node: every product through onnxruntime (CUDA, else CPU), its row
- * fingerprints relu(C)·R and their Merkle root (`runGemm`), and the opened rows with proofs
- * (`openGemm`). The only gemm module that loads native code: the oracle and the simulator verify
- * with verify.ts and never load it.
+ * fingerprints relu(C)·R and their Merkle root (`runGemm`); the opened rows with proofs are
+ * open.ts (`openGemm`, re-exported here). The only gemm module that loads native code: the oracle
+ * and the simulator verify with verify.ts and never load it.
  */
 import { onnx } from "onnx-proto";
 import * as ort from "onnxruntime-node";
 import { bytesToHex, type Hex } from "viem";
-import { merkleLevelsBytes, merkleProofFromLevels, merkleRootBytes } from "../merkle";
+import { merkleRootBytes } from "../merkle";
 import { fillMatrix } from "../prng";
-import { aKey, bMatrix, computeRow, fingerprintLeaves, rMatrix } from "./data";
+import { aKey, bMatrix, fingerprintLeaves, rMatrix } from "./data";
 import { GemmError } from "./errors";
-import { GEMM_MAX_OPENINGS, checkGemmSpec, gemmRows, type GemmOpening, type GemmSpec } from "./spec";
+import type { GemmRun } from "./open";
+import { checkGemmSpec, type GemmSpec } from "./spec";
+
+export { openGemm, type GemmRun } from "./open";
 
 /** Largest A chunk the node runner feeds to one session run, bytes. */
 export const GEMM_CHUNK_BYTES = 64 * 1024 * 1024;
@@ -23,21 +26,6 @@ export interface GemmRunOptions {
   intraOpNumThreads?: number;
   /** Called after each chunk with the matrices done so far. */
   onProgress?: (done: number, total: number) => void;
-}
-
-export interface GemmRun {
-  spec: GemmSpec;
-  root: Hex;
-  /** Merkle leaves, one per group of fingerprint rows. */
-  leaves: Uint8Array[];
-  /** relu(C)·R for every row, batch·n·m float32. */
-  fingerprints: Float32Array;
-  /** Execution provider that ran the product. */
-  provider: string;
-  /** setup = B, R, model and session; generate = A; compute = the session runs; hash = leaves and root. */
-  timings: { setupMs: number; generateMs: number; computeMs: number; hashMs: number; totalMs: number };
-  /** B, kept to answer openings. */
-  B: Float32Array;
 }
 
 /** ONNX graph: D[c, n, m] = MatMul(Relu(MatMul(A[c, n, n], B[n, n])), R[n, m]). */
@@ -141,22 +129,4 @@ export async function runGemm(spec: GemmSpec, opts: GemmRunOptions = {}): Promis
   const root = bytesToHex(merkleRootBytes(leaves));
   const hashMs = performance.now() - h0;
   return { spec, root, leaves, fingerprints, provider, B, timings: { setupMs, generateMs, computeMs, hashMs, totalMs: performance.now() - t0 } };
-}
-
-/** The node answers openings from its run (recomputing each opened row in O(n²)). */
-export function openGemm(run: GemmRun, indices: readonly number[]): GemmOpening[] {
-  const { spec } = run;
-  if (indices.length > GEMM_MAX_OPENINGS) throw new GemmError("GemmBadOpening", `${indices.length} openings > ${GEMM_MAX_OPENINGS}`);
-  const m = spec.projCols;
-  const g = spec.groupRows;
-  for (const index of indices) {
-    if (!Number.isInteger(index) || index < 0 || index >= gemmRows(spec)) throw new GemmError("GemmBadOpening", `row ${index} out of range`);
-  }
-  // The tree is built once for all the proofs.
-  const levels = indices.length > 0 ? merkleLevelsBytes(run.leaves) : [];
-  return indices.map((index) => {
-    const j = Math.floor(index / g);
-    const group = run.fingerprints.slice(j * g * m, Math.min(gemmRows(spec), (j + 1) * g) * m);
-    return { index, row: computeRow(spec, index, run.B), group, proof: merkleProofFromLevels(levels, j).map((p) => bytesToHex(p)) };
-  });
 }

@@ -98,8 +98,22 @@ const progressOf = statement<[number, string, string], { epoch: number; planned:
   `SELECT epoch, COUNT(*) AS planned, SUM(issued_at IS NOT NULL AND issue_at <= ?) AS issued, SUM(verdict = '${CHALLENGE_VERDICT.Pass}') AS passed, SUM(verdict IN ${sqlList([CHALLENGE_VERDICT.Fail, CHALLENGE_VERDICT.Fraud])}) AS failed FROM challenges WHERE node = ? AND epoch = (SELECT MAX(epoch) FROM challenges WHERE node = ?) GROUP BY epoch`,
 );
 
+/** What happened to one challenge, for an operator's or a benchmark's account of an epoch. */
+export type ChallengeOutcome = Pick<ChallengeRow, "id" | "epoch" | "node" | "round" | "issue_at" | "issued_at" | "deadline" | "committed_at" | "opened_at" | "verdict" | "reason">;
+const outcomesOf = statement<[number, number], ChallengeOutcome>(
+  "SELECT id, epoch, node, round, issue_at, issued_at, deadline, committed_at, opened_at, verdict, reason FROM challenges WHERE epoch >= ? AND epoch <= ? ORDER BY epoch, issue_at, id",
+);
+
 export function getChallenge(db: DB, id: string): ChallengeRow | undefined {
   return byId(db).get(id);
+}
+
+/** Where a challenge's life cycle is, without its spec, openings or answer (tens of kB once answered). */
+export type ChallengeState = Pick<ChallengeRow, "opened_at" | "verdict" | "deadline">;
+const stateOf = statement<[string], ChallengeState>("SELECT opened_at, verdict, deadline FROM challenges WHERE id = ?");
+
+export function challengeState(db: DB, id: string): ChallengeState | undefined {
+  return stateOf(db).get(id);
 }
 
 /** The node's challenge handed out and still open (not opened, deadline ahead), earliest due first. */
@@ -203,4 +217,9 @@ export function windowRows(db: DB, node: string, epoch: number, window: number):
 export function latestProgress(db: DB, node: string, nowMs: number) {
   const n = node.toLowerCase();
   return progressOf(db).get(nowMs, n, n);
+}
+
+/** Every challenge of epochs `from`..`to` (inclusive) with its timings and verdict, never its answer. */
+export function challengeOutcomes(db: DB, from: number, to: number): ChallengeOutcome[] {
+  return outcomesOf(db).all(from, to);
 }

@@ -32,6 +32,7 @@ const insert = statement<[number, string, string, Verdict, string, string, numbe
 const latest = statement<[], Pick<NodeEpochRow, "node" | "epoch" | "verdict" | "reward">>(
   "SELECT node, epoch, verdict, reward FROM node_epochs WHERE (node, epoch) IN (SELECT node, MAX(epoch) FROM node_epochs GROUP BY node)",
 );
+const countsOf = statement<[number], { verdict: Verdict; n: number }>("SELECT verdict, COUNT(*) AS n FROM node_epochs WHERE epoch = ? GROUP BY verdict");
 const ofNode = statement<[string, number], NodeEpochRow>("SELECT * FROM node_epochs WHERE node = ? ORDER BY epoch DESC LIMIT ?");
 
 /** A node's verdicts in epochs before `before`, newest first, at most `limit` rows. */
@@ -54,4 +55,9 @@ export function latestNodeEpochs(db: DB): Pick<NodeEpochRow, "node" | "epoch" | 
 /** A node's judged epochs, newest first, at most `limit`. */
 export function nodeEpochsOf(db: DB, node: string, limit: number): NodeEpochRow[] {
   return ofNode(db).all(node.toLowerCase(), limit);
+}
+
+/** How many nodes got each verdict in `epoch`. */
+export function verdictCounts(db: DB, epoch: number): Partial<Record<Verdict, number>> {
+  return Object.fromEntries(countsOf(db).all(epoch).map((r) => [r.verdict, r.n]));
 }

@@ -1,10 +1,11 @@
 /**
  * The oracle's state in SQLite (better-sqlite3, WAL mode, synchronous=FULL so a committed
- * transaction survives a crash). Everything the epoch loop needs to resume after a crash is here:
- * epoch seeds (stored before their commitment is sent), challenges with their timings, request
- * nonces, per-node verdicts, cumulative rewards, reports with signatures, and every transaction
- * the relay signed (raw bytes kept, so a crash between signing and sending re-sends the same
- * transaction instead of a second one).
+ * transaction survives a crash; the agents' high-volume frames commit with NORMAL, relaxed.ts).
+ * Everything the epoch loop needs to resume after a crash is here: epoch seeds (stored before
+ * their commitment is sent), challenges with their timings, request nonces, per-node verdicts,
+ * cumulative rewards, reports with signatures, and every transaction the relay signed (raw bytes
+ * kept, so a crash between signing and sending re-sends the same transaction instead of a
+ * second one).
  *
  * Migrations are numbered and applied in order inside one transaction each; `user_version`
  * records the last one applied. This file is the schema's one home; the queries live beside it,

@@ -37,6 +37,10 @@ test("a malformed opening is a PR001 error naming what is wrong", async () => {
   bad({ ...w, data: w.data.slice(0, -8) }, /data holds/);
   bad({ ...w, data: w.data + "00" }, /data holds/);
   bad({ ...w, data: "0xzz" }, /data: expected 0x-hex/);
+  bad({ ...w, data: w.data + "0" }, /data: expected 0x-hex/);
+  bad({ ...w, data: w.data.slice(2) }, /data: expected 0x-hex/);
+  bad({ ...w, index: 1.5 }, /index/);
+  bad({ ...w, proof: "0x" + "00".repeat(32) }, /proof/);
   bad({ ...w, index: s.batch * n }, /out of range/);
   bad({ ...w, index: -1 }, /index/);
   bad({ ...w, proof: ["0x12"] }, /proof\.0/);

@@ -10,12 +10,12 @@
  * The challenge itself travels as its `GemmSpec` (POST /v1/challenges/next, field `spec`):
  * `decodeGemmSpec` checks its shape with a schema, then its values with `checkGemmSpec`.
  */
-import { bytesToHex, concat, hexToBytes } from "viem";
+import { bytesToHex, concat } from "viem";
 import { z } from "zod";
 import { f32Bytes, f32FromBytes } from "../../engine/gemm/formats";
 import { checkGemmSpec, gemmRows, type GemmOpening, type GemmSpec } from "../../engine/gemm/spec";
 import { WireError } from "../errors";
-import { hex32, hexBytes, issues } from "./hex";
+import { hex32, hexBytes, hexBytesToArray, isHex32, isHexBytes, issues } from "./hex";
 
 const count = z.number().int().min(1);
 
@@ -58,11 +58,21 @@ export function encodeGemmOpening(o: GemmOpening): GemmOpeningWire {
   return { index: o.index, data: bytesToHex(concat([f32Bytes(o.row), f32Bytes(o.group)])), proof: [...o.proof] };
 }
 
+/** The checks of `gemmOpeningWire`, by hand: the verifier decodes thousands of openings a second. */
+function isGemmOpeningWire(v: unknown): v is GemmOpeningWire {
+  if (typeof v !== "object" || v === null) return false;
+  const { index, data, proof } = v as Record<string, unknown>;
+  return Number.isInteger(index) && (index as number) >= 0 && isHexBytes(data) && Array.isArray(proof) && proof.every(isHex32);
+}
+
 /** Decodes an opening of `spec` from the wire; a malformed one is a WireError (PR001). */
 export function decodeGemmOpening(input: unknown, spec: GemmSpec): GemmOpening {
-  const parsed = gemmOpeningWire.safeParse(input);
-  if (!parsed.success) throw new WireError("WireBadGemmOpening", issues(parsed.error));
-  const { index, data, proof } = parsed.data;
+  // The schema runs only on a malformed opening, to name what is wrong.
+  if (!isGemmOpeningWire(input)) {
+    const parsed = gemmOpeningWire.safeParse(input);
+    throw new WireError("WireBadGemmOpening", parsed.success ? "malformed opening" : issues(parsed.error));
+  }
+  const { index, data, proof } = input;
   const g = spec.groupRows;
   const rows = gemmRows(spec);
   if (index >= rows) throw new WireError("WireBadGemmOpening", `row ${index} out of range`);
@@ -71,6 +81,6 @@ export function decodeGemmOpening(input: unknown, spec: GemmSpec): GemmOpening {
   // 4 bytes (8 hex digits after "0x") per float32: the length is checked before decoding.
   const bytes = (data.length - 2) / 2;
   if (bytes !== 4 * (spec.n + groupLen)) throw new WireError("WireBadGemmOpening", `data holds ${bytes} bytes, expected 4 x (${spec.n} + ${groupLen}) floats`);
-  const all = f32FromBytes(hexToBytes(data));
-  return { index, row: all.slice(0, spec.n), group: all.slice(spec.n), proof };
+  const all = f32FromBytes(hexBytesToArray(data));
+  return { index, row: all.slice(0, spec.n), group: all.slice(spec.n), proof: [...proof] };
 }

@@ -23,17 +23,25 @@ export function spawnChild(
   name: string,
   command: string,
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; cwd?: string; onLine?: (line: string, stream: "stdout" | "stderr") => void },
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    onLine?: (line: string, stream: "stdout" | "stderr") => void;
+    /** Standard output goes to this file descriptor instead of `onLine` (a busy process's log, read later). */
+    stdoutFd?: number;
+    /** Opens Node's IPC channel (`proc.send`, `message` events): the child must be a Node process. */
+    ipc?: boolean;
+  },
 ): Child {
   hookExit();
   const proc = spawn(command, args, {
     cwd: opts.cwd,
     env: { ...process.env, ...opts.env },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", opts.stdoutFd ?? "pipe", "pipe", ...(opts.ipc ? ["ipc" as const] : [])],
     detached: true, // own process group: a stop reaches npx's grandchildren too
   });
   const exited = new Promise<number | string>((resolve) => proc.once("exit", (code, signal) => resolve(code ?? signal ?? "?")));
-  for (const stream of ["stdout", "stderr"] as const) {
+  for (const stream of opts.stdoutFd === undefined ? (["stdout", "stderr"] as const) : (["stderr"] as const)) {
     const rl = createInterface({ input: proc[stream]! });
     rl.on("line", (line) => opts.onLine?.(line, stream));
   }

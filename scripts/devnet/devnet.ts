@@ -39,6 +39,8 @@ export interface DevnetOptions {
   epochSeconds: bigint;
   disputeSeconds: bigint;
   committeeSize: 1 | 3;
+  /** Start of epoch 0 (unix seconds); default one epoch after the deployment (deploy-lib.ts). */
+  genesis?: bigint;
   rewardsPool: bigint;
   log: (msg: string) => void;
   hardhatLog?: (line: string) => void;
@@ -77,6 +79,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
   const params = {
     ...DEVNET_PARAMS,
     epochLength: o.epochSeconds,
+    ...(o.genesis !== undefined ? { genesis: o.genesis } : {}),
     disputeWindow: o.disputeSeconds,
     // Stake must stay slashable until an epoch's report finalizes (deploy-lib checks it).
     unbondingDelay: o.epochSeconds * 4n + o.disputeSeconds,

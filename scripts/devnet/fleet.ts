@@ -69,7 +69,18 @@ export interface OracleProcess {
 /** Starts one oracle process per committee member (oracle/cli.ts, configured by POAI_* variables). */
 export async function startOracles(
   net: Devnet,
-  o: { workDir: string; env?: NodeJS.ProcessEnv; onLine?: (index: number, line: string) => void; ports?: number[] },
+  o: {
+    workDir: string;
+    env?: NodeJS.ProcessEnv;
+    onLine?: (index: number, line: string) => void;
+    ports?: number[];
+    /** Runs each oracle under this command (e.g. `taskset -c 0`: pinned to a core). */
+    prefix?: string[];
+    /** Node options before the entry point (e.g. `--cpu-prof`). */
+    nodeArgs?: string[];
+    /** Standard output (the JSON log) of oracle i goes to this open file instead of `onLine`. */
+    stdoutFd?: (index: number) => number;
+  },
 ): Promise<OracleProcess[]> {
   const ports = o.ports ?? (await Promise.all(net.committee.map(() => freePort())));
   const all = net.committee.map((m, j) => ({ address: m.address, url: `http://127.0.0.1:${ports[j]}` }));
@@ -85,10 +96,13 @@ export async function startOracles(
       POAI_COMMITTEE: JSON.stringify(all),
       ...o.env,
     };
-    const child = spawnChild(`oracle-${i}`, process.execPath, ["--import", "tsx", join(ROOT, "oracle", "cli.ts"), "start"], {
+    const args = [...(o.nodeArgs ?? []), "--import", "tsx", join(ROOT, "oracle", "cli.ts"), "start"];
+    const [command, ...prefixArgs] = [...(o.prefix ?? []), process.execPath];
+    const child = spawnChild(`oracle-${i}`, command, [...prefixArgs, ...args], {
       cwd: ROOT,
       env,
       onLine: (line) => o.onLine?.(i, line),
+      stdoutFd: o.stdoutFd?.(i),
     });
     oracles.push({ url: all[i].url, child, member });
   }

@@ -34,12 +34,12 @@ export function processCpuSeconds(pid: number): number {
 }
 
 /**
- * CPU seconds of `pid`'s threads by kind: the main thread (the event loop), V8's helper threads
- * (garbage collection, compilation), libuv's pool, and the rest (Node's own threads, worker
- * threads such as a module loader's).
+ * CPU seconds of `pid`'s main thread (the event loop) and of its other threads together (V8's
+ * garbage-collection and compiler helpers, libuv's pool, worker threads: Node names them all
+ * "node", so they are not told apart).
  */
-export function threadCpuSeconds(pid: number): Record<"main" | "v8" | "libuv" | "other", number> {
-  const out = { main: 0, v8: 0, libuv: 0, other: 0 };
+export function threadCpuSeconds(pid: number): { main: number; other: number } {
+  const out = { main: 0, other: 0 };
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     let line: string;
     try {
@@ -47,9 +47,7 @@ export function threadCpuSeconds(pid: number): Record<"main" | "v8" | "libuv" | 
     } catch {
       continue; // the thread ended meanwhile
     }
-    const comm = line.slice(line.indexOf("(") + 1, line.lastIndexOf(")"));
-    const kind = tid === String(pid) ? "main" : /^V8 /.test(comm) ? "v8" : /^libuv/.test(comm) ? "libuv" : "other";
-    out[kind] += parseProcStat(line);
+    out[tid === String(pid) ? "main" : "other"] += parseProcStat(line);
   }
   return out;
 }

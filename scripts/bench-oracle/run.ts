@@ -76,7 +76,7 @@ function printSize(r: SizeResult): void {
   log(`  event-loop lag p50 ${ms(e.lag.p50Ms)} ms, p99 <= ${ms(e.lag.p99MaxMs)} ms, max ${ms(e.lag.maxMs)} ms (${e.lag.scrapes} scrapes); delivery lag mean ${ms(e.deliveryLagMs.mean)} ms, p50 <= ${ms(e.deliveryLagMs.p50)} ms, p99 <= ${ms(e.deliveryLagMs.p99)} ms`);
   log(`  challenge verdicts ${JSON.stringify(r.blame.verdicts)}; missed by the oracle ${r.blame.missedByOracle}, by the load generator ${r.blame.missedByLoad}, wrong answers ${r.blame.wrong}`);
   for (const x of r.blame.examples) log(`    oracle's miss: ${x}`);
-  log(`  node verdicts ${JSON.stringify(e.nodeVerdicts)} (throughput is judged against the claim: thousands of simulated nodes share one load core)`);
+  log(`  node-epoch verdicts ${JSON.stringify(e.nodeVerdicts)}`);
   log(`  load generator: CPU ${ms(r.load.cpuSeconds, 1)} s, answer (push to openings sent) p50 ${r.load.responseP50Ms} ms, p99 ${r.load.responseP99Ms} ms, reference gemm p50 ${ms(r.load.computeP50Ms)} ms`);
   if (Object.keys(r.load.warnings).length) log(`  load warnings ${JSON.stringify(r.load.warnings)}: ${r.load.samples.slice(0, 3).join(" | ")}`);
   if (Object.keys(r.oracleProblems).length) log(`  oracle warn/error lines ${JSON.stringify(r.oracleProblems)}: ${r.oracleProblemSamples.slice(0, 3).join(" | ")}`);

@@ -130,6 +130,25 @@ export function merkleLevelsBytes(leaves: readonly Uint8Array[]): Uint8Array[][]
   return levels;
 }
 
+/**
+ * Replaces leaf `j` of a tree's levels (`merkleLevelsBytes`) and rehashes its path, in place:
+ * depth hashes instead of a rebuild. Returns the new root.
+ */
+export function updateMerkleLeaf(levels: Uint8Array[][], j: number, leaf: Uint8Array): Uint8Array {
+  if (!Number.isInteger(j) || j < 0 || j >= levels[0].length) throw new MerkleError("MerkleBadIndex", `index ${j} outside 0..${levels[0].length - 1}`);
+  if (leaf.length !== 32) throw new MerkleError("MerkleBadLeaf", `leaf of ${leaf.length} bytes, expected 32`);
+  levels[0][j] = leaf;
+  let i = j;
+  // Loop bound: the tree's depth (at most log2(MERKLE_MAX_LEAVES) = 24 levels).
+  for (let d = 0; d + 1 < levels.length; d++) {
+    const left = i & ~1;
+    const up = i >> 1;
+    levels[d + 1][up] = left + 1 < levels[d].length ? hashPairBytes(levels[d][left], levels[d][left + 1]) : levels[d][left];
+    i = up;
+  }
+  return levels[levels.length - 1][0];
+}
+
 /** Sibling path of leaf `index` from the tree's levels (`merkleLevelsBytes`). */
 export function merkleProofFromLevels(levels: readonly Uint8Array[][], index: number): Uint8Array[] {
   const leaves = levels[0];

@@ -56,6 +56,8 @@ export interface ApiService {
   nodeStats(node: Address): Promise<unknown>;
   rewards(account: Address): Promise<unknown>;
   datasets(epoch?: number): Promise<unknown>;
+  /** An ended epoch's revealed keys and draws, a page after challenge id `after` (read-api.ts `draws`). */
+  draws(epoch: number, after?: string): Promise<unknown>;
   healthz(): Promise<Record<string, unknown>>;
   metricsText(): Promise<string>;
   /** Throws OR108/OR109 unless `node` is an active registered node. */
@@ -305,6 +307,14 @@ export async function startApi(o: ApiOptions): Promise<Api> {
     const e = q < 0 ? null : new URLSearchParams(req.url.slice(q + 1)).get("epoch");
     if (e !== null && !/^[0-9]{1,15}$/.test(e)) throw httpError.schema("epoch must be a non-negative integer");
     return o.service.datasets(e === null ? undefined : Number(e));
+  });
+  route(GET, "/v1/epochs/:epoch/draws", "draws", async (req) => {
+    const e = (req.params as { epoch: string }).epoch;
+    if (!/^[0-9]{1,15}$/.test(e)) throw httpError.schema("epoch must be a non-negative integer");
+    const q = req.url.indexOf("?");
+    const after = q < 0 ? null : new URLSearchParams(req.url.slice(q + 1)).get("after");
+    if (after !== null && !/^0x[0-9a-f]{32}$/.test(after)) throw httpError.schema("after must be a challenge id (16 bytes of lower-case 0x-hex)");
+    return o.service.draws(Number(e), after ?? undefined);
   });
   route(GET, "/metrics", "metrics", async (_req, reply) => reply.type("text/plain; version=0.0.4").send(await o.service.metricsText()));
   route(GET, "/healthz", "healthz", () => o.service.healthz());

@@ -7,11 +7,16 @@
  * by polling late. Latency (the throughput measure) runs from pick-up to commitment: computing
  * happens before the root is known, opening is cheap.
  *
+ * The rows or items to open are drawn at the commitment from this member's secret opening key of
+ * the epoch, the challenge id and the root (protocol/openings.ts), stored with the root, and the
+ * answer is checked against exactly those: the node learns them only after its one commitment.
+ *
  * Each mutating call validates and verifies first (reads only), then writes its effect and the
  * request nonce in one database transaction that re-checks the state, so a rejected request
  * changes nothing and two racing requests cannot both succeed.
  */
 import { keccak256, encodeAbiParameters, type Address, type Hex } from "viem";
+import { openingDraw } from "../protocol/openings";
 import { recordCaller as record, type Caller } from "./caller";
 import { openingsFor } from "./config";
 import { httpError, OracleError } from "./errors";
@@ -36,10 +41,8 @@ import type { DB } from "./store/schema";
 import { CHALLENGE_VERDICT, type ChallengeVerdict } from "./store/status";
 import type { Work } from "./work";
 
-/** Challenge id: hash of (epoch, node, round), so it reveals nothing about the seed. */
-export function challengeId(epoch: number, node: Address, round: number, salt: Hex): string {
-  return keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "uint64" }, { type: "address" }, { type: "uint32" }], [salt, BigInt(epoch), node, round])).slice(0, 34);
-}
+/** Challenge id: hash of (schedule key, epoch, node, round), so it reveals nothing about the seed. */
+export { challengeId } from "../protocol/seeds";
 
 /** A challenge as the node receives it (HTTP `next`, or pushed over its session). */
 export function challengePayload(row: ChallengeRow): Record<string, unknown> {
@@ -59,7 +62,13 @@ export class ChallengeService {
   constructor(
     private readonly db: DB,
     private readonly work: Work,
-    private readonly opts: { openings: number; inferOpenings?: number; voidLagMs?: number },
+    private readonly opts: {
+      openings: number;
+      inferOpenings?: number;
+      voidLagMs?: number;
+      /** This member's secret opening key of an epoch (protocol/keys.ts openingKey). */
+      openingKeyOf: (epoch: number) => Hex;
+    },
     private readonly log: Logger,
     private readonly metrics: Metrics,
     /** The longest event-loop stall that covered an instant (lag.ts); none: stalls are not looked at. */
@@ -133,7 +142,7 @@ export class ChallengeService {
     const spec = JSON.parse(row.spec);
     const w = this.work[row.kind];
     if (!w) throw httpError.state(`challenge kind ${row.kind} not served by this oracle`);
-    const openings = w.chooseOpenings(spec, root, openingsFor(this.opts, row.kind));
+    const openings = w.chooseOpenings(spec, openingDraw(this.opts.openingKeyOf(row.epoch), row.id, root), openingsFor(this.opts, row.kind));
     relaxedTransaction(this.db, () => {
       record(this.db, auth);
       if (!storeCommitment(this.db, id, root, wallMs, openings)) throw httpError.state("challenge already committed");
@@ -162,7 +171,7 @@ export class ChallengeService {
     try {
       const seed = epochSeed(this.db, row.epoch);
       if (!seed) throw new Error(`no seed for epoch ${row.epoch}`);
-      const r = await w.verify(seed, JSON.parse(row.spec), row.root, openings, openingsFor(this.opts, row.kind));
+      const r = await w.verify(seed, JSON.parse(row.spec), row.root, openings, asked);
       records = r.ok ? (r.records ?? []) : [];
       if (!r.ok) evidence = r.evidence ?? null;
       // Lateness the oracle's own stall explains is void, not late.

@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   OR121: "request content type is not application/json",
   OR122: "request not received in time",
   OR123: "malformed HTTP request",
+  OR124: "an epoch's draws are not revealed yet",
   // Epoch loop, committee and relay (OR2xx)
   OR201: "epoch started without a seed commitment: no challenges for it",
   OR202: "transaction reverted",
@@ -102,6 +103,7 @@ export const httpError = {
     new OracleError("OR121", `content-type must be application/json, got ${got === undefined ? "none" : JSON.stringify(got.slice(0, 100))}`, { status: 415 }),
   timeout: (m: string) => new OracleError("OR122", m, { status: 408 }),
   malformed: (m: string, status = 400) => new OracleError("OR123", m, { status }),
+  notRevealed: (m: string, revealAtMs: number) => new OracleError("OR124", m, { status: 409, details: { revealAtMs } }),
   /** A body that ended before its declared length. */
   incomplete: (m: string) => new OracleError("OR122", m, { status: 408 }),
 };

@@ -6,7 +6,7 @@
  */
 import { privateKeyToAccount } from "viem/accounts";
 import type { Address, Hex } from "viem";
-import { memberSecret } from "../protocol/keys";
+import { epochKeys, memberSecret, openingKey } from "../protocol/keys";
 import { startApi, type ApiService } from "./api";
 import { accessChecks } from "./access";
 import { TokenBuckets } from "./ratelimit";
@@ -77,11 +77,11 @@ export async function startOracle(
   // Event-loop stalls, on the chain-aligned clock: a deadline one covered voids instead of counting.
   const lag = new LagMonitor(now);
   lag.start();
-  const challenges = new ChallengeService(
-    db, work, { openings: cfg.openings, inferOpenings: cfg.inferOpenings, voidLagMs: cfg.voidLagMs }, log.child({ part: "challenges" }), metrics,
-    (at) => lag.stallCovering(at),
-  );
   const secret = memberSecret(cfg.oracleKey as Hex, { chainId: chain.chainId, epochManager: chain.address("EpochManager") });
+  const challenges = new ChallengeService(
+    db, work, { openings: cfg.openings, inferOpenings: cfg.inferOpenings, voidLagMs: cfg.voidLagMs, openingKeyOf: (e) => openingKey(secret, e) },
+    log.child({ part: "challenges" }), metrics, (at) => lag.stallCovering(at),
+  );
   const scheduler = new Scheduler({ cfg, db, chain, relay, account, memberSecret: secret, work, committee, log: log.child({ part: "scheduler" }), metrics, clock, pool });
   const limits = {
     perSigner: new TokenBuckets(cfg.rateLimitPerSec, cfg.rateLimitBurst),
@@ -101,6 +101,7 @@ export async function startOracle(
   const epochs = await chain.epochClock();
   const reads: ReadContext = {
     db, chain, deployment, oracle: account.address, epochs, clock, now, pollIntervalMs: cfg.pollIntervalMs, registryCacheMs: cfg.registryCacheMs, loop: scheduler,
+    keysOf: (e) => epochKeys(secret, e),
   };
 
   const service: ApiService = {
@@ -117,6 +118,7 @@ export async function startOracle(
     nodeStats: async (node) => read.nodeStats(reads, node),
     rewards: (acct) => read.rewards(reads, acct),
     datasets: async (epoch) => read.datasets(reads, epoch),
+    draws: async (epoch, after) => read.draws(reads, epoch, after),
     healthz: async () => read.healthz(reads),
     // Queue depths, read at scrape time: answers waiting for a verifier thread, and nodes with a
     // pushed challenge not yet answered.

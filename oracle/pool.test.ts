@@ -36,11 +36,11 @@ async function gemmAnswer(): Promise<{ honest: VerifyArgs; tampered: VerifyArgs 
   const opened = openGemm(run, indices);
   const honest = opened.map(encodeGemmOpening);
   const tampered = opened.map((o, i) => encodeGemmOpening(i === 0 ? { ...o, row: o.row.map((x) => x + 1) } : o));
-  const args = (openings: Record<string, unknown>[]) => ({ epochSeed: EPOCH_SEED, spec: wire, root: run.root, openings, k: K });
+  const args = (openings: Record<string, unknown>[]) => ({ epochSeed: EPOCH_SEED, spec: wire, root: run.root, openings, expected: indices });
   return { honest: args(honest), tampered: args(tampered) };
 }
 
-const verifyWith = (w: GemmWork, a: VerifyArgs) => w.verify(a.epochSeed, a.spec, a.root, a.openings, a.k);
+const verifyWith = (w: GemmWork, a: VerifyArgs) => w.verify(a.epochSeed, a.spec, a.root, a.openings, a.expected);
 
 describe("worker pool", { timeout: 120_000 }, () => {
   const pool = new WorkerPool({ threads: 2, maxQueue: 64 });
@@ -87,14 +87,14 @@ describe("worker pool", { timeout: 120_000 }, () => {
       ) as unknown as Record<string, unknown>[];
       const pooled = new InferWork(opts, pool);
       const before = pool.completed;
-      const ok = await pooled.verify(EPOCH_SEED, plan.spec, answer.root, honest, 3);
-      const bad = await pooled.verify(EPOCH_SEED, plan.spec, answer.root, forged, 3);
+      const ok = await pooled.verify(EPOCH_SEED, plan.spec, answer.root, honest, indices);
+      const bad = await pooled.verify(EPOCH_SEED, plan.spec, answer.root, forged, indices);
       assert.equal(pool.completed - before, 2);
       assert.equal(ok.ok, true, ok.reason);
       assert.equal(ok.records?.length, 3);
       assert.equal(bad.fraud, true);
-      assert.deepEqual(ok, await planner.verify(EPOCH_SEED, plan.spec, answer.root, honest, 3));
-      assert.deepEqual(bad, await planner.verify(EPOCH_SEED, plan.spec, answer.root, forged, 3));
+      assert.deepEqual(ok, await planner.verify(EPOCH_SEED, plan.spec, answer.root, honest, indices));
+      assert.deepEqual(bad, await planner.verify(EPOCH_SEED, plan.spec, answer.root, forged, indices));
     } finally {
       await planner.close();
       await node?.release();

@@ -1,6 +1,6 @@
 /**
  * The oracle's public read API (docs/interfaces.md): what `GET /v1/info`, `/v1/nodes`,
- * `/v1/nodes/:node/stats`, `/v1/rewards/:account`, `/v1/datasets` and `/healthz` answer, as plain
+ * `/v1/nodes/:node/stats`, `/v1/rewards/:account`, `/v1/datasets`, `/v1/epochs/:epoch/draws` and `/healthz` answer, as plain
  * functions over the store and the chain. The HTTP server (api.ts) calls them; nothing here
  * writes.
  */
@@ -10,7 +10,9 @@ import type { Chain, Deployment } from "./chain";
 import type { ChainClock } from "./clock";
 import { httpError } from "./errors";
 import { buildRewardsTree, rewardsProof } from "../engine/rewards";
-import { latestProgress } from "./store/challenges";
+import type { EpochKeys } from "../protocol/keys";
+import { challengeDraws, lastDeadline, latestProgress } from "./store/challenges";
+import { getEpoch } from "./store/epochs";
 import { datasetRecords } from "./store/datasets";
 import { latestNodeEpochs, nodeEpochsOf } from "./store/node-epochs";
 import { latestOnChainReportEpoch, latestReportEpoch } from "./store/reports";
@@ -20,6 +22,8 @@ import type { DB } from "./store/schema";
 export const ORACLE_VERSION = "0.1.0";
 /** Rows the public read API returns at most per call. */
 export const MAX_READ_ROWS = 1_000;
+/** Challenges per page of `/v1/epochs/:epoch/draws` (each carries its spec). */
+export const DRAWS_PAGE_ROWS = 200;
 /** The epoch loop counts as healthy while its last pass is this recent, ms (or 20 poll intervals if longer). */
 const HEALTHY_PASS_AGE_MS = 10_000;
 const HEALTHY_PASS_INTERVALS = 20;
@@ -37,6 +41,8 @@ export interface ReadContext {
   pollIntervalMs: number;
   /** How old the registry mirror may be for the node list, ms (`registryCacheMs`). */
   registryCacheMs: number;
+  /** This member's keys of an epoch (protocol/keys.ts epochKeys), revealed by `draws` once the epoch is over. */
+  keysOf: (epoch: number) => EpochKeys;
   /** The epoch loop's progress (scheduler.ts). */
   loop: { readonly lastPassAt: number; readonly lastError?: string };
 }
@@ -121,6 +127,46 @@ export async function rewards(c: ReadContext, acct: Address) {
 export function datasets(c: ReadContext, epoch?: number) {
   const rows = datasetRecords(c.db, epoch, MAX_READ_ROWS);
   return { records: rows.map((r) => ({ epoch: r.epoch, node: r.node, challengeId: r.challenge_id, index: r.item_index, record: JSON.parse(r.record) })) };
+}
+
+/**
+ * What this member reveals of an epoch it issued, once nothing of it can still be answered (the
+ * epoch has ended and every challenge is past its deadline): its seed share and the keys the share
+ * binds (protocol/keys.ts), and per challenge the draws an auditor recomputes from them: id, seed,
+ * due instant, the root the node committed and the rows or items it was asked to open
+ * (scripts/audit-draws.ts). Before that it is OR124: the opening key would tell a node which rows
+ * it will be asked for. Paged by challenge id (`after`), DRAWS_PAGE_ROWS at a time.
+ */
+export function draws(c: ReadContext, epoch: number, after?: string) {
+  const row = getEpoch(c.db, epoch);
+  if (!row) throw httpError.notFound(`this oracle issued no challenges in epoch ${epoch}`);
+  const endMs = (c.epochs.genesis + (epoch + 1) * c.epochs.length) * 1000;
+  const last = lastDeadline(c.db, epoch);
+  const revealAtMs = Math.max(endMs, (last.at ?? 0) + 1);
+  if (c.now() < revealAtMs) throw httpError.notRevealed(`epoch ${epoch}'s draws are revealed once it is over, at ${new Date(revealAtMs).toISOString()} (chain time)`, revealAtMs);
+  const rows = challengeDraws(c.db, epoch, after ?? "", DRAWS_PAGE_ROWS);
+  return {
+    epoch,
+    member: c.oracle,
+    seed: row.seed,
+    commitment: row.commitment,
+    keys: c.keysOf(epoch),
+    challenges: rows.map((r) => ({
+      id: r.id,
+      node: r.node,
+      round: r.round,
+      kind: r.kind,
+      seed: r.seed,
+      spec: JSON.parse(r.spec),
+      dueAt: r.issue_at,
+      deadline: r.deadline,
+      root: r.root,
+      openings: r.openings === null ? null : (JSON.parse(r.openings) as number[]),
+      verdict: r.verdict,
+    })),
+    total: last.n,
+    next: rows.length === DRAWS_PAGE_ROWS ? rows[rows.length - 1].id : null,
+  };
 }
 
 export function healthz(c: ReadContext): Record<string, unknown> {

@@ -1,6 +1,6 @@
 /**
  * The gemm challenge for the oracle (engine/gemm/verify.ts): sized to the node's claim with
- * engine/sizing.ts, openings drawn from the committed root, verified with the per-epoch
+ * engine/sizing.ts, openings drawn from the challenge's opening draw (protocol/openings.ts), verified with the per-epoch
  * verifier key (Freivalds vector secret until the epoch seed is revealed). Openings arrive in
  * the one gemm wire format, decoded by protocol/wire/gemm.ts. Verification runs in the worker
  * pool when one is given (its inputs and verdict are plain data), else on the caller's thread.
@@ -17,7 +17,7 @@ import {
   type GemmSpec,
 } from "../engine/gemm/spec";
 import { prepareGemmVerifier, type GemmVerifierKey } from "../engine/gemm/verifier-key";
-import { verifyGemmOpenings } from "../engine/gemm/verify";
+import { checkGemmOpenings } from "../engine/gemm/verify";
 import { decodeGemmOpening, decodeGemmSpec, encodeGemmSpec } from "../protocol/wire/gemm";
 import { sizeGemm } from "../engine/sizing";
 import type { HardwareClaim } from "./chain";
@@ -45,7 +45,7 @@ export class GemmVerifier {
     return k;
   }
 
-  verify({ epochSeed, spec: specIn, root, openings, k }: VerifyArgs): VerifyResult {
+  verify({ epochSeed, spec: specIn, root, openings, expected }: VerifyArgs): VerifyResult {
     // The oracle's own stored spec: one that does not decode is a verifier error, not the node's.
     const spec = decodeGemmSpec(specIn);
     const decoded: GemmOpening[] = [];
@@ -56,7 +56,7 @@ export class GemmVerifier {
         return { ok: false, fraud: true, reason: `malformed opening: ${(e as Error).message}` };
       }
     }
-    const v = verifyGemmOpenings(spec, root, decoded, this.key(epochSeed, spec), { k: Math.min(k, gemmRows(spec)) });
+    const v = checkGemmOpenings(spec, root, decoded, this.key(epochSeed, spec), expected);
     if (v.ok) return { ok: true, fraud: false, reason: v.detail };
     // Every rejection is of a committed answer: the root was fixed before the openings were known.
     return { ok: false, fraud: true, reason: `${v.reason}: ${v.detail}`, evidence: v.evidence ?? undefined };
@@ -88,13 +88,13 @@ export class GemmWork implements WorkKind {
     };
   }
 
-  chooseOpenings(spec: Record<string, unknown>, root: Hex, k: number): number[] {
+  chooseOpenings(spec: Record<string, unknown>, draw: Hex, k: number): number[] {
     const s = decodeGemmSpec(spec);
-    return chooseOpenings(s, root, Math.min(k, gemmRows(s)));
+    return chooseOpenings(s, draw, Math.min(k, gemmRows(s)));
   }
 
-  async verify(epochSeed: Hex, spec: Record<string, unknown>, root: Hex, openings: readonly Record<string, unknown>[], k: number): Promise<VerifyResult> {
-    const args = { epochSeed, spec, root, openings, k };
+  async verify(epochSeed: Hex, spec: Record<string, unknown>, root: Hex, openings: readonly Record<string, unknown>[], expected: readonly number[]): Promise<VerifyResult> {
+    const args = { epochSeed, spec, root, openings, expected };
     if (this.runner) return this.runner.verify("gemm", args);
     this.local ??= new GemmVerifier();
     return this.local.verify(args);

@@ -36,7 +36,7 @@ describe("infer work", { timeout: 120_000 }, () => {
     const indices = work.chooseOpenings(plan.spec, answer.root, 3);
     assert.equal(indices.length, 3);
     const openings = openInfer(answer, indices) as unknown as Record<string, unknown>[];
-    const ok = await work.verify(EPOCH_SEED, plan.spec, answer.root, openings, 3);
+    const ok = await work.verify(EPOCH_SEED, plan.spec, answer.root, openings, indices);
     assert.equal(ok.ok, true, ok.reason);
     assert.equal(ok.records?.length, 3);
     assert.deepEqual(ok.records!.map((r) => r.index), indices);
@@ -44,7 +44,7 @@ describe("infer work", { timeout: 120_000 }, () => {
     const forged = openInfer(answer, indices).map((o, i) =>
       i === 1 ? { ...o, fingerprint: { ids: o.fingerprint.ids, q: o.fingerprint.q.map((row) => row.map((x) => x + 4000)) } } : o,
     ) as unknown as Record<string, unknown>[];
-    const bad = await work.verify(EPOCH_SEED, plan.spec, answer.root, forged, 3);
+    const bad = await work.verify(EPOCH_SEED, plan.spec, answer.root, forged, indices);
     assert.equal(bad.ok, false);
     assert.equal(bad.fraud, true);
     assert.equal(bad.records, undefined);

@@ -18,7 +18,7 @@ import {
   generatePromptPool,
   inferFlops,
   loadEmbeddedModel,
-  verifyInferOpenings,
+  checkInferOpenings,
   type CausalLm,
   type PromptPool,
 } from "../engine/llm";
@@ -56,7 +56,7 @@ export class InferVerifier {
     return this.loaded;
   }
 
-  async verify({ spec, root, openings, k }: VerifyArgs): Promise<VerifyResult> {
+  async verify({ spec, root, openings, expected }: VerifyArgs): Promise<VerifyResult> {
     const model = await this.model();
     const c = decodeInferChallenge(spec);
     const decoded: InferOpening[] = [];
@@ -67,7 +67,7 @@ export class InferVerifier {
         return { ok: false, fraud: true, reason: `malformed opening: ${(e as Error).message}` };
       }
     }
-    const v = await verifyInferOpenings(model, c, root, decoded, Math.min(k, c.prompts.length));
+    const v = await checkInferOpenings(model, c, root, decoded, expected);
     if (!v.ok) return { ok: false, fraud: true, reason: v.reason };
     const records = exportSyntheticRecords(model.tokenizer, c, root, decoded, v).map((r) => ({ index: r.item, record: r }));
     return { ok: true, fraud: false, reason: v.reason || `${decoded.length} items verified`, records };
@@ -117,13 +117,13 @@ export class InferWork implements WorkKind {
     };
   }
 
-  chooseOpenings(spec: Record<string, unknown>, root: Hex, k: number): number[] {
+  chooseOpenings(spec: Record<string, unknown>, draw: Hex, k: number): number[] {
     const c = decodeInferChallenge(spec);
-    return chooseInferOpenings(c, root, Math.min(k, c.prompts.length));
+    return chooseInferOpenings(c, draw, Math.min(k, c.prompts.length));
   }
 
-  async verify(epochSeed: Hex, spec: Record<string, unknown>, root: Hex, openings: readonly Record<string, unknown>[], k: number): Promise<VerifyResult> {
-    const args = { epochSeed, spec, root, openings, k };
+  async verify(epochSeed: Hex, spec: Record<string, unknown>, root: Hex, openings: readonly Record<string, unknown>[], expected: readonly number[]): Promise<VerifyResult> {
+    const args = { epochSeed, spec, root, openings, expected };
     return this.runner ? this.runner.verify("infer", args) : this.local.verify(args);
   }
 

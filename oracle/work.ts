@@ -42,8 +42,8 @@ export interface VerifyArgs {
   spec: Record<string, unknown>;
   root: Hex;
   openings: readonly Record<string, unknown>[];
-  /** Openings asked for (the configured count, capped by the challenge's rows or items). */
-  k: number;
+  /** The rows or items the oracle asked for at the commitment (drawn from the opening draw), in order. */
+  expected: readonly number[];
 }
 
 /** Runs verifications off the caller's thread (the worker pool, pool.ts). */
@@ -54,8 +54,10 @@ export interface VerifyRunner {
 export interface WorkKind {
   /** `epochSeed` is secret until the report; `seed` is the challenge seed (challengeSeed()). */
   plan(epochSeed: Hex, seed: Hex, claim: HardwareClaim, targetMs: number): PlannedChallenge | Promise<PlannedChallenge>;
-  chooseOpenings(spec: Record<string, unknown>, root: Hex, k: number): number[];
-  verify(epochSeed: Hex, spec: Record<string, unknown>, root: Hex, openings: readonly Record<string, unknown>[], k: number): Promise<VerifyResult>;
+  /** `k` rows or items drawn from `draw`, the challenge's opening draw (protocol/openings.ts). */
+  chooseOpenings(spec: Record<string, unknown>, draw: Hex, k: number): number[];
+  /** Checks the openings of the rows or items `expected` (those asked for) against `root`. */
+  verify(epochSeed: Hex, spec: Record<string, unknown>, root: Hex, openings: readonly Record<string, unknown>[], expected: readonly number[]): Promise<VerifyResult>;
 }
 
 export type Work = Record<ChallengeKind, WorkKind | undefined>;

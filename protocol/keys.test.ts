@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { encodeAbiParameters, hexToBytes, type Hex } from "viem";
+import { encodeAbiParameters, hexToBytes, keccak256, stringToBytes, type Hex } from "viem";
 import { PROTOCOL_ERRORS } from "./errors";
-import { dueTimeKey, memberSecret, openingKey, seedShare } from "./keys";
+import { dueTimeKey, epochKeys, memberSecret, openingKey, seedEntropy, seedShare, shareOf } from "./keys";
 
 /** Hardhat's account #0 and the first contract it deploys: a devnet member's domain. */
 const KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80" as Hex;
@@ -22,18 +22,33 @@ test("the member secret is RFC 5869 HKDF-SHA256 with the documented salt and inf
 test("per-epoch secrets are HMAC-SHA256 over label, 0x00 and the epoch as uint64 big-endian", () => {
   const secret = memberSecret(KEY, DOMAIN);
   const epoch = Buffer.from([0, 0, 0, 0, 0, 0, 0, 7]);
-  for (const [label, fn] of [["poai.seed-share.v1", seedShare], ["poai.opening-key.v1", openingKey], ["poai.due-time-key.v1", dueTimeKey]] as const) {
+  for (const [label, fn] of [["poai.seed-entropy.v1", seedEntropy], ["poai.opening-key.v1", openingKey], ["poai.due-time-key.v1", dueTimeKey]] as const) {
     const mac = hmac(hexToBytes(secret), Buffer.concat([Buffer.from(label), Buffer.from([0]), epoch]));
     assert.equal(fn(secret, 7), "0x" + mac.toString("hex"), label);
     assert.equal(fn(secret, 7n), fn(secret, 7), "number and bigint epochs agree");
   }
 });
 
+test("the seed share hashes in the epoch's opening and due-time keys, so its commitment fixes them before the epoch", () => {
+  const secret = memberSecret(KEY, DOMAIN);
+  const k = epochKeys(secret, 7);
+  const keysHash = keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "bytes32" }], [k.openingKey, k.dueTimeKey]));
+  const want = keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "bytes32" }, { type: "bytes32" }], [keccak256(stringToBytes("poai.seed-share.v2")), k.entropy, keysHash]));
+  assert.equal(seedShare(secret, 7), want);
+  assert.equal(shareOf(k), want, "an auditor recomputes the share from the revealed keys");
+  // A member that reveals another opening key (to excuse openings it chose) no longer opens its share.
+  assert.notEqual(shareOf({ ...k, openingKey: openingKey(secret, 8) }), want);
+  assert.notEqual(shareOf({ ...k, dueTimeKey: dueTimeKey(secret, 8) }), want);
+  assert.notEqual(shareOf({ ...k, entropy: seedEntropy(secret, 8) }), want);
+  assert.throws(() => shareOf({ ...k, openingKey: "0x1234" }), (e: { code?: string }) => e.code === PROTOCOL_ERRORS.KeyBadInput);
+});
+
 test("the derivation is pinned: seeds committed by one release are recomputed by the next", () => {
   const secret = memberSecret(KEY, DOMAIN);
   assert.equal(secret, "0x17ec337bc27018112d8db254dfde86b44f7e276dae55f007c296ab7ee137856d");
-  assert.equal(seedShare(secret, 0), "0x13165e0b3f96e963d9433de48ee4dddc2e18b90c2e2456df552ebdcc3858ce02");
-  assert.equal(seedShare(secret, 1), "0x38fb1352340ac920500a65083541274ed3582f8905a8949ca551d3677abd430e");
+  assert.equal(seedShare(secret, 0), "0x627c8a22a56cd91fc6eb565d9f8a17a0b2af8b748228de4cd63487dc7d6f2d26");
+  assert.equal(seedShare(secret, 1), "0x826adb3786abb2673c41a3db7e5130ef2f2ff3498a27ebe604427e68c49d4546");
+  assert.equal(seedEntropy(secret, 1), "0x1e01948626ee553ee8094ba20e58cf9eb60fbff1699acc27a812007913584966");
   assert.equal(openingKey(secret, 1), "0x3a8d541fd85d454c5c9a7aaefa9a9799d01b4df13a2c198378c644eaab14b781");
   assert.equal(dueTimeKey(secret, 1), "0xa9fd8baf0910c42230d2532de0e29f3255f08370581fe3f9ffefd42a4471d198");
 });

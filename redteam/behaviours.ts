@@ -12,12 +12,16 @@
  *   where the computed fingerprints or items should be), as a node that skips work would. The
  *   root is over the forged result, so the openings match the root, but an opened forged row
  *   does not match the oracle's recomputation.
+ * - `grind-forge`: forges like `forge-rows`, then re-commits, changing one made-up value at a
+ *   time, until the openings it predicts from public data (the draw from the root alone) miss
+ *   every forged row or item (grind.ts). It logs each prediction (`redteam.ground`), so a test
+ *   can show the oracle asked for other rows.
  * - `skip`: fetches challenges and never answers them.
  */
 import { randomBytes } from "node:crypto";
 import { AgentError } from "../agent/errors";
 
-export const BEHAVIOURS = ["honest", "overclaim", "forge-rows", "skip"] as const;
+export const BEHAVIOURS = ["honest", "overclaim", "forge-rows", "grind-forge", "skip"] as const;
 export type BehaviourName = (typeof BEHAVIOURS)[number];
 
 export interface Behaviour {
@@ -28,6 +32,8 @@ export interface Behaviour {
   forges(row: number): boolean;
   /** `count` made-up float32 values on the challenge grid (k/256, like honest data). */
   madeUpValues(count: number): Float32Array;
+  /** `grind-forge`: the openings per challenge it grinds against (the committee's public setting). */
+  grindOpenings?: number;
 }
 
 export function parseBehaviour(name: string | undefined): BehaviourName {
@@ -49,7 +55,7 @@ function madeUp(count: number): Float32Array {
  * `forgeFraction` F in (0, 1]: `forge-rows` replaces every k-th row, k = floor(1/F) (rounded
  * down, so at least the asked share), starting with row 0.
  */
-export function makeBehaviour(name: BehaviourName, forgeFraction = 0.5): Behaviour {
+export function makeBehaviour(name: BehaviourName, forgeFraction = 0.5, grindOpenings = 4): Behaviour {
   if (!(forgeFraction > 0 && forgeFraction <= 1)) {
     throw new AgentError("BadArgument", `--forge-fraction must be in (0, 1], got ${forgeFraction}`);
   }
@@ -59,9 +65,13 @@ export function makeBehaviour(name: BehaviourName, forgeFraction = 0.5): Behavio
       return { name, answers: true, forges: () => false, madeUpValues: madeUp };
     case "skip":
       return { name, answers: false, forges: () => false, madeUpValues: madeUp };
-    case "forge-rows": {
+    case "forge-rows":
+    case "grind-forge": {
       const every = Math.max(1, Math.floor(1 / forgeFraction));
-      return { name, answers: true, forges: (row) => row % every === 0, madeUpValues: madeUp };
+      if (name === "grind-forge" && !(Number.isInteger(grindOpenings) && grindOpenings >= 1 && grindOpenings <= 256)) {
+        throw new AgentError("BadArgument", `--grind-openings must be an integer in 1..256, got ${grindOpenings}`);
+      }
+      return { name, answers: true, forges: (row) => row % every === 0, madeUpValues: madeUp, ...(name === "grind-forge" ? { grindOpenings } : {}) };
     }
   }
 }

@@ -6,6 +6,7 @@
  * Failures print as the agent's do (AGxxx codes); the exit code is 1.
  */
 import { AgentError } from "../agent/errors";
+import { profileParams } from "../protocol/committee-params";
 import { runCommand, RUN_HELP } from "../agent/commands/run";
 import { reportFailure } from "../agent/commands/common";
 import { makeBehaviour, parseBehaviour, BEHAVIOURS } from "./behaviours";
@@ -13,11 +14,13 @@ import { makeCheatingSolver } from "./solver";
 
 /** Share of rows `forge-rows` forges when `--forge-fraction` is not given. */
 export const DEFAULT_FORGE_FRACTION = 0.5;
+/** Openings `grind-forge` grinds against when `--grind-openings` is not given: the devnet profile's (public). */
+export const DEFAULT_GRIND_OPENINGS = profileParams("devnet").openings;
 
-const OPTIONS = ["behaviour", "forge-fraction"] as const;
+const OPTIONS = ["behaviour", "forge-fraction", "grind-openings"] as const;
 type RedteamOption = (typeof OPTIONS)[number];
 
-export const REDTEAM_HELP = `redteam run --behaviour ${BEHAVIOURS.join("|")} [--forge-fraction F] <agent run options>
+export const REDTEAM_HELP = `redteam run --behaviour ${BEHAVIOURS.join("|")} [--forge-fraction F] [--grind-openings K] <agent run options>
   The agent's challenge loop with a cheating solver. Agent options:
   ${RUN_HELP}`;
 
@@ -52,7 +55,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const { own, rest } = splitOptions(args);
     const forgeFraction = own["forge-fraction"] === undefined ? DEFAULT_FORGE_FRACTION : Number(own["forge-fraction"]);
-    const behaviour = makeBehaviour(parseBehaviour(own.behaviour), forgeFraction);
+    const grindOpenings = own["grind-openings"] === undefined ? DEFAULT_GRIND_OPENINGS : Number(own["grind-openings"]);
+    const behaviour = makeBehaviour(parseBehaviour(own.behaviour), forgeFraction, grindOpenings);
     await runCommand(rest, (opts) => makeCheatingSolver(behaviour, opts));
     return 0;
   } catch (err) {

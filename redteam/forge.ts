@@ -12,6 +12,7 @@ import { itemLeaf, type InferAnswer, type InferChallenge } from "../engine/llm";
 import { merkleRoot, merkleRootBytes } from "../engine/merkle";
 import type { ResultHooks } from "../agent/solver-types";
 import type { Behaviour } from "./behaviours";
+import { grindGemm, grindInfer, type GrindResult } from "./grind";
 
 /** Made-up values become integer logits at this scale (any value off the honest logits is caught). */
 const MADE_UP_LOGIT_SCALE = 4096;
@@ -43,10 +44,31 @@ export function forgeInfer(answer: InferAnswer, challenge: InferChallenge, behav
   return { ...answer, items, leaves, root: merkleRoot(leaves) };
 }
 
-/** The hooks that apply `behaviour`'s forging to both challenge kinds. */
-export function forgingHooks(behaviour: Behaviour): ResultHooks {
+/** One JSON log line per ground challenge, in the agent's `--log json` shape. */
+function logGround(kind: string, seed: string, g: GrindResult, write: (line: string) => void) {
+  write(JSON.stringify({ t: new Date().toISOString(), level: "info", event: "redteam.ground", msg: `${kind} ${seed}: ${g.tries} tries, predicted openings [${g.predicted.join(", ")}]${g.found ? "" : " (gave up)"}`, kind, seed, ...g }));
+}
+
+/**
+ * The hooks that apply `behaviour`'s forging to both challenge kinds; `grind-forge` grinds each
+ * forged result against the public draw after forging it.
+ */
+export function forgingHooks(behaviour: Behaviour, write: (line: string) => void = (l) => process.stdout.write(l + "\n")): ResultHooks {
+  const k = behaviour.grindOpenings;
   return {
-    gemm: (run) => forgeGemm(run, behaviour),
-    infer: (answer, challenge) => forgeInfer(answer, challenge, behaviour),
+    gemm: (run) => {
+      const forged = forgeGemm(run, behaviour);
+      if (k === undefined || forged === run) return forged;
+      const g = grindGemm(forged, (row) => behaviour.forges(row), k);
+      logGround("gemm", run.spec.seed, g.grind, write);
+      return g.run;
+    },
+    infer: (answer, challenge) => {
+      const forged = forgeInfer(answer, challenge, behaviour);
+      if (k === undefined || forged === answer) return forged;
+      const g = grindInfer(forged, challenge, (i) => behaviour.forges(i), k);
+      logGround("infer", challenge.seed, g.grind, write);
+      return g.answer;
+    },
   };
 }

@@ -69,7 +69,7 @@ function burst(work: GemmWork, a: VerifyArgs, count: number): Promise<boolean[]>
     const pending: Promise<boolean>[] = [];
     const next = (i: number) => {
       if (i === count) return void Promise.all(pending).then(resolve, reject);
-      pending.push(work.verify(a.epochSeed, a.spec, a.root, a.openings, a.k).then((v) => v.ok));
+      pending.push(work.verify(a.epochSeed, a.spec, a.root, a.openings, a.expected).then((v) => v.ok));
       setImmediate(() => next(i + 1));
     };
     next(0);
@@ -124,13 +124,13 @@ async function main() {
   const run = await runGemm(spec, { executionProviders: ["cpu"] });
   const wire = encodeGemmSpec(spec);
   const indices = new GemmWork({ maxN: N }).chooseOpenings(wire, run.root, OPENINGS);
-  const a: VerifyArgs = { epochSeed, spec: wire, root: run.root, openings: openGemm(run, indices).map(encodeGemmOpening), k: OPENINGS };
+  const a: VerifyArgs = { epochSeed, spec: wire, root: run.root, openings: openGemm(run, indices).map(encodeGemmOpening), expected: indices };
 
   const pool = new WorkerPool({ threads: THREADS });
   const inline = new GemmWork({ maxN: N });
   const pooled = new GemmWork({ maxN: N }, pool);
   // Warm: the verifier key of the epoch in every thread, the workers' code.
-  await inline.verify(a.epochSeed, a.spec, a.root, a.openings, a.k);
+  await inline.verify(a.epochSeed, a.spec, a.root, a.openings, a.expected);
   await burst(pooled, a, THREADS * 2);
 
   log(`${ANSWERS} verifications inline`);

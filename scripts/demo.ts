@@ -211,6 +211,7 @@ async function main(): Promise<number> {
       stakeAfter: rec.stake + rec.unbonding,
       slashed,
       rewardsClaimed: paid,
+      counterfactual: n.spec.counterfactual,
     });
   }
   await narrate();
@@ -222,7 +223,7 @@ async function main(): Promise<number> {
   console.log(summaryTable(result));
   console.log("");
   for (const p of verdict.problems) console.log(`FAIL: ${p}`);
-  if (verdict.ok) console.log("PASS: every honest node was paid and never slashed; every cheater was slashed.");
+  if (verdict.ok) console.log("PASS: every honest node was paid and never slashed; every cheater was slashed and came out with less than an honest node on the same hardware was paid.");
   rmSync(work, { recursive: true, force: true });
   console.log(resultJson(result, verdict.ok));
   return verdict.ok ? 0 : 1;

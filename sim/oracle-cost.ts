@@ -132,7 +132,7 @@ export async function measureOracleCost(p: ProtocolParams, epochMs: number, opts
       const chooseMs = cpuMs() - c0;
       const openings = openInfer(answer, indices); // the node's reply, not timed
       const v0 = cpuMs();
-      const v = await verifyInferOpenings(model, challenge, answer.root, openings, k);
+      const v = await verifyInferOpenings(model, challenge, answer.root, openings, answer.root, k);
       const verifyMs = cpuMs() - v0;
       if (!v.ok) throw new SimError("SimOracleCostUnverified", `an honest infer answer did not verify: ${v.reason}`);
       if (r >= INFER_WARMUP) {

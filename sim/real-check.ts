@@ -109,7 +109,7 @@ export async function crossCheck(opts: { seed: number; modes: CheckMode[]; perMo
       const openings = replayed
         ? openGemm(replayed, indices)
         : openGemm(answer, indices).map((o) => (fake.has(o.index) ? { ...o, row: fake.get(o.index)! } : o));
-      const verdict = verifyGemmOpenings(spec, answer.root, openings, key, { k });
+      const verdict = verifyGemmOpenings(spec, answer.root, openings, key, { draw: answer.root, k });
       row.instances++;
       if (!verdict.ok) {
         row.engineRejected++;

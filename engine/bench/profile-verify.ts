@@ -146,7 +146,7 @@ async function infer() {
     generateInferChallenge: await cpuPerCallAsync(async () => void (await generateInferChallenge(keccak256(stringToBytes(`profile-verify infer ${next()}`)), { batch: 64, promptLen: 64, model, pool })), 10),
     verifyInferOpenings: await cpuPerCallAsync(async () => {
       const i = next();
-      const v = await verifyInferOpenings(model, challenges[i], answers[i].root, openings[i], INFER_OPENINGS);
+      const v = await verifyInferOpenings(model, challenges[i], answers[i].root, openings[i], answers[i].root, INFER_OPENINGS);
       if (!v.ok) throw new Error(`honest infer did not verify: ${v.reason}`);
     }, 5),
     checkInferChallenge: cpuPerCall(() => checkInferChallenge(challenges[next()], model), 20),

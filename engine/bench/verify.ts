@@ -23,7 +23,8 @@ import { openGemm, runGemm, type GemmRun } from "../gemm/kernel";
 import { prepareGemmVerifier } from "../gemm/verifier-key";
 import { checkGemmOpenings, verifyGemmOpenings } from "../gemm/verify";
 import { hardwareClass, peakGflops } from "../hardware";
-import { hashPairBytes, leafHashBytes, merkleRootBytes } from "../merkle";
+import { hashPairBytes, leafHashBytes, merkleLevelsBytes, merkleRootBytes, updateMerkleLeaf } from "../merkle";
+import { keccak256Bytes } from "../keccak";
 import { f32Bytes } from "../gemm/formats";
 import { fillMatrix, randomU32, streamKey } from "../prng";
 import { sizeGemm } from "../sizing";
@@ -80,9 +81,9 @@ async function cpuSizes() {
     const computeMs = med(runs.map((r) => r.timings.computeMs));
     const key = prepareGemmVerifier(spec.sharedSeed, gemmSecretSeed(epoch, n), n);
     const openings = openGemm(run, chooseOpenings(spec, run.root, K));
-    const v = verifyGemmOpenings(spec, run.root, openings, key, { k: K });
+    const v = verifyGemmOpenings(spec, run.root, openings, key, { draw: run.root, k: K });
     if (!v.ok) throw new Error(`honest gemm did not verify: ${v.detail}`);
-    const t = timeIt(() => void verifyGemmOpenings(spec, run.root, openings, key, { k: K }), 20, 20);
+    const t = timeIt(() => void verifyGemmOpenings(spec, run.root, openings, key, { draw: run.root, k: K }), 20, 20);
     const flops = 2 * batch * n ** 3;
     log(`  node ${nodeMs.toFixed(1)} ms wall / ${nodeCpuMs.toFixed(0)} ms CPU (product ${computeMs.toFixed(1)} ms, ${(flops / computeMs / 1e6).toFixed(1)} GFLOP/s), oracle ${t.wallMs.toFixed(2)} ms wall / ${t.cpuMs.toFixed(2)} ms CPU for k=${K}, key ${key.buildMs.toFixed(1)} ms/epoch`);
     out.push({
@@ -202,8 +203,52 @@ function forge(run: GemmRun, fake: (i: number) => boolean) {
   return { ...run, fingerprints, leaves, root: bytesToHex(merkleRootBytes(leaves)), fakeRow };
 }
 
+/** Re-commitments a ground forgery tries at most before it gives up. */
+const GRIND_TRIES = 1 << 16;
+
+/**
+ * The grinding forger of redteam/grind.ts, inlined (engine/ imports nothing above it): varies one
+ * made-up fingerprint value, rehashing one Merkle path per try, until the draw it can compute
+ * from public data (`chooseOpenings(spec, root, K)`) opens no made-up row.
+ */
+function grind(forged: ReturnType<typeof forge>, fake: (i: number) => boolean) {
+  const s = forged.spec;
+  const rows = s.batch * s.n;
+  const target = Array.from({ length: rows }, (_, i) => i).find(fake);
+  const missesAll = (root: Hex) => chooseOpenings(s, root, K).every((i) => !fake(i));
+  if (target === undefined || missesAll(forged.root)) return { run: forged, tries: 1, found: missesAll(forged.root) };
+  const m = s.projCols;
+  const g = s.groupRows;
+  const fp = forged.fingerprints.slice();
+  const levels = merkleLevelsBytes(forged.leaves.slice());
+  const j = Math.floor(target / g);
+  const base = fp[target * m];
+  let root = forged.root;
+  let tries = 1;
+  // Loop bound: GRIND_TRIES re-commitments.
+  while (tries < GRIND_TRIES && !missesAll(root)) {
+    tries++;
+    fp[target * m] = base + tries / 4;
+    root = bytesToHex(updateMerkleLeaf(levels, j, leafHashBytes(f32Bytes(fp.subarray(j * g * m, Math.min(rows, (j + 1) * g) * m)))));
+  }
+  return { run: { ...forged, fingerprints: fp, leaves: levels[0], root }, tries, found: missesAll(root) };
+}
+
+/**
+ * The oracle's keyed draw as the engine can compute it: keccak256(secret ‖ root), a draw of the
+ * root the node cannot compute. The oracle's is protocol/openings.ts (the member's opening key, the
+ * challenge id and the root); for the node both are equally unpredictable.
+ */
+function keyedDraw(secret: Uint8Array, root: Hex): Hex {
+  const input = new Uint8Array(64);
+  input.set(secret, 0);
+  input.set(Buffer.from(root.slice(2), "hex"), 32);
+  return bytesToHex(keccak256Bytes(input));
+}
+
 async function detection() {
   const out: Record<string, unknown>[] = [];
+  const secret = keccak256Bytes(new TextEncoder().encode("bench: a member's opening key"));
   const epochOpenings = K * CHALLENGES_PER_EPOCH;
   // Measured with the real verifier on forged runs (n=64, 4 matrices = 256 rows).
   const spec: GemmSpec = generateGemmChallenge(keccak256(stringToBytes("bench forge")), { n: 64, batch: 4, precision: "fp32" }, gemmSharedSeed(epoch, 64));
@@ -212,6 +257,10 @@ async function detection() {
   for (const f of [0.01, 0.1, 0.5]) {
     const trials = 300;
     let caught = 0;
+    let groundCaught = 0;
+    let rootOnlyCaught = 0;
+    let found = 0;
+    let tries = 0;
     for (let t = 0; t < trials; t++) {
       // A different fake set per trial: row i is faked when a seeded hash of (t, i) falls below f.
       const fk = streamKey(keccak256(stringToBytes(`fake set ${f} ${t}`)), "f");
@@ -221,7 +270,16 @@ async function detection() {
       const forged = forge(run, fake);
       const idx = chooseOpenings(spec, forged.root, K);
       const openings = openGemm(forged, idx).map((o) => (fake(o.index) ? { ...o, row: forged.fakeRow(o.index) } : o));
-      if (!verifyGemmOpenings(spec, forged.root, openings, key, { k: K }).ok) caught++;
+      if (!verifyGemmOpenings(spec, forged.root, openings, key, { draw: forged.root, k: K }).ok) caught++;
+      // The same forgery ground against the root-only draw, then drawn as the oracle draws.
+      const g = grind(forged, fake);
+      tries += g.tries;
+      if (g.found) found++;
+      const answer = (rows: number[]) => openGemm(g.run, rows).map((o) => (fake(o.index) ? { ...o, row: forged.fakeRow(o.index) } : o));
+      const keyed = chooseOpenings(spec, keyedDraw(secret, g.run.root), K);
+      if (!checkGemmOpenings(spec, g.run.root, answer(keyed), key, keyed).ok) groundCaught++;
+      const rootOnly = chooseOpenings(spec, g.run.root, K);
+      if (!checkGemmOpenings(spec, g.run.root, answer(rootOnly), key, rootOnly).ok) rootOnlyCaught++;
     }
     // Sampling-only Monte Carlo of whole epochs: 17 challenges of a 2^20-row tree, fake share f.
     const epochs = f === 0.01 ? 4000 : 2000;
@@ -242,18 +300,27 @@ async function detection() {
     const perChallenge = 1 - (1 - f) ** K;
     const perEpoch = 1 - (1 - f) ** epochOpenings;
     log(`f=${f}: per challenge computed ${perChallenge.toFixed(4)} measured ${(caught / trials).toFixed(4)} (${trials} forged runs); per epoch computed ${perEpoch.toPrecision(7)} measured ${(epochCaught / epochs).toFixed(4)} (${epochs} epochs)`);
+    log(`  ground (mean ${(tries / trials).toFixed(1)} tries, ${found}/${trials} found a root the public draw misses): caught ${(groundCaught / trials).toFixed(4)} under the keyed draw, ${(rootOnlyCaught / trials).toFixed(4)} had the draw been the root alone`);
     out.push({
       fakeShare: f,
       perChallengeComputed: round(perChallenge, 6),
       perChallengeMeasured: round(caught / trials, 4),
       perChallengeTrials: trials,
+      // The adversary who grinds: the same forgeries re-committed until the draw it can compute
+      // misses every made-up row, then drawn with a key it cannot know (the oracle's rule).
+      perChallengeMeasuredGround: round(groundCaught / trials, 4),
+      perChallengeMeasuredGroundRootOnlyDraw: round(rootOnlyCaught / trials, 4),
+      groundMeanTries: round(tries / trials, 1),
+      groundFound: found,
       perEpochComputed: perEpoch,
       perEpochMeasured: round(epochCaught / epochs, 6),
       perEpochTrials: epochs,
       perEpochMissedComputed: (1 - f) ** epochOpenings,
     });
   }
-  return { k: K, challengesPerEpoch: CHALLENGES_PER_EPOCH, openingsPerEpoch: epochOpenings, cases: out };
+  const bound = "a node that makes up a fraction f of a challenge's rows escapes it with probability (1-f)^k whatever the number of roots it tries: the openings are drawn from the member's secret opening key, the challenge id and the root (protocol/openings.ts), and a node gets the openings of one commitment only";
+  log(`bound: ${bound}`);
+  return { k: K, challengesPerEpoch: CHALLENGES_PER_EPOCH, openingsPerEpoch: epochOpenings, bound, cases: out };
 }
 
 async function main() {

@@ -22,7 +22,7 @@ test("the reference result is an honest answer: every opening verifies", () => {
     assert.equal(run.fingerprints.length, batch * n * spec.projCols);
     const k = 20;
     const idx = chooseOpenings(spec, run.root, k);
-    const v = verifyGemmOpenings(spec, run.root, openGemm(run, idx), key, { k });
+    const v = verifyGemmOpenings(spec, run.root, openGemm(run, idx), key, { draw: run.root, k });
     assert.equal(v.ok, true, `${tag}: ${v.detail}`);
   }
 });
@@ -46,7 +46,7 @@ test("a reference result with altered fingerprints fails verification", () => {
   const leaves = fingerprintLeaves(spec, fingerprints);
   const bad = { ...run, fingerprints, leaves, root: bytesToHex(merkleRootBytes(leaves)) };
   const idx = chooseOpenings(spec, bad.root, 4);
-  const v = verifyGemmOpenings(spec, bad.root, openGemm(bad, idx), key, { k: 4 });
+  const v = verifyGemmOpenings(spec, bad.root, openGemm(bad, idx), key, { draw: bad.root, k: 4 });
   assert.equal(v.ok, false);
   assert.equal(v.reason, "GemmFingerprintMismatch");
 });

@@ -18,7 +18,9 @@
  * whereas C·R = A·(B·R) could be computed in O(n²) without doing the product.
  *
  * Openings. After the root is fixed, k global row indices are drawn from
- * keccak256(specHash ‖ root) (`chooseOpenings`). For each, the node sends the row C_i as the
+ * keccak256(specHash ‖ draw) (`chooseOpenings`), where the draw is secret to the node when it
+ * commits: protocol/openings.ts mixes the issuing member's opening key, the challenge id and the
+ * root (a draw from the root alone could be ground by re-committing until it misses made-up rows). For each, the node sends the row C_i as the
  * exact product A_i·B in fp32 whatever the rated precision (`computeRow`: O(n²), exact by
  * construction), the fingerprint group holding D_i, and its proof.
  */
@@ -161,12 +163,16 @@ export interface GemmOpening {
 }
 
 
-/** The rows to open: `k` distinct rows drawn from keccak256(specHash ‖ root). */
-export function chooseOpenings(spec: GemmSpec, root: Hex, k = GEMM_DEFAULT_OPENINGS): number[] {
+/**
+ * The rows to open: `k` distinct rows drawn from keccak256(specHash ‖ draw). `draw` is the
+ * challenge's opening draw (protocol/openings.ts `openingDraw`: secret until the node has
+ * committed); any 32 bytes are accepted, so tests without a member key pass a root or a label.
+ */
+export function chooseOpenings(spec: GemmSpec, draw: Hex, k = GEMM_DEFAULT_OPENINGS): number[] {
   checkGemmSpec(spec);
   if (!Number.isInteger(k) || k < 1 || k > GEMM_MAX_OPENINGS) throw new GemmError("GemmBadOpening", `k ${k} outside 1..${GEMM_MAX_OPENINGS}`);
   const input = new Uint8Array(64);
   input.set(specHashBytes(spec), 0);
-  input.set(seedBytes(root), 32);
+  input.set(seedBytes(draw), 32);
   return sampleIndicesFrom(keccak256Bytes(input), "poai.gemm.open", gemmRows(spec), Math.min(k, gemmRows(spec)));
 }

@@ -48,7 +48,7 @@ test("honest work is accepted, and its rows are the exact products", async () =>
   const s = spec("honest", 6);
   const run = await runGemm(s, cpu);
   const idx = chooseOpenings(s, run.root, 16);
-  const v = verifyGemmOpenings(s, run.root, openGemm(run, idx), key, { k: 16 });
+  const v = verifyGemmOpenings(s, run.root, openGemm(run, idx), key, { draw: run.root, k: 16 });
   assert.equal(v.ok, true, v.detail);
   assert.equal(v.evidence, null);
   // Freivalds is exact for honest rows: the sums never rounded.
@@ -77,7 +77,7 @@ test("rejects a wrong row (made-up row with a consistent fingerprint) with evide
     const forged = forge(run, fake);
     const open = chooseOpenings(s, forged.root, 64);
     if (!open.includes(target)) continue;
-    verdict = verifyGemmOpenings(s, forged.root, openForged(forged, fake, open), key, { k: 64 });
+    verdict = verifyGemmOpenings(s, forged.root, openForged(forged, fake, open), key, { draw: forged.root, k: 64 });
   }
   assert.ok(verdict, "no forged root opened the faked row");
   assert.equal(verdict.ok, false);
@@ -89,7 +89,7 @@ test("rejects an answer replayed from another seed", async () => {
   const old = await runGemm(spec("yesterday"), cpu);
   const s = spec("today");
   const idx = chooseOpenings(s, old.root);
-  const v = verifyGemmOpenings(s, old.root, openGemm(old, idx), key);
+  const v = verifyGemmOpenings(s, old.root, openGemm(old, idx), key, { draw: old.root });
   assert.equal(v.ok, false);
   assert.equal(v.reason, "GemmRowMismatch");
 });
@@ -99,12 +99,12 @@ test("rejects openings that do not match the committed root", async () => {
   const run = await runGemm(s, cpu);
   const other = keccak256(stringToBytes("some other root"));
   // Openings of the real tree against another root.
-  const v1 = verifyGemmOpenings(s, other, openGemm(run, chooseOpenings(s, other)), key);
+  const v1 = verifyGemmOpenings(s, other, openGemm(run, chooseOpenings(s, other)), key, { draw: other });
   assert.equal(v1.reason, "GemmProofInvalid");
   // A fingerprint changed after the commitment.
   const open = openGemm(run, chooseOpenings(s, run.root));
   open[3] = { ...open[3], group: open[3].group.map((x, i) => (i === 0 ? x + 1 : x)) };
-  assert.equal(verifyGemmOpenings(s, run.root, open, key).reason, "GemmProofInvalid");
+  assert.equal(verifyGemmOpenings(s, run.root, open, key, { draw: run.root }).reason, "GemmProofInvalid");
 });
 
 test("rejects a node that commits fingerprints without computing C, then computes opened rows", async () => {
@@ -121,7 +121,7 @@ test("rejects a node that commits fingerprints without computing C, then compute
   }
   const leaves = fingerprintLeaves(s, fps);
   const lazy = { ...run, fingerprints: fps, leaves, root: bytesToHex(merkleRootBytes(leaves)) };
-  const v = verifyGemmOpenings(s, lazy.root, openGemm(lazy, chooseOpenings(s, lazy.root)), key);
+  const v = verifyGemmOpenings(s, lazy.root, openGemm(lazy, chooseOpenings(s, lazy.root)), key, { draw: lazy.root });
   assert.equal(v.ok, false);
   assert.equal(v.reason, "GemmFingerprintMismatch");
 });
@@ -140,7 +140,7 @@ test("rejects a node computing in a cheaper number format (B rounded to 4 signif
   for (let i = 0; i < s.batch * n; i++) fps.set(fingerprintRow(computeRow(s, i, B8), R), i * 4);
   const leaves = fingerprintLeaves(s, fps);
   const cheap = { ...run, B: B8, fingerprints: fps, leaves, root: bytesToHex(merkleRootBytes(leaves)) };
-  const v = verifyGemmOpenings(s, cheap.root, openGemm(cheap, chooseOpenings(s, cheap.root)), key);
+  const v = verifyGemmOpenings(s, cheap.root, openGemm(cheap, chooseOpenings(s, cheap.root)), key, { draw: cheap.root });
   assert.equal(v.ok, false);
   assert.equal(v.reason, "GemmRowMismatch");
 });
@@ -157,7 +157,7 @@ test("a forged fraction of rows is caught at the rate 1-(1-f)^k", async () => {
   for (let t = 0; t < trials; t++) {
     const fake = (i: number) => ((i * 2654435761 + t * 97) >>> 0) % 2 === 0;
     const forged = forge(run, fake);
-    const v = verifyGemmOpenings(s, forged.root, openForged(forged, fake, chooseOpenings(s, forged.root)), key);
+    const v = verifyGemmOpenings(s, forged.root, openForged(forged, fake, chooseOpenings(s, forged.root)), key, { draw: forged.root });
     if (!v.ok) {
       caught++;
       assert.equal(v.reason, "GemmRowMismatch");
@@ -168,7 +168,7 @@ test("a forged fraction of rows is caught at the rate 1-(1-f)^k", async () => {
   const fake = (i: number) => i % 10 === 0;
   const forged = forge(run, fake);
   const idx = chooseOpenings(s, forged.root, 64);
-  const v = verifyGemmOpenings(s, forged.root, openForged(forged, fake, idx), key, { k: 64 });
+  const v = verifyGemmOpenings(s, forged.root, openForged(forged, fake, idx), key, { draw: forged.root, k: 64 });
   const firstFake = idx.findIndex(fake);
   if (firstFake === -1) assert.equal(v.ok, true);
   else {
@@ -184,21 +184,21 @@ test("malformed openings are rejections with a reason, not throws", async () => 
   const run = await runGemm(s, cpu);
   const idx = chooseOpenings(s, run.root);
   const good = openGemm(run, idx);
-  assert.equal(verifyGemmOpenings(s, run.root, good.slice(1), key).reason, "GemmWrongOpeningSet");
-  assert.equal(verifyGemmOpenings(s, run.root, [good[1], good[0], ...good.slice(2)], key).reason, "GemmWrongOpeningSet");
+  assert.equal(verifyGemmOpenings(s, run.root, good.slice(1), key, { draw: run.root }).reason, "GemmWrongOpeningSet");
+  assert.equal(verifyGemmOpenings(s, run.root, [good[1], good[0], ...good.slice(2)], key, { draw: run.root }).reason, "GemmWrongOpeningSet");
   const nan = good.map((o, i) => (i === 2 ? { ...o, row: o.row.map((x, j) => (j === 0 ? NaN : x)) } : o));
-  assert.equal(verifyGemmOpenings(s, run.root, nan, key).reason, "GemmMalformedOpening");
+  assert.equal(verifyGemmOpenings(s, run.root, nan, key, { draw: run.root }).reason, "GemmMalformedOpening");
   const short = good.map((o, i) => (i === 0 ? { ...o, row: o.row.subarray(1) } : o));
-  assert.equal(verifyGemmOpenings(s, run.root, short, key).reason, "GemmMalformedOpening");
-  assert.equal(verifyGemmOpenings(s, "0x1234" as Hex, good, key).reason, "GemmMalformedOpening");
-  assert.throws(() => verifyGemmOpenings(s, run.root, good, prepareGemmVerifier(gemmSharedSeed(keccak256(epoch), n), epoch, n)), GemmError);
+  assert.equal(verifyGemmOpenings(s, run.root, short, key, { draw: run.root }).reason, "GemmMalformedOpening");
+  assert.equal(verifyGemmOpenings(s, "0x1234" as Hex, good, key, { draw: "0x1234" as Hex }).reason, "GemmMalformedOpening");
+  assert.throws(() => verifyGemmOpenings(s, run.root, good, prepareGemmVerifier(gemmSharedSeed(keccak256(epoch), n), epoch, n), { draw: run.root }), GemmError);
 });
 
 test("an fp16-rated challenge runs with the default providers (CUDA, else CPU) and verifies within the fp16 output tolerance", async () => {
   const s = generateGemmChallenge(keccak256(stringToBytes("fp16")), { n, batch: 4, precision: "fp16" }, shared);
   const run = await runGemm(s);
   assert.ok(["cuda", "cpu"].includes(run.provider));
-  const v = verifyGemmOpenings(s, run.root, openGemm(run, chooseOpenings(s, run.root, 16)), key, { k: 16 });
+  const v = verifyGemmOpenings(s, run.root, openGemm(run, chooseOpenings(s, run.root, 16)), key, { draw: run.root, k: 16 });
   assert.equal(v.ok, true, v.detail);
   // fp16 rounding of C is an honest, bounded difference from the exact product: a made-up row
   // still fails.
@@ -206,7 +206,7 @@ test("an fp16-rated challenge runs with the default providers (CUDA, else CPU) a
   const forged = forge(run, fake);
   const idx = chooseOpenings(s, forged.root, 16);
   assert.ok(idx.some(fake));
-  assert.equal(verifyGemmOpenings(s, forged.root, openForged(forged, fake, idx), key, { k: 16 }).ok, false);
+  assert.equal(verifyGemmOpenings(s, forged.root, openForged(forged, fake, idx), key, { draw: forged.root, k: 16 }).ok, false);
 });
 
 
@@ -246,7 +246,7 @@ for (const precision of ["fp32", "fp16"] as const) {
     const s = generateGemmChallenge(keccak256(stringToBytes(`single entry ${precision}`)), { n: n5, batch: 2, precision }, shared5);
     const runs = precision === "fp32" ? [await runGemm(s, { ...cpu, intraOpNumThreads: 1 }), await runGemm(s, { ...cpu, intraOpNumThreads: 2 })] : [await runGemm(s, cpu)];
     for (const run of runs) {
-      const v = verifyGemmOpenings(s, run.root, openGemm(run, chooseOpenings(s, run.root, 8)), key5, { k: 8 });
+      const v = verifyGemmOpenings(s, run.root, openGemm(run, chooseOpenings(s, run.root, 8)), key5, { draw: run.root, k: 8 });
       assert.equal(v.ok, true, v.detail);
       for (const c of v.checks) assert.equal(c.freivaldsRatio, 0); // exact rows, exact sums
     }
@@ -274,7 +274,7 @@ for (const precision of ["fp32", "fp16"] as const) {
           const row = withEntry(o.row, j, wrong);
           // (a) Only the opened row is wrong: the committed fingerprint is the honest one.
           const open = honest.map((h, i) => (i === q ? { ...h, row } : h));
-          const va = verifyGemmOpenings(s, run.root, open, key5, { k: 8 });
+          const va = verifyGemmOpenings(s, run.root, open, key5, { draw: run.root, k: 8 });
           assert.equal(va.ok, false, `row ${o.index} entry ${j}: ${x} -> ${wrong} passed`);
           assert.equal(va.reason, "GemmRowMismatch");
           assert.equal(va.checks.length, q + 1);
@@ -301,10 +301,10 @@ test("n = 512: the worst-case tolerance (aggregated γ_n bound) lets one entry o
   const run = await runGemm(s, cpu);
   const idx = chooseOpenings(s, run.root, 8);
   const open = openGemm(run, idx).map((o, i) => (i === 0 ? { ...o, row: withEntry(o.row, 7, o.row[7] + 0.5) } : o));
-  const loose = verifyGemmOpenings(s, run.root, open, key5, { k: 8, tolerance: "worst-case" });
+  const loose = verifyGemmOpenings(s, run.root, open, key5, { draw: run.root, k: 8, tolerance: "worst-case" });
   assert.equal(loose.ok, true, loose.detail);
   assert.ok(loose.checks[0].freivaldsRatio > 0 && loose.checks[0].freivaldsRatio < 1);
-  const tight = verifyGemmOpenings(s, run.root, open, key5, { k: 8 });
+  const tight = verifyGemmOpenings(s, run.root, open, key5, { draw: run.root, k: 8 });
   assert.equal(tight.ok, false);
   assert.equal(tight.reason, "GemmRowMismatch");
 });

@@ -67,6 +67,7 @@ export interface GemmVerdict {
 export interface GemmVerifyOptions {
   /** Openings expected (default GEMM_DEFAULT_OPENINGS). */
   k?: number;
+
   tolerance?: "probabilistic" | "worst-case";
 }
 
@@ -222,7 +223,8 @@ export function verifyGemmOpenings(
   root: Hex,
   openings: readonly GemmOpening[],
   key: GemmVerifierKey,
-  opts: GemmVerifyOptions = {},
+  /** `draw`: the challenge's opening draw (protocol/openings.ts) the expected rows are sampled from. */
+  opts: GemmVerifyOptions & { draw: Hex },
 ): GemmVerdict {
   const t0 = performance.now();
   checkGemmSpec(spec);
@@ -230,7 +232,8 @@ export function verifyGemmOpenings(
   const k = opts.k ?? GEMM_DEFAULT_OPENINGS;
   let expected: number[];
   try {
-    expected = chooseOpenings(spec, root, k);
+    if (hex32ToBytes(root) === null) throw new Error("root");
+    expected = chooseOpenings(spec, opts.draw, k);
   } catch {
     return {
       ok: false,
@@ -246,7 +249,8 @@ export function verifyGemmOpenings(
 
 /**
  * The checks of `verifyGemmOpenings` against a given list of expected rows (verifyGemmOpenings
- * draws them with `chooseOpenings`; the benchmark calls this directly to time a proof depth it
+ * draws them with `chooseOpenings` from the opening draw; the oracle passes the rows it asked
+ * for at the commitment, as stored; the benchmark calls this directly to time a proof depth it
  * cannot build a whole tree for).
  */
 export function checkGemmOpenings(

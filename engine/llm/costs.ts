@@ -73,7 +73,7 @@ export async function measureInferCosts(opts: {
     const chooseMs = performance.now() - c0;
     const openings = openInfer(answer, indices); // the node's reply: not the oracle's cost
     const v0 = performance.now();
-    const v = await verifyInferOpenings(model, challenge, answer.root, openings, k);
+    const v = await verifyInferOpenings(model, challenge, answer.root, openings, answer.root, k);
     if (r >= 0) {
       inferTimes.push(answer.ms);
       verifyTimes.push(chooseMs + performance.now() - v0);

@@ -27,6 +27,7 @@ export {
   chooseInferOpenings,
   openInfer,
   verifyInferOpenings,
+  checkInferOpenings,
   itemLeaf,
   DEFAULT_INFER_OPENINGS,
   type InferAnswer,

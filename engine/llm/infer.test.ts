@@ -58,7 +58,7 @@ function tampered(answer: InferAnswer, replace: (i: number, fp: Fingerprint) => 
 
 async function verifyAnswer(m: CausalLm, answer: Pick<InferAnswer, "root" | "items" | "leaves">, k = K, c = challenge) {
   const openings = openInfer(answer, chooseInferOpenings(c, answer.root, k));
-  return verifyInferOpenings(m, c, answer.root, openings, k);
+  return verifyInferOpenings(m, c, answer.root, openings, answer.root, k);
 }
 
 before(async () => {
@@ -169,32 +169,32 @@ test("openings that do not match the committed root are rejected", async () => {
   const openings = openInfer(honest, idx);
   // A fingerprint changed after the commitment (one quantum), with the original proof.
   const changed = openings.map((o, i) => (i === 1 ? { ...o, fingerprint: { ids: o.fingerprint.ids, q: o.fingerprint.q.map((r, p) => (p === 0 ? [r[0] + 1, ...r.slice(1)] : r)) } } : o));
-  const v1 = await verifyInferOpenings(model, challenge, honest.root, changed, K);
+  const v1 = await verifyInferOpenings(model, challenge, honest.root, changed, honest.root, K);
   assert.equal(v1.ok, false);
   assert.deepEqual(v1.badItems, [idx[1]]);
   // Items of the node's choice instead of the drawn ones.
   const chosen = openInfer(honest, [0, 1, 2, 3]);
-  assert.equal((await verifyInferOpenings(model, challenge, honest.root, chosen, K)).ok, false);
+  assert.equal((await verifyInferOpenings(model, challenge, honest.root, chosen, honest.root, K)).ok, false);
   // Too few openings, a proof of another item, a root that is not the committed one.
-  assert.equal((await verifyInferOpenings(model, challenge, honest.root, openings.slice(0, K - 1), K)).ok, false);
+  assert.equal((await verifyInferOpenings(model, challenge, honest.root, openings.slice(0, K - 1), honest.root, K)).ok, false);
   const swappedProof = openings.map((o, i) => (i === 0 ? { ...o, proof: openings[1].proof } : o));
-  assert.equal((await verifyInferOpenings(model, challenge, honest.root, swappedProof, K)).ok, false);
+  assert.equal((await verifyInferOpenings(model, challenge, honest.root, swappedProof, honest.root, K)).ok, false);
   const otherRoot = keccak256(honest.root);
   const atOtherRoot = openInfer(honest, chooseInferOpenings(challenge, otherRoot, K));
-  const v2 = await verifyInferOpenings(model, challenge, otherRoot, atOtherRoot, K);
+  const v2 = await verifyInferOpenings(model, challenge, otherRoot, atOtherRoot, otherRoot, K);
   assert.equal(v2.ok, false);
   assert.match(v2.reason, /Merkle proof/);
   // Malformed fingerprints are a verdict, not a crash.
   const malformed = openings.map((o, i) => (i === 2 ? { ...o, fingerprint: { ids: [], q: [] } } : o));
-  const v3 = await verifyInferOpenings(model, challenge, honest.root, malformed, K);
+  const v3 = await verifyInferOpenings(model, challenge, honest.root, malformed, honest.root, K);
   assert.equal(v3.ok, false);
   assert.deepEqual(v3.badItems, [idx[2]]);
-  assert.equal((await verifyInferOpenings(model, challenge, "0x1234" as Hex, openings, K)).ok, false);
+  assert.equal((await verifyInferOpenings(model, challenge, "0x1234" as Hex, openings, honest.root, K)).ok, false);
 });
 
 test("verified outputs export as synthetic data-set records; unverified ones do not", async () => {
   const openings = openInfer(honest, chooseInferOpenings(challenge, honest.root, K));
-  const v = await verifyInferOpenings(model, challenge, honest.root, openings, K);
+  const v = await verifyInferOpenings(model, challenge, honest.root, openings, honest.root, K);
   const records = exportSyntheticRecords(model.tokenizer, challenge, honest.root, openings, v);
   assert.equal(records.length, K);
   const r = records[0];

@@ -75,18 +75,21 @@ export async function runInfer(model: CausalLm, challenge: InferChallenge, opts:
 
 /**
  * The items to open, drawn after the commitment: distinct indices from
- * keccak256(abi.encode(bytes32 challengeSeed, bytes32 root)), in draw order.
+ * keccak256(abi.encode(bytes32 challengeSeed, bytes32 draw)), in draw order. `draw` is the
+ * challenge's opening draw (protocol/openings.ts `openingDraw`: the issuing member's secret
+ * opening key, the challenge id and the root), so the node cannot predict the items of any root
+ * it might commit; any 32 bytes are accepted, so tests without a member key pass a root.
  */
-export function chooseInferOpenings(challenge: Pick<InferChallenge, "seed" | "prompts">, root: Hex, k: number): number[] {
+export function chooseInferOpenings(challenge: Pick<InferChallenge, "seed" | "prompts">, draw: Hex, k: number): number[] {
   const n = challenge.prompts.length;
   if (!Number.isInteger(k) || k < 1 || k > Math.min(n, MAX_INFER_OPENINGS)) {
     throw new LlmError("LlmBadOption", `openings must be in 1..${Math.min(n, MAX_INFER_OPENINGS)}, got ${k}`);
   }
-  if (!/^0x[0-9a-fA-F]{64}$/.test(root)) throw new LlmError("LlmBadAnswer", "root must be a 32-byte hex string");
-  // keccak256(abi.encode(bytes32 seed, bytes32 root)): the two words, concatenated.
+  if (!/^0x[0-9a-fA-F]{64}$/.test(draw)) throw new LlmError("LlmBadAnswer", "the opening draw must be a 32-byte hex string");
+  // keccak256(abi.encode(bytes32 seed, bytes32 draw)): the two words, concatenated.
   const input = new Uint8Array(64);
   input.set(seedBytes(challenge.seed), 0);
-  input.set(seedBytes(root), 32);
+  input.set(seedBytes(draw), 32);
   const rng = new CounterRng(bytesToHex(keccak256Bytes(input)));
   // Partial Fisher-Yates on a sparse map: k draws, O(k) memory.
   const swapped = new Map<number, number>();
@@ -110,7 +113,8 @@ export function openInfer(answer: Pick<InferAnswer, "items" | "leaves">, indices
 }
 
 /**
- * Checks the openings against the committed root and a recomputation of the opened items.
+ * Checks the openings against the committed root and a recomputation of the opened items, the
+ * items expected drawn from the challenge's opening draw (`chooseInferOpenings`).
  * Total: malformed openings give ok = false with a reason, never a throw (a challenge that does
  * not fit the model is the oracle's own error and does throw).
  */
@@ -119,13 +123,31 @@ export async function verifyInferOpenings(
   challenge: InferChallenge,
   root: Hex,
   openings: readonly InferOpening[],
+  draw: Hex,
   k: number = DEFAULT_INFER_OPENINGS,
+): Promise<InferVerification> {
+  return checkInferOpenings(model, challenge, root, openings, chooseInferOpenings(challenge, draw, k));
+}
+
+/**
+ * The checks of `verifyInferOpenings` against a given list of expected items: the oracle passes
+ * the items it asked for at the commitment, as stored.
+ */
+export async function checkInferOpenings(
+  model: CausalLm,
+  challenge: InferChallenge,
+  root: Hex,
+  openings: readonly InferOpening[],
+  expected: readonly number[],
 ): Promise<InferVerification> {
   const t0 = performance.now();
   checkInferChallenge(challenge, model);
   const fail = (reason: string, badItems: number[] = []): InferVerification => ({ ok: false, reason, badItems, worst: Infinity, maxAbs: Infinity, ms: performance.now() - t0 });
   if (typeof root !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(root)) return fail("root is not a 32-byte hex string");
-  const expected = chooseInferOpenings(challenge, root, k);
+  const n = challenge.prompts.length;
+  if (expected.length < 1 || expected.length > Math.min(n, MAX_INFER_OPENINGS) || expected.some((i) => !Number.isInteger(i) || i < 0 || i >= n) || new Set(expected).size !== expected.length) {
+    throw new LlmError("LlmBadOption", `expected items must be 1..${Math.min(n, MAX_INFER_OPENINGS)} distinct indices below ${n}`);
+  }
   if (!Array.isArray(openings) || openings.length !== expected.length) return fail(`expected ${expected.length} openings`);
   const P = challenge.positions.length;
   const badItems: number[] = [];

@@ -76,6 +76,7 @@ function benchService(): ApiService {
     nodeStats: unused,
     rewards: unused,
     datasets: unused,
+    draws: unused,
     healthz: unused,
     metricsText: async () => "",
     requireActiveNode: unused,

@@ -11,10 +11,8 @@ const FLEET = ("0x" + "00".repeat(20)) as Hex;
 /** Largest delay of a round planned after its due time passed (the oracle came up late), ms. */
 export const LATE_SPREAD_MS = 2_000;
 
-/** The key every draw of an epoch's schedule is taken from. */
-export function scheduleKeyOf(seed: Hex): Hex {
-  return keccak256(concatBytes([hexToBytes(seed), stringToBytes("poai.oracle.schedule")]));
-}
+/** The key every draw of an epoch's schedule is taken from (protocol/seeds.ts: auditors recompute it). */
+export { scheduleKeyOf } from "../../protocol/seeds";
 
 /** 64-bit number from keccak256(key ‖ tag ‖ node ‖ round): the secret draws of an epoch. */
 export function draw(key: Hex, tag: string, node: string, round: number): bigint {

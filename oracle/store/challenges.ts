@@ -98,6 +98,23 @@ const progressOf = statement<[number, string, string], { epoch: number; planned:
   `SELECT epoch, COUNT(*) AS planned, SUM(issued_at IS NOT NULL AND issue_at <= ?) AS issued, SUM(verdict = '${CHALLENGE_VERDICT.Pass}') AS passed, SUM(verdict IN ${sqlList([CHALLENGE_VERDICT.Fail, CHALLENGE_VERDICT.Fraud])}) AS failed FROM challenges WHERE node = ? AND epoch = (SELECT MAX(epoch) FROM challenges WHERE node = ?) GROUP BY epoch`,
 );
 
+/** A challenge's draws as the oracle reveals them after the epoch (read-api.ts `draws`): never the answer. */
+export type ChallengeDraws = Pick<ChallengeRow, "id" | "node" | "round" | "kind" | "seed" | "spec" | "issue_at" | "deadline" | "root" | "openings" | "verdict">;
+const drawsOf = statement<[number, string, number], ChallengeDraws>(
+  "SELECT id, node, round, kind, seed, spec, issue_at, deadline, root, openings, verdict FROM challenges WHERE epoch = ? AND id > ? ORDER BY id LIMIT ?",
+);
+const lastDeadlineOf = statement<[number], { at: number | null; n: number }>("SELECT MAX(deadline) AS at, COUNT(*) AS n FROM challenges WHERE epoch = ?");
+
+/** The draws of an epoch's challenges after id `after` (keyset paging by id), at most `limit`. */
+export function challengeDraws(db: DB, epoch: number, after: string, limit: number): ChallengeDraws[] {
+  return drawsOf(db).all(epoch, after, limit);
+}
+
+/** The latest deadline among an epoch's challenges (null when it has none), and their number. */
+export function lastDeadline(db: DB, epoch: number): { at: number | null; n: number } {
+  return lastDeadlineOf(db).get(epoch)!;
+}
+
 /** What happened to one challenge, for an operator's or a benchmark's account of an epoch. */
 export type ChallengeOutcome = Pick<ChallengeRow, "id" | "epoch" | "node" | "round" | "issue_at" | "issued_at" | "deadline" | "committed_at" | "opened_at" | "verdict" | "reason">;
 const outcomesOf = statement<[number, number], ChallengeOutcome>(

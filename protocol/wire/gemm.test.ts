@@ -24,7 +24,7 @@ test("openings survive the wire encoding", async () => {
   const open = openGemm(run, chooseOpenings(s, run.root));
   const back = open.map((o) => decodeGemmOpening(JSON.parse(JSON.stringify(encodeGemmOpening(o))), s));
   assert.deepEqual(back, open);
-  assert.equal(verifyGemmOpenings(s, run.root, back, key).ok, true);
+  assert.equal(verifyGemmOpenings(s, run.root, back, key, { draw: run.root }).ok, true);
 });
 
 test("a malformed opening is a PR001 error naming what is wrong", async () => {

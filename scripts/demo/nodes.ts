@@ -1,7 +1,10 @@
 /**
  * The demo's fleet: honest nodes claiming a conservative share of what `bench` measured on this
- * machine (they all share its cores, so claims leave room), and two cheaters: one registered
- * with far more throughput than the machine has, one that commits made-up rows.
+ * machine (they all share its cores, so claims leave room), and three cheaters: one registered
+ * with far more throughput than the machine has, one that commits made-up rows, and one that
+ * commits made-up rows and grinds its roots against the openings it can predict from public data.
+ * Each cheater names its honest counterfactual: the honest node whose earnings are what the
+ * cheater's hardware would have earned honestly over the same epochs.
  */
 import type { BehaviourName } from "../../redteam/behaviours";
 
@@ -13,6 +16,8 @@ export interface NodeSpec {
   claimShare: number;
   /** Honest claims start from the slowest size measured; the overclaim from the fastest, so it overstates even the machine's best. */
   basis: "slowest" | "fastest";
+  /** A cheater's honest counterfactual: the honest node on the same hardware (same agent slot on this machine). */
+  counterfactual?: string;
 }
 
 export const DEMO_FLEET: readonly NodeSpec[] = [
@@ -24,8 +29,12 @@ export const DEMO_FLEET: readonly NodeSpec[] = [
   // deadline (3x the claimed time + the demo's 10 s slack, counted from issue) with the cores
   // shared and its challenges queueing, so the oracle measures the overclaim instead of only
   // seeing late answers.
-  { name: "overclaim", behaviour: "overclaim", honest: false, claimShare: 3, basis: "fastest" },
-  { name: "forger", behaviour: "forge-rows", honest: false, claimShare: 0.2, basis: "slowest" },
+  // Its hardware is one agent slot of this machine: honestly it would claim at most what honest-1
+  // claims, the largest honest share.
+  { name: "overclaim", behaviour: "overclaim", honest: false, claimShare: 3, basis: "fastest", counterfactual: "honest-1" },
+  // The forgers claim what honest-2 claims on the same slot: honest-2 earns what they would have.
+  { name: "forger", behaviour: "forge-rows", honest: false, claimShare: 0.2, basis: "slowest", counterfactual: "honest-2" },
+  { name: "grinder", behaviour: "grind-forge", honest: false, claimShare: 0.2, basis: "slowest", counterfactual: "honest-2" },
 ];
 
 /** Smallest claim registered, GFLOP/s (the registry refuses zero). */

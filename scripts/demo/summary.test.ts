@@ -9,8 +9,17 @@ const base: NodeOutcome = {
 };
 
 test("the demo passes only with paid, unslashed honest nodes and slashed cheaters", () => {
-  const cheater = { ...base, name: "c", behaviour: "forge-rows", honest: false, stakeAfter: 50n, slashed: 50n, rewardsClaimed: 0n };
+  const cheater = { ...base, name: "c", behaviour: "forge-rows", honest: false, stakeAfter: 50n, slashed: 50n, rewardsClaimed: 0n, counterfactual: "a" };
   assert.deepEqual(judgeDemo({ epochs: [1, 2, 3], nodes: [base, cheater] }), { ok: true, problems: [] });
+  // A cheater slashed a little but paid more than its net loss: it came out ahead of honesty.
+  const ahead = { ...cheater, stakeAfter: 99n, slashed: 1n, rewardsClaimed: 7n };
+  const v = judgeDemo({ epochs: [1], nodes: [base, ahead] });
+  assert.equal(v.ok, false);
+  assert.match(v.problems.join("\n"), /not less than .* its honest counterfactual a was paid/);
+  // Exactly the counterfactual's pay is not less: it fails too.
+  assert.equal(judgeDemo({ epochs: [1], nodes: [base, { ...ahead, rewardsClaimed: 6n }] }).ok, false);
+  assert.equal(judgeDemo({ epochs: [1], nodes: [base, { ...ahead, rewardsClaimed: 5n }] }).ok, true);
+  assert.equal(judgeDemo({ epochs: [1], nodes: [base, { ...cheater, counterfactual: undefined }] }).ok, false);
   assert.equal(judgeDemo({ epochs: [1], nodes: [{ ...base, rewardsClaimed: 0n }] }).ok, false);
   assert.equal(judgeDemo({ epochs: [1], nodes: [{ ...base, slashed: 1n, stakeAfter: 99n }] }).ok, false);
   assert.equal(judgeDemo({ epochs: [1], nodes: [{ ...cheater, slashed: 0n, stakeAfter: 100n }] }).ok, false);

@@ -1,6 +1,8 @@
 /**
  * The demo's verdict on itself, pure: the per-node summary table, the final JSON line and the
- * exit rule (every honest node paid and never slashed, every cheater slashed).
+ * exit rule: every honest node paid and never slashed; every cheater slashed, and its net (tokens
+ * claimed minus stake slashed) below what its honest counterfactual, the honest node on the same
+ * hardware, was paid over the same epochs.
  */
 import { formatUnits } from "viem";
 
@@ -17,7 +19,12 @@ export interface NodeOutcome {
   stakeAfter: bigint;
   slashed: bigint;
   rewardsClaimed: bigint;
+  /** A cheater's honest counterfactual (the name of an honest node on the same hardware). */
+  counterfactual?: string;
 }
+
+/** What a node came out with: tokens claimed minus stake slashed (negative when it lost). */
+export const netOf = (n: Pick<NodeOutcome, "rewardsClaimed" | "slashed">) => n.rewardsClaimed - n.slashed;
 
 export interface DemoResult {
   epochs: number[];
@@ -30,8 +37,13 @@ export function judgeDemo(r: DemoResult): { ok: boolean; problems: string[] } {
     if (n.honest) {
       if (n.rewardsClaimed <= 0n) problems.push(`honest node ${n.name} was not paid`);
       if (n.slashed > 0n || n.stakeAfter < n.stakeBefore) problems.push(`honest node ${n.name} was slashed`);
-    } else if (n.slashed <= 0n || n.stakeAfter >= n.stakeBefore) {
-      problems.push(`cheater ${n.name} (${n.behaviour}) was not slashed`);
+    } else {
+      if (n.slashed <= 0n || n.stakeAfter >= n.stakeBefore) problems.push(`cheater ${n.name} (${n.behaviour}) was not slashed`);
+      const cf = r.nodes.find((m) => m.name === n.counterfactual && m.honest);
+      if (!cf) problems.push(`cheater ${n.name} names no honest counterfactual`);
+      else if (netOf(n) >= cf.rewardsClaimed) {
+        problems.push(`cheater ${n.name} (${n.behaviour}) came out with ${fmt(netOf(n))} POAI, not less than the ${fmt(cf.rewardsClaimed)} POAI its honest counterfactual ${cf.name} was paid`);
+      }
     }
   }
   if (r.epochs.length === 0) problems.push("no epoch was run");
@@ -41,7 +53,7 @@ export function judgeDemo(r: DemoResult): { ok: boolean; problems: string[] } {
 const fmt = (v: bigint) => Number(formatUnits(v, 18)).toFixed(2);
 
 export function summaryTable(r: DemoResult): string {
-  const header = ["node", "behaviour", "claim GF/s", "verdicts", "stake before", "stake after", "slashed", "rewards"];
+  const header = ["node", "behaviour", "claim GF/s", "verdicts", "stake before", "stake after", "slashed", "rewards", "net", "honest on same hardware"];
   const rows = r.nodes.map((n) => [
     `${n.name} ${n.node.slice(0, 8)}`,
     n.behaviour,
@@ -51,6 +63,11 @@ export function summaryTable(r: DemoResult): string {
     fmt(n.stakeAfter),
     fmt(n.slashed),
     fmt(n.rewardsClaimed),
+    fmt(netOf(n)),
+    n.honest ? "-" : (() => {
+      const cf = r.nodes.find((m) => m.name === n.counterfactual);
+      return cf ? `${fmt(cf.rewardsClaimed)} (${cf.name})` : "?";
+    })(),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ");
@@ -74,6 +91,8 @@ export function resultJson(r: DemoResult, ok: boolean): string {
       stakeAfter: n.stakeAfter.toString(),
       slashed: n.slashed.toString(),
       rewardsClaimed: n.rewardsClaimed.toString(),
+      net: netOf(n).toString(),
+      ...(n.counterfactual ? { counterfactual: n.counterfactual, counterfactualPaid: (r.nodes.find((m) => m.name === n.counterfactual)?.rewardsClaimed ?? 0n).toString() } : {}),
     })),
   });
 }

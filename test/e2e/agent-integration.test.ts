@@ -1,11 +1,14 @@
 /**
  * The node agent in a whole devnet: a Hardhat node, the contracts, the oracle (its own process)
- * and two agents (their own processes), one honest and one committing made-up rows, through one
- * full epoch and its settlement. The agents start before the oracle, so they also show the
- * reconnect path. Checks what an operator would check: the report went on chain, finalized after
- * its dispute window, the forger was slashed for fraud and only the forger, and the honest
- * operator claimed its reward with the oracle's Merkle proof; and the operator-facing errors for a
- * jailed node, an unregistered key and a wrong chain.
+ * and three agents (their own processes), one honest, one committing made-up rows and one that
+ * also grinds its roots against the openings it can predict from public data, through one full
+ * epoch and its settlement. The agents start before the oracle, so they also show the reconnect
+ * path. Checks what an operator would check: the report went on chain, finalized after its
+ * dispute window, both forgers were slashed for fraud and only they, and the honest operator
+ * claimed its reward with the oracle's Merkle proof; the operator-facing errors for a jailed node,
+ * an unregistered key and a wrong chain; and what an auditor checks: every draw of the settled
+ * epoch recomputes from the keys the oracle revealed after it (scripts/audit-draws.ts), and the
+ * grinder's predicted openings were never the ones it was asked for.
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
@@ -22,6 +25,8 @@ import { ROOT, freePort } from "../../scripts/devnet/node";
 import { E18, startDevnet } from "../../scripts/devnet/devnet";
 import { DEMO_KEY_PASSWORD, registerNode, startAgent, startOracles } from "../../scripts/devnet/fleet";
 import { claimRewards } from "../../scripts/devnet/reads";
+import { auditDraws, fetchRevealed, readOnChain } from "../../scripts/audit-draws";
+import { profileParams } from "../../protocol/committee-params";
 import { spawnSync } from "node:child_process";
 import { recoverAddress, recoverTypedDataAddress, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
@@ -36,13 +41,16 @@ import { AgentError } from "../../agent/errors";
 const SETTLE_TIMEOUT_MS = 180_000;
 const TOKEN_ABI = parseAbi(["function balanceOf(address) view returns (uint256)"]);
 
+const verdictsOf = (lines: readonly { event: string; verdict?: string; epoch?: string }[], epoch: bigint | undefined) =>
+  lines.filter((e) => e.event === "challenge.verdict" && e.epoch === String(epoch)).map((e) => e.verdict);
+
 const work = mkdtempSync(join(tmpdir(), "poai-agent-it-"));
 after(async () => {
   await stopAll();
   rmSync(work, { recursive: true, force: true });
 });
 
-test("one epoch: the forger is slashed for fraud, the honest node is paid and never slashed", { timeout: 300_000 }, async () => {
+test("one epoch: the forgers are slashed for fraud, grinding included, the honest node is paid and never slashed", { timeout: 300_000 }, async () => {
   const log = (m: string) => process.env.POAI_TEST_VERBOSE && console.log(m);
   const net = await startDevnet({
     workDir: work,
@@ -62,15 +70,22 @@ test("one epoch: the forger is slashed for fraud, the honest node is paid and ne
     claim: { gpuModel: 0, gpuCount: 1, gflops: 1, vramMiB: 1024 },
   });
 
+  const grinder = await registerNode(net, {
+    workDir: work, name: "grinder", behaviour: "grind-forge", operator: devAccount(FIRST_OPERATOR_INDEX + 2),
+    claim: { gpuModel: 0, gpuCount: 1, gflops: 1, vramMiB: 1024 },
+  });
+  const openings = profileParams("devnet").openings;
+
   // Agents first: the oracle is not up yet, so they must retry and then connect.
   const [port] = [await freePort()];
   const oracleUrl = `http://127.0.0.1:${port}`;
-  const events: Record<string, { event: string; verdict?: string; epoch?: string }[]> = { honest: [], forger: [] };
-  for (const n of [honest, forger]) {
+  type Line = { event: string; verdict?: string; epoch?: string; challengeId?: string; root?: string; seed?: string; predicted?: number[]; found?: boolean };
+  const events: Record<string, Line[]> = { honest: [], forger: [], grinder: [] };
+  for (const n of [honest, forger, grinder]) {
     startAgent(n, {
       oracleUrl,
       rpcUrl: net.rpcUrl,
-      extraArgs: ["--threads", "1", ...(n.behaviour === "forge-rows" ? ["--forge-fraction", "0.5"] : [])],
+      extraArgs: ["--threads", "1", ...(n.behaviour !== "honest" ? ["--forge-fraction", "0.5"] : []), ...(n.behaviour === "grind-forge" ? ["--grind-openings", String(openings)] : [])],
       onLine: (line) => {
         log(`[${n.name}] ${line}`);
         try {
@@ -102,18 +117,43 @@ test("one epoch: the forger is slashed for fraud, the honest node is paid and ne
   assert.ok(hv.includes("oracle.unreachable"), "the honest agent never reported the oracle unreachable");
   assert.ok(hv.indexOf("oracle.info") > hv.indexOf("oracle.unreachable"), "the honest agent did not reconnect");
 
-  // The epoch was reported, with exactly one slash: the forger, for fraud.
+  // The epoch was reported, with exactly two slashes: the forgers, for fraud.
   const submitted = watch.seen.find((e) => e.kind === "ReportSubmitted" && e.epoch === epoch);
   assert.ok(submitted, `no report of epoch ${epoch} on chain`);
   assert.ok(watch.seen.some((e) => e.kind === "ReportFinalized" && e.epoch === epoch), `epoch ${epoch} was not finalized`);
   const proposed = watch.seen.filter((e) => e.kind === "SlashProposed" && e.epoch === epoch);
-  assert.deepEqual(proposed.map((e) => (e as { node: string }).node.toLowerCase()), [forger.node.toLowerCase()]);
-  assert.equal((proposed[0] as { reason: number }).reason, SlashReason.Fraud);
+  const cheaters = [forger.node.toLowerCase(), grinder.node.toLowerCase()].sort();
+  assert.deepEqual(proposed.map((e) => (e as { node: string }).node.toLowerCase()).sort(), cheaters);
+  assert.ok(proposed.every((e) => (e as { reason: number }).reason === SlashReason.Fraud));
   const executed = watch.seen.filter((e) => e.kind === "SlashExecuted");
-  assert.ok(executed.every((e) => (e as { node: string }).node.toLowerCase() === forger.node.toLowerCase()), "someone other than the forger was slashed");
+  assert.ok(executed.every((e) => cheaters.includes((e as { node: string }).node.toLowerCase())), "someone other than a forger was slashed");
+
+  // The auditor's check: the oracle revealed its keys of the settled epoch, they open the seed
+  // the report revealed, and every opening it asked for recomputes from them.
+  const revealed = await fetchRevealed(oracleUrl, Number(epoch));
+  const audit = auditDraws(revealed, await readOnChain(net.rpcUrl, { Settlement: net.addr("Settlement"), EpochManager: net.addr("EpochManager") }, Number(epoch)));
+  assert.deepEqual(audit.problems, []);
+  assert.ok(audit.openingsChecked > 0 && audit.openingsChecked === audit.committed, `${audit.openingsChecked} of ${audit.committed} openings recomputed`);
+  // A member that had asked for other rows than its key gives is caught by the same check.
+  const bent = { ...revealed, challenges: revealed.challenges.map((c, i) => (i === 0 && c.openings ? { ...c, openings: [...c.openings].reverse() } : c)) };
+  assert.ok(auditDraws(bent, { reportSeed: revealed.seed, commitment: null }).problems.some((p) => /asked for/.test(p)));
+  // The draws of the epoch in progress are not revealed: the opening key would tell a node its rows.
+  const running = ((await (await fetch(`${oracleUrl}/v1/info`)).json()) as { currentEpoch: number }).currentEpoch;
+  const early = await fetch(`${oracleUrl}/v1/epochs/${running + 1}/draws`);
+  assert.equal(early.status, 409, `draws of the next epoch (committed, not over) answered ${early.status}`);
+  assert.equal(((await early.json()) as { error: { code: string } }).error.code, "OR124");
+
+  // The grinder found, for each of its challenges, a root whose publicly predictable openings
+  // miss every made-up row; the oracle asked for other rows (its draw is keyed) and caught it.
+  const ground = events.grinder.filter((e) => e.event === "redteam.ground" && e.found);
+  const asked = new Map(revealed.challenges.filter((c) => c.node === grinder.node.toLowerCase() && c.root).map((c) => [c.root!.toLowerCase(), c.openings!]));
+  const compared = ground.filter((g) => asked.has(g.root!.toLowerCase()));
+  assert.ok(compared.length > 0, "no ground root of the grinder reached the epoch's commitments");
+  for (const g of compared) assert.notDeepEqual(asked.get(g.root!.toLowerCase()), g.predicted, `the oracle asked for the rows the grinder predicted (root ${g.root})`);
+  assert.ok(verdictsOf(events.grinder, epoch).includes("fraud"), `grinder verdicts ${verdictsOf(events.grinder, epoch)}`);
 
   // The agents saw it too: the forger's answers were judged fraud, the honest ones passed.
-  const verdicts = (name: string) => events[name].filter((e) => e.event === "challenge.verdict" && e.epoch === String(epoch)).map((e) => e.verdict);
+  const verdicts = (name: string) => verdictsOf(events[name], epoch);
   assert.ok(verdicts("honest").length > 0 && verdicts("honest").every((v) => v === "pass"), `honest verdicts ${verdicts("honest")}`);
   assert.ok(verdicts("forger").includes("fraud"), `forger verdicts ${verdicts("forger")}`);
 

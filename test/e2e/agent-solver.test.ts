@@ -37,7 +37,7 @@ function challenge(tag: string): Challenge {
 async function answer(ch: Challenge, solver: Solver) {
   const solved = await solveWith(solver, ch);
   const openings = work.chooseOpenings(ch.spec, solved.root, 4);
-  return work.verify(epochSeed, ch.spec, solved.root, solved.open(openings) as unknown as Record<string, unknown>[], 4);
+  return work.verify(epochSeed, ch.spec, solved.root, solved.open(openings) as unknown as Record<string, unknown>[], openings);
 }
 
 test("an honest gemm answer passes the oracle's verification", async () => {
@@ -70,7 +70,7 @@ test("infer: an honest answer passes the oracle's verification, a forged one is 
     for (const [solver, ok] of [[honest, true], [forger, false]] as const) {
       const solved = await solveWith(solver, ch);
       const openings = infer.chooseOpenings(ch.spec, solved.root, 4);
-      const v = await infer.verify(epochSeed, ch.spec, solved.root, solved.open(openings) as unknown as Record<string, unknown>[], 4);
+      const v = await infer.verify(epochSeed, ch.spec, solved.root, solved.open(openings) as unknown as Record<string, unknown>[], openings);
       assert.equal(v.ok, ok, `${solver.name}: ${v.reason}`);
       if (!ok) assert.equal(v.fraud, true);
     }

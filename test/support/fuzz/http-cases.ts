@@ -14,9 +14,9 @@ import { signRequest } from "../../../protocol/request-signer";
 import { badPercent, deepArb, edgeNumberText, garbageHeaderValue, HOSTILE_VALUES, hostileValueText, notJsonBytes, overlongSegment } from "./hostile";
 import type { RawRequest } from "./raw-http";
 
-export type RouteName = "next" | "commit" | "open" | "processes" | "committee" | "info" | "nodes" | "stats" | "rewards" | "datasets" | "metrics" | "healthz";
+export type RouteName = "next" | "commit" | "open" | "processes" | "committee" | "info" | "nodes" | "stats" | "rewards" | "datasets" | "draws" | "metrics" | "healthz";
 export const SIGNED_ROUTES: readonly RouteName[] = ["next", "commit", "open", "processes", "committee"];
-const PUBLIC_ROUTES: readonly RouteName[] = ["info", "nodes", "stats", "rewards", "datasets", "metrics", "healthz"];
+const PUBLIC_ROUTES: readonly RouteName[] = ["info", "nodes", "stats", "rewards", "datasets", "draws", "metrics", "healthz"];
 
 /** What the fuzzer knows about the oracle it runs against. */
 export interface FuzzContext {
@@ -169,6 +169,8 @@ function paramArb(route: RouteName, ctx: FuzzContext): fc.Arbitrary<string> {
       return fc.oneof(fc.constant(ADDR), mangled);
     case "datasets":
       return fc.oneof(edgeNumberText, badPercent, fc.constantFrom("", "1&epoch=2", "99999999999999999999", "abc", "1%00"));
+    case "draws":
+      return fc.oneof(edgeNumberText, badPercent, fc.constantFrom("0", "1", "0/draws?after=0x", "1/draws?after=0x00000000000000000000000000000000", "99999999999999999999", "abc"));
     default:
       return fc.constant("");
   }
@@ -186,6 +188,7 @@ export function pathOf(p: Pick<HttpPlan, "route" | "param" | "suffix">): string 
     stats: `/v1/nodes/${p.param}/stats`,
     rewards: `/v1/rewards/${p.param}`,
     datasets: `/v1/datasets?epoch=${p.param}`,
+    draws: `/v1/epochs/${p.param}/draws`,
     metrics: "/metrics",
     healthz: "/healthz",
   }[p.route];

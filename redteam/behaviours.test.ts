@@ -20,5 +20,5 @@ test("forge-rows forges every k-th row; honest and overclaim forge none", () => 
 
 test("an unknown behaviour is AG011 naming the known ones; none given is honest", () => {
   assert.equal(parseBehaviour(undefined), "honest");
-  assert.throws(() => parseBehaviour("sneaky"), (e: unknown) => e instanceof AgentError && /--behaviour must be one of honest, overclaim, forge-rows, grind-forge, skip/.test(e.message));
+  assert.throws(() => parseBehaviour("sneaky"), (e: unknown) => e instanceof AgentError && /--behaviour must be one of honest, overclaim, forge-rows, grind-forge, skip, lazy-commit, intermittent, replay/.test(e.message));
 });

@@ -17,11 +17,15 @@
  *   every forged row or item (grind.ts). It logs each prediction (`redteam.ground`), so a test
  *   can show the oracle asked for other rows.
  * - `skip`: fetches challenges and never answers them.
+ * - `lazy-commit`: computes and commits honestly, then never opens (its answers are missed).
+ * - `intermittent`: honest on even rounds, absent on odd ones (half the uptime, all the claim).
+ * - `replay`: answers each challenge with the result it computed for the one before (the first
+ *   one honestly), so it does the work of one challenge and commits to it again and again.
  */
 import { randomBytes } from "node:crypto";
 import { AgentError } from "../agent/errors";
 
-export const BEHAVIOURS = ["honest", "overclaim", "forge-rows", "grind-forge", "skip"] as const;
+export const BEHAVIOURS = ["honest", "overclaim", "forge-rows", "grind-forge", "skip", "lazy-commit", "intermittent", "replay"] as const;
 export type BehaviourName = (typeof BEHAVIOURS)[number];
 
 export interface Behaviour {
@@ -65,6 +69,10 @@ export function makeBehaviour(name: BehaviourName, forgeFraction = 0.5, grindOpe
       return { name, answers: true, forges: () => false, madeUpValues: madeUp };
     case "skip":
       return { name, answers: false, forges: () => false, madeUpValues: madeUp };
+    case "lazy-commit":
+    case "intermittent":
+    case "replay":
+      return { name, answers: true, forges: () => false, madeUpValues: madeUp };
     case "forge-rows":
     case "grind-forge": {
       const every = Math.max(1, Math.floor(1 / forgeFraction));

@@ -26,7 +26,7 @@ test("--behaviour and --forge-fraction are taken off; the agent's options pass t
 test("an unknown behaviour or an out-of-range fraction is AG011; an agent option error is the agent's", () => {
   const bad = redteam(["run", "--oracle", "http://127.0.0.1:9", "--behaviour", "sneaky"]);
   assert.equal(bad.code, 1);
-  assert.match(bad.err, /AG011 --behaviour must be one of honest, overclaim, forge-rows, grind-forge, skip/);
+  assert.match(bad.err, /AG011 --behaviour must be one of honest, overclaim, forge-rows, grind-forge, skip, lazy-commit, intermittent, replay/);
   const fraction = redteam(["run", "--oracle", "http://127.0.0.1:9", "--behaviour", "forge-rows", "--forge-fraction", "2"]);
   assert.equal(fraction.code, 1);
   assert.match(fraction.err, /AG011 --forge-fraction must be in \(0, 1\]/);

@@ -30,6 +30,12 @@ import { measureMachine } from "../agent/benchmark";
 /** Rewards pool funded by the deployer, and rewards per epoch the oracle distributes (tokens). */
 const REWARDS_POOL = 50_000n * E18;
 const EPOCH_BUDGET = 1_000n * E18;
+/**
+ * Stake each node puts up beyond the registry's minimum: one epoch's whole budget, so that what a
+ * slash takes outweighs what cheating could earn in an epoch (a stake of a tenth of an epoch's
+ * pay made an overclaimer come out even with an honest node after its slash).
+ */
+const EXTRA_STAKE = EPOCH_BUDGET;
 /** Largest wait for the whole settlement after the last epoch, ms. */
 const SETTLE_TIMEOUT_MS = 180_000;
 /** Agents keep answering this long after the last epoch (challenges issued late in it), s. */
@@ -108,6 +114,7 @@ async function main(): Promise<number> {
     const gflops = claimFor(spec, bench);
     const reg = await registerNode(net, {
       workDir: work,
+      extraStake: EXTRA_STAKE,
       name: spec.name,
       behaviour: spec.behaviour,
       operator: devAccount(FIRST_OPERATOR_INDEX + i),

@@ -115,12 +115,23 @@ export async function startOracles(
  * operators' agent (`agent run`), a cheater the red team's (`redteam run --behaviour B`), which
  * is the same run wiring with a cheating solver.
  */
-export function startAgent(n: RegisteredNode, o: { oracleUrl: string; rpcUrl: string; onLine?: (line: string, stream: "stdout" | "stderr") => void; extraArgs?: string[] }): Child {
+export function startAgent(
+  n: RegisteredNode,
+  o: {
+    oracleUrl: string;
+    rpcUrl: string;
+    onLine?: (line: string, stream: "stdout" | "stderr") => void;
+    extraArgs?: string[];
+    /** Runs the agent under this command (e.g. `taskset -c 1`: the emulated machine's core). */
+    prefix?: string[];
+  },
+): Child {
   const entry = n.behaviour === "honest" ? [join(ROOT, "agent", "cli.ts"), "run"] : [join(ROOT, "redteam", "cli.ts"), "run", "--behaviour", n.behaviour];
+  const [command, ...pre] = [...(o.prefix ?? []), process.execPath];
   return spawnChild(
     `agent-${n.name}`,
-    process.execPath,
-    ["--import", "tsx", ...entry, "--oracle", o.oracleUrl, "--keystore", n.keystore, "--rpc", o.rpcUrl, "--log", "json", ...(o.extraArgs ?? [])],
+    command,
+    [...pre, "--import", "tsx", ...entry, "--oracle", o.oracleUrl, "--keystore", n.keystore, "--rpc", o.rpcUrl, "--log", "json", ...(o.extraArgs ?? [])],
     { cwd: ROOT, env: { POAI_KEY_PASSWORD: DEMO_KEY_PASSWORD }, onLine: o.onLine },
   );
 }

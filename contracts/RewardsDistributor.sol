@@ -67,10 +67,19 @@ contract RewardsDistributor is IRewardsDistributor, AccessControl, ReentrancyGua
     }
 
     /// @inheritdoc IRewardsDistributor
-    function claim(address account, uint256 cumulativeAmount, bytes32[] calldata proof) external nonReentrant {
+    function claim(address account, uint256 cumulativeAmount, bytes32[] calldata proof) external {
+        // `nonReentrant`, inlined: the same transient flag as every other guarded function.
+        bytes32 guard = _reentrancyGuardStorageSlot();
+        if (_reentrancyGuardEntered()) revert ReentrancyGuardReentrantCall();
+        assembly ("memory-safe") {
+            tstore(guard, 1)
+        }
         uint256 payout = _record(account, cumulativeAmount, proof, _merkleRoot);
         emit RewardsClaimed(account, cumulativeAmount);
         _pay(account, payout);
+        assembly ("memory-safe") {
+            tstore(guard, 0)
+        }
     }
 
     /// @inheritdoc IRewardsDistributor
@@ -217,10 +226,17 @@ contract RewardsDistributor is IRewardsDistributor, AccessControl, ReentrancyGua
         if (!_verify(proof, root, _leaf(account, cumulativeAmount))) {
             revert RewardsDistributorInvalidProof(account, cumulativeAmount);
         }
-        uint256 already = _claimed[account];
+        // `_claimed[account]`, its slot hashed once for the read and the write.
+        uint256 already;
+        assembly ("memory-safe") {
+            mstore(0x00, account)
+            mstore(0x20, _claimed.slot)
+            let slot := keccak256(0x00, 0x40)
+            already := sload(slot)
+            // Written before any token moves (checks-effects-interactions); the check below reverts it all.
+            sstore(slot, cumulativeAmount)
+        }
         if (cumulativeAmount <= already) revert RewardsDistributorNothingToClaim(account, cumulativeAmount, already);
-        // Written before any token moves (checks-effects-interactions).
-        _claimed[account] = cumulativeAmount;
         // Cannot underflow: cumulativeAmount > already checked above.
         unchecked {
             payout = cumulativeAmount - already;
@@ -231,7 +247,22 @@ contract RewardsDistributor is IRewardsDistributor, AccessControl, ReentrancyGua
     /// the token's own balance check is the solvency check. On failure the balance tells why: above it, the
     /// claim exceeds what finalized reports committed; otherwise the token refused the transfer.
     function _pay(address to, uint256 amount) private {
-        if (!_token.trySafeTransfer(to, amount)) {
+        address token = address(_token);
+        bool ok;
+        // SafeERC20.trySafeTransfer's test over the scratch space: the call succeeded and returned true, or
+        // returned nothing from an address with code. 0x40 (the free memory pointer) is restored.
+        assembly ("memory-safe") {
+            let fmp := mload(0x40)
+            mstore(0x00, 0xa9059cbb) // transfer(address,uint256)
+            mstore(0x20, to)
+            mstore(0x40, amount)
+            ok := call(gas(), token, 0, 0x1c, 0x44, 0x00, 0x20)
+            if iszero(and(ok, eq(mload(0x00), 1))) {
+                ok := and(ok, and(iszero(returndatasize()), gt(extcodesize(token), 0)))
+            }
+            mstore(0x40, fmp)
+        }
+        if (!ok) {
             uint256 balance = _token.balanceOf(address(this));
             if (amount > balance) {
                 // Same arguments as a check against totalClaimed: (totalClaimed + amount, totalFinalized).
@@ -262,24 +293,51 @@ contract RewardsDistributor is IRewardsDistributor, AccessControl, ReentrancyGua
     }
 
     /// @dev OpenZeppelin `MerkleProof.verifyCalldata` (sorted pairs, calldata proof) over the scratch space,
-    /// without its per-step bounds check and library call; at most MAX_PROOF_DEPTH steps.
+    /// without its per-step bounds check and library call; at most MAX_PROOF_DEPTH steps. Each step keeps the
+    /// node at 0x20 and writes the sibling at both 0x00 and 0x40, so `(min, max)` is the 64 bytes at 0x20 when
+    /// node < sibling and at 0x00 otherwise (equal words hash the same either way): one comparison, no branch.
+    /// The free memory pointer at 0x40 is restored after the loop. Four steps per turn, then one at a time.
     function _verify(bytes32[] calldata proof, bytes32 root, bytes32 leaf) private pure returns (bool valid) {
         if (proof.length > MAX_PROOF_DEPTH) return false;
         assembly ("memory-safe") {
+            let fmp := mload(0x40)
+            mstore(0x20, leaf)
             let ptr := proof.offset
-            // Loop bound: proof.length <= MAX_PROOF_DEPTH, checked above.
+            let end := add(ptr, shl(5, proof.length))
+            // Loop bound: proof.length <= MAX_PROOF_DEPTH, checked above (at most 16 turns).
             for {
-                let end := add(ptr, shl(5, proof.length))
-            } lt(ptr, end) {
+                let quadsEnd := add(ptr, shl(7, shr(2, proof.length)))
+            } lt(ptr, quadsEnd) {
+                ptr := add(ptr, 0x80)
+            } {
+                let s := calldataload(ptr)
+                mstore(0x00, s)
+                mstore(0x40, s)
+                mstore(0x20, keccak256(shl(5, lt(mload(0x20), s)), 0x40))
+                s := calldataload(add(ptr, 0x20))
+                mstore(0x00, s)
+                mstore(0x40, s)
+                mstore(0x20, keccak256(shl(5, lt(mload(0x20), s)), 0x40))
+                s := calldataload(add(ptr, 0x40))
+                mstore(0x00, s)
+                mstore(0x40, s)
+                mstore(0x20, keccak256(shl(5, lt(mload(0x20), s)), 0x40))
+                s := calldataload(add(ptr, 0x60))
+                mstore(0x00, s)
+                mstore(0x40, s)
+                mstore(0x20, keccak256(shl(5, lt(mload(0x20), s)), 0x40))
+            }
+            // Loop bound: at most 3 remaining steps.
+            for {} lt(ptr, end) {
                 ptr := add(ptr, 0x20)
             } {
-                let sibling := calldataload(ptr)
-                // The smaller of the pair first: at 0x00 if leaf <= sibling, else at 0x20.
-                let at := shl(5, gt(leaf, sibling))
-                mstore(at, leaf)
-                mstore(xor(at, 0x20), sibling)
-                leaf := keccak256(0x00, 0x40)
+                let s := calldataload(ptr)
+                mstore(0x00, s)
+                mstore(0x40, s)
+                mstore(0x20, keccak256(shl(5, lt(mload(0x20), s)), 0x40))
             }
+            leaf := mload(0x20)
+            mstore(0x40, fmp)
             valid := eq(leaf, root)
         }
     }

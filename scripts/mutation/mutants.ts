@@ -175,15 +175,29 @@ export const MUTANTS: Mutant[] = [
   {
     name: "distributor: the claim is recorded before the payout",
     file: DISTRIBUTOR,
-    from: "        _claimed[account] = cumulativeAmount;\n",
+    from: "            sstore(slot, cumulativeAmount)\n",
     to: "",
     tests: [T.distributor, T.rewards],
   },
   {
     name: "distributor: claims cannot be re-entered",
     file: DISTRIBUTOR,
-    from: "function claim(address account, uint256 cumulativeAmount, bytes32[] calldata proof) external nonReentrant {",
-    to: "function claim(address account, uint256 cumulativeAmount, bytes32[] calldata proof) external {",
+    from: "        if (_reentrancyGuardEntered()) revert ReentrancyGuardReentrantCall();\n        assembly (\"memory-safe\") {\n            tstore(guard, 1)\n        }\n",
+    to: "",
+    tests: [T.tokens],
+  },
+  {
+    name: "distributor: a claim holds the guard while it pays (fund, claimBatch, claimToStake cannot run inside it)",
+    file: DISTRIBUTOR,
+    from: "        assembly (\"memory-safe\") {\n            tstore(guard, 1)\n        }\n",
+    to: "",
+    tests: [T.tokens],
+  },
+  {
+    name: "distributor: a claim is checked against the guard of the call it runs in",
+    file: DISTRIBUTOR,
+    from: "        if (_reentrancyGuardEntered()) revert ReentrancyGuardReentrantCall();\n",
+    to: "",
     tests: [T.tokens],
   },
   {

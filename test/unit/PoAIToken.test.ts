@@ -42,4 +42,28 @@ describe("PoAIToken", () => {
       "ERC2612InvalidSigner",
     );
   });
+  it("transfer moves balances as ERC-20 does and refuses the zero recipient and an overdraft", async () => {
+    const fx = await loadFixture(deployFixture);
+    const [from, to] = [fx.funder, fx.outsider];
+    const supply = await fx.token.totalSupply();
+    const tx = fx.token.connect(from).transfer(to.address, 3n * E18);
+    await expect(tx).to.emit(fx.token, "Transfer").withArgs(from.address, to.address, 3n * E18);
+    await expect(tx).to.changeTokenBalances(fx.token, [from, to], [-3n * E18, 3n * E18]);
+    expect(await fx.token.totalSupply()).to.equal(supply);
+    // A self-transfer leaves the balance as it was.
+    await expect(fx.token.connect(to).transfer(to.address, 2n * E18)).to.changeTokenBalance(fx.token, to, 0n);
+    await expect(fx.token.connect(to).transfer(ethers.ZeroAddress, 1n))
+      .to.be.revertedWithCustomError(fx.token, "ERC20InvalidReceiver")
+      .withArgs(ethers.ZeroAddress);
+    const held = MINTED + 3n * E18;
+    await expect(fx.token.connect(to).transfer(from.address, held + 1n))
+      .to.be.revertedWithCustomError(fx.token, "ERC20InsufficientBalance")
+      .withArgs(to.address, held, held + 1n);
+    expect(await fx.token.balanceOf(to.address)).to.equal(held);
+    // transferFrom (OpenZeppelin's own path) reads the balances transfer wrote.
+    await fx.token.connect(to).approve(from.address, 3n * E18);
+    await fx.token.connect(from).transferFrom(to.address, from.address, 3n * E18);
+    expect(await fx.token.balanceOf(to.address)).to.equal(MINTED);
+    expect(await fx.token.balanceOf(from.address)).to.equal(MINTED);
+  });
 });

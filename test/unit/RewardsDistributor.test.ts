@@ -311,6 +311,37 @@ describe("RewardsDistributor", () => {
       expect(await d.claimed(to)).to.equal(0n);
     });
 
+    it("proves leaves at every depth of a 300-account tree; any altered proof word is an invalid proof", async () => {
+      // Depths 8 and 9: the proof loop's four-step turns and its one-step tail both run, and each
+      // word of each proof is checked to matter.
+      const fx = await directFixture();
+      const accounts = Array.from({ length: 300 }, (_, i) => ethers.getAddress(ethers.zeroPadValue(ethers.toBeHex(0x1000 + i * 7919), 20)));
+      const tree = rewardsTree(accounts.map((x, i) => [x, BigInt(i + 1) * E18]));
+      await fundRewards(fx, 1_000n * E18);
+      const d = fx.distributor.connect(fx.settler);
+      await d.reserveBudget(1_000n * E18);
+      await d.finalizeEpoch(0n, tree.root as Hex, 1_000n * E18);
+      const depths = new Set<number>();
+      for (const i of [0, 1, 37, 150, 299]) {
+        const proof = proofFor(tree, accounts[i]);
+        depths.add(proof.length);
+        for (let k = 0; k < proof.length; k++) {
+          const bad = [...proof];
+          bad[k] = ethers.zeroPadValue(ethers.toBeHex(BigInt(bad[k]) ^ 1n), 32);
+          await expect(fx.distributor.claim(accounts[i], BigInt(i + 1) * E18, bad))
+            .to.be.revertedWithCustomError(fx.distributor, "RewardsDistributorInvalidProof")
+            .withArgs(accounts[i], BigInt(i + 1) * E18);
+        }
+        await expect(fx.distributor.claim(accounts[i], BigInt(i + 1) * E18, proof)).to.changeTokenBalance(
+          fx.token,
+          accounts[i],
+          BigInt(i + 1) * E18,
+        );
+        expect(await fx.distributor.claimed(accounts[i])).to.equal(BigInt(i + 1) * E18);
+      }
+      expect([...depths].sort()).to.deep.equal([8, 9]);
+    });
+
     it("a proof longer than MAX_PROOF_DEPTH is an invalid proof", async () => {
       const fx = await directFixture();
       const a = fx.operators[0];

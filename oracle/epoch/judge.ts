@@ -14,7 +14,7 @@ import { buildReport, reportDigest, reportToJson, type ReportInputs } from "../r
 import { NODE_VERDICT } from "../../engine/rewards";
 import { closeUnansweredChallenges, judgedChallenges, windowRows, type JudgedRow } from "../store/challenges";
 import { markJudged, unjudgedEpochs, type EpochRow } from "../store/epochs";
-import { replaceNodeEpochs, verdictHistory } from "../store/node-epochs";
+import { openFraudIncidents, replaceNodeEpochs, verdictHistory } from "../store/node-epochs";
 import { latestUnvetoedReportBefore, putReport, reportByDigest, reportDigestOf } from "../store/reports";
 import { cumulativeRewards, replaceCumulativeRewards } from "../store/rewards";
 import { REPORT_STATE } from "../store/status";
@@ -88,6 +88,17 @@ async function judgeAndBuild(loop: EpochLoop, ep: EpochRow, challenges: JudgedRo
       nowMs,
     },
   });
+  // One incident, one slash: a node judged fraudulent in an earlier epoch whose report is neither
+  // finalized (its slash executes and jails it) nor vetoed is neither paid nor slashed again
+  // (docs/security.md, "One incident, one slash"); the schedule stops challenging it as well.
+  const open = openFraudIncidents(d.db, e, e - MAX_BACKLOG_EPOCHS);
+  for (const n of nodes) {
+    const since = open.get(n.node.toLowerCase());
+    if (since === undefined) continue;
+    d.log.info("incident.open", { epoch: e, node: n.node, fraudEpoch: since, verdict: n.verdict, slashDropped: n.slash !== undefined });
+    n.verdict = NODE_VERDICT.Unavailable;
+    n.slash = undefined;
+  }
   for (const n of nodes) {
     const inARow = 1 + (priorCondemned[n.node.toLowerCase()] ?? 0);
     if (n.verdict !== NODE_VERDICT.UnderDelivering || n.slash || inARow >= d.cfg.overclaimSlashAfterEpochs) continue;

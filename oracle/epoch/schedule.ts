@@ -13,8 +13,9 @@ import { challengeId } from "../challenges";
 import { OracleError } from "../errors";
 import { insertChallenges, voidPlannedBefore, type NewChallenge } from "../store/challenges";
 import { getEpoch, markScheduled } from "../store/epochs";
+import { openFraudIncidents } from "../store/node-epochs";
 import type { Work } from "../work";
-import type { EpochLoop } from "./context";
+import { MAX_BACKLOG_EPOCHS, type EpochLoop } from "./context";
 import { draw, roundDueTimes, scheduleKeyOf } from "./draws";
 
 /** Plans the current epoch `cur` once its commitment is on chain; a planned epoch is left as it is. */
@@ -23,7 +24,12 @@ export async function reconcileSchedule(loop: EpochLoop, cur: number): Promise<v
   if (cur < 0) return;
   const row = getEpoch(d.db, cur);
   if (!row || row.committed_at === null || row.scheduled_at !== null) return;
-  const nodes = (await d.chain.allNodes()).filter((n) => n.status === "Active");
+  // One incident, one slash: a node with an open fraud incident is not challenged until its slash
+  // executes (it is then jailed) or its report is vetoed.
+  const open = openFraudIncidents(d.db, cur, cur - MAX_BACKLOG_EPOCHS);
+  const active = (await d.chain.allNodes()).filter((n) => n.status === "Active");
+  const nodes = active.filter((n) => !open.has(n.node.toLowerCase()));
+  if (nodes.length < active.length) d.log.info("incident.not_challenged", { epoch: cur, nodes: active.filter((n) => open.has(n.node.toLowerCase())).map((n) => n.node) });
   const startMs = loop.epochStartMs(cur);
   const lenMs = loop.epochLengthMs();
   const scheduleKey = scheduleKeyOf(row.seed);

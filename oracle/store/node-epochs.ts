@@ -5,6 +5,8 @@
  */
 import type { Hex } from "viem";
 import type { Verdict } from "../../engine/rewards";
+import { SlashReason } from "../../engine/slash-reason";
+import { REPORT_STATE } from "./status";
 import type { DB } from "./schema";
 import { statement } from "./statement";
 
@@ -34,6 +36,21 @@ const latest = statement<[], Pick<NodeEpochRow, "node" | "epoch" | "verdict" | "
 );
 const countsOf = statement<[number], { verdict: Verdict; n: number }>("SELECT verdict, COUNT(*) AS n FROM node_epochs WHERE epoch = ? GROUP BY verdict");
 const ofNode = statement<[string, number], NodeEpochRow>("SELECT * FROM node_epochs WHERE node = ? ORDER BY epoch DESC LIMIT ?");
+
+const openFraud = statement<[number, number, number], { node: string; epoch: number }>(
+  `SELECT n.node AS node, MIN(n.epoch) AS epoch FROM node_epochs n LEFT JOIN reports r ON r.epoch = n.epoch
+   WHERE n.slash_reason = ? AND n.epoch < ? AND n.epoch >= ? AND (r.status IS NULL OR r.status NOT IN ('${REPORT_STATE.Finalized}', '${REPORT_STATE.Vetoed}'))
+   GROUP BY n.node`,
+);
+
+/**
+ * Nodes with an open fraud incident before epoch `before`: judged fraudulent (a fraud slash in
+ * their report) in an epoch in [from, before) whose report is neither finalized (the slash then
+ * executes and jails the node) nor vetoed. Each with the incident's first epoch.
+ */
+export function openFraudIncidents(db: DB, before: number, from: number): Map<string, number> {
+  return new Map(openFraud(db).all(Number(SlashReason.Fraud), before, from).map((r) => [r.node.toLowerCase(), r.epoch]));
+}
 
 /** A node's verdicts in epochs before `before`, newest first, at most `limit` rows. */
 export function verdictHistory(db: DB, node: string, before: number, limit: number): { epoch: number; verdict: Verdict; slashReason: number }[] {

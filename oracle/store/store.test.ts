@@ -4,9 +4,10 @@ import Database from "better-sqlite3";
 import { SlashReason } from "../../protocol";
 import { voidPlannedBefore, windowRows } from "./challenges";
 import { getEpoch, insertRecoveredEpoch } from "./epochs";
-import { verdictHistory } from "./node-epochs";
+import { openFraudIncidents, verdictHistory } from "./node-epochs";
+import { putReport } from "./reports";
 import { migrate, openDb } from "./schema";
-import { TX_STATUS } from "./status";
+import { REPORT_STATE, TX_STATUS } from "./status";
 import { insertSignedTransaction, setTransactionStatus, transactionsOf } from "./transactions";
 import { condemnedStreak, MAX_VERDICT_LOOKBACK } from "../judging";
 
@@ -128,5 +129,27 @@ describe("database: an epoch recovered after a lost database", () => {
     const verdicts = Object.fromEntries((db.prepare("SELECT id, verdict FROM challenges").all() as { id: string; verdict: string | null }[]).map((r) => [r.id, r.verdict]));
     assert.deepEqual(verdicts, { "due-before": "void", "due-after": null, delivered: null, "other-epoch": null });
     db.close();
+  });
+});
+
+describe("database: one incident, one slash", () => {
+  it("a fraud slash stays an open incident until its report is finalized or vetoed, within the backlog", () => {
+    const db = openDb(":memory:");
+    const ins = db.prepare("INSERT INTO node_epochs (epoch, node, operator, verdict, stats, reward, slash_bps, slash_reason) VALUES (?, ?, 'op', ?, '{}', '0', ?, ?)");
+    const other = "0x00000000000000000000000000000000000000bb";
+    ins.run(3, NODE.toLowerCase(), "fraudulent", 5000, Number(SlashReason.Fraud));
+    ins.run(4, NODE.toLowerCase(), "fraudulent", 5000, Number(SlashReason.Fraud));
+    ins.run(3, other, "under-delivering", 500, Number(SlashReason.Overclaim));
+    const report = (epoch: number, status: string) =>
+      putReport(db, { epoch, report: "{}", slashes: "[]", inputs: "{}", digest: `0x${String(epoch).padStart(64, "0")}`, signatures: "{}", status: status as never }, 0);
+    report(3, REPORT_STATE.Onchain);
+    // Open from its first fraud epoch; an overclaim slash is not a fraud incident.
+    assert.deepEqual([...openFraudIncidents(db, 5, 0)], [[NODE.toLowerCase(), 3]]);
+    assert.deepEqual([...openFraudIncidents(db, 3, 0)], [], "only epochs before the one judged");
+    assert.deepEqual([...openFraudIncidents(db, 5, 5)], [], "outside the backlog");
+    report(3, REPORT_STATE.Finalized);
+    assert.deepEqual([...openFraudIncidents(db, 5, 0)], [[NODE.toLowerCase(), 4]], "epoch 3's slash executed; epoch 4's report has no row yet: still open");
+    report(4, REPORT_STATE.Vetoed);
+    assert.deepEqual([...openFraudIncidents(db, 5, 0)], []);
   });
 });

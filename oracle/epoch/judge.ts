@@ -91,7 +91,7 @@ async function judgeAndBuild(loop: EpochLoop, ep: EpochRow, challenges: JudgedRo
   // One incident, one slash: a node judged fraudulent in an earlier epoch whose report is neither
   // finalized (its slash executes and jails it) nor vetoed is neither paid nor slashed again
   // (docs/security.md, "One incident, one slash"); the schedule stops challenging it as well.
-  const open = openFraudIncidents(d.db, e, e - MAX_BACKLOG_EPOCHS);
+  const open = openFraudIncidents(d.db, e, e - MAX_BACKLOG_EPOCHS, loop.epochStartMs(e));
   for (const n of nodes) {
     const since = open.get(n.node.toLowerCase());
     if (since === undefined) continue;

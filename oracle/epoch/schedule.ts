@@ -26,7 +26,7 @@ export async function reconcileSchedule(loop: EpochLoop, cur: number): Promise<v
   if (!row || row.committed_at === null || row.scheduled_at !== null) return;
   // One incident, one slash: a node with an open fraud incident is not challenged until its slash
   // executes (it is then jailed) or its report is vetoed.
-  const open = openFraudIncidents(d.db, cur, cur - MAX_BACKLOG_EPOCHS);
+  const open = openFraudIncidents(d.db, cur, cur - MAX_BACKLOG_EPOCHS, loop.epochStartMs(cur));
   const active = (await d.chain.allNodes()).filter((n) => n.status === "Active");
   const nodes = active.filter((n) => !open.has(n.node.toLowerCase()));
   if (nodes.length < active.length) d.log.info("incident.not_challenged", { epoch: cur, nodes: active.filter((n) => open.has(n.node.toLowerCase())).map((n) => n.node) });

@@ -37,19 +37,22 @@ const latest = statement<[], Pick<NodeEpochRow, "node" | "epoch" | "verdict" | "
 const countsOf = statement<[number], { verdict: Verdict; n: number }>("SELECT verdict, COUNT(*) AS n FROM node_epochs WHERE epoch = ? GROUP BY verdict");
 const ofNode = statement<[string, number], NodeEpochRow>("SELECT * FROM node_epochs WHERE node = ? ORDER BY epoch DESC LIMIT ?");
 
-const openFraud = statement<[number, number, number], { node: string; epoch: number }>(
+const openFraud = statement<[number, number, number, number], { node: string; epoch: number }>(
   `SELECT n.node AS node, MIN(n.epoch) AS epoch FROM node_epochs n LEFT JOIN reports r ON r.epoch = n.epoch
-   WHERE n.slash_reason = ? AND n.epoch < ? AND n.epoch >= ? AND (r.status IS NULL OR r.status NOT IN ('${REPORT_STATE.Finalized}', '${REPORT_STATE.Vetoed}'))
+   WHERE n.slash_reason = ? AND n.epoch < ? AND n.epoch >= ?
+     AND (r.status IS NULL OR r.status NOT IN ('${REPORT_STATE.Finalized}', '${REPORT_STATE.Vetoed}') OR (r.status = '${REPORT_STATE.Finalized}' AND r.updated_at >= ?))
    GROUP BY n.node`,
 );
 
 /**
- * Nodes with an open fraud incident before epoch `before`: judged fraudulent (a fraud slash in
- * their report) in an epoch in [from, before) whose report is neither finalized (the slash then
- * executes and jails the node) nor vetoed. Each with the incident's first epoch.
+ * Nodes with a fraud incident open at `atMs` that covers epoch `before`: judged fraudulent (a
+ * fraud slash in their report) in an epoch in [from, before) whose report was not finalized by
+ * `atMs` (the slash then executes and jails the node) and is not vetoed. The schedule asks at
+ * the epoch's start; the judge asks with the epoch's start too, so an epoch planned while the
+ * incident was open stays covered after the slash executes. Each with the incident's first epoch.
  */
-export function openFraudIncidents(db: DB, before: number, from: number): Map<string, number> {
-  return new Map(openFraud(db).all(Number(SlashReason.Fraud), before, from).map((r) => [r.node.toLowerCase(), r.epoch]));
+export function openFraudIncidents(db: DB, before: number, from: number, atMs: number): Map<string, number> {
+  return new Map(openFraud(db).all(Number(SlashReason.Fraud), before, from, atMs).map((r) => [r.node.toLowerCase(), r.epoch]));
 }
 
 /** A node's verdicts in epochs before `before`, newest first, at most `limit` rows. */

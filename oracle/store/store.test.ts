@@ -140,16 +140,19 @@ describe("database: one incident, one slash", () => {
     ins.run(3, NODE.toLowerCase(), "fraudulent", 5000, Number(SlashReason.Fraud));
     ins.run(4, NODE.toLowerCase(), "fraudulent", 5000, Number(SlashReason.Fraud));
     ins.run(3, other, "under-delivering", 500, Number(SlashReason.Overclaim));
-    const report = (epoch: number, status: string) =>
-      putReport(db, { epoch, report: "{}", slashes: "[]", inputs: "{}", digest: `0x${String(epoch).padStart(64, "0")}`, signatures: "{}", status: status as never }, 0);
+    const report = (epoch: number, status: string, atMs = 0) =>
+      putReport(db, { epoch, report: "{}", slashes: "[]", inputs: "{}", digest: `0x${String(epoch).padStart(64, "0")}`, signatures: "{}", status: status as never }, atMs);
     report(3, REPORT_STATE.Onchain);
     // Open from its first fraud epoch; an overclaim slash is not a fraud incident.
-    assert.deepEqual([...openFraudIncidents(db, 5, 0)], [[NODE.toLowerCase(), 3]]);
-    assert.deepEqual([...openFraudIncidents(db, 3, 0)], [], "only epochs before the one judged");
-    assert.deepEqual([...openFraudIncidents(db, 5, 5)], [], "outside the backlog");
-    report(3, REPORT_STATE.Finalized);
-    assert.deepEqual([...openFraudIncidents(db, 5, 0)], [[NODE.toLowerCase(), 4]], "epoch 3's slash executed; epoch 4's report has no row yet: still open");
+    assert.deepEqual([...openFraudIncidents(db, 5, 0, 1_000)], [[NODE.toLowerCase(), 3]]);
+    assert.deepEqual([...openFraudIncidents(db, 3, 0, 1_000)], [], "only epochs before the one judged");
+    assert.deepEqual([...openFraudIncidents(db, 5, 5, 1_000)], [], "outside the backlog");
+    // Epoch 3's report finalized at 2,000: an epoch that started at 1,000 was planned while the
+    // incident was open and stays covered; one that started after the slash executed is not.
+    report(3, REPORT_STATE.Finalized, 2_000);
+    assert.deepEqual([...openFraudIncidents(db, 5, 0, 1_000)], [[NODE.toLowerCase(), 3]]);
+    assert.deepEqual([...openFraudIncidents(db, 5, 0, 3_000)], [[NODE.toLowerCase(), 4]], "epoch 4's report has no row yet: still open");
     report(4, REPORT_STATE.Vetoed);
-    assert.deepEqual([...openFraudIncidents(db, 5, 0)], []);
+    assert.deepEqual([...openFraudIncidents(db, 5, 0, 3_000)], []);
   });
 });

@@ -16,7 +16,11 @@ export interface NodeSpec {
   claimShare: number;
   /** Honest claims start from the slowest size measured; the overclaim from the fastest, so it overstates even the machine's best. */
   basis: "slowest" | "fastest";
-  /** A cheater's honest counterfactual: the honest node on the same hardware (same agent slot on this machine). */
+  /**
+   * A cheater's honest counterfactual: the honest node on the same hardware (same agent slot on
+   * this machine), or `measured`: an honest node claiming the throughput the cheater really
+   * delivered, which the oracle pays at least what it paid the cheater before slashes.
+   */
   counterfactual?: string;
 }
 
@@ -29,9 +33,13 @@ export const DEMO_FLEET: readonly NodeSpec[] = [
   // deadline (3x the claimed time + the demo's 10 s slack, counted from issue) with the cores
   // shared and its challenges queueing, so the oracle measures the overclaim instead of only
   // seeing late answers.
-  // Its hardware is one agent slot of this machine: honestly it would claim at most what honest-1
-  // claims, the largest honest share.
-  { name: "overclaim", behaviour: "overclaim", honest: false, claimShare: 3, basis: "fastest", counterfactual: "honest-1" },
+  // Its challenges are sized to its claim, so it takes far more of the shared cores than an
+  // honest node's and delivers more throughput than any honest claim here; its counterfactual is
+  // an honest node claiming that delivered throughput. The oracle pays an under-delivering node on
+  // its measured throughput (verified work x min(measured/claimed, 1.3), the rate an honest claim
+  // of that throughput is paid, which also answers on time and keeps its uptime), so that node
+  // earns at least the overclaimer's pay before slashes: only the slash decides.
+  { name: "overclaim", behaviour: "overclaim", honest: false, claimShare: 3, basis: "fastest", counterfactual: "measured" },
   // The forgers claim what honest-2 claims on the same slot: honest-2 earns what they would have.
   { name: "forger", behaviour: "forge-rows", honest: false, claimShare: 0.2, basis: "slowest", counterfactual: "honest-2" },
   { name: "grinder", behaviour: "grind-forge", honest: false, claimShare: 0.2, basis: "slowest", counterfactual: "honest-2" },

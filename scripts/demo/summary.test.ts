@@ -20,6 +20,10 @@ test("the demo passes only with paid, unslashed honest nodes and slashed cheater
   assert.equal(judgeDemo({ epochs: [1], nodes: [base, { ...ahead, rewardsClaimed: 6n }] }).ok, false);
   assert.equal(judgeDemo({ epochs: [1], nodes: [base, { ...ahead, rewardsClaimed: 5n }] }).ok, true);
   assert.equal(judgeDemo({ epochs: [1], nodes: [base, { ...cheater, counterfactual: undefined }] }).ok, false);
+  // Against an honest claim of its measured throughput: an overclaimer paid 7 must lose stake.
+  const over = { ...cheater, name: "o", behaviour: "overclaim", counterfactual: "measured", rewardsClaimed: 7n };
+  assert.equal(judgeDemo({ epochs: [1], nodes: [base, { ...over, slashed: 1n, stakeAfter: 99n }] }).ok, true);
+  assert.equal(judgeDemo({ epochs: [1], nodes: [base, { ...over, slashed: 0n, stakeAfter: 100n }] }).ok, false);
   assert.equal(judgeDemo({ epochs: [1], nodes: [{ ...base, rewardsClaimed: 0n }] }).ok, false);
   assert.equal(judgeDemo({ epochs: [1], nodes: [{ ...base, slashed: 1n, stakeAfter: 99n }] }).ok, false);
   assert.equal(judgeDemo({ epochs: [1], nodes: [{ ...cheater, slashed: 0n, stakeAfter: 100n }] }).ok, false);

@@ -23,6 +23,17 @@ export interface NodeOutcome {
   counterfactual?: string;
 }
 
+/**
+ * What a cheater's honest counterfactual was paid: the named honest node's pay, or for `measured`
+ * (an honest claim of the throughput the cheater delivered) a lower bound of it, the cheater's own
+ * pay before slashes (an under-delivering node is paid on its measured throughput).
+ */
+export function counterfactualOf(r: DemoResult, n: NodeOutcome): { name: string; paid: bigint } | undefined {
+  if (n.counterfactual === "measured") return { name: "(a claim of its measured throughput)", paid: n.rewardsClaimed };
+  const cf = r.nodes.find((m) => m.name === n.counterfactual && m.honest);
+  return cf && { name: cf.name, paid: cf.rewardsClaimed };
+}
+
 /** What a node came out with: tokens claimed minus stake slashed (negative when it lost). */
 export const netOf = (n: Pick<NodeOutcome, "rewardsClaimed" | "slashed">) => n.rewardsClaimed - n.slashed;
 
@@ -39,10 +50,10 @@ export function judgeDemo(r: DemoResult): { ok: boolean; problems: string[] } {
       if (n.slashed > 0n || n.stakeAfter < n.stakeBefore) problems.push(`honest node ${n.name} was slashed`);
     } else {
       if (n.slashed <= 0n || n.stakeAfter >= n.stakeBefore) problems.push(`cheater ${n.name} (${n.behaviour}) was not slashed`);
-      const cf = r.nodes.find((m) => m.name === n.counterfactual && m.honest);
+      const cf = counterfactualOf(r, n);
       if (!cf) problems.push(`cheater ${n.name} names no honest counterfactual`);
-      else if (netOf(n) >= cf.rewardsClaimed) {
-        problems.push(`cheater ${n.name} (${n.behaviour}) came out with ${fmt(netOf(n))} POAI, not less than the ${fmt(cf.rewardsClaimed)} POAI its honest counterfactual ${cf.name} was paid`);
+      else if (netOf(n) >= cf.paid) {
+        problems.push(`cheater ${n.name} (${n.behaviour}) came out with ${fmt(netOf(n))} POAI, not less than the ${fmt(cf.paid)} POAI its honest counterfactual ${cf.name} was paid`);
       }
     }
   }
@@ -65,8 +76,8 @@ export function summaryTable(r: DemoResult): string {
     fmt(n.rewardsClaimed),
     fmt(netOf(n)),
     n.honest ? "-" : (() => {
-      const cf = r.nodes.find((m) => m.name === n.counterfactual);
-      return cf ? `${fmt(cf.rewardsClaimed)} (${cf.name})` : "?";
+      const cf = counterfactualOf(r, n);
+      return cf ? `${fmt(cf.paid)} ${cf.name.startsWith("(") ? cf.name : `(${cf.name})`}` : "?";
     })(),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
@@ -92,7 +103,7 @@ export function resultJson(r: DemoResult, ok: boolean): string {
       slashed: n.slashed.toString(),
       rewardsClaimed: n.rewardsClaimed.toString(),
       net: netOf(n).toString(),
-      ...(n.counterfactual ? { counterfactual: n.counterfactual, counterfactualPaid: (r.nodes.find((m) => m.name === n.counterfactual)?.rewardsClaimed ?? 0n).toString() } : {}),
+      ...(n.counterfactual ? { counterfactual: n.counterfactual, counterfactualPaid: (counterfactualOf(r, n)?.paid ?? 0n).toString() } : {}),
     })),
   });
 }

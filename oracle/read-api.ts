@@ -1,7 +1,7 @@
 /**
  * The oracle's public read API (docs/interfaces.md): what `GET /v1/info`, `/v1/nodes`,
- * `/v1/nodes/:node/stats`, `/v1/rewards/:account`, `/v1/datasets` and `/healthz` answer, as plain
- * functions over the store and the chain. The HTTP server (api.ts) calls them; nothing here
+ * `/v1/nodes/:node/stats`, `/v1/rewards/:account` and `/v1/datasets` answer, as plain functions
+ * over the store and the chain (`/healthz` is health.ts). The HTTP server (api.ts) calls them; nothing here
  * writes.
  */
 import type { Address, Hex } from "viem";
@@ -13,16 +13,12 @@ import { buildRewardsTree, rewardsProof } from "../engine/rewards";
 import { latestProgress } from "./store/challenges";
 import { datasetRecords } from "./store/datasets";
 import { latestNodeEpochs, nodeEpochsOf } from "./store/node-epochs";
-import { latestOnChainReportEpoch, latestReportEpoch } from "./store/reports";
 import { cumulativeRewards } from "./store/rewards";
 import type { DB } from "./store/schema";
 
 export const ORACLE_VERSION = "0.1.0";
 /** Rows the public read API returns at most per call. */
 export const MAX_READ_ROWS = 1_000;
-/** The epoch loop counts as healthy while its last pass is this recent, ms (or 20 poll intervals if longer). */
-const HEALTHY_PASS_AGE_MS = 10_000;
-const HEALTHY_PASS_INTERVALS = 20;
 
 export interface ReadContext {
   db: DB;
@@ -34,11 +30,8 @@ export interface ReadContext {
   clock: ChainClock;
   /** Chain-aligned time, ms. */
   now: () => number;
-  pollIntervalMs: number;
   /** How old the registry mirror may be for the node list, ms (`registryCacheMs`). */
   registryCacheMs: number;
-  /** The epoch loop's progress (scheduler.ts). */
-  loop: { readonly lastPassAt: number; readonly lastError?: string };
 }
 
 export function info(c: ReadContext): Record<string, unknown> {
@@ -121,15 +114,4 @@ export async function rewards(c: ReadContext, acct: Address) {
 export function datasets(c: ReadContext, epoch?: number) {
   const rows = datasetRecords(c.db, epoch, MAX_READ_ROWS);
   return { records: rows.map((r) => ({ epoch: r.epoch, node: r.node, challengeId: r.challenge_id, index: r.item_index, record: JSON.parse(r.record) })) };
-}
-
-export function healthz(c: ReadContext): Record<string, unknown> {
-  return {
-    ok: c.now() - c.loop.lastPassAt < Math.max(HEALTHY_PASS_AGE_MS, c.pollIntervalMs * HEALTHY_PASS_INTERVALS),
-    lastProcessedEpoch: latestReportEpoch(c.db),
-    lastReportedEpoch: latestOnChainReportEpoch(c.db),
-    lastPassAt: c.loop.lastPassAt,
-    lastError: c.loop.lastError ?? null,
-    version: ORACLE_VERSION,
-  };
 }

@@ -58,7 +58,8 @@ export interface ApiService {
   datasets(epoch?: number): Promise<unknown>;
   /** An ended epoch's revealed keys and draws, a page after challenge id `after` (read-api.ts `draws`). */
   draws(epoch: number, after?: string): Promise<unknown>;
-  healthz(): Promise<Record<string, unknown>>;
+  /** The readiness checks (health.ts): answered with 200 when `ready`, 503 when not. */
+  healthz(): Promise<{ ready: boolean }>;
   metricsText(): Promise<string>;
   /** Throws OR108/OR109 unless `node` is an active registered node. */
   requireActiveNode(node: Address): Promise<void>;
@@ -317,7 +318,10 @@ export async function startApi(o: ApiOptions): Promise<Api> {
     return o.service.draws(Number(e), after ?? undefined);
   });
   route(GET, "/metrics", "metrics", async (_req, reply) => reply.type("text/plain; version=0.0.4").send(await o.service.metricsText()));
-  route(GET, "/healthz", "healthz", () => o.service.healthz());
+  route(GET, "/healthz", "healthz", async (_req, reply) => {
+    const body = await o.service.healthz();
+    return reply.code(body.ready ? 200 : 503).send(body);
+  });
 
   guardServer(app.server, (code) => o.metrics.requestsRejected.inc({ code }));
   await app.listen({ port: o.port, host: o.host });

@@ -20,7 +20,7 @@ import {
   type PublicClient,
 } from "viem";
 import { OracleError } from "./errors";
-import { isRevert } from "./rpc-errors";
+import { isInsufficientFunds, isRevert } from "./rpc-errors";
 import { contractAbis } from "../protocol/abi";
 import { readNode, type NodeRecord } from "../protocol/registry";
 import { RegistryMirror } from "./registry-mirror";
@@ -108,6 +108,26 @@ export interface ChainOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** OR216: the RPC answered that the oracle's wallet cannot pay for the transaction. */
+export function insufficientFunds(what: string, cause: unknown): OracleError {
+  return new OracleError(
+    "OR216",
+    `the oracle's wallet cannot pay for ${what}: send native tokens to its address (the RPC is reachable; this is not an RPC fault)`,
+    { status: 503, cause },
+  );
+}
+
+/** Single-attempt reads with a short timeout (Chain.probe). */
+export interface ChainProbe {
+  head(): Promise<{ number: number; timestamp: number }>;
+  /** Transactions in the node's pending block (its mempool as the next block would take it). */
+  pendingTransactions(): Promise<number>;
+  balance(a: Address): Promise<bigint>;
+  availableBudget(): Promise<bigint>;
+  tip(): Promise<{ exists: boolean; epoch: number }>;
+  quorum(): Promise<number>;
+}
+
 export class Chain {
   readonly client: PublicClient;
   /** Every registered node, kept current from the registry's events. */
@@ -144,7 +164,10 @@ export class Chain {
     return this.deployment.addresses[name];
   }
 
-  /** Runs an RPC call with exponential backoff; a revert is not retried. */
+  /**
+   * Runs an RPC call with exponential backoff. A revert is not retried, nor is a sender that
+   * cannot pay for gas (OR216: the RPC is fine, the wallet is empty).
+   */
   async withRetry<T>(what: string, fn: () => Promise<T>): Promise<T> {
     let last: unknown;
     for (let i = 0; i < this.retries; i++) {
@@ -152,6 +175,7 @@ export class Chain {
         return await fn();
       } catch (e) {
         if (isRevert(e)) throw e;
+        if (isInsufficientFunds(e)) throw insufficientFunds(what, e);
         last = e;
         if (i + 1 < this.retries) await sleep(100 * 2 ** i);
       }
@@ -234,6 +258,30 @@ export class Chain {
   availableBudget(): Promise<bigint> {
     return this.read("RewardsDistributor", "availableBudget");
   }
+  /**
+   * One-attempt reads with their own short timeout, for the health monitor (health.ts): they
+   * must answer or fail within `timeoutMs` even while the passes wait on a hung endpoint.
+   */
+  probe(timeoutMs: number): ChainProbe {
+    const client = createPublicClient({ transport: http(this.rpcUrl, { retryCount: 0, timeout: timeoutMs }) }) as PublicClient;
+    const read = <N extends ContractName, F extends ReadName<N>>(name: N, functionName: F) =>
+      client.readContract({ address: this.address(name), abi: contractAbis[name], functionName } as never) as Promise<ContractFunctionReturnType<Abis[N], "pure" | "view", F>>;
+    return {
+      head: async () => {
+        const b = await client.getBlock({ blockTag: "latest" });
+        return { number: Number(b.number), timestamp: Number(b.timestamp) };
+      },
+      pendingTransactions: async () => (await client.getBlock({ blockTag: "pending" })).transactions.length,
+      balance: (a) => client.getBalance({ address: a }),
+      availableBudget: () => read("RewardsDistributor", "availableBudget"),
+      tip: async () => {
+        const [exists, epoch] = await read("Settlement", "tip");
+        return { exists, epoch: Number(epoch) };
+      },
+      quorum: async () => Number(await read("EpochManager", "quorum")),
+    };
+  }
+
   async blockTime(): Promise<number> {
     const b = await this.withRetry("eth_getBlockByNumber", () => this.client.getBlock({ blockTag: "latest" }));
     return Number(b.timestamp);

@@ -11,6 +11,7 @@ import { loadConfig } from "./config";
 import { CONFIG_ERROR_CODES, OracleError } from "./errors";
 import { startOracle } from "./index";
 import { createLogger } from "./logger";
+import { watchLauncher } from "./launcher";
 
 function usage(): never {
   process.stderr.write("usage: oracle/cli.ts <start|config> [--config file]\n");
@@ -31,14 +32,45 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (cmd !== "start") usage();
-  const handle = await startOracle(cfg, { log: createLogger({ level: cfg.logLevel, write: faultInjectingWrite() }) });
-  const shutdown = async (sig: string) => {
-    process.stderr.write(`oracle: ${sig}, stopping\n`);
-    await handle.stop();
-    process.exit(0);
+  const log = createLogger({ level: cfg.logLevel, write: faultInjectingWrite() });
+  const handle = await startOracle(cfg, { log });
+  // A clean stop on SIGTERM (systemd, docker stop, a supervisor) or SIGINT (Ctrl-C), however the
+  // process was launched: `npx tsx` and `npm run` pass the signal on to this process. The stop
+  // waits for the pass in progress; one held by a hung RPC is cut off after `shutdownTimeoutMs`.
+  // A second SIGINT (Ctrl-C twice) exits at once; a repeated SIGTERM is ignored, since a
+  // supervisor that signals the whole process group reaches this process twice (directly and
+  // through the launcher that passes it on).
+  let stopping = false;
+  const shutdown = (sig: string) => {
+    if (stopping) {
+      if (sig !== "SIGINT") return;
+      log.warn("oracle.stop_forced", { signal: sig });
+      process.exit(1);
+    }
+    stopping = true;
+    log.info("oracle.stopping", { signal: sig, timeoutMs: cfg.shutdownTimeoutMs });
+    const timer = setTimeout(() => {
+      log.error("oracle.stop_timeout", { signal: sig, timeoutMs: cfg.shutdownTimeoutMs });
+      process.exit(1);
+    }, cfg.shutdownTimeoutMs);
+    handle.stop().then(
+      () => {
+        clearTimeout(timer);
+        process.exit(0);
+      },
+      (e) => {
+        log.error("oracle.stop_failed", { err: e });
+        process.exit(1);
+      },
+    );
   };
-  process.once("SIGINT", () => void shutdown("SIGINT"));
-  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, () => shutdown(sig));
+  // `npx` passes SIGTERM to a shell that drops it (launcher.ts): a launch torn down above this
+  // process stops it too.
+  watchLauncher((gone) => {
+    log.warn("oracle.launcher_gone", { pid: gone.pid, launcher: gone.argv });
+    shutdown("launcher exit");
+  });
 }
 
 /**

@@ -123,6 +123,22 @@ export const configSchema = z
     /** Attempts of one RPC call before the pass gives up (the next pass tries again). */
     rpcRetries: int(1, 20).default(4),
 
+    // Health (health.ts): what GET /healthz checks and the monitor probes on its own timer.
+    /** The monitor's probe period: RPC, head, wallet balance, rewards budget, relay lag, ms. */
+    healthProbeMs: int(100, 600_000).default(2_000),
+    /** One probe call that has not answered in this long counts as a hung RPC, ms. */
+    rpcProbeTimeoutMs: int(100, 120_000).default(3_000),
+    /** The head counts as halted once it has not advanced for this long while a transaction waits to be mined, ms. */
+    headStallMs: int(1_000, 86_400_000).default(60_000),
+    /** Below this balance (wei, decimal string) the oracle is not ready: it would soon fail to pay for gas. */
+    minWalletBalanceWei: z.string().regex(/^[0-9]{1,78}$/, "must be a decimal integer string").default("10000000000000000"),
+    /** Ended epochs the chain's latest report may trail the clock by before the oracle is not ready. */
+    maxRelayLagEpochs: int(0, 10_000).default(2),
+    /** Event-loop lag (the 99th percentile over one probe period) above which the oracle is not ready, ms. */
+    maxEventLoopLagMs: int(10, 600_000).default(1_000),
+    /** How long a stop (SIGTERM, SIGINT) may take before the process exits without finishing it, ms. */
+    shutdownTimeoutMs: int(1_000, 600_000).default(10_000),
+
     /** Other committee members (this oracle's own entry is optional). */
     committee: z
       .array(z.object({ address, url: z.string().url("must be a URL") }))

@@ -53,6 +53,10 @@ export const ERROR_CODES = {
   OR212: "worker pool queue full: verification or judging refused",
   OR213: "ended epoch lost with the database: not reported",
   OR214: "the chain's latest report is not in this oracle's database: no report can build on it",
+  OR215: "transaction not possible yet (the chain has not reached its time): waited for, tried again on the next pass",
+  OR216: "oracle wallet cannot pay for gas: fund its address",
+  OR217: "block production halted: the chain's head has not advanced",
+  OR218: "oracle not ready: a health check fails",
 } as const satisfies Record<ErrorCode, string>;
 
 export type OracleErrorCode = keyof typeof ERROR_CODES;

@@ -31,6 +31,8 @@ import type { Work } from "./work";
 import { SessionHub, type SessionMessage, type NodeSession } from "./sessions";
 import { Delivery } from "./delivery";
 import { LagMonitor } from "./lag";
+import { HealthMonitor } from "./health";
+import { SlashReason, type SlashEntry } from "../protocol";
 import { CLOCK_LEAD_KEY, getMeta } from "./store/meta";
 
 export interface OracleHandle {
@@ -45,6 +47,9 @@ export interface OracleHandle {
   pool: WorkerPool;
   stop(): Promise<void>;
 }
+
+/** `poai_slashes_issued_total{reason}` and `slash.issued`'s reason, by the contract's reason code. */
+const SLASH_REASON_LABEL: Record<number, string> = { [SlashReason.Fraud]: "fraud", [SlashReason.Overclaim]: "overclaim", [SlashReason.LeaseViolation]: "lease" };
 
 export async function startOracle(
   cfg: OracleConfig,
@@ -100,8 +105,32 @@ export async function startOracle(
   );
   const epochs = await chain.epochClock();
   const reads: ReadContext = {
-    db, chain, deployment, oracle: account.address, epochs, clock, now, pollIntervalMs: cfg.pollIntervalMs, registryCacheMs: cfg.registryCacheMs, loop: scheduler,
+    db, chain, deployment, oracle: account.address, epochs, clock, now, registryCacheMs: cfg.registryCacheMs,
     keysOf: (e) => epochKeys(secret, e),
+  };
+  const runsLoop = opts.runScheduler !== false;
+  const health = new HealthMonitor(
+    { chain, account: account.address, relay, db, epochs, now, wall, loop: runsLoop ? scheduler : undefined, log: log.child({ part: "health" }), metrics },
+    {
+      healthProbeMs: cfg.healthProbeMs,
+      rpcProbeTimeoutMs: cfg.rpcProbeTimeoutMs,
+      headStallMs: cfg.headStallMs,
+      minWalletBalanceWei: BigInt(cfg.minWalletBalanceWei),
+      maxRelayLagEpochs: cfg.maxRelayLagEpochs,
+      maxEventLoopLagMs: cfg.maxEventLoopLagMs,
+      epochBudget: BigInt(cfg.epochBudget),
+      pollIntervalMs: cfg.pollIntervalMs,
+    },
+  );
+  // Slashes go out in a report: each one a confirmed report of ours carried is logged and counted.
+  const slashLog = log.child({ part: "relay" });
+  relay.onConfirmed = (purpose, call) => {
+    if (!purpose.startsWith("submitReport:")) return;
+    for (const s of (call.args[1] ?? []) as SlashEntry[]) {
+      const reason = SLASH_REASON_LABEL[s.reason] ?? "other";
+      metrics.slashesIssued.inc({ reason });
+      slashLog.warn("slash.issued", { epoch: Number(purpose.split(":")[1]), node: s.node, bps: s.bps, reason, evidence: s.evidence });
+    }
   };
 
   const service: ApiService = {
@@ -119,7 +148,7 @@ export async function startOracle(
     rewards: (acct) => read.rewards(reads, acct),
     datasets: async (epoch) => read.datasets(reads, epoch),
     draws: async (epoch, after) => read.draws(reads, epoch, after),
-    healthz: async () => read.healthz(reads),
+    healthz: async () => health.report(),
     // Queue depths, read at scrape time: answers waiting for a verifier thread, and nodes with a
     // pushed challenge not yet answered.
     metricsText: () => {
@@ -215,7 +244,8 @@ export async function startOracle(
   scheduler.onPlanned = () => deliveryStarted && delivery!.poke();
 
   const url = `http://${cfg.host}:${api.port}`;
-  if (opts.runScheduler !== false) scheduler.start();
+  await health.start();
+  if (runsLoop) scheduler.start();
   log.info("oracle.started", { url, address: account.address, chainId: chain.chainId, db: cfg.dbPath, epochLength: epochs.length });
 
   let stopped = false;
@@ -231,6 +261,7 @@ export async function startOracle(
     async stop() {
       if (stopped) return;
       stopped = true;
+      await health.stop();
       await scheduler.stop();
       delivery!.stop();
       lag.stop();

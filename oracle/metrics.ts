@@ -163,6 +163,33 @@ export function createMetrics() {
       help: "Delay from a challenge's due instant to its push to a connected node",
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     }),
+    // The health monitor's readings (health.ts), set on every probe.
+    rpcUp: new Gauge(registry, { name: "poai_rpc_up", help: "1 when the RPC answered the last probe in time, 0 when it refused, failed or hung" }),
+    rpcProbeFailures: new Counter(registry, {
+      name: "poai_rpc_probe_failures_total",
+      help: "Health probes of the RPC that failed, by reason (refused, timeout, http <status>, error)",
+      labelNames: ["reason"],
+    }),
+    chainHead: new Gauge(registry, { name: "poai_chain_head_block", help: "The chain's latest block number at the last probe" }),
+    chainHeadAge: new Gauge(registry, { name: "poai_chain_head_age_seconds", help: "Time since the chain's head last advanced, on the oracle's clock" }),
+    chainHalted: new Gauge(registry, { name: "poai_chain_halted", help: "1 while the head has not advanced for headStallMs with a transaction waiting to be mined" }),
+    walletBalance: new Gauge(registry, { name: "poai_wallet_balance_wei", help: "Native balance of the oracle's wallet, which pays its transactions' gas (wei)" }),
+    rewardsBudget: new Gauge(registry, {
+      name: "poai_rewards_budget_available",
+      help: "RewardsDistributor.availableBudget(): funded rewards not yet promised to a report (token base units)",
+    }),
+    rewardsBudgetEpochs: new Gauge(registry, { name: "poai_rewards_budget_epochs", help: "Whole epochs of epochBudget the available rewards budget still pays (rounded down)" }),
+    relayEpochsBehind: new Gauge(registry, { name: "poai_relay_epochs_behind", help: "Ended epochs after the chain's latest report (0: the last ended epoch is reported)" }),
+    relayOldestPending: new Gauge(registry, { name: "poai_relay_oldest_pending_tx_seconds", help: "Age of the oldest transaction of the relay still in flight since its first broadcast (0: none)" }),
+    reportSignatures: new Gauge(registry, { name: "poai_report_signatures", help: "Committee members' signatures held for the newest report of this oracle" }),
+    committeeQuorum: new Gauge(registry, { name: "poai_committee_quorum", help: "Signatures a report needs (EpochManager.quorum)" }),
+    slashesIssued: new Counter(registry, {
+      name: "poai_slashes_issued_total",
+      help: "Slashes carried by this oracle's reports confirmed on chain, by reason (fraud, overclaim, lease)",
+      labelNames: ["reason"],
+    }),
+    ready: new Gauge(registry, { name: "poai_ready", help: "1 when every health check passes (GET /healthz answers 200), 0 otherwise" }),
+    healthCheck: new Gauge(registry, { name: "poai_health_check", help: "1 when the named health check passes, 0 when it fails", labelNames: ["check"] }),
   };
   const queueDepth = new Gauge(registry, { name: "poai_queue_depth", help: "Items waiting in one of the oracle's queues", labelNames: ["queue"] });
   const stopLag = eventLoopLag(registry);

@@ -1,7 +1,7 @@
 /**
  * The oracle's public read API (docs/interfaces.md): what `GET /v1/info`, `/v1/nodes`,
- * `/v1/nodes/:node/stats`, `/v1/rewards/:account`, `/v1/datasets`, `/v1/epochs/:epoch/draws` and `/healthz` answer, as plain
- * functions over the store and the chain. The HTTP server (api.ts) calls them; nothing here
+ * `/v1/nodes/:node/stats`, `/v1/rewards/:account`, `/v1/datasets` and `/v1/epochs/:epoch/draws` answer, as plain
+ * functions over the store and the chain (`/healthz` is health.ts). The HTTP server (api.ts) calls them; nothing here
  * writes.
  */
 import type { Address, Hex } from "viem";
@@ -15,7 +15,6 @@ import { challengeDraws, lastDeadline, latestProgress } from "./store/challenges
 import { getEpoch } from "./store/epochs";
 import { datasetRecords } from "./store/datasets";
 import { latestNodeEpochs, nodeEpochsOf } from "./store/node-epochs";
-import { latestOnChainReportEpoch, latestReportEpoch } from "./store/reports";
 import { cumulativeRewards } from "./store/rewards";
 import type { DB } from "./store/schema";
 
@@ -24,9 +23,6 @@ export const ORACLE_VERSION = "0.1.0";
 export const MAX_READ_ROWS = 1_000;
 /** Challenges per page of `/v1/epochs/:epoch/draws` (each carries its spec). */
 export const DRAWS_PAGE_ROWS = 200;
-/** The epoch loop counts as healthy while its last pass is this recent, ms (or 20 poll intervals if longer). */
-const HEALTHY_PASS_AGE_MS = 10_000;
-const HEALTHY_PASS_INTERVALS = 20;
 
 export interface ReadContext {
   db: DB;
@@ -38,13 +34,10 @@ export interface ReadContext {
   clock: ChainClock;
   /** Chain-aligned time, ms. */
   now: () => number;
-  pollIntervalMs: number;
   /** How old the registry mirror may be for the node list, ms (`registryCacheMs`). */
   registryCacheMs: number;
   /** This member's keys of an epoch (protocol/keys.ts epochKeys), revealed by `draws` once the epoch is over. */
   keysOf: (epoch: number) => EpochKeys;
-  /** The epoch loop's progress (scheduler.ts). */
-  loop: { readonly lastPassAt: number; readonly lastError?: string };
 }
 
 export function info(c: ReadContext): Record<string, unknown> {
@@ -166,16 +159,5 @@ export function draws(c: ReadContext, epoch: number, after?: string) {
     })),
     total: last.n,
     next: rows.length === DRAWS_PAGE_ROWS ? rows[rows.length - 1].id : null,
-  };
-}
-
-export function healthz(c: ReadContext): Record<string, unknown> {
-  return {
-    ok: c.now() - c.loop.lastPassAt < Math.max(HEALTHY_PASS_AGE_MS, c.pollIntervalMs * HEALTHY_PASS_INTERVALS),
-    lastProcessedEpoch: latestReportEpoch(c.db),
-    lastReportedEpoch: latestOnChainReportEpoch(c.db),
-    lastPassAt: c.loop.lastPassAt,
-    lastError: c.loop.lastError ?? null,
-    version: ORACLE_VERSION,
   };
 }

@@ -18,6 +18,7 @@
  */
 import {
   createWalletClient,
+  decodeFunctionData,
   encodeFunctionData,
   http,
   keccak256,
@@ -25,17 +26,19 @@ import {
   type Address,
 } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
-import type { Chain, ContractName } from "./chain";
+import { insufficientFunds, type Chain, type ContractName } from "./chain";
 import type { DB } from "./store/schema";
 import { LIVE_TX_STATUSES, TX_STATUS, type TxStatus } from "./store/status";
-import { hasLiveTransaction, insertSignedTransaction, setTransactionStatus, transactionCountsByStatus, transactionsOf, type TxRow } from "./store/transactions";
+import { hasLiveTransaction, insertSignedTransaction, liveTransactions, oldestLiveTransactionAt, setTransactionStatus, transactionCountsByStatus, transactionsOf, type TxRow } from "./store/transactions";
 import { OracleError } from "./errors";
-import { isAlreadyKnown, isNonceStale, isReceiptNotFound, isUnreachable, revertName } from "./rpc-errors";
+import { isAlreadyKnown, isInsufficientFunds, isNonceStale, isReceiptNotFound, isUnreachable, revertName } from "./rpc-errors";
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
 
 /** Reverted attempts of one purpose before the relay stops trying it (until restart). */
 export const MAX_REVERTS_PER_PURPOSE = 3;
+/** Transactions in flight whose receipts `settle` looks up in one pass. */
+export const MAX_SETTLE_PER_PASS = 64;
 /** Replacement transactions of one nonce. */
 export const MAX_BUMPS = 10;
 
@@ -50,6 +53,19 @@ export interface Call {
   functionName: string;
   args: readonly unknown[];
 }
+
+/**
+ * Predicted reverts that only say "not yet": the contract refuses the call until chain time
+ * reaches a point that comes by itself (the epoch's end, the dispute window's close) or until an
+ * earlier report is finalized. The pending block a devnet estimates on can lag the oracle's
+ * clock by a block time, so these show up at every epoch boundary of a healthy oracle. They are
+ * OR215 (waiting, not a fault) rather than OR202.
+ */
+export const WAITING_REVERTS: ReadonlySet<string> = new Set([
+  "SettlementEpochNotOver",
+  "SettlementDisputeWindowOpen",
+  "SettlementParentNotFinalized",
+]);
 
 /** What one `ensure` step leaves: the purpose achieved, still in flight, or given up on. */
 export const RELAY_STATE = { Done: "done", Pending: "pending", Failed: "failed" } as const;
@@ -68,6 +84,68 @@ export class Relay {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /**
+   * Called once a transaction of ours is confirmed, with the function and arguments it called,
+   * decoded from its stored bytes (index.ts logs the slashes a report carried).
+   */
+  onConfirmed?: (purpose: string, call: { functionName: string; args: readonly unknown[] }) => void;
+
+  private confirmed(r: TxRow, purpose: string, block: number): void {
+    this.setStatus(r.id, TX_STATUS.Confirmed, { block });
+    this.log.info("tx.confirmed", { purpose, hash: r.hash, block });
+    if (!this.onConfirmed) return;
+    const contract = purpose.startsWith("commitSeed:") ? "EpochManager" : "Settlement";
+    try {
+      const { functionName, args } = decodeFunctionData({ abi: this.chain.deployment.abis[contract], data: parseTransaction(r.raw).data! });
+      this.onConfirmed(purpose, { functionName, args: args ?? [] });
+    } catch (e) {
+      this.log.warn("tx.undecodable", { purpose, hash: r.hash, err: e });
+    }
+  }
+
+  /**
+   * Settles transactions still in flight whose purpose the loop no longer follows (the chain
+   * showed it achieved, so `ensure` is not called for it again): a receipt marks them confirmed
+   * or reverted, a nonce used by another transaction marks them dropped. Sends nothing. Without
+   * it they would stay `sent` for ever, and the relay's counts and its oldest pending age would
+   * describe transactions long mined.
+   */
+  async settle(): Promise<void> {
+    const live = liveTransactions(this.db, MAX_SETTLE_PER_PASS);
+    if (live.length === 0) return;
+    const head = await this.blockNumber();
+    let chainNonce: number | undefined;
+    for (const r of live) {
+      const receipt = await this.chain.withRetry("eth_getTransactionReceipt", () =>
+        this.chain.client.getTransactionReceipt({ hash: r.hash }).catch((e) => {
+          if (isReceiptNotFound(e)) return undefined;
+          throw e;
+        }),
+      );
+      if (!receipt) {
+        chainNonce ??= await this.chain.withRetry("eth_getTransactionCount", () =>
+          this.chain.client.getTransactionCount({ address: this.account.address, blockTag: "latest" }),
+        );
+        // A live row of a nonce already used, without a receipt of its own: another transaction took it.
+        if (chainNonce > r.nonce && (r.sent_at !== null || r.status !== TX_STATUS.Signed)) {
+          const mined = this.rows(r.purpose).some((o) => o.nonce === r.nonce && o.id !== r.id && (o.status === TX_STATUS.Confirmed || o.status === TX_STATUS.Mined));
+          this.setStatus(r.id, mined ? TX_STATUS.Replaced : TX_STATUS.Dropped, mined ? {} : { error: "nonce used by another transaction" });
+        }
+        continue;
+      }
+      const block = Number(receipt.blockNumber);
+      for (const other of this.rows(r.purpose)) if (other.id !== r.id && isLive(other) && other.nonce === r.nonce) this.setStatus(other.id, TX_STATUS.Replaced);
+      if (receipt.status === "reverted") {
+        this.setStatus(r.id, TX_STATUS.Reverted, { block });
+        this.log.error("tx.reverted", { code: "OR202", purpose: r.purpose, hash: r.hash });
+      } else if (head - block + 1 >= this.opts.confirmations) {
+        this.confirmed(r, r.purpose, block);
+      } else {
+        this.setStatus(r.id, TX_STATUS.Mined, { block });
+      }
+    }
+  }
+
   private rows(purpose: string): TxRow[] {
     return transactionsOf(this.db, purpose);
   }
@@ -78,6 +156,16 @@ export class Relay {
   /** Whether a transaction of `purpose` is in flight (signed, sent or mined, not settled). */
   inFlight(purpose: string): boolean {
     return hasLiveTransaction(this.db, purpose);
+  }
+
+  /**
+   * How long the oldest transaction in flight has waited since its first broadcast (or since it
+   * was signed, if never broadcast), ms (0: none); with `broadcastOnly`, only transactions the
+   * node accepted and has not mined yet (what waits for a block).
+   */
+  oldestPendingAgeMs(broadcastOnly = false): number {
+    const t = oldestLiveTransactionAt(this.db, broadcastOnly);
+    return t === null ? 0 : Math.max(0, this.now() - t);
   }
 
   /** Sets `poai_relay_transactions{status}` from the transactions table. */
@@ -109,8 +197,7 @@ export class Relay {
         }
         const confs = head - Number(receipt.blockNumber) + 1;
         if (confs >= this.opts.confirmations) {
-          this.setStatus(r.id, TX_STATUS.Confirmed, { block: Number(receipt.blockNumber) });
-          this.log.info("tx.confirmed", { purpose, hash: r.hash, block: Number(receipt.blockNumber) });
+          this.confirmed(r, purpose, Number(receipt.blockNumber));
           return (await isDone()) ? RELAY_STATE.Done : RELAY_STATE.Failed;
         }
         this.setStatus(r.id, TX_STATUS.Mined, { block: Number(receipt.blockNumber) });
@@ -185,8 +272,12 @@ export class Relay {
       if (isUnreachable(e)) {
         throw new OracleError("OR005", `RPC unreachable while preparing ${purpose}`, { cause: e });
       }
+      if (isInsufficientFunds(e)) throw insufficientFunds(purpose, e);
       const others = Object.entries(this.chain.deployment.abis).filter(([n]) => n !== call.contract).map(([, a]) => a);
       const name = revertName(e, others);
+      if (name !== undefined && WAITING_REVERTS.has(name)) {
+        throw new OracleError("OR215", `${purpose} waits: the chain answers ${name}`, { cause: e, details: { errorName: name, purpose } });
+      }
       throw new OracleError("OR202", `${purpose} would revert${name ? ` with ${name}` : ""}`, { cause: e, details: { errorName: name } });
     }
     const pending = await this.chain.withRetry("eth_getTransactionCount", () =>

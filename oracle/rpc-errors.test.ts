@@ -1,7 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { createServer, type Socket } from "node:net";
 import {
   ContractFunctionExecutionError,
+  createPublicClient,
+  http,
+  InsufficientFundsError,
   ContractFunctionRevertedError,
   encodeErrorResult,
   HttpRequestError,
@@ -11,7 +15,7 @@ import {
   TransactionReceiptNotFoundError,
 } from "viem";
 import { OracleError } from "./errors";
-import { isAlreadyKnown, isNonceStale, isReceiptNotFound, isRevert, isUnreachable, revertName } from "./rpc-errors";
+import { isAlreadyKnown, isInsufficientFunds, isNonceStale, isReceiptNotFound, isRevert, isUnreachable, revertName, unreachableReason } from "./rpc-errors";
 
 const URL = "http://127.0.0.1:1";
 const called = parseAbi(["function commitSeed(uint64 epoch)", "error SeedAlreadyCommitted(uint64 epoch)"]);
@@ -69,4 +73,45 @@ test("a missing receipt and the node's broadcast answers are recognised through 
   assert.equal(isAlreadyKnown(low), false);
   assert.equal(isNonceStale(rpcError(-32000, "replacement transaction underpriced")), true);
   assert.equal(isNonceStale(new Error("nonce too low")), false, "only the node's answer counts");
+});
+
+test("a sender that cannot pay is recognised from viem's class or the node's own words (Hardhat, geth), never from a message alone", () => {
+  const hardhat = rpcError(-32000, "Sender doesn't have enough funds to send tx. The max upfront cost is: 420000000000000 and the sender's account only has: 1000");
+  const geth = rpcError(-32000, "insufficient funds for gas * price + value: balance 0, tx cost 1000, overshot 1000");
+  for (const e of [hardhat, geth, new OracleError("OR005", "RPC failed on eth_sendRawTransaction", { cause: hardhat }), new InsufficientFundsError()]) {
+    assert.equal(isInsufficientFunds(e), true, String(e));
+  }
+  assert.equal(isInsufficientFunds(rpcError(-32000, "nonce too low")), false);
+  assert.equal(isInsufficientFunds(unreachable), false);
+  assert.equal(isInsufficientFunds(new Error("insufficient funds")), false, "only the node's answer counts");
+});
+
+test("an unreachable endpoint is named: refused by a closed port, timeout from one that takes the connection and never answers", async () => {
+  // A port nobody listens on: bind one, then close it.
+  const closed = createServer();
+  await new Promise<void>((r) => closed.listen(0, "127.0.0.1", () => r()));
+  const closedPort = (closed.address() as { port: number }).port;
+  await new Promise<void>((r) => closed.close(() => r()));
+  const refused = await createPublicClient({ transport: http(`http://127.0.0.1:${closedPort}`, { retryCount: 0, timeout: 2_000 }) }).getBlockNumber().catch((e) => e);
+  assert.equal(unreachableReason(refused), "refused");
+  assert.equal(isUnreachable(refused), true);
+
+  const sockets = new Set<Socket>();
+  const hung = createServer((s) => {
+    sockets.add(s);
+    s.resume();
+  });
+  await new Promise<void>((r) => hung.listen(0, "127.0.0.1", () => r()));
+  try {
+    const port = (hung.address() as { port: number }).port;
+    const t0 = Date.now();
+    const timedOut = await createPublicClient({ transport: http(`http://127.0.0.1:${port}`, { retryCount: 0, timeout: 300 }) }).getBlockNumber().catch((e) => e);
+    assert.equal(unreachableReason(timedOut), "timeout");
+    assert.ok(Date.now() - t0 < 5_000);
+  } finally {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => hung.close(() => r()));
+  }
+  assert.equal(unreachableReason(new HttpRequestError({ url: URL, status: 429, details: "Too Many Requests" })), "http 429");
+  assert.equal(unreachableReason(new Error("something else")), "error");
 });

@@ -9,6 +9,12 @@
  *   answer (`ExecutionRevertedError`); a raw call that a node answers with revert data (Hardhat
  *   uses code -32603) arrives as an `RpcRequestError` carrying those bytes.
  * - receipt not found: `TransactionReceiptNotFoundError`, the transaction is not mined (yet).
+ * - insufficient funds: the sender cannot pay gas times fee plus value. viem's
+ *   `InsufficientFundsError` where it classified the node's answer; Hardhat words it "Sender
+ *   doesn't have enough funds", which viem does not recognize, so the node's message is read too.
+ *   Final: retrying cannot help, the wallet must be funded (OR216).
+ * - refused or timed out: an unreachable endpoint that refused the connection, or one that
+ *   accepted it and did not answer in time (a hung node); `unreachableReason` names which.
  * - a broadcast the node already has, or one whose nonce is spent or underpriced: nodes answer
  *   both with the generic JSON-RPC code -32000, so the node's own message (the RPC error's
  *   `details`) is the only signal; viem classifies them the same way (`NonceTooLowError.nodeMessage`).
@@ -18,6 +24,7 @@ import {
   decodeErrorResult,
   ExecutionRevertedError,
   HttpRequestError,
+  InsufficientFundsError,
   RpcRequestError,
   TimeoutError,
   TransactionReceiptNotFoundError,
@@ -85,4 +92,26 @@ export function isAlreadyKnown(e: unknown): boolean {
 /** The nonce is spent (another transaction of it was mined) or a same-nonce one pays more. */
 export function isNonceStale(e: unknown): boolean {
   return /nonce too low|nonce.*too low|replacement transaction underpriced/i.test(nodeMessage(e));
+}
+
+/** Node wordings of a sender that cannot pay for the transaction (geth, Hardhat, Erigon, Nethermind). */
+const INSUFFICIENT_FUNDS_RE = /insufficient funds|doesn't have enough funds|exceeds transaction sender account balance|insufficient balance/i;
+
+/** The sender's balance cannot pay for the transaction's gas (and value). */
+export function isInsufficientFunds(e: unknown): boolean {
+  if (find(e, (c) => c instanceof InsufficientFundsError) !== null) return true;
+  return INSUFFICIENT_FUNDS_RE.test(nodeMessage(e));
+}
+
+/** Why an endpoint did not answer, for the operator: refused, timeout, http <status>, or error. */
+export type UnreachableReason = "refused" | "timeout" | `http ${number}` | "error";
+
+export function unreachableReason(e: unknown): UnreachableReason {
+  if (find(e, (c) => c instanceof TimeoutError) !== null) return "timeout";
+  const h = find(e, (c) => c instanceof HttpRequestError) as HttpRequestError | null;
+  if (h?.status !== undefined) return `http ${h.status}`;
+  const sys = find(e, (c) => typeof (c as { code?: unknown })?.code === "string" && /^E[A-Z]+$/.test((c as { code: string }).code)) as { code: string } | null;
+  if (sys && /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN/.test(sys.code)) return "refused";
+  if (h) return "refused";
+  return "error";
 }

@@ -37,6 +37,13 @@ import { reconcileSeeds, reportLostEpochs } from "./epoch/seed";
 
 export type { SchedulerDeps } from "./epoch/context";
 
+/**
+ * A step that ended on OR215 waited for the chain (a call it refuses until its time comes): not
+ * a fault. It is logged at info the first time for its purpose and at debug after, and it leaves
+ * `poai_reconcile_errors_total` and the health's last error alone.
+ */
+const isWaiting = (e: unknown) => (e as OracleError | undefined)?.code === "OR215";
+
 /** A phase slower than this is logged (it delays every later phase of the pass), ms. */
 const SLOW_STEP_MS = 2_000;
 
@@ -50,6 +57,8 @@ export class Scheduler implements EpochLoop {
   lastError?: string;
   readonly now: () => number;
   private readonly warned = new Set<string>();
+  /** Purposes whose wait was logged at info (later waits of the same purpose go to debug). */
+  private readonly waits = new Set<string>();
   /** Ended epochs lost with a database are looked for once after a start (epoch/seed.ts). */
   private lostEpochsChecked = false;
   /** Called at the start of each pass, once the clock is aligned to the chain (delivery starts on the first). */
@@ -77,7 +86,8 @@ export class Scheduler implements EpochLoop {
       if (this.stopped) return;
       this.running = this.pass().catch((e) => {
         this.lastError = (e as Error).message;
-        this.d.log.error("reconcile.failed", { err: e });
+        this.d.metrics.reconcileErrors.inc({ step: "pass" });
+        this.d.log.error("reconcile.failed", { code: (e as OracleError).code, err: e });
       });
       await this.running;
       if (!this.stopped) this.timer = setTimeout(loop, this.d.cfg.pollIntervalMs);
@@ -114,6 +124,16 @@ export class Scheduler implements EpochLoop {
         this.d.metrics.reconcileStepSeconds.observe(ms / 1000, { step: name });
         if (ms > SLOW_STEP_MS) this.d.log.warn("reconcile.slow_step", { step: name, ms: Math.round(ms) });
       } catch (e) {
+        if (isWaiting(e)) {
+          const { purpose, errorName } = (e as OracleError).details as { purpose: string; errorName: string };
+          const first = !this.waits.has(purpose);
+          if (first) {
+            if (this.waits.size > 1_000) this.waits.clear();
+            this.waits.add(purpose);
+          }
+          this.d.log[first ? "info" : "debug"]("reconcile.waiting", { step: name, code: "OR215", purpose, errorName });
+          return;
+        }
         this.d.metrics.reconcileErrors.inc({ step: name });
         this.lastError = `${name}: ${(e as Error).message}`;
         this.d.log.error("reconcile.step_failed", { step: name, code: (e as OracleError).code, err: e });
@@ -133,6 +153,8 @@ export class Scheduler implements EpochLoop {
     });
     await step("report", () => reconcileReports(this, committee));
     await step("finalize", () => reconcileFinalization(this));
+    // Transactions whose purpose the chain already shows achieved get their receipts here.
+    await step("relay", () => this.d.relay.settle());
     this.d.relay.recordTransactionCounts();
     pruneNonces(this.d.db, nowMs, this.d.cfg.clockSkewMs);
     this.lastPassAt = nowMs;

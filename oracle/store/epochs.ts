@@ -36,6 +36,9 @@ const judged = statement<[number | null, number]>("UPDATE epochs SET judged_at =
 const unjudged = statement<[number, number], EpochRow>(
   "SELECT * FROM epochs WHERE judged_at IS NULL AND committed_at IS NOT NULL AND epoch < ? AND epoch >= ? ORDER BY epoch",
 );
+const committedBetween = statement<[number, number], { n: number }>(
+  "SELECT COUNT(*) AS n FROM epochs WHERE committed_at IS NOT NULL AND epoch > ? AND epoch < ?",
+);
 const seedOf = statement<[number], { seed: Hex }>("SELECT seed FROM epochs WHERE epoch = ?");
 
 export function getEpoch(db: DB, epoch: number): EpochRow | undefined {
@@ -77,4 +80,9 @@ export function unjudgedEpochs(db: DB, before: number, from: number): EpochRow[]
 /** The epoch's seed, if this oracle has it. */
 export function epochSeed(db: DB, epoch: number): Hex | undefined {
   return seedOf(db).get(epoch)?.seed;
+}
+
+/** How many epochs in (`after`, `before`) this oracle committed a seed for. */
+export function committedEpochsBetween(db: DB, after: number, before: number): number {
+  return committedBetween(db).get(after, before)!.n;
 }

@@ -44,6 +44,7 @@ const latestUnvetoedBefore = statement<[number], { e: number | null }>(
 const latest = statement<[], { e: number | null }>("SELECT MAX(epoch) AS e FROM reports");
 const digestOf = statement<[number], { digest: Hex }>("SELECT digest FROM reports WHERE epoch = ?");
 const byDigest = statement<[Hex], { epoch: number; status: ReportState }>("SELECT epoch, status FROM reports WHERE digest = ?");
+const newestSignatures = statement<[], { epoch: number; signatures: string }>("SELECT epoch, signatures FROM reports ORDER BY epoch DESC LIMIT 1");
 const latestOnChain = statement<[], { e: number | null }>(`SELECT MAX(epoch) AS e FROM reports WHERE status IN ${sqlList(ON_CHAIN)}`);
 
 /** Stores a report, replacing any earlier one of its epoch. */
@@ -96,4 +97,10 @@ export function latestReportEpoch(db: DB): number | null {
 /** The latest epoch whose report of ours is on chain or final. */
 export function latestOnChainReportEpoch(db: DB): number | null {
   return latestOnChain(db).get()!.e;
+}
+
+/** The newest report of ours (built or cosigned) and the signatures it holds, keyed by signer. */
+export function newestReportSignatures(db: DB): { epoch: number; signatures: Record<string, Hex> } | undefined {
+  const r = newestSignatures(db).get();
+  return r ? { epoch: r.epoch, signatures: JSON.parse(r.signatures) as Record<string, Hex> } : undefined;
 }

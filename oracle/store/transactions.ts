@@ -33,6 +33,11 @@ const insert = statement<[string, string, number, Hex, Hex, string, string, numb
   `INSERT INTO transactions (purpose, sender, nonce, hash, raw, max_fee, priority_fee, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, '${TX_STATUS.Signed}', ?)`,
 );
 const countsByStatus = statement<[], { status: TxStatus; n: number }>("SELECT status, COUNT(*) AS n FROM transactions GROUP BY status");
+const oldestLive = statement<[], { t: number | null }>(
+  `SELECT MIN(COALESCE(first_sent_at, created_at)) AS t FROM transactions WHERE status IN ${sqlList(LIVE_TX_STATUSES)}`,
+);
+const oldestSent = statement<[], { t: number | null }>(`SELECT MIN(first_sent_at) AS t FROM transactions WHERE status = '${TX_STATUS.Sent}'`);
+const live = statement<[number], TxRow>(`SELECT * FROM transactions WHERE status IN ${sqlList(LIVE_TX_STATUSES)} ORDER BY id LIMIT ?`);
 const liveCount = statement<[string], { n: number }>(`SELECT COUNT(*) AS n FROM transactions WHERE purpose = ? AND status IN ${sqlList(LIVE_TX_STATUSES)}`);
 
 /** A purpose's transactions, oldest first. */
@@ -68,4 +73,17 @@ export function transactionCountsByStatus(db: DB): Record<TxStatus, number> {
   const counts = Object.fromEntries(Object.values(TX_STATUS).map((s) => [s, 0])) as Record<TxStatus, number>;
   for (const r of countsByStatus(db).all()) counts[r.status] = r.n;
   return counts;
+}
+
+/**
+ * When the oldest transaction still in flight was first broadcast (or signed, if never
+ * broadcast), ms; with `broadcastOnly`, of those the node took and has not mined. Null when none.
+ */
+export function oldestLiveTransactionAt(db: DB, broadcastOnly = false): number | null {
+  return (broadcastOnly ? oldestSent : oldestLive)(db).get()!.t;
+}
+
+/** Transactions still in flight (signed, sent or mined), oldest first, at most `limit`. */
+export function liveTransactions(db: DB, limit: number): TxRow[] {
+  return live(db).all(limit);
 }

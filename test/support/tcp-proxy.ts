@@ -1,7 +1,8 @@
 /**
  * A TCP proxy in front of a local port, for e2e tests that make an endpoint (the RPC) unreachable
  * without stopping the process behind it: `cut()` closes the listener and drops every open
- * connection (new connections are refused), `restore()` listens on the same port again.
+ * connection (new connections are refused), `hang()` drops every open connection and accepts new
+ * ones without ever answering (a hung endpoint), `restore()` forwards on the same port again.
  */
 import { createServer, connect, type Server, type Socket } from "node:net";
 import { freePort } from "../../scripts/devnet/node";
@@ -12,6 +13,7 @@ export interface TcpProxy {
   /** Whether connections are forwarded now. */
   readonly up: boolean;
   cut(): Promise<void>;
+  hang(): void;
   restore(): Promise<void>;
   close(): Promise<void>;
 }
@@ -20,10 +22,19 @@ export async function startTcpProxy(targetPort: number, host = "127.0.0.1"): Pro
   const port = await freePort(host);
   const sockets = new Set<Socket>();
   let server: Server | undefined;
+  let hanging = false;
 
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       const s = createServer((client) => {
+        if (hanging) {
+          // Read and never answer: the caller waits until its own timeout.
+          sockets.add(client);
+          client.once("close", () => sockets.delete(client));
+          client.on("error", () => undefined);
+          client.resume();
+          return;
+        }
         const upstream = connect(targetPort, host);
         for (const sock of [client, upstream]) {
           sockets.add(sock);
@@ -58,7 +69,17 @@ export async function startTcpProxy(targetPort: number, host = "127.0.0.1"): Pro
       return server !== undefined;
     },
     cut,
+    hang: () => {
+      hanging = true;
+      for (const sock of sockets) sock.destroy();
+      sockets.clear();
+    },
     restore: async () => {
+      if (hanging) {
+        hanging = false;
+        for (const sock of sockets) sock.destroy();
+        sockets.clear();
+      }
       if (!server) await listen();
     },
     close: cut,

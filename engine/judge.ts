@@ -9,18 +9,21 @@
  *  - under-delivering: the gross test, the on-claim test or the capacity test below condemns
  *    the claim. Slashed by how far the claim is overstated, at most OVERCLAIM_MAX_SLASH_BPS.
  *  - honest.
- * Honest and under-delivering nodes are paid on what they delivered: the claim times the mean
- * of min(ratio, PAY_CAP_RATIO) over the epoch's verified work challenges answered on time
- * (ratio = measured / claimed throughput, timed from the challenge's due instant). The mean, not
- * the median: a node that rents its GPU out part of the epoch and answers slowly meanwhile is
- * paid for the share of the epoch it really worked.
+ * Honest and under-delivering nodes are paid on what they delivered: their measured capacity is
+ * the claim times the mean of min(ratio, PAY_CAP_RATIO) over the epoch's verified work challenges,
+ * late ones included (ratio = measured / claimed throughput, timed from the challenge's due
+ * instant), and the caller pays that capacity for the work and the share of rounds answered on
+ * time (oracle/judging.ts, engine/rewards.ts). The mean, not the median: a node that rents its
+ * GPU out part of the epoch and answers slowly meanwhile is paid for the share of the epoch it
+ * really worked, and identities that share one GPU in turn are each measured at their mean.
  *
  * Two deadlines per work challenge, both counted from its due instant (protocol/deadline.ts adds
  * a network floor to each):
  *  - on time: onTimeFactor(p) = exp(onTimeSigmas · σ) / honestFloor times the expected time at
  *    the claim (1.16 by default). An undisturbed honest challenge (ratio >= honestFloor · e^ε)
  *    meets it except with probability Φ(-onTimeSigmas) (3e-5). Only challenges answered on time
- *    are paid (work and uptime); a late one still carries its ratio to the tests below.
+ *    count as paid work and uptime; a late one still carries its ratio to the tests below and
+ *    to the measured capacity.
  *  - cut-off: cutoffFactor(p) = 1 / shortRatio (2). Past it the oracle stops waiting and the
  *    challenge is missed; a miss then implies a ratio below shortRatio, so counting it as short
  *    (gross test) and not on-claim (on-claim test) changes neither test's bound.
@@ -183,7 +186,7 @@ export interface JudgeStats {
     medianRatio: number | null;
     /** Verified work challenges answered by the on-time deadline (inTime not false). */
     onTime: number;
-    /** Mean of min(ratio, PAY_CAP_RATIO) over this epoch's verified work on time: what pay follows. */
+    /** Mean of min(ratio, PAY_CAP_RATIO) over this epoch's verified work: the measured capacity pay follows. */
     paidRatio: number;
     meanLogRatio: number | null;
   };
@@ -278,8 +281,8 @@ export function judgeNode(
   const work = reachable.filter(timed);
   const verified = work.filter((r) => r.answered && r.correct && r.ratio !== null);
   const ratios = verified.map((r) => r.ratio as number);
-  // Paid: verified work answered by the on-time deadline (a caller that does not say is on time).
-  const paidRatios = verified.filter((r) => r.inTime !== false).map((r) => r.ratio as number);
+  // On time: verified work answered by the on-time deadline (a caller that does not say is on time).
+  const onTimeCount = verified.filter((r) => r.inTime !== false).length;
   // Gross test, this epoch.
   const isShort = (r: ChallengeResult) => (r.answered ? r.ratio !== null && r.ratio < p.shortRatio : r.reason === DEADLINE_MISSED);
   const shortOnes = work.filter(isShort);
@@ -303,9 +306,9 @@ export function judgeNode(
   // Clamped again after the float sum: pay never exceeds the cap times the claim. Verified work
   // that is all too short to time is paid on the claim.
   const untimedVerified = reachable.some((r) => r.kind !== "vram" && !timed(r) && r.correct);
-  const paidRatio = paidRatios.length
-    ? Math.min(PAY_CAP_RATIO, paidRatios.reduce((a, r) => a + Math.min(r, PAY_CAP_RATIO), 0) / paidRatios.length)
-    : untimedVerified && ratios.length === 0 ? 1 : 0;
+  const paidRatio = ratios.length
+    ? Math.min(PAY_CAP_RATIO, ratios.reduce((a, r) => a + Math.min(r, PAY_CAP_RATIO), 0) / ratios.length)
+    : untimedVerified ? 1 : 0;
   const stats: JudgeStats = {
     challenges: results.length,
     reachable: reachable.length,
@@ -323,7 +326,7 @@ export function judgeNode(
       onClaimCritical,
       s,
       medianRatio,
-      onTime: paidRatios.length,
+      onTime: onTimeCount,
       paidRatio,
       meanLogRatio: ratios.length ? ratios.reduce((a, r) => a + Math.log(r), 0) / ratios.length : null,
     },

@@ -146,8 +146,8 @@ describe("paid when on time, timed from the due instant", () => {
     assert.equal(n.answered, 12);
     assert.equal(n.onTime, 6);
     assert.equal(n.verifiedWork, "6000", "only the on-time answers' work");
-    // Paid capacity: the mean ratio of the on-time answers (1 / 0.85), not dragged down by the late ones.
-    assert.ok(Math.abs(n.scoreDeviationPpm - Math.round(1_000_000 / 0.85)) < 2, `${n.scoreDeviationPpm}`);
+    // Measured capacity: the mean ratio of every verified answer, (1 / 0.85 + 1 / 1.7) / 2.
+    assert.ok(Math.abs(n.scoreDeviationPpm - Math.round((1_000_000 / 0.85 + 1_000_000 / 1.7) / 2)) < 2, `${n.scoreDeviationPpm}`);
     assert.equal(n.claimGflops, 100);
   });
 

@@ -157,11 +157,13 @@ export const SPECS: Record<BehaviourName, BehaviourSpec> = {
   "sybil-split-2": {
     ...BASE,
     name: "sybil-split-2",
-    cheating: true,
+    // Each identity claims, and delivers, half of the GPU: nothing to catch or slash. Weighted by
+    // capacity, the uptime pool pays the pair what it pays one node of the whole GPU; a flat share
+    // per identity paid it twice.
+    cheating: false,
     identities: 2,
     splitsClaim: true,
-    mustBeCaught: false,
-    description: "one GPU registered as 2 nodes claiming half of it each, answering concurrently (a flat uptime share per identity would pay it twice)",
+    description: "one GPU registered as 2 nodes claiming half of it each, answering concurrently (true claims; a flat uptime share per identity paid it twice)",
   },
   "sybil-serial-2": {
     ...BASE,

@@ -201,7 +201,7 @@ export function formatTable(s: RunSummary): string {
     ];
     lines.push(cells.map((c, i) => pad(c, widths[i], i > 0)).join(" "));
   }
-  lines.push("* = must never be slashed (honest, flaky network, outsourcing outside a lease). Money in stake tokens per identity per epoch; honest/ep: honest operators of the same GPU class; vs honest: rewards alone over what honest identities were paid for the same sustained throughput; gain = profit - honest.");
+  lines.push("* = must never be slashed (honest, flaky network, outsourcing outside a lease, one GPU split into true claims). Money in stake tokens per identity per epoch; honest/ep: honest operators of the same GPU class; vs honest: rewards alone over what honest identities were paid for the same sustained throughput; gain = profit - honest.");
   return lines.join("\n");
 }
 

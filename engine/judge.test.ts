@@ -18,6 +18,8 @@ import {
   normalCdf,
   onClaimProbability,
   shortProbability,
+  onTimeFactor,
+  cutoffFactor,
 } from "./judge";
 import { SlashReason } from "./slash-reason";
 import type { ChallengeResult } from "./verdict";
@@ -274,4 +276,50 @@ test("bad parameters and inputs are named errors", () => {
   assert.throws(() => judgeNode([work(0, 1)], 1000, {}, new Array(5000).fill(work(0, 1))), JudgeError);
   assert.throws(() => judgeNode([], 0), JudgeError);
   assert.throws(() => judgeNode(new Array(2000).fill(work(0, 1)), 1000), JudgeError);
+});
+
+/** `r` under the deadline rule: missed past the cut-off, inTime within the on-time span. */
+function underDeadlines(r: ChallengeResult, p = DEFAULT_JUDGE_PARAMS): ChallengeResult {
+  if (!r.answered || r.ratio === null) return r;
+  if (1 / r.ratio > cutoffFactor(p)) return unansweredResult(r.kind, r.challengeHash, DEADLINE_MISSED);
+  return { ...r, inTime: 1 / r.ratio <= onTimeFactor(p) };
+}
+
+test("deadlines from the noise model: the cut-off changes no verdict, the on-time span pays an undisturbed honest node", () => {
+  const p = DEFAULT_JUDGE_PARAMS;
+  assert.ok(Math.abs(onTimeFactor(p) - Math.exp(4 * 0.05) / 1.05) < 1e-12);
+  assert.equal(cutoffFactor(p), 2);
+  // A missed cut-off is a ratio below shortRatio: short already, and never on-claim.
+  assert.ok(1 / cutoffFactor(p) <= p.shortRatio);
+  const r = rng(99);
+  let changed = 0;
+  let clean = 0;
+  let cleanOnTime = 0;
+  for (let t = 0; t < 2_000; t++) {
+    const raw = honestResults(r, 18);
+    const timed = raw.map((x) => underDeadlines(x));
+    const a = judgeNode(raw, 100);
+    const b = judgeNode(timed, 100);
+    if (a.verdict !== b.verdict) changed++;
+    for (const x of timed) {
+      if (x.answered && x.ratio !== null && x.ratio >= p.honestFloor * Math.exp(-3 * p.sigma)) {
+        clean++;
+        if (x.inTime) cleanOnTime++;
+      }
+    }
+  }
+  assert.equal(changed, 0, "the cut-off moved a verdict");
+  assert.equal(cleanOnTime, clean, "an undisturbed honest answer was late");
+});
+
+test("measured capacity is the mean over every verified answer, late ones included; the on-time ones are counted apart", () => {
+  // A GPU computing two identities' challenges in turn: each identity first half the time.
+  const onTime = Array.from({ length: 6 }, (_, i) => ({ ...work(i, 1.18), inTime: true }));
+  const late = Array.from({ length: 6 }, (_, i) => ({ ...work(6 + i, 0.59), inTime: false }));
+  const j = judgeNode([...onTime, ...late], 100);
+  assert.equal(j.stats.work.onTime, 6);
+  assert.ok(Math.abs(j.stats.work.paidRatio - (1.18 + 0.59) / 2) < 1e-9, `${j.stats.work.paidRatio}`);
+  assert.equal(j.stats.work.medianRatio, (1.18 + 0.59) / 2);
+  assert.equal(judgeNode(late, 100).stats.work.onTime, 0);
+  assert.throws(() => judgeNode([], 100, { onTimeSigmas: 40 }), JudgeError, "an on-time span past the cut-off");
 });

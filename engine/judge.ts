@@ -9,10 +9,26 @@
  *  - under-delivering: the gross test, the on-claim test or the capacity test below condemns
  *    the claim. Slashed by how far the claim is overstated, at most OVERCLAIM_MAX_SLASH_BPS.
  *  - honest.
- * Honest and under-delivering nodes are paid on what they delivered: the claim times the mean
- * of min(ratio, PAY_CAP_RATIO) over the epoch's verified work challenges (ratio = measured /
- * claimed throughput). The mean, not the median: a node that rents its GPU out part of the
- * epoch and answers slowly meanwhile is paid for the share of the epoch it really worked.
+ * Honest and under-delivering nodes are paid on what they delivered: their measured capacity is
+ * the claim times the mean of min(ratio, PAY_CAP_RATIO) over the epoch's verified work challenges,
+ * late ones included (ratio = measured / claimed throughput, timed from the challenge's due
+ * instant), and the caller pays that capacity for the work and the share of rounds answered on
+ * time (oracle/judging.ts, engine/rewards.ts). The mean, not the median: a node that rents its
+ * GPU out part of the epoch and answers slowly meanwhile is paid for the share of the epoch it
+ * really worked, and identities that share one GPU in turn are each measured at their mean.
+ *
+ * Two deadlines per work challenge, both counted from its due instant (protocol/deadline.ts adds
+ * a network floor to each):
+ *  - on time: onTimeFactor(p) = exp(onTimeSigmas · σ) / honestFloor times the expected time at
+ *    the claim (1.16 by default). An undisturbed honest challenge (ratio >= honestFloor · e^ε)
+ *    meets it except with probability Φ(-onTimeSigmas) (3e-5). Only challenges answered on time
+ *    count as paid work and uptime; a late one still carries its ratio to the tests below and
+ *    to the measured capacity.
+ *  - cut-off: cutoffFactor(p) = 1 / shortRatio (2). Past it the oracle stops waiting and the
+ *    challenge is missed; a miss then implies a ratio below shortRatio, so counting it as short
+ *    (gross test) and not on-claim (on-claim test) changes neither test's bound.
+ * A throttled honest challenge (ratio >= throttleFloor · honestFloor = 0.63) lands between the
+ * two: it is unpaid, never missed, and judged on its ratio as before.
  *
  * Noise model of an HONEST node (what every bound below assumes). Each work challenge falls at
  * a secret uniform instant of the epoch, so given the node's troubles (a thermal-throttling
@@ -110,6 +126,8 @@ export interface JudgeParams {
    * milliseconds on a GPU), so it enters neither throughput test nor the pay mean.
    */
   minTimedSeconds: number;
+  /** The on-time deadline leaves an undisturbed honest challenge this many σ of noise. */
+  onTimeSigmas: number;
 }
 
 export const DEFAULT_JUDGE_PARAMS: JudgeParams = {
@@ -123,7 +141,26 @@ export const DEFAULT_JUDGE_PARAMS: JudgeParams = {
   onClaimRatio: 1,
   minReachableShare: 0.5,
   minTimedSeconds: 0.25,
+  onTimeSigmas: 4,
 };
+
+/**
+ * On-time deadline over the expected time at the claim: exp(onTimeSigmas · σ) / honestFloor
+ * (1.163 by default). An undisturbed honest challenge's ratio is honestFloor · e^ε or more, so it
+ * misses this only when ε < -onTimeSigmas · σ.
+ */
+export function onTimeFactor(p: Pick<JudgeParams, "onTimeSigmas" | "sigma" | "honestFloor"> = DEFAULT_JUDGE_PARAMS): number {
+  return Math.exp(p.onTimeSigmas * p.sigma) / p.honestFloor;
+}
+
+/**
+ * Cut-off over the expected time at the claim: 1 / shortRatio (2 by default). An answer later
+ * than this has a ratio below shortRatio whatever it computed, so the oracle stops waiting and the
+ * tests lose nothing by counting it missed.
+ */
+export function cutoffFactor(p: Pick<JudgeParams, "shortRatio"> = DEFAULT_JUDGE_PARAMS): number {
+  return 1 / p.shortRatio;
+}
 
 export type NodeVerdict = "honest" | "unavailable" | "under-delivering" | "fraudulent";
 
@@ -147,7 +184,9 @@ export interface JudgeStats {
     onClaimCritical: number;
     s: number;
     medianRatio: number | null;
-    /** Mean of min(ratio, PAY_CAP_RATIO) over this epoch's verified work: what pay follows. */
+    /** Verified work challenges answered by the on-time deadline (inTime not false). */
+    onTime: number;
+    /** Mean of min(ratio, PAY_CAP_RATIO) over this epoch's verified work: the measured capacity pay follows. */
     paidRatio: number;
     meanLogRatio: number | null;
   };
@@ -196,7 +235,8 @@ function checkParams(p: JudgeParams): void {
     p.alpha > 0 && p.alpha < 1 && p.honestFloor > 0 && p.sigma > 0 && p.disturbedRate >= 0 && p.disturbedRate < 1 &&
     p.throttleFloor > 0 && p.throttleFloor <= 1 && p.outlierRate >= 0 && p.outlierRate < 1 && p.shortRatio > 0 &&
     p.shortRatio < p.throttleFloor * p.honestFloor && p.onClaimRatio > 0 && p.onClaimRatio <= p.honestFloor &&
-    p.minReachableShare >= 0 && p.minReachableShare <= 1 && p.minTimedSeconds >= 0;
+    p.minReachableShare >= 0 && p.minReachableShare <= 1 && p.minTimedSeconds >= 0 &&
+    p.onTimeSigmas > 0 && onTimeFactor(p) < cutoffFactor(p);
   if (!ok) throw new JudgeError(`parameters out of range: ${JSON.stringify(p)}`);
 }
 
@@ -241,6 +281,8 @@ export function judgeNode(
   const work = reachable.filter(timed);
   const verified = work.filter((r) => r.answered && r.correct && r.ratio !== null);
   const ratios = verified.map((r) => r.ratio as number);
+  // On time: verified work answered by the on-time deadline (a caller that does not say is on time).
+  const onTimeCount = verified.filter((r) => r.inTime !== false).length;
   // Gross test, this epoch.
   const isShort = (r: ChallengeResult) => (r.answered ? r.ratio !== null && r.ratio < p.shortRatio : r.reason === DEADLINE_MISSED);
   const shortOnes = work.filter(isShort);
@@ -284,6 +326,7 @@ export function judgeNode(
       onClaimCritical,
       s,
       medianRatio,
+      onTime: onTimeCount,
       paidRatio,
       meanLogRatio: ratios.length ? ratios.reduce((a, r) => a + Math.log(r), 0) / ratios.length : null,
     },

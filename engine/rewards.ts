@@ -7,7 +7,10 @@
  * - work weight = verified work (MFLOP of passed challenges, sized to the claim) scaled by the
  *   judge's paid ratio (mean measured/claimed throughput, at most PAY_CAP_RATIO) in parts per
  *   million: every node is paid on what it delivered, not on what it claims;
- * - uptime weight = the share of its challenges the node answered in time, in ppm.
+ * - uptime weight = delivered capacity x on-time share: min(claim, claim x paid ratio) in
+ *   GFLOP/s times the share of its challenges the node passed within their on-time span, in ppm.
+ *   Not a flat share per identity: identities that split one machine split its capacity, so
+ *   registering it as several nodes adds no uptime pay (docs/challenges.md, "Uptime").
  * Each share is pool * weight / totalWeight rounded down (against the claimant); what rounding
  * leaves over stays in the budget (rewardsTotal is the sum actually paid, never more than B).
  *
@@ -53,8 +56,22 @@ export interface NodeOutcome {
   verifiedWork: bigint;
   /** The judge's paid ratio (mean measured/claimed, capped) in ppm (0..CAPACITY_CAP_PPM). */
   capacityPpm: bigint;
-  /** Share of rounds answered in time, ppm (0..1_000_000). */
+  /** Share of rounds passed on time, ppm (0..1_000_000). */
   uptimePpm: bigint;
+  /** The claim the challenges were sized to, GFLOP/s (>= 0). */
+  claimGflops: bigint;
+}
+
+/**
+ * The uptime weight of one outcome: delivered capacity (the claim, or the measured throughput
+ * when below it: claim x capacity) times the on-time share, in GFLOP/s x ppm x ppm. Inputs out
+ * of range are clamped (negative to 0, capacity to the claim, the share to 1).
+ */
+export function uptimeWeight(o: Pick<NodeOutcome, "claimGflops" | "capacityPpm" | "uptimePpm">): bigint {
+  const claim = o.claimGflops < 0n ? 0n : o.claimGflops;
+  const cap = o.capacityPpm < 0n ? 0n : o.capacityPpm > PPM ? PPM : o.capacityPpm;
+  const share = o.uptimePpm < 0n ? 0n : o.uptimePpm > PPM ? PPM : o.uptimePpm;
+  return claim * cap * share;
 }
 
 export interface EpochRewards {
@@ -82,9 +99,8 @@ export function computeEpochRewards(budget: bigint, uptimeShareBps: number, outc
   const sorted = [...outcomes].sort((a, b) => (a.node.toLowerCase() < b.node.toLowerCase() ? -1 : 1));
   const ok = sorted.map((o) => eligible(o.verdict));
   const clamp = (x: bigint, max: bigint) => (x < 0n ? 0n : x > max ? max : x);
-  const clampPpm = (x: bigint) => clamp(x, PPM);
   const work = split(workPool, sorted.map((o, i) => (ok[i] ? o.verifiedWork * clamp(o.capacityPpm, CAPACITY_CAP_PPM) : 0n)));
-  const up = split(uptimePool, sorted.map((o, i) => (ok[i] ? clampPpm(o.uptimePpm) : 0n)));
+  const up = split(uptimePool, sorted.map((o, i) => (ok[i] ? uptimeWeight(o) : 0n)));
   const perNode = new Map<string, bigint>();
   const perAccount = new Map<string, bigint>();
   let total = 0n;

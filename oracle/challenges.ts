@@ -111,16 +111,22 @@ export class ChallengeService {
       if (!row) {
         row = dueChallenge(this.db, node, nowMs);
         if (!row) return undefined;
-        this.issue(row, wallMs);
+        // Polled: the node chose when to ask, so it is timed from the due instant.
+        this.issue(row, wallMs, dueOnWallClock(row, nowMs, wallMs));
       }
       return challengePayload(row);
     });
   }
 
-  /** Marks `row` handed out now (latency starts); the caller holds the transaction. */
-  issue(row: ChallengeRow, wallMs: number): void {
-    markIssued(this.db, row.id, wallMs);
-    row.issued_at = wallMs;
+  /**
+   * Marks `row` handed out now; its latency runs from `startWallMs` (wall clock), which the
+   * caller picks by the rule of dueOnWallClock. The caller holds the transaction.
+   */
+  issue(row: ChallengeRow, wallMs: number, startWallMs: number): void {
+    // Never after the hand-out itself: a node is not timed from a later instant than it got it.
+    const start = Math.min(wallMs, startWallMs);
+    markIssued(this.db, row.id, start);
+    row.issued_at = start;
     this.metrics.challengesIssued.inc({ kind: row.kind });
     this.log.info("challenge.issued", { id: row.id, epoch: row.epoch, node: row.node, round: row.round, kind: row.kind });
   }
@@ -203,4 +209,13 @@ export class ChallengeService {
     this.log.info("challenge.verdict", { id, node: row.node, epoch: row.epoch, verdict, reason, verifyMs: +verifyMs.toFixed(2) });
     return { verdict, reason };
   }
+}
+
+/**
+ * The due instant of `row` on the wall clock, from one reading of both clocks at the hand-out
+ * (`nowMs` chain-aligned, `wallMs` wall): the latency of a node that was absent at the due
+ * instant, or polled, starts here, whatever it did meanwhile. Never after `wallMs`.
+ */
+export function dueOnWallClock(row: Pick<ChallengeRow, "issue_at">, nowMs: number, wallMs: number): number {
+  return wallMs - Math.max(0, nowMs - row.issue_at);
 }

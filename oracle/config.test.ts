@@ -77,7 +77,7 @@ describe("config", () => {
     assert.equal(openingsFor(c, "infer"), 4);
     assert.equal(c.challengeTargetMs, 4_000);
     assert.equal(c.gemmMaxN, 4096);
-    assert.equal(c.deadlineSlackMs, 4_000);
+    assert.equal(c.deadlineSlackMs, 1_000);
     assert.equal(c.issueWindowBps, 10_000);
     assert.equal(c.overclaimSlashAfterEpochs, 1);
     assert.equal(c.judgeWindowEpochs, 3);

@@ -17,7 +17,7 @@
  */
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
-import { challengePayload, type ChallengeService } from "./challenges";
+import { challengePayload, dueOnWallClock, type ChallengeService } from "./challenges";
 import { dueChallenge, nextUndeliveredAt, openChallenge, undeliveredBetween, voidChallenge, voidDowntime, type ChallengeRow } from "./store/challenges";
 import { CLOCK_LEAD_KEY, getMeta, HEARTBEAT_KEY, setMeta } from "./store/meta";
 import { relaxedTransaction } from "./store/relaxed";
@@ -144,7 +144,9 @@ export class Delivery {
           }
           continue;
         }
-        this.o.challenges.issue(row, wall);
+        // Session open at the due instant: timed from this push (the oracle's own lag, under
+        // voidLagMs, is not the node's). Opened later: the node was absent, timed from due.
+        this.o.challenges.issue(row, wall, s.openedAt <= row.issue_at ? wall : dueOnWallClock(row, now, wall));
         this.o.metrics.deliveryLagSeconds.observe(Math.max(0, lagMs) / 1000);
         out.push({ s, row });
       }
@@ -196,7 +198,11 @@ export class Delivery {
     if (!dueChallenge(this.o.db, node, now)) return;
     const due = relaxedTransaction(this.o.db, () => {
       const row = dueChallenge(this.o.db, node, now);
-      if (row) this.o.challenges.issue(row, this.o.wallNow());
+      if (!row) return row;
+      const wall = this.o.wallNow();
+      // Held past its due instant: by the node's own earlier challenge while its session was
+      // open (timed from now, when it is free), or by its absence (timed from due).
+      this.o.challenges.issue(row, wall, s.openedAt <= row.issue_at ? wall : dueOnWallClock(row, now, wall));
       return row;
     });
     if (due) this.send(s, due);

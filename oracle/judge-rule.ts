@@ -14,10 +14,12 @@ export interface JudgeSample {
   /** The challenge as sent (spec JSON): its hash names the challenge in evidence. */
   spec: string;
   verdict: ChallengeVerdict;
-  /** Handed out to the node (it polled for it). */
+  /** Handed out to the node (pushed over its session, or polled). */
   issued: boolean;
   answered: boolean;
   elapsedMs?: number;
+  /** Answered within its on-time span (protocol/deadline.ts): paid. */
+  onTime?: boolean;
   expectedMs: number;
   mflop: number;
   evidence: Hex | null;
@@ -57,7 +59,8 @@ export function toChallengeResult(s: JudgeSample): ChallengeResult | undefined {
     elapsedSeconds: elapsed !== undefined ? elapsed / 1000 : null,
     ratio: elapsed !== undefined ? s.expectedMs / elapsed : null,
     latencyMs: elapsed ?? null,
-    inTime: null,
+    // Unsaid is on time (the engine pays it); a late answer still carries its ratio to the tests.
+    inTime: s.onTime ?? null,
   };
 }
 

@@ -4,6 +4,8 @@ import type { Address, Hex } from "viem";
 import { SlashReason } from "../protocol";
 import type { ChallengeRow } from "./store/challenges";
 import { condemnedStreak, judgeEpoch, MAX_VERDICT_LOOKBACK } from "./judging";
+import { dueOnWallClock } from "./challenges";
+import { deadlineSpans } from "../protocol/deadline";
 
 const NODE = "0x00000000000000000000000000000000000000aa";
 const OP = "0x00000000000000000000000000000000000000bb" as Address;
@@ -122,5 +124,50 @@ describe("overclaim slashed only after condemned epochs in a row", () => {
     assert.equal(condemnedStreak([U(), { verdict: "unavailable", slashReason: 0 }, U()]), 2);
     assert.equal(condemnedStreak([U(), U(Number(SlashReason.Overclaim)), U()]), 1);
     assert.equal(condemnedStreak(Array.from({ length: 1000 }, () => U())), MAX_VERDICT_LOOKBACK);
+  });
+});
+
+describe("paid when on time, timed from the due instant", () => {
+  // Expected 1 s at the claim, a network floor of 100 ms: on time within 1,264 ms, cut-off 2,100 ms.
+  const spans = deadlineSpans(1_000, 100);
+  const claim = JSON.stringify({ claim: { gflops: 100 }, operator: OP, units: 100, mflop: 1000, expectedMs: 1000, onTimeMs: spans.onTimeMs });
+  const at = (r: number, latencyMs: number) => row(r, { claim, verdict: "pass", issued_at: 1_000, committed_at: 1_000 + latencyMs, deadline: spans.cutoffMs });
+
+  it("derives both spans from the judge's noise model", () => {
+    assert.equal(spans.onTimeMs, 1_164 + 100);
+    assert.equal(spans.cutoffMs, 2_000 + 100);
+  });
+
+  it("a verified answer past its on-time span is judged on its ratio but earns neither work nor uptime", () => {
+    // Six rounds at 0.85 x expected (on time), six at 1.7 x (the second identity of a machine
+    // that serialises two: late, still before the cut-off).
+    const rows = [...Array.from({ length: 6 }, (_, r) => at(r, 850)), ...Array.from({ length: 6 }, (_, r) => at(6 + r, 1_700))];
+    const [n] = judgeEpoch(rows, new Map(), opts);
+    assert.equal(n.answered, 12);
+    assert.equal(n.onTime, 6);
+    assert.equal(n.verifiedWork, "6000", "only the on-time answers' work");
+    // Measured capacity: the mean ratio of every verified answer, (1 / 0.85 + 1 / 1.7) / 2.
+    assert.ok(Math.abs(n.scoreDeviationPpm - Math.round((1_000_000 / 0.85 + 1_000_000 / 1.7) / 2)) < 2, `${n.scoreDeviationPpm}`);
+    assert.equal(n.claimGflops, 100);
+  });
+
+  it("a node absent at the due instant is timed from it: waiting for its turn counts", () => {
+    // A node whose session opened 850 ms after the due instant (a machine's first identity was
+    // computing) and that then computed 850 ms: delivery starts its latency at the due instant.
+    const dueAt = 50_000;
+    const wallLead = 7_000; // the chain-aligned clock runs 7 s ahead of the wall clock
+    const start = dueOnWallClock({ issue_at: dueAt }, dueAt + 850, dueAt + 850 - wallLead);
+    assert.equal(start, dueAt - wallLead, "the due instant on the wall clock");
+    const [n] = judgeEpoch([row(0, { claim, verdict: "pass", issued_at: start, committed_at: start + 1_700, deadline: spans.cutoffMs })], new Map(), opts);
+    assert.equal(n.onTime, 0, "late from the due instant");
+    assert.equal(n.verifiedWork, "0");
+    // Timed from its own pick-up instead (the former rule), the same answer was on time and paid.
+    const [former] = judgeEpoch([row(0, { claim, verdict: "pass", issued_at: start + 850, committed_at: start + 1_700, deadline: spans.cutoffMs })], new Map(), opts);
+    assert.equal(former.onTime, 1);
+    assert.equal(former.verifiedWork, "1000");
+  });
+
+  it("a due instant not yet passed is not moved later than the hand-out", () => {
+    assert.equal(dueOnWallClock({ issue_at: 10_000 }, 9_000, 3_000), 3_000);
   });
 });

@@ -3,9 +3,14 @@
  * measured throughput against the claim, verified work, and the verdict with its slash.
  * Pure: no I/O, the registry view is passed in.
  *
- * Measured throughput of one challenge = its work / (commit time - pick-up time): the node computes
- * before it can commit, so this is compute time plus one network round trip (which favours the
- * node by making it look slightly slower, never faster).
+ * Measured throughput of one challenge = its work / (commit time - latency start). The latency
+ * start is the challenge's due instant, the same for every node of the round (delivery.ts picks
+ * it: the push when the node's session was open at the due instant, so the oracle's own lag is
+ * not the node's; the due instant itself when the node was absent or polled), never the node's
+ * own pick-up, which identities sharing one machine could stagger. The node computes before it
+ * can commit, so this is compute time plus the push and one round trip (which make the node look
+ * slightly slower, never faster). A challenge is on time when that latency is within its on-time
+ * span (protocol/deadline.ts); only those are paid: verified work, and the uptime share.
  */
 import { keccak256, stringToBytes, type Address, type Hex } from "viem";
 import { MAX_JUDGE_WINDOW_EPOCHS } from "../engine/judge";
@@ -57,9 +62,12 @@ export function condemnedStreak(history: readonly { verdict: string; slashReason
 
 /** One challenge record as the judge reads it. */
 function toSample(r: JudgedRow): JudgeSample {
-  const meta = JSON.parse(r.claim) as { mflop: number; expectedMs: number };
+  const meta = JSON.parse(r.claim) as { mflop: number; expectedMs: number; onTimeMs?: number };
   const elapsedMs = r.committed_at !== null && r.issued_at !== null ? Math.max(1, r.committed_at - r.issued_at) : undefined;
+  // A record planned before the on-time span existed carries none: on time if answered at all.
+  const onTime = elapsedMs !== undefined && (meta.onTimeMs === undefined || elapsedMs <= meta.onTimeMs);
   return {
+    onTime,
     kind: r.kind,
     spec: r.spec,
     verdict: r.verdict ?? CHALLENGE_VERDICT.Missed,
@@ -95,7 +103,12 @@ export function judgeEpoch(rows: readonly JudgedRow[], registry: ReadonlyMap<str
     const latencies = samples.filter((s) => s.answered && s.elapsedMs !== undefined).map((s) => s.elapsedMs!);
     const meanLatencyMs = latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : 0;
     let verifiedWork = 0n;
-    for (const s of samples) if (s.verdict === CHALLENGE_VERDICT.Pass) verifiedWork += BigInt(Math.floor(s.mflop)); // rounds down
+    let onTime = 0;
+    for (const s of samples) {
+      if (s.verdict !== CHALLENGE_VERDICT.Pass || !s.onTime) continue;
+      verifiedWork += BigInt(Math.floor(s.mflop)); // rounds down
+      onTime++;
+    }
     let slash: SlashEntry | undefined;
     if (j.verdict === NODE_VERDICT.Fraudulent) {
       slash = { node: node as Address, bps: o.fraudSlashBps, reason: SlashReason.Fraud, evidence: j.evidence ?? keccak256(stringToBytes(`fraud:${node}`)) };
@@ -112,6 +125,8 @@ export function judgeEpoch(rows: readonly JudgedRow[], registry: ReadonlyMap<str
       challenges: list.length,
       passed: samples.filter((s) => s.verdict === CHALLENGE_VERDICT.Pass).length,
       answered: samples.filter((s) => s.answered).length,
+      onTime,
+      claimGflops: Math.max(0, Math.floor(meta0.claim.gflops)),
       meanLatencyMs,
       scoreDeviationPpm: Math.round(j.ratio * 1_000_000),
       verifiedWork: verifiedWork.toString(),

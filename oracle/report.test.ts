@@ -16,6 +16,8 @@ describe("report building", () => {
     challenges: 3,
     passed: verdict === "honest" ? 3 : 0,
     answered: verdict === "unavailable" ? 0 : 3,
+    onTime: verdict === "honest" ? 3 : 0,
+    claimGflops: 100,
     meanLatencyMs: 120,
     scoreDeviationPpm: 1_000_000,
     verifiedWork: verdict === "honest" ? "3000" : "0",

@@ -45,6 +45,8 @@ export const reportInputsSchema = z
             challenges: count,
             passed: count,
             answered: count,
+            onTime: count,
+            claimGflops: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
             meanLatencyMs: z.number().min(0),
             scoreDeviationPpm: z.number().int().min(0),
             verifiedWork: decimal,
@@ -66,8 +68,12 @@ export interface NodeEpochInput {
   verdict: Verdict;
   challenges: number;
   passed: number;
-  /** Answered in time (passed or failed verification); the rest were missed. */
+  /** Answered by the cut-off (passed or failed verification); the rest were missed. */
   answered: number;
+  /** Passed and answered within the on-time span (protocol/deadline.ts): what uptime counts. */
+  onTime: number;
+  /** The on-chain claim the challenges were sized to, GFLOP/s (rounded down). */
+  claimGflops: number;
   meanLatencyMs: number;
   /** Paid measured / claimed throughput (the judge's mean, capped), ppm (1_000_000 = exactly the claim). */
   scoreDeviationPpm: number;
@@ -136,8 +142,9 @@ export function buildReport(inp: ReportInputs): BuiltReport {
       verdict: n.verdict,
       verifiedWork: BigInt(n.verifiedWork),
       capacityPpm: BigInt(Math.max(0, Math.min(Number(CAPACITY_CAP_PPM), Math.floor(n.scoreDeviationPpm)))),
-      // Rounds down: uptime in whole ppm.
-      uptimePpm: n.challenges === 0 ? 0n : (BigInt(n.answered) * 1_000_000n) / BigInt(n.challenges),
+      claimGflops: BigInt(n.claimGflops),
+      // Rounds down: the on-time share in whole ppm.
+      uptimePpm: n.challenges === 0 ? 0n : (BigInt(Math.min(n.onTime, n.challenges)) * 1_000_000n) / BigInt(n.challenges),
     })),
   );
   const prev = new Map(Object.entries(inp.previousCumulative).map(([a, v]) => [a.toLowerCase(), BigInt(v)]));

@@ -45,7 +45,13 @@ export const challengeParamsSchema = z.object({
    * find a node faking 1 % of them.
    */
   inferOpenings: int(1, 64).optional(),
-  /** Slack on the deadline over the target time (network, scheduling), ms. */
+  /**
+   * Network floor of a challenge's deadline spans, ms: on time = due + 1.163 x expected + this,
+   * cut-off = due + 2 x expected + this (protocol/deadline.ts; the factors come from the judge's
+   * noise model). It covers the push and the commit over the node's link; the oracle's own delivery
+   * lag is not charged (the node is timed from the push when its session was open at the due
+   * instant). The devnet default is wide for loaded test machines; production uses 1 s.
+   */
   deadlineSlackMs: int(0, 600_000).default(4_000),
   /**
    * Share of the epoch, from its start, in which challenges may fall due. Whatever it is, a due
@@ -96,7 +102,7 @@ export function openingsFor(c: Pick<CommitteeParams, "openings" | "inferOpenings
  * length itself is a contract deployment parameter, not oracle configuration): 18 rounds per
  * epoch, infer on one round in six, 20 openings, the engine's 4 s GPU target, the engine's
  * largest gemm dimension (the simulator sizes gemm without a cap), challenges due across the
- * whole epoch, 4 s deadline slack, an overclaim slashed on its first condemnation, and the
+ * whole epoch, a 1 s network floor on the deadlines, an overclaim slashed on its first condemnation, and the
  * judge's on-claim test over a window of 3 epochs.
  * 20 rows per gemm challenge but 4 items per infer challenge (`inferOpenings`), as the simulator
  * recommends.
@@ -110,7 +116,7 @@ export const COMMITTEE_PROFILE_DEFAULTS: Record<Profile, Readonly<Partial<Commit
     gemmMaxN: 4096,
     openings: 20,
     inferOpenings: 4,
-    deadlineSlackMs: 4_000,
+    deadlineSlackMs: 1_000,
     issueWindowBps: 10_000,
     overclaimSlashAfterEpochs: 1,
     judgeWindowEpochs: 3,

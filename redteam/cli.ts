@@ -1,6 +1,6 @@
 /**
  * The red team's node: `tsx redteam/cli.ts run --behaviour B [--forge-fraction F] <agent run
- * options>`. The agent's own `run` wiring (agent/commands/run.ts: key, oracle client, chain
+ * options>`, or a sybil set on one emulated machine: `tsx redteam/cli.ts machine ...` (sybil.ts). The agent's own `run` wiring (agent/commands/run.ts: key, oracle client, chain
  * check, loop) with the cheating solver of solver.ts instead of the honest one. The devnet demo
  * and the integration tests start their cheaters with it; operators never install it.
  * Failures print as the agent's do (AGxxx codes); the exit code is 1.
@@ -11,6 +11,7 @@ import { runCommand, RUN_HELP } from "../agent/commands/run";
 import { reportFailure } from "../agent/commands/common";
 import { makeBehaviour, parseBehaviour, BEHAVIOURS } from "./behaviours";
 import { makeCheatingSolver } from "./solver";
+import { MACHINE_HELP, parseMachineArgs, runMachine } from "./sybil";
 
 /** Share of rows `forge-rows` forges when `--forge-fraction` is not given. */
 export const DEFAULT_FORGE_FRACTION = 0.5;
@@ -48,6 +49,21 @@ export function splitOptions(argv: readonly string[]): { own: Partial<Record<Red
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
+  if (name === "machine") {
+    if (args.includes("--help") || args.includes("-h")) {
+      console.log(MACHINE_HELP);
+      return 0;
+    }
+    try {
+      const controller = new AbortController();
+      for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => controller.abort());
+      await runMachine({ ...parseMachineArgs(args), signal: controller.signal });
+      return 0;
+    } catch (err) {
+      reportFailure(err, MACHINE_HELP);
+      return 1;
+    }
+  }
   if (name !== "run" || args.includes("--help") || args.includes("-h")) {
     (name === "run" ? console.log : console.error)(REDTEAM_HELP);
     return name === "run" ? 0 : 1;

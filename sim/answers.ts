@@ -15,14 +15,16 @@ import { computeMs, networkMs, throttleAt, type NodeTiming, type ThrottleEpisode
 /** A lost exchange is retried after this timeout, at most MAX_RETRIES times. */
 export const RETRY_TIMEOUT_MS = 2000;
 export const MAX_RETRIES = 2;
-/** Spread of the oracle's hand-out of one synchronous round across the fleet, ms. */
-export const DISPATCH_SPREAD_MS = 1000;
+/**
+ * Spread of the oracle's push of one synchronous round across the fleet, ms: each node's push
+ * falls uniformly in it, so its mean is the mean delivery lag bench:oracle measured at 2,000
+ * nodes, 42 ms (docs/oracle.md, Capacity; p99 <= 250 ms).
+ */
+export const DISPATCH_SPREAD_MS = 84;
 /** Time an agent needs to hash and commit an answer it made up or replayed, ms. */
 export const FAKE_ANSWER_MS = 50;
 /** A faking node delays its answer to this multiple of the time its claim predicts, to look honest. */
 export const MIMIC_SLOWDOWN = 1.03;
-/** Agents poll the oracle for due challenges at this interval, ms; the deadline runs from issue. */
-export const POLL_INTERVAL_MS = 1000;
 
 /** What of a run's configuration the answers depend on (runner.ts passes its RunConfig). */
 export interface AnswerContext {
@@ -34,8 +36,9 @@ export interface AnswerContext {
 export interface Attempt {
   plan: ChallengePlan;
   at: number; // ms from epoch start when issued
-  pickupMs: number | null; // issue to pick-up (poll wait + hand-out exchange), null if lost for good
+  pickupMs: number | null; // due instant to the push reaching the node (one exchange), null if lost for good
   workMs: number; // GPU time the answer needs (before sharing)
+  waitMs: number; // time it waited for the GPU (a serialising sybil's earlier identities), ms
   mimicMs: number; // if > 0, the answer is faked and held back until this time
   commitMs: number | null;
   openMs: number | null;
@@ -53,10 +56,9 @@ function exchange(t: NodeTiming, rng: Rng): number | null {
   return null;
 }
 
+/** The challenge pushed over the node's session at its due instant (oracle/delivery.ts). */
 function pickup(t: NodeTiming, rng: Rng): number | null {
-  const wait = rng.range(0, POLL_INTERVAL_MS);
-  const ms = exchange(t, rng);
-  return ms === null ? null : wait + ms;
+  return exchange(t, rng);
 }
 
 /** Issue times (shares of the epoch) and kinds of one node's rounds. */
@@ -140,6 +142,7 @@ export function simulateAnswers(
       at,
       pickupMs: pickup(nd.timing, rng),
       workMs,
+      waitMs: 0,
       mimicMs,
       commitMs: exchange(nd.timing, rng),
       openMs: exchange(nd.timing, rng),

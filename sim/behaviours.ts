@@ -20,6 +20,9 @@ export const BEHAVIOURS = [
   "substitute",
   "replayer",
   "sybil",
+  "sybil-split-2",
+  "sybil-serial-2",
+  "sybil-serial-3",
   "intermittent",
   "window-renter",
 ] as const;
@@ -29,6 +32,12 @@ export interface BehaviourSpec {
   name: BehaviourName;
   /** True when the protocol must catch it; false for operators it must never slash. */
   cheating: boolean;
+  /**
+   * False for a cheat no judge can tell from an honest node per identity (each identity delivers
+   * what it is paid for): the protocol's target is then that it earns no more than honesty, not
+   * that it is caught. True for every other cheat.
+   */
+  mustBeCaught: boolean;
   description: string;
   network: NetworkProfile;
   /**
@@ -47,6 +56,16 @@ export interface BehaviourSpec {
   outsources: boolean;
   /** Number of registered identities sharing one GPU (1 = not a sybil). */
   identities: number;
+  /**
+   * How a sybil's identities share the GPU: "concurrent" runs every challenge at once (processor
+   * sharing); "serial" runs them in turn, in the order they arrive, each at the GPU's full speed.
+   */
+  sharing: "concurrent" | "serial";
+  /**
+   * A sybil's identities each claim 1/identities of what the bench measures (they benched the GPU
+   * at once, so each saw its share); otherwise each claims the whole (benched in turn).
+   */
+  splitsClaim: boolean;
   /** Rents its GPU out between the challenges it expects, and fakes answers when surprised. */
   intermittent: boolean;
   /**
@@ -58,6 +77,7 @@ export interface BehaviourSpec {
 }
 
 const BASE: Omit<BehaviourSpec, "name" | "cheating" | "description"> = {
+  mustBeCaught: true,
   network: "healthy",
   claimFactor: HONEST_CLAIM_SHARE,
   forgedFraction: 0,
@@ -65,6 +85,8 @@ const BASE: Omit<BehaviourSpec, "name" | "cheating" | "description"> = {
   substitutesModel: false,
   outsources: false,
   identities: 1,
+  sharing: "concurrent",
+  splitsClaim: false,
   intermittent: false,
   rentsAfter: null,
 };
@@ -132,6 +154,36 @@ export const SPECS: Record<BehaviourName, BehaviourSpec> = {
     identities: SYBIL_IDENTITIES,
     description: `one GPU registered as ${SYBIL_IDENTITIES} nodes; concurrent challenges share its throughput`,
   },
+  "sybil-split-2": {
+    ...BASE,
+    name: "sybil-split-2",
+    // Each identity claims, and delivers, half of the GPU: nothing to catch or slash. Weighted by
+    // capacity, the uptime pool pays the pair what it pays one node of the whole GPU; a flat share
+    // per identity paid it twice.
+    cheating: false,
+    identities: 2,
+    splitsClaim: true,
+    description: "one GPU registered as 2 nodes claiming half of it each, answering concurrently (true claims; a flat uptime share per identity paid it twice)",
+  },
+  "sybil-serial-2": {
+    ...BASE,
+    name: "sybil-serial-2",
+    cheating: true,
+    // Its identities go first in turn (the order pushes arrive in): each is on time half the
+    // time, like an honest node throttled half the epoch, and unpaid for the other half.
+    mustBeCaught: false,
+    identities: 2,
+    sharing: "serial",
+    description: "one GPU registered as 2 nodes, each claiming all of it; it computes their challenges in turn, so each computes alone",
+  },
+  "sybil-serial-3": {
+    ...BASE,
+    name: "sybil-serial-3",
+    cheating: true,
+    identities: 3,
+    sharing: "serial",
+    description: "one GPU registered as 3 nodes, each claiming all of it; it computes their challenges in turn, so each computes alone",
+  },
   intermittent: {
     ...BASE,
     name: "intermittent",
@@ -150,7 +202,7 @@ export const SPECS: Record<BehaviourName, BehaviourSpec> = {
 
 /** The fleet mix of the detection benchmark (shares of node identities; sums to 1). */
 export const DEFAULT_MIX: Record<BehaviourName, number> = {
-  honest: 0.68,
+  honest: 0.62,
   flaky: 0.05,
   outsourcer: 0.02,
   "spoofer-15": 0.02,
@@ -162,6 +214,9 @@ export const DEFAULT_MIX: Record<BehaviourName, number> = {
   substitute: 0.02,
   replayer: 0.02,
   sybil: 0.04,
+  "sybil-split-2": 0.02,
+  "sybil-serial-2": 0.02,
+  "sybil-serial-3": 0.02,
   intermittent: 0.03,
   "window-renter": 0.02,
 };

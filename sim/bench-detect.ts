@@ -165,6 +165,7 @@ async function main(): Promise<void> {
           honestProfitPerEpoch: +r.honestProfitPerEpoch.toFixed(4),
           gainPerEpoch: +r.gainPerEpoch.toFixed(4),
           gainSe: +r.gainSe.toFixed(4),
+          rewardVsHonest: +r.rewardVsHonest.toFixed(4),
         },
       ]),
     ),

@@ -37,9 +37,14 @@ export interface ChallengePlan {
   flops: number;
   /** Time at the claimed throughput, ms. */
   expectedMs: number;
-  /** Time from issue to commitment after which the challenge counts as missed, ms. */
+  /** Time from the due instant to the cut-off, after which the challenge counts as missed, ms. */
   deadlineMs: number;
+  /** Time from the due instant within which an answer is on time (paid), ms. */
+  onTimeMs: number;
 }
+
+/** The deadline spans of a challenge expected to take `expectedMs` (protocol/deadline.ts). */
+export type DeadlineRule = (expectedMs: number) => { onTimeMs: number; cutoffMs: number };
 
 /**
  * The simulated fleet's mix of GPU classes (the simulator's assumption, not the engine's). The
@@ -61,12 +66,13 @@ export function hardwareClasses(): HardwareClassInfo[] {
 export const INFER_PROMPT_LEN = 64;
 
 /** The challenge of `kind` the oracle plans for `claim` (engine sizing). */
-export function planChallenge(kind: ChallengeKind, claim: NodeClaim, targetMs: number, openings: number, deadlineFactor: number, slackMs: number): ChallengePlan {
+export function planChallenge(kind: ChallengeKind, claim: NodeClaim, targetMs: number, openings: number, deadline: DeadlineRule): ChallengePlan {
   if (kind === "gemm") {
     const s = sizeGemm(claim, { targetSeconds: targetMs / 1000 });
     const units = s.batch * s.n; // openings are rows (engine/gemm/spec.ts chooseOpenings)
     const expectedMs = s.expectedSeconds * 1000;
-    return { kind, units, openings: Math.min(units, openings), flops: s.flops, expectedMs, deadlineMs: expectedMs * deadlineFactor + slackMs };
+    const d = deadline(expectedMs);
+    return { kind, units, openings: Math.min(units, openings), flops: s.flops, expectedMs, deadlineMs: d.cutoffMs, onTimeMs: d.onTimeMs };
   }
   // The engine sizes no infer batch for GPUs: with the embedded tiny model even the largest batch
   // takes ~2 ms on a GPU. Modelled as a production model whose batch fills the target time.
@@ -74,16 +80,19 @@ export function planChallenge(kind: ChallengeKind, claim: NodeClaim, targetMs: n
   const expectedMs = Math.max(targetMs, GPU_MIN_TARGET_SECONDS * 1000);
   const flops = (claim.gflops * 1e9 * expectedMs) / 1000;
   const batch = Math.max(1, Math.min(MAX_INFER_BATCH, Math.ceil(flops / perItem)));
-  return { kind, units: batch, openings: Math.min(batch, openings), flops, expectedMs, deadlineMs: expectedMs * deadlineFactor + slackMs };
+  const d = deadline(expectedMs);
+  return { kind, units: batch, openings: Math.min(batch, openings), flops, expectedMs, deadlineMs: d.cutoffMs, onTimeMs: d.onTimeMs };
 }
 
 export interface JudgeSample {
   plan: ChallengePlan;
   /** Picked up by the node (the challenge reached it). */
   reached: boolean;
-  /** Committed and opened before the deadline. */
+  /** Committed and opened before the cut-off. */
   answered: boolean;
-  /** Oracle clock from sending the challenge to receiving the commitment, ms. */
+  /** Committed within the on-time span (paid). */
+  onTime: boolean;
+  /** Oracle clock from the latency start (the due instant) to receiving the commitment, ms. */
   latencyMs: number;
   /** The oracle's running estimate of the node's round trip, ms (engine/timing.ts subtracts it). */
   rttEstimateMs: number;
@@ -108,13 +117,13 @@ function toResults(samples: readonly JudgeSample[]): ChallengeResult[] {
   return samples.map((s) => {
     if (!s.answered) return unansweredResult(s.plan.kind, CHALLENGE_HASH, s.reached ? DEADLINE_MISSED : UNREACHABLE);
     const ok = s.wrongOpened === 0;
-    return workResult(
+    return { ...workResult(
       s.plan.kind,
       CHALLENGE_HASH,
       s.plan.expectedMs / 1000,
       { ok, reason: ok ? null : "GemmRowMismatch", evidence: ok ? null : EVIDENCE },
       { issuedAtMs: 0, committedAtMs: s.latencyMs, rttMs: Math.min(s.rttEstimateMs, s.latencyMs) },
-    );
+    ), inTime: s.onTime };
   });
 }
 

@@ -119,17 +119,19 @@ export function buildFleet(
       const first = nodes.length;
       const rng = new Rng(seed, Stream.fleet, first);
       const hw = pickClass(classes, rng.uniform());
-      // One GPU per group: its efficiency and the bench an identity shows are shared.
+      // One GPU per group: its efficiency, its network link and the bench an identity shows are shared.
       const shared = drawNodeTiming(new Rng(seed, Stream.node, first), spec.network);
       const actualGflops = hw.peakGflops * shared.efficiency;
       // `agent bench` measures the GPU doing the work; a forger fakes the bench of the full GPU.
       const bench = Math.min(hw.peakGflops, actualGflops * Math.exp(BENCH_NOISE_SIGMA * rng.normal()));
-      const claim = claimFor(bench * spec.claimFactor, hw, classes);
+      const claim = claimFor((bench * spec.claimFactor) / (spec.splitsClaim ? spec.identities : 1), hw, classes);
       checkClaim(claim);
       for (let s = 0; s < spec.identities; s++) {
         const index = nodes.length;
         const nodeRng = new Rng(seed, Stream.node, index, 1);
-        const timing = s === 0 ? shared : { ...drawNodeTiming(nodeRng, spec.network), efficiency: shared.efficiency };
+        // One machine, one link: its identities share the link's profile (each exchange still
+        // draws its own jitter, loss and spikes).
+        const timing = shared;
         nodes.push({
           index,
           behaviour: b,

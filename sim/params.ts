@@ -6,7 +6,8 @@
  * operator changes a setting; DEVNET_DEFAULTS are the "devnet" profile the demo and the tests run.
  */
 import { profileParams, type CommitteeParams } from "../protocol/committee-params";
-import type { ChallengeKind } from "./engine-adapter";
+import { deadlineSpans } from "../protocol/deadline";
+import type { ChallengeKind, DeadlineRule } from "./engine-adapter";
 
 export type Schedule = "independent" | "synchronous";
 
@@ -21,8 +22,22 @@ export interface ProtocolParams {
   kinds: ChallengeKind[];
   /** Target time at the claimed rating, ms (oracle `challengeTargetMs`; the engine raises GPU targets to its minimum). */
   targetMs: number;
-  /** Deadline = issue + DEADLINE_EXPECTED_FACTOR x expected + slack (oracle scheduler). */
+  /**
+   * Network floor of both deadline spans, ms (oracle `deadlineSlackMs`): on time = due +
+   * onTimeFactor x expected + floor, cut-off = due + cutoffFactor x expected + floor
+   * (protocol/deadline.ts).
+   */
   deadlineSlackMs: number;
+  /**
+   * What the oracle's rules are, each switchable so that a run can show what a defence is worth:
+   * - timing: "due" times every answer from the round's due instant (the oracle); "pickup" from
+   *   the node's own pick-up (the oracle's former rule);
+   * - deadlines: "noise" derives them from the judge's noise model (the oracle); "legacy" is the
+   *   former due + 3 x expected + slack, every answer before it paid;
+   * - uptime: "capacity" weighs the uptime pool by delivered capacity (engine/rewards.ts);
+   *   "flat" pays each identity its on-time share alone (the former rule).
+   */
+  rules: { timing: "due" | "pickup"; deadlines: "noise" | "legacy"; uptime: "capacity" | "flat" };
   /** Share of the epoch, from its start, in which challenges are issued, bps (oracle `issueWindowBps`). */
   issueWindowBps: number;
   /**
@@ -40,8 +55,21 @@ export interface ProtocolParams {
   label: string;
 }
 
-/** The oracle scheduler's deadline: 3x the expected time plus the slack (protocol/deadline.ts). */
-export { DEADLINE_EXPECTED_FACTOR } from "../protocol/deadline";
+/** The oracle's rules (every defence on). */
+export const ORACLE_RULES: ProtocolParams["rules"] = { timing: "due", deadlines: "noise", uptime: "capacity" };
+/** The former deadline factor over the expected time (rules.deadlines "legacy"). */
+export const LEGACY_DEADLINE_FACTOR = 3;
+
+/** The deadline spans of a challenge under `p`'s rules (protocol/deadline.ts for "noise"). */
+export function deadlineRule(p: Pick<ProtocolParams, "deadlineSlackMs" | "rules">): DeadlineRule {
+  if (p.rules.deadlines === "legacy") {
+    return (expectedMs) => {
+      const cutoffMs = expectedMs * LEGACY_DEADLINE_FACTOR + p.deadlineSlackMs;
+      return { onTimeMs: cutoffMs, cutoffMs };
+    };
+  }
+  return (expectedMs) => deadlineSpans(expectedMs, p.deadlineSlackMs);
+}
 /** Most rounds per epoch the simulator runs (the oracle allows 64). */
 export const MAX_ROUNDS = 64;
 
@@ -57,6 +85,7 @@ export function paramsFromOracle(c: CommitteeParams, label: string): ProtocolPar
     kinds: [...c.challengeKinds],
     targetMs: c.challengeTargetMs,
     deadlineSlackMs: c.deadlineSlackMs,
+    rules: ORACLE_RULES,
     issueWindowBps: c.issueWindowBps,
     // The oracle's scheduler issues each round to the whole fleet at one secret instant.
     schedule: "synchronous",
@@ -92,6 +121,7 @@ export const RECOMMENDED: ProtocolParams = {
   kinds: ["gemm", "gemm", "gemm", "gemm", "gemm", "infer"],
   targetMs: 4000,
   deadlineSlackMs: o.deadlineSlackMs,
+  rules: ORACLE_RULES,
   issueWindowBps: 10_000,
   schedule: "synchronous",
   overclaimSlashAfter: 1,

@@ -57,3 +57,26 @@ export function processorSharing(arrivals: readonly number[], works: readonly nu
   }
   return done;
 }
+
+/**
+ * Start times of jobs run one at a time, first come first served, each at the GPU's full speed
+ * (a sybil serialising its identities' challenges): job i starts at max(its arrival, the end of
+ * the job before it). Same inputs and bounds as processorSharing.
+ */
+export function firstComeFirstServed(arrivals: readonly number[], works: readonly number[]): number[] {
+  const n = arrivals.length;
+  if (n !== works.length) throw new SharingError("arrivals and works differ in length");
+  if (n > MAX_SHARED_JOBS) throw new SharingError(`${n} jobs > ${MAX_SHARED_JOBS}`);
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(arrivals[i]) || !(works[i] >= 0)) throw new SharingError(`job ${i} has a bad arrival or work`);
+  }
+  // Ties in arrival keep the input order (a stable sort): the identity listed first goes first.
+  const order = [...arrivals.keys()].sort((a, b) => arrivals[a] - arrivals[b]);
+  const start = new Array<number>(n).fill(NaN);
+  let free = -Infinity;
+  for (const j of order) {
+    start[j] = Math.max(arrivals[j], free);
+    free = start[j] + works[j];
+  }
+  return start;
+}

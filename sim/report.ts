@@ -39,6 +39,12 @@ export interface BehaviourSummary {
   gainPerEpoch: number;
   /** Standard error of gainPerEpoch over the behaviour's identities. */
   gainSe: number;
+  /**
+   * Rewards alone (before costs and slashes) over what honest identities were paid per GFLOP/s
+   * they sustain, for the throughput this behaviour's hardware sustains: a sybil set of one GPU
+   * at 1.0 is paid as one honest identity on that GPU.
+   */
+  rewardVsHonest: number;
 }
 
 export interface RunSummary {
@@ -78,6 +84,12 @@ export function summarize(result: RunResult): RunSummary {
     byClass.set(o.hwName, c);
   }
   const honestTotal = [...byClass.values()].reduce((a, c) => ({ sum: a.sum + c.sum, n: a.n + c.n }), { sum: 0, n: 0 });
+  // Rewards follow delivered throughput, so the yardstick of rewards alone is what honest
+  // identities were paid per GFLOP/s they sustain, over every class.
+  const honestNodes = result.nodes.filter((o) => o.behaviour === "honest");
+  const sustained = honestNodes.reduce((s, o) => s + o.sustainedGflops, 0);
+  const rewardPerGflops = sustained > 0 ? honestNodes.reduce((s, o) => s + o.reward, 0) / sustained : 0;
+  const honestReward = (o: RunResult["nodes"][number]) => rewardPerGflops * o.sustainedGflops;
   const counterfactual = (o: RunResult["nodes"][number]) => {
     const c = byClass.get(o.hwName);
     const perNode = c && c.n > 0 ? c.sum / c.n : honestTotal.n > 0 ? honestTotal.sum / honestTotal.n : 0;
@@ -110,6 +122,7 @@ export function summarize(result: RunResult): RunSummary {
     const gainMean = gains.reduce((s, g) => s + g, 0) / n;
     const gainSe = n > 1 ? Math.sqrt(gains.reduce((s, g) => s + (g - gainMean) ** 2, 0) / (n - 1) / n) : 0;
     const slashed = list.filter((o) => o.slashedEpoch >= 0).length;
+    const honestRewards = list.reduce((s, o) => s + honestReward(o), 0);
     if (!SPECS[b].cheating) {
       honestNodeEpochs += list.reduce((s, o) => s + o.verdicts.length, 0);
       honestSlashed += slashed;
@@ -140,6 +153,7 @@ export function summarize(result: RunResult): RunSummary {
       honestProfitPerEpoch: honestEquivalent,
       gainPerEpoch: gainMean,
       gainSe,
+      rewardVsHonest: honestRewards > 0 ? list.reduce((s, o) => s + o.reward, 0) / honestRewards : 0,
     });
   }
   return {
@@ -163,8 +177,8 @@ function pct(x: number): string {
 
 /** A fixed-width text table, one line per behaviour. */
 export function formatTable(s: RunSummary): string {
-  const head = ["behaviour", "nodes", "caught", "<=3 ep", "1st ep", "slashed", "dev mean", "dev p01", "reward/ep", "slash/ep", "profit/ep", "honest/ep", "gain/ep", "± 2se"];
-  const widths = [13, 6, 8, 8, 6, 8, 8, 8, 10, 10, 10, 10, 10, 8];
+  const head = ["behaviour", "nodes", "caught", "<=3 ep", "1st ep", "slashed", "dev mean", "dev p01", "reward/ep", "vs honest", "slash/ep", "profit/ep", "honest/ep", "gain/ep", "± 2se"];
+  const widths = [14, 6, 8, 8, 6, 8, 8, 8, 10, 9, 10, 10, 10, 10, 8];
   const lines = [head.map((h, i) => pad(h, widths[i], i > 0)).join(" ")];
   lines.push(widths.map((w) => "-".repeat(w)).join(" "));
   for (const r of s.rows) {
@@ -178,6 +192,7 @@ export function formatTable(s: RunSummary): string {
       r.deviationMean.toFixed(3),
       r.deviationP01.toFixed(3),
       r.rewardPerEpoch.toFixed(3),
+      r.rewardVsHonest.toFixed(2),
       r.slashPerEpoch.toFixed(2),
       r.profitPerEpoch.toFixed(3),
       r.honestProfitPerEpoch.toFixed(3),
@@ -186,7 +201,7 @@ export function formatTable(s: RunSummary): string {
     ];
     lines.push(cells.map((c, i) => pad(c, widths[i], i > 0)).join(" "));
   }
-  lines.push("* = must never be slashed (honest, flaky network, outsourcing outside a lease). Money in stake tokens per identity per epoch; honest/ep: honest operators of the same GPU class; gain = profit - honest.");
+  lines.push("* = must never be slashed (honest, flaky network, outsourcing outside a lease, one GPU split into true claims). Money in stake tokens per identity per epoch; honest/ep: honest operators of the same GPU class; vs honest: rewards alone over what honest identities were paid for the same sustained throughput; gain = profit - honest.");
   return lines.join("\n");
 }
 
@@ -216,7 +231,7 @@ export function poissonTail(mean: number, k: number): number {
 
 export function checkTargets(s: RunSummary, nodesPerCore: number): TargetCheck[] {
   const cheaters = s.rows.filter((r) => r.cheating);
-  const slow = cheaters.filter((r) => r.caughtWithin < TARGET_CAUGHT_WITHIN);
+  const slow = cheaters.filter((r) => SPECS[r.behaviour].mustBeCaught && r.caughtWithin < TARGET_CAUGHT_WITHIN);
   // Profitable: the gain over honesty is positive beyond two standard errors; break-even: within them.
   const profitable = cheaters.filter((r) => r.gainPerEpoch - 2 * r.gainSe > 0);
   const breakEven = cheaters.filter((r) => !(r.gainPerEpoch < 0) && !(r.gainPerEpoch - 2 * r.gainSe > 0));
@@ -225,7 +240,7 @@ export function checkTargets(s: RunSummary, nodesPerCore: number): TargetCheck[]
   const p = poissonTail(JUDGE_ALPHA * s.honestNodeEpochs, condemned);
   return [
     {
-      name: `every cheating behaviour caught >= ${100 * TARGET_CAUGHT_WITHIN}% within ${CATCH_WITHIN_EPOCHS} epochs`,
+      name: `every detectable cheating behaviour caught >= ${100 * TARGET_CAUGHT_WITHIN}% within ${CATCH_WITHIN_EPOCHS} epochs`,
       pass: slow.length === 0,
       detail: slow.length === 0 ? "all caught" : `short: ${slow.map((r) => `${r.behaviour} ${(100 * r.caughtWithin).toFixed(2)}%`).join(", ")}`,
     },

@@ -22,8 +22,8 @@ import {
   type Verdict,
 } from "./engine-adapter";
 import { buildFleet, type SimNode } from "./fleet";
-import { DEADLINE_EXPECTED_FACTOR, MAX_ROUNDS, PROJECT_DEFAULTS, type ProtocolParams } from "./params";
-import { processorSharing } from "./processor-sharing";
+import { deadlineRule, MAX_ROUNDS, PROJECT_DEFAULTS, type ProtocolParams } from "./params";
+import { firstComeFirstServed, processorSharing } from "./processor-sharing";
 import { Rng, Stream } from "./rng";
 import { drawWrongOpened } from "./sampling";
 import { drawThrottle } from "./timing";
@@ -68,6 +68,8 @@ export interface NodeOutcome {
   claimedGflops: number;
   heldGflops: number;
   rentedGflops: number;
+  /** Sustained throughput of the hardware this identity holds or rents, GFLOP/s (its share of a sybil's GPU). */
+  sustainedGflops: number;
   stake: number;
   verdicts: Verdict[];
   /** First epoch judged under-delivering or fraudulent, -1 if never. */
@@ -125,6 +127,7 @@ export function runFleet(cfg: RunConfig): RunResult {
     claimedGflops: nd.claim.gflops,
     heldGflops: nd.heldGflops,
     rentedGflops: nd.rentedGflops,
+    sustainedGflops: (nd.actualGflops * (nd.heldGflops + nd.rentedGflops)) / nd.hw.peakGflops,
     stake: nd.stake,
     verdicts: [],
     firstCaught: -1,
@@ -135,9 +138,9 @@ export function runFleet(cfg: RunConfig): RunResult {
     cost: 0,
     side: 0,
   }));
+  const rule = deadlineRule(p);
   const plans = fleet.map((nd) => {
-    const mk = (k: ChallengeKind) =>
-      planChallenge(k, nd.claim, p.targetMs, k === "infer" ? p.inferOpenings ?? p.openings : p.openings, DEADLINE_EXPECTED_FACTOR, p.deadlineSlackMs);
+    const mk = (k: ChallengeKind) => planChallenge(k, nd.claim, p.targetMs, k === "infer" ? p.inferOpenings ?? p.openings : p.openings, rule);
     return { gemm: mk("gemm"), infer: mk("infer") } as Record<ChallengeKind, ChallengePlan>;
   });
   const jailed = new Uint8Array(n);
@@ -184,7 +187,8 @@ export function runFleet(cfg: RunConfig): RunResult {
       // One GPU per group: one throttling episode for all its identities.
       const episode = drawThrottle(new Rng(cfg.seed, Stream.throttle, head.index, epoch));
       const attempts = members.map((nd) => simulateAnswers(cfg, nd, plans[nd.index], epoch, episode, replayCache, freed));
-      // Concurrent jobs of one GPU share it (only a sybil group has more than one member).
+      // The jobs of one GPU share it (only a sybil group has more than one member): at once
+      // (processor sharing), or in turn (first come first served, each waiting for the one before).
       if (members.length > 1) {
         const arrivals: number[] = [];
         const works: number[] = [];
@@ -194,19 +198,31 @@ export function runFleet(cfg: RunConfig): RunResult {
             works.push(a.pickupMs === null ? 0 : a.workMs);
           }
         }
-        const done = processorSharing(arrivals, works);
         let j = 0;
-        for (const list of attempts) for (const a of list) a.workMs = done[j] - arrivals[j++];
+        if (head.spec.sharing === "serial") {
+          const start = firstComeFirstServed(arrivals, works);
+          for (const list of attempts) for (const a of list) a.waitMs = start[j] - arrivals[j++];
+        } else {
+          const done = processorSharing(arrivals, works);
+          for (const list of attempts) for (const a of list) a.workMs = done[j] - arrivals[j++];
+        }
       }
       members.forEach((nd, m) => {
         const rng = new Rng(cfg.seed, Stream.openings, nd.index, epoch);
         const samples: JudgeSample[] = [];
         let verifiedMflop = 0;
+        let onTimeCount = 0;
         for (const a of attempts[m]) {
           challenges++;
           challengesByKind[a.plan.kind]++;
-          const latencyMs = a.pickupMs !== null && a.commitMs !== null ? Math.max(a.workMs, a.mimicMs) + a.commitMs : Infinity;
-          const answered = a.openMs !== null && a.pickupMs !== null && a.pickupMs + latencyMs <= a.plan.deadlineMs;
+          // From the due instant to the commitment: the push, any wait for the GPU, the work, the commit.
+          const fromDue = a.pickupMs !== null && a.commitMs !== null ? a.pickupMs + a.waitMs + Math.max(a.workMs, a.mimicMs) + a.commitMs : Infinity;
+          // What the oracle times: from the due instant, or (the former rule) from the node's own
+          // pick-up, which a serialising sybil put off until its turn on the GPU.
+          const latencyMs = p.rules.timing === "due" ? fromDue : fromDue - (a.pickupMs ?? 0) - a.waitMs;
+          // The cut-off counts from the due instant under both rules.
+          const answered = a.openMs !== null && a.pickupMs !== null && fromDue <= a.plan.deadlineMs;
+          const onTime = answered && latencyMs <= a.plan.onTimeMs;
           let wrongOpened = 0;
           if (answered) {
             if (a.substituted) {
@@ -219,9 +235,12 @@ export function runFleet(cfg: RunConfig): RunResult {
               const dev = a.plan.flops / (latencyMs / 1000) / 1e9 / nd.claim.gflops;
               deviation[nd.behaviour][Math.min(DEV_BINS - 1, Math.floor(dev / DEV_BIN_WIDTH))]++;
             }
-            if (wrongOpened === 0) verifiedMflop += a.plan.flops / 1e6;
+            if (wrongOpened === 0 && onTime) {
+              verifiedMflop += a.plan.flops / 1e6;
+              onTimeCount++;
+            }
           }
-          samples.push({ plan: a.plan, reached: a.pickupMs !== null, answered, latencyMs, rttEstimateMs: nd.timing.rttMs, wrongOpened });
+          samples.push({ plan: a.plan, reached: a.pickupMs !== null, answered, onTime, latencyMs, rttEstimateMs: nd.timing.rttMs, wrongOpened });
         }
         judgeCalls++;
         const past = history[nd.index];
@@ -242,7 +261,6 @@ export function runFleet(cfg: RunConfig): RunResult {
         const due = j.slash === "fraud" || (j.slash === "overclaim" && streak[nd.index] >= p.overclaimSlashAfter);
         // The contract refuses a slash of 0 bps: a condemnation without a share is not submitted.
         if (j.slash && due && j.slashBps > 0) slashes.set(nd.index, { reason: j.slash, bps: j.slashBps });
-        const answeredCount = samples.filter((s) => s.answered).length;
         rewardInputs.push({
           node: addresses[nd.index],
           operator: addresses[nd.group],
@@ -250,7 +268,9 @@ export function runFleet(cfg: RunConfig): RunResult {
           // The judge's paid ratio, clamped at the scenario's cap (the oracle's rewards.ts clamps at PAY_CAP_RATIO).
           verifiedWork: BigInt(Math.floor(verifiedMflop)),
           capacityPpm: BigInt(Math.floor(Math.min(econ.payCapRatio, Math.max(0, j.ratio)) * 1e6)),
-          uptimePpm: BigInt(Math.floor((answeredCount / samples.length) * 1e6)),
+          // The on-time share of passed challenges, rounded down.
+          uptimePpm: BigInt(Math.floor((onTimeCount / samples.length) * 1e6)),
+          claimGflops: BigInt(Math.floor(nd.claim.gflops)),
         });
       });
       // A sybil group is caught when any of its identities is: the operator's split claim is
@@ -267,7 +287,7 @@ export function runFleet(cfg: RunConfig): RunResult {
       }
     }
     // The oracle's own reward split (engine/rewards.ts), in token base units.
-    const rewards = computeEpochRewards(budgetWei, econ.uptimeShareBps, rewardInputs);
+    const rewards = p.rules.uptime === "capacity" ? computeEpochRewards(budgetWei, econ.uptimeShareBps, rewardInputs) : flatUptimeRewards(budgetWei, econ.uptimeShareBps, rewardInputs);
     for (let i = 0; i < n; i++) {
       if (jailed[i]) continue;
       const nd = fleet[i];
@@ -291,6 +311,23 @@ export function runFleet(cfg: RunConfig): RunResult {
   }
   const { onProgress: _o, ...config } = cfg;
   return { config, nodes: outcomes, deviation, caughtByEpoch, counts, challenges, challengesByKind, judgeCalls };
+}
+
+/**
+ * The former reward split (rules.uptime "flat"): the work pool as the oracle splits it, the
+ * uptime pool by each identity's on-time share alone. Built from the engine's own split: the
+ * uptime pool's weights with every claim and capacity equal are the shares themselves.
+ */
+function flatUptimeRewards(budget: bigint, uptimeShareBps: number, outcomes: readonly RewardInput[]): ReturnType<typeof computeEpochRewards> {
+  // Rounds down as the engine does: the uptime pool takes the work pool's remainder.
+  const workPool = (budget * BigInt(10_000 - uptimeShareBps)) / 10_000n;
+  const work = computeEpochRewards(workPool, 0, outcomes);
+  const up = computeEpochRewards(budget - workPool, 10_000, outcomes.map((o) => ({ ...o, claimGflops: 1n, capacityPpm: 1_000_000n })));
+  const perNode = new Map(work.perNode);
+  for (const [k, v] of up.perNode) perNode.set(k, (perNode.get(k) ?? 0n) + v);
+  const perAccount = new Map(work.perAccount);
+  for (const [k, v] of up.perAccount) perAccount.set(k, (perAccount.get(k) ?? 0n) + v);
+  return { perNode, perAccount, total: work.total + up.total };
 }
 
 export function defaultConfig(overrides: Partial<RunConfig> = {}): RunConfig {

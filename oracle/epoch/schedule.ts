@@ -7,7 +7,7 @@
  */
 import type { Hex } from "viem";
 import { challengeSeed } from "../../protocol";
-import { DEADLINE_EXPECTED_FACTOR } from "../../protocol/deadline";
+import { deadlineSpans } from "../../protocol/deadline";
 import type { NodeRecord } from "../chain";
 import { challengeId } from "../challenges";
 import { OracleError } from "../errors";
@@ -33,7 +33,7 @@ export async function reconcileSchedule(loop: EpochLoop, cur: number): Promise<v
   const startMs = loop.epochStartMs(cur);
   const lenMs = loop.epochLengthMs();
   const scheduleKey = scheduleKeyOf(row.seed);
-  const planned: { n: NodeRecord; r: number; kind: "gemm" | "infer"; seed: Hex; spanMs: number; plan: Awaited<ReturnType<NonNullable<Work["gemm"]>["plan"]>> }[] = [];
+  const planned: { n: NodeRecord; r: number; kind: "gemm" | "infer"; seed: Hex; spanMs: number; onTimeMs: number; plan: Awaited<ReturnType<NonNullable<Work["gemm"]>["plan"]>> }[] = [];
   for (const n of nodes) {
     for (let r = 0; r < d.cfg.epochChallenges; r++) {
       const kinds = d.cfg.challengeKinds.filter((k) => d.work[k]);
@@ -47,9 +47,10 @@ export async function reconcileSchedule(loop: EpochLoop, cur: number): Promise<v
         d.log.warn("challenge.unplannable", { node: n.node, kind, err: e });
         continue;
       }
-      // The deadline leaves the node 3x its expected time plus slack, counted from the due time.
-      const spanMs = Math.ceil(plan.expectedMs * DEADLINE_EXPECTED_FACTOR) + d.cfg.deadlineSlackMs;
-      planned.push({ n, r, kind, seed, spanMs, plan });
+      // Both spans from the judge's noise model plus the network floor, counted from the due
+      // instant (protocol/deadline.ts): paid when on time, missed after the cut-off.
+      const { onTimeMs, cutoffMs: spanMs } = deadlineSpans(plan.expectedMs, d.cfg.deadlineSlackMs);
+      planned.push({ n, r, kind, seed, spanMs, onTimeMs, plan });
     }
   }
   // One secret instant per round for the whole fleet (identities sharing a GPU answer at once).
@@ -58,11 +59,11 @@ export async function reconcileSchedule(loop: EpochLoop, cur: number): Promise<v
   const dueAt = roundDueTimes(planned.map((p) => ({ round: p.r, spanMs: p.spanMs })), {
     scheduleKey, startMs, lenMs, issueWindowBps: d.cfg.issueWindowBps, nowMs: loop.now(), keptBeforeMs: lostBefore,
   });
-  const rows = planned.map(({ n, r, kind, seed, spanMs, plan }): NewChallenge => {
+  const rows = planned.map(({ n, r, kind, seed, spanMs, onTimeMs, plan }): NewChallenge => {
     const issueAt = dueAt.get(r)!;
     return {
       id: challengeId(cur, n.node, r, scheduleKey), epoch: cur, node: n.node.toLowerCase(), round: r, kind, seed, spec: JSON.stringify(plan.spec),
-      claim: JSON.stringify({ claim: n.claim, operator: n.operator, units: plan.units, mflop: plan.mflop, expectedMs: plan.expectedMs }),
+      claim: JSON.stringify({ claim: n.claim, operator: n.operator, units: plan.units, mflop: plan.mflop, expectedMs: plan.expectedMs, onTimeMs }),
       issue_at: issueAt, deadline: issueAt + spanMs,
     };
   });

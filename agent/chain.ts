@@ -12,7 +12,7 @@ import {
   type PublicClient,
   type Chain,
 } from "viem";
-import { AgentError } from "./errors";
+import { AgentError, rootCause } from "./errors";
 import { readNode as readRegistryNode, type NodeRecord } from "../protocol/registry";
 export { type HardwareClaim, NODE_STATUS, type NodeStatusName } from "../protocol";
 export { type NodeRecord } from "../protocol/registry";
@@ -38,7 +38,8 @@ export async function connect(rpcUrl: string, expectedChainId?: number): Promise
   try {
     chainId = await probe.getChainId();
   } catch (err) {
-    throw new AgentError("Chain", `cannot reach the RPC node at ${rpcUrl}`, { cause: err });
+    const why = rootCause(err);
+    throw new AgentError("Chain", `cannot reach the RPC node at ${rpcUrl}${why ? ` (${why.split("\n")[0]})` : ""}`, { cause: err, hint: "check --rpc: the node is down, the URL is wrong, or a firewall is in the way" });
   }
   if (expectedChainId !== undefined && chainId !== expectedChainId) {
     throw new AgentError("WrongChain", `the RPC at ${rpcUrl} serves chain ${chainId}, expected chain ${expectedChainId}`);

@@ -4,12 +4,16 @@
  *   register  print the Registration signature for the dApp, or register on chain
  *   bench     measure what this machine can honestly claim
  *   run       answer the oracle's challenges until stopped
+ *   status    one screen on the node: state, stake, claim vs delivered, verdicts, rewards
+ *   ack       acknowledge a fraud verdict so `run` answers again
  * Every failure prints its AGxxx code and what to do (docs/agent.md); the exit code is 1.
  */
 import { initCommand, INIT_HELP } from "./commands/init";
 import { registerCommand, REGISTER_HELP } from "./commands/register";
 import { benchCommand, BENCH_HELP } from "./commands/bench";
 import { runCommand, RUN_HELP } from "./commands/run";
+import { statusCommand, STATUS_HELP } from "./commands/status";
+import { ackCommand, ACK_HELP } from "./commands/ack";
 import { reportFailure } from "./commands/common";
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
@@ -17,6 +21,8 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: s
   register: { run: registerCommand, help: REGISTER_HELP },
   bench: { run: benchCommand, help: BENCH_HELP },
   run: { run: runCommand, help: RUN_HELP },
+  status: { run: statusCommand, help: STATUS_HELP },
+  ack: { run: ackCommand, help: ACK_HELP },
 };
 
 function usage(): string {

@@ -6,7 +6,7 @@
  */
 import type { Hex } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
-import { AgentError } from "./errors";
+import { AgentError, rootCause } from "./errors";
 import { ORACLE_API_VERSION } from "../protocol";
 import { signRequest, type SignContext } from "../protocol/request-signer";
 import { retryAfterMs } from "../protocol/retry-after";
@@ -143,7 +143,8 @@ export class OracleClient {
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
     } catch (err) {
-      throw new AgentError("OracleUnreachable", `oracle ${this.baseUrl} unreachable (${method} ${path})`, { cause: err });
+      const why = rootCause(err);
+      throw new AgentError("OracleUnreachable", `oracle ${this.baseUrl} unreachable (${method} ${path}${why ? `: ${why}` : ""})`, { cause: err });
     }
     if (res.status === 204) {
       await res.arrayBuffer().catch(() => undefined);

@@ -20,6 +20,9 @@ export const AGENT_ERRORS = {
   BadArgument: "AG011", // a command-line argument is missing or malformed
   Chain: "AG012", // an RPC call or transaction failed
   Exiting: "AG013", // the node is unbonding/deregistered and no longer challenged
+  BadUrl: "AG014", // an --oracle or --rpc URL without http(s):// or otherwise malformed
+  NotRegistry: "AG015", // the --registry address has no code or does not answer as a NodeRegistry
+  FraudUnacknowledged: "AG016", // a fraud verdict the operator has not acknowledged with `agent ack`
 } as const satisfies Record<string, ErrorCode>;
 
 export type AgentErrorReason = keyof typeof AGENT_ERRORS;
@@ -36,6 +39,28 @@ export class AgentError extends PoaiError {
     // The hint is a second line for the operator (what was seen, what to check).
     if (options?.hint) this.message += `\n  ${options.hint}`;
   }
+}
+
+/**
+ * The root cause of a connection failure in a few words (`connect ECONNREFUSED 127.0.0.1:8700`,
+ * `getaddrinfo ENOTFOUND oracle.example`), walked down the cause chain; undefined if none.
+ */
+export function rootCause(err: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  let cur: unknown = err;
+  let coded: string | undefined;
+  let plain: string | undefined;
+  // Loop bound: the cause chain, cycles cut by `seen`.
+  while (cur && typeof cur === "object" && !seen.has(cur)) {
+    seen.add(cur);
+    const e = cur as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown[] };
+    const msg = typeof e.message === "string" ? e.message : "";
+    if (typeof e.code === "string" && /^E[A-Z_]+$/.test(e.code) && msg) coded = msg;
+    else if (!(cur instanceof AgentError) && msg && msg !== "fetch failed") plain = msg;
+    // AggregateError (one per address tried): its first error says it.
+    cur = e.cause ?? (Array.isArray(e.errors) && e.errors.length > 0 ? e.errors[0] : undefined);
+  }
+  return coded ?? plain;
 }
 
 /** The short human text of any thrown value (AgentError message, else the error's message). */

@@ -3,11 +3,12 @@
  * (EIP-712, domain `PoAI NodeRegistry` / chain id / registry, protocol/eip712.ts); the operator
  * submits it with the stake (approve + `NodeRegistry.register`).
  */
-import { createWalletClient, http, type Address, type Hex, type PublicClient, type Chain } from "viem";
+import { createWalletClient, formatUnits, http, type Address, type Hex, type PublicClient, type Chain } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { REGISTRATION_TYPES, REGISTRY_DOMAIN_NAME, domain } from "../protocol";
 import { erc20Abi, nodeRegistryAbi } from "../protocol/abi";
 import { AgentError } from "./errors";
+import { gib, tflops, tokens, TOKEN_DECIMALS } from "./units";
 import { type HardwareClaim } from "./chain";
 
 export interface RegistrationSignature {
@@ -87,11 +88,13 @@ export async function registerOnChain(args: {
     const token = await args.client.readContract({ address: args.registry, abi: nodeRegistryAbi, functionName: "stakeToken" });
     const need = await args.client.readContract({ address: args.registry, abi: nodeRegistryAbi, functionName: "minimumStake", args: [args.claim] });
     if (args.amount < need) {
-      throw new AgentError("BadArgument", `stake ${args.amount} is below the minimum ${need} for a claim of ${args.claim.gflops} GFLOP/s`);
+      throw new AgentError("BadArgument", `stake ${tokens(args.amount)} is below the minimum ${tokens(need)} for a claim of ${tflops(args.claim.gflops)} (${args.claim.gflops} GFLOP/s) and ${gib(args.claim.vramMiB)}`, {
+        hint: `pass --stake ${formatUnits(need, TOKEN_DECIMALS)} or more (in tokens), or claim less`,
+      });
     }
     const bal = await args.client.readContract({ address: token, abi: erc20Abi, functionName: "balanceOf", args: [operator.address] });
     if (bal < args.amount) {
-      throw new AgentError("BadArgument", `operator ${operator.address} holds ${bal} stake tokens, needs ${args.amount}`);
+      throw new AgentError("BadArgument", `operator ${operator.address} holds ${tokens(bal)}, the stake needs ${tokens(args.amount)}`);
     }
     const approve = await wallet.writeContract({ address: token, abi: erc20Abi, functionName: "approve", args: [args.registry, args.amount] });
     await args.client.waitForTransactionReceipt({ hash: approve });

@@ -23,7 +23,7 @@ import {
   SESSION_SUBPROTOCOL,
 } from "../protocol/session";
 import { OracleClient, oracleRejection, MAX_RESPONSE_BYTES, REQUEST_TIMEOUT_MS, type Challenge, type NextResult, type OracleInfo, type Opening, type Verdict } from "./client";
-import { AgentError } from "./errors";
+import { AgentError, rootCause } from "./errors";
 
 /** The calls the challenge loop makes, over HTTP polling (client.ts) or a session (this file). */
 export interface OracleTransport {
@@ -151,7 +151,7 @@ export class SessionClient implements OracleTransport {
       const fail = (e: unknown) => {
         if (!ready) reject(e);
       };
-      ws.once("error", (err) => fail(new AgentError("OracleUnreachable", `oracle ${url} unreachable`, { cause: err })));
+      ws.once("error", (err) => fail(new AgentError("OracleUnreachable", `oracle ${url} unreachable${rootCause(err) ? ` (${rootCause(err)})` : ""}`, { cause: err })));
       ws.once("unexpected-response", (_req, res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));

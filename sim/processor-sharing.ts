@@ -17,14 +17,20 @@ export class SharingError extends SimError {
   }
 }
 
-/** Completion times of jobs arriving at `arrivals` (ms) needing `works` ms of the whole GPU each. */
-export function processorSharing(arrivals: readonly number[], works: readonly number[]): number[] {
+/** The number of jobs, once arrivals and works are a valid job list (SM003 otherwise). */
+function checkJobs(arrivals: readonly number[], works: readonly number[]): number {
   const n = arrivals.length;
   if (n !== works.length) throw new SharingError("arrivals and works differ in length");
   if (n > MAX_SHARED_JOBS) throw new SharingError(`${n} jobs > ${MAX_SHARED_JOBS}`);
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(arrivals[i]) || !(works[i] >= 0)) throw new SharingError(`job ${i} has a bad arrival or work`);
   }
+  return n;
+}
+
+/** Completion times of jobs arriving at `arrivals` (ms) needing `works` ms of the whole GPU each. */
+export function processorSharing(arrivals: readonly number[], works: readonly number[]): number[] {
+  const n = checkJobs(arrivals, works);
   const order = [...arrivals.keys()].sort((a, b) => arrivals[a] - arrivals[b]);
   const left = works.slice();
   const done = new Array<number>(n).fill(NaN);
@@ -64,12 +70,7 @@ export function processorSharing(arrivals: readonly number[], works: readonly nu
  * the job before it). Same inputs and bounds as processorSharing.
  */
 export function firstComeFirstServed(arrivals: readonly number[], works: readonly number[]): number[] {
-  const n = arrivals.length;
-  if (n !== works.length) throw new SharingError("arrivals and works differ in length");
-  if (n > MAX_SHARED_JOBS) throw new SharingError(`${n} jobs > ${MAX_SHARED_JOBS}`);
-  for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(arrivals[i]) || !(works[i] >= 0)) throw new SharingError(`job ${i} has a bad arrival or work`);
-  }
+  const n = checkJobs(arrivals, works);
   // Ties in arrival keep the input order (a stable sort): the identity listed first goes first.
   const order = [...arrivals.keys()].sort((a, b) => arrivals[a] - arrivals[b]);
   const start = new Array<number>(n).fill(NaN);

@@ -15,7 +15,7 @@
  * request nonce in one database transaction that re-checks the state, so a rejected request
  * changes nothing and two racing requests cannot both succeed.
  */
-import { keccak256, encodeAbiParameters, type Address, type Hex } from "viem";
+import { keccak256, type Address, type Hex } from "viem";
 import { openingDraw } from "../protocol/openings";
 import { recordCaller as record, type Caller } from "./caller";
 import { openingsFor } from "./config";

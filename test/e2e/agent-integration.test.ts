@@ -135,8 +135,13 @@ test("one epoch: the forgers are slashed for fraud, grinding included, the hones
   assert.deepEqual(audit.problems, []);
   assert.ok(audit.openingsChecked > 0 && audit.openingsChecked === audit.committed, `${audit.openingsChecked} of ${audit.committed} openings recomputed`);
   // A member that had asked for other rows than its key gives is caught by the same check.
-  const bent = { ...revealed, challenges: revealed.challenges.map((c, i) => (i === 0 && c.openings ? { ...c, openings: [...c.openings].reverse() } : c)) };
-  assert.ok(auditDraws(bent, { reportSeed: revealed.seed, commitment: null }).problems.some((p) => /asked for/.test(p)));
+  // The bent challenge is the first one a node committed a root to: the revealed list also holds
+  // challenges no root answered, whose openings are null, and its order is the oracle's.
+  const first = revealed.challenges.findIndex((c) => c.root !== null && (c.openings?.length ?? 0) > 0);
+  assert.ok(first >= 0, "no committed challenge with openings in the revealed epoch");
+  const bent = { ...revealed, challenges: revealed.challenges.map((c, i) => (i === first ? { ...c, openings: c.openings!.map((o) => o + 1) } : c)) };
+  const bentProblems = auditDraws(bent, { reportSeed: revealed.seed, commitment: null }).problems;
+  assert.ok(bentProblems.some((p) => /asked for/.test(p)), `a bent opening list went unnoticed: ${bentProblems.join("; ")}`);
   // The draws of the epoch in progress are not revealed: the opening key would tell a node its rows.
   const running = ((await (await fetch(`${oracleUrl}/v1/info`)).json()) as { currentEpoch: number }).currentEpoch;
   const early = await fetch(`${oracleUrl}/v1/epochs/${running + 1}/draws`);

@@ -8,6 +8,7 @@ import type { Hex } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 import { AgentError, rootCause } from "./errors";
 import { ORACLE_API_VERSION } from "../protocol";
+import { jsonHash, signAnswer } from "../protocol/answer-signature";
 import { signRequest, type SignContext } from "../protocol/request-signer";
 import { retryAfterMs } from "../protocol/retry-after";
 
@@ -67,6 +68,12 @@ function pickAddress(o: Record<string, unknown>): `0x${string}` | undefined {
   return undefined;
 }
 
+/** What an answer's signature covers besides the openings: the spec as received, the root committed. */
+export interface AnswerOf {
+  spec: unknown;
+  root: Hex;
+}
+
 export class OracleClient {
   private ctx?: SignContext;
 
@@ -113,8 +120,19 @@ export class OracleClient {
     return (await this.request("POST", `/v1/challenges/${encodeURIComponent(challengeId)}/commit`, { root })) as { openings: number[] };
   }
 
-  async open(challengeId: string, openings: Opening[], extra: Record<string, unknown> = {}): Promise<Verdict> {
-    return (await this.request("POST", `/v1/challenges/${encodeURIComponent(challengeId)}/open`, { openings, ...extra })) as Verdict;
+  /**
+   * The node key's ChallengeAnswer signature over the spec as received, the committed root and
+   * the openings as sent, for the chain and registry `info()` fixed (protocol/answer-signature.ts).
+   */
+  async signAnswer(challengeId: string, of: AnswerOf, openings: Opening[]): Promise<Hex> {
+    const ctx = this.ctx ?? (await this.info(), this.ctx!);
+    return signAnswer(this.account, { chainId: ctx.chainId, registry: ctx.registry }, { challenge: challengeId as Hex, spec: jsonHash(of.spec), root: of.root, answer: jsonHash(openings) });
+  }
+
+  /** `of`: the challenge's spec as received and the root committed, which the answer's signature covers. */
+  async open(challengeId: string, openings: Opening[], of: AnswerOf, extra: Record<string, unknown> = {}): Promise<Verdict> {
+    const signature = await this.signAnswer(challengeId, of, openings);
+    return (await this.request("POST", `/v1/challenges/${encodeURIComponent(challengeId)}/open`, { ...extra, openings, signature })) as Verdict;
   }
 
   async processes(list: { pid: number; name: string; usedMemoryMiB: number }[]): Promise<void> {

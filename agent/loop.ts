@@ -225,7 +225,7 @@ async function handleChallenge(o: LoopOptions, ch: Challenge, stats: LoopStats, 
   const opened = solved.open(openings);
   // The answer's time as the oracle sees it, near enough: from receipt to the openings sent.
   const answerMs = performance.now() - t0;
-  const answer = await o.client.open(ch.challengeId, opened, solved.extra);
+  const answer = await o.client.open(ch.challengeId, opened, { spec: ch.spec, root: solved.root }, solved.extra);
   const verdictMs = performance.now() - t0;
   const verdict = String(answer.verdict);
   stats.verdicts[verdict] = (stats.verdicts[verdict] ?? 0) + 1;

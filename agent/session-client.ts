@@ -22,7 +22,7 @@ import {
   SESSION_PATH,
   SESSION_SUBPROTOCOL,
 } from "../protocol/session";
-import { OracleClient, oracleRejection, MAX_RESPONSE_BYTES, REQUEST_TIMEOUT_MS, type Challenge, type NextResult, type OracleInfo, type Opening, type Verdict } from "./client";
+import { OracleClient, oracleRejection, MAX_RESPONSE_BYTES, REQUEST_TIMEOUT_MS, type AnswerOf, type Challenge, type NextResult, type OracleInfo, type Opening, type Verdict } from "./client";
 import { AgentError, rootCause } from "./errors";
 
 /** The calls the challenge loop makes, over HTTP polling (client.ts) or a session (this file). */
@@ -31,7 +31,8 @@ export interface OracleTransport {
   info(): Promise<OracleInfo>;
   next(): Promise<NextResult>;
   commit(challengeId: string, root: Hex): Promise<{ openings: number[]; [k: string]: unknown }>;
-  open(challengeId: string, openings: Opening[], extra?: Record<string, unknown>): Promise<Verdict>;
+  /** `of`: the spec as received and the root committed, which the answer's signature covers with the openings. */
+  open(challengeId: string, openings: Opening[], of: AnswerOf, extra?: Record<string, unknown>): Promise<Verdict>;
   processes(list: { pid: number; name: string; usedMemoryMiB: number }[]): Promise<void>;
   close?(): void;
 }
@@ -91,8 +92,9 @@ export class SessionClient implements OracleTransport {
     return (await this.request({ t: "commit", id: challengeId, root }, "commit")) as { openings: number[] };
   }
 
-  async open(challengeId: string, openings: Opening[], extra: Record<string, unknown> = {}): Promise<Verdict> {
-    return (await this.request({ ...extra, t: "open", id: challengeId, openings }, "open")) as Verdict;
+  async open(challengeId: string, openings: Opening[], of: AnswerOf, extra: Record<string, unknown> = {}): Promise<Verdict> {
+    const signature = await this.http.signAnswer(challengeId, of, openings);
+    return (await this.request({ ...extra, t: "open", id: challengeId, openings, signature }, "open")) as Verdict;
   }
 
   async processes(list: { pid: number; name: string; usedMemoryMiB: number }[]): Promise<void> {

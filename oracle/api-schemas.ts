@@ -9,6 +9,7 @@
  * at most `Number.MAX_SAFE_INTEGER` in magnitude; the declared integer fields are also `.safe()`.
  */
 import { z } from "zod";
+import { MAX_EVIDENCE_BYTES, MAX_EVIDENCE_CHALLENGES } from "../protocol/evidence";
 import { httpError } from "./errors";
 import { MAX_JSON_DEPTH, nestedDeeperThan } from "./json-depth";
 
@@ -62,6 +63,8 @@ export const agentBodies = {
         )
         .min(1)
         .max(MAX_LIST),
+      /** The node key's ChallengeAnswer signature over spec, root and openings (protocol/answer-signature.ts), 65 bytes. */
+      signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/),
     })
     .passthrough(),
   processes: z
@@ -85,6 +88,12 @@ export const schemas = {
         inputs: z.record(z.unknown()),
         report: z.record(z.string()),
         slashes: z.array(z.record(z.unknown())).max(MAX_LIST),
+        /** The proposer's revealed keys of the epoch, which its fraud evidence is checked against. */
+        keys: z.object({ entropy: hex32, openingKey: hex32, dueTimeKey: hex32 }).strict(),
+        /** Per fraud slash, its evidence documents (protocol/evidence.ts), each as exact bytes. */
+        evidence: z
+          .array(z.object({ hash: hex32, challenges: z.array(z.string().max(MAX_EVIDENCE_BYTES)).min(1).max(MAX_EVIDENCE_CHALLENGES) }).strict())
+          .max(MAX_LIST),
       })
       .strict(),
   ),

@@ -58,6 +58,8 @@ export interface ApiService {
   datasets(epoch?: number): Promise<unknown>;
   /** An ended epoch's revealed keys and draws, a page after challenge id `after` (read-api.ts `draws`). */
   draws(epoch: number, after?: string): Promise<unknown>;
+  /** The evidence documents behind a slash or a wrong answer (read-api.ts `evidence`). */
+  evidence(hash: string): Promise<unknown>;
   /** The readiness checks (health.ts): answered with 200 when `ready`, 503 when not. */
   healthz(): Promise<{ ready: boolean }>;
   metricsText(): Promise<string>;
@@ -316,6 +318,11 @@ export async function startApi(o: ApiOptions): Promise<Api> {
     const after = q < 0 ? null : new URLSearchParams(req.url.slice(q + 1)).get("after");
     if (after !== null && !/^0x[0-9a-f]{32}$/.test(after)) throw httpError.schema("after must be a challenge id (16 bytes of lower-case 0x-hex)");
     return o.service.draws(Number(e), after ?? undefined);
+  });
+  route(GET, "/v1/evidence/:hash", "evidence", async (req) => {
+    const h = (req.params as { hash: string }).hash;
+    if (!/^0x[0-9a-fA-F]{64}$/.test(h)) throw httpError.schema("hash must be 32 bytes of 0x-hex");
+    return o.service.evidence(h.toLowerCase());
   });
   route(GET, "/metrics", "metrics", async (_req, reply) => reply.type("text/plain; version=0.0.4").send(await o.service.metricsText()));
   route(GET, "/healthz", "healthz", async (_req, reply) => {

@@ -15,7 +15,9 @@
  * request nonce in one database transaction that re-checks the state, so a rejected request
  * changes nothing and two racing requests cannot both succeed.
  */
-import { keccak256, type Address, type Hex } from "viem";
+import type { Address, Hex } from "viem";
+import { jsonHash } from "../protocol/answer-signature";
+import { EVIDENCE_VERSION, evidenceHash, type ChallengeEvidence } from "../protocol/evidence";
 import { openingDraw } from "../protocol/openings";
 import { recordCaller as record, type Caller } from "./caller";
 import { openingsFor } from "./config";
@@ -35,6 +37,7 @@ import {
   type ChallengeState,
 } from "./store/challenges";
 import { insertDatasetRecords } from "./store/datasets";
+import { putEvidence } from "./store/evidence";
 import { epochSeed } from "./store/epochs";
 import { relaxedTransaction } from "./store/relaxed";
 import type { DB } from "./store/schema";
@@ -68,6 +71,10 @@ export class ChallengeService {
       voidLagMs?: number;
       /** This member's secret opening key of an epoch (protocol/keys.ts openingKey). */
       openingKeyOf: (epoch: number) => Hex;
+      /** What commitment signatures and evidence documents are bound to, and who issues. */
+      chainId: number;
+      registry: Address;
+      member: Address;
     },
     private readonly log: Logger,
     private readonly metrics: Metrics,
@@ -157,7 +164,12 @@ export class ChallengeService {
     return { openings };
   }
 
-  async open(auth: Caller, id: string, openings: readonly ({ index: number } & Record<string, unknown>)[], extra: Record<string, unknown>, nowMs: number) {
+  /**
+   * Takes the openings and the node key's ChallengeAnswer signature over them, the spec and the
+   * root. The signature is checked with the answer, off the event loop (work.ts
+   * answerSignatureResult): an answer the node key did not sign is counted as not answered.
+   */
+  async open(auth: Caller, id: string, openings: readonly ({ index: number } & Record<string, unknown>)[], signature: Hex, extra: Record<string, unknown>, nowMs: number) {
     const row = this.owned(id, auth.signer);
     if (row.root === null) throw httpError.state("challenge not committed yet");
     if (row.opened_at !== null || row.verdict !== null) throw httpError.state(`challenge already ${row.verdict ?? "opened"}`);
@@ -177,11 +189,14 @@ export class ChallengeService {
     try {
       const seed = epochSeed(this.db, row.epoch);
       if (!seed) throw new Error(`no seed for epoch ${row.epoch}`);
-      const r = await w.verify(seed, JSON.parse(row.spec), row.root, openings, asked);
+      const signed = { chainId: this.opts.chainId, registry: this.opts.registry, node: row.node as Address, challenge: row.id as Hex, spec: jsonHash(row.spec), signature };
+      const r = await w.verify(seed, JSON.parse(row.spec), row.root, openings, asked, signed);
       records = r.ok ? (r.records ?? []) : [];
-      if (!r.ok) evidence = r.evidence ?? null;
-      // Lateness the oracle's own stall explains is void, not late.
-      verdict = late ? (stall !== undefined ? CHALLENGE_VERDICT.Void : CHALLENGE_VERDICT.Late) : r.ok ? CHALLENGE_VERDICT.Pass : r.fraud ? CHALLENGE_VERDICT.Fraud : CHALLENGE_VERDICT.Fail;
+      // Lateness the oracle's own stall explains is void, not late. An answer that is not the
+      // node's word on its commitment is not an answer (work.ts VerifyResult.unattributable).
+      verdict = late
+        ? stall !== undefined ? CHALLENGE_VERDICT.Void : CHALLENGE_VERDICT.Late
+              : r.ok ? CHALLENGE_VERDICT.Pass : r.unattributable ? CHALLENGE_VERDICT.Missed : r.fraud ? CHALLENGE_VERDICT.Fraud : CHALLENGE_VERDICT.Fail;
       reason = late ? (stall !== undefined ? `the oracle's loop was stalled ${Math.round(stall)} ms across the deadline` : "opened after the deadline") : r.reason;
     } catch (e) {
       verdict = CHALLENGE_VERDICT.Error;
@@ -189,10 +204,17 @@ export class ChallengeService {
       this.log.error("challenge.verify_error", { code: "OR206", id, err: e });
     }
     const verifyMs = performance.now() - t0;
-    if ((verdict === CHALLENGE_VERDICT.Fraud || verdict === CHALLENGE_VERDICT.Fail) && evidence === null) {
-      evidence = keccak256(
-        new TextEncoder().encode(JSON.stringify({ id, epoch: row.epoch, node: row.node, round: row.round, kind: row.kind, seed: row.seed, spec: row.spec, root: row.root, openings })),
-      );
+    // A wrong answer's evidence: the document anyone can re-verify (protocol/evidence.ts),
+    // stored with the verdict; its hash is the challenge's evidence.
+    let doc: string | undefined;
+    if (verdict === CHALLENGE_VERDICT.Fraud || verdict === CHALLENGE_VERDICT.Fail) {
+      const e: ChallengeEvidence = {
+        v: EVIDENCE_VERSION, chainId: this.opts.chainId, registry: this.opts.registry.toLowerCase() as Address, member: this.opts.member.toLowerCase() as Address,
+        epoch: row.epoch, node: row.node as Address, id: row.id as Hex, round: row.round, kind: row.kind, seed: row.seed, spec: row.spec,
+        root: row.root, signature, openings: asked, answer: [...openings], reason: reason.slice(0, 300),
+      };
+      doc = JSON.stringify(e);
+      evidence = evidenceHash(doc);
     }
     const after = this.state(id);
     if (after && (after.opened_at !== null || after.verdict !== null)) throw httpError.state("challenge already answered");
@@ -202,6 +224,7 @@ export class ChallengeService {
         throw httpError.state("challenge already answered");
       }
       insertDatasetRecords(this.db, { epoch: row.epoch, node: row.node, challengeId: id }, records, nowMs);
+      if (doc !== undefined) putEvidence(this.db, { hash: evidence!, epoch: row.epoch, node: row.node, doc });
     });
     this.metrics.verificationSeconds.observe(verifyMs / 1000, { kind: row.kind });
     if (verdict === CHALLENGE_VERDICT.Pass) this.metrics.challengesVerified.inc({ kind: row.kind });

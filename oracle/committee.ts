@@ -15,9 +15,18 @@
  *   pending or finalized), the tip is before the epoch, and the previous cumulative amounts hash
  *   to the tip's rewards root (so nobody's past rewards are rewritten, and no vetoed report's
  *   rewards are carried on);
- * - the report, slash list and roots recompute exactly from the inputs (report.ts).
- * It does NOT re-run the challenges: verdicts, timings and verified work are the proposer's
- * measurements. Members that also serve nodes (sharded verification) are future work.
+ * - the report, slash list and roots recompute exactly from the inputs (report.ts);
+ * - every slash follows the rule of its node's verdict: fraud only for a fraudulent node, at this
+ *   member's fraud share; overclaim only for an under-delivering one, at most this member's cap;
+ *   no slash of an honest or unavailable node;
+ * - every node's claim is its claim on chain, and its counts are consistent (on time <= passed
+ *   <= answered <= challenges), so pay follows from a claim the proposer cannot raise;
+ * - every fraud slash ships evidence that re-verifies here (evidence.ts): the node key signed the
+ *   root, the openings are the ones the proposer's revealed opening key draws, and the answer
+ *   fails this member's own verifier. A proposer cannot slash an honest node for fraud.
+ * Refusals are OR118 (a mismatch) or OR219 (unproven fraud), logged with the reason.
+ * It does NOT re-run the challenges: timings, verdicts other than fraud and verified work are the
+ * proposer's measurements (issue 13's independent measurement replaces that).
  */
 import type { Address, Hex } from "viem";
 import { recoverAddress, zeroHash } from "viem";
@@ -35,6 +44,12 @@ import { buildRewardsTree } from "../engine/rewards";
 import { putReport } from "./store/reports";
 import { replaceCumulativeRewards } from "./store/rewards";
 import { REPORT_STATE } from "./store/status";
+import { getEvidence } from "./store/evidence";
+import { slashEvidenceProblems } from "./evidence";
+import { epochKeys, type EpochKeys } from "../protocol/keys";
+import { SlashReason } from "../protocol";
+import { NODE_VERDICT } from "../engine/rewards";
+import type { Work } from "./work";
 
 /** The proposer of epoch e: the first member, or `committee[e mod size]` with rotation. */
 export function proposerOf(e: number, members: readonly Address[], rotate: boolean): Address {
@@ -46,6 +61,10 @@ export interface SignRequestBody {
   inputs: Record<string, unknown>;
   report: Record<string, string>;
   slashes: Record<string, unknown>[];
+  /** The proposer's revealed keys of the epoch (protocol/keys.ts). */
+  keys: EpochKeys;
+  /** Per fraud slash, its evidence documents (protocol/evidence.ts). */
+  evidence: { hash: Hex; challenges: string[] }[];
 }
 
 export class Committee {
@@ -56,6 +75,8 @@ export class Committee {
     private readonly db: DB,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
+    /** This member's verifiers (fraud evidence is re-verified with them) and its member secret. */
+    private readonly own: { work: Work; secret: Hex } | undefined = undefined,
   ) {}
 
   /** Proposer side: asks every other member with a known URL for its signature. */
@@ -68,11 +89,22 @@ export class Committee {
     const peers = this.cfg.committee.filter(
       (p) => p.address.toLowerCase() !== me && !have[p.address.toLowerCase()] && members.some((m) => m.toLowerCase() === p.address.toLowerCase()),
     );
+    const slashes = JSON.parse(row.slashes) as { reason: number; evidence: Hex }[];
+    const evidence = slashes
+      .filter((s) => s.reason === Number(SlashReason.Fraud))
+      .map((s) => {
+        const stored = getEvidence(this.db, s.evidence);
+        const names = stored ? (JSON.parse(stored.doc) as string[]) : [];
+        return { hash: s.evidence, challenges: names.map((h) => getEvidence(this.db, h)?.doc ?? "") };
+      });
+    if (!this.own) throw new Error("a committee without its member secret cannot propose");
     const body: SignRequestBody = {
       epoch: String(row.epoch),
       inputs: JSON.parse(row.inputs),
       report: JSON.parse(row.report),
-      slashes: JSON.parse(row.slashes),
+      slashes,
+      keys: epochKeys(this.own.secret, row.epoch),
+      evidence,
     };
     const bytes = new TextEncoder().encode(JSON.stringify(body));
     const out: Record<string, Hex> = {};
@@ -129,6 +161,9 @@ export class Committee {
     if (onchainCommitment === zeroHash || seedCommitment(BigInt(e), inputs.seed) !== onchainCommitment) {
       throw httpError.mismatch(`seed does not open the on-chain commitment of epoch ${e}`);
     }
+    // The per-node rules and the fraud evidence, on the inputs (the report is checked to follow
+    // from them below); they need only the revealed seed, checked just above.
+    await this.checkJudgements(e, inputs, body);
     const available = await this.chain.availableBudget();
     if (BigInt(inputs.budget) > BigInt(this.cfg.epochBudget) || BigInt(inputs.budget) > available) {
       throw httpError.mismatch(`budget ${inputs.budget} above this member's budget or the available budget`);
@@ -180,6 +215,47 @@ export class Committee {
     })();
     this.log.info("committee.cosigned", { epoch: e, proposer: auth.signer, digest });
     return { signature, signer: this.account.address, digest };
+  }
+
+  /**
+   * The member's own rules over the proposer's per-node figures: each slash is the one its
+   * verdict allows, each claim is the chain's, the counts are consistent, and each fraud slash's
+   * evidence re-verifies here. Throws OR118 or OR219 naming the node.
+   */
+  private async checkJudgements(e: number, inputs: ReportInputs, body: SignRequestBody): Promise<void> {
+    for (const n of inputs.nodes) {
+      const at = `node ${n.node}`;
+      const s = n.slash;
+      if (s) {
+        if (s.node.toLowerCase() !== n.node.toLowerCase()) throw httpError.mismatch(`${at}: its slash names ${s.node}`);
+        if (s.reason === SlashReason.Fraud && (n.verdict !== NODE_VERDICT.Fraudulent || s.bps !== this.cfg.fraudSlashBps)) {
+          throw httpError.mismatch(`${at}: a fraud slash of ${s.bps} bps for verdict ${n.verdict} (this member slashes fraud ${this.cfg.fraudSlashBps} bps, fraudulent nodes only)`);
+        }
+        if (s.reason === SlashReason.Overclaim && (n.verdict !== NODE_VERDICT.UnderDelivering || s.bps > this.cfg.overclaimSlashBps)) {
+          throw httpError.mismatch(`${at}: an overclaim slash of ${s.bps} bps for verdict ${n.verdict} (at most ${this.cfg.overclaimSlashBps} bps, under-delivering nodes only)`);
+        }
+        if (s.reason !== SlashReason.Fraud && s.reason !== SlashReason.Overclaim) throw httpError.mismatch(`${at}: slash reason ${s.reason} is not an epoch report's to give`);
+      }
+      if (!(n.onTime <= n.passed && n.passed <= n.answered && n.answered <= n.challenges)) {
+        throw httpError.mismatch(`${at}: counts are inconsistent (on time ${n.onTime}, passed ${n.passed}, answered ${n.answered}, challenges ${n.challenges})`);
+      }
+      const rec = await this.chain.getNode(n.node);
+      if (BigInt(n.claimGflops) !== BigInt(rec.claim.gflops)) throw httpError.mismatch(`${at}: claim ${n.claimGflops} GFLOP/s is not its claim on chain (${rec.claim.gflops})`);
+    }
+    const fraud = inputs.nodes.filter((n) => n.slash?.reason === SlashReason.Fraud);
+    if (fraud.length === 0) return;
+    if (!this.own) throw new OracleError("OR219", "this member cannot re-verify fraud evidence (no verifiers configured)", { status: 409 });
+    const ctx = { chainId: this.chain.chainId, registry: this.chain.address("NodeRegistry"), seed: inputs.seed as Hex, keys: body.keys, work: this.own.work };
+    for (const n of fraud) {
+      const bundle = body.evidence.find((b) => b.hash.toLowerCase() === n.slash!.evidence.toLowerCase());
+      const problems = bundle
+        ? await slashEvidenceProblems(bundle, { epoch: e, node: n.node, evidence: n.slash!.evidence }, ctx)
+        : [`no evidence sent for the fraud slash of ${n.node} (evidence ${n.slash!.evidence})`];
+      if (problems.length) {
+        this.log.warn("committee.unproven_fraud", { code: "OR219", epoch: e, node: n.node, problems: problems.slice(0, 5) });
+        throw new OracleError("OR219", `fraud slash of ${n.node} is not proven by its evidence: ${problems[0]}`, { status: 409, details: { node: n.node, problems: problems.slice(0, 5) } });
+      }
+    }
   }
 
   /**

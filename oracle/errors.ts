@@ -57,6 +57,7 @@ export const ERROR_CODES = {
   OR216: "oracle wallet cannot pay for gas: fund its address",
   OR217: "block production halted: the chain's head has not advanced",
   OR218: "oracle not ready: a health check fails",
+  OR219: "fraud slash not proven by its evidence",
 } as const satisfies Record<ErrorCode, string>;
 
 export type OracleErrorCode = keyof typeof ERROR_CODES;

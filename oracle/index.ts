@@ -78,13 +78,14 @@ export async function startOracle(
   const inferWork = cfg.challengeKinds.includes("infer") ? new InferWork(DEFAULT_INFER_OPTIONS, runner) : undefined;
   const work: Work = { gemm: new GemmWork({ maxN: cfg.gemmMaxN }, runner), infer: inferWork, ...opts.work };
   const relay = new Relay(chain, account, db, cfg, log.child({ part: "relay" }), metrics, now);
-  const committee = new Committee(cfg, account, chain, db, log.child({ part: "committee" }), now);
+  const secret = memberSecret(cfg.oracleKey as Hex, { chainId: chain.chainId, epochManager: chain.address("EpochManager") });
+  const committee = new Committee(cfg, account, chain, db, log.child({ part: "committee" }), now, { work, secret });
   // Event-loop stalls, on the chain-aligned clock: a deadline one covered voids instead of counting.
   const lag = new LagMonitor(now);
   lag.start();
-  const secret = memberSecret(cfg.oracleKey as Hex, { chainId: chain.chainId, epochManager: chain.address("EpochManager") });
   const challenges = new ChallengeService(
-    db, work, { openings: cfg.openings, inferOpenings: cfg.inferOpenings, voidLagMs: cfg.voidLagMs, openingKeyOf: (e) => openingKey(secret, e) },
+    db, work, { openings: cfg.openings, inferOpenings: cfg.inferOpenings, voidLagMs: cfg.voidLagMs, openingKeyOf: (e) => openingKey(secret, e),
+      chainId: chain.chainId, registry: chain.address("NodeRegistry"), member: account.address },
     log.child({ part: "challenges" }), metrics, (at) => lag.stallCovering(at),
   );
   const scheduler = new Scheduler({ cfg, db, chain, relay, account, memberSecret: secret, work, committee, log: log.child({ part: "scheduler" }), metrics, clock, pool });
@@ -138,8 +139,8 @@ export async function startOracle(
     nextChallenge: async (r) => challenges.next(r.auth, r.nowMs, r.wallMs),
     commit: async (r, id, body) => challenges.commit(r.auth, id, body.root as Hex, r.nowMs, r.wallMs),
     async open(r, id, body) {
-      const { openings, ...extra } = body;
-      return challenges.open(r.auth, id, openings as never, extra, r.nowMs);
+      const { openings, signature, ...extra } = body;
+      return challenges.open(r.auth, id, openings as never, signature as Hex, extra, r.nowMs);
     },
     processes: async (r, body) => recordProcesses(db, r.auth, body.processes, r.nowMs),
     committeeSign: async (r, body) => committee.checkAndSign(r.auth, body as never),
@@ -148,6 +149,7 @@ export async function startOracle(
     rewards: (acct) => read.rewards(reads, acct),
     datasets: async (epoch) => read.datasets(reads, epoch),
     draws: async (epoch, after) => read.draws(reads, epoch, after),
+    evidence: async (hash) => read.evidence(reads, hash),
     healthz: async () => health.report(),
     // Queue depths, read at scrape time: answers waiting for a verifier thread, and nodes with a
     // pushed challenge not yet answered.
@@ -186,9 +188,9 @@ export async function startOracle(
           delivery!.settled(s, m.id);
         }
       case "open": {
-        const { t: _t, id, openings, ...extra } = m;
+        const { t: _t, id, openings, signature, ...extra } = m;
         try {
-          return await challenges.open(caller, id, openings as never, extra, now());
+          return await challenges.open(caller, id, openings as never, signature as Hex, extra, now());
         } finally {
           delivery!.settled(s, id);
         }

@@ -38,7 +38,7 @@ export interface JudgeOptions {
 }
 
 /** Most challenges judged per node per epoch (the config allows at most 64). */
-const MAX_PER_NODE = 64;
+export const MAX_PER_NODE = 64;
 /** Most earlier epochs of one node read to count its condemnations in a row. */
 export const MAX_VERDICT_LOOKBACK = 64;
 

@@ -11,7 +11,7 @@
  */
 import { judgeEpochPlain, type PlainJudgeInput } from "./judging";
 import type { NodeEpochInput } from "./report";
-import type { ChallengeKind, VerifyArgs, VerifyResult } from "./work";
+import { answerSignatureResult, type ChallengeKind, type VerifyArgs, type VerifyResult } from "./work";
 import { GemmVerifier } from "./work-gemm";
 import type { InferVerifier } from "./work-infer";
 
@@ -36,6 +36,8 @@ function inferVerifier(): InferVerifier {
 }
 
 async function verify(kind: ChallengeKind, args: VerifyArgs): Promise<VerifyResult> {
+  const unsigned = await answerSignatureResult(args);
+  if (unsigned) return unsigned;
   switch (kind) {
     case "gemm":
       return gemm.verify(args);

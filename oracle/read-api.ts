@@ -8,6 +8,7 @@ import type { Address, Hex } from "viem";
 import { ORACLE_API_VERSION } from "../protocol";
 import type { Chain, Deployment } from "./chain";
 import type { ChainClock } from "./clock";
+import { getEvidence } from "./store/evidence";
 import { httpError } from "./errors";
 import { buildRewardsTree, rewardsProof } from "../engine/rewards";
 import type { EpochKeys } from "../protocol/keys";
@@ -123,6 +124,37 @@ export function datasets(c: ReadContext, epoch?: number) {
 }
 
 /**
+ * Throws OR124 until epoch `epoch` is over: ended, and every challenge past its deadline, so
+ * nothing revealed can still help a node answer. Returns the epoch's last deadline and count.
+ */
+function revealed(c: ReadContext, epoch: number, what: string): { at: number | null; n: number } {
+  const endMs = (c.epochs.genesis + (epoch + 1) * c.epochs.length) * 1000;
+  const last = lastDeadline(c.db, epoch);
+  const revealAtMs = Math.max(endMs, (last.at ?? 0) + 1);
+  if (c.now() < revealAtMs) throw httpError.notRevealed(`epoch ${epoch}'s ${what} are revealed once it is over, at ${new Date(revealAtMs).toISOString()} (chain time)`, revealAtMs);
+  return last;
+}
+
+/**
+ * `GET /v1/evidence/:hash`: the evidence behind a fraud slash (its evidence hash, as the report
+ * on chain names it) or behind one wrong answer (its document's hash), as a bundle of documents
+ * (protocol/evidence.ts SlashEvidenceBundle), with this member's revealed keys of the epoch that
+ * re-verification needs (oracle/evidence.ts). OR124 until the epoch is over, like the draws.
+ */
+export function evidence(c: ReadContext, hash: string) {
+  const row = getEvidence(c.db, hash);
+  if (!row) throw httpError.notFound(`this oracle holds no evidence ${hash}`);
+  revealed(c, row.epoch, "evidence documents");
+  let challenges: string[];
+  if (row.doc.startsWith("[")) {
+    // A slash: the list of its documents' hashes, each stored with its verdict.
+    const names = JSON.parse(row.doc) as string[];
+    challenges = names.map((h) => getEvidence(c.db, h)?.doc ?? "");
+  } else challenges = [row.doc];
+  return { hash: row.hash, epoch: row.epoch, node: row.node, member: c.oracle, keys: c.keysOf(row.epoch), challenges };
+}
+
+/**
  * What this member reveals of an epoch it issued, once nothing of it can still be answered (the
  * epoch has ended and every challenge is past its deadline): its seed share and the keys the share
  * binds (protocol/keys.ts), and per challenge the draws an auditor recomputes from them: id, seed,
@@ -133,10 +165,7 @@ export function datasets(c: ReadContext, epoch?: number) {
 export function draws(c: ReadContext, epoch: number, after?: string) {
   const row = getEpoch(c.db, epoch);
   if (!row) throw httpError.notFound(`this oracle issued no challenges in epoch ${epoch}`);
-  const endMs = (c.epochs.genesis + (epoch + 1) * c.epochs.length) * 1000;
-  const last = lastDeadline(c.db, epoch);
-  const revealAtMs = Math.max(endMs, (last.at ?? 0) + 1);
-  if (c.now() < revealAtMs) throw httpError.notRevealed(`epoch ${epoch}'s draws are revealed once it is over, at ${new Date(revealAtMs).toISOString()} (chain time)`, revealAtMs);
+  const last = revealed(c, epoch, "draws");
   const rows = challengeDraws(c.db, epoch, after ?? "", DRAWS_PAGE_ROWS);
   return {
     epoch,

@@ -21,7 +21,7 @@ import { checkGemmOpenings } from "../engine/gemm/verify";
 import { decodeGemmOpening, decodeGemmSpec, encodeGemmSpec } from "../protocol/wire/gemm";
 import { sizeGemm } from "../engine/sizing";
 import type { HardwareClaim } from "./chain";
-import type { PlannedChallenge, VerifyArgs, VerifyResult, VerifyRunner, WorkKind } from "./work";
+import { answerSignatureResult, type PlannedChallenge, type VerifyArgs, type VerifyResult, type VerifyRunner, type WorkKind } from "./work";
 
 /** Verifier keys kept (one per epoch and matrix size). */
 export const MAX_VERIFIER_KEYS = 16;
@@ -58,7 +58,8 @@ export class GemmVerifier {
     }
     const v = checkGemmOpenings(spec, root, decoded, this.key(epochSeed, spec), expected);
     if (v.ok) return { ok: true, fraud: false, reason: v.detail };
-    // Every rejection is of a committed answer: the root was fixed before the openings were known.
+    // Every rejection is of a committed answer: the root was fixed before the openings were known,
+    // and the node key signed root and openings together (work.ts answerSignatureResult).
     return { ok: false, fraud: true, reason: `${v.reason}: ${v.detail}`, evidence: v.evidence ?? undefined };
   }
 }
@@ -93,9 +94,18 @@ export class GemmWork implements WorkKind {
     return chooseOpenings(s, draw, Math.min(k, gemmRows(s)));
   }
 
-  async verify(epochSeed: Hex, spec: Record<string, unknown>, root: Hex, openings: readonly Record<string, unknown>[], expected: readonly number[]): Promise<VerifyResult> {
-    const args = { epochSeed, spec, root, openings, expected };
+  async verify(
+    epochSeed: Hex,
+    spec: Record<string, unknown>,
+    root: Hex,
+    openings: readonly Record<string, unknown>[],
+    expected: readonly number[],
+    signed?: VerifyArgs["signed"],
+  ): Promise<VerifyResult> {
+    const args = { epochSeed, spec, root, openings, expected, signed };
     if (this.runner) return this.runner.verify("gemm", args);
+    const unsigned = await answerSignatureResult(args);
+    if (unsigned) return unsigned;
     this.local ??= new GemmVerifier();
     return this.local.verify(args);
   }

@@ -25,7 +25,7 @@ import {
 import type { InferOpening } from "../engine/llm/infer";
 import { decodeInferChallenge, decodeInferOpening, encodeInferChallenge } from "../protocol/wire/infer";
 import type { HardwareClaim } from "./chain";
-import type { PlannedChallenge, VerifyArgs, VerifyResult, VerifyRunner, WorkKind } from "./work";
+import { answerSignatureResult, type PlannedChallenge, type VerifyArgs, type VerifyResult, type VerifyRunner, type WorkKind } from "./work";
 
 /** Prompt pools kept (one per epoch). */
 export const MAX_POOLS = 4;
@@ -122,9 +122,17 @@ export class InferWork implements WorkKind {
     return chooseInferOpenings(c, draw, Math.min(k, c.prompts.length));
   }
 
-  async verify(epochSeed: Hex, spec: Record<string, unknown>, root: Hex, openings: readonly Record<string, unknown>[], expected: readonly number[]): Promise<VerifyResult> {
-    const args = { epochSeed, spec, root, openings, expected };
-    return this.runner ? this.runner.verify("infer", args) : this.local.verify(args);
+  async verify(
+    epochSeed: Hex,
+    spec: Record<string, unknown>,
+    root: Hex,
+    openings: readonly Record<string, unknown>[],
+    expected: readonly number[],
+    signed?: VerifyArgs["signed"],
+  ): Promise<VerifyResult> {
+    const args = { epochSeed, spec, root, openings, expected, signed };
+    if (this.runner) return this.runner.verify("infer", args);
+    return (await answerSignatureResult(args)) ?? this.local.verify(args);
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,8 @@
  * choose the openings from the committed root, verify the openings. Implementations live in
  * work-gemm.ts and work-infer.ts; the oracle only sees this interface.
  */
-import type { Hex } from "viem";
+import type { Address, Hex } from "viem";
+import { answerSignatureProblem, jsonHash } from "../protocol/answer-signature";
 import type { HardwareClaim } from "./chain";
 
 export type ChallengeKind = "gemm" | "infer";
@@ -30,6 +31,13 @@ export interface VerifyResult {
   records?: { index: number; record: unknown }[];
   /** keccak256 of the evidence of a rejection (engine-defined). */
   evidence?: Hex;
+  /**
+   * The answer is not the node's word: the node key did not sign it (answerSignatureResult).
+   * Nothing in it is evidence, so it is not looked at; the oracle counts the challenge as not
+   * answered (missed). A signed answer that fails in any way (a wrong row or item, a proof that
+   * does not open the signed root, a malformed opening) is the node's own, and evidence.
+   */
+  unattributable?: true;
 }
 
 /**
@@ -44,6 +52,22 @@ export interface VerifyArgs {
   openings: readonly Record<string, unknown>[];
   /** The rows or items the oracle asked for at the commitment (drawn from the opening draw), in order. */
   expected: readonly number[];
+  /** The node key's signature over the answer (spec, root, openings), checked first; none: not checked. */
+  signed?: { chainId: number; registry: Address; node: Address; challenge: Hex; spec: Hex; signature: Hex | null };
+}
+
+/**
+ * The verdict on an answer the node key did not sign, or undefined when it did (or none was given
+ * to check). Checked where verification runs (the worker pool), so the recovery (about 1-5 ms of
+ * CPU) stays off the event loop. An unsigned answer is never looked at: it is neither paid nor
+ * evidence (VerifyResult.unattributable).
+ */
+export async function answerSignatureResult(args: Pick<VerifyArgs, "signed" | "root" | "openings">): Promise<VerifyResult | undefined> {
+  const c = args.signed;
+  if (!c) return undefined;
+  const a = { challenge: c.challenge, spec: c.spec, root: args.root, answer: jsonHash(args.openings) };
+  const problem = await answerSignatureProblem({ chainId: c.chainId, registry: c.registry }, c.node, a, c.signature);
+  return problem === undefined ? undefined : { ok: false, fraud: false, unattributable: true, reason: problem };
 }
 
 /** Runs verifications off the caller's thread (the worker pool, pool.ts). */
@@ -57,7 +81,14 @@ export interface WorkKind {
   /** `k` rows or items drawn from `draw`, the challenge's opening draw (protocol/openings.ts). */
   chooseOpenings(spec: Record<string, unknown>, draw: Hex, k: number): number[];
   /** Checks the openings of the rows or items `expected` (those asked for) against `root`. */
-  verify(epochSeed: Hex, spec: Record<string, unknown>, root: Hex, openings: readonly Record<string, unknown>[], expected: readonly number[]): Promise<VerifyResult>;
+  verify(
+    epochSeed: Hex,
+    spec: Record<string, unknown>,
+    root: Hex,
+    openings: readonly Record<string, unknown>[],
+    expected: readonly number[],
+    signed?: VerifyArgs["signed"],
+  ): Promise<VerifyResult>;
 }
 
 export type Work = Record<ChallengeKind, WorkKind | undefined>;

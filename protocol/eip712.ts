@@ -29,8 +29,10 @@ export const SETTLEMENT_VERSION = "2";
  *    the production profile refusing to start on the devnet key.
  * 3: the session transport (protocol/session.ts): a WebSocket opened with one `SessionOpen`
  *    signature, HMAC-sealed frames, challenges pushed at their due instant; a `void` verdict.
+ * 4: every answer carries the node key's `ChallengeAnswer` signature, so a wrong answer is
+ *    evidence any committee member or auditor can check (protocol/evidence.ts).
  */
-export const ORACLE_API_VERSION = "3";
+export const ORACLE_API_VERSION = "4";
 
 /** Domain names: `verifyingContract` is the contract that checks the signature. */
 export const REGISTRY_DOMAIN_NAME = "PoAI NodeRegistry";
@@ -131,6 +133,26 @@ export const ORACLE_REQUEST_TYPES = {
     { name: "bodyHash", type: "bytes32" },
     { name: "timestamp", type: "uint64" },
     { name: "nonce", type: "bytes32" },
+  ],
+} as const;
+
+/**
+ * A node key signs its answer to one challenge (domain `PoAI Oracle API`, verifyingContract =
+ * the NodeRegistry): the spec it computed (`spec`, keccak256 of the spec's JSON as sent), the
+ * root it committed and the openings it sends (`answer`, keccak256 of their JSON as sent;
+ * protocol/answer-signature.ts), so no member can later present another spec, root or row under
+ * which the node's answer would fail. The challenge id names the issuing member's epoch, node and
+ * round (protocol/seeds.ts challengeId: a hash under that member's schedule key), so the
+ * signature is bound to chain, registry, API version, member, epoch and challenge. The oracle's
+ * HMAC-sealed session authenticates the answer only to that oracle; this signature makes it the
+ * node's word to everyone, which is what a fraud slash's evidence needs.
+ */
+export const CHALLENGE_ANSWER_TYPES = {
+  ChallengeAnswer: [
+    { name: "challenge", type: "bytes16" },
+    { name: "spec", type: "bytes32" },
+    { name: "root", type: "bytes32" },
+    { name: "answer", type: "bytes32" },
   ],
 } as const;
 

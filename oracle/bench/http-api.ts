@@ -77,6 +77,7 @@ function benchService(): ApiService {
     rewards: unused,
     datasets: unused,
     draws: unused,
+    evidence: unused,
     healthz: unused,
     metricsText: async () => "",
     requireActiveNode: unused,

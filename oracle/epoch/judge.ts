@@ -9,6 +9,12 @@
  * plain copies of those rows (judging.ts judgeEpochPlain).
  */
 import { zeroHash, type Address, type Hex } from "viem";
+import { SlashReason } from "../../protocol";
+import { slashEvidenceHash } from "../../protocol/evidence";
+import { MAX_PER_NODE } from "../judging";
+import { getEvidence, putEvidence } from "../store/evidence";
+import { CHALLENGE_VERDICT } from "../store/status";
+import type { DB } from "../store/schema";
 import { condemnedStreak, MAX_VERDICT_LOOKBACK } from "../judging";
 import { buildReport, reportDigest, reportToJson, type ReportInputs } from "../report";
 import { NODE_VERDICT } from "../../engine/rewards";
@@ -99,6 +105,20 @@ async function judgeAndBuild(loop: EpochLoop, ep: EpochRow, challenges: JudgedRo
     n.verdict = NODE_VERDICT.Unavailable;
     n.slash = undefined;
   }
+  // A fraud slash ships its evidence: the documents of the node's wrong answers, which every
+  // member re-verifies before it signs (committee.ts). A slash they would not prove is dropped
+  // here (the node stays judged fraudulent, so unpaid) and logged.
+  const bundles: { hash: Hex; node: string; docs: Hex[] }[] = [];
+  for (const n of nodes) {
+    if (!n.slash || n.slash.reason !== SlashReason.Fraud) continue;
+    const docs = fraudDocuments(d.db, challenges, n.node);
+    if (docs && slashEvidenceHash(docs) === n.slash.evidence.toLowerCase()) {
+      bundles.push({ hash: n.slash.evidence.toLowerCase() as Hex, node: n.node.toLowerCase(), docs: docs.map((x) => x.hash) });
+      continue;
+    }
+    d.log.warn("slash.unproven", { code: "OR219", epoch: e, node: n.node, reason: docs ? "the wrong answers' documents do not hash to the slash's evidence" : "a wrong answer has no evidence document" });
+    n.slash = undefined;
+  }
   for (const n of nodes) {
     const inARow = 1 + (priorCondemned[n.node.toLowerCase()] ?? 0);
     if (n.verdict !== NODE_VERDICT.UnderDelivering || n.slash || inARow >= d.cfg.overclaimSlashAfterEpochs) continue;
@@ -140,6 +160,7 @@ async function judgeAndBuild(loop: EpochLoop, ep: EpochRow, challenges: JudgedRo
       }),
     );
     replaceCumulativeRewards(d.db, e, built.cumulative);
+    for (const b of bundles) putEvidence(d.db, { hash: b.hash, epoch: e, node: b.node, doc: JSON.stringify(b.docs) });
     putReport(
       d.db,
       { epoch: e, report: JSON.stringify(reportToJson(built.report)), slashes: JSON.stringify(slashesJson), inputs: JSON.stringify(inputs), digest, signatures: "{}", status: REPORT_STATE.Built },
@@ -169,4 +190,20 @@ function previousReport(loop: EpochLoop, e: number): { parent: Hex; cumulative: 
   const prevEpoch = latestUnvetoedReportBefore(d.db, e);
   if (prevEpoch === null) return { parent: zeroHash, cumulative: new Map() };
   return { parent: reportDigestOf(d.db, prevEpoch)!, cumulative: cumulativeRewards(d.db, prevEpoch) };
+}
+
+/**
+ * The documents of `node`'s wrong answers among `rows`, in the judge's order (judging.ts: the
+ * node's records as read, void ones left out, at most MAX_PER_NODE; a verifier error is not the
+ * node's answer), or undefined when one of them has no document.
+ */
+export function fraudDocuments(db: DB, rows: readonly JudgedRow[], node: string): { spec: string; hash: Hex }[] | undefined {
+  const own = rows.filter((r) => r.node === node.toLowerCase() && r.verdict !== CHALLENGE_VERDICT.Void).slice(0, MAX_PER_NODE);
+  const out: { spec: string; hash: Hex }[] = [];
+  for (const r of own) {
+    if (r.verdict !== CHALLENGE_VERDICT.Fraud && r.verdict !== CHALLENGE_VERDICT.Fail) continue;
+    if (!r.evidence || !getEvidence(db, r.evidence)) return undefined;
+    out.push({ spec: r.spec, hash: r.evidence });
+  }
+  return out.length ? out : undefined;
 }

@@ -141,6 +141,17 @@ const MIGRATIONS: string[] = [
   `
   ALTER TABLE epochs ADD COLUMN recovered_at INTEGER;
   `,
+  // 6: the evidence documents of wrong answers and of fraud slashes (protocol/evidence.ts),
+  // served by GET /v1/evidence/:hash.
+  `
+  CREATE TABLE evidence (
+    hash TEXT PRIMARY KEY,            -- keccak256 of doc (a challenge) or the slash's evidence hash
+    epoch INTEGER NOT NULL,
+    node TEXT NOT NULL,
+    doc TEXT NOT NULL                 -- a challenge's document, or a slash's JSON list of document hashes
+  );
+  CREATE INDEX evidence_epoch ON evidence (epoch);
+  `,
 ];
 
 export type DB = Database.Database;

@@ -81,11 +81,11 @@ export function runFleet(oracleUrl: string, keys: readonly FleetKey[], openConcu
         if (t) t.commitSent = Date.now();
         return client.commit(id, root);
       },
-      async open(id, openings, extra) {
+      async open(id, openings, of, extra) {
         const t = byId.get(id);
         if (t) t.openSent = Date.now();
         try {
-          const v = await client.open(id, openings, extra);
+          const v = await client.open(id, openings, of, extra);
           if (t) (t.answered = Date.now()), (t.verdict = String(v.verdict));
           return v;
         } catch (e) {

@@ -25,6 +25,7 @@ import { ROOT, freePort } from "../../scripts/devnet/node";
 import { E18, startDevnet } from "../../scripts/devnet/devnet";
 import { DEMO_KEY_PASSWORD, registerNode, startAgent, startOracles } from "../../scripts/devnet/fleet";
 import { claimRewards } from "../../scripts/devnet/reads";
+import { auditSlashes } from "../../scripts/audit-slashes";
 import { auditDraws, fetchRevealed, readOnChain } from "../../scripts/audit-draws";
 import { profileParams } from "../../protocol/committee-params";
 import { spawnSync } from "node:child_process";
@@ -142,6 +143,12 @@ test("one epoch: the forgers are slashed for fraud, grinding included, the hones
   const bent = { ...revealed, challenges: revealed.challenges.map((c, i) => (i === first ? { ...c, openings: c.openings!.map((o) => o + 1) } : c)) };
   const bentProblems = auditDraws(bent, { reportSeed: revealed.seed, commitment: null }).problems;
   assert.ok(bentProblems.some((p) => /asked for/.test(p)), `a bent opening list went unnoticed: ${bentProblems.join("; ")}`);
+  // The auditor's other check: every fraud slash of the epoch re-verifies from the chain and the
+  // oracle's evidence documents alone (the node key signed each wrong answer).
+  const slashAudit = await auditSlashes({ rpcUrl: net.rpcUrl, oracleUrl, epoch: Number(epoch) });
+  assert.deepEqual(slashAudit.problems, []);
+  assert.equal(slashAudit.fraud, 2, `fraud slashes on chain: ${slashAudit.fraud}`);
+  assert.equal(slashAudit.proven, 2);
   // The draws of the epoch in progress are not revealed: the opening key would tell a node its rows.
   const running = ((await (await fetch(`${oracleUrl}/v1/info`)).json()) as { currentEpoch: number }).currentEpoch;
   const early = await fetch(`${oracleUrl}/v1/epochs/${running + 1}/draws`);

@@ -19,7 +19,12 @@ import { encodeGemmOpening } from "../../protocol/wire/gemm";
 import { parseConfig, type OracleConfig } from "../../oracle/config";
 import { startOracle, type OracleHandle } from "../../oracle/index";
 import { deployDevnet, fundRewards, HH_KEYS, registerNode, startHardhatNode, E18, type Devnet, type HardhatNode } from "../support/oracle-devnet";
-import { signedFetch } from "../support/oracle-client";
+import { openBody, signedFetch } from "../support/oracle-client";
+import { challengeEvidenceProblems } from "../../oracle/evidence";
+import { GemmWork } from "../../oracle/work-gemm";
+import { epochSeed } from "../../oracle/store/epochs";
+import { getEvidence } from "../../oracle/store/evidence";
+import { epochKeys, memberSecret } from "../../protocol/keys";
 import { parseExposition, sampleValue } from "../support/exposition";
 import { dbDigest } from "../support/db-digest";
 
@@ -312,11 +317,14 @@ describe("oracle API", { timeout: 240_000 }, () => {
 
     const openings = openGemm(run, commit.json.openings).map(encodeGemmOpening);
     const shuffled = [...openings].reverse();
-    await rejects(400, "OR116", () => signedFetch(oracle.url, ctx, "POST", `/v1/challenges/${ch.challengeId}/open`, { openings: shuffled }));
-    const open = await signedFetch(oracle.url, ctx, "POST", `/v1/challenges/${ch.challengeId}/open`, { openings });
+    const of = { spec: ch.spec, root: run.root };
+    await rejects(400, "OR116", async () => signedFetch(oracle.url, ctx, "POST", `/v1/challenges/${ch.challengeId}/open`, await openBody(ctx, ch.challengeId, of, shuffled)));
+    // The answer's signature is part of the body: an open without one is refused by its schema.
+    await rejects(400, "OR102", () => signedFetch(oracle.url, ctx, "POST", `/v1/challenges/${ch.challengeId}/open`, { openings }));
+    const open = await signedFetch(oracle.url, ctx, "POST", `/v1/challenges/${ch.challengeId}/open`, await openBody(ctx, ch.challengeId, of, openings));
     assert.equal(open.status, 200, JSON.stringify(open.json));
     assert.equal(open.json.verdict, "pass", open.json.reason);
-    await rejects(409, "OR114", () => signedFetch(oracle.url, ctx, "POST", `/v1/challenges/${ch.challengeId}/open`, { openings }));
+    await rejects(409, "OR114", async () => signedFetch(oracle.url, ctx, "POST", `/v1/challenges/${ch.challengeId}/open`, await openBody(ctx, ch.challengeId, of, openings)));
     const metrics = await (await fetch(oracle.url + "/metrics")).text();
     assert.match(metrics, /poai_challenges_verified_total\{kind="gemm"\} 1/);
   });
@@ -340,11 +348,44 @@ describe("oracle API", { timeout: 240_000 }, () => {
       const row = i === 0 ? o.row.map((x) => x + 1) : o.row;
       return encodeGemmOpening({ ...o, row });
     });
-    const open = await signedFetch(oracle.url, ctx2, "POST", `/v1/challenges/${ch.challengeId}/open`, { openings });
+    const open = await signedFetch(oracle.url, ctx2, "POST", `/v1/challenges/${ch.challengeId}/open`, await openBody(ctx2, ch.challengeId, { spec: ch.spec, root: run.root }, openings));
     assert.equal(open.status, 200);
     assert.equal(open.json.verdict, "fraud", open.json.reason);
-    const row = oracle.db.prepare("SELECT evidence FROM challenges WHERE id = ?").get(ch.challengeId) as { evidence: Hex };
+    const row = oracle.db.prepare("SELECT epoch, evidence FROM challenges WHERE id = ?").get(ch.challengeId) as { epoch: number; evidence: Hex };
     assert.match(row.evidence, /^0x[0-9a-f]{64}$/);
+    // The evidence is a document anyone re-verifies from the epoch seed and this member's keys.
+    const doc = getEvidence(oracle.db, row.evidence)!.doc;
+    const keys = epochKeys(memberSecret(cfg.oracleKey as Hex, { chainId: dev.chainId, epochManager: dev.addresses.EpochManager }), row.epoch);
+    const ectx = { chainId: dev.chainId, registry: dev.addresses.NodeRegistry, seed: epochSeed(oracle.db, row.epoch)!, keys, work: { gemm: new GemmWork({ maxN: 512 }), infer: undefined } };
+    assert.deepEqual((await challengeEvidenceProblems(doc, ectx)).problems, []);
+    // A member that passes off the node's honest rows as its answer is caught: the node signed other rows.
+    const honest = JSON.parse(doc);
+    honest.answer = openGemm(run, commit.json.openings).map(encodeGemmOpening);
+    assert.match((await challengeEvidenceProblems(JSON.stringify(honest), ectx)).problems.join("; "), /signed by/);
+  });
+
+  it("counts an answer the node key did not sign as missed, with no evidence", async () => {
+    let ch: any;
+    const deadline = Date.now() + 60_000;
+    while (!ch && Date.now() < deadline) {
+      await oracle.scheduler.pass();
+      const res = await signedFetch(oracle.url, ctx2, "POST", "/v1/challenges/next", {});
+      if (res.status === 200 && !res.json.root) ch = res.json;
+      else await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.ok(ch, "no second challenge became due for node 2");
+    const run = await runGemm(ch.spec as GemmSpec, { executionProviders: ["cpu"], intraOpNumThreads: 1 });
+    const commit = await signedFetch(oracle.url, ctx2, "POST", `/v1/challenges/${ch.challengeId}/commit`, { root: run.root });
+    assert.equal(commit.status, 200);
+    const openings = openGemm(run, commit.json.openings).map((o, i) => encodeGemmOpening(i === 0 ? { ...o, row: o.row.map((x) => x + 1) } : o));
+    // Signed by node 1's key for node 2's challenge: the wrong answer would not be attributable.
+    const { signature } = await openBody(ctx, ch.challengeId, { spec: ch.spec, root: run.root }, openings);
+    const open = await signedFetch(oracle.url, ctx2, "POST", `/v1/challenges/${ch.challengeId}/open`, { openings, signature });
+    assert.equal(open.status, 200);
+    assert.equal(open.json.verdict, "missed", open.json.reason);
+    assert.match(open.json.reason, /signed by/);
+    const row = oracle.db.prepare("SELECT evidence FROM challenges WHERE id = ?").get(ch.challengeId) as { evidence: Hex | null };
+    assert.equal(row.evidence, null);
   });
 
   it("serves /metrics in the text exposition format, from a registry of its own", async () => {

@@ -13,6 +13,13 @@ import { startOracle, type OracleHandle } from "../../oracle/index";
 import { deployDevnet, E18, fundRewards, HH_KEYS, readContract, registerNode, startHardhatNode, type Devnet, type HardhatNode } from "../support/oracle-devnet";
 import { signedFetch } from "../support/oracle-client";
 import { createLogger } from "../../oracle/logger";
+import type { Hex } from "viem";
+import { buildReport, reportToJson, type ReportInputs } from "../../oracle/report";
+import { jsonHash, signAnswer } from "../../protocol/answer-signature";
+import { EVIDENCE_VERSION, evidenceHash, slashEvidenceHash, type ChallengeEvidence } from "../../protocol/evidence";
+import { epochKeys, memberSecret } from "../../protocol/keys";
+import { SlashReason } from "../../protocol";
+import { NODE_VERDICT } from "../../engine/rewards";
 
 describe("oracle committee", { timeout: 240_000 }, () => {
   let hh: HardhatNode;
@@ -71,8 +78,9 @@ describe("oracle committee", { timeout: 240_000 }, () => {
     const ctx = { account: a, chainId: dev.chainId, registry: dev.addresses.NodeRegistry };
     const report = JSON.parse(row.report);
     const inputs = JSON.parse(row.inputs);
+    const keys = epochKeys(memberSecret(HH_KEYS[0], { chainId: dev.chainId, epochManager: dev.addresses.EpochManager }), row.epoch);
     const send = (rep: unknown, inp: unknown) =>
-      signedFetch(proposer.url.replace(String(proposer.port), String(member.port)), ctx, "POST", "/v1/committee/sign", { epoch: String(row.epoch), inputs: inp, report: rep, slashes: JSON.parse(row.slashes) });
+      signedFetch(member.url, ctx, "POST", "/v1/committee/sign", { epoch: String(row.epoch), inputs: inp, report: rep, slashes: JSON.parse(row.slashes), keys, evidence: [] });
     // The member's own loop may prune old nonces meanwhile; recent ones and the reports must not change.
     const since = Date.now() - 20_000;
     const state = () =>
@@ -100,7 +108,63 @@ describe("oracle committee", { timeout: 240_000 }, () => {
     const after = state();
     assert.equal(after, before);
     // A node key is not a committee member.
-    const stranger = await signedFetch(member.url, { ...ctx, account: privateKeyToAccount(HH_KEYS[3]) }, "POST", "/v1/committee/sign", { epoch: "1", inputs: {}, report: {}, slashes: [] });
+    const stranger = await signedFetch(member.url, { ...ctx, account: privateKeyToAccount(HH_KEYS[3]) }, "POST", "/v1/committee/sign", { epoch: "1", inputs: {}, report: {}, slashes: [], keys, evidence: [] });
     assert.equal(stranger.json.error.code, "OR117");
+  });
+
+  it("a member refuses to co-sign a fraud slash of an honest node, whatever evidence the proposer makes up (OR219)", async () => {
+    const row = proposer.db.prepare("SELECT * FROM reports WHERE status IN ('onchain','finalized') ORDER BY epoch DESC LIMIT 1").get() as { epoch: number; inputs: string };
+    const honest = privateKeyToAccount(HH_KEYS[2]);
+    const node = honest.address.toLowerCase();
+    // A challenge the honest node answered and passed in that epoch: its spec, root and answer.
+    const passed = proposer.db.prepare("SELECT * FROM challenges WHERE epoch = ? AND node = ? AND verdict = 'pass' LIMIT 1").get(row.epoch, node) as
+      | { id: Hex; round: number; kind: string; seed: Hex; spec: string; root: Hex; openings: string; answer: string }
+      | undefined;
+    assert.ok(passed, `the honest node passed no challenge in epoch ${row.epoch}`);
+    const answer = (JSON.parse(passed.answer) as { openings: Record<string, unknown>[] }).openings;
+    const keys = epochKeys(memberSecret(HH_KEYS[0], { chainId: dev.chainId, epochManager: dev.addresses.EpochManager }), row.epoch);
+    const signed = { challenge: passed.id, spec: jsonHash(passed.spec), root: passed.root, answer: jsonHash(answer) };
+    const docOf = async (signer: typeof honest, over: Partial<ChallengeEvidence> = {}) =>
+      JSON.stringify({
+        v: EVIDENCE_VERSION, chainId: dev.chainId, registry: dev.addresses.NodeRegistry.toLowerCase(), member: a.address.toLowerCase(), epoch: row.epoch, node,
+        id: passed.id, round: passed.round, kind: passed.kind, seed: passed.seed, spec: passed.spec, root: passed.root,
+        signature: await signAnswer(signer, { chainId: dev.chainId, registry: dev.addresses.NodeRegistry }, signed),
+        openings: JSON.parse(passed.openings), answer, reason: "made up", ...over,
+      } satisfies ChallengeEvidence);
+    // The proposer's report: the honest node judged fraudulent and slashed, every figure consistent
+    // with that, so only the evidence can tell.
+    const propose = async (docs: string[]) => {
+      const inputs = JSON.parse(row.inputs) as ReportInputs;
+      const evidence = slashEvidenceHash(docs.map((d) => ({ spec: passed.spec, hash: evidenceHash(d) })));
+      inputs.nodes = inputs.nodes.map((n) =>
+        n.node.toLowerCase() === node
+          ? { ...n, verdict: NODE_VERDICT.Fraudulent, slash: { node: n.node, bps: proposer.scheduler.d.cfg.fraudSlashBps, reason: SlashReason.Fraud, evidence } }
+          : n,
+      );
+      const built = buildReport(inputs);
+      return signedFetch(member.url, { account: a, chainId: dev.chainId, registry: dev.addresses.NodeRegistry }, "POST", "/v1/committee/sign", {
+        epoch: String(row.epoch), inputs, report: reportToJson(built.report), slashes: built.slashes.map((s) => ({ ...s, reason: Number(s.reason) })), keys,
+        evidence: docs.length ? [{ hash: evidence, challenges: docs }] : [],
+      });
+    };
+    const before = JSON.stringify(member.db.prepare("SELECT * FROM reports ORDER BY epoch").all());
+    const cases: [string, string[], RegExp][] = [
+      ["no evidence at all", [], /no evidence sent/],
+      // The node's genuine signature over its genuine answer: the answer passes the member's verifier.
+      ["the node's own signed answer, called wrong", [await docOf(honest)], /passes verification/],
+      // A row changed by the proposer: the node never signed it.
+      ["an answer the proposer changed", [await docOf(honest, { answer: answer.map((o, i) => (i === 0 ? { ...o, data: "0x" + "00".repeat(((o.data as string).length - 2) / 2) } : o)) })], /signed by/],
+      // The proposer signs for the node with its own key.
+      ["an answer signed by the proposer", [await docOf(a)], /signed by/],
+      // Other rows than the proposer's opening key draws for that root.
+      ["re-drawn openings", [await docOf(honest, { openings: [...(JSON.parse(passed.openings) as number[])].reverse() })], /opening key gives|signed by/],
+    ];
+    for (const [what, docs, want] of cases) {
+      const res = await propose(docs);
+      assert.equal(res.status, 409, `${what}: ${JSON.stringify(res.json)}`);
+      assert.equal(res.json.error.code, "OR219", `${what}: ${JSON.stringify(res.json)}`);
+      assert.match(JSON.stringify(res.json.error), want, what);
+    }
+    assert.equal(JSON.stringify(member.db.prepare("SELECT * FROM reports ORDER BY epoch").all()), before, "a refused report changed the member's records");
   });
 });

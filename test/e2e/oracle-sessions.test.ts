@@ -166,10 +166,11 @@ describe("oracle sessions", { timeout: 300_000 }, () => {
       const run = await runGemm(ch.spec as unknown as GemmSpec, { executionProviders: ["cpu"], intraOpNumThreads: 1 });
       const commit = await client.commit(ch.challengeId, run.root);
       assert.equal(commit.openings.length, cfg.openings);
-      const verdict = await client.open(ch.challengeId, openGemm(run, commit.openings).map(encodeGemmOpening) as never);
+      const of = { spec: ch.spec, root: run.root };
+      const verdict = await client.open(ch.challengeId, openGemm(run, commit.openings).map(encodeGemmOpening) as never, of);
       assert.equal(verdict.verdict, "pass", verdict.reason);
       // A second answer over the session is refused by name, not accepted twice.
-      await assert.rejects(client.open(ch.challengeId, openGemm(run, commit.openings).map(encodeGemmOpening) as never), /OR114/);
+      await assert.rejects(client.open(ch.challengeId, openGemm(run, commit.openings).map(encodeGemmOpening) as never, of), /OR114/);
     } finally {
       client.close();
     }

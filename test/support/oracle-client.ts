@@ -9,6 +9,7 @@ import type { GemmSpec } from "../../engine/gemm/spec";
 import { openGemm, runGemm } from "../../engine/gemm/kernel";
 import { encodeGemmOpening } from "../../protocol/wire/gemm";
 import { signRequest } from "../../protocol/request-signer";
+import { jsonHash, signAnswer } from "../../protocol/answer-signature";
 
 /** A signed request to the oracle; returns status and parsed JSON. */
 export async function signedFetch(
@@ -31,6 +32,17 @@ export async function signedFetch(
   return { status: res.status, json: text ? JSON.parse(text) : undefined, headers: res.headers };
 }
 
+/** An open body as the agent sends it: the openings and the node key's ChallengeAnswer signature. */
+export async function openBody(
+  ctx: { account: PrivateKeyAccount; chainId: number; registry: Address },
+  challengeId: string,
+  of: { spec: unknown; root: Hex },
+  openings: unknown[],
+): Promise<{ openings: unknown[]; signature: Hex }> {
+  const signature = await signAnswer(ctx.account, ctx, { challenge: challengeId as Hex, spec: jsonHash(of.spec), root: of.root, answer: jsonHash(openings) });
+  return { openings, signature };
+}
+
 /** Runs one challenge honestly (or with a corrupted row) the way the agent does. */
 export async function answerChallenge(
   base: string,
@@ -49,6 +61,6 @@ export async function answerChallenge(
     if (o.corrupt) row[0] += 1;
     return encodeGemmOpening({ ...x, row });
   });
-  const open = await signedFetch(base, ctx, "POST", `/v1/challenges/${ch.challengeId}/open`, { openings });
+  const open = await signedFetch(base, ctx, "POST", `/v1/challenges/${ch.challengeId}/open`, await openBody(ctx, ch.challengeId, { spec: ch.spec, root: run.root }, openings));
   return { challengeId: ch.challengeId, verdict: open.json?.verdict, status: open.status };
 }

@@ -14,9 +14,9 @@ import { signRequest } from "../../../protocol/request-signer";
 import { badPercent, deepArb, edgeNumberText, garbageHeaderValue, HOSTILE_VALUES, hostileValueText, notJsonBytes, overlongSegment } from "./hostile";
 import type { RawRequest } from "./raw-http";
 
-export type RouteName = "next" | "commit" | "open" | "processes" | "committee" | "info" | "nodes" | "stats" | "rewards" | "datasets" | "draws" | "metrics" | "healthz";
+export type RouteName = "next" | "commit" | "open" | "processes" | "committee" | "info" | "nodes" | "stats" | "rewards" | "datasets" | "draws" | "evidence" | "metrics" | "healthz";
 export const SIGNED_ROUTES: readonly RouteName[] = ["next", "commit", "open", "processes", "committee"];
-const PUBLIC_ROUTES: readonly RouteName[] = ["info", "nodes", "stats", "rewards", "datasets", "draws", "metrics", "healthz"];
+const PUBLIC_ROUTES: readonly RouteName[] = ["info", "nodes", "stats", "rewards", "datasets", "draws", "evidence", "metrics", "healthz"];
 
 /** What the fuzzer knows about the oracle it runs against. */
 export interface FuzzContext {
@@ -171,6 +171,8 @@ function paramArb(route: RouteName, ctx: FuzzContext): fc.Arbitrary<string> {
       return fc.oneof(edgeNumberText, badPercent, fc.constantFrom("", "1&epoch=2", "99999999999999999999", "abc", "1%00"));
     case "draws":
       return fc.oneof(edgeNumberText, badPercent, fc.constantFrom("0", "1", "0/draws?after=0x", "1/draws?after=0x00000000000000000000000000000000", "99999999999999999999", "abc"));
+    case "evidence":
+      return fc.oneof(fc.constantFrom("0x" + "00".repeat(32), "0x" + "ab".repeat(31), "0x" + "AB".repeat(32) + "00"), mangled);
     default:
       return fc.constant("");
   }
@@ -189,6 +191,7 @@ export function pathOf(p: Pick<HttpPlan, "route" | "param" | "suffix">): string 
     rewards: `/v1/rewards/${p.param}`,
     datasets: `/v1/datasets?epoch=${p.param}`,
     draws: `/v1/epochs/${p.param}/draws`,
+    evidence: `/v1/evidence/${p.param}`,
     metrics: "/metrics",
     healthz: "/healthz",
   }[p.route];

@@ -18,6 +18,9 @@ const REWARDS_REFRESH_MS = 5_000;
 /** Rows of the per-epoch earnings table. */
 const EARNING_ROWS = 8;
 
+/** Not known yet because a read is still on its way: shown as an ellipsis, not as unknown. */
+const LOADING = "loading";
+
 type Figure = { known: true; value: bigint; note?: string } | { known: false; reason: string };
 
 /**
@@ -68,7 +71,7 @@ export function RewardsPanel({ account }: { account: Address }) {
   else if (p && root && !rootMatches)
     claimable = { known: false, reason: "the oracle's proof is for another root than the chain's; it refreshes after the next finalization" };
   else if (p && claimed.data !== undefined) claimable = { known: true, value: claimableOf(p.cumulativeAmount, claimed.data) };
-  else claimable = { known: false, reason: "loading" };
+  else claimable = { known: false, reason: LOADING };
 
   const statsError = stats.find((q) => q.error && !q.data)?.error;
   const allStats = stats.every((q) => q.data);
@@ -132,8 +135,14 @@ export function RewardsPanel({ account }: { account: Address }) {
       <dl className="facts">
         <div>
           <dt>Claimable</dt>
-          <dd className="big" data-testid="claimable" data-known={claimable.known}>
-            {claimable.known ? amount(claimable.value) : <Unknown reason={claimable.reason} testId="claimable-unknown" />}
+          <dd className="big" data-testid="claimable" data-known={!claimable.known && claimable.reason === LOADING ? "loading" : claimable.known}>
+            {claimable.known ? (
+              amount(claimable.value)
+            ) : claimable.reason === LOADING ? (
+              "…"
+            ) : (
+              <Unknown reason={claimable.reason} testId="claimable-unknown" />
+            )}
             {claimable.known && claimable.note && <span className="muted small block">{claimable.note}</span>}
           </dd>
         </div>
@@ -153,6 +162,8 @@ export function RewardsPanel({ account }: { account: Address }) {
               </>
             ) : root && !root.hasRoot ? (
               amount(0n)
+            ) : !claimable.known && claimable.reason === LOADING ? (
+              "…"
             ) : (
               <Unknown reason={claimable.known ? "the oracle sent no proof" : claimable.reason} />
             )}

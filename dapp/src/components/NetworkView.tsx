@@ -83,6 +83,11 @@ export function NetworkView() {
           Oracle figures <Unknown reason={oracleReasonNow} />
         </p>
       )}
+      {!oracleReasonNow && (oracleNodes.error || info.error) && (
+        <p className="banner warn" role="status" data-testid="oracle-stale">
+          The oracle did not answer just now ({oracleReason(oracleNodes.error ?? info.error)}): its figures are its last answer.
+        </p>
+      )}
       <section className="card" aria-labelledby="net-chain">
         <h2 id="net-chain">Network</h2>
         <dl className="facts wide">
@@ -96,7 +101,7 @@ export function NetworkView() {
             </>
           ))}
           <Fact label="Oracle's epoch" testId="net-oracle-epoch">
-            {info.data ? (
+            {info.data && !info.error ? (
               (info.data.currentEpoch ?? <Unknown reason="the oracle did not say" />)
             ) : (
               <Unknown reason={!settings.oracleUrl ? NO_ORACLE : info.error ? oracleReason(info.error) : "loading"} />

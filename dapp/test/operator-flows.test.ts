@@ -387,6 +387,15 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     const proof = (await (await fetch(`${o.url}/v1/rewards/${operator}`)).json()) as { cumulativeAmount: string };
     const cumulative = BigInt(proof.cumulativeAmount);
     assert.ok(cumulative > 0n);
+
+    const claimedBefore = (await distributor.claimed(operator)) as bigint;
+    const balanceBefore = (await token.balanceOf(operator)) as bigint;
+    await shot("06-rewards-claimable");
+    await confirmed(panel, () => panel.getByTestId("claim").click());
+    const claimedAfter = (await distributor.claimed(operator)) as bigint;
+    assert.ok(claimedAfter >= cumulative, "claimed up to the proof's cumulative amount");
+    assert.equal((await token.balanceOf(operator)) - balanceBefore, claimedAfter - claimedBefore);
+    await panel.getByTestId("claimed").filter({ hasText: "POAI" }).waitFor({ timeout: STEP_MS });
     // Claimable = the proof's cumulative amount for the chain's root minus what was claimed; the earnings
     // chart draws one bar per judged epoch, solid for the epochs the finalized root covers.
     await eventually(async () => {
@@ -401,14 +410,6 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
       assert.equal(finals, stats.epochs.filter((e) => e.epoch <= p.epoch).length, "solid bars = epochs in the finalized root");
     });
     assert.equal(await panel.getByTestId("claimable").getAttribute("data-known"), "true");
-    const claimedBefore = (await distributor.claimed(operator)) as bigint;
-    const balanceBefore = (await token.balanceOf(operator)) as bigint;
-    await shot("06-rewards-claimable");
-    await confirmed(panel, () => panel.getByTestId("claim").click());
-    const claimedAfter = (await distributor.claimed(operator)) as bigint;
-    assert.ok(claimedAfter >= cumulative, "claimed up to the proof's cumulative amount");
-    assert.equal((await token.balanceOf(operator)) - balanceBefore, claimedAfter - claimedBefore);
-    await panel.getByTestId("claimed").filter({ hasText: "POAI" }).waitFor({ timeout: STEP_MS });
     await shot("07-rewards-claimed");
     await phoneShot("07-rewards-claimed");
   });

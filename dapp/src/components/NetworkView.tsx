@@ -102,7 +102,16 @@ export function NetworkView() {
           ))}
           <Fact label="Oracle's epoch" testId="net-oracle-epoch">
             {info.data && !info.error ? (
-              (info.data.currentEpoch ?? <Unknown reason="the oracle did not say" />)
+              info.data.currentEpoch === null ? (
+                <Unknown reason="the oracle did not say" />
+              ) : (
+                <>
+                  {info.data.currentEpoch}
+                  {f && BigInt(info.data.currentEpoch) !== f.currentEpoch && (
+                    <span className="muted small block">the chain's latest block says {f.currentEpoch.toString()}</span>
+                  )}
+                </>
+              )
             ) : (
               <Unknown reason={!settings.oracleUrl ? NO_ORACLE : info.error ? oracleReason(info.error) : "loading"} />
             )}

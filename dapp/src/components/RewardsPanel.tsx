@@ -79,17 +79,25 @@ export function RewardsPanel({ account }: { account: Address }) {
   const pending = pendingOf(earnings);
 
   const claim = () => {
-    if (!p || !claimable.known) return;
-    const amount = claimable.value;
-    void tx.run(`Claimed ${formatToken(amount)} ${tokenSymbol}`, (steps) =>
-      chain
-        .send(steps, `Claim ${formatToken(amount)} ${tokenSymbol}`, account, "RewardsDistributor", "claim", [
-          account,
-          p.cumulativeAmount,
-          p.proof,
-        ])
-        .then(() => undefined),
-    );
+    if (!p || !claimable.known || !settings.oracleUrl) return;
+    const oracleUrl = settings.oracleUrl;
+    void tx.run("Claimed your finalized rewards", async (steps) => {
+      // A new root may have been finalized since the proof on screen was fetched (one per epoch):
+      // claim with the oracle's proof for the root the chain holds now.
+      steps.check("Fetching the proof for the chain's current root");
+      const [fresh, current, already] = await Promise.all([
+        fetchRewards(oracleUrl, account).catch(() => p),
+        chain.read("RewardsDistributor", "merkleRoot"),
+        chain.read("RewardsDistributor", "claimed", [account]),
+      ]);
+      const use = !("missing" in fresh) && fresh.root.toLowerCase() === current.toLowerCase() ? fresh : p;
+      const amount = claimableOf(use.cumulativeAmount, already);
+      await chain.send(steps, `Claim ${formatToken(amount)} ${tokenSymbol}`, account, "RewardsDistributor", "claim", [
+        account,
+        use.cumulativeAmount,
+        use.proof,
+      ]);
+    });
   };
 
   const amount = (v: bigint) => `${formatToken(v)} ${tokenSymbol}`;

@@ -4,10 +4,11 @@
  * are stored or sent; these strings are for reading only.
  */
 import { formatUnits, parseUnits } from "viem";
+import { TOKEN_DECIMALS } from "../protocol/units";
 import { AgentError } from "./errors";
 
-/** Decimals of the stake and reward token (PoAIToken, an 18-decimal ERC-20). */
-export const TOKEN_DECIMALS = 18;
+// The hardware converters live in protocol/ (the dApp prints claims with them too).
+export { gib, tflops, TOKEN_DECIMALS } from "../protocol/units";
 
 /** `wei` as a decimal token amount, exact (viem's formatUnits, trailing zeros dropped). */
 export function tokens(wei: bigint): string {
@@ -22,16 +23,6 @@ export function parseTokens(text: string | undefined, what: string): bigint {
     });
   }
   return parseUnits(text, TOKEN_DECIMALS);
-}
-
-/** GFLOP/s as TFLOPS with 3 decimals (rounded to nearest: display only, never a claim). */
-export function tflops(gflops: number): string {
-  return `${(gflops / 1000).toFixed(3)} TFLOPS`;
-}
-
-/** MiB as GiB with 1 decimal (rounded to nearest: display only). */
-export function gib(mib: number): string {
-  return `${(mib / 1024).toFixed(1)} GiB`;
 }
 
 /** A duration in seconds as the two largest units: `2 d 4 h`, `3 h 12 min`, `4 min 5 s`, `42 s` (rounded down). */

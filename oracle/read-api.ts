@@ -91,6 +91,10 @@ export function nodeStats(c: ReadContext, node: Address) {
         challenges: s.challenges,
         passed: s.passed,
         answered: s.answered,
+        // Passed within the on-time span (what uptime pays) and the claim the epoch was sized to;
+        // null in rows judged before they were recorded.
+        onTime: s.onTime ?? null,
+        claimGflops: s.claimGflops ?? null,
         latencyMs: s.meanLatencyMs,
         scoreDeviation: s.scoreDeviationPpm / 1_000_000,
         correctness: s.answered ? s.passed / s.answered : 0,

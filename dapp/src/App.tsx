@@ -1,11 +1,31 @@
+import { useEffect, useState } from "react";
 import { useConnect, useConnection, useConnectors, useDisconnect, useSwitchChain } from "wagmi";
+import { NetworkView } from "./components/NetworkView";
 import { NodesPanel } from "./components/NodesPanel";
 import { RegisterPanel } from "./components/RegisterPanel";
 import { RewardsPanel } from "./components/RewardsPanel";
 import { useEnv } from "./context";
-import { useChain, useChainQuery, useLatestBlock } from "./hooks/useChain";
+import { useChain, useChainQuery, useCurrentEpoch, useLatestBlock } from "./hooks/useChain";
 import { explainError } from "./lib/errors";
 import { formatDuration, formatToken, shortAddress } from "./lib/format";
+import { rpcReason } from "./lib/known";
+import { viewOf, type View } from "./lib/settings";
+
+
+function useView(): [View, (v: View) => void] {
+  const [view, setView] = useState<View>(() => viewOf(window.location.hash));
+  useEffect(() => {
+    const onHash = () => {
+      setView(viewOf(window.location.hash));
+      // A report anchor scrolls to its row once the network view has drawn it.
+      const id = window.location.hash.slice(1);
+      if (id.startsWith("report-")) setTimeout(() => document.getElementById(id)?.scrollIntoView({ block: "center" }), 300);
+    };
+    window.addEventListener("hashchange", onHash);
+    return () => window.removeEventListener("hashchange", onHash);
+  }, []);
+  return [view, (v) => (window.location.hash = v === "network" ? "network" : "")];
+}
 
 export function App() {
   const { deployment, settings, tokenSymbol } = useEnv();
@@ -16,11 +36,9 @@ export function App() {
   const switchChain = useSwitchChain();
   const chain = useChain();
   const balance = useChainQuery(["balance", address], () => chain.read("PoAIToken", "balanceOf", [address!]), !!address);
-  const { time: now } = useLatestBlock();
-  const epoch = useChainQuery(["epoch"], async () => {
-    const current = await chain.read("EpochManager", "currentEpoch");
-    return { current, end: await chain.read("EpochManager", "epochEnd", [current]) };
-  });
+  const { time: now, error: blockError } = useLatestBlock();
+  const [view, setView] = useView();
+  const epoch = useCurrentEpoch();
   const wrongChain = status === "connected" && chainId !== deployment.chainId;
   const injectedConnector = connectors[0];
 
@@ -74,12 +92,26 @@ export function App() {
         </div>
       </header>
 
-      {connect.error && (
+      <nav className="tabs" aria-label="Views">
+        <button className={view === "operator" ? "tab active" : "tab"} onClick={() => setView("operator")} data-testid="tab-operator">
+          My nodes
+        </button>
+        <button className={view === "network" ? "tab active" : "tab"} onClick={() => setView("network")} data-testid="tab-network">
+          Network
+        </button>
+      </nav>
+      {blockError && (
+        <p className="banner error" role="alert" data-testid="rpc-banner">
+          The chain cannot be read ({rpcReason(blockError)}): every chain figure below is unknown or as of the last block read.
+        </p>
+      )}
+      {view === "network" && <NetworkView />}
+      {view === "operator" && connect.error && (
         <p className="banner error" role="alert">
           {explainError(connect.error, deployment.errorsAbi, { tokenSymbol })}
         </p>
       )}
-      {!address && (
+      {view === "operator" && !address && (
         <section className="card intro">
           <h2>Run GPU nodes, earn for verified work</h2>
           <p>
@@ -91,13 +123,13 @@ export function App() {
           )}
         </section>
       )}
-      {wrongChain && (
+      {view === "operator" && wrongChain && (
         <div className="banner warn" role="alert">
           Your wallet is on chain {chainId}; this deployment is on chain {deployment.chainId}.{" "}
           <button onClick={() => switchChain.mutate({ chainId: deployment.chainId })}>Switch network</button>
         </div>
       )}
-      {address && !wrongChain && (
+      {view === "operator" && address && !wrongChain && (
         <main className="grid">
           <div className="col-main">
             <NodesPanel account={address} />

@@ -15,7 +15,9 @@ import { after, before, describe, it } from "node:test";
 import { Contract, getAddress, Wallet } from "ethers";
 import type { Locator, Page } from "playwright-core";
 import type { Address, Hex } from "viem";
+import { createServer } from "node:net";
 import { signRegistration } from "../../agent/registration";
+import { formatToken } from "../src/lib/format";
 import { launchBrowser } from "./harness/browser";
 import { deployForTest, startDevnet, type Devnet } from "./harness/devnet";
 import { buildPage, servePage } from "./harness/pageServer";
@@ -106,6 +108,30 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     assert.equal(r.phase, "confirmed", `transaction failed: ${r.text}`);
   };
 
+  /** Retries `check` until it passes or `ms` runs out (the chain and the oracle move on between reads). */
+  const eventually = async (check: () => Promise<void>, ms = STEP_MS) => {
+    const end = Date.now() + ms;
+    for (;;) {
+      try {
+        return await check();
+      } catch (e) {
+        if (Date.now() > end) throw e;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    }
+  };
+  /** What the user reads in `l` (innerText: table cells and blocks apart), whitespace collapsed. */
+  const text = async (l: Locator) => (await l.innerText()).replace(/\s+/g, " ").trim();
+  /** A local port nothing listens on: a dead oracle or RPC URL. */
+  const deadPort = () =>
+    new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, "127.0.0.1", () => {
+        const port = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(port));
+      });
+    });
+  let pageUrl = "";
+
   before(async () => {
     await mkdir(SHOTS, { recursive: true });
     devnet = await startDevnet();
@@ -156,6 +182,7 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
     page.on("pageerror", (e) => pageErrors.push(e.message));
     const oracleParam = oracle ? `&oracle=${encodeURIComponent(oracle.url)}` : "";
+    pageUrl = server.url;
     await page.goto(`${server.url}/?network=test&rpc=${encodeURIComponent(devnet.url)}${oracleParam}`);
     await page.getByTestId("connect").waitFor({ timeout: STEP_MS });
     assert.deepEqual(pageErrors, []);
@@ -224,6 +251,8 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     // A signature for someone else, passed on without its operator line.
     if (signedFor !== operator) delete signed.operator;
     const printed = JSON.stringify(signed, null, 2);
+    // Once the operator has a node, the form is folded away behind "Register another node".
+    if ((await page.getByTestId("register-open").count()) > 0) await page.getByTestId("register-open").click();
     await page.getByTestId("agent-output").fill(printed);
     assert.equal(await page.getByTestId("node-key").inputValue(), key.address);
     await page.getByTestId("gpu-model").selectOption({ label: claim.model });
@@ -279,6 +308,14 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     await card.waitFor({ timeout: STEP_MS });
     await card.getByTestId("node-status").filter({ hasText: "Active" }).waitFor({ timeout: STEP_MS });
     await card.getByTestId("node-stake").filter({ hasText: "1,500 POAI" }).waitFor({ timeout: STEP_MS });
+    // The 13-field form folds away once the operator has a node; one click brings it back.
+    const panel = page.getByTestId("register-panel");
+    await panel.locator(":scope[data-collapsed='true']").waitFor({ timeout: STEP_MS });
+    assert.equal(await page.getByTestId("agent-output").count(), 0, "the register form is out of the way");
+    await page.getByTestId("register-open").click();
+    await page.getByTestId("agent-output").waitFor({ timeout: STEP_MS });
+    await page.getByTestId("register-close").click();
+    await panel.locator(":scope[data-collapsed='true']").waitFor({ timeout: STEP_MS });
     await shot("04-registered");
     await phoneShot("04-registered");
   });
@@ -307,6 +344,34 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
       const points = await card.getByTestId(chart).locator("circle.dot").count();
       assert.ok(points >= 1, `${chart} draws the judged epochs`);
     }
+    // Each judged figure of the latest epoch, with its meaning in words, from the oracle's stats.
+    await eventually(async () => {
+      const explained = card.getByTestId("explained");
+      const shown = Number(await explained.getAttribute("data-epoch"));
+      const body = (await (await fetch(`${o.url}/v1/nodes/${nodeKey.address}/stats`)).json()) as {
+        epochs: { epoch: number; verdict: string; scoreDeviation: number; onTime: number; challenges: number; answered: number; reward: string }[];
+      };
+      const e = body.epochs.find((x) => x.epoch === shown);
+      assert.ok(e, `epoch ${shown} is in the oracle's stats`);
+      assert.equal(await text(explained.getByTestId("explain-verdict-value")), e.verdict);
+      if (e.answered === 0) {
+        // Nothing answered (the node joined late in the epoch): nothing measured, and the page says so.
+        assert.equal(await text(explained.getByTestId("explain-throughput-value")), "not measured");
+        return;
+      }
+      assert.equal(await text(explained.getByTestId("explain-throughput-value")), `${e.scoreDeviation.toFixed(2)}×`);
+      assert.equal(await text(explained.getByTestId("explain-ontime-value")), `${Math.round((100 * e.onTime) / e.challenges)}%`);
+      assert.match(await text(explained.getByTestId("explain-ontime")), new RegExp(`${e.onTime} of ${e.challenges} challenges`));
+      assert.match(await text(explained.getByTestId("explain-throughput")), /of the 0\.001 TFLOPS claim/);
+      assert.match(await text(explained.getByTestId("explain-verdict")), /Honest: paid|Under-delivering|Unavailable|Fraudulent/);
+      assert.equal(await text(explained.getByTestId("explained-reward")), `· earned ${formatToken(BigInt(e.reward))} POAI`);
+    });
+    // The epoch in progress is named against the chain's current epoch, never an older one as current.
+    const live = await text(card.getByTestId("in-progress"));
+    const chainEpoch = (await epochManager.currentEpoch()) as bigint;
+    const m = /^Epoch (\d+) in progress/.exec(live);
+    if (m) assert.ok(BigInt(m[1]) >= chainEpoch - 1n, `"${live}" names the current epoch (chain: ${chainEpoch})`);
+    else assert.match(live, /No challenge yet in epoch \d+ \(the chain's current epoch\)/);
     await shot("05-scores");
     await phoneShot("05-scores");
   });
@@ -322,6 +387,7 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     const proof = (await (await fetch(`${o.url}/v1/rewards/${operator}`)).json()) as { cumulativeAmount: string };
     const cumulative = BigInt(proof.cumulativeAmount);
     assert.ok(cumulative > 0n);
+
     const claimedBefore = (await distributor.claimed(operator)) as bigint;
     const balanceBefore = (await token.balanceOf(operator)) as bigint;
     await shot("06-rewards-claimable");
@@ -330,8 +396,98 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     assert.ok(claimedAfter >= cumulative, "claimed up to the proof's cumulative amount");
     assert.equal((await token.balanceOf(operator)) - balanceBefore, claimedAfter - claimedBefore);
     await panel.getByTestId("claimed").filter({ hasText: "POAI" }).waitFor({ timeout: STEP_MS });
+    // Claimable = the proof's cumulative amount for the chain's root minus what was claimed; the earnings
+    // chart draws one bar per judged epoch, solid for the epochs the finalized root covers.
+    await eventually(async () => {
+      const p = (await (await fetch(`${o.url}/v1/rewards/${operator}`)).json()) as { cumulativeAmount: string; epoch: number };
+      const claimed = (await distributor.claimed(operator)) as bigint;
+      assert.equal(await text(panel.getByTestId("claimable")), `${formatToken(BigInt(p.cumulativeAmount) - claimed)} POAI`);
+      assert.match(await text(panel.getByTestId("earned-total")), new RegExp(`^${formatToken(BigInt(p.cumulativeAmount)).replace(/[.]/g, "\\.")} POAI cumulative in the chain's root of epoch ${p.epoch}`));
+      const stats = (await (await fetch(`${o.url}/v1/nodes/${nodeKey.address}/stats`)).json()) as { epochs: { epoch: number }[] };
+      const bars = panel.getByTestId("earnings-chart").locator("rect.bar");
+      assert.equal(await bars.count(), stats.epochs.length, "one bar per judged epoch");
+      const finals = await panel.getByTestId("earnings-chart").locator("rect.bar-final").count();
+      assert.equal(finals, stats.epochs.filter((e) => e.epoch <= p.epoch).length, "solid bars = epochs in the finalized root");
+    });
+    assert.equal(await panel.getByTestId("claimable").getAttribute("data-known"), "true");
     await shot("07-rewards-claimed");
     await phoneShot("07-rewards-claimed");
+  });
+
+  it("shows the network: nodes, stake, epoch, committee, reports and the rewards pool from the chain and the oracle", async () => {
+    const o = needOracle();
+    await page.getByTestId("tab-network").click();
+    const view = page.getByTestId("network-view");
+    await view.waitFor({ timeout: STEP_MS });
+    await eventually(async () => {
+      assert.equal(await text(view.getByTestId("net-nodes")), String(await registry.nodeCount()));
+      assert.match(await text(view.getByTestId("net-stake")), new RegExp(`^${formatToken((await registry.totalActiveStake()) as bigint, 2)} POAI`));
+      assert.match(await text(view.getByTestId("net-epoch")), new RegExp(`^${await epochManager.currentEpoch()} ends in`));
+      const last = (await settlement.lastFinalizedEpoch()) as bigint;
+      assert.equal(await text(view.getByTestId("net-finalized")), `epoch ${last}`);
+      assert.match(await text(view.getByTestId("net-pool")), new RegExp(`^${formatToken((await distributor.availableBudget()) as bigint, 2).replace(/[.]/g, "\\.")} POAI of 100,000 POAI funded`));
+      // The finalized report is listed with its status, and its row is the target of the report links.
+      assert.match(await text(view.locator(`#report-${last}`)), new RegExp(`^${last} finalized`));
+    });
+    const members = (await epochManager.committee()) as string[];
+    assert.deepEqual(
+      (await view.getByTestId("net-member").allTextContents()).map((a) => getAddress(a)),
+      members.map((a) => getAddress(a)),
+    );
+    assert.match(await text(view.getByTestId("net-committee")), new RegExp(`^quorum ${await epochManager.quorum()} of ${members.length}`));
+    // Fleet figures from the oracle's /v1/nodes: by class and by region.
+    const listed = (await (await fetch(`${o.url}/v1/nodes`)).json()) as { nodes: { node: string }[] };
+    assert.equal(await text(view.getByTestId("net-fleet-nodes")), String(listed.nodes.length));
+    assert.match(await text(view.getByTestId("net-by-class").locator("tbody tr").first()), /^CPU \(no GPU\) 1 0\.001 TFLOPS 1,500 POAI$/);
+    assert.match(await text(view.getByTestId("net-by-region").locator("tbody tr").first()), /^eu-west 1 /);
+    await view.getByTestId("net-node-table").locator(`tr[data-node="${nodeKey.address}"]`).waitFor({ timeout: STEP_MS });
+    assert.equal(await view.getByTestId("oracle-unreachable").count(), 0);
+    await shot("06b-network");
+    await phoneShot("06b-network");
+    await page.getByTestId("tab-operator").click();
+    await page.getByTestId("nodes-panel").waitFor({ timeout: STEP_MS });
+  });
+
+  it("shows unknown, with the reason, for every figure of a dead oracle or a dead RPC, never zero", async () => {
+    const other = await page.context().newPage();
+    other.on("pageerror", (e) => pageErrors.push(e.message));
+    try {
+      const deadOracle = `http://127.0.0.1:${await deadPort()}`;
+      await other.goto(`${pageUrl}/?network=test&rpc=${encodeURIComponent(devnet.url)}&oracle=${encodeURIComponent(deadOracle)}#network`);
+      const view = other.getByTestId("network-view");
+      await view.getByTestId("oracle-unreachable").filter({ hasText: `oracle unreachable: the oracle at ${deadOracle} did not answer` }).waitFor({ timeout: STEP_MS });
+      await view.getByTestId("net-fleet-unknown").filter({ hasText: "unknown" }).waitFor({ timeout: STEP_MS });
+      // The chain's figures are still known.
+      await view.getByTestId("net-nodes").filter({ hasText: String(await registry.nodeCount()) }).waitFor({ timeout: STEP_MS });
+      await shot("06c-oracle-unreachable-network");
+      // The operator's view: rewards and scores unknown, not 0.
+      await other.getByTestId("tab-operator").click();
+      // The wallet reconnects by itself (wagmi remembers the connection) or is connected again.
+      await other.getByTestId("account").or(other.getByTestId("connect")).first().waitFor({ timeout: STEP_MS });
+      if ((await other.getByTestId("connect").count()) > 0) await other.getByTestId("connect").click();
+      const claimable = other.getByTestId("claimable");
+      await claimable.filter({ hasText: "oracle unreachable" }).waitFor({ timeout: STEP_MS });
+      assert.equal(await claimable.getAttribute("data-known"), "false");
+      assert.match(await text(claimable), /^unknown \(oracle unreachable: the oracle at .* did not answer/);
+      assert.doesNotMatch(await text(claimable), /\b0 POAI/);
+      await other.getByTestId("node-stats-unknown").filter({ hasText: "unknown (oracle unreachable" }).first().waitFor({ timeout: STEP_MS });
+      await other.getByTestId("earnings-unknown").filter({ hasText: "oracle unreachable" }).waitFor({ timeout: STEP_MS });
+      await other.screenshot({ path: path.join(SHOTS, "06d-oracle-unreachable.png"), fullPage: true });
+
+      // A dead RPC: every chain figure unknown with the reason, the oracle's still shown.
+      const deadRpc = `http://127.0.0.1:${await deadPort()}`;
+      await other.goto(`${pageUrl}/?network=test&rpc=${encodeURIComponent(deadRpc)}&oracle=${encodeURIComponent(needOracle().url)}#network`);
+      const view2 = other.getByTestId("network-view");
+      await view2.getByTestId("rpc-unreachable").filter({ hasText: "RPC unreachable" }).waitFor({ timeout: STEP_MS });
+      for (const id of ["net-nodes", "net-stake", "net-pool", "net-finalized", "net-committee"]) {
+        assert.match(await text(view2.getByTestId(id)), /^unknown \((RPC unreachable|chain read failed)/, `${id} is unknown`);
+      }
+      await other.getByTestId("rpc-banner").waitFor({ timeout: STEP_MS });
+      await view2.getByTestId("net-fleet-nodes").waitFor({ timeout: STEP_MS });
+      await other.screenshot({ path: path.join(SHOTS, "06e-rpc-unreachable.png"), fullPage: true });
+    } finally {
+      await other.close();
+    }
   });
 
   it("shows a proposed slash with its reason and evidence, and appeals it with the bond", async () => {
@@ -363,6 +519,15 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     await slash.waitFor({ timeout: STEP_MS });
     assert.match((await slash.textContent()) ?? "", /10% for overclaim, proposed/);
     assert.match((await slash.textContent()) ?? "", new RegExp(evidence));
+    // What failed, in words, and the evidence: the on-chain report and slash record.
+    assert.match(await text(slash.getByTestId("slash-words")), /delivered stayed below its claim with statistical confidence/);
+    assert.equal(await text(slash.getByTestId("slash-evidence-hash")), evidence);
+    assert.match(await text(slash.getByTestId("slash-amount")), /^10% of the stake when it executes \(not yet taken\)/);
+    assert.match(await text(slash.getByTestId("slash-report")), new RegExp(`^epoch ${epoch}, pending, slash #0, digest 0x`));
+    assert.match(await text(slash.getByTestId("slash-window")), /^ends \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+    assert.match(await text(slash.getByTestId("slash-appeal")), /^none yet/);
+    // The oracle is stopped here: its per-challenge record of the epoch is unknown, and says why.
+    await slash.getByTestId("slash-record").filter({ hasText: "oracle unreachable" }).waitFor({ timeout: STEP_MS });
     const bond = (await settlement.appealBond()) as bigint;
     const balanceBefore = (await token.balanceOf(operator)) as bigint;
     await shot("08-slash-proposed");
@@ -375,6 +540,7 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
       .waitFor({ timeout: STEP_MS });
     assert.equal(await status.getAttribute("data-phase"), "confirmed", (await status.textContent()) ?? "");
     await slash.filter({ hasText: "appealed" }).waitFor({ timeout: STEP_MS });
+    await slash.getByTestId("slash-appeal").filter({ hasText: /^appealed \(bond 10 POAI from 0x/ }).waitFor({ timeout: STEP_MS });
     const info = await settlement.slashOf(epoch, 0n);
     assert.equal(Number(info.state), 3, "SlashState.Appealed");
     assert.equal(getAddress(info.appellant), getAddress(operator));
@@ -477,8 +643,20 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     await card.getByTestId("slash").filter({ hasText: "executed" }).waitFor({ timeout: STEP_MS });
     // 10 % of 1,300 POAI active stake, rounded up against the slashed node.
     await card.getByTestId("node-stake").filter({ hasText: "1,170 POAI" }).waitFor({ timeout: STEP_MS });
+    const executed = card.getByTestId("slash").filter({ hasText: "executed" });
+    assert.match(await text(executed.getByTestId("slash-amount")), /^130 POAI taken$/);
     await shot("12-jailed");
     await phoneShot("12-jailed");
+    // The slash links to its report in the network view, which lists the slash with its reason in words.
+    await executed.getByTestId("slash-report-link").click();
+    const row = page.locator(`#report-${slashEpoch}`);
+    await row.waitFor({ timeout: STEP_MS });
+    assert.match(await text(row), new RegExp(`^${slashEpoch} finalized 0 POAI 1 `));
+    const listed = page.getByTestId("net-slash").filter({ hasText: `Epoch ${slashEpoch}` });
+    assert.match(await text(listed), /10% for overclaim \(executed, 130 POAI taken\)/);
+    await shot("13-network-after-slash");
+    await phoneShot("13-network-after-slash");
+    await page.getByTestId("tab-operator").click();
   });
 
   it("threw no uncaught exception in the page during the whole run", () => {

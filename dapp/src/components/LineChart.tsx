@@ -7,7 +7,7 @@ const HEIGHT = 120;
 const DEFAULT_WIDTH = 240;
 
 /** The element's content width, following resizes (phone rotation, window resize). */
-function useWidth<T extends HTMLElement>() {
+export function useWidth<T extends HTMLElement>() {
   const ref = useRef<T>(null);
   const [width, setWidth] = useState(DEFAULT_WIDTH);
   useEffect(() => {

@@ -6,6 +6,7 @@ import { useTx } from "../hooks/useTx";
 import type { NodeRecord } from "../lib/chain";
 import { bytes8ToRegion, formatDuration, formatTime, formatToken, parseTokenInput } from "../lib/format";
 import { gpuModelLabel } from "../lib/gpuModels";
+import { gflopsToTflops, mibToGib } from "../../../protocol/units";
 import { NodeSlashes } from "./NodeSlashes";
 import { NodeStats } from "./NodeStats";
 import { TxStatus } from "./TxStatus";
@@ -48,7 +49,6 @@ export function NodeCard({ node }: { node: NodeRecord }) {
   const account = node.operator as Address;
   const registry = deployment.contracts.NodeRegistry.address;
   const released = node.unbonding > 0n && now !== undefined && now >= node.unbondReleaseTime;
-  const tflops = node.claim.gflops / 1000;
 
   function readAmount(): bigint | null {
     try {
@@ -113,8 +113,8 @@ export function NodeCard({ node }: { node: NodeRecord }) {
             {node.node}
           </h3>
           <p className="muted small">
-            {gpuModelLabel(node.claim.gpuModel)} × {node.claim.gpuCount} · {tflops.toLocaleString("en-US")} TFLOPS ·{" "}
-            {(node.claim.vramMiB / 1024).toLocaleString("en-US")} GiB · {bytes8ToRegion(node.claim.region) || "no region"}
+            {gpuModelLabel(node.claim.gpuModel)} × {node.claim.gpuCount} · {gflopsToTflops(node.claim.gflops).toLocaleString("en-US")} TFLOPS ·{" "}
+            {mibToGib(node.claim.vramMiB).toLocaleString("en-US")} GiB · {bytes8ToRegion(node.claim.region) || "no region"}
           </p>
         </div>
         <StatusBadge node={node} />

@@ -48,6 +48,9 @@ export function RegisterPanel({ account }: { account: Address }) {
   const [stakeTouched, setStakeTouched] = useState(false);
   const [mode, setMode] = useState<PayMode>("permit");
   const [formError, setFormError] = useState<string | null>(null);
+  // Once the operator has a node, the form folds away until asked for (the same read as "Your nodes").
+  const nodes = useChainQuery(["operatorNodes", account], () => chain.operatorNodes(account));
+  const [expanded, setExpanded] = useState(false);
   const registry = deployment.contracts.NodeRegistry.address;
 
   let claim: HardwareClaim | null = null;
@@ -202,9 +205,31 @@ export function RegisterPanel({ account }: { account: Address }) {
       }
     })();
 
+  const hasNodes = (nodes.data?.length ?? 0) > 0;
+  const busyHere = tx.busy || tx.state.phase === "failed";
+  if (hasNodes && !expanded && !busyHere) {
+    return (
+      <section className="card secondary" aria-labelledby="register-title" data-testid="register-panel" data-collapsed="true">
+        <h2 id="register-title">Register another node</h2>
+        <p className="muted small">
+          Run <code>npm run agent -- register --operator {account.slice(0, 8)}…</code> on the new GPU machine, then paste its output here.
+        </p>
+        <button onClick={() => setExpanded(true)} aria-expanded={false} data-testid="register-open">
+          Register another node
+        </button>
+        <TxStatus state={tx.state} />
+      </section>
+    );
+  }
+
   return (
-    <section className="card" aria-labelledby="register-title" data-testid="register-panel">
-      <h2 id="register-title">Register a node</h2>
+    <section className="card" aria-labelledby="register-title" data-testid="register-panel" data-collapsed="false">
+      <h2 id="register-title">{hasNodes ? "Register another node" : "Register a node"}</h2>
+      {hasNodes && (
+        <button className="link" onClick={() => setExpanded(false)} aria-expanded={true} data-testid="register-close">
+          Hide the form
+        </button>
+      )}
       <form onSubmit={submit} className="form">
         <label>
           Agent output

@@ -13,7 +13,8 @@ export function useChain(): Chain {
 /** The latest block: its number keys every chain read, its timestamp is "now" for unbonding and jail. */
 export function useLatestBlock() {
   const block = useBlock({ watch: true });
-  return { number: block.data?.number, time: block.data?.timestamp };
+  // The error of the latest poll: a dead RPC leaves every chain figure unknown (queries wait for a block).
+  return { number: block.data?.number, time: block.data?.timestamp, error: block.error ?? null };
 }
 
 /**
@@ -29,5 +30,14 @@ export function useChainQuery<T>(key: readonly unknown[], fn: () => Promise<T>, 
     enabled: enabled && number !== undefined,
     placeholderData: (prev, prevQuery) =>
       prevQuery && JSON.stringify(prevQuery.queryKey.slice(0, -1)) === id ? prev : undefined,
+  });
+}
+
+/** The chain's current epoch and its end (EpochManager), shared by the header and the node views. */
+export function useCurrentEpoch() {
+  const chain = useChain();
+  return useChainQuery(["epoch"], async () => {
+    const current = await chain.read("EpochManager", "currentEpoch");
+    return { current, end: await chain.read("EpochManager", "epochEnd", [current]) };
   });
 }

@@ -47,6 +47,51 @@ export interface SlashRecord {
   reportStatus: (typeof REPORT_STATUS)[number];
   disputeEndsAt: bigint;
   amount: bigint;
+  /** The report that proposed it: its EIP-712 digest, submitter and the transaction of SlashProposed. */
+  reportDigest: Hex;
+  submitter: Address;
+  statsRoot: Hex;
+  txHash: Hex | null;
+  block: bigint | null;
+  appellant: Address | null;
+  bond: bigint;
+}
+
+/** Reports read for the network view's list of recent epochs. */
+export const MAX_REPORTS_SHOWN = 10;
+
+export interface ReportSummary {
+  epoch: bigint;
+  status: (typeof REPORT_STATUS)[number];
+  digest: Hex;
+  submitter: Address;
+  rewardsTotal: bigint;
+  slashCount: number;
+  disputeEndsAt: bigint;
+  txHash: Hex | null;
+}
+
+/** Fleet-level figures the chain holds (the network view). */
+export interface NetworkFigures {
+  currentEpoch: bigint;
+  epochEnd: bigint;
+  epochLength: bigint;
+  nodeCount: bigint;
+  totalActiveStake: bigint;
+  totalUnbonding: bigint;
+  committee: readonly Address[];
+  quorum: number;
+  configVersion: bigint;
+  /** Latest finalized report's epoch, null when none is finalized yet. */
+  lastFinalizedEpoch: bigint | null;
+  pendingReports: bigint;
+  disputeWindow: bigint;
+  /** Rewards pool: funded and not yet committed to an epoch (what future epochs can pay). */
+  availableBudget: bigint;
+  totalFunded: bigint;
+  totalFinalized: bigint;
+  totalClaimed: bigint;
+  rootEpoch: bigint | null;
 }
 
 export class Chain {
@@ -141,15 +186,15 @@ export class Chain {
     return nodes.filter((n) => n.operator.toLowerCase() === operator.toLowerCase());
   }
 
-  /** Slashes proposed against `node`, newest first, with their current state. */
-  async nodeSlashes(node: Address): Promise<SlashRecord[]> {
+  /** Slashes proposed against `node` (against any node when omitted), newest first, with their current state. */
+  async nodeSlashes(node?: Address): Promise<SlashRecord[]> {
     const client = getPublicClient(this.config)!;
     const { address, abi } = this.c("Settlement");
     const logs = await client.getContractEvents({
       address,
       abi,
       eventName: "SlashProposed",
-      args: { node },
+      args: node ? { node } : undefined,
       fromBlock: this.deployment.fromBlock,
       toBlock: "latest",
     });
@@ -161,6 +206,7 @@ export class Chain {
           this.read("Settlement", "slashOf", [a.epoch, a.index]),
           this.read("Settlement", "reportOf", [a.epoch]),
         ]);
+        const appellant = info.appellant.toLowerCase() === "0x0000000000000000000000000000000000000000" ? null : info.appellant;
         return {
           epoch: a.epoch,
           index: a.index,
@@ -172,6 +218,91 @@ export class Chain {
           reportStatus: REPORT_STATUS[report.status] ?? "None",
           disputeEndsAt: BigInt(report.disputeEndsAt),
           amount: info.amount,
+          reportDigest: report.digest,
+          submitter: report.submitter,
+          statsRoot: report.statsRoot,
+          txHash: log.transactionHash ?? null,
+          block: log.blockNumber ?? null,
+          appellant,
+          bond: info.bond,
+        };
+      }),
+    );
+  }
+
+  /** The chain's fleet-level figures, read in one round of calls. */
+  async networkFigures(): Promise<NetworkFigures> {
+    const currentEpoch = await this.read("EpochManager", "currentEpoch");
+    const [
+      epochEnd, epochLength, nodeCount, totalActiveStake, totalUnbonding, committee, quorum, configVersion,
+      hasFinalized, lastFinalizedEpoch, pendingReports, disputeWindow,
+      availableBudget, totalFunded, totalFinalized, totalClaimed, hasRoot, rootEpoch,
+    ] = await Promise.all([
+      this.read("EpochManager", "epochEnd", [currentEpoch]),
+      this.read("EpochManager", "epochLength"),
+      this.read("NodeRegistry", "nodeCount"),
+      this.read("NodeRegistry", "totalActiveStake"),
+      this.read("NodeRegistry", "totalUnbonding"),
+      this.read("EpochManager", "committee"),
+      this.read("EpochManager", "quorum"),
+      this.read("EpochManager", "configVersion"),
+      this.read("Settlement", "hasFinalized"),
+      this.read("Settlement", "lastFinalizedEpoch"),
+      this.read("Settlement", "pendingReports"),
+      this.read("Settlement", "disputeWindow"),
+      this.read("RewardsDistributor", "availableBudget"),
+      this.read("RewardsDistributor", "totalFunded"),
+      this.read("RewardsDistributor", "totalFinalized"),
+      this.read("RewardsDistributor", "totalClaimed"),
+      this.read("RewardsDistributor", "hasRoot"),
+      this.read("RewardsDistributor", "rootEpoch"),
+    ]);
+    return {
+      currentEpoch,
+      epochEnd: BigInt(epochEnd),
+      epochLength: BigInt(epochLength),
+      nodeCount,
+      totalActiveStake,
+      totalUnbonding,
+      committee,
+      quorum: Number(quorum),
+      configVersion: BigInt(configVersion),
+      lastFinalizedEpoch: hasFinalized ? BigInt(lastFinalizedEpoch) : null,
+      pendingReports,
+      disputeWindow: BigInt(disputeWindow),
+      availableBudget,
+      totalFunded,
+      totalFinalized,
+      totalClaimed,
+      rootEpoch: hasRoot ? BigInt(rootEpoch) : null,
+    };
+  }
+
+  /** The latest MAX_REPORTS_SHOWN reports (ReportSubmitted events), newest first, with their status now. */
+  async recentReports(): Promise<ReportSummary[]> {
+    const client = getPublicClient(this.config)!;
+    const { address, abi } = this.c("Settlement");
+    const logs = await client.getContractEvents({
+      address,
+      abi,
+      eventName: "ReportSubmitted",
+      fromBlock: this.deployment.fromBlock,
+      toBlock: "latest",
+    });
+    const recent = logs.slice(-MAX_REPORTS_SHOWN).reverse();
+    return Promise.all(
+      recent.map(async (log) => {
+        const a = log.args as { epoch: bigint; submitter: Address; digest: Hex; rewardsTotal: bigint; slashCount: bigint; disputeEndsAt: bigint };
+        const report = await this.read("Settlement", "reportOf", [a.epoch]);
+        return {
+          epoch: a.epoch,
+          status: REPORT_STATUS[report.status] ?? "None",
+          digest: a.digest,
+          submitter: a.submitter,
+          rewardsTotal: a.rewardsTotal,
+          slashCount: Number(a.slashCount),
+          disputeEndsAt: BigInt(report.disputeEndsAt),
+          txHash: log.transactionHash ?? null,
         };
       }),
     );

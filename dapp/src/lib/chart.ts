@@ -79,3 +79,32 @@ export function chartGeometry(points: readonly Point[], box: ChartBox, yFloor?: 
 function round(v: number): number {
   return Math.round(v * 10) / 10;
 }
+
+export interface Bar {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** Most bars drawn (the latest); bounds the bar loop. */
+export const MAX_BARS = 200;
+
+/**
+ * Bars from 0 to each value (values >= 0), one slot per value, the latest MAX_BARS. The y range
+ * is 0 .. the largest value (0 .. 1 when all are 0).
+ */
+export function barGeometry(values: readonly number[], box: ChartBox): { bars: Bar[]; yTicks: { value: number; y: number }[]; yMax: number } {
+  const vs = values.slice(-MAX_BARS).map((v) => (Number.isFinite(v) && v > 0 ? v : 0));
+  const yMax = Math.max(0, ...vs) || 1;
+  const plotW = box.width - box.left - box.right;
+  const plotH = box.height - box.top - box.bottom;
+  const slot = vs.length ? plotW / vs.length : plotW;
+  const width = Math.max(1, slot * 0.7);
+  const sy = (y: number) => box.top + plotH - (y / yMax) * plotH;
+  const bars = vs.map((v, i) => {
+    const y = round(sy(v));
+    return { x: round(box.left + i * slot + (slot - width) / 2), y, width: round(width), height: round(box.top + plotH - y) };
+  });
+  return { bars, yTicks: niceTicks(0, yMax).map((value) => ({ value, y: round(sy(value)) })), yMax };
+}

@@ -1,7 +1,8 @@
 /** Display formatting for amounts, addresses and times. Pure. */
 import { formatUnits, parseUnits } from "viem";
+import { TOKEN_DECIMALS } from "../../../protocol/units";
 
-export const TOKEN_DECIMALS = 18;
+export { TOKEN_DECIMALS };
 
 /**
  * `1250000000000000000000n` -> `"1,250"`; keeps up to `maxFraction` decimals, truncated toward

@@ -11,15 +11,29 @@ export const MAX_EPOCHS_SHOWN = 200;
 export const MAX_PROOF_LENGTH = 64;
 export const ORACLE_TIMEOUT_MS = 8_000;
 
+/**
+ * One judged epoch of one node. A figure the oracle did not return (or could not measure: no
+ * answer, no latency) is null, and the page shows it as unknown, never as zero.
+ */
 export interface EpochStat {
   epoch: number;
-  challenges: number;
+  challenges: number | null;
+  /** Answers that verified. */
+  passed: number | null;
+  /** Answers received by the cut-off (verified or not); the rest were missed. */
+  answered: number | null;
+  /** Passed within the on-time span: what uptime pays. */
+  onTime: number | null;
+  /** The claim the epoch's challenges were sized to, GFLOP/s. */
+  claimGflops: number | null;
   /** Median (or mean) answer latency in milliseconds, null when no challenge was answered. */
   latencyMs: number | null;
-  /** Measured over claimed throughput; 1 is exactly as claimed. */
+  /** Paid measured over claimed throughput (the judge's mean, capped); 1 is exactly as claimed. */
   scoreDeviation: number | null;
-  /** Share of verified answers that were correct, 0..1. */
+  /** Share of answers that verified, 0..1; null when nothing was answered. */
   correctness: number | null;
+  /** This node's reward of the epoch (wei), as the oracle judged it. */
+  reward: bigint | null;
   verdict: string | null;
   slash: { bps: number; reason: string; evidence: Hex | null } | null;
 }
@@ -68,6 +82,13 @@ function pick(o: Obj, ...keys: string[]): unknown {
   return undefined;
 }
 
+/** A decimal wei amount, or null when absent or not a whole number. */
+function weiOrNull(v: unknown): bigint | null {
+  if (typeof v === "string" && /^\d{1,78}$/.test(v)) return BigInt(v);
+  if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  return null;
+}
+
 const REASONS: Record<number, string> = { 1: "fraud", 2: "overclaim", 3: "lease violation" };
 
 function normalizeSlash(v: unknown): EpochStat["slash"] {
@@ -93,12 +114,25 @@ export function normalizeStats(body: unknown): EpochStat[] {
     const epoch = num(raw.epoch);
     if (epoch === null) continue;
     const verdictRaw = pick(raw, "verdict", "judgment");
+    const passed = num(raw.passed);
+    const answered = num(raw.answered);
+    // Nothing answered: no latency and no correctness were measured (the oracle may send 0 for them).
+    const nothingAnswered = answered === 0;
     out.push({
       epoch,
-      challenges: num(pick(raw, "challenges", "challengeCount", "answered")) ?? 0,
-      latencyMs: num(pick(raw, "latencyMs", "medianLatencyMs", "latency", "meanLatencyMs")),
+      challenges: num(pick(raw, "challenges", "challengeCount")),
+      passed,
+      answered,
+      onTime: num(raw.onTime),
+      claimGflops: num(raw.claimGflops),
+      latencyMs: nothingAnswered ? null : num(pick(raw, "latencyMs", "medianLatencyMs", "latency", "meanLatencyMs")),
       scoreDeviation: num(pick(raw, "scoreDeviation", "deviation", "throughputRatio", "score")),
-      correctness: num(pick(raw, "correctness", "correctRatio", "correct")),
+      correctness: nothingAnswered
+        ? null
+        : passed !== null && answered !== null
+          ? passed / answered
+          : num(pick(raw, "correctness", "correctRatio", "correct")),
+      reward: weiOrNull(raw.reward),
       verdict:
         typeof verdictRaw === "string"
           ? verdictRaw
@@ -171,11 +205,16 @@ export async function fetchNodeStats(base: string, node: Address): Promise<NodeS
   return normalizeNodeStats(body);
 }
 
-/** The latest finalized proof for `account`, or null when it has no rewards yet. */
-export async function fetchRewards(base: string, account: Address): Promise<RewardsProof | null> {
+/** What the oracle said when it had no proof (404): no root finalized, or no record of the chain's root. */
+export interface NoProof {
+  missing: string;
+}
+
+/** The latest finalized proof for `account`, or why the oracle has none. */
+export async function fetchRewards(base: string, account: Address): Promise<RewardsProof | NoProof> {
   if (!isAddress(account)) throw new OracleError("not an address");
   const { status, body } = await getJson(base, `/v1/rewards/${account}`);
-  if (status === 404) return null;
+  if (status === 404) return { missing: apiError(status, body).message.replace(/^the oracle answered: /, "") };
   if (status !== 200) throw apiError(status, body);
   return normalizeRewards(body);
 }
@@ -197,4 +236,94 @@ export async function fetchOracleInfo(base: string): Promise<OracleInfo> {
     epochLength: num(body.epochLength),
     version: typeof version === "string" ? version : null,
   };
+}
+
+/** One registered node as the oracle's `/v1/nodes` lists it; figures it did not send are null. */
+export interface NetworkNode {
+  node: Address;
+  operator: Address | null;
+  status: string | null;
+  stake: bigint | null;
+  unbonding: bigint | null;
+  claim: { gpuModel: number; gpuCount: number; gflops: number; vramMiB: number; region: string } | null;
+  latest: { epoch: number; verdict: string | null; reward: bigint | null } | null;
+}
+
+/** Nodes listed by the oracle, at most MAX_NETWORK_NODES. */
+export const MAX_NETWORK_NODES = 1_000;
+
+export function normalizeNetworkNodes(body: unknown): NetworkNode[] {
+  const list = isObj(body) ? body.nodes : undefined;
+  if (!Array.isArray(list)) throw new OracleError("the oracle's node list has no list of nodes");
+  const out: NetworkNode[] = [];
+  for (const raw of list.slice(0, MAX_NETWORK_NODES)) {
+    if (!isObj(raw) || typeof raw.node !== "string" || !isAddress(raw.node)) continue;
+    const c = isObj(raw.claim) ? raw.claim : null;
+    const claim =
+      c && num(c.gpuModel) !== null && num(c.gflops) !== null
+        ? {
+            gpuModel: num(c.gpuModel)!,
+            gpuCount: num(c.gpuCount) ?? 0,
+            gflops: num(c.gflops)!,
+            vramMiB: num(c.vramMiB) ?? 0,
+            region: typeof c.region === "string" ? c.region : "0x",
+          }
+        : null;
+    const l = isObj(raw.latest) ? raw.latest : null;
+    out.push({
+      node: raw.node as Address,
+      operator: typeof raw.operator === "string" && isAddress(raw.operator) ? (raw.operator as Address) : null,
+      status: typeof raw.status === "string" ? raw.status : null,
+      stake: weiOrNull(raw.stake),
+      unbonding: weiOrNull(raw.unbonding),
+      claim,
+      latest:
+        l && num(l.epoch) !== null
+          ? { epoch: num(l.epoch)!, verdict: typeof l.verdict === "string" ? l.verdict : null, reward: weiOrNull(l.reward) }
+          : null,
+    });
+  }
+  return out;
+}
+
+export async function fetchNetworkNodes(base: string): Promise<NetworkNode[]> {
+  const { status, body } = await getJson(base, "/v1/nodes");
+  if (status !== 200) throw apiError(status, body);
+  return normalizeNetworkNodes(body);
+}
+
+/** One challenge of the oracle's per-challenge record of an epoch (`/v1/epochs/:epoch/draws`). */
+export interface ChallengeRecord {
+  id: string;
+  node: Address;
+  kind: string;
+  round: number | null;
+  verdict: string | null;
+}
+
+/** The per-challenge record of `node` in an epoch, or why there is none yet. */
+export type EpochRecord =
+  | { state: "revealed"; url: string; challenges: ChallengeRecord[]; total: number | null; partial: boolean }
+  | { state: "not-yet" | "none"; url: string; reason: string };
+
+export function normalizeDraws(body: unknown, node: Address): { challenges: ChallengeRecord[]; total: number | null; partial: boolean } {
+  const list = isObj(body) ? body.challenges : undefined;
+  if (!Array.isArray(list)) throw new OracleError("the oracle's challenge record has no list of challenges");
+  const mine = list.flatMap((r): ChallengeRecord[] =>
+    isObj(r) && typeof r.node === "string" && r.node.toLowerCase() === node.toLowerCase()
+      ? [{ id: String(r.id), node, kind: String(r.kind ?? "unknown"), round: num(r.round), verdict: typeof r.verdict === "string" ? r.verdict : null }]
+      : [],
+  );
+  return { challenges: mine, total: isObj(body) ? num(body.total) : null, partial: isObj(body) && body.next !== null && body.next !== undefined };
+}
+
+/** The first page of the oracle's challenge record of `epoch`, filtered to `node`. */
+export async function fetchEpochRecord(base: string, epoch: bigint | number, node: Address): Promise<EpochRecord> {
+  const url = `${base}/v1/epochs/${epoch}/draws`;
+  const { status, body } = await getJson(base, `/v1/epochs/${epoch}/draws`);
+  if (status === 404) return { state: "none", url, reason: apiError(status, body).message.replace(/^the oracle answered: /, "") };
+  // OR124: the epoch's draws are revealed once nothing of it can still be answered.
+  if (status === 409) return { state: "not-yet", url, reason: apiError(status, body).message.replace(/^the oracle answered: /, "") };
+  if (status !== 200) throw apiError(status, body);
+  return { state: "revealed", url, ...normalizeDraws(body, node) };
 }

@@ -44,3 +44,10 @@ export function parseSettings(search: string): PageSettings {
     rpcUrl: rpc ? httpUrl(rpc, "rpc") : DEFAULT_RPC_URL,
   };
 }
+
+export type View = "operator" | "network";
+
+/** The view a location hash asks for: `#network` and a report anchor (`#report-<epoch>`) open the network view. */
+export function viewOf(hash: string): View {
+  return /^#(network|report-\d+)$/.test(hash) ? "network" : "operator";
+}

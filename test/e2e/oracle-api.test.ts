@@ -307,7 +307,9 @@ describe("oracle API", { timeout: 240_000 }, () => {
     const run = await runGemm(ch.spec as GemmSpec, { executionProviders: ["cpu"], intraOpNumThreads: 1 });
 
     await rejects(403, "OR113", () => signedFetch(oracle.url, ctx2, "POST", `/v1/challenges/${ch.challengeId}/commit`, { root: run.root }));
-    await rejects(409, "OR114", () => signedFetch(oracle.url, ctx, "POST", `/v1/challenges/${ch.challengeId}/open`, { openings: [{ index: 0, data: "0x", proof: [] }] }));
+    await rejects(409, "OR114", async () =>
+      signedFetch(oracle.url, ctx, "POST", `/v1/challenges/${ch.challengeId}/open`, await openBody(ctx, ch.challengeId, { spec: ch.spec, root: run.root }, [{ index: 0, data: "0x", proof: [] }])),
+    );
     await rejects(404, "OR111", () => signedFetch(oracle.url, ctx, "POST", `/v1/challenges/0xdeadbeef/commit`, { root: run.root }));
 
     const commit = await signedFetch(oracle.url, ctx, "POST", `/v1/challenges/${ch.challengeId}/commit`, { root: run.root });

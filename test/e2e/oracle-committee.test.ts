@@ -113,17 +113,18 @@ describe("oracle committee", { timeout: 240_000 }, () => {
   });
 
   it("a member refuses to co-sign a fraud slash of an honest node, whatever evidence the proposer makes up (OR219)", async () => {
-    const honest = privateKeyToAccount(HH_KEYS[2]);
-    const node = honest.address.toLowerCase();
-    // The honest node answers one challenge, the way the agent does; the proposer then reports
+    // A node registered now (the first one never answered, so by now it may be jailed for
+    // overclaiming) answers one challenge, the way the agent does; the proposer then reports
     // that epoch, and the report's inputs are what the forged proposals below start from.
-    let answered: { challengeId?: string; verdict?: string } = {};
+    const honest = (await registerNode(dev, HH_KEYS[4])).node;
+    const node = honest.address.toLowerCase();
+    let answered: { challengeId?: string; verdict?: string; status?: number } = {};
     const until = Date.now() + 90_000;
     while (answered.verdict !== "pass" && Date.now() < until) {
       answered = await answerChallenge(proposer.url, { account: honest, chainId: dev.chainId, registry: dev.addresses.NodeRegistry });
       if (answered.verdict !== "pass") await new Promise((r) => setTimeout(r, 300));
     }
-    assert.equal(answered.verdict, "pass", "the honest node got no challenge to answer");
+    assert.equal(answered.verdict, "pass", `the honest node got no challenge to answer (last status ${answered.status})`);
     const passed = proposer.db.prepare("SELECT * FROM challenges WHERE id = ?").get(answered.challengeId) as
       { id: Hex; epoch: number; round: number; kind: string; seed: Hex; spec: string; root: Hex; openings: string; answer: string };
     let row: { epoch: number; inputs: string } | undefined;

@@ -12,7 +12,8 @@ import { OracleRejection, type Challenge } from "./client";
 import type { OracleTransport } from "./session-client";
 import type { Solver } from "./solver-types";
 import type { Logger } from "./log";
-import type { GpuProcess } from "./gpu";
+import type { OracleInfo } from "./client";
+import type { SignedProcessReport } from "../protocol/process-report";
 import type { AgentMetrics } from "./metrics";
 import { deliveryText, verdictAdvice } from "./advice";
 import type { FraudRecord } from "./state";
@@ -29,8 +30,11 @@ export interface LoopOptions {
   statusRetryMs?: number;
   /** Longest wait the oracle's retry-after is honoured for, ms. */
   maxPollMs?: number;
-  /** GPU processes on this machine (nvidia-smi), undefined when not available. */
-  gpuProcesses?: () => Promise<GpuProcess[] | undefined>;
+  /**
+   * The signed report of GPU processes outside the lease's container for the oracle `info`
+   * describes (processes/report.ts); none sent when absent.
+   */
+  processReport?: (info: OracleInfo) => Promise<SignedProcessReport>;
   /** How often GPU processes are reported, ms. */
   processReportMs?: number;
   /**
@@ -82,20 +86,31 @@ async function loop(o: LoopOptions, stats: LoopStats, tally: { current?: EpochTa
   const maxPoll = o.maxPollMs ?? 5_000;
   let attempt = 0;
   let lastProcessReport = 0;
-  let saidNoGpu = false;
+  let oracleInfo: OracleInfo | undefined;
   const wait = (ms: number) => sleep(ms, undefined, { signal: o.signal }).catch(() => undefined);
 
   // Loop bound: one challenge per pass, until aborted or maxChallenges is reached.
   while (!o.signal?.aborted && (o.maxChallenges === undefined || stats.challenges < o.maxChallenges)) {
     try {
-      if (o.gpuProcesses && Date.now() - lastProcessReport >= (o.processReportMs ?? 30_000)) {
+      if (o.processReport && Date.now() - lastProcessReport >= (o.processReportMs ?? 30_000)) {
         lastProcessReport = Date.now();
-        const procs = await o.gpuProcesses();
-        if (procs === undefined && !saidNoGpu) {
-          saidNoGpu = true;
-          o.log("info", "gpu.none", "nvidia-smi not available: reporting no GPU processes");
-        }
-        await o.client.processes(procs ?? []).catch((err) => o.log("warn", "processes.failed", `could not report GPU processes: ${describeError(err)}`));
+        // The oracle's chain, registry and address the report is signed for (asked once; an
+        // unreachable oracle is the loop's usual backoff below).
+        oracleInfo ??= await o.client.info();
+        const build = o.processReport;
+        const info = oracleInfo;
+        await build(info)
+          .then((report) => {
+            const r = report.report;
+            // During a lease a listed process is foreign to the renter: warned; outside one, the operator's own jobs.
+            if (r.processes.length > 0) {
+              o.log(r.leaseCgroup || r.leaseContainerId ? "warn" : "debug", "processes.foreign", `${r.processes.length} GPU process(es) outside the agent${r.leaseCgroup || r.leaseContainerId ? " and the lease's container" : ""}: ${r.processes.map((p) => `${p.pid} ${p.command.slice(0, 60)}`).join("; ")}`, {
+                processes: r.processes.length,
+              });
+            }
+            return o.client.processes(report);
+          })
+          .catch((err) => o.log("warn", "processes.failed", `could not report GPU processes: ${describeError(err)}`));
       }
 
       const next = await o.client.next();

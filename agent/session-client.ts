@@ -24,6 +24,7 @@ import {
 } from "../protocol/session";
 import { OracleClient, oracleRejection, MAX_RESPONSE_BYTES, REQUEST_TIMEOUT_MS, type Challenge, type NextResult, type OracleInfo, type Opening, type Verdict } from "./client";
 import { AgentError, rootCause } from "./errors";
+import type { SignedProcessReport } from "../protocol/process-report";
 
 /** The calls the challenge loop makes, over HTTP polling (client.ts) or a session (this file). */
 export interface OracleTransport {
@@ -32,7 +33,8 @@ export interface OracleTransport {
   next(): Promise<NextResult>;
   commit(challengeId: string, root: Hex): Promise<{ openings: number[]; [k: string]: unknown }>;
   open(challengeId: string, openings: Opening[], extra?: Record<string, unknown>): Promise<Verdict>;
-  processes(list: { pid: number; name: string; usedMemoryMiB: number }[]): Promise<void>;
+  /** Sends a process report signed by the node key (processes/report.ts). */
+  processes(report: SignedProcessReport): Promise<void>;
   close?(): void;
 }
 
@@ -95,8 +97,8 @@ export class SessionClient implements OracleTransport {
     return (await this.request({ ...extra, t: "open", id: challengeId, openings }, "open")) as Verdict;
   }
 
-  async processes(list: { pid: number; name: string; usedMemoryMiB: number }[]): Promise<void> {
-    await this.request({ t: "processes", processes: list }, "processes");
+  async processes(report: SignedProcessReport): Promise<void> {
+    await this.request({ t: "processes", ...report }, "processes");
   }
 
   close(): void {

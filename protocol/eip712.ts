@@ -29,8 +29,10 @@ export const SETTLEMENT_VERSION = "2";
  *    the production profile refusing to start on the devnet key.
  * 3: the session transport (protocol/session.ts): a WebSocket opened with one `SessionOpen`
  *    signature, HMAC-sealed frames, challenges pushed at their due instant; a `void` verdict.
+ * 4: the process report is a signed `ProcessReport` (protocol/process-report.ts), over HTTP and
+ *    over a session alike, instead of an unsigned list.
  */
-export const ORACLE_API_VERSION = "3";
+export const ORACLE_API_VERSION = "4";
 
 /** Domain names: `verifyingContract` is the contract that checks the signature. */
 export const REGISTRY_DOMAIN_NAME = "PoAI NodeRegistry";

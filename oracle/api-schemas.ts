@@ -11,6 +11,7 @@
 import { z } from "zod";
 import { httpError } from "./errors";
 import { MAX_JSON_DEPTH, nestedDeeperThan } from "./json-depth";
+import { signedProcessReportWire } from "../protocol/process-report";
 
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/);
 const hexBytes = z.string().regex(/^0x([0-9a-fA-F]{2})*$/);
@@ -64,13 +65,8 @@ export const agentBodies = {
         .max(MAX_LIST),
     })
     .passthrough(),
-  processes: z
-    .object({
-      processes: z
-        .array(z.object({ pid: count, name: z.string().max(256), usedMemoryMiB: z.number().min(0).finite() }).strict())
-        .max(MAX_LIST),
-    })
-    .strict(),
+  /** A signed process report (protocol/process-report.ts); its own bounds are checked by oracle/processes.ts. */
+  processes: signedProcessReportWire,
 };
 
 export const schemas = {

@@ -136,6 +136,26 @@ export function checkProcessReport(r: ProcessReport): ReportSizeProblem | undefi
   return undefined;
 }
 
+/** The container a lease runs in: its cgroup path, its container id, or both ("" for none). */
+export interface LeaseContainer {
+  cgroup: string;
+  containerId: string;
+}
+
+export const NO_LEASE: LeaseContainer = { cgroup: "", containerId: "" };
+
+/**
+ * Whether a process runs inside the lease's container: its cgroup at or below the lease's
+ * (path segments, so "/a/b" is not inside "/a/bc"), or the lease's container id as a prefix of
+ * its own (a 12-digit short id matches the full id). The agent leaves these out of its report;
+ * the oracle's reader leaves them out again with the lease the judge names.
+ */
+export function inLease(p: Pick<ProcessEntry, "cgroup" | "containerId">, lease: LeaseContainer): boolean {
+  const cg = lease.cgroup.replace(/\/+$/, "");
+  if (cg !== "" && (p.cgroup === cg || p.cgroup.startsWith(cg + "/"))) return true;
+  return lease.containerId !== "" && p.containerId !== "" && p.containerId.startsWith(lease.containerId);
+}
+
 /** Where a report is signed: the `PoAI Oracle API` domain of one chain and NodeRegistry. */
 export interface ReportDomain {
   chainId: number;

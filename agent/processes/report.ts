@@ -11,6 +11,9 @@
 import type { Address } from "viem";
 import {
   checkProcessReport,
+  inLease,
+  NO_LEASE,
+  type LeaseContainer,
   MAX_CGROUP_CHARS,
   MAX_CONTAINER_ID_CHARS,
   MAX_REPORT_ENTRIES,
@@ -22,14 +25,6 @@ import {
 import { AgentError } from "../errors";
 import { descendsFrom } from "./procfs";
 import type { GpuProcess, ProcessSource } from "./source";
-
-/** The container a lease runs in: its cgroup path, its container id, or both ("" for none). */
-export interface LeaseContainer {
-  cgroup: string;
-  containerId: string;
-}
-
-export const NO_LEASE: LeaseContainer = { cgroup: "", containerId: "" };
 
 /**
  * A lease container from its settings: AG051 for a cgroup that is not an absolute path of at
@@ -45,12 +40,6 @@ export function leaseContainer(cgroup = "", containerId = ""): LeaseContainer {
     throw new AgentError("ProcessConfig", `the lease's container id must be 12 to ${MAX_CONTAINER_ID_CHARS} lower-case hex digits, got ${JSON.stringify(containerId.slice(0, 80))}`);
   }
   return { cgroup: cg, containerId };
-}
-
-/** Whether `p` runs inside the lease's container: its cgroup at or below the lease's, or the same container id (a 12-digit short id matches its full id). */
-export function inLease(p: GpuProcess, lease: LeaseContainer): boolean {
-  if (lease.cgroup !== "" && (p.cgroup === lease.cgroup || p.cgroup.startsWith(lease.cgroup + "/"))) return true;
-  return lease.containerId !== "" && p.containerId !== "" && p.containerId.startsWith(lease.containerId);
 }
 
 /** One entry per pid across the sources: the first source's entry, with every device and the largest memory figure. */

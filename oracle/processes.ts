@@ -7,7 +7,7 @@
  * and this member (OR231); at most MAX_REPORT_ENTRIES processes (OR232) and every field and the
  * whole text inside its bound (OR233); its timestamp within `clockSkewMs` of this oracle's wall
  * clock (OR234); the signature recovers to the node in this chain's, registry's and API
- * version's domain (OR236); newer than the node's last kept report by at least
+ * version's domain (OR236); newer than the node's last kept report, by at least
  * `minIntervalMs` (OR235: a replay, a reordering, or a node writing faster than it may).
  *
  * Bounds: at most `maxReportsPerNode` reports per node (the oldest go on insert) and none older
@@ -61,12 +61,13 @@ export async function recordProcessReport(db: DB, p: ProcessReportPolicy, auth: 
   }
   const digest = processReportDigest(domain, r);
   relaxedTransaction(db, () => {
-    // Checked inside the transaction, so two reports of one node racing cannot both pass.
-    const last = latestReportTs(db, node);
-    if (last !== undefined && r.timestampMs < last + p.minIntervalMs) {
-      throw httpError.reportOrder(`the report's timestamp ${r.timestampMs} is not ${p.minIntervalMs} ms after the node's last report (${last})`);
-    }
+    // The request's nonce first (copies of one request racing: OR107), then the order, inside
+    // the transaction so two reports of one node racing cannot both pass.
     recordCaller(db, auth);
+    const last = latestReportTs(db, node);
+    if (last !== undefined && (r.timestampMs <= last || r.timestampMs < last + p.minIntervalMs)) {
+      throw httpError.reportOrder(`the report's timestamp ${r.timestampMs} is not ${p.minIntervalMs} ms after the node's last report (${last}), nor newer than it`);
+    }
     insertProcessReport(db, { node, ts: r.timestampMs, received_at: wallMs, entries: r.processes.length, report: JSON.stringify(r), signature: s.signature, digest });
     trimNodeReports(db, node, p.maxReportsPerNode);
     // On insert too, not only on the loop's pass: an oracle whose loop is stalled still keeps its bound.

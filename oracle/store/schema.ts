@@ -145,7 +145,7 @@ const MIGRATIONS: string[] = [
   // node and pruned after a retention window. The unsigned lists of the old table were never
   // read and prove nothing: dropped.
   `
-  DROP TABLE processes;
+  DROP TABLE IF EXISTS processes;
   CREATE TABLE process_reports (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     node TEXT NOT NULL,               -- lower case

@@ -58,3 +58,19 @@ test("a missing keystore is AG002 with the init command to run", () => {
   assert.equal(r.code, 1);
   assert.match(r.err, /AG002 no node key at .*agent -- init --keystore/);
 });
+
+test("a malformed process-report option is AG051, refused before the key is loaded", () => {
+  const missing = join(dir, "never-read.json");
+  for (const [flag, value, what] of [
+    ["--lease-cgroup", "/", /cgroup/],
+    ["--lease-container", "xyz", /container id/],
+    ["--process-filter", "(", /--process-filter/],
+    ["--process-sources", "dcgm", /--process-sources/],
+  ] as const) {
+    const r = agent(["run", "--oracle", "http://127.0.0.1:9", "--keystore", missing, flag, value], { POAI_KEY_PASSWORD: "x" });
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.err, /AG051/, `${flag} ${value}: ${r.err}`);
+    assert.match(r.err, what);
+    assert.doesNotMatch(r.err, /AG002/, "checked before the keystore");
+  }
+});

@@ -11,6 +11,7 @@ import { ORACLE_API_VERSION } from "../protocol";
 import { jsonHash, signAnswer } from "../protocol/answer-signature";
 import { signRequest, type SignContext } from "../protocol/request-signer";
 import { retryAfterMs } from "../protocol/retry-after";
+import type { SignedProcessReport } from "../protocol/process-report";
 
 /** Largest answer body the agent reads, bytes. */
 export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
@@ -135,8 +136,9 @@ export class OracleClient {
     return (await this.request("POST", `/v1/challenges/${encodeURIComponent(challengeId)}/open`, { ...extra, openings, signature })) as Verdict;
   }
 
-  async processes(list: { pid: number; name: string; usedMemoryMiB: number }[]): Promise<void> {
-    await this.request("POST", "/v1/processes", { processes: list });
+  /** `POST /v1/processes`: a process report signed by the node key (processes/report.ts). */
+  async processes(report: SignedProcessReport): Promise<void> {
+    await this.request("POST", "/v1/processes", report);
   }
 
   async get(path: string): Promise<unknown> {

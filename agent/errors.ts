@@ -23,6 +23,8 @@ export const AGENT_ERRORS = {
   BadUrl: "AG014", // an --oracle or --rpc URL without http(s):// or otherwise malformed
   NotRegistry: "AG015", // the --registry address has no code or does not answer as a NodeRegistry
   FraudUnacknowledged: "AG016", // a fraud verdict the operator has not acknowledged with `agent ack`
+  ProcUnreadable: "AG050", // /proc cannot be listed: the /proc process source needs Linux
+  ProcessConfig: "AG051", // a process-report setting is malformed (a filter pattern, the lease's cgroup or container id)
 } as const satisfies Record<string, ErrorCode>;
 
 export type AgentErrorReason = keyof typeof AGENT_ERRORS;

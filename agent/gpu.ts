@@ -1,10 +1,12 @@
 /**
  * What the machine's GPUs are doing, from `nvidia-smi` where it exists. Parsing is pure and
- * tested; the process runner is the only I/O.
+ * tested on recorded output; the process runner is the only I/O. Untested on a real GPU: no
+ * machine the project is tested on has one (processes/nvidia-smi.ts says what that leaves open).
  */
 import { execFile } from "node:child_process";
 
-export interface GpuProcess {
+/** One line of nvidia-smi's compute-apps query. */
+export interface ComputeApp {
   pid: number;
   name: string;
   usedMemoryMiB: number;
@@ -14,9 +16,12 @@ export interface GpuProcess {
 export const MAX_REPORTED_PROCESSES = 64;
 const NVIDIA_SMI_TIMEOUT_MS = 5_000;
 
+/** The arguments of the compute-apps query whose output `parseComputeApps` reads. */
+export const COMPUTE_APPS_ARGS = ["--query-compute-apps=pid,process_name,used_memory", "--format=csv,noheader"];
+
 /** Parses `nvidia-smi --query-compute-apps=pid,process_name,used_memory --format=csv,noheader`. */
-export function parseComputeApps(csv: string): GpuProcess[] {
-  const out: GpuProcess[] = [];
+export function parseComputeApps(csv: string): ComputeApp[] {
+  const out: ComputeApp[] = [];
   for (const line of csv.split("\n")) {
     if (out.length >= MAX_REPORTED_PROCESSES) break;
     const t = line.trim();
@@ -48,7 +53,8 @@ export function parseGpuMemory(csv: string): { name: string; memoryMiB: number }
   return gpus;
 }
 
-function run(args: string[]): Promise<string | undefined> {
+/** Runs nvidia-smi with `args`: its stdout, or undefined when it is absent, fails or times out. */
+export function runNvidiaSmi(args: string[]): Promise<string | undefined> {
   return new Promise((resolve) => {
     execFile("nvidia-smi", args, { timeout: NVIDIA_SMI_TIMEOUT_MS }, (err, stdout) => {
       // ENOENT (no driver), a timeout or a failing driver all mean: nothing to report.
@@ -59,13 +65,13 @@ function run(args: string[]): Promise<string | undefined> {
 }
 
 /** GPU compute processes, or `undefined` when nvidia-smi is absent or fails. */
-export async function queryComputeApps(): Promise<GpuProcess[] | undefined> {
-  const out = await run(["--query-compute-apps=pid,process_name,used_memory", "--format=csv,noheader"]);
+export async function queryComputeApps(): Promise<ComputeApp[] | undefined> {
+  const out = await runNvidiaSmi(COMPUTE_APPS_ARGS);
   return out === undefined ? undefined : parseComputeApps(out);
 }
 
 /** The GPUs and their memory, or `undefined` without nvidia-smi. */
 export async function queryGpus(): Promise<{ name: string; memoryMiB: number }[] | undefined> {
-  const out = await run(["--query-gpu=memory.total,name", "--format=csv,noheader,nounits"]);
+  const out = await runNvidiaSmi(["--query-gpu=memory.total,name", "--format=csv,noheader,nounits"]);
   return out === undefined ? undefined : parseGpuMemory(out);
 }

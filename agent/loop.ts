@@ -12,7 +12,8 @@ import { OracleRejection, type Challenge } from "./client";
 import type { OracleTransport } from "./session-client";
 import type { Solver } from "./solver-types";
 import type { Logger } from "./log";
-import type { GpuProcess } from "./gpu";
+import type { OracleInfo } from "./client";
+import type { SignedProcessReport } from "../protocol/process-report";
 import type { AgentMetrics } from "./metrics";
 import { deliveryText, verdictAdvice } from "./advice";
 import type { FraudRecord } from "./state";
@@ -29,8 +30,11 @@ export interface LoopOptions {
   statusRetryMs?: number;
   /** Longest wait the oracle's retry-after is honoured for, ms. */
   maxPollMs?: number;
-  /** GPU processes on this machine (nvidia-smi), undefined when not available. */
-  gpuProcesses?: () => Promise<GpuProcess[] | undefined>;
+  /**
+   * The signed report of GPU processes outside the lease's container for the oracle `info`
+   * describes (processes/report.ts); none sent when absent.
+   */
+  processReport?: (info: OracleInfo) => Promise<SignedProcessReport>;
   /** How often GPU processes are reported, ms. */
   processReportMs?: number;
   /**
@@ -82,20 +86,21 @@ async function loop(o: LoopOptions, stats: LoopStats, tally: { current?: EpochTa
   const maxPoll = o.maxPollMs ?? 5_000;
   let attempt = 0;
   let lastProcessReport = 0;
-  let saidNoGpu = false;
+  let oracleInfo: OracleInfo | undefined;
+  // At most one report in flight; the loop waits for it only when it stops.
+  let reporting: Promise<void> | undefined;
   const wait = (ms: number) => sleep(ms, undefined, { signal: o.signal }).catch(() => undefined);
 
   // Loop bound: one challenge per pass, until aborted or maxChallenges is reached.
   while (!o.signal?.aborted && (o.maxChallenges === undefined || stats.challenges < o.maxChallenges)) {
     try {
-      if (o.gpuProcesses && Date.now() - lastProcessReport >= (o.processReportMs ?? 30_000)) {
+      if (o.processReport && !reporting && Date.now() - lastProcessReport >= (o.processReportMs ?? 30_000)) {
         lastProcessReport = Date.now();
-        const procs = await o.gpuProcesses();
-        if (procs === undefined && !saidNoGpu) {
-          saidNoGpu = true;
-          o.log("info", "gpu.none", "nvidia-smi not available: reporting no GPU processes");
-        }
-        await o.client.processes(procs ?? []).catch((err) => o.log("warn", "processes.failed", `could not report GPU processes: ${describeError(err)}`));
+        // The oracle's chain, registry and address the report is signed for (asked once; an
+        // unreachable oracle is the loop's usual backoff below).
+        oracleInfo ??= await o.client.info();
+        // Beside the loop, not in its way: a pushed challenge is answered while /proc is read.
+        reporting = reportProcesses(o, o.processReport, oracleInfo).finally(() => (reporting = undefined));
       }
 
       const next = await o.client.next();
@@ -138,7 +143,26 @@ async function loop(o: LoopOptions, stats: LoopStats, tally: { current?: EpochTa
       await wait(Math.min(1_000 * stats.errors, maxPoll));
     }
   }
+  await reporting;
   return stats;
+}
+
+/** Builds, logs and sends one process report; a failure is logged, never thrown (the loop goes on). */
+async function reportProcesses(o: LoopOptions, build: NonNullable<LoopOptions["processReport"]>, info: OracleInfo): Promise<void> {
+  try {
+    const report = await build(info);
+    const r = report.report;
+    const leased = r.leaseCgroup !== "" || r.leaseContainerId !== "";
+    // During a lease a listed process is foreign to the renter: warned; outside one, the operator's own jobs.
+    if (r.processes.length > 0) {
+      o.log(leased ? "warn" : "debug", "processes.foreign", `${r.processes.length} GPU process(es) outside the agent${leased ? " and the lease's container" : ""}: ${r.processes.map((p) => `${p.pid} ${p.command.slice(0, 60)}`).join("; ")}`, {
+        processes: r.processes.length,
+      });
+    }
+    await o.client.processes(report);
+  } catch (err) {
+    o.log("warn", "processes.failed", `could not report GPU processes: ${describeError(err)}`);
+  }
 }
 
 /** FLOPs of a gemm challenge (2·batch·n³), undefined for other kinds or a spec without sizes. */

@@ -24,6 +24,7 @@ import {
 } from "../protocol/session";
 import { OracleClient, oracleRejection, MAX_RESPONSE_BYTES, REQUEST_TIMEOUT_MS, type AnswerOf, type Challenge, type NextResult, type OracleInfo, type Opening, type Verdict } from "./client";
 import { AgentError, rootCause } from "./errors";
+import type { SignedProcessReport } from "../protocol/process-report";
 
 /** The calls the challenge loop makes, over HTTP polling (client.ts) or a session (this file). */
 export interface OracleTransport {
@@ -33,7 +34,8 @@ export interface OracleTransport {
   commit(challengeId: string, root: Hex): Promise<{ openings: number[]; [k: string]: unknown }>;
   /** `of`: the spec as received and the root committed, which the answer's signature covers with the openings. */
   open(challengeId: string, openings: Opening[], of: AnswerOf, extra?: Record<string, unknown>): Promise<Verdict>;
-  processes(list: { pid: number; name: string; usedMemoryMiB: number }[]): Promise<void>;
+  /** Sends a process report signed by the node key (processes/report.ts). */
+  processes(report: SignedProcessReport): Promise<void>;
   close?(): void;
 }
 
@@ -97,8 +99,8 @@ export class SessionClient implements OracleTransport {
     return (await this.request({ ...extra, t: "open", id: challengeId, openings, signature }, "open")) as Verdict;
   }
 
-  async processes(list: { pid: number; name: string; usedMemoryMiB: number }[]): Promise<void> {
-    await this.request({ t: "processes", processes: list }, "processes");
+  async processes(report: SignedProcessReport): Promise<void> {
+    await this.request({ t: "processes", ...report }, "processes");
   }
 
   close(): void {

@@ -12,6 +12,7 @@ import { z } from "zod";
 import { MAX_EVIDENCE_BYTES, MAX_EVIDENCE_CHALLENGES } from "../protocol/evidence";
 import { httpError } from "./errors";
 import { MAX_JSON_DEPTH, nestedDeeperThan } from "./json-depth";
+import { signedProcessReportWire } from "../protocol/process-report";
 
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/);
 const hexBytes = z.string().regex(/^0x([0-9a-fA-F]{2})*$/);
@@ -67,13 +68,8 @@ export const agentBodies = {
       signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/),
     })
     .passthrough(),
-  processes: z
-    .object({
-      processes: z
-        .array(z.object({ pid: count, name: z.string().max(256), usedMemoryMiB: z.number().min(0).finite() }).strict())
-        .max(MAX_LIST),
-    })
-    .strict(),
+  /** A signed process report (protocol/process-report.ts); its own bounds are checked by oracle/processes.ts. */
+  processes: signedProcessReportWire,
 };
 
 export const schemas = {

@@ -56,6 +56,12 @@ export const configSchema = z
 
     /** Accepted distance between a request's timestamp and the oracle's clock, ms. */
     clockSkewMs: int(1_000, 600_000).default(30_000),
+    /** Process reports kept per node, at most (the oldest go first): 5760 is 48 h of the agent's 30 s reports. */
+    processReportsPerNode: int(1, 1_000_000).default(5_760),
+    /** Process reports older than this are deleted, ms (from 1 min to 30 days). */
+    processRetentionMs: int(60_000, 30 * 86_400_000).default(48 * 3_600_000),
+    /** A node's process report must be at least this much newer than its last one, ms. */
+    processReportMinIntervalMs: int(0, 600_000).default(10_000),
     /** Largest request body, bytes. */
     maxBodyBytes: int(1_024, 64 * 1024 * 1024).default(4 * 1024 * 1024),
     /**

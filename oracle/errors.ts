@@ -58,6 +58,14 @@ export const ERROR_CODES = {
   OR217: "block production halted: the chain's head has not advanced",
   OR218: "oracle not ready: a health check fails",
   OR219: "fraud slash not proven by its evidence",
+  // Process reports (OR23x): refused, nothing stored
+  OR230: "process report names another node than its sender",
+  OR231: "process report is for another oracle member",
+  OR232: "process report lists too many processes",
+  OR233: "process report or one of its fields is too large",
+  OR234: "process report timestamp outside the clock-skew window",
+  OR235: "process report not newer than the node's last by the minimum interval",
+  OR236: "process report signature does not recover to its node",
 } as const satisfies Record<ErrorCode, string>;
 
 export type OracleErrorCode = keyof typeof ERROR_CODES;
@@ -109,6 +117,13 @@ export const httpError = {
   timeout: (m: string) => new OracleError("OR122", m, { status: 408 }),
   malformed: (m: string, status = 400) => new OracleError("OR123", m, { status }),
   notRevealed: (m: string, revealAtMs: number) => new OracleError("OR124", m, { status: 409, details: { revealAtMs } }),
+  reportNode: (m: string) => new OracleError("OR230", m, { status: 403 }),
+  reportOracle: (m: string) => new OracleError("OR231", m, { status: 403 }),
+  reportTooMany: (m: string) => new OracleError("OR232", m, { status: 400 }),
+  reportOversized: (m: string) => new OracleError("OR233", m, { status: 413 }),
+  reportStale: (m: string) => new OracleError("OR234", m, { status: 400 }),
+  reportOrder: (m: string) => new OracleError("OR235", m, { status: 409 }),
+  reportSignature: (m: string) => new OracleError("OR236", m, { status: 401 }),
   /** A body that ended before its declared length. */
   incomplete: (m: string) => new OracleError("OR122", m, { status: 408 }),
 };

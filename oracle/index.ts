@@ -19,7 +19,7 @@ import { OracleError } from "./errors";
 import { createLogger, type Logger } from "./logger";
 import { createMetrics, type Metrics } from "./metrics";
 import { Relay } from "./relay";
-import { recordProcesses } from "./processes";
+import { recordProcessReport, type ProcessReportPolicy } from "./processes";
 import * as read from "./read-api";
 import type { ReadContext } from "./read-api";
 import { Scheduler } from "./scheduler";
@@ -134,6 +134,15 @@ export async function startOracle(
     }
   };
 
+  const reportPolicy: ProcessReportPolicy = {
+    chainId: chain.chainId,
+    registry: chain.address("NodeRegistry"),
+    oracle: account.address,
+    clockSkewMs: cfg.clockSkewMs,
+    maxReportsPerNode: cfg.processReportsPerNode,
+    retentionMs: cfg.processRetentionMs,
+    minIntervalMs: cfg.processReportMinIntervalMs,
+  };
   const service: ApiService = {
     info: async () => read.info(reads),
     nextChallenge: async (r) => challenges.next(r.auth, r.nowMs, r.wallMs),
@@ -142,7 +151,7 @@ export async function startOracle(
       const { openings, signature, ...extra } = body;
       return challenges.open(r.auth, id, openings as never, signature as Hex, extra, r.nowMs);
     },
-    processes: async (r, body) => recordProcesses(db, r.auth, body.processes, r.nowMs),
+    processes: async (r, body) => recordProcessReport(db, reportPolicy, r.auth, body, r.wallMs),
     committeeSign: async (r, body) => committee.checkAndSign(r.auth, body as never),
     nodes: () => read.nodes(reads),
     nodeStats: async (node) => read.nodeStats(reads, node),
@@ -195,8 +204,10 @@ export async function startOracle(
           delivery!.settled(s, id);
         }
       }
-      case "processes":
-        return recordProcesses(db, caller, m.processes, now());
+      case "processes": {
+        const { t: _t, ...signed } = m;
+        return recordProcessReport(db, reportPolicy, caller, signed, wall());
+      }
     }
   };
   const hub = new SessionHub({

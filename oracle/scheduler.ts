@@ -26,6 +26,7 @@
  */
 import type { Address } from "viem";
 import { pruneNonces } from "./auth";
+import { pruneProcessReports } from "./processes";
 import { proposerOf } from "./committee";
 import type { OracleError } from "./errors";
 import type { EpochLoop, SchedulerDeps } from "./epoch/context";
@@ -157,6 +158,8 @@ export class Scheduler implements EpochLoop {
     await step("relay", () => this.d.relay.settle());
     this.d.relay.recordTransactionCounts();
     pruneNonces(this.d.db, nowMs, this.d.cfg.clockSkewMs);
+    // Process reports carry the agents' wall clock: pruned by the oracle's wall clock.
+    pruneProcessReports(this.d.db, this.d.clock.wallMs(), this.d.cfg.processRetentionMs);
     this.lastPassAt = nowMs;
   }
 

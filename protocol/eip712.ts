@@ -30,7 +30,9 @@ export const SETTLEMENT_VERSION = "2";
  * 3: the session transport (protocol/session.ts): a WebSocket opened with one `SessionOpen`
  *    signature, HMAC-sealed frames, challenges pushed at their due instant; a `void` verdict.
  * 4: every answer carries the node key's `ChallengeAnswer` signature, so a wrong answer is
- *    evidence any committee member or auditor can check (protocol/evidence.ts).
+ *    evidence any committee member or auditor can check (protocol/evidence.ts); the process
+ *    report is a signed `ProcessReport` (protocol/process-report.ts), over HTTP and over a
+ *    session alike, instead of an unsigned list.
  */
 export const ORACLE_API_VERSION = "4";
 

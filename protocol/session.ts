@@ -23,7 +23,7 @@
  * HMAC-SHA256(direction key, `<seq>.<json>`) in hex. One HMAC per message replaces one ECDSA
  * recovery per request: about 2 us against about 2-4 ms.
  *
- *   agent -> oracle  {t:"commit", id, root} | {t:"open", id, openings, ...extra} | {t:"processes", processes}
+ *   agent -> oracle  {t:"commit", id, root} | {t:"open", id, openings, ...extra} | {t:"processes", report, signature}
  *   oracle -> agent  {t:"reply", re, ok:true, body} | {t:"reply", re, ok:false, error:{code, message, details?}}
  *                    {t:"challenge", challenge}   (pushed at the due instant, or at once on opening)
  * `re` is the sequence number of the agent frame answered. A session ends with a WebSocket close

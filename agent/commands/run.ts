@@ -17,7 +17,8 @@ import { makeLogger } from "../log";
 import { runLoop } from "../loop";
 import { makeSolver } from "../solver";
 import type { Solver, SolverOptions } from "../solver-types";
-import { queryComputeApps, queryGpus } from "../gpu";
+import { queryGpus } from "../gpu";
+import { reportFor, reporterFromSettings } from "../processes/options";
 import { assertChallengeable, connect, readNode } from "../chain";
 import { backoffDelay, DEFAULT_BACKOFF } from "../backoff";
 import { assertRegistry, DEFAULT_KEYSTORE, loadNodeKey, requireInt, requireUrl, resolveDataDir } from "./common";
@@ -32,10 +33,14 @@ export const MAX_ORACLES = 16;
 export const RUN_HELP = `agent run --oracle URL [--oracle URL ...] [--keystore FILE] [--rpc URL] [--chain-id N]
     [--max-challenges N] [--log text|json] [--threads T] [--data-dir DIR]
     [--metrics-port P [--metrics-host H]]
+    [--process-sources proc,nvidia-smi] [--gpu-device-pattern RE] [--process-filter RE]
+    [--cgroup-filter RE] [--lease-cgroup PATH] [--lease-container ID]
   Runs the challenge loop against each oracle (one session per committee member
   that measures this node) until stopped (Ctrl-C), with one summary line per epoch;
   Prometheus metrics on H:P/metrics (default host 127.0.0.1). After a fraud verdict
-  it stops and refuses to start until \`agent ack\`.`;
+  it stops and refuses to start until \`agent ack\`. Every 30 s it sends each oracle a
+  signed report of the GPU processes outside itself and outside the lease's container
+  (--lease-cgroup / --lease-container): see docs/agent.md, "Process reports".`;
 
 /** Builds the solver once the compute options are known (default: the honest solver). */
 export type SolverFactory = (opts: SolverOptions) => Solver;
@@ -54,6 +59,12 @@ export async function runCommand(argv: string[], solverFactory: SolverFactory = 
       "data-dir": { type: "string" },
       "metrics-port": { type: "string" },
       "metrics-host": { type: "string" },
+      "process-sources": { type: "string" },
+      "gpu-device-pattern": { type: "string" },
+      "process-filter": { type: "string" },
+      "cgroup-filter": { type: "string" },
+      "lease-cgroup": { type: "string" },
+      "lease-container": { type: "string" },
     },
     strict: true,
   });
@@ -71,6 +82,14 @@ export async function runCommand(argv: string[], solverFactory: SolverFactory = 
   const threads = requireInt(values.threads, "--threads", 0, 1024, 0);
   const keystore = values.keystore ?? DEFAULT_KEYSTORE;
   const dataDir = resolveDataDir(values["data-dir"], keystore);
+  const reporter = reporterFromSettings({
+    sources: values["process-sources"],
+    devicePattern: values["gpu-device-pattern"],
+    commandFilter: values["process-filter"],
+    cgroupFilter: values["cgroup-filter"],
+    leaseCgroup: values["lease-cgroup"],
+    leaseContainer: values["lease-container"],
+  });
 
   const wallet = await loadNodeKey(keystore);
   const account = privateKeyToAccount(wallet.privateKey as Hex);
@@ -186,7 +205,7 @@ export async function runCommand(argv: string[], solverFactory: SolverFactory = 
         log,
         maxChallenges,
         signal: controller.signal,
-        gpuProcesses: queryComputeApps,
+        processReport: reportFor(reporter, account),
         onStatusProblem,
         claimGflops: () => claimGflops,
         metrics,

@@ -141,7 +141,25 @@ const MIGRATIONS: string[] = [
   `
   ALTER TABLE epochs ADD COLUMN recovered_at INTEGER;
   `,
-  // 6: the evidence documents of wrong answers and of fraud slashes (protocol/evidence.ts),
+  // 6: process reports are signed by the node key (protocol/process-report.ts), kept bounded per
+  // node and pruned after a retention window. The unsigned lists of the old table were never
+  // read and prove nothing: dropped.
+  `
+  DROP TABLE IF EXISTS processes;
+  CREATE TABLE process_reports (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    node TEXT NOT NULL,               -- lower case
+    ts INTEGER NOT NULL,              -- the report's timestampMs (signed; checked against the oracle's clock)
+    received_at INTEGER NOT NULL,     -- the oracle's wall clock, ms
+    entries INTEGER NOT NULL,         -- processes listed
+    report TEXT NOT NULL,             -- JSON of the report as signed
+    signature TEXT NOT NULL,
+    digest TEXT NOT NULL              -- EIP-712 digest the signature is over (the evidence hash)
+  );
+  CREATE INDEX process_reports_node_ts ON process_reports (node, ts);
+  CREATE INDEX process_reports_ts ON process_reports (ts);
+  `,
+  // 7: the evidence documents of wrong answers and of fraud slashes (protocol/evidence.ts),
   // served by GET /v1/evidence/:hash.
   `
   CREATE TABLE evidence (

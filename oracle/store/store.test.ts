@@ -27,7 +27,7 @@ const CHALLENGES_V1 = "CREATE TABLE challenges (id TEXT PRIMARY KEY, issue_at IN
 describe("database: verdict history", () => {
   it("migrates a version-1 database and reads a node's earlier verdicts newest first", () => {
     const db = openDb(":memory:");
-    assert.equal(db.pragma("user_version", { simple: true }), 6);
+    assert.equal(db.pragma("user_version", { simple: true }), 7);
     const ins = db.prepare("INSERT INTO node_epochs (epoch, node, operator, verdict, stats, reward, slash_bps, slash_reason) VALUES (?, ?, 'op', ?, '{}', '0', ?, ?)");
     ins.run(1, NODE.toLowerCase(), "honest", 0, 0);
     ins.run(2, NODE.toLowerCase(), "under-delivering", 0, 0);
@@ -51,7 +51,7 @@ describe("database: verdict history", () => {
     db.exec(EPOCHS_V1);
     db.pragma("user_version = 1");
     migrate(db);
-    assert.equal(db.pragma("user_version", { simple: true }), 6);
+    assert.equal(db.pragma("user_version", { simple: true }), 7);
     const idx = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'node_epochs_node_epoch'").get();
     assert.ok(idx);
     db.close();
@@ -105,7 +105,7 @@ describe("database: transactions", () => {
     ins.run("commitSeed:1", "sent", 1_000, 9_000);
     ins.run("commitSeed:2", "signed", 2_000, null);
     migrate(db);
-    assert.equal(db.pragma("user_version", { simple: true }), 6);
+    assert.equal(db.pragma("user_version", { simple: true }), 7);
     assert.equal(transactionsOf(db, "commitSeed:1")[0].first_sent_at, 1_000);
     assert.equal(transactionsOf(db, "commitSeed:2")[0].first_sent_at, null);
     assert.equal(getEpoch(db, 3)?.recovered_at, null, "an epoch of an older schema was not recovered");

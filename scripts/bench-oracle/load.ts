@@ -13,6 +13,8 @@ import type { Hex } from "viem";
 import { runLoop } from "../../agent/loop";
 import { SessionClient, type OracleTransport } from "../../agent/session-client";
 import type { Solver } from "../../agent/solver-types";
+import { reportFor } from "../../agent/processes/options";
+import { ProcessReporter } from "../../agent/processes/report";
 import type { FleetKey } from "./fleet";
 import type { ChallengeTrace, FromLoad, ToLoad } from "./load-messages";
 import { referenceSolver } from "./solver";
@@ -67,7 +69,8 @@ export function runFleet(oracleUrl: string, keys: readonly FleetKey[], openConcu
   };
   const opens: Promise<void>[] = [];
   for (const k of keys) {
-    const client = new SessionClient(oracleUrl, privateKeyToAccount(k.privateKey as Hex));
+    const account = privateKeyToAccount(k.privateKey as Hex);
+    const client = new SessionClient(oracleUrl, account);
     clients.push(client);
     let first: { resolve: () => void; reject: (e: unknown) => void } | undefined;
     const opened = new Promise<void>((resolve, reject) => (first = { resolve, reject }));
@@ -116,7 +119,8 @@ export function runFleet(oracleUrl: string, keys: readonly FleetKey[], openConcu
               client: transport,
               solver,
               signal: controller.signal,
-              gpuProcesses: async () => undefined,
+              // An empty report, signed as an agent without GPU processes signs it.
+              processReport: reportFor(new ProcessReporter({ sources: [] }), account),
               log: (level, event, msg) => {
                 if (level !== "warn" && level !== "error") return;
                 warnings[event] = (warnings[event] ?? 0) + 1;

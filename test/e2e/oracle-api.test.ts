@@ -25,6 +25,7 @@ import { GemmWork } from "../../oracle/work-gemm";
 import { epochSeed } from "../../oracle/store/epochs";
 import { getEvidence } from "../../oracle/store/evidence";
 import { epochKeys, memberSecret } from "../../protocol/keys";
+import { signedReport } from "../support/process-report";
 import { parseExposition, sampleValue } from "../support/exposition";
 import { dbDigest } from "../support/db-digest";
 
@@ -42,6 +43,8 @@ describe("oracle API", { timeout: 240_000 }, () => {
   let ctx: { account: ReturnType<typeof privateKeyToAccount>; chainId: number; registry: `0x${string}` };
   let ctx2: typeof ctx;
   let rateCtx: typeof ctx;
+  /** A fresh, valid process report of `account` for this oracle (the body of POST /v1/processes). */
+  let report: (account: ReturnType<typeof privateKeyToAccount>) => ReturnType<typeof signedReport>;
 
   /** Sends a request and asserts its status, error code and an unchanged database. */
   async function rejects(status: number, code: string, send: () => Promise<{ status: number; json: any }>) {
@@ -77,11 +80,14 @@ describe("oracle API", { timeout: 240_000 }, () => {
       rateLimitPerSec: 5,
       rateLimitBurst: 10,
       clockSkewMs: 30_000,
+      processReportMinIntervalMs: 0,
     });
     oracle = await startOracle(cfg, { runScheduler: false });
     ctx = { account: n1.node, chainId: dev.chainId, registry: dev.addresses.NodeRegistry };
     ctx2 = { ...ctx, account: n2.node };
     rateCtx = { ...ctx, account: n3.node };
+    const oracleAddress = (await (await fetch(oracle.url + "/v1/info")).json()).oracle;
+    report = (account) => signedReport(account, { chainId: dev.chainId, registry: dev.addresses.NodeRegistry, oracle: oracleAddress });
   });
 
   after(async () => {
@@ -138,11 +144,11 @@ describe("oracle API", { timeout: 240_000 }, () => {
   it("rejects a body or path other than the signed one (OR105)", async () => {
     await rejects(401, "OR105", async () => {
       const { signRequest } = await import("../../protocol/request-signer");
-      const signed = await signRequest(ctx, "POST", "/v1/processes", new TextEncoder().encode(JSON.stringify({ processes: [] })));
+      const signed = await signRequest(ctx, "POST", "/v1/processes", new TextEncoder().encode(JSON.stringify(await report(ctx.account))));
       const res = await fetch(oracle.url + "/v1/processes", {
         method: "POST",
         headers: { "content-type": "application/json", ...signed.headers },
-        body: JSON.stringify({ processes: [{ pid: 1, name: "miner", usedMemoryMiB: 1 }] }),
+        body: JSON.stringify(await report(ctx.account)),
       });
       return { status: res.status, json: await res.json() };
     });
@@ -163,20 +169,21 @@ describe("oracle API", { timeout: 240_000 }, () => {
 
   it("accepts a nonce once and rejects its replay (OR107)", async () => {
     const nonce = bytesToHex(randomBytes(32));
-    const first = await signedFetch(oracle.url, ctx, "POST", "/v1/processes", { processes: [] }, { nonce });
+    const first = await signedFetch(oracle.url, ctx, "POST", "/v1/processes", await report(ctx.account), { nonce });
     assert.equal(first.status, 200, JSON.stringify(first.json));
     const row = oracle.db.prepare("SELECT * FROM request_nonces WHERE nonce = ?").get(nonce);
     assert.ok(row, "the accepted nonce is recorded");
-    await rejects(409, "OR107", () => signedFetch(oracle.url, ctx, "POST", "/v1/processes", { processes: [] }, { nonce }));
+    const again = await report(ctx.account);
+    await rejects(409, "OR107", () => signedFetch(oracle.url, ctx, "POST", "/v1/processes", again, { nonce }));
   });
 
   it("rejects an oversized body (OR103)", async () => {
-    const big = { processes: [{ pid: 1, name: "x".repeat(100), usedMemoryMiB: 1 }], pad: "y".repeat(70 * 1024) };
+    const big = { ...(await report(ctx.account)), pad: "y".repeat(70 * 1024) };
     await rejects(413, "OR103", () => signedFetch(oracle.url, ctx, "POST", "/v1/processes", big));
   });
 
   it("accepts a body of exactly maxBodyBytes and rejects one byte more (OR103), closing the connection", async () => {
-    const json = JSON.stringify({ processes: [] });
+    const json = JSON.stringify(await report(ctx2.account));
     // Trailing whitespace keeps the body valid JSON at any length.
     const at = new TextEncoder().encode(json + " ".repeat(MAX_BODY - json.length));
     assert.equal(at.length, MAX_BODY);
@@ -194,10 +201,10 @@ describe("oracle API", { timeout: 240_000 }, () => {
 
   it("rejects a body that is not application/json (OR121)", async () => {
     await rejects(415, "OR121", () =>
-      signedFetch(oracle.url, ctx2, "POST", "/v1/processes", { processes: [] }, { headers: { "content-type": "text/plain" } }),
+      signedFetch(oracle.url, ctx2, "POST", "/v1/processes", {}, { headers: { "content-type": "text/plain" } }),
     );
     // Parameters are allowed; the agent sends plain application/json.
-    const res = await signedFetch(oracle.url, ctx2, "POST", "/v1/processes", { processes: [] }, { headers: { "content-type": "application/json; charset=utf-8" } });
+    const res = await signedFetch(oracle.url, ctx2, "POST", "/v1/processes", await report(ctx2.account), { headers: { "content-type": "application/json; charset=utf-8" } });
     assert.equal(res.status, 200, JSON.stringify(res.json));
   });
 
@@ -250,9 +257,11 @@ describe("oracle API", { timeout: 240_000 }, () => {
   });
 
   it("rejects a schema violation (OR102)", async () => {
+    const r = await report(ctx.account);
     await rejects(400, "OR102", () => signedFetch(oracle.url, ctx, "POST", "/v1/processes", { processes: [{ pid: -1, name: "x", usedMemoryMiB: 1 }] }));
+    await rejects(400, "OR102", () => signedFetch(oracle.url, ctx, "POST", "/v1/processes", { ...r, report: { ...r.report, processes: [{ pid: -1 }] } }));
     await rejects(400, "OR102", () => signedFetch(oracle.url, ctx, "POST", "/v1/challenges/abc/commit", { root: "0x12" }));
-    await rejects(400, "OR102", () => signedFetch(oracle.url, ctx, "POST", "/v1/processes", { processes: [], extra: 1 }));
+    await rejects(400, "OR102", () => signedFetch(oracle.url, ctx, "POST", "/v1/processes", { ...r, extra: 1 }));
   });
 
   it("rejects a committee request from a non-member (OR117)", async () => {
@@ -277,7 +286,7 @@ describe("oracle API", { timeout: 240_000 }, () => {
     // Bound: burst 10 at 5/s; sent back to back (well over 5/s), a request within the first 60 is limited.
     for (let i = 0; i < 60 && !limited; i++) {
       const before = dbDigest(oracle.db);
-      const res = await signedFetch(oracle.url, rateCtx, "POST", "/v1/processes", { processes: [] });
+      const res = await signedFetch(oracle.url, rateCtx, "POST", "/v1/processes", await report(rateCtx.account));
       if (res.status === 429) {
         limited = true;
         assert.equal(res.json.error.code, "OR110");

@@ -20,6 +20,7 @@ import { createLogger } from "../../oracle/logger";
 import { startOracle, type OracleHandle } from "../../oracle/index";
 import { closeCodeOf, SESSION_SUBPROTOCOL } from "../../protocol/session";
 import { deployDevnet, HH_KEYS, registerNode, startHardhatNode, type Devnet, type HardhatNode } from "../support/oracle-devnet";
+import { signedReport } from "../support/process-report";
 import { signedFetch } from "../support/oracle-client";
 import { signRequest } from "../../protocol/request-signer";
 import { changedTables, tableDigests, type RowFilter } from "../support/db-digest";
@@ -42,7 +43,7 @@ const T = { handshake: 300, heartbeat: 400, headers: 500, request: 1_000, keepAl
 /** Slack on top of a timeout for the scheduling of two busy cores, ms. */
 const SLACK = 1_500;
 /** What a request refused for its body (or for the challenge it names) gets: past every auth check. */
-const PAST_AUTH = new Set(["OR102", "OR111", "OR113", "OR114", "OR116", "OR118"]);
+const PAST_AUTH = new Set(["OR102", "OR111", "OR113", "OR114", "OR116", "OR118", "OR230", "OR231", "OR232", "OR233", "OR234", "OR235", "OR236"]);
 /** Most the process's RSS may grow over the fuzz, bytes (runs are bounded, so memory must be too). */
 const RSS_GROWTH = Number(process.env.POAI_FUZZ_RSS_MIB ?? 384) * 1024 * 1024;
 
@@ -93,6 +94,7 @@ describe(`oracle fuzz (runs ${RUNS}, seed ${SEED})`, { timeout: 600_000 }, () =>
       httpHeadersTimeoutMs: T.headers,
       httpRequestTimeoutMs: T.request,
       httpKeepAliveTimeoutMs: T.keepAlive,
+      processReportMinIntervalMs: 0,
     });
     const log = createLogger({ level: "warn", write: (line) => JSON.parse(line).level === "error" && errors.push(line) });
     oracle = await startOracle(cfg, { runScheduler: false, log });
@@ -101,7 +103,7 @@ describe(`oracle fuzz (runs ${RUNS}, seed ${SEED})`, { timeout: 600_000 }, () =>
     const challenges = plantChallenges(oracle.db, a.node.address, b.node.address, Date.now());
     // One accepted request and one accepted session: their nonces are what replays reuse.
     const usedNonce = bytesToHex(randomBytes(32));
-    const used = await signedFetch(oracle.url, { account: a.node, chainId: info.chainId, registry: info.registry }, "POST", "/v1/processes", { processes: [] }, { nonce: usedNonce });
+    const used = await signedFetch(oracle.url, { account: a.node, chainId: info.chainId, registry: info.registry }, "POST", "/v1/processes", await signedReport(a.node, { chainId: info.chainId, registry: info.registry, oracle: info.oracle }), { nonce: usedNonce });
     assert.equal(used.status, 200, JSON.stringify(used.json));
     const s = await openSession(target, a.node);
     accepted.add(s.nonce);
@@ -206,7 +208,7 @@ describe(`oracle fuzz (runs ${RUNS}, seed ${SEED})`, { timeout: 600_000 }, () =>
     // A valid body, validly signed, under another media type (or none): refused, not stored.
     for (const type of ["text/plain", "application/x-www-form-urlencoded", undefined]) {
       const before = digest();
-      const res = await signedFetch(oracle.url, sign, "POST", "/v1/processes", { processes: [] }, { headers: { "content-type": type } });
+      const res = await signedFetch(oracle.url, sign, "POST", "/v1/processes", await signedReport(ctx.node, { ...sign, oracle: target.oracle }), { headers: { "content-type": type } });
       assert.equal(res.status, 415, `${type}: ${JSON.stringify(res.json)}`);
       assert.equal(res.json.error.code, "OR121");
       unchanged(before, `content type ${type}`);
@@ -215,7 +217,7 @@ describe(`oracle fuzz (runs ${RUNS}, seed ${SEED})`, { timeout: 600_000 }, () =>
 
   it("accepts a signed request once when copies of it race, and refuses the rest as replays", async () => {
     const sign = { chainId: ctx.chainId, registry: ctx.registry, account: ctx.node };
-    const body = Buffer.from(JSON.stringify({ processes: [] }));
+    const body = Buffer.from(JSON.stringify(await signedReport(ctx.node, { ...sign, oracle: target.oracle })));
     const signed = await signRequest(sign, "POST", "/v1/processes", body);
     const count = () => (oracle.db.prepare("SELECT COUNT(*) AS n FROM request_nonces WHERE nonce = ?").get(signed.headers["x-poai-nonce"].toLowerCase()) as { n: number }).n;
     const answers = await Promise.all(

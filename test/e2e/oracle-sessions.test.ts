@@ -26,6 +26,7 @@ import { runLoop } from "../../agent/loop";
 import { makeSolver } from "../../agent/solver";
 import type { Challenge } from "../../agent/client";
 import { dbDigest } from "../support/db-digest";
+import { signedReport } from "../support/process-report";
 import { deployDevnet, fundRewards, HH_KEYS, registerNode, startHardhatNode, E18, type Devnet, type HardhatNode } from "../support/oracle-devnet";
 
 const snapshot = (db: Parameters<typeof dbDigest>[0]) => dbDigest(db);
@@ -137,6 +138,7 @@ describe("oracle sessions", { timeout: 300_000 }, () => {
       clockSkewMs: 30_000,
       sessionHandshakeMs: 1_000,
       voidLagMs: 500,
+      processReportMinIntervalMs: 0,
     });
     oracle = await startOracle(cfg, { runScheduler: false });
     await oracle.scheduler.pass();
@@ -206,10 +208,12 @@ describe("oracle sessions", { timeout: 300_000 }, () => {
   });
 
   it("ends the session on a replayed, reordered or forged frame", async () => {
+    /** A valid process-report frame of `nodes[2]` (the node `live()` opens for). */
+    const processes = async () => ({ t: "processes", ...(await signedReport(nodes[2], { chainId: dev.chainId, registry: dev.addresses.NodeRegistry, oracle: oracle.address })) });
     // A good frame is answered; the same frame again is a replay.
     {
       const { r, sealer, reply } = await live();
-      const { frame } = sealer.seal({ t: "processes", processes: [] });
+      const { frame } = sealer.seal(await processes());
       r.ws.send(frame);
       assert.equal((await reply()).ok, true);
       await oracle.scheduler.judged();
@@ -223,7 +227,7 @@ describe("oracle sessions", { timeout: 300_000 }, () => {
     // A frame whose MAC does not match (one body byte changed).
     {
       const { r, sealer } = await live();
-      const { frame } = sealer.seal({ t: "processes", processes: [] });
+      const { frame } = sealer.seal(await processes());
       r.ws.send(frame.replace('"processes":[]', '"processes":[ ]'));
       assert.equal((await r.closed).code, 4105);
     }
@@ -234,7 +238,7 @@ describe("oracle sessions", { timeout: 300_000 }, () => {
       const bad = await reply();
       assert.equal(bad.ok, false);
       assert.equal(bad.error.code, "OR102");
-      r.ws.send(sealer.seal({ t: "processes", processes: [] }).frame);
+      r.ws.send(sealer.seal(await processes()).frame);
       assert.equal((await reply()).ok, true);
       r.ws.close();
       await r.closed;

@@ -67,6 +67,12 @@ export interface HttpPlan {
 const HEX32 = "0x" + "ab".repeat(32);
 const ADDR = "0x" + "12".repeat(20);
 
+/** A process report's fields, well formed (its signature is not: the route refuses it past the schema). */
+function reportOf(entries: number) {
+  const entry = (i: number) => ({ pid: i + 1, ppid: 0, uid: 0, command: "x", cgroup: "/", containerId: "", devices: [], usedMemoryMiB: 1, source: "proc" });
+  return { node: ADDR, oracle: ADDR, timestampMs: 0, leaseCgroup: "", leaseContainerId: "", processes: Array.from({ length: entries }, (_, i) => entry(i)) };
+}
+
 /** The route's documented body, valid but for one of `hostileBody`'s mutations. */
 function baseBody(route: RouteName): Record<string, unknown> {
   switch (route) {
@@ -75,7 +81,7 @@ function baseBody(route: RouteName): Record<string, unknown> {
     case "open":
       return { openings: [{ index: 0, data: "0x", proof: [] }] };
     case "processes":
-      return { processes: [{ pid: 1, name: "x", usedMemoryMiB: 1 }] };
+      return { report: reportOf(1), signature: "0x" + "11".repeat(65) };
     case "committee":
       return { epoch: "0", inputs: {}, report: {}, slashes: [] };
     default:
@@ -105,10 +111,13 @@ const TYPED_FIELDS: Record<string, { path: (string | number)[]; accepts?: (t: st
   commit: [{ path: ["root"] }],
   open: [{ path: ["openings"] }, { path: ["openings", 0, "index"] }, { path: ["openings", 0, "proof"] }, { path: ["openings", 0, "data"] }],
   processes: [
-    { path: ["processes"], accepts: (t) => t === "[]" },
-    { path: ["processes", 0, "pid"], accepts: (t) => t === "-0" },
-    { path: ["processes", 0, "name"], accepts: isShortString },
-    { path: ["processes", 0, "usedMemoryMiB"], accepts: (t) => ["-0", "0.5", "4.9e-324"].includes(t) },
+    { path: ["report"] },
+    { path: ["signature"] },
+    { path: ["report", "timestampMs"], accepts: (t) => t === "-0" },
+    { path: ["report", "processes"], accepts: (t) => t === "[]" },
+    { path: ["report", "processes", 0, "pid"] },
+    { path: ["report", "processes", 0, "command"], accepts: isShortString },
+    { path: ["report", "processes", 0, "usedMemoryMiB"], accepts: (t) => t === "-0" },
   ],
   committee: [{ path: ["epoch"] }, { path: ["inputs"] }, { path: ["report"] }, { path: ["slashes"] }],
   next: [],
@@ -143,7 +152,7 @@ function hostileBody(route: RouteName): fc.Arbitrary<BodyPlan> {
     options.push(text(fc.constantFrom(...fields.filter((f) => f.path.length === 1)).map((f) => JSON.stringify(Object.fromEntries(Object.entries(base).filter(([k]) => k !== f.path[0]))))));
     options.push(text(fieldAndValue(route, true).map(({ f, v }) => JSON.stringify(base).slice(0, -1) + `,${JSON.stringify(f.path[0])}:${v}}`)));
   }
-  if (route === "processes") options.push(text(fc.constant(JSON.stringify({ processes: Array.from({ length: 257 }, (_, i) => ({ pid: i, name: "p", usedMemoryMiB: 1 })) }))));
+  if (route === "processes") options.push(text(fc.constant(JSON.stringify({ ...base, report: reportOf(257) }))));
   if (route === "open") {
     options.push(text(fc.constant(JSON.stringify({ openings: Array.from({ length: 257 }, (_, i) => ({ index: i, proof: [] })) }))));
     options.push(text(fc.constant(JSON.stringify({ openings: [{ index: 0, proof: Array.from({ length: 33 }, () => HEX32) }] }))));

@@ -522,6 +522,8 @@ describe("operator flows in the browser", { timeout: 180_000 }, () => {
     // What failed, in words, and the evidence: the on-chain report and slash record.
     assert.match(await text(slash.getByTestId("slash-words")), /delivered stayed below its claim with statistical confidence/);
     assert.equal(await text(slash.getByTestId("slash-evidence-hash")), evidence);
+    // An overclaim rests on timing statistics: no signed answers to link (a fraud slash links them).
+    assert.equal(await slash.getByTestId("slash-evidence-link").count(), 0);
     assert.match(await text(slash.getByTestId("slash-amount")), /^10% of the stake when it executes \(not yet taken\)/);
     assert.match(await text(slash.getByTestId("slash-report")), new RegExp(`^epoch ${epoch}, pending, slash #0, digest 0x`));
     assert.match(await text(slash.getByTestId("slash-window")), /^ends \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);

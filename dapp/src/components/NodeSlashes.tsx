@@ -62,7 +62,7 @@ const STATE_WORDS: Record<SlashRecord["state"], string> = {
 
 /** Slashes proposed against a node (from Settlement's events), and the appeal of a pending one. */
 export function NodeSlashes({ node, account }: { node: Address; account: Address }) {
-  const { tokenSymbol, deployment } = useEnv();
+  const { tokenSymbol, deployment, settings } = useEnv();
   const chain = useChain();
   const { time: now } = useLatestBlock();
   const tx = useTx();
@@ -114,6 +114,15 @@ export function NodeSlashes({ node, account }: { node: Address; account: Address
                     <code className="mono" title={s.evidence} data-testid="slash-evidence-hash">
                       {s.evidence}
                     </code>
+                    {s.reason === "fraud" && settings.oracleUrl && (
+                      <>
+                        {" · "}
+                        <a href={`${settings.oracleUrl.replace(/\/+$/, "")}/v1/evidence/${s.evidence}`} target="_blank" rel="noreferrer" data-testid="slash-evidence-link">
+                          the signed answers it names
+                        </a>{" "}
+                        (anyone re-verifies them: <code>npm run audit:slashes</code>)
+                      </>
+                    )}
                   </dd>
                 </div>
                 <div>

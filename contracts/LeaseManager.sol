@@ -156,10 +156,8 @@ contract LeaseManager is ILeaseManager, AccessControl, ReentrancyGuardTransient 
         if (msg.sender != renter) revert LeaseNotRenter(leaseId, msg.sender);
         uint64 start = lease.start;
         // Two uint64 values summed in uint256: cannot overflow.
-        if (block.timestamp + _notice > start) {
-            // start > notice for any real time; saturate at 0 otherwise.
-            revert LeaseCancelClosed(leaseId, start > _notice ? start - _notice : 0);
-        }
+        // Cannot underflow: start >= the booking's time + notice at booking, a unix time far above MAX_NOTICE.
+        if (block.timestamp + _notice > start) revert LeaseCancelClosed(leaseId, start - _notice);
         lease.status = LeaseStatus.Cancelled;
         uint256 refund = lease.escrow;
         _totalEscrow -= refund;

@@ -555,8 +555,8 @@ export const MUTANTS: Mutant[] = [
   {
     name: "lease: cancellation closes the notice before the start",
     file: LEASES,
-    from: "if (block.timestamp + _notice > start) {",
-    to: "if (block.timestamp > start) {",
+    from: "if (block.timestamp + _notice > start) revert",
+    to: "if (block.timestamp > start) revert",
     tests: [T.leases, T.leaseAttacks],
   },
   {

@@ -3,7 +3,7 @@ import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { Hex } from "viem";
 import { PERMIT_TYPES, leaseLeaf, leaseProof } from "../../protocol";
-import { E18, deployFixture, futureDeadline, registerNode, type Fixture } from "../support/fixtures";
+import { E18, TEST_PARAMS, deployFixture, futureDeadline, registerNode, type Fixture } from "../support/fixtures";
 import { impersonated } from "../../scripts/hardhat-protocol";
 import {
   PRICE,
@@ -229,6 +229,27 @@ describe("LeaseManager", () => {
       expect(await snapshot(fx)).to.deep.equal(before);
     });
 
+    it("an offer made by a node's previous operator does not bind the operator who registered the key again", async () => {
+      const fx: LeaseFx = await loadFixture(leaseFixture);
+      const [op, other] = [fx.a.operator, fx.operators[2]];
+      await fx.registry.connect(op).deregister(fx.a.node);
+      await time.increase(TEST_PARAMS.unbondingDelay);
+      await fx.registry.connect(op).withdraw(fx.a.node);
+      await registerNode(fx, other, { nodeKey: fx.a.nodeKey });
+      await fx.token.connect(fx.renter).approve(await fx.leases.getAddress(), ethers.MaxUint256);
+      const s = BigInt(await time.latest()) + HOUR;
+      await expect(fx.leases.connect(fx.renter).book([fx.a.node], s, s + HOUR, fx.renter.address, ethers.MaxUint256))
+        .to.be.revertedWithCustomError(fx.leases, "LeaseNotOffered")
+        .withArgs(fx.a.node);
+      // The new operator may clear the stale offer and make its own.
+      await expect(fx.leases.connect(other).withdrawOffer(fx.a.node)).to.emit(fx.leases, "OfferWithdrawn").withArgs(fx.a.node, other.address);
+      await fx.leases.connect(other).setOffer(fx.a.node, PRICE, 1, 4);
+      await expect(fx.leases.connect(fx.renter).book([fx.a.node], s, s + HOUR, fx.renter.address, ethers.MaxUint256)).to.emit(
+        fx.leases,
+        "LeaseBooked",
+      );
+    });
+
     it("refuses an exiting node and a node with stake unbonding", async () => {
       const fx: LeaseFx = await loadFixture(leaseFixture);
       await fx.token.connect(fx.renter).approve(await fx.leases.getAddress(), ethers.MaxUint256);
@@ -314,6 +335,10 @@ describe("LeaseManager", () => {
         .to.be.revertedWithCustomError(fx.leases, "LeaseNotBooked")
         .withArgs(late.leaseId, 2n);
       expect(await escrowSheet(fx)).to.deep.equal({ held: early.escrow, owed: early.escrow });
+      // The cancelled window is free again (the cancelled booking is pruned).
+      const again = await bookLease(fx, fx.renter, [fx.b.node, fx.a.node], { start: late.start, hours: 2n });
+      expect(await fx.leases.bookingsOf(fx.a.node)).to.deep.equal([early.leaseId, again.leaseId]);
+      await fx.leases.connect(fx.renter).cancel(again.leaseId);
       // From `notice` before the start on, the lease runs.
       const notice = await fx.leases.notice();
       await time.increaseTo(early.start - notice);
@@ -351,6 +376,19 @@ describe("LeaseManager", () => {
       await expect(settleFrom(fx, tree, epoch, lease.leaseId))
         .to.be.revertedWithCustomError(fx.leases, "LeaseNotBooked")
         .withArgs(lease.leaseId, 3n);
+    });
+
+    it("a node judged 0 % compliant earns nothing: the renter gets the whole escrow back", async () => {
+      const fx: LeaseFx = await loadFixture(leaseFixture);
+      const lease = await bookLease(fx, fx.renter, [fx.a.node], { hours: 2n });
+      const epoch = await epochEndingAfter(fx, lease.end);
+      const tree = await reportLeases(fx, epoch, [{ leaseId: lease.leaseId, compliantBps: [0] }]);
+      const [o, r] = await Promise.all([fx.a.operator, fx.renter].map((x) => fx.token.balanceOf(x.address)));
+      await expect(settleFrom(fx, tree, epoch, lease.leaseId))
+        .to.emit(fx.leases, "LeaseSettled")
+        .withArgs(lease.leaseId, epoch, 0n, lease.escrow);
+      expect(await fx.token.balanceOf(fx.a.operator.address)).to.equal(o);
+      expect((await fx.token.balanceOf(fx.renter.address)) - r).to.equal(lease.escrow);
     });
 
     it("computes the leaf exactly as protocol/leases.ts does", async () => {

@@ -124,7 +124,7 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
         // A vetoed report of this epoch may have left appeal fields behind: clear them only then.
         _storeSlashes(report.epoch, slashes, reReport);
         _distributor.reserveBudget(report.rewardsTotal);
-        _storeReport(report, digest, slashes.length, version);
+        _storeReport(report, digest, slashes.length, version, reReport);
     }
 
     /// @inheritdoc ISettlement
@@ -419,7 +419,13 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
         return _hasTip ? _reports[_tipEpoch].digest : bytes32(0);
     }
 
-    function _storeReport(EpochReport calldata report, bytes32 digest, uint256 slashCount, uint64 version) private {
+    function _storeReport(
+        EpochReport calldata report,
+        bytes32 digest,
+        uint256 slashCount,
+        uint64 version,
+        bool reReport
+    ) private {
         uint64 epoch = report.epoch;
         uint64 disputeEndsAt = uint64(block.timestamp) + _disputeWindow;
         ReportInfo storage info = _reports[epoch];
@@ -438,8 +444,9 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
         info.rewardsRoot = report.rewardsRoot;
         info.rewardsTotal = report.rewardsTotal;
         info.statsRoot = report.statsRoot;
-        // A re-report overwrites the vetoed report's root; a zero root costs no new slot.
-        _leasesRoots[epoch] = report.leasesRoot;
+        // Written when non-zero, and always by a re-report, which must clear the vetoed report's root: a first
+        // report without leases writes nothing.
+        if (report.leasesRoot != bytes32(0) || reReport) _leasesRoots[epoch] = report.leasesRoot;
         _tipEpoch = epoch;
         _hasTip = true;
         // Cannot overflow: _pendingCount < MAX_PENDING_REPORTS (checked in _checkParent).

@@ -532,6 +532,13 @@ export const MUTANTS: Mutant[] = [
     tests: [T.leaseAttacks, T.leases],
   },
   {
+    name: "lease: a re-report clears the vetoed report's leases root",
+    file: SETTLEMENT,
+    from: "if (report.leasesRoot != bytes32(0) || reReport) _leasesRoots[epoch] = report.leasesRoot;",
+    to: "if (report.leasesRoot != bytes32(0)) _leasesRoots[epoch] = report.leasesRoot;",
+    tests: [T.leases],
+  },
+  {
     name: "lease: the report's epoch ends at or after the lease",
     file: LEASES,
     from: "if (epochEnd < lease.end) revert LeaseEpochBeforeEnd(epoch, epochEnd, lease.end);",

@@ -526,6 +526,10 @@ describe("LeaseManager", () => {
       await fx.settlement.finalize(0n);
       expect(await fx.settlement.finalizedLeasesRoot(0n)).to.equal(root);
       expect(await fx.settlement.finalizedLeasesRoot(1n)).to.equal(ethers.ZeroHash);
+      // The vetoed report's root must not come back with a re-report that carries no leases.
+      await reportLeases(fx, 1n, []);
+      expect((await fx.settlement.reportOf(1n)).status).to.equal(3n); // Finalized
+      expect(await fx.settlement.finalizedLeasesRoot(1n)).to.equal(ethers.ZeroHash);
     });
   });
 });

@@ -595,6 +595,13 @@ export const MUTANTS: Mutant[] = [
     tests: [T.leaseAttacks],
   },
   {
+    name: "lease: re-entrancy guard on book",
+    file: LEASES,
+    from: "function book(address[] calldata nodes, uint64 start, uint64 end, address renterKey, uint256 maxEscrow)\n        external\n        nonReentrant",
+    to: "function book(address[] calldata nodes, uint64 start, uint64 end, address renterKey, uint256 maxEscrow)\n        external",
+    tests: [T.leaseAttacks],
+  },
+  {
     name: "lease: the renter's maximum escrow holds",
     file: LEASES,
     from: "if (escrow > maxEscrow) revert LeaseEscrowAboveMax(escrow, maxEscrow);",

@@ -78,8 +78,12 @@ describe("attacks: leases", function () {
     const lease = await bookLease(fx, fx.renter, [fx.a.node], { hours: 2n });
     await time.increaseTo(lease.start + 60n);
     const R = fx.registry.connect(fx.a.operator);
-    for (const tx of [R.requestUnbond(fx.a.node, 1n), R.deregister(fx.a.node), R.updateClaim(fx.a.node, fx.a.claim)]) {
-      await expect(tx).to.be.revertedWithCustomError(R, "NodeRegistryNodeLeased").withArgs(fx.a.node, lease.end);
+    for (const tx of [
+      () => R.requestUnbond(fx.a.node, 1n),
+      () => R.deregister(fx.a.node),
+      () => R.updateClaim(fx.a.node, fx.a.claim),
+    ]) {
+      await expect(tx()).to.be.revertedWithCustomError(R, "NodeRegistryNodeLeased").withArgs(fx.a.node, lease.end);
     }
     await fx.leases.connect(fx.a.operator).withdrawOffer(fx.a.node);
     expect((await fx.leases.leaseOf(lease.leaseId)).status).to.equal(1n); // still Booked
@@ -221,9 +225,9 @@ describe("attacks: leases through the token", function () {
     expect(await p.leases.totalEscrow()).to.equal(0n);
   });
 
-  it("re-entering reclaim from the renter's token hook pays the escrow once", async function () {
+  it("no LeaseManager action can be re-entered from the renter's token hook: the escrow is paid once", async function () {
     // Defences: nonReentrant on every LeaseManager action, and the status set to Reclaimed before the
-    // transfer (either alone stops the second refund out of other renters' escrow).
+    // transfer (either alone stops a second refund of reclaim out of other renters' escrow).
     const hook = await ethers.deployContract("HookToken");
     const p = await deployProtocol({ token: await hook.getAddress() });
     const [op, owner, other] = p.operators;
@@ -236,23 +240,34 @@ describe("attacks: leases through the token", function () {
     const leasesAddr = await p.leases.getAddress();
     await attacker.connect(owner).approve(await hook.getAddress(), leasesAddr, ethers.MaxUint256);
     const s = BigInt(await time.latest()) + HOUR;
-    await attacker
-      .connect(owner)
-      .exec(leasesAddr, p.leases.interface.encodeFunctionData("book", [[key.address], s, s + HOUR, attackerAddr, ethers.MaxUint256]));
+    const book = (start: bigint) =>
+      p.leases.interface.encodeFunctionData("book", [[key.address], start, start + HOUR, attackerAddr, ethers.MaxUint256]);
+    await attacker.connect(owner).exec(leasesAddr, book(s));
     // Another renter's escrow sits in the contract, on a later window.
     await hook.mint(await other.getAddress(), 100n * E18);
     await hook.connect(other).approve(leasesAddr, ethers.MaxUint256);
     await p.leases.connect(other).book([key.address], s + HOUR, s + 2n * HOUR, await other.getAddress(), ethers.MaxUint256);
     await attacker.optIn(await hook.getAddress());
     await time.increaseTo(s + HOUR + (await p.leases.settleTimeout()));
-    const reclaim = p.leases.interface.encodeFunctionData("reclaim", [1n]);
-    await attacker.connect(owner).arm(leasesAddr, reclaim, 3, 0);
+    // Each call would otherwise be a valid action of the attacker (a second refund, a new booking, ...).
+    const later = BigInt(await time.latest()) + 2n * HOUR;
+    const I = p.leases.interface;
+    const Z = ethers.ZeroHash;
+    const batch = [
+      I.encodeFunctionData("reclaim", [1n]),
+      book(later),
+      I.encodeFunctionData("bookWithPermit", [[key.address], later, later + HOUR, attackerAddr, PRICE, 0n, 27, Z, Z]),
+      I.encodeFunctionData("cancel", [2n]),
+      I.encodeFunctionData("settle", [1n, 0n, [10_000], []]),
+    ];
+    await attacker.connect(owner).armBatch(leasesAddr, batch, 0);
     const before = await hook.balanceOf(attackerAddr);
     await p.leases.connect(other).reclaim(1n);
-    expect(await attacker.reentries()).to.equal(1n);
-    expect(await attacker.reentrySuccesses()).to.equal(0n);
-    expect(p.leases.interface.parseError(await attacker.lastRevertData())?.name).to.equal("ReentrancyGuardReentrantCall");
+    const [ok, reverts] = await attacker.batchResults();
+    expect(ok).to.deep.equal(batch.map(() => false));
+    expect(reverts.map((r: string) => I.parseError(r)?.name)).to.deep.equal(batch.map(() => "ReentrancyGuardReentrantCall"));
     expect((await hook.balanceOf(attackerAddr)) - before).to.equal(PRICE);
+    expect(await p.leases.leaseCount()).to.equal(2n);
     expect(await hook.balanceOf(leasesAddr)).to.equal(await p.leases.totalEscrow());
     expect(await p.leases.totalEscrow()).to.equal(PRICE);
   });

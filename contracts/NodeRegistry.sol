@@ -32,6 +32,9 @@ contract NodeRegistry is INodeRegistry, AccessControl, Pausable, EIP712, Nonces 
     /// @notice Role that stakes claimed rewards into nodes (granted to RewardsDistributor, which pays the tokens
     /// in first); its own admin role, so it is fixed after deployment: it credits stake, so no account may hold it.
     bytes32 public constant REWARDS_ROLE = keccak256("REWARDS_ROLE");
+    /// @notice Role that locks leased nodes against exit (granted to the LeaseManager); its own admin role, so it
+    /// is fixed after deployment: it can keep a node from exiting, so no account may hold it.
+    bytes32 public constant LEASE_ROLE = keccak256("LEASE_ROLE");
     /// @notice EIP-712 type hash of the node key's consent to be registered by `operator`.
     bytes32 public constant REGISTRATION_TYPEHASH =
         keccak256("Registration(address operator,address nodeKey,uint256 nonce,uint256 deadline)");
@@ -60,6 +63,7 @@ contract NodeRegistry is INodeRegistry, AccessControl, Pausable, EIP712, Nonces 
     uint256 private _totalUnbonding;
 
     mapping(address node => Node) private _nodes;
+    mapping(address node => uint64 until) private _leasedUntil;
     address[] private _nodeList;
 
     /// @dev The contracts whose parameters bound the unbonding delay, set once by `linkGovernance`.
@@ -96,6 +100,9 @@ contract NodeRegistry is INodeRegistry, AccessControl, Pausable, EIP712, Nonces 
         // RewardsDistributor and renounced by the deployer.
         _setRoleAdmin(REWARDS_ROLE, REWARDS_ROLE);
         _grantRole(REWARDS_ROLE, admin);
+        // Likewise LEASE_ROLE (locks leased nodes): final once granted to the LeaseManager and renounced.
+        _setRoleAdmin(LEASE_ROLE, LEASE_ROLE);
+        _grantRole(LEASE_ROLE, admin);
         _setUnbondingDelay(unbondingDelay_);
         _setJailDuration(jailDuration_);
         _setMinStakeBase(minStakeBase_);
@@ -149,6 +156,7 @@ contract NodeRegistry is INodeRegistry, AccessControl, Pausable, EIP712, Nonces 
     function updateClaim(address node, HardwareClaim calldata claim) external {
         Node storage n = _operatorNode(node);
         if (n.status == NodeStatus.Exiting) revert NodeRegistryNodeExiting(node);
+        _requireNotLeased(node);
         uint256 need = _minimumStake(claim);
         if (n.stake < need) revert NodeRegistryInsufficientStake(n.stake, need);
         HardwareClaim memory oldClaim = n.claim;
@@ -161,6 +169,7 @@ contract NodeRegistry is INodeRegistry, AccessControl, Pausable, EIP712, Nonces 
         if (amount == 0) revert NodeRegistryZeroAmount();
         Node storage n = _operatorNode(node);
         if (n.status == NodeStatus.Exiting) revert NodeRegistryNodeExiting(node);
+        _requireNotLeased(node);
         uint256 stake = n.stake;
         if (amount > stake) revert NodeRegistryUnbondExceedsStake(amount, stake);
         // Cannot underflow: amount <= stake checked above.
@@ -195,6 +204,7 @@ contract NodeRegistry is INodeRegistry, AccessControl, Pausable, EIP712, Nonces 
     function deregister(address node) external {
         Node storage n = _operatorNode(node);
         if (n.status == NodeStatus.Exiting) revert NodeRegistryNodeExiting(node);
+        _requireNotLeased(node);
         uint256 amount = n.stake;
         n.stake = 0;
         n.unbonding += amount;
@@ -221,6 +231,16 @@ contract NodeRegistry is INodeRegistry, AccessControl, Pausable, EIP712, Nonces 
         n.stake += amount;
         _totalActiveStake += amount;
         emit RewardsStaked(node, operator, amount, n.stake);
+    }
+
+    // ---------------------------------------------------------------- leases
+
+    /// @inheritdoc INodeRegistry
+    function setLeasedUntil(address node, uint64 until) external onlyRole(LEASE_ROLE) {
+        if (_nodes[node].status == NodeStatus.None) revert NodeRegistryUnknownNode(node);
+        uint64 oldValue = _leasedUntil[node];
+        _leasedUntil[node] = until;
+        emit LeaseLockSet(node, oldValue, until);
     }
 
     // ---------------------------------------------------------------- slasher
@@ -317,6 +337,11 @@ contract NodeRegistry is INodeRegistry, AccessControl, Pausable, EIP712, Nonces 
         Node storage n = _nodes[node];
         if (n.status != NodeStatus.Active || block.timestamp < n.jailedUntil) return false;
         return n.stake >= _minimumStake(n.claim);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function leasedUntil(address node) external view returns (uint64) {
+        return _leasedUntil[node];
     }
 
     /// @inheritdoc INodeRegistry
@@ -433,6 +458,11 @@ contract NodeRegistry is INodeRegistry, AccessControl, Pausable, EIP712, Nonces 
         n.claim = claim;
         _totalActiveStake += amount;
         emit NodeRegistered(nodeKey, msg.sender, claim, amount);
+    }
+
+    function _requireNotLeased(address node) private view {
+        uint64 until = _leasedUntil[node];
+        if (block.timestamp < until) revert NodeRegistryNodeLeased(node, until);
     }
 
     function _operatorNode(address node) private view returns (Node storage n) {

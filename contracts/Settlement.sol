@@ -14,6 +14,8 @@ import {IRewardsDistributor} from "./interfaces/IRewardsDistributor.sol";
 
 /// @title Settlement
 /// @notice Quorum-signed epoch reports, dispute window, veto and appeals, finalization and slashing.
+// One state variable over solhint's 15: the leases roots live apart from ReportInfo, whose layout others read.
+// solhint-disable-next-line max-states-count
 contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
@@ -66,6 +68,8 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
     uint16 private _pendingCount;
 
     mapping(uint64 epoch => ReportInfo) private _reports;
+    /// @dev Each report's signed leases root (kept apart from ReportInfo, whose layout others read).
+    mapping(uint64 epoch => bytes32 root) private _leasesRoots;
     mapping(uint64 epoch => mapping(uint256 index => SlashRecord)) private _slashes;
     /// @dev EIP-712 digests of vetoed reports: a veto is final for the report it vetoed.
     mapping(bytes32 digest => bool) private _vetoedDigests;
@@ -120,7 +124,7 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
         // A vetoed report of this epoch may have left appeal fields behind: clear them only then.
         _storeSlashes(report.epoch, slashes, reReport);
         _distributor.reserveBudget(report.rewardsTotal);
-        _storeReport(report, digest, slashes.length, version);
+        _storeReport(report, digest, slashes.length, version, reReport);
     }
 
     /// @inheritdoc ISettlement
@@ -299,6 +303,11 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
     }
 
     /// @inheritdoc ISettlement
+    function finalizedLeasesRoot(uint64 epoch) external view returns (bytes32) {
+        return _reports[epoch].status == ReportStatus.Finalized ? _leasesRoots[epoch] : bytes32(0);
+    }
+
+    /// @inheritdoc ISettlement
     function slashOf(uint64 epoch, uint256 index) external view returns (SlashInfo memory) {
         uint256 count = _reports[epoch].slashCount;
         if (index >= count) revert SettlementSlashIndexOutOfBounds(epoch, index, count);
@@ -410,7 +419,13 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
         return _hasTip ? _reports[_tipEpoch].digest : bytes32(0);
     }
 
-    function _storeReport(EpochReport calldata report, bytes32 digest, uint256 slashCount, uint64 version) private {
+    function _storeReport(
+        EpochReport calldata report,
+        bytes32 digest,
+        uint256 slashCount,
+        uint64 version,
+        bool reReport
+    ) private {
         uint64 epoch = report.epoch;
         uint64 disputeEndsAt = uint64(block.timestamp) + _disputeWindow;
         ReportInfo storage info = _reports[epoch];
@@ -429,6 +444,9 @@ contract Settlement is ISettlement, AccessControl, EIP712, ReentrancyGuard {
         info.rewardsRoot = report.rewardsRoot;
         info.rewardsTotal = report.rewardsTotal;
         info.statsRoot = report.statsRoot;
+        // Written when non-zero, and always by a re-report, which must clear the vetoed report's root: a first
+        // report without leases writes nothing.
+        if (report.leasesRoot != bytes32(0) || reReport) _leasesRoots[epoch] = report.leasesRoot;
         _tipEpoch = epoch;
         _hasTip = true;
         // Cannot overflow: _pendingCount < MAX_PENDING_REPORTS (checked in _checkParent).

@@ -6,6 +6,7 @@
  *   PR0xx  wire codecs: a challenge's openings as they arrive over HTTP
  *   PR1xx  protocol parameters (the values a deployment is made with)
  *   PR2xx  keys: a committee member's secret and what derives from it (keys.ts)
+ *   PR3xx  leases: the settlement leaves of the leases root (leases.ts)
  */
 import { PoaiError, type ErrorCode, type PoaiErrorOptions } from "../engine/errors";
 
@@ -16,6 +17,7 @@ export const PROTOCOL_ERRORS = {
   WireBadInferChallenge: "PR004",
   ParamsBadValue: "PR101",
   KeyBadInput: "PR201",
+  LeaseBadInput: "PR301",
 } as const satisfies Record<string, ErrorCode>;
 
 export type ProtocolErrorReason = keyof typeof PROTOCOL_ERRORS;
@@ -46,5 +48,19 @@ export class KeyError extends PoaiError {
 
   constructor(shortMessage: string, opts?: PoaiErrorOptions) {
     super(PROTOCOL_ERRORS.KeyBadInput, shortMessage, opts);
+  }
+}
+
+/**
+ * A lease settlement the leases tree refuses: a lease id that is not a positive uint256, no node or more
+ * than MAX_LEASE_NODES shares, a share outside 0..10_000 basis points, the same lease twice, or a chain id
+ * or LeaseManager address that does not fit. No tree is built.
+ */
+export class LeaseError extends PoaiError {
+  override name = "LeaseError";
+  readonly reason = "LeaseBadInput";
+
+  constructor(shortMessage: string, opts?: PoaiErrorOptions) {
+    super(PROTOCOL_ERRORS.LeaseBadInput, shortMessage, opts);
   }
 }

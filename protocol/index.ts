@@ -8,3 +8,4 @@ export * from "./slashes";
 export * from "./seeds";
 export * from "./abi";
 export * from "./registry";
+export * from "./leases";

@@ -42,11 +42,35 @@ export interface ProtocolParams {
   slashBurnBps: number;
   appealBond: bigint;
   maxSlashes: number;
+  /**
+   * LeaseManager: seconds of notice a booking needs and before which a renter may cancel; defaults to
+   * DEFAULT_LEASE_NOTICE. Bounds: 60 s .. 7 days.
+   */
+  leaseNotice?: bigint;
+  /**
+   * LeaseManager: seconds after a lease's end from which its renter reclaims an unsettled escrow; must exceed
+   * epochLength + disputeWindow (and lie in 1 h .. 90 days). Defaults to `defaultLeaseSettleTimeout`.
+   */
+  leaseSettleTimeout?: bigint;
   /** Minted to the deployer when a fresh PoAIToken is deployed. */
   initialMint?: bigint;
 }
 
 const E18 = 10n ** 18n;
+
+/** Default booking and cancellation notice of leases (seconds). */
+export const DEFAULT_LEASE_NOTICE = 600n;
+
+/**
+ * Default settlement timeout of leases: twice an epoch plus the dispute window (room for the report of the
+ * lease's last epoch, a late relay and its window), at least an hour, at most 90 days.
+ */
+export function defaultLeaseSettleTimeout(p: Pick<ProtocolParams, "epochLength" | "disputeWindow">): bigint {
+  const t = 2n * (p.epochLength + p.disputeWindow);
+  const hour = 3600n;
+  const max = 90n * 86_400n;
+  return t < hour ? hour : t > max ? max : t;
+}
 
 /**
  * Devnet defaults: 20 s epochs, 30 s dispute window, unbonding long enough to stay slashable. The timelock

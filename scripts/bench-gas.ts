@@ -9,7 +9,8 @@
  * (contracts/bench/: Uniswap's bitmap MerkleDistributor, 1inch's CumulativeMerkleDrop). It prints a
  * gas breakdown of the later depth-20 claim from its opcode trace (scripts/gas-trace.ts). It also
  * shows that a report costs the same whether its rewards root covers 10 accounts or 1,000,000 (the
- * 1,000,000-account tree is built for real).
+ * 1,000,000-account tree is built for real), and the gas of booking a lease and of settling a 1 h and a
+ * 1,000 h lease (equal: no loop over the lease's hours).
  *
  * Prints a table, rewrites snapshots/gas.json (committed, so a regression shows in review) and
  * prints as its last line one JSON object {"bench":"gas", ...}.
@@ -35,7 +36,7 @@ import {
 } from "./hardhat-protocol";
 import { hashPairBytes, leafHashBytes } from "../engine/merkle";
 import { breakdownRows, calldataGas, traceGas } from "./gas-trace";
-import { SlashReason, PERMIT_TYPES } from "../protocol";
+import { SlashReason, PERMIT_TYPES, buildLeasesTree, leaseProof } from "../protocol";
 
 const { ethers } = hre;
 const E18 = 10n ** 18n;
@@ -151,7 +152,7 @@ function withAmount(t: BuiltTree, amount: bigint): BuiltTree {
 
 const EVIDENCE = ethers.keccak256(ethers.toUtf8Bytes("bench evidence")) as Hex;
 
-async function submit(p: Protocol, fields: { root?: Hex; total?: bigint; slashes?: SlashEntry[] }) {
+async function submit(p: Protocol, fields: { root?: Hex; total?: bigint; slashes?: SlashEntry[]; leasesRoot?: Hex }) {
   const epoch = (await p.epochs.currentEpoch()) + 1n;
   await commitSeed(p, epoch);
   await endEpoch(p, epoch);
@@ -159,6 +160,7 @@ async function submit(p: Protocol, fields: { root?: Hex; total?: bigint; slashes
     rewardsRoot: fields.root ?? (ethers.keccak256(ethers.toUtf8Bytes(`root ${epoch}`)) as Hex),
     rewardsTotal: fields.total ?? 1_000n * E18,
     slashes: fields.slashes ?? [],
+    leasesRoot: fields.leasesRoot,
   });
   const sigs = await quorumSignatures(p, report);
   const tx = await p.settlement.connect(p.committeeSigners[0]).submitReport(report, slashes, sigs);
@@ -178,6 +180,66 @@ function slashesFor(nodes: string[], count: number): SlashEntry[] {
     reason: SlashReason.Overclaim,
     evidence: EVIDENCE,
   }));
+}
+
+// ---------------------------------------------------------------- leases
+
+/**
+ * Lease booking and settlement: a 1-node booking, a 4-node cluster booking, and the settlement of a 1 h and
+ * a 1,000 h lease from the same finalized report (same operator and renter, both already holding tokens, so
+ * the two differ only in the lease's length: the settle gas must not).
+ */
+async function leaseFigures(p: Protocol): Promise<{ short: number; long: number }> {
+  const op = p.operators[4];
+  const renter = p.operators[5];
+  const leases = await p.leases.getAddress();
+  const price = 10n * E18;
+  const nodes: string[] = [];
+  await p.token.connect(p.admin).mint(op.address, 10n * STAKE);
+  for (let i = 0; i < 6; i++) {
+    const k = benchNodeKey();
+    await registerNode(p, op, k, STAKE);
+    await p.leases.connect(op).setOffer(k.address, price, 1, 2160);
+    nodes.push(k.address);
+  }
+  await p.token.connect(p.admin).mint(renter.address, 100_000n * E18);
+  await p.token.connect(renter).approve(leases, ethers.MaxUint256);
+  const key = renter.address;
+  const start = BigInt(await time.latest()) + 3600n;
+  const max = ethers.MaxUint256;
+  await gasOf("lease book, 1 node, 1 h", p.leases.connect(renter).book([nodes[0]], start, start + 3600n, key, max), "escrow pulled, node locked");
+  await gasOf(
+    "lease book, 4-node cluster, 1 h",
+    p.leases.connect(renter).book(nodes.slice(2, 6), start, start + 3600n, key, max),
+    "4 nodes checked, reserved and locked",
+  );
+  await gasOf("lease book, 1 node, 1000 h", p.leases.connect(renter).book([nodes[1]], start, start + 1000n * 3600n, key, max));
+  // One report per lease, each tree a single leaf (empty proof): the two settlements then differ in nothing
+  // but the lease (a shared tree would give their proofs opposite pair orders, a few gas apart).
+  await time.increaseTo(start + 1000n * 3600n);
+  const reports = new Map<bigint, { epoch: bigint; tree: ReturnType<typeof buildLeasesTree> }>();
+  for (const id of [1n, 3n]) {
+    const tree = buildLeasesTree({ chainId: p.chainId, leaseManager: leases as Hex }, [{ leaseId: id, compliantBps: [9_000] }]);
+    const r = await submit(p, { leasesRoot: tree.root });
+    await finalizeTx(p, r.epoch);
+    reports.set(id, { epoch: r.epoch, tree });
+  }
+  const settle = (id: bigint) => {
+    const { epoch, tree } = reports.get(id)!;
+    const pr = leaseProof(tree, id)!;
+    return p.leases.connect(renter).settle(id, epoch, pr.compliantBps, pr.proof);
+  };
+  const shortTx = settle(1n);
+  const longTx = settle(3n);
+  await gasOf("lease settle, 1 node, 1 h", shortTx, "operator paid 90 %, renter refunded 10 %");
+  await gasOf("lease settle, 1 node, 1000 h", longTx, "the same, 1,000 times longer");
+  // Execution gas: the two calls' calldata differ in their proof's bytes, not in what the contract does.
+  const short = await executionGasOf(await shortTx);
+  const long = await executionGasOf(await longTx);
+  figures["lease settle execution gas, 1 h"] = short;
+  figures["lease settle execution gas, 1000 h"] = long;
+  rows.push(["  execution gas, 1 h vs 1000 h", long - short, `${short} vs ${long}`]);
+  return { short, long };
 }
 
 // ---------------------------------------------------------------- main
@@ -454,6 +516,9 @@ async function main(): Promise<void> {
   await finalizeTx(q, b.r1.epoch);
   await gasOf(`finalize 11/16, ${MAX_SLASHES} slashes (max)`, finalizeTx(q, b.rMax.epoch), "4 nodes slashed 16 times each (warm)");
 
+  // Last: it moves the clock 1,000 hours on.
+  const lease = await leaseFigures(p);
+
   // ---------------------------------------------------------------- targets
   const checks = [
     {
@@ -475,6 +540,11 @@ async function main(): Promise<void> {
       target: "report gas independent of the number of rewarded accounts (execution gas, 10 vs 1,000,000)",
       value: xLarge - xSmall,
       ok: xLarge === xSmall,
+    },
+    {
+      target: "lease settle gas independent of the lease's length (execution gas, 1 h vs 1000 h)",
+      value: lease.long - lease.short,
+      ok: lease.long === lease.short,
     },
   ];
 

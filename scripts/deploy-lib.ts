@@ -1,10 +1,11 @@
 /**
  * Deploys the PoAI contract set with any ethers v6 signer and wires the roles between them:
- * Settlement may slash on NodeRegistry and reserve budget / publish roots on RewardsDistributor.
+ * Settlement may slash on NodeRegistry and reserve budget / publish roots on RewardsDistributor; the
+ * LeaseManager may lock leased nodes on NodeRegistry (LEASE_ROLE).
  * After deployment (see `deployProtocol`'s steps and docs/security.md, "Governance"):
  * - SLASHER_ROLE (registry) and SETTLEMENT_ROLE (distributor) are held by Settlement alone and nobody can
  *   grant them again: SLASHER_ROLE administers itself and the deployer renounced it; the distributor's
- *   DEFAULT_ADMIN_ROLE is renounced.
+ *   DEFAULT_ADMIN_ROLE is renounced. LEASE_ROLE (registry) likewise, held by the LeaseManager alone.
  * - Every parameter and role-admin role (GOVERNANCE_ROLE, DEFAULT_ADMIN_ROLE) is held by the timelock
  *   (PoAITimelock, delay > unbonding delay), whose only proposer is `admin`.
  * - GUARDIAN_ROLE (veto, appeal decisions, pause; cancel on the timelock) is held by `guardian`.
@@ -18,7 +19,7 @@ import path from "node:path";
 import { ContractFactory, type Contract, type Signer } from "ethers";
 import { PoaiError, type PoaiErrorOptions } from "../engine/errors";
 import { PROTOCOL_ERRORS } from "../protocol/errors";
-import { type ProtocolParams } from "../protocol/params";
+import { DEFAULT_LEASE_NOTICE, defaultLeaseSettleTimeout, type ProtocolParams } from "../protocol/params";
 // The parameters live in the protocol layer (the simulator reads them too); callers of the
 // deploy library keep importing them from here.
 export { DEVNET_PARAMS, type ProtocolParams } from "../protocol/params";
@@ -30,6 +31,7 @@ export const CONTRACT_NAMES = [
   "RewardsDistributor",
   "Settlement",
   "PoAITimelock",
+  "LeaseManager",
 ] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 
@@ -90,10 +92,19 @@ export function checkParams(p: ProtocolParams): void {
   }
   if (p.slashBurnBps < 0 || p.slashBurnBps > 10_000) throw new DeployParamsError("slashBurnBps must be 0..10000");
   if (p.maxSlashes < 1 || p.maxSlashes > 64) throw new DeployParamsError("maxSlashes must be 1..64");
+  const notice = p.leaseNotice ?? DEFAULT_LEASE_NOTICE;
+  if (notice < 60n || notice > 7n * 86_400n) throw new DeployParamsError("leaseNotice must be 60 s .. 7 days");
+  const timeout = p.leaseSettleTimeout ?? defaultLeaseSettleTimeout(p);
+  if (timeout < 3600n || timeout > 90n * 86_400n || timeout <= p.epochLength + p.disputeWindow) {
+    throw new DeployParamsError(
+      `leaseSettleTimeout (${timeout}) must be 1 h .. 90 days and exceed epochLength + disputeWindow ` +
+        `(${p.epochLength + p.disputeWindow}) so a lease's report can finalize before its renter reclaims`,
+    );
+  }
 }
 
 /** Seconds of chain time the deployment's transactions may take (at least one second per block). */
-export const DEPLOY_BLOCKS = 32n;
+export const DEPLOY_BLOCKS = 40n;
 
 /** The timelock delay of a parameter set: its own, or unbondingDelay + epochLength + disputeWindow. */
 export function timelockDelayOf(p: ProtocolParams): bigint {
@@ -119,7 +130,7 @@ export async function deployProtocol(
   const quorum = params.quorum ?? Math.floor(committee.length / 2) + 1;
   const latest = await provider.getBlock("latest");
   if (!latest) throw new DeployParamsError("no latest block");
-  // Epoch 0 starts one epoch after the deployment's last transaction: the ~25 transactions below each take a
+  // Epoch 0 starts one epoch after the deployment's last transaction: the ~32 transactions below each take a
   // block, and a chain that mines faster than one block a second still advances its clock a second a block.
   const genesis = params.genesis ?? BigInt(latest.timestamp) + DEPLOY_BLOCKS + params.epochLength;
   const deploymentBlock = latest.number + 1;
@@ -178,6 +189,17 @@ export async function deployProtocol(
     contracts.NodeRegistry.address,
   ]);
 
+  const leaseNotice = params.leaseNotice ?? DEFAULT_LEASE_NOTICE;
+  const leaseSettleTimeout = params.leaseSettleTimeout ?? defaultLeaseSettleTimeout(params);
+  contracts.LeaseManager = await deploy("LeaseManager", [
+    contracts.NodeRegistry.address,
+    contracts.Settlement.address,
+    contracts.EpochManager.address,
+    deployer,
+    leaseNotice,
+    leaseSettleTimeout,
+  ]);
+
   // Wiring: the deployer grants Settlement its roles and links the registry to the contracts that bound its
   // unbonding delay, then grants every other role to the timelock or the guardian and renounces its own.
   const registry = contracts.NodeRegistry.contract;
@@ -185,6 +207,7 @@ export async function deployProtocol(
   const distributor = contracts.RewardsDistributor.contract;
   const settlementC = contracts.Settlement.contract;
   const settlement = contracts.Settlement.address;
+  const leases = contracts.LeaseManager.contract;
   const timelock = contracts.PoAITimelock.address;
   const send = async (tx: Promise<{ wait: () => Promise<unknown> }>) => {
     await (await tx).wait();
@@ -193,6 +216,8 @@ export async function deployProtocol(
   await send(distributor.grantRole(await distributor.SETTLEMENT_ROLE(), settlement));
   // claimToStake: the distributor credits claimed rewards to a node's stake.
   await send(registry.grantRole(await registry.REWARDS_ROLE(), contracts.RewardsDistributor.address));
+  // Leases: the LeaseManager locks a leased node against exit until the lease ends.
+  await send(registry.grantRole(await registry.LEASE_ROLE(), contracts.LeaseManager.address));
   await send(registry.linkGovernance(contracts.EpochManager.address, settlement, timelock));
   const adminRole = await registry.DEFAULT_ADMIN_ROLE();
   const governanceRole = await registry.GOVERNANCE_ROLE();
@@ -203,6 +228,7 @@ export async function deployProtocol(
     [registry, governanceRole, timelock],
     [registry, await registry.SLASHER_ROLE(), null],
     [registry, await registry.REWARDS_ROLE(), null],
+    [registry, await registry.LEASE_ROLE(), null],
     [registry, adminRole, timelock],
     [epochs, governanceRole, timelock],
     [epochs, adminRole, timelock],
@@ -210,6 +236,8 @@ export async function deployProtocol(
     [settlementC, governanceRole, timelock],
     [settlementC, adminRole, timelock],
     [distributor, adminRole, null],
+    [leases, governanceRole, timelock],
+    [leases, adminRole, timelock],
   ];
   const isDeployer = (a: string | null) => a !== null && a.toLowerCase() === deployer.toLowerCase();
   for (const [c, role, holder] of handOver) {
@@ -218,7 +246,10 @@ export async function deployProtocol(
   }
   log(`roles handed over: parameters and role admin to the timelock ${timelock} (delay ${timelockDelay} s), ` +
     `guardian ${guardian}, proposer ${admin}; the deployer holds nothing it does not act as`);
-  log("roles wired: Settlement may slash and publish rewards roots; the distributor may stake claimed rewards");
+  log(
+    "roles wired: Settlement may slash and publish rewards roots; the distributor may stake claimed rewards; " +
+      "the LeaseManager may lock leased nodes",
+  );
 
   return {
     chainId,
@@ -235,6 +266,8 @@ export async function deployProtocol(
       committee,
       quorum,
       initialMint,
+      leaseNotice,
+      leaseSettleTimeout,
     },
     contracts,
   };

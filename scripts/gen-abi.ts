@@ -17,12 +17,13 @@ export const ABI_SOURCES = [
   { exportName: "epochManagerAbi", contract: "EpochManager", artifact: "contracts/EpochManager.sol/EpochManager.json" },
   { exportName: "settlementAbi", contract: "Settlement", artifact: "contracts/Settlement.sol/Settlement.json" },
   { exportName: "rewardsDistributorAbi", contract: "RewardsDistributor", artifact: "contracts/RewardsDistributor.sol/RewardsDistributor.json" },
+  { exportName: "leaseManagerAbi", contract: "LeaseManager", artifact: "contracts/LeaseManager.sol/LeaseManager.json" },
   // The stake token may be any ERC-20 (ProtocolParams.token): the agent calls it through this.
   { exportName: "erc20Abi", contract: "IERC20", artifact: "@openzeppelin/contracts/token/ERC20/IERC20.sol/IERC20.json" },
 ] as const;
 
 /** Contracts listed in `contractAbis` (the deployed set, by the names of deployments/*.json). */
-const DEPLOYED = ["PoAIToken", "NodeRegistry", "EpochManager", "Settlement", "RewardsDistributor"];
+const DEPLOYED = ["PoAIToken", "NodeRegistry", "EpochManager", "Settlement", "RewardsDistributor", "LeaseManager"];
 
 export const ABI_MODULE = path.join(__dirname, "..", "protocol", "abi.ts");
 export const ARTIFACTS_DIR = path.join(__dirname, "..", "artifacts");

@@ -116,6 +116,7 @@ export async function deployProtocol(opts: DeployOptions = {}) {
   const distributor = await ethers.getContractAt("RewardsDistributor", c.RewardsDistributor.address);
   const settlement = await ethers.getContractAt("Settlement", c.Settlement.address);
   const timelock = await ethers.getContractAt("PoAITimelock", c.PoAITimelock.address);
+  const leases = await ethers.getContractAt("LeaseManager", c.LeaseManager.address);
   const genesis = deployment.params.genesis;
   const epochLength = deployment.params.epochLength;
   const { chainId } = await ethers.provider.getNetwork();
@@ -140,6 +141,7 @@ export async function deployProtocol(opts: DeployOptions = {}) {
     registry,
     distributor,
     settlement,
+    leases,
     chainId,
     genesis,
     epochLength,

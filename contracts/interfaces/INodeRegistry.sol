@@ -103,6 +103,8 @@ interface INodeRegistry {
     /// @notice The unbonding delay would not stay below the timelock's delay: an operator could no longer
     /// exit before a scheduled change applies.
     error NodeRegistryUnbondingDelayNotBelowTimelock(uint256 delay, uint256 timelockDelay);
+    /// @notice The node is leased until `leasedUntil`: no unbonding, deregistration or claim change before then.
+    error NodeRegistryNodeLeased(address node, uint256 leasedUntil);
 
     // ---------------------------------------------------------------- events
 
@@ -124,6 +126,8 @@ interface INodeRegistry {
     event NodeSlashed(
         address indexed node, uint16 bps, uint256 fromStake, uint256 fromUnbonding, uint64 jailedUntil
     );
+    /// @notice The lease manager moved the node's lease lock (the latest end of its bookings).
+    event LeaseLockSet(address indexed node, uint64 oldValue, uint64 newValue);
     /// @notice The contracts whose parameters bound the unbonding delay were linked (once, at deployment).
     event GovernanceLinked(address epochs, address settlement, address timelock);
     /// @notice Governance changed the unbonding delay (seconds).
@@ -169,16 +173,19 @@ interface INodeRegistry {
     function topUp(address node, uint256 amount) external;
 
     /// @notice Replaces the claim of `node`; the active stake must cover the new minimum (operator only).
+    /// Refused while the node is leased (`leasedUntil`): a lease is booked against the claim it was offered with.
     function updateClaim(address node, HardwareClaim calldata claim) external;
 
     /// @notice Moves `amount` of active stake into unbonding; the remaining stake must cover the minimum.
+    /// Refused while the node is leased (`leasedUntil`).
     /// The release time of the whole unbonding amount restarts at now + unbonding delay.
     function requestUnbond(address node, uint256 amount) external;
 
     /// @notice Pays the unbonded stake of `node` to its operator once released (operator only).
     function withdraw(address node) external;
 
-    /// @notice Moves all active stake into unbonding and marks the node Exiting (operator only).
+    /// @notice Moves all active stake into unbonding and marks the node Exiting (operator only). Refused while
+    /// the node is leased (`leasedUntil`).
     function deregister(address node) external;
 
     // ---------------------------------------------------------------- rewards
@@ -187,6 +194,14 @@ interface INodeRegistry {
     /// (RewardsDistributor only, through `claimToStake`, after it transferred the tokens here). Like `topUp`:
     /// refused for an unknown or exiting node and while paused; allowed for a jailed node.
     function stakeRewards(address node, address operator, uint256 amount) external;
+
+    // ---------------------------------------------------------------- leases
+
+    /// @notice Sets the time until which `node` is leased (LEASE_ROLE, the LeaseManager: the latest end of the
+    /// node's bookings, or an earlier time when a booking is cancelled). While `block.timestamp < leasedUntil`,
+    /// `requestUnbond`, `deregister` and `updateClaim` revert with `NodeRegistryNodeLeased`; slashing, top-ups
+    /// and withdrawals of stake already unbonded are not affected. Refused for an unknown node.
+    function setLeasedUntil(address node, uint64 until) external;
 
     // ---------------------------------------------------------------- slasher
 
@@ -226,6 +241,8 @@ interface INodeRegistry {
     /// @notice Whether `node` should be challenged and paid: Active (not jailed, not exiting) with an active
     /// stake at or above the minimum for its claim (a slash can leave a node below it).
     function isEligible(address node) external view returns (bool);
+    /// @notice Time until which `node` is leased (0 if never); see `setLeasedUntil`.
+    function leasedUntil(address node) external view returns (uint64);
     /// @notice Number of node keys ever registered (exited nodes stay listed).
     function nodeCount() external view returns (uint256);
     /// @notice Node key at `index` in registration order.

@@ -352,6 +352,9 @@ interface ISettlement {
 
     /// @notice The stored report of `epoch`.
     function reportOf(uint64 epoch) external view returns (ReportInfo memory);
+    /// @notice The signed `leasesRoot` of `epoch`'s report once it is finalized; zero while the report is
+    /// missing, pending or vetoed (the LeaseManager settles leases only against finalized reports).
+    function finalizedLeasesRoot(uint64 epoch) external view returns (bytes32);
     /// @notice Slash `index` of the report of `epoch`.
     function slashOf(uint64 epoch, uint256 index) external view returns (SlashInfo memory);
     /// @notice Highest finalized epoch (0 when none; see `hasFinalized`).

@@ -18,6 +18,7 @@ const DISTRIBUTOR = "contracts/RewardsDistributor.sol";
 const TIMELOCK = "contracts/PoAITimelock.sol";
 const SETTLEMENT = "contracts/Settlement.sol";
 const EPOCHS = "contracts/EpochManager.sol";
+const LEASES = "contracts/LeaseManager.sol";
 
 const T = {
   registry: "test/unit/NodeRegistry.test.ts",
@@ -34,6 +35,10 @@ const T = {
   signatures: "test/attacks/report-signatures.test.ts",
   validity: "test/attacks/report-validity.test.ts",
   parent: "test/attacks/report-parent.test.ts",
+  leases: "test/unit/LeaseManager.test.ts",
+  leaseAttacks: "test/attacks/leases.test.ts",
+  leaseFlow: "test/flows/offer_book_run_settle_paidAndRefunded.test.ts",
+  leaseInvariants: "test/invariants/leases.invariants.test.ts",
 };
 
 export const MUTANTS: Mutant[] = [
@@ -440,5 +445,167 @@ export const MUTANTS: Mutant[] = [
     from: "if (delay <= unbonding) revert PoAITimelockDelayNotAboveUnbonding(delay, unbonding);",
     to: "",
     tests: [T.governance],
+  },
+  // ---------------------------------------------------------------- LeaseManager
+  {
+    name: "lease: no overlapping bookings of a node",
+    file: LEASES,
+    from: "if (start < otherEnd && lease.start < end) revert LeaseOverlap(node, other);",
+    to: "",
+    tests: [T.leaseAttacks, T.leases],
+  },
+  {
+    name: "lease: bookings per node are bounded",
+    file: LEASES,
+    from: "if (list.length >= MAX_BOOKINGS_PER_NODE) revert LeaseTooManyBookings(node);",
+    to: "",
+    tests: [T.leases],
+  },
+  {
+    name: "lease: a booked node is locked against exit",
+    file: LEASES,
+    from: "_registry.setLeasedUntil(node, _reserve(node, leaseId, start, end));",
+    to: "_reserve(node, leaseId, start, end);",
+    tests: [T.leaseAttacks, T.leases],
+  },
+  {
+    name: "lease: the registry refuses an exit during a lease",
+    file: REGISTRY,
+    from: "if (block.timestamp < until) revert NodeRegistryNodeLeased(node, until);",
+    to: "",
+    tests: [T.leaseAttacks, T.leases],
+  },
+  {
+    name: "lease: LEASE_ROLE administers itself (no later grant)",
+    file: REGISTRY,
+    from: "_setRoleAdmin(LEASE_ROLE, LEASE_ROLE);",
+    to: "",
+    tests: [T.governance],
+  },
+  {
+    name: "lease: only LEASE_ROLE sets the lock",
+    file: REGISTRY,
+    from: "function setLeasedUntil(address node, uint64 until) external onlyRole(LEASE_ROLE) {",
+    to: "function setLeasedUntil(address node, uint64 until) external {",
+    tests: [T.leases],
+  },
+  {
+    name: "lease: a jailed or exiting node cannot be booked",
+    file: LEASES,
+    from: "if (!_registry.isEligible(node)) revert LeaseNodeNotEligible(node);",
+    to: "",
+    tests: [T.leaseAttacks, T.leases],
+  },
+  {
+    name: "lease: a node with stake unbonding cannot be booked",
+    file: LEASES,
+    from: "if (n.unbonding != 0) revert LeaseNodeUnbonding(node, n.unbonding);",
+    to: "",
+    tests: [T.leaseAttacks, T.leases],
+  },
+  {
+    name: "lease: settlement needs the Merkle proof",
+    file: LEASES,
+    from: "if (proof.length > MAX_PROOF_DEPTH || !MerkleProof.verifyCalldata(proof, root, _leaf(leaseId, compliantBps)))",
+    to: "if (proof.length > MAX_PROOF_DEPTH)",
+    tests: [T.leaseAttacks, T.leases],
+  },
+  {
+    name: "lease: the leaf binds the chain id",
+    file: LEASES,
+    from: "abi.encode(block.chainid, address(this), leaseId, compliantBps)",
+    to: "abi.encode(uint256(1), address(this), leaseId, compliantBps)",
+    tests: [T.leaseAttacks],
+  },
+  {
+    name: "lease: the leaf binds the LeaseManager's address",
+    file: LEASES,
+    from: "abi.encode(block.chainid, address(this), leaseId, compliantBps)",
+    to: "abi.encode(block.chainid, address(_registry), leaseId, compliantBps)",
+    tests: [T.leaseAttacks],
+  },
+  {
+    name: "lease: only a finalized report's root settles",
+    file: SETTLEMENT,
+    from: "return _reports[epoch].status == ReportStatus.Finalized ? _leasesRoots[epoch] : bytes32(0);",
+    to: "return _leasesRoots[epoch];",
+    tests: [T.leaseAttacks, T.leases],
+  },
+  {
+    name: "lease: a re-report clears the vetoed report's leases root",
+    file: SETTLEMENT,
+    from: "if (report.leasesRoot != bytes32(0) || reReport) _leasesRoots[epoch] = report.leasesRoot;",
+    to: "if (report.leasesRoot != bytes32(0)) _leasesRoots[epoch] = report.leasesRoot;",
+    tests: [T.leases],
+  },
+  {
+    name: "lease: the report's epoch ends at or after the lease",
+    file: LEASES,
+    from: "if (epochEnd < lease.end) revert LeaseEpochBeforeEnd(epoch, epochEnd, lease.end);",
+    to: "",
+    tests: [T.leases],
+  },
+  {
+    name: "lease: one settlement per lease",
+    file: LEASES,
+    from: "        lease.status = LeaseStatus.Settled;\n",
+    to: "",
+    tests: [T.leaseAttacks, T.leases],
+  },
+  {
+    name: "lease: the operator's share rounds down, in the renter's favour",
+    file: LEASES,
+    from: "amounts[i] = (uint256(ln.pricePerHour) * hours_ * compliantBps[i]) / BPS_DENOMINATOR;",
+    to: "amounts[i] = (uint256(ln.pricePerHour) * hours_ * compliantBps[i] + BPS_DENOMINATOR - 1) / BPS_DENOMINATOR;",
+    tests: [T.leases, T.leaseInvariants],
+  },
+  {
+    name: "lease: cancellation closes the notice before the start",
+    file: LEASES,
+    from: "if (block.timestamp + _notice > start) revert",
+    to: "if (block.timestamp > start) revert",
+    tests: [T.leases, T.leaseAttacks],
+  },
+  {
+    name: "lease: reclaim waits the settlement timeout",
+    file: LEASES,
+    from: "if (block.timestamp < reclaimableAt) revert LeaseNotReclaimable(leaseId, reclaimableAt);",
+    to: "",
+    tests: [T.leaseAttacks, T.leases],
+  },
+  {
+    name: "lease: the settlement timeout exceeds an epoch plus the dispute window",
+    file: LEASES,
+    from: "|| timeout <= floor) {",
+    to: ") {",
+    tests: [T.leases],
+  },
+  {
+    name: "lease: the escrow arrives in full",
+    file: LEASES,
+    from: "if (received != amount) revert LeaseTransferShortfall(amount, received);",
+    to: "",
+    tests: [T.leaseAttacks],
+  },
+  {
+    name: "lease: re-entrancy guard on reclaim",
+    file: LEASES,
+    from: "function reclaim(uint256 leaseId) external nonReentrant {",
+    to: "function reclaim(uint256 leaseId) external {",
+    tests: [T.leaseAttacks],
+  },
+  {
+    name: "lease: re-entrancy guard on book",
+    file: LEASES,
+    from: "function book(address[] calldata nodes, uint64 start, uint64 end, address renterKey, uint256 maxEscrow)\n        external\n        nonReentrant",
+    to: "function book(address[] calldata nodes, uint64 start, uint64 end, address renterKey, uint256 maxEscrow)\n        external",
+    tests: [T.leaseAttacks],
+  },
+  {
+    name: "lease: the renter's maximum escrow holds",
+    file: LEASES,
+    from: "if (escrow > maxEscrow) revert LeaseEscrowAboveMax(escrow, maxEscrow);",
+    to: "",
+    tests: [T.leases],
   },
 ];

@@ -97,6 +97,30 @@ describe("attacks: governance", function () {
     expect(await p.registry.hasRole(rewardsRole, p.admin.address)).to.equal(false);
   });
 
+  it("governance cannot grant itself the lease-lock role, at once or through the timelock", async function () {
+    // LEASE_ROLE sets a node's lease lock on the registry: a holder other than the LeaseManager could keep any
+    // operator from unbonding or deregistering. Defence: the role administers itself, only the LeaseManager
+    // holds it and the deployer renounced it.
+    const { p } = await loadFixture(withGuardian);
+    const leaseRole = await p.registry.LEASE_ROLE();
+    const timelock = await addr(p.timelock);
+    expect(await p.registry.hasRole(leaseRole, await addr(p.leases))).to.equal(true);
+    expect(await p.registry.getRoleAdmin(leaseRole)).to.equal(leaseRole);
+    await expect(p.registry.connect(p.admin).grantRole(leaseRole, p.admin.address)).to.be.revertedWithCustomError(
+      p.registry,
+      "AccessControlUnauthorizedAccount",
+    );
+    await expect(
+      executeThroughTimelock(p.timelock, p.admin, await addr(p.registry), callData(p.registry, "grantRole", [leaseRole, timelock])),
+    ).to.be.revertedWithCustomError(p.registry, "AccessControlUnauthorizedAccount");
+    expect(await p.registry.hasRole(leaseRole, timelock)).to.equal(false);
+    expect(await p.registry.hasRole(leaseRole, p.admin.address)).to.equal(false);
+    // The LeaseManager's own parameters wait the timelock like every other.
+    await expect(p.leases.connect(p.admin).setNotice(120n)).to.be.revertedWithCustomError(p.leases, "AccessControlUnauthorizedAccount");
+    await expect(executeThroughTimelock(p.timelock, p.admin, await addr(p.leases), callData(p.leases, "setNotice", [120n])))
+      .to.emit(p.leases, "NoticeSet");
+  });
+
   it("a parameter change waits the timelock's delay, and an operator who sees it scheduled exits first", async function () {
     // Finding (Medium): without the admin role, governance could still at once install a 1-of-1
     // committee, set itself as treasury and the burn to zero. Defence: every setter is GOVERNANCE_ROLE,

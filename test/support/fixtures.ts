@@ -13,12 +13,14 @@ import { deployProtocol, type ProtocolParams } from "../../scripts/deploy-lib";
 import { timelockSigner } from "../../scripts/hardhat-protocol";
 import {
   EpochManager__factory,
+  LeaseManager__factory,
   NodeRegistry__factory,
   PoAITimelock__factory,
   PoAIToken__factory,
   RewardsDistributor__factory,
   Settlement__factory,
   type EpochManager,
+  type LeaseManager,
   type NodeRegistry,
   type PoAITimelock,
   type PoAIToken,
@@ -99,6 +101,7 @@ export async function deployFixture() {
   const distributor: RewardsDistributor = RewardsDistributor__factory.connect(c.RewardsDistributor.address, governance);
   const settlement: Settlement = Settlement__factory.connect(c.Settlement.address, governance);
   const timelock: PoAITimelock = PoAITimelock__factory.connect(c.PoAITimelock.address, governance);
+  const leases: LeaseManager = LeaseManager__factory.connect(c.LeaseManager.address, governance);
   const operators = [op1, op2, op3, op4];
   for (const a of [funder, ...operators, outsider]) await token.mint(a.address, MINTED);
   for (let e = 0n; e < PRECOMMITTED_EPOCHS; e++) {
@@ -111,6 +114,7 @@ export async function deployFixture() {
     distributor,
     settlement,
     timelock,
+    leases,
     /** The deployer: the timelock's proposer and the guardian (veto, appeals, pause); default runner. */
     governance,
     /**
@@ -232,6 +236,8 @@ export async function prepareReport(
     rewardsRoot?: Hex;
     rewardsTotal?: bigint;
     slashes?: SlashEntry[];
+    /** The report's leases root (protocol/leases.ts); zero when omitted. */
+    leasesRoot?: Hex;
     seed?: Hex;
     configVersion?: bigint;
     signers?: Signer[];
@@ -244,6 +250,7 @@ export async function prepareReport(
     rewardsRoot: fields.rewardsRoot ?? (ethers.ZeroHash as Hex),
     rewardsTotal: fields.rewardsTotal ?? 0n,
     slashes: fields.slashes,
+    leasesRoot: fields.leasesRoot,
     configVersion: fields.configVersion ?? (await fx.epochs.configVersion()),
   });
   const signatures = await signReport(

@@ -21,6 +21,11 @@ describe("scripts/deploy-lib", () => {
     expect(() => checkParams({ ...DEVNET_PARAMS, epochLength: 0n })).to.throw(DeployParamsError);
     expect(() => checkParams({ ...DEVNET_PARAMS, slashBurnBps: 10_001 })).to.throw(DeployParamsError);
     expect(() => checkParams({ ...DEVNET_PARAMS, maxSlashes: 65 })).to.throw(DeployParamsError);
+    expect(() => checkParams({ ...DEVNET_PARAMS, leaseNotice: 59n })).to.throw(DeployParamsError, /leaseNotice/);
+    // A renter must not reclaim before the lease's report can finalize: an epoch plus the dispute window.
+    expect(() =>
+      checkParams({ ...DEVNET_PARAMS, epochLength: 3000n, disputeWindow: 600n, unbondingDelay: 7200n, leaseSettleTimeout: 3600n }),
+    ).to.throw(DeployParamsError, /leaseSettleTimeout/);
   });
 
   it("deploys the devnet set, wires Settlement's roles and writes a JSON-safe record", async () => {
@@ -72,6 +77,7 @@ describe("scripts/deploy-lib", () => {
     const distributor = await ethers.getContractAt("RewardsDistributor", d.contracts.RewardsDistributor.address);
     const settlement = await ethers.getContractAt("Settlement", d.contracts.Settlement.address);
     const timelock = await ethers.getContractAt("PoAITimelock", d.contracts.PoAITimelock.address);
+    const leases = await ethers.getContractAt("LeaseManager", d.contracts.LeaseManager.address);
     const T = d.contracts.PoAITimelock.address;
     const S = d.contracts.Settlement.address;
     expect(await timelock.getMinDelay()).to.equal(
@@ -86,7 +92,9 @@ describe("scripts/deploy-lib", () => {
 
     // Every role of every protocol contract, replayed from its RoleGranted / RoleRevoked events: who holds
     // it at the end, and which role administers it.
-    const holders = async (c: typeof registry | typeof epochs | typeof distributor | typeof settlement) => {
+    const holders = async (
+      c: typeof registry | typeof epochs | typeof distributor | typeof settlement | typeof leases,
+    ) => {
       const held = new Map<string, Set<string>>();
       const granted = await c.queryFilter(c.filters.RoleGranted(), d.deploymentBlock);
       const revoked = await c.queryFilter(c.filters.RoleRevoked(), d.deploymentBlock);
@@ -106,6 +114,7 @@ describe("scripts/deploy-lib", () => {
       governance: await registry.GOVERNANCE_ROLE(),
       guardian: await registry.GUARDIAN_ROLE(),
       slasher: await registry.SLASHER_ROLE(),
+      lease: await registry.LEASE_ROLE(),
       settlementRole: await distributor.SETTLEMENT_ROLE(),
     };
     const list = (m: Map<string, Set<string>>, role: string) => [...(m.get(role) ?? [])].sort();
@@ -116,6 +125,9 @@ describe("scripts/deploy-lib", () => {
     expect(list(reg, R.guardian)).to.deep.equal([guardian.address]);
     // SLASHER_ROLE administers itself: the timelock, though role admin, cannot grant it.
     expect(await registry.getRoleAdmin(R.slasher)).to.equal(R.slasher);
+    // So does LEASE_ROLE, held by the LeaseManager alone.
+    expect(list(reg, R.lease)).to.deep.equal([d.contracts.LeaseManager.address]);
+    expect(await registry.getRoleAdmin(R.lease)).to.equal(R.lease);
     const dist = await holders(distributor);
     expect(list(dist, R.settlementRole)).to.deep.equal([S]);
     expect(list(dist, R.admin)).to.deep.equal([]);
@@ -126,8 +138,11 @@ describe("scripts/deploy-lib", () => {
     const ep = await holders(epochs);
     expect(list(ep, R.admin)).to.deep.equal([T]);
     expect(list(ep, R.governance)).to.deep.equal([T]);
+    const lm = await holders(leases);
+    expect(list(lm, R.admin)).to.deep.equal([T]);
+    expect(list(lm, R.governance)).to.deep.equal([T]);
     // Neither the deployer nor governance's own account holds anything on the protocol contracts.
-    for (const m of [reg, dist, set, ep]) {
+    for (const m of [reg, dist, set, ep, lm]) {
       for (const accounts of m.values()) {
         expect(accounts.has(deployer.address)).to.equal(false);
         expect(accounts.has(admin.address)).to.equal(false);

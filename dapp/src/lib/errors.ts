@@ -36,6 +36,8 @@ export const ERROR_MESSAGES: Record<string, Message> = {
   NodeRegistryUnknownNode: () => "This node is not registered.",
   NodeRegistryNotOperator: () => "Only the node's operator can do this: connect the wallet that registered it.",
   NodeRegistryNodeExiting: () => "This node is exiting: it takes no more stake, claim changes or unbond requests.",
+  NodeRegistryNodeLeased: ([, until]) =>
+    `This node is leased until ${when(until)}: no unbonding, deregistration or claim change before then.`,
   NodeRegistrySignatureExpired: ([deadline]) =>
     `The registration signature expired at ${when(deadline)}: run the agent's register command again.`,
   NodeRegistryInvalidSignature: () =>

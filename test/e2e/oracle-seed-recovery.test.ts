@@ -53,10 +53,10 @@ describe("seed recovery after a lost database", { timeout: 120_000 }, () => {
 
   before(async () => {
     hh = await startHardhatNode();
-    // Every block is a second past the last: the ~30 blocks of deployment and setup put the chain
-    // about that far ahead of the wall clock, so genesis lies beyond them (epoch 0 still ahead
-    // when the oracle starts).
-    dev = await deployDevnet(hh.url, { epochLength: 8, genesisDelay: 34, disputeWindow: 2 });
+    // Every block is a second past the last: the ~40 blocks of deployment and setup (the lease
+    // manager's included) put the chain about that far ahead of the wall clock, so genesis lies
+    // beyond them (epoch 0 still ahead when the oracle starts).
+    dev = await deployDevnet(hh.url, { epochLength: 8, genesisDelay: 46, disputeWindow: 2 });
     await fundRewards(dev, 10_000n * E18);
     const n1 = await registerNode(dev, HH_KEYS[1]);
     cfg = parseConfig({

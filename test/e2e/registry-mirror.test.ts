@@ -229,9 +229,13 @@ describe("registry mirror", { timeout: 300_000 }, () => {
 
       await sleep(NEGATIVE_TTL_MS + 100); // the negative entry expires; the bucket refills one token
       const reads = rpcs.count("eth_call");
+      const t1 = Date.now();
       const second = await flood(10);
+      // As above: a token refilled while this flood runs lets one more request through.
+      const refilledAgain = Math.floor((Date.now() - t1) / 1000);
       assert.equal(second[0], "OR108");
-      assert.equal(second.at(-1), "OR110");
+      assert.ok(second.includes("OR110"), second.join());
+      assert.ok(second.filter((c) => c === "OR108").length <= 1 + refilledAgain, second.join());
       assert.ok(rpcs.count("eth_call") - reads <= 1, "one more read at most in the next TTL");
     });
   });
